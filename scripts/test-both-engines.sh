@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on the embedded store, then again on the MongoDB-compatible server
+# (started here from ../shared/tools/mongo-compatible-server unless MONGODB_URI is already set).
+# With CI=true a missing server is a failure, never a skip.
+#   npm test                 both engines
+#   npm test -- --mongo-only only the MongoDB-compatible server
+# Extra arguments after the flags go to jest (for example a test file pattern).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mongo_only=false
+if [ "${1:-}" = "--mongo-only" ]; then mongo_only=true; shift; fi
+
+status=0
+if [ "$mongo_only" = false ]; then
+  echo "=== test suite on the embedded store ==="
+  env -u MONGODB_URI npx jest "$@" || status=1
+fi
+
+started_here=""
+if [ -z "${MONGODB_URI:-}" ]; then
+  starter=../shared/tools/mongo-compatible-server/start
+  if exports=$("$starter" 2>/tmp/mongo-compatible-server.err); then
+    eval "$exports"
+    started_here=$MONGO_COMPAT_PID
+  else
+    echo "!!! the MongoDB-compatible server could not start ($starter):" >&2
+    cat /tmp/mongo-compatible-server.err >&2
+    if [ "${CI:-}" = "true" ]; then
+      echo "!!! CI=true: the suite must run on both engines; failing." >&2
+      exit 1
+    fi
+    echo "!!! skipping the MongoDB pass (not CI). Set MONGODB_URI to run it." >&2
+    exit $status
+  fi
+fi
+
+echo "=== test suite on the MongoDB-compatible server ($MONGODB_URI) ==="
+MONGODB_URI=$MONGODB_URI npx jest "$@" || status=1
+if [ -n "$started_here" ]; then kill "$started_here" 2>/dev/null || true; fi
+exit $status

@@ -1,0 +1,77 @@
+import express, { NextFunction, Request, Response } from 'express';
+import { AppError } from './errors';
+import { Runtime } from './runtime';
+import { requireCarrierSignature } from './telephony/signature';
+import { voiceRoutes } from './telephony/voice-routes';
+
+/** The HTTP app: carrier webhooks, prompt audio, and (mounted by their modules) the staff pages. */
+export function createApp(rt: Runtime): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await rt.store.ping();
+      res.json({ status: 'ok', store: rt.store.engine });
+    } catch {
+      res.status(503).json({ status: 'unavailable', store: rt.store.engine });
+    }
+  });
+
+  // Prompt audio is public (the carrier fetches it); ETag lets the carrier revalidate after a re-recording.
+  app.use('/audio', express.static(rt.config.audioDir, {
+    etag: true,
+    lastModified: true,
+    maxAge: '10m',
+    fallthrough: true,
+    index: false,
+    dotfiles: 'ignore',
+  }));
+
+  const carrierBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 });
+  app.use(
+    '/voice',
+    carrierBody,
+    requireCarrierSignature({
+      enabled: rt.config.signatureCheck,
+      authToken: rt.config.twilioAuthToken,
+      publicBaseUrl: rt.config.publicBaseUrl,
+      logger: rt.logger,
+    }),
+    voiceRoutes({
+      turns: rt.turns,
+      calls: rt.calls,
+      publicBaseUrl: rt.config.publicBaseUrl,
+      callerHashSecret: rt.config.callerHashSecret,
+      languages: rt.languages.languages.map((l) => l.code),
+      defaultLanguage: rt.languages.default,
+      promptUrl: (id, lang) => rt.audio.url(id, lang ?? rt.languages.default),
+      logger: rt.logger,
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found.\n');
+  });
+  app.use(errorHandler(rt));
+  return app;
+}
+
+/** One place that turns errors into responses; never a stack trace to the client. */
+function errorHandler(rt: Runtime) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string };
+    let status = err instanceof AppError ? err.status : e.status ?? e.statusCode ?? 500;
+    if (status < 400 || status > 599) status = 500;
+    let message = 'Internal error.';
+    if (err instanceof AppError && status < 500) message = err.message;
+    else if (e.type === 'entity.too.large') message = 'Request body too large.';
+    else if (e.type === 'entity.parse.failed') message = 'Request body could not be parsed.';
+    else if (e.expose && e.message) message = e.message;
+    if (status >= 500) rt.logger.error({ path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'request failed');
+    else rt.logger.warn({ path: req.path, status }, message);
+    if (res.headersSent) return;
+    res.status(status).type('text/plain').send(`${message}\n`);
+  };
+}

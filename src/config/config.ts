@@ -1,0 +1,156 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import { SETTINGS, SettingSpec } from './settings';
+import { ConfigError } from '../errors';
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  twilioAccountSid: string;
+  twilioAuthToken: string;
+  signatureCheck: boolean;
+  mongodbUri: string;
+  mongodbDb: string;
+  dataDir: string;
+  callerHashSecret: string;
+  sessionSecret: string;
+  audioDir: string;
+  flowFile: string;
+  languagesFile: string;
+  scorecardFile: string;
+  promptCatalogFile: string;
+  gazetteerDir: string;
+  logLevel: string;
+  /** Names of secrets that were generated for development because they were not set. */
+  generatedSecrets: string[];
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Parses a dotenv file: KEY=value lines, # comments, optional quotes. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith('#')) continue;
+    let value = m[2];
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, '');
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+function schemaFor(spec: SettingSpec): object {
+  switch (spec.type) {
+    case 'integer': return { type: 'string', pattern: '^[0-9]{1,5}$' };
+    case 'boolean': return { type: 'string', enum: ['true', 'false'] };
+    case 'url': return { type: 'string', pattern: '^https?://[^/\\s]+(/[^\\s]*[^/\\s])?$' };
+    case 'enum': return { type: 'string', enum: spec.values };
+    default: return { type: 'string' };
+  }
+}
+
+function explain(spec: SettingSpec, value: string): string {
+  switch (spec.type) {
+    case 'integer': return `${spec.name}=${JSON.stringify(value)} is not a whole number`;
+    case 'url': return `${spec.name}=${JSON.stringify(value)} is not an http(s) URL without a trailing slash (for example https://hotline.example.org)`;
+    case 'enum': return `${spec.name}=${JSON.stringify(value)} must be one of: ${spec.values!.join(', ')}`;
+    default: return `${spec.name}=${JSON.stringify(value)} is not valid`;
+  }
+}
+
+/** Development secrets are generated once and kept beside the embedded store, so callers stay known across restarts. */
+function loadOrCreateDevSecrets(dataDir: string, names: string[]): Record<string, string> {
+  const file = path.join(dataDir, 'development-secrets.json');
+  let secrets: Record<string, string> = {};
+  try {
+    secrets = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    /* first start */
+  }
+  let changed = false;
+  for (const name of names) {
+    if (!secrets[name]) {
+      secrets[name] = crypto.randomBytes(32).toString('hex');
+      changed = true;
+    }
+  }
+  if (changed) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
+}
+
+/**
+ * Reads settings from `env` (defaults to the process environment plus a `.env` file in the
+ * working directory, the environment winning), checks each against its schema and returns a
+ * typed config. Throws ConfigError naming every bad or missing setting.
+ */
+export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  let source: RawEnv;
+  if (env) {
+    source = env;
+  } else {
+    const envFile = path.join(cwd, '.env');
+    const fromFile = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8')) : {};
+    source = { ...fromFile, ...process.env };
+  }
+
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  const ajv = new Ajv({ allErrors: true });
+  for (const spec of SETTINGS) {
+    const raw = source[spec.name];
+    const value = raw === undefined || raw === '' ? spec.default : raw.trim();
+    if (value === undefined) continue; // a secret without a value: handled below
+    if (!ajv.validate(schemaFor(spec), value)) problems.push(explain(spec, value));
+    values[spec.name] = value;
+  }
+  const port = Number(values.PORT);
+  if (Number.isFinite(port) && (port < 1 || port > 65535)) problems.push(`PORT=${values.PORT} must be between 1 and 65535`);
+
+  const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+  const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
+  if (nodeEnv === 'production') {
+    for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
+    if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+
+  const dataDir = path.resolve(cwd, values.DATA_DIR);
+  const generated = missingSecrets.length ? loadOrCreateDevSecrets(dataDir, missingSecrets) : {};
+  const secret = (name: string) => values[name] ?? generated[name];
+  const resolve = (p: string) => path.resolve(cwd, p);
+
+  return {
+    nodeEnv,
+    port,
+    host: values.HOST,
+    publicBaseUrl: values.PUBLIC_BASE_URL,
+    twilioAccountSid: values.TWILIO_ACCOUNT_SID,
+    twilioAuthToken: secret('TWILIO_AUTH_TOKEN'),
+    signatureCheck: values.TWILIO_SIGNATURE_CHECK !== 'off',
+    mongodbUri: values.MONGODB_URI,
+    mongodbDb: values.MONGODB_DB,
+    dataDir,
+    callerHashSecret: secret('CALLER_HASH_SECRET'),
+    sessionSecret: secret('SESSION_SECRET'),
+    audioDir: resolve(values.AUDIO_DIR),
+    flowFile: resolve(values.FLOW_FILE),
+    languagesFile: resolve(values.LANGUAGES_FILE),
+    scorecardFile: resolve(values.SCORECARD_FILE),
+    promptCatalogFile: resolve(values.PROMPT_CATALOG_FILE),
+    gazetteerDir: resolve(values.GAZETTEER_DIR),
+    logLevel: values.LOG_LEVEL,
+    generatedSecrets: missingSecrets,
+  };
+}

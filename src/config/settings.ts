@@ -1,0 +1,47 @@
+/**
+ * Every setting the app reads, with its type, default and a one-line doc.
+ * `.env.example` mirrors this table (a test keeps them in step); nothing outside
+ * `src/config` reads `process.env`.
+ */
+export interface SettingSpec {
+  name: string;
+  type: 'string' | 'integer' | 'boolean' | 'url' | 'enum';
+  values?: readonly string[];
+  default?: string;
+  /** Required in production; in development a missing secret is generated and kept in DATA_DIR. */
+  secret?: boolean;
+  doc: string;
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { name: 'NODE_ENV', type: 'enum', values: ['development', 'production', 'test'], default: 'development',
+    doc: 'production makes every secret mandatory; development generates missing ones into DATA_DIR' },
+  { name: 'PORT', type: 'integer', default: '3000', doc: 'TCP port the HTTP server listens on' },
+  { name: 'HOST', type: 'string', default: '0.0.0.0', doc: 'interface the HTTP server binds to' },
+  { name: 'PUBLIC_BASE_URL', type: 'url', default: 'http://localhost:3000',
+    doc: 'the URL the carrier calls (scheme://host[:port], no trailing slash); webhook signatures and audio URLs use it' },
+  { name: 'TWILIO_ACCOUNT_SID', type: 'string', default: '',
+    doc: 'carrier account SID (Twilio or Somleng); used to fetch and delete recordings' },
+  { name: 'TWILIO_AUTH_TOKEN', type: 'string', secret: true,
+    doc: 'carrier auth token: checks X-Twilio-Signature and authenticates recording downloads' },
+  { name: 'TWILIO_SIGNATURE_CHECK', type: 'enum', values: ['on', 'off'], default: 'on',
+    doc: 'off disables webhook signature checks (never in production; the app warns at start-up)' },
+  { name: 'MONGODB_URI', type: 'string', default: '',
+    doc: 'MongoDB connection string; empty means the embedded store on disk under DATA_DIR' },
+  { name: 'MONGODB_DB', type: 'string', default: 'hotline', doc: 'database name on the MongoDB server' },
+  { name: 'DATA_DIR', type: 'string', default: './data/local',
+    doc: 'folder for the embedded store, recordings on the embedded store, and generated development secrets' },
+  { name: 'CALLER_HASH_SECRET', type: 'string', secret: true,
+    doc: 'key of the HMAC that replaces caller phone numbers; changing it forgets every caller' },
+  { name: 'SESSION_SECRET', type: 'string', secret: true, doc: 'key that signs staff session and CSRF tokens' },
+  { name: 'AUDIO_DIR', type: 'string', default: './audio', doc: 'folder of telephony-ready prompt audio, <language>/<promptId>.wav' },
+  { name: 'FLOW_FILE', type: 'string', default: './flows/default.json', doc: 'the call flow definition (JSON)' },
+  { name: 'LANGUAGES_FILE', type: 'string', default: './config/languages.json',
+    doc: 'languages offered on the language menu, their order and keys' },
+  { name: 'SCORECARD_FILE', type: 'string', default: './config/scorecard.json', doc: 'services and their indicators' },
+  { name: 'PROMPT_CATALOG_FILE', type: 'string', default: './prompts/catalog.json',
+    doc: 'every prompt id with its reference text per language' },
+  { name: 'GAZETTEER_DIR', type: 'string', default: './data/gazetteer', doc: 'provinces, districts and communes CSV files' },
+  { name: 'LOG_LEVEL', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], default: 'info',
+    doc: 'minimum level written to the log (standard output, JSON lines)' },
+];

@@ -1,0 +1,244 @@
+import * as fs from 'node:fs';
+import Ajv from 'ajv';
+import { DefinitionError } from '../errors';
+import { FlowDefinition, FlowNode } from './types';
+
+/**
+ * Reads and validates a flow definition: ajv for its shape, then a graph check (unique ids,
+ * every `next` names a node, every prompt it can play is in the catalog).
+ */
+
+const str = { type: 'string', minLength: 1 };
+const prompts = { type: 'array', items: str };
+const target = { type: 'string', minLength: 1 };
+const nodeSchemas: Record<FlowNode['type'], object> = {
+  start: {
+    required: ['knownCaller', 'newCaller'],
+    properties: {
+      knownCaller: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
+      newCaller: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
+    },
+  },
+  say: { required: ['prompts', 'next'], properties: { prompts, readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] }, next: target } },
+  branch: {
+    required: ['condition', 'then', 'else'],
+    properties: {
+      condition: { enum: ['callerHasLastCommune', 'hasCommuneAndService', 'demographicsAsked', 'purposeIsMessage'] },
+      then: target,
+      else: target,
+    },
+  },
+  hangup: { required: ['prompts'], properties: { prompts } },
+  menu: {
+    required: ['prompt', 'options'],
+    properties: {
+      prompt: str,
+      readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] },
+      closingPrompt: str,
+      options: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { pattern: '^[1-9#]$' },
+        additionalProperties: {
+          type: 'object',
+          required: ['next'],
+          additionalProperties: false,
+          properties: {
+            next: target,
+            set: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { service: str, topic: str, purpose: str },
+            },
+            action: { enum: ['useLastCommune', 'confirmCommune', 'sendMessage', 'recordAgain'] },
+          },
+        },
+      },
+    },
+  },
+  'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target } },
+  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target } },
+  'place-list': {
+    required: ['level', 'prompt', 'morePrompt', 'next'],
+    properties: { level: { enum: ['province', 'district', 'commune'] }, prompt: str, morePrompt: str, next: target },
+  },
+  'rate-indicators': {
+    required: ['introPrompt', 'indicatorPrompt', 'scalePrompt', 'next'],
+    properties: { introPrompt: str, indicatorPrompt: str, scalePrompt: str, next: target },
+  },
+  question: {
+    required: ['prompt', 'field', 'answers', 'next'],
+    properties: {
+      prompt: str,
+      field: { enum: ['gender', 'ageGroup', 'disability'] },
+      answers: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[1-9]$' }, additionalProperties: str },
+      next: target,
+    },
+  },
+  record: {
+    required: ['prompt', 'maxLengthSeconds', 'next'],
+    properties: { prompt: str, maxLengthSeconds: { type: 'integer', minimum: 5, maximum: 600 }, next: target },
+  },
+};
+
+const flowFileSchema = {
+  type: 'object',
+  required: ['version', 'start', 'mainMenu', 'settings', 'prompts', 'nodes'],
+  additionalProperties: false,
+  properties: {
+    $comment: { type: 'string' },
+    version: str,
+    start: target,
+    mainMenu: target,
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['menuTimeoutSeconds', 'codeTimeoutSeconds', 'codeLength', 'maxSilences', 'maxInvalid', 'pageSize'],
+      properties: {
+        menuTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 60 },
+        codeTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 60 },
+        codeLength: { type: 'integer', minimum: 1, maximum: 12 },
+        maxSilences: { type: 'integer', minimum: 1, maximum: 10 },
+        maxInvalid: { type: 'integer', minimum: 1, maximum: 10 },
+        pageSize: { type: 'integer', minimum: 1, maximum: 8 },
+      },
+    },
+    prompts: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['noInput', 'invalid', 'goodbye', 'digit', 'place'],
+      properties: { noInput: str, invalid: str, goodbye: str, digit: str, place: str },
+    },
+    nodes: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['id', 'type'],
+        properties: { id: { type: 'string', pattern: '^[a-z][a-z0-9._-]*$' }, type: { enum: Object.keys(nodeSchemas) } },
+        allOf: Object.entries(nodeSchemas).map(([type, schema]) => ({
+          if: { properties: { type: { const: type } } },
+          then: {
+            type: 'object',
+            ...schema,
+            additionalProperties: false,
+            properties: { id: {}, type: {}, $comment: {}, ...(schema as { properties: object }).properties },
+          },
+        })),
+      },
+    },
+  },
+};
+
+const ajv = new Ajv({ allErrors: true });
+const validateShape = ajv.compile(flowFileSchema);
+
+/** What the graph check needs to know about the rest of the app. */
+export interface FlowCheckContext {
+  services: Record<string, readonly string[]>;
+  languages: readonly string[];
+  hasPrompt(id: string): boolean;
+}
+
+/** Every node a node can lead to. */
+export function successors(n: FlowNode): string[] {
+  switch (n.type) {
+    case 'start': return [n.knownCaller.next, n.newCaller.next];
+    case 'branch': return [n.then, n.else];
+    case 'hangup': return [];
+    case 'menu': return Object.values(n.options).map((o) => o.next);
+    case 'commune-code': return [n.next, n.browse];
+    default: return [n.next];
+  }
+}
+
+/** Expands a prompt template to every id it can produce, given the values the flow can set. */
+export function expandPrompt(template: string, values: Record<string, readonly string[]>, services: Record<string, readonly string[]>): string[] {
+  // An indicator prompt names its own service: pair them, not every service with every indicator.
+  let ids = template.includes('{indicator}')
+    ? Object.entries(services).flatMap(([s, list]) => list.map((i) => template.replace('{service}', s).replace('{indicator}', i)))
+    : [template];
+  for (const name of template.match(/\{(\w+)\}/g) ?? []) {
+    const choices = values[name.slice(1, -1)];
+    if (!choices || name === '{indicator}') continue;
+    ids = ids.flatMap((id) => (id.includes(name) ? choices.map((c) => id.replace(name, c)) : [id]));
+  }
+  return ids;
+}
+
+/** All prompt ids a flow can play. */
+export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<string> {
+  const setValues = (field: 'service' | 'topic') => {
+    const out = new Set<string>();
+    for (const n of Object.values(def.nodes)) {
+      if (n.type === 'menu') for (const o of Object.values(n.options)) if (o.set?.[field]) out.add(o.set[field]!);
+    }
+    return [...out];
+  };
+  const values: Record<string, readonly string[]> = {
+    service: setValues('service'),
+    topic: setValues('topic'),
+    score: ['1', '2', '3', '4', '5'],
+    digit: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    language: check.languages,
+  };
+  const templates: string[] = [def.prompts.noInput, def.prompts.invalid, def.prompts.goodbye, def.prompts.digit];
+  for (const n of Object.values(def.nodes)) {
+    switch (n.type) {
+      case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts); break;
+      case 'say': case 'hangup': templates.push(...n.prompts); break;
+      case 'menu': templates.push(n.prompt, ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
+      case 'language-menu': templates.push(n.prompt, n.optionPrompt); break;
+      case 'commune-code': templates.push(n.prompt, n.unknownPrompt); break;
+      case 'place-list': templates.push(n.prompt, n.morePrompt); break;
+      case 'rate-indicators': templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt); break;
+      case 'question': case 'record': templates.push(n.prompt); break;
+      case 'branch': break;
+    }
+  }
+  const out = new Set<string>();
+  for (const t of templates) for (const id of expandPrompt(t, values, check.services)) out.add(id);
+  return out;
+}
+
+/** Validates a parsed flow file and returns the definition, or throws DefinitionError listing every problem. */
+export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'): FlowDefinition {
+  if (!validateShape(raw)) {
+    const problems = (validateShape.errors ?? [])
+      .filter((e) => e.keyword !== 'if')
+      .map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as string[]).join(', ')})` : ''}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+    throw new DefinitionError(`${source} is not a valid flow definition:\n  - ${problems.join('\n  - ')}`);
+  }
+  const file = raw as Omit<FlowDefinition, 'nodes'> & { nodes: (FlowNode & { id: string })[] };
+  const problems: string[] = [];
+  const nodes: Record<string, FlowNode> = {};
+  for (const n of file.nodes) {
+    if (nodes[n.id]) problems.push(`node id ${n.id} is used twice`);
+    const { id, ...node } = n;
+    nodes[id] = node as FlowNode;
+  }
+  const def: FlowDefinition = { ...file, nodes };
+  for (const [id, n] of Object.entries(nodes)) {
+    for (const next of successors(n)) if (!nodes[next]) problems.push(`node ${id} leads to ${next}, which does not exist`);
+    if (n.type === 'menu' && n.options['0']) problems.push(`node ${id}: key 0 is reserved for the main menu`);
+  }
+  for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);
+  for (const service of Object.values(nodes).flatMap((n) => (n.type === 'menu' ? Object.values(n.options).map((o) => o.set?.service) : []))) {
+    if (service && !check.services[service]) problems.push(`the flow sets service ${service}, which the scorecard does not define`);
+  }
+  if (problems.length === 0) {
+    for (const id of promptsOf(def, check)) if (!check.hasPrompt(id)) problems.push(`prompt ${id} is not in the prompt catalog`);
+  }
+  if (problems.length) throw new DefinitionError(`${source} is not a valid flow definition:\n  - ${problems.join('\n  - ')}`);
+  return def;
+}
+
+export function loadFlow(file: string, check: FlowCheckContext): FlowDefinition {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DefinitionError(`cannot read the flow definition ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseFlow(raw, check, file);
+}

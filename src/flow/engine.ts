@@ -1,0 +1,395 @@
+import { DefinitionError } from '../errors';
+import {
+  ConditionName, Effect, FlowContext, FlowDefinition, FlowInput, FlowNode, FlowState, FlowVars, PromptRef,
+  PromptTemplate, ReadBack, StepResult, TurnEnd,
+} from './types';
+
+/**
+ * The pure call engine: (definition, state, input, context) -> (new state, what to play, what
+ * to keep). It never touches the network, the database or the clock.
+ */
+
+const MAX_HOPS = 64;
+
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' }>;
+
+class Turn {
+  readonly prompts: PromptRef[] = [];
+  readonly effects: Effect[] = [];
+  end: TurnEnd | null = null;
+  constructor(readonly def: FlowDefinition, readonly ctx: FlowContext, public state: FlowState) {}
+
+  get vars(): FlowVars {
+    return this.state.vars;
+  }
+
+  fill(template: PromptTemplate, extra: Record<string, string> = {}): string {
+    const values: Record<string, string | undefined> = {
+      service: this.vars.service,
+      topic: this.vars.topic,
+      ...extra,
+    };
+    return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const v = values[name];
+      if (v === undefined) throw new DefinitionError(`prompt ${template} needs {${name}}, which this call has not set`);
+      return v;
+    });
+  }
+
+  play(template: PromptTemplate, extra?: Record<string, string>, language?: string) {
+    this.prompts.push(language ? { id: this.fill(template, extra), language } : { id: this.fill(template, extra) });
+  }
+
+  playDigits(digits: string) {
+    for (const d of digits) if (/[0-9]/.test(d)) this.play(this.def.prompts.digit, { digit: d });
+  }
+
+  /** Reads a commune back as its digits and, where recorded, its name; a reference number as digits. */
+  readBack(what: ReadBack) {
+    if (what === 'referenceNumber') {
+      if (this.vars.referenceNumber) this.playDigits(this.vars.referenceNumber);
+      return;
+    }
+    const code = this.vars[what];
+    if (!code) return;
+    this.playDigits(code);
+    const name = this.fill(this.def.prompts.place, { code });
+    if (this.ctx.hasRecording(name, this.state.language)) this.play(name);
+  }
+
+  /** A place is named by its recording where one exists, else by its code read digit by digit. */
+  playPlace(code: string) {
+    const id = this.fill(this.def.prompts.place, { code });
+    if (this.ctx.hasRecording(id, this.state.language)) this.play(id);
+    else this.playDigits(code);
+  }
+
+  node(id: string): FlowNode {
+    const n = this.def.nodes[id];
+    if (!n) throw new DefinitionError(`flow has no node ${id}`);
+    return n;
+  }
+
+  condition(name: ConditionName): boolean {
+    switch (name) {
+      case 'callerHasLastCommune': return Boolean(this.vars.lastCommune);
+      case 'hasCommuneAndService': return Boolean(this.vars.communeCode && this.vars.service);
+      case 'demographicsAsked': return Boolean(this.vars.demographicsAsked);
+      case 'purposeIsMessage': return this.vars.purpose === 'message';
+    }
+  }
+
+  /** Moves to a node, running non-interactive nodes until one waits for the caller. */
+  goTo(id: string) {
+    for (let hops = 0; hops < MAX_HOPS; hops++) {
+      const n = this.node(id);
+      if (id !== this.state.node) this.state.invalids = 0;
+      this.state.node = id;
+      switch (n.type) {
+        case 'start': {
+          const branch = this.ctx.caller.language ? n.knownCaller : n.newCaller;
+          for (const p of branch.prompts) this.play(p);
+          id = branch.next;
+          continue;
+        }
+        case 'say':
+          for (const p of n.prompts) this.play(p);
+          if (n.readBack) this.readBack(n.readBack);
+          id = n.next;
+          continue;
+        case 'branch':
+          id = this.condition(n.condition) ? n.then : n.else;
+          continue;
+        case 'hangup':
+          for (const p of n.prompts) this.play(p);
+          this.hangUp();
+          return;
+        case 'rate-indicators':
+          this.vars.indicatorIndex = 0;
+          if (!this.vars.introPlayed) {
+            this.play(n.introPrompt);
+            this.vars.introPlayed = true;
+          }
+          this.ask(n);
+          return;
+        case 'place-list':
+          this.vars.page = 0;
+          this.ask(n);
+          return;
+        default:
+          this.ask(n);
+          return;
+      }
+    }
+    throw new DefinitionError(`flow loops without asking the caller anything (at ${id})`);
+  }
+
+  hangUp() {
+    this.end = { type: 'hangup' };
+    this.state.ended = true;
+  }
+
+  private gather(numDigits: number, timeoutSeconds = this.def.settings.menuTimeoutSeconds, finishOnKey = '') {
+    this.end = { type: 'gather', numDigits, finishOnKey, timeoutSeconds };
+  }
+
+  /** Plays the question of the current node and waits for the caller. */
+  ask(n: Interactive) {
+    switch (n.type) {
+      case 'menu':
+        this.play(n.prompt);
+        if (n.readBack) this.readBack(n.readBack);
+        if (n.closingPrompt) this.play(n.closingPrompt);
+        this.gather(1);
+        return;
+      case 'language-menu':
+        this.play(n.prompt);
+        for (const l of this.ctx.languages) this.play(n.optionPrompt, { language: l.code }, l.code);
+        this.gather(1);
+        return;
+      case 'commune-code':
+        this.play(n.prompt);
+        this.gather(this.def.settings.codeLength, this.def.settings.codeTimeoutSeconds, '#');
+        return;
+      case 'place-list': {
+        this.play(n.prompt);
+        const { items, hasMore } = this.page(n.level);
+        items.forEach((code, i) => {
+          this.playPlace(code);
+          this.play(this.def.prompts.digit, { digit: String(i + 1) });
+        });
+        if (hasMore) this.play(n.morePrompt);
+        this.gather(1);
+        return;
+      }
+      case 'rate-indicators': {
+        const indicator = this.currentIndicator();
+        this.play(n.indicatorPrompt, { indicator });
+        this.gather(1);
+        return;
+      }
+      case 'question':
+        this.play(n.prompt);
+        this.gather(1);
+        return;
+      case 'record':
+        this.play(n.prompt);
+        this.end = { type: 'record', maxLengthSeconds: n.maxLengthSeconds };
+        return;
+    }
+  }
+
+  placesAt(level: 'province' | 'district' | 'commune'): readonly string[] {
+    const parent = level === 'district' ? this.vars.provinceCode : level === 'commune' ? this.vars.districtCode : undefined;
+    return this.ctx.places(level, parent);
+  }
+
+  page(level: 'province' | 'district' | 'commune') {
+    const all = this.placesAt(level);
+    const size = this.def.settings.pageSize;
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    const page = (this.vars.page ?? 0) % pages;
+    return { items: all.slice(page * size, page * size + size), hasMore: pages > 1, pages };
+  }
+
+  currentIndicator(): string {
+    const list = this.ctx.indicators(this.vars.service ?? '');
+    const i = this.vars.indicatorIndex ?? 0;
+    if (!list[i]) throw new DefinitionError(`no indicator ${i} for service ${this.vars.service}`);
+    return list[i];
+  }
+
+  /** Answers a key on the current node: the next node, or null when the key is not an option. */
+  answer(n: Interactive, digits: string): boolean {
+    switch (n.type) {
+      case 'menu': {
+        const option = n.options[digits];
+        if (!option) return false;
+        if (option.set) Object.assign(this.vars, option.set);
+        if (option.action && !this.act(option.action)) return false;
+        this.goTo(option.next);
+        return true;
+      }
+      case 'language-menu': {
+        const choice = this.ctx.languages.find((l) => l.key === digits);
+        if (!choice) return false;
+        this.state.language = choice.code;
+        this.effects.push({ type: 'remember-language', language: choice.code });
+        this.goTo(n.next);
+        return true;
+      }
+      case 'commune-code': {
+        if (digits.includes('*')) {
+          this.goTo(n.browse);
+          return true;
+        }
+        const code = digits.replace(/#/g, '');
+        if (/^[0-9]+$/.test(code) && code.length === this.def.settings.codeLength && this.ctx.isCommune(code)) {
+          this.vars.pendingCommune = code;
+          this.goTo(n.next);
+          return true;
+        }
+        this.play(n.unknownPrompt);
+        this.playDigits(code);
+        return false;
+      }
+      case 'place-list': {
+        const { items, pages } = this.page(n.level);
+        if (digits === '9' && pages > 1) {
+          this.vars.page = ((this.vars.page ?? 0) + 1) % pages;
+          this.ask(n);
+          return true;
+        }
+        const index = Number(digits) - 1;
+        const code = /^[1-8]$/.test(digits) ? items[index] : undefined;
+        if (!code) return false;
+        if (n.level === 'province') this.vars.provinceCode = code;
+        else if (n.level === 'district') this.vars.districtCode = code;
+        else this.vars.pendingCommune = code;
+        this.goTo(n.next);
+        return true;
+      }
+      case 'rate-indicators': {
+        if (!/^[1-5]$/.test(digits)) return false;
+        const score = Number(digits);
+        const { communeCode, service } = this.vars;
+        if (!communeCode || !service) throw new DefinitionError('rate-indicators reached without a commune and service');
+        this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score });
+        this.play(n.scalePrompt, { score: digits });
+        this.vars.indicatorIndex = (this.vars.indicatorIndex ?? 0) + 1;
+        this.state.invalids = 0;
+        if (this.vars.indicatorIndex >= this.ctx.indicators(service).length) this.goTo(n.next);
+        else this.ask(n);
+        return true;
+      }
+      case 'question': {
+        const value = n.answers[digits];
+        if (value === undefined) return false;
+        this.vars.demographics = { ...this.vars.demographics, [n.field]: value };
+        this.vars.demographicsAsked = true;
+        this.effects.push({ type: 'set-demographics', demographics: this.vars.demographics });
+        this.goTo(n.next);
+        return true;
+      }
+      case 'record':
+        return false;
+    }
+  }
+
+  act(action: string): boolean {
+    switch (action) {
+      case 'useLastCommune':
+        if (!this.vars.lastCommune) return false;
+        this.vars.communeCode = this.vars.lastCommune;
+        return true;
+      case 'confirmCommune':
+        if (!this.vars.pendingCommune) return false;
+        this.vars.communeCode = this.vars.pendingCommune;
+        this.vars.lastCommune = this.vars.pendingCommune;
+        this.effects.push({ type: 'remember-commune', communeCode: this.vars.pendingCommune });
+        return true;
+      case 'sendMessage': {
+        const { recording, communeCode, service } = this.vars;
+        if (!recording || !communeCode || !service) return false;
+        this.effects.push({ type: 'save-message', communeCode, service, recording });
+        this.vars.referenceNumber = recording.referenceNumber;
+        delete this.vars.recording;
+        return true;
+      }
+      case 'recordAgain':
+        if (this.vars.recording) this.effects.push({ type: 'discard-recording', recording: this.vars.recording });
+        delete this.vars.recording;
+        return true;
+      default:
+        throw new DefinitionError(`unknown action ${action}`);
+    }
+  }
+}
+
+export function initialState(ctx: FlowContext): FlowState {
+  return {
+    node: '',
+    language: ctx.caller.language ?? ctx.defaultLanguage,
+    silences: 0,
+    invalids: 0,
+    vars: ctx.caller.lastCommune ? { lastCommune: ctx.caller.lastCommune } : {},
+    ended: false,
+  };
+}
+
+function isInteractive(n: FlowNode): n is Interactive {
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record'].includes(n.type);
+}
+
+/** Runs one turn of the call. `state` is not modified; the new state is returned. */
+export function step(def: FlowDefinition, state: FlowState | null, input: FlowInput, ctx: FlowContext): StepResult {
+  const turn = new Turn(def, ctx, state && input.type !== 'start' ? structuredClone(state) : initialState(ctx));
+  if (input.type === 'start' || !state) {
+    turn.goTo(def.start);
+    return finish(turn);
+  }
+  if (turn.state.ended) {
+    turn.hangUp();
+    return finish(turn);
+  }
+  const current = turn.node(turn.state.node);
+  if (!isInteractive(current)) throw new DefinitionError(`call waits on node ${turn.state.node}, which asks nothing`);
+
+  if (input.type === 'silence') {
+    turn.state.silences += 1;
+    if (turn.state.silences >= def.settings.maxSilences) {
+      turn.play(def.prompts.goodbye);
+      turn.hangUp();
+    } else {
+      turn.play(def.prompts.noInput);
+      turn.ask(current);
+    }
+    return finish(turn);
+  }
+
+  turn.state.silences = 0;
+  if (input.type === 'recording') {
+    if (current.type !== 'record') return invalid(turn, current);
+    turn.vars.recording = {
+      recordingSid: input.recordingSid,
+      recordingUrl: input.recordingUrl,
+      durationSeconds: input.durationSeconds,
+      referenceNumber: input.referenceNumber,
+    };
+    turn.goTo(current.next);
+    return finish(turn);
+  }
+
+  const digits = input.digits;
+  // Shared keys: * repeats, 0 returns to the main menu (in code entry both are part of the code).
+  if (current.type !== 'commune-code') {
+    if (digits === '*') {
+      turn.ask(current);
+      return finish(turn);
+    }
+    if (digits === '0' && turn.state.node !== def.mainMenu) {
+      turn.goTo(def.mainMenu);
+      return finish(turn);
+    }
+  }
+  if (!turn.answer(current, digits)) return invalid(turn, current);
+  return finish(turn);
+}
+
+function invalid(turn: Turn, current: Interactive): StepResult {
+  turn.state.invalids += 1;
+  if (turn.state.invalids >= turn.def.settings.maxInvalid) {
+    turn.goTo(turn.def.mainMenu);
+    turn.state.invalids = 0;
+  } else {
+    // The commune-code node has already said why the code was refused.
+    if (current.type !== 'commune-code') turn.play(turn.def.prompts.invalid);
+    turn.ask(current);
+  }
+  return finish(turn);
+}
+
+function finish(turn: Turn): StepResult {
+  if (!turn.end) throw new DefinitionError(`turn at ${turn.state.node} ended without asking or hanging up`);
+  return { state: turn.state, output: { prompts: turn.prompts, end: turn.end }, effects: turn.effects };
+}

@@ -1,0 +1,146 @@
+/**
+ * The flow definition (data, see flows/default.json) and the engine's inputs, outputs and
+ * state. No Express, TwiML or database types here.
+ */
+
+/** A prompt id, possibly with {service}, {topic}, {indicator} or {score} filled from the call. */
+export type PromptTemplate = string;
+
+export type SettableVar = 'service' | 'topic' | 'purpose';
+export type ActionName = 'useLastCommune' | 'confirmCommune' | 'sendMessage' | 'recordAgain';
+export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage';
+export type ReadBack = 'lastCommune' | 'pendingCommune' | 'referenceNumber';
+export type DemographicField = 'gender' | 'ageGroup' | 'disability';
+
+export interface MenuOption {
+  next: string;
+  set?: Partial<Record<SettableVar, string>>;
+  action?: ActionName;
+}
+
+export type FlowNode =
+  | { type: 'start'; knownCaller: { prompts: PromptTemplate[]; next: string }; newCaller: { prompts: PromptTemplate[]; next: string } }
+  | { type: 'say'; prompts: PromptTemplate[]; readBack?: ReadBack; next: string }
+  | { type: 'branch'; condition: ConditionName; then: string; else: string }
+  | { type: 'hangup'; prompts: PromptTemplate[] }
+  | { type: 'menu'; prompt: PromptTemplate; readBack?: ReadBack; closingPrompt?: PromptTemplate; options: Record<string, MenuOption> }
+  | { type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string }
+  | { type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string }
+  | { type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string }
+  | { type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string }
+  | { type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string }
+  | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string };
+
+export type FlowNodeType = FlowNode['type'];
+
+export interface FlowDefinition {
+  version: string;
+  start: string;
+  mainMenu: string;
+  settings: {
+    menuTimeoutSeconds: number;
+    codeTimeoutSeconds: number;
+    codeLength: number;
+    maxSilences: number;
+    maxInvalid: number;
+    pageSize: number;
+  };
+  prompts: {
+    noInput: string;
+    invalid: string;
+    goodbye: string;
+    digit: PromptTemplate;
+    place: PromptTemplate;
+  };
+  nodes: Record<string, FlowNode>;
+}
+
+/** What the caller did, as the telephony adapter reports it. */
+export type FlowInput =
+  | { type: 'start' }
+  | { type: 'digits'; digits: string }
+  | { type: 'silence' }
+  | { type: 'recording'; recordingSid: string; recordingUrl: string; durationSeconds: number; referenceNumber: string };
+
+export interface PromptRef {
+  id: string;
+  /** Plays in this language instead of the caller's (each language announces itself). */
+  language?: string;
+}
+
+export type TurnEnd =
+  | { type: 'gather'; numDigits: number; finishOnKey: string; timeoutSeconds: number }
+  | { type: 'record'; maxLengthSeconds: number }
+  | { type: 'hangup' };
+
+export interface TurnOutput {
+  prompts: PromptRef[];
+  end: TurnEnd;
+}
+
+export interface Demographics {
+  gender?: string;
+  ageGroup?: string;
+  disability?: string;
+}
+
+export interface PendingRecording {
+  recordingSid: string;
+  recordingUrl: string;
+  durationSeconds: number;
+  referenceNumber: string;
+}
+
+/** Things the engine asks the app to keep; each is applied (idempotently) before the reply. */
+export type Effect =
+  | { type: 'remember-language'; language: string }
+  | { type: 'remember-commune'; communeCode: string }
+  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number }
+  | { type: 'set-demographics'; demographics: Demographics }
+  | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording }
+  | { type: 'discard-recording'; recording: PendingRecording };
+
+export interface FlowVars {
+  service?: string;
+  topic?: string;
+  purpose?: string;
+  communeCode?: string;
+  pendingCommune?: string;
+  lastCommune?: string;
+  provinceCode?: string;
+  districtCode?: string;
+  page?: number;
+  indicatorIndex?: number;
+  introPlayed?: boolean;
+  demographics?: Demographics;
+  demographicsAsked?: boolean;
+  recording?: PendingRecording;
+  referenceNumber?: string;
+}
+
+export interface FlowState {
+  node: string;
+  language: string;
+  silences: number;
+  invalids: number;
+  vars: FlowVars;
+  ended: boolean;
+}
+
+/** Read-only facts the engine consults; the app builds it from config and the gazetteer. */
+export interface FlowContext {
+  defaultLanguage: string;
+  languages: readonly { code: string; key: string }[];
+  caller: { language?: string; lastCommune?: string };
+  isCommune(code: string): boolean;
+  places(level: 'province' | 'district' | 'commune', parentCode?: string): readonly string[];
+  indicators(service: string): readonly string[];
+  /** Whether a recording exists for this prompt (place names are only played when recorded). */
+  hasRecording(promptId: string, language: string): boolean;
+}
+
+export interface StepResult {
+  state: FlowState;
+  output: TurnOutput;
+  effects: Effect[];
+}

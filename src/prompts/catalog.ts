@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import Ajv from 'ajv';
+import { DefinitionError } from '../errors';
+
+/** Every prompt id the flow can play, with its reference text per language (en is the reference). */
+export interface PromptEntry {
+  /** Reference text by language code; `en` is required, other languages as translated. */
+  text: Record<string, string>;
+  /** Free note for voice talent (tone, pronunciation). */
+  note?: string;
+}
+export interface PromptCatalog {
+  prompts: Record<string, PromptEntry>;
+}
+
+const validate = new Ajv({ allErrors: true }).compile({
+  type: 'object',
+  required: ['prompts'],
+  additionalProperties: false,
+  properties: {
+    $comment: { type: 'string' },
+    prompts: {
+      type: 'object',
+      propertyNames: { pattern: '^[a-z0-9]+([._-][a-z0-9]+)*$' },
+      additionalProperties: {
+        type: 'object',
+        required: ['text'],
+        additionalProperties: false,
+        properties: {
+          text: {
+            type: 'object',
+            required: ['en'],
+            propertyNames: { pattern: '^[a-z]{2,3}$' },
+            additionalProperties: { type: 'string', minLength: 1 },
+          },
+          note: { type: 'string' },
+        },
+      },
+    },
+  },
+});
+
+export function parseCatalog(raw: unknown, source = 'prompt catalog'): PromptCatalog {
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new DefinitionError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+  return raw as PromptCatalog;
+}
+
+export function loadCatalog(file: string): PromptCatalog {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DefinitionError(`cannot read the prompt catalog ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseCatalog(raw, file);
+}
+
+/** Place names are prompts too, but they come from the gazetteer, not the catalog. */
+export function isPlacePrompt(id: string): boolean {
+  return /^place\.[0-9]{2,6}$/.test(id);
+}

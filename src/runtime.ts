@@ -1,0 +1,77 @@
+import { CallTurns } from './calls/call-turns';
+import { AppConfig } from './config/config';
+import { LanguageConfig, loadLanguages } from './config/languages';
+import { loadFlow } from './flow/definition';
+import { FlowContext, FlowDefinition } from './flow/types';
+import { Gazetteer, loadGazetteer } from './gazetteer/gazetteer';
+import { createLogger, Logger } from './logging/logger';
+import { MessagesRepository } from './messages/messages';
+import { loadCatalog, PromptCatalog } from './prompts/catalog';
+import { PromptAudio } from './prompts/prompt-audio';
+import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
+import { CallersRepository } from './store/callers';
+import { CallsRepository } from './store/calls';
+import { openStore } from './store/open-store';
+import { RatingsRepository } from './store/ratings';
+import { Store } from './store/store';
+
+/** Everything the app is made of, built once from the config. */
+export interface Runtime {
+  config: AppConfig;
+  logger: Logger;
+  store: Store;
+  flow: FlowDefinition;
+  languages: LanguageConfig;
+  scorecard: Scorecard;
+  catalog: PromptCatalog;
+  gazetteer: Gazetteer;
+  audio: PromptAudio;
+  callers: CallersRepository;
+  calls: CallsRepository;
+  ratings: RatingsRepository;
+  messages: MessagesRepository;
+  turns: CallTurns;
+  close(): Promise<void>;
+}
+
+/** Loads and checks every definition file, then opens the store. Throws ConfigError/DefinitionError naming what is wrong. */
+export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; store?: Store } = {}): Promise<Runtime> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const languages = loadLanguages(config.languagesFile);
+  const scorecard = loadScorecard(config.scorecardFile);
+  const catalog = loadCatalog(config.promptCatalogFile);
+  const services = indicatorIds(scorecard);
+  const flow = loadFlow(config.flowFile, {
+    services,
+    languages: languages.languages.map((l) => l.code),
+    hasPrompt: (id) => id in catalog.prompts,
+  });
+  const gazetteer = loadGazetteer(config.gazetteerDir);
+  const audio = new PromptAudio(config.audioDir, config.publicBaseUrl, languages.default, logger);
+
+  const store = opts.store ?? (await openStore(config));
+  const callers = new CallersRepository(store);
+  const calls = new CallsRepository(store);
+  const ratings = new RatingsRepository(store);
+  const messages = new MessagesRepository(store);
+
+  const context: Omit<FlowContext, 'caller'> = {
+    defaultLanguage: languages.default,
+    languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
+    isCommune: (code) => gazetteer.isCommune(code),
+    places: (level, parent) =>
+      level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
+    indicators: (service) => services[service] ?? [],
+    hasRecording: (id, lang) => audio.has(id, lang),
+  };
+  const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
+  const turns = new CallTurns({
+    flow, context, callers, calls, ratings, messages, logger,
+    languageGroup: (code) => groups.get(code) ?? 'other',
+  });
+
+  return {
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, callers, calls, ratings, messages, turns,
+    close: () => store.close(),
+  };
+}

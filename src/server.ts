@@ -1,0 +1,44 @@
+import { createApp } from './app';
+import { loadConfig } from './config/config';
+import { AppError } from './errors';
+import { createLogger } from './logging/logger';
+import { buildRuntime } from './runtime';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nThe hotline did not start. Fix the setting(s) above in .env or the environment; .env.example documents each one.\n`);
+    process.exit(78);
+  }
+  const logger = createLogger(config.logLevel);
+  if (!config.signatureCheck) {
+    logger.warn('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
+  }
+  if (config.generatedSecrets.length) {
+    logger.warn({ settings: config.generatedSecrets, file: `${config.dataDir}/development-secrets.json` },
+      'development mode: these secrets were not set and were generated; a real carrier will be refused until TWILIO_AUTH_TOKEN is set');
+  }
+  let rt;
+  try {
+    rt = await buildRuntime(config, { logger });
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'the hotline did not start');
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(err instanceof AppError && err.code !== 'STORE_UNAVAILABLE' ? 78 : 1);
+  }
+  const app = createApp(rt);
+  const server = app.listen(config.port, config.host, () => {
+    logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
+  });
+  const stop = () => {
+    logger.info('shutting down');
+    server.close(() => void rt.close().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+void main();

@@ -1,0 +1,45 @@
+import * as crypto from 'node:crypto';
+import { Store } from './store';
+
+/** A caller, known only by a keyed hash of their number: the number is never stored. */
+export interface Caller {
+  _id: string;
+  language?: string;
+  lastCommune?: string;
+  firstCallAt: Date;
+  lastCallAt: Date;
+}
+
+/**
+ * HMAC-SHA256 of the number's digits under CALLER_HASH_SECRET. A plain hash would not do:
+ * phone numbers are few enough to be hashed exhaustively.
+ */
+export function callerIdFor(phoneNumber: string, secret: string): string {
+  const digits = phoneNumber.replace(/[^0-9A-Za-z]/g, '');
+  return crypto.createHmac('sha256', secret).update(digits).digest('hex');
+}
+
+export class CallersRepository {
+  constructor(private readonly store: Store) {}
+  private get c() {
+    return this.store.collection<Caller>('callers');
+  }
+
+  find(id: string): Promise<Caller | null> {
+    return this.c.findOne({ _id: id });
+  }
+
+  /** Notes a call from this caller, creating the caller on the first call; returns what is known. */
+  async recordCall(id: string, at: Date): Promise<Caller> {
+    const caller = await this.c.findOneAndUpdate({ _id: id }, { $set: { lastCallAt: at }, $min: { firstCallAt: at } }, { upsert: true });
+    return caller ?? { _id: id, firstCallAt: at, lastCallAt: at };
+  }
+
+  async rememberLanguage(id: string, language: string): Promise<void> {
+    await this.c.updateOne({ _id: id }, { $set: { language } }, { upsert: true });
+  }
+
+  async rememberCommune(id: string, communeCode: string): Promise<void> {
+    await this.c.updateOne({ _id: id }, { $set: { lastCommune: communeCode } }, { upsert: true });
+  }
+}

@@ -1,0 +1,96 @@
+import { DuplicateKeyError } from '../errors';
+import { FlowState, TurnOutput } from '../flow/types';
+import { Store } from './store';
+
+/** What was last said to the caller, so a retried webhook gets the same answer. */
+export interface LastTurn {
+  output: TurnOutput;
+  language: string;
+  /** The turn number the reply's action URLs carry. */
+  turn: number;
+}
+
+/** A call's place in the flow, keyed by CallSid, so any instance can serve its next turn. */
+export interface CallRecord {
+  _id: string;
+  callerId: string;
+  flowVersion: string;
+  /** How many turns have been answered. */
+  turn: number;
+  flow: FlowState;
+  last: LastTurn;
+  startedAt: Date;
+  updatedAt: Date;
+}
+
+/** Carrier statuses in the order a call goes through them; a later one never gives way to an earlier one. */
+const STATUS_RANK: Record<string, number> = {
+  queued: 1, initiated: 1, ringing: 2, 'in-progress': 3, answered: 3,
+  completed: 4, busy: 4, failed: 4, 'no-answer': 4, canceled: 4,
+};
+export const CALL_STATUSES = Object.keys(STATUS_RANK);
+
+export interface CallStatusRecord {
+  _id: string;
+  status: string;
+  rank: number;
+  durationSeconds?: number;
+  updatedAt: Date;
+}
+
+export class CallsRepository {
+  constructor(private readonly store: Store) {}
+  private get calls() {
+    return this.store.collection<CallRecord>('calls');
+  }
+  private get statuses() {
+    return this.store.collection<CallStatusRecord>('call_status');
+  }
+
+  find(callSid: string): Promise<CallRecord | null> {
+    return this.calls.findOne({ _id: callSid });
+  }
+
+  /** Creates the call; if a retried webhook already created it, returns the existing record instead. */
+  async create(record: CallRecord): Promise<{ created: boolean; record: CallRecord }> {
+    try {
+      await this.calls.insertOne(record);
+      return { created: true, record };
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      const existing = await this.find(record._id);
+      if (!existing) throw err;
+      return { created: false, record: existing };
+    }
+  }
+
+  /**
+   * Saves the turn only if nobody answered it first (compare-and-set on the turn number), so
+   * two copies of one webhook, on two instances, cannot both advance the call.
+   */
+  async advance(callSid: string, fromTurn: number, flow: FlowState, last: LastTurn, at: Date): Promise<boolean> {
+    const r = await this.calls.updateOne(
+      { _id: callSid, turn: fromTurn },
+      { $set: { flow, last, updatedAt: at, turn: fromTurn + 1 } },
+    );
+    return r.matched === 1;
+  }
+
+  /** Records a carrier status, in whatever order the callbacks come: a final status is never overwritten by an earlier one. */
+  async recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<void> {
+    const rank = STATUS_RANK[status] ?? 0;
+    const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
+    if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
+    const r = await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields });
+    if (r.matched === 1) return;
+    try {
+      await this.statuses.insertOne({ _id: callSid, status, rank, updatedAt: at, ...(durationSeconds !== undefined ? { durationSeconds } : {}) });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err; // already at this status or a later one
+    }
+  }
+
+  findStatus(callSid: string): Promise<CallStatusRecord | null> {
+    return this.statuses.findOne({ _id: callSid });
+  }
+}

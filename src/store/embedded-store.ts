@@ -1,0 +1,209 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Datastore from '@seald-io/nedb';
+import { aggregate as mingoAggregate } from 'mingo';
+import { DuplicateKeyError, StoreError } from '../errors';
+import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
+
+/**
+ * The embedded engine: NeDB (append-only files with MongoDB's query and update operators)
+ * for documents and mingo for aggregation pipelines, so repositories speak one query language
+ * on both engines. One process owns DATA_DIR; it serves a pilot, not a country.
+ */
+
+function translate(err: unknown): Error {
+  if (err && typeof err === 'object' && (err as { errorType?: string }).errorType === 'uniqueViolated') {
+    return new DuplicateKeyError('duplicate key', { cause: err });
+  }
+  if (err instanceof DuplicateKeyError || err instanceof StoreError) return err;
+  return new StoreError('the embedded store failed', { cause: err });
+}
+
+const COMPACTION_INTERVAL_MS = 10 * 60 * 1000;
+
+class EmbeddedCollection<T extends Doc> implements Collection<T> {
+  private readonly ready: Promise<void>;
+  constructor(readonly ds: Datastore<any>) {
+    this.ready = ds.loadDatabaseAsync();
+    ds.setAutocompactionInterval(COMPACTION_INTERVAL_MS);
+  }
+
+  private async run<R>(op: () => Promise<R>): Promise<R> {
+    try {
+      await this.ready;
+      return await op();
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  insertOne(doc: T) {
+    return this.run(async () => { await this.ds.insertAsync({ ...doc }); });
+  }
+  insertMany(docs: T[]) {
+    return this.run(async () => { if (docs.length) await this.ds.insertAsync(docs.map((d) => ({ ...d }))); });
+  }
+  findOne(filter: Filter) {
+    return this.run(() => this.ds.findOneAsync(filter) as Promise<T | null>);
+  }
+  find(filter: Filter, options: FindOptions = {}) {
+    return this.run(async () => {
+      let cursor = this.ds.findAsync(filter, options.projection ?? {});
+      if (options.sort) cursor = cursor.sort(options.sort);
+      if (options.skip) cursor = cursor.skip(options.skip);
+      if (options.limit) cursor = cursor.limit(options.limit);
+      return (await cursor) as T[];
+    });
+  }
+  countDocuments(filter: Filter) {
+    return this.run(() => this.ds.countAsync(filter) as Promise<number>);
+  }
+  updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+    return this.run(async () => {
+      const r = await this.ds.updateAsync(filter, update, { upsert: options.upsert ?? false, multi: false });
+      return { matched: r.upsert ? 0 : r.numAffected, upserted: Boolean(r.upsert) };
+    });
+  }
+  updateMany(filter: Filter, update: Update) {
+    return this.run(async () => (await this.ds.updateAsync(filter, update, { multi: true })).numAffected);
+  }
+  findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
+    return this.run(async () => {
+      let target = filter;
+      if (options.sort) {
+        // NeDB cannot sort an update; pick the first match, then update it only if it still matches.
+        const [first] = await this.ds.findAsync(filter).sort(options.sort).limit(1);
+        if (!first) {
+          if (!options.upsert) return null;
+        } else {
+          target = { $and: [filter, { _id: first._id }] };
+        }
+      }
+      const r = await this.ds.updateAsync(target, update, {
+        upsert: options.upsert ?? false,
+        multi: false,
+        returnUpdatedDocs: true,
+      });
+      return ((r.affectedDocuments as T | null) ?? null);
+    });
+  }
+  deleteOne(filter: Filter) {
+    return this.run(() => this.ds.removeAsync(filter, { multi: false }));
+  }
+  deleteMany(filter: Filter) {
+    return this.run(() => this.ds.removeAsync(filter, { multi: true }));
+  }
+  aggregate<R>(pipeline: Record<string, unknown>[]) {
+    assertPortablePipeline(pipeline);
+    return this.run(async () => {
+      // Let NeDB apply a leading $match (it may use an index), and mingo the rest.
+      const [first, ...rest] = pipeline;
+      const leadingMatch = first && '$match' in first ? (first.$match as Filter) : null;
+      const docs = await this.ds.findAsync(leadingMatch ?? {});
+      return mingoAggregate(docs, leadingMatch ? rest : pipeline) as R[];
+    });
+  }
+}
+
+class DirectoryFiles implements FileStore {
+  constructor(private readonly dir: string) {}
+  private pathOf(id: string) {
+    if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new StoreError(`unsafe file id ${JSON.stringify(id)}`);
+    return path.join(this.dir, id);
+  }
+  async write(id: string, data: Buffer, metadata: Record<string, unknown>) {
+    try {
+      await fs.promises.mkdir(this.dir, { recursive: true });
+      const file = this.pathOf(id);
+      // Write then rename: a crash never leaves a half-written recording under its final name.
+      await fs.promises.writeFile(`${file}.tmp`, data);
+      await fs.promises.writeFile(`${file}.meta.json`, JSON.stringify(metadata));
+      await fs.promises.rename(`${file}.tmp`, file);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+  async read(id: string, range?: { start: number; end: number }) {
+    try {
+      const file = this.pathOf(id);
+      if (!range) return await fs.promises.readFile(file);
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        const length = range.end - range.start + 1;
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buf, 0, length, range.start);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+  async size(id: string) {
+    try {
+      return (await fs.promises.stat(this.pathOf(id))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw translate(err);
+    }
+  }
+  async remove(id: string) {
+    await fs.promises.rm(this.pathOf(id), { force: true });
+    await fs.promises.rm(`${this.pathOf(id)}.meta.json`, { force: true });
+  }
+}
+
+export class EmbeddedStore implements Store {
+  readonly engine = 'embedded' as const;
+  readonly files: FileStore;
+  private readonly collections = new Map<string, EmbeddedCollection<any>>();
+
+  constructor(private readonly dataDir: string) {
+    fs.mkdirSync(path.join(dataDir, 'store'), { recursive: true });
+    this.files = new DirectoryFiles(path.join(dataDir, 'recordings'));
+  }
+
+  private datastore(name: string): EmbeddedCollection<any> {
+    if (!/^[a-z_]+$/.test(name)) throw new StoreError(`bad collection name ${name}`);
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new EmbeddedCollection(new Datastore({ filename: path.join(this.dataDir, 'store', `${name}.db`) }));
+      this.collections.set(name, c);
+    }
+    return c;
+  }
+
+  collection<T extends Doc>(name: string): Collection<T> {
+    return this.datastore(name) as EmbeddedCollection<T>;
+  }
+
+  async ensureIndexes(specs: readonly IndexSpec[]) {
+    for (const spec of specs) {
+      const fields = Object.keys(spec.keys);
+      const ds = this.datastore(spec.collection).ds;
+      await ds.ensureIndexAsync({
+        fieldName: fields.length === 1 ? fields[0] : fields,
+        unique: spec.unique ?? false,
+        ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
+      });
+    }
+  }
+
+  async ping() {
+    /* the embedded store is in this process */
+  }
+
+  async close() {
+    for (const c of this.collections.values()) {
+      c.ds.stopAutocompaction();
+      await c.ds.compactDatafileAsync().catch(() => undefined);
+    }
+  }
+
+  async dropEverything() {
+    for (const c of this.collections.values()) await c.ds.dropDatabaseAsync();
+    this.collections.clear();
+    await fs.promises.rm(path.join(this.dataDir, 'recordings'), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,181 @@
+import { GridFSBucket, MongoClient, MongoServerError, Db } from 'mongodb';
+import { DuplicateKeyError, StoreError } from '../errors';
+import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
+
+/** Branch on the server's error code, never its message (11000: duplicate key). */
+function translate(err: unknown): Error {
+  if (err instanceof MongoServerError && (err.code === 11000 || err.code === 11001)) {
+    return new DuplicateKeyError('duplicate key', { cause: err });
+  }
+  if (err instanceof DuplicateKeyError || err instanceof StoreError) return err;
+  return new StoreError('the database did not answer', { cause: err });
+}
+
+async function guard<R>(op: () => Promise<R>): Promise<R> {
+  try {
+    return await op();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+class MongoCollection<T extends Doc> implements Collection<T> {
+  constructor(private readonly db: Db, private readonly name: string) {}
+
+  // The driver's generic filter types are stricter than our shared contract; documents are plain objects.
+  private get c() {
+    return this.db.collection<any>(this.name);
+  }
+
+  insertOne(doc: T) {
+    return guard(async () => { await this.c.insertOne({ ...doc }); });
+  }
+  insertMany(docs: T[]) {
+    return guard(async () => { if (docs.length) await this.c.insertMany(docs.map((d) => ({ ...d })), { ordered: false }); });
+  }
+  findOne(filter: Filter) {
+    return guard(() => this.c.findOne(filter) as Promise<T | null>);
+  }
+  find(filter: Filter, options: FindOptions = {}) {
+    return guard(() => {
+      let cursor = this.c.find(filter);
+      if (options.projection) cursor = cursor.project(options.projection);
+      if (options.sort) cursor = cursor.sort(options.sort);
+      if (options.skip) cursor = cursor.skip(options.skip);
+      if (options.limit) cursor = cursor.limit(options.limit);
+      return cursor.toArray() as Promise<T[]>;
+    });
+  }
+  countDocuments(filter: Filter) {
+    return guard(() => this.c.countDocuments(filter));
+  }
+  updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+    return guard(async () => {
+      const r = await this.c.updateOne(filter, update, { upsert: options.upsert ?? false });
+      return { matched: r.matchedCount, upserted: r.upsertedCount > 0 };
+    });
+  }
+  updateMany(filter: Filter, update: Update) {
+    return guard(async () => (await this.c.updateMany(filter, update)).matchedCount);
+  }
+  findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
+    return guard(async () => {
+      const r = await this.c.findOneAndUpdate(filter, update, {
+        upsert: options.upsert ?? false,
+        sort: options.sort,
+        returnDocument: 'after',
+        includeResultMetadata: false,
+      });
+      return (r as T | null) ?? null;
+    });
+  }
+  deleteOne(filter: Filter) {
+    return guard(async () => (await this.c.deleteOne(filter)).deletedCount);
+  }
+  deleteMany(filter: Filter) {
+    return guard(async () => (await this.c.deleteMany(filter)).deletedCount);
+  }
+  aggregate<R>(pipeline: Record<string, unknown>[]) {
+    assertPortablePipeline(pipeline);
+    return guard(() => this.c.aggregate(pipeline, { allowDiskUse: true }).toArray() as Promise<R[]>);
+  }
+}
+
+class GridFsFiles implements FileStore {
+  private readonly bucket: GridFSBucket;
+  constructor(db: Db) {
+    this.bucket = new GridFSBucket(db, { bucketName: 'recordings' });
+  }
+  private async fileDoc(id: string) {
+    const [doc] = await this.bucket.find({ filename: id }).limit(1).toArray();
+    return doc ?? null;
+  }
+  write(id: string, data: Buffer, metadata: Record<string, unknown>) {
+    return guard(async () => {
+      // A retried download must not leave two copies: replace any earlier upload of the same id.
+      for (const old of await this.bucket.find({ filename: id }).toArray()) await this.bucket.delete(old._id);
+      await new Promise<void>((resolve, reject) => {
+        const up = this.bucket.openUploadStream(id, { metadata });
+        up.once('error', reject);
+        up.once('finish', () => resolve());
+        up.end(data);
+      });
+    });
+  }
+  read(id: string, range?: { start: number; end: number }) {
+    return guard(async () => {
+      const doc = await this.fileDoc(id);
+      if (!doc) throw new StoreError(`no stored file ${id}`);
+      const stream = this.bucket.openDownloadStream(doc._id, range ? { start: range.start, end: range.end + 1 } : undefined);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+  }
+  size(id: string) {
+    return guard(async () => {
+      const doc = await this.fileDoc(id);
+      return doc ? doc.length : null;
+    });
+  }
+  remove(id: string) {
+    return guard(async () => {
+      for (const old of await this.bucket.find({ filename: id }).toArray()) await this.bucket.delete(old._id);
+    });
+  }
+}
+
+export class MongoStore implements Store {
+  readonly engine = 'mongodb' as const;
+  readonly files: FileStore;
+  private constructor(private readonly client: MongoClient, private readonly db: Db) {
+    this.files = new GridFsFiles(db);
+  }
+
+  /**
+   * Connects with short timeouts: a caller waits on every database call, so an unreachable
+   * server must fail the turn within seconds (the caller hears error.system) rather than after
+   * the driver's default 30 s, past the carrier's own webhook timeout.
+   */
+  static async connect(uri: string, dbName: string): Promise<MongoStore> {
+    const client = new MongoClient(uri, {
+      serverSelectionTimeoutMS: 3000,
+      connectTimeoutMS: 3000,
+      socketTimeoutMS: 10000,
+      maxPoolSize: 50,
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new StoreError(`cannot connect to MongoDB at MONGODB_URI: ${(err as Error).message}`, { cause: err });
+    }
+    return new MongoStore(client, client.db(dbName));
+  }
+
+  collection<T extends Doc>(name: string): Collection<T> {
+    return new MongoCollection<T>(this.db, name);
+  }
+
+  async ensureIndexes(specs: readonly IndexSpec[]) {
+    for (const spec of specs) {
+      await guard(() =>
+        this.db.collection(spec.collection).createIndex(spec.keys, {
+          unique: spec.unique ?? false,
+          ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
+        }),
+      );
+    }
+  }
+
+  ping() {
+    return guard(async () => { await this.db.command({ ping: 1 }); });
+  }
+
+  close() {
+    return this.client.close();
+  }
+
+  async dropEverything() {
+    await guard(() => this.db.dropDatabase());
+  }
+}

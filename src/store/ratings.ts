@@ -1,0 +1,45 @@
+import { Demographics } from '../flow/types';
+import { Store } from './store';
+
+/** One answer to one indicator: the unit every scorecard figure is counted from. */
+export interface Rating {
+  /** callSid:commune:service:indicator, so a retried turn rewrites the same rating. */
+  _id: string;
+  callSid: string;
+  callerId: string;
+  communeCode: string;
+  districtCode: string;
+  provinceCode: string;
+  service: string;
+  indicatorId: string;
+  score: number;
+  language: string;
+  languageGroup: 'khmer' | 'indigenous' | 'other';
+  demographics: Demographics;
+  ratedAt: Date;
+}
+
+export function ratingId(r: Pick<Rating, 'callSid' | 'communeCode' | 'service' | 'indicatorId'>): string {
+  return `${r.callSid}:${r.communeCode}:${r.service}:${r.indicatorId}`;
+}
+
+export class RatingsRepository {
+  constructor(private readonly store: Store) {}
+  get collection() {
+    return this.store.collection<Rating>('ratings');
+  }
+
+  async save(rating: Omit<Rating, '_id'>): Promise<void> {
+    const _id = ratingId(rating);
+    await this.collection.updateOne({ _id }, { $set: { ...rating } }, { upsert: true });
+  }
+
+  /** Demographics are asked after the ratings: stamp them on every rating of the call. */
+  async setDemographicsForCall(callSid: string, demographics: Demographics): Promise<void> {
+    await this.collection.updateMany({ callSid }, { $set: { demographics } });
+  }
+
+  forCall(callSid: string): Promise<Rating[]> {
+    return this.collection.find({ callSid }, { sort: { ratedAt: 1 } });
+  }
+}

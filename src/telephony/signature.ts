@@ -1,0 +1,24 @@
+import { NextFunction, Request, Response } from 'express';
+import twilio from 'twilio';
+import { Logger } from '../logging/logger';
+
+/**
+ * Checks X-Twilio-Signature against PUBLIC_BASE_URL plus the request path and query: behind a
+ * proxy the Host header and protocol are not the URL the carrier signed.
+ */
+export function requireCarrierSignature(opts: { enabled: boolean; authToken: string; publicBaseUrl: string; logger: Logger }) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!opts.enabled) return next();
+    const signature = req.header('x-twilio-signature');
+    const url = opts.publicBaseUrl + req.originalUrl;
+    const params = req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : {};
+    if (signature && twilio.validateRequest(opts.authToken, signature, url, params)) return next();
+    opts.logger.warn({ path: req.path, hasSignature: Boolean(signature) }, 'webhook refused: X-Twilio-Signature does not match');
+    res.status(403).type('text/plain').send('Forbidden: the X-Twilio-Signature header does not match this request.\n');
+  };
+}
+
+/** Signs a webhook the way the carrier does (for the simulator, the try-the-line page and tests). */
+export function signWebhook(authToken: string, url: string, params: Record<string, string>): string {
+  return twilio.getExpectedTwilioSignature(authToken, url, params);
+}

@@ -1,0 +1,66 @@
+import twilio from 'twilio';
+import { TurnOutput } from '../flow/types';
+
+/**
+ * Turns one turn's neutral output into one TwiML document, using only verbs both Twilio and
+ * Somleng execute: Play, Gather (with Play inside), Record, Redirect, Hangup.
+ */
+export interface RenderUrls {
+  /** Where Gather and Record post what the caller did. */
+  action: string;
+  /** Where the call goes when the caller pressed nothing (Twilio falls through past Gather). */
+  silence: string;
+  /** Where the carrier reports a finished recording (voice messages). */
+  recordingStatus: string;
+}
+
+export type PromptUrl = (promptId: string, language?: string) => string | null;
+
+export function renderTwiml(output: TurnOutput, promptUrl: PromptUrl, urls: RenderUrls): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const urlsOf = output.prompts.map((p) => promptUrl(p.id, p.language)).filter((u): u is string => u !== null);
+  const end = output.end;
+  switch (end.type) {
+    case 'gather': {
+      const attrs: Record<string, unknown> = {
+        action: urls.action,
+        method: 'POST',
+        numDigits: end.numDigits,
+        timeout: end.timeoutSeconds,
+      };
+      if (end.finishOnKey) attrs.finishOnKey = end.finishOnKey;
+      const gather = response.gather(attrs as never);
+      for (const u of urlsOf) gather.play(u);
+      response.redirect({ method: 'POST' }, urls.silence);
+      break;
+    }
+    case 'record':
+      for (const u of urlsOf) response.play(u);
+      response.record({
+        action: urls.action,
+        method: 'POST',
+        maxLength: end.maxLengthSeconds,
+        finishOnKey: '#',
+        playBeep: true,
+        timeout: 10,
+        recordingStatusCallback: urls.recordingStatus,
+        recordingStatusCallbackMethod: 'POST',
+      });
+      response.redirect({ method: 'POST' }, urls.silence);
+      break;
+    case 'hangup':
+      for (const u of urlsOf) response.play(u);
+      response.hangup();
+      break;
+  }
+  return response.toString();
+}
+
+/** The reply when anything fails: error.system in the caller's language, then hang up. */
+export function renderSystemError(promptUrl: PromptUrl, language: string, promptId = 'error.system'): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const url = promptUrl(promptId, language);
+  if (url) response.play(url);
+  response.hangup();
+  return response.toString();
+}

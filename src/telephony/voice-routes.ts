@@ -1,0 +1,129 @@
+import { Request, Response, Router } from 'express';
+import { CallTurns } from '../calls/call-turns';
+import { FlowInput } from '../flow/types';
+import { Logger } from '../logging/logger';
+import { callerIdFor } from '../store/callers';
+import { CallsRepository, CALL_STATUSES } from '../store/calls';
+import { LastTurn } from '../store/calls';
+import { PromptUrl, renderSystemError, renderTwiml } from './twiml';
+
+export interface VoiceRoutesDeps {
+  turns: CallTurns;
+  calls: CallsRepository;
+  publicBaseUrl: string;
+  callerHashSecret: string;
+  languages: readonly string[];
+  defaultLanguage: string;
+  promptUrl: PromptUrl;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Carrier call ids: Twilio's CA + 32 hex, Somleng's UUIDs. */
+const CALL_SID = /^[A-Za-z0-9-]{10,64}$/;
+const RECORDING_SID = /^[A-Za-z0-9-]{10,64}$/;
+
+function param(req: Request, name: string): string | undefined {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const v = body[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The webhooks. POST /voice/incoming and POST /voice/status are the two URLs configured at the
+ * carrier; /voice/turn is where the app's own Gather, Record and Redirect send the call next.
+ * Signature checks are mounted in front of this router (src/app.ts).
+ */
+export function voiceRoutes(deps: VoiceRoutesDeps): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+
+  const languageOf = (req: Request) => {
+    const l = typeof req.query.l === 'string' ? req.query.l : '';
+    return deps.languages.includes(l) ? l : deps.defaultLanguage;
+  };
+
+  const reply = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);
+
+  const render = (last: LastTurn) => {
+    const base = `${deps.publicBaseUrl}/voice/turn?t=${last.turn}&l=${encodeURIComponent(last.language)}`;
+    return renderTwiml(last.output, (id, lang) => deps.promptUrl(id, lang ?? last.language), {
+      action: base,
+      silence: `${base}&in=silence`,
+      recordingStatus: `${deps.publicBaseUrl}/voice/recording-status`,
+    });
+  };
+
+  /** A caller never hears a crash or the carrier's error: every failure answers error.system. */
+  const failSafely = (req: Request, res: Response, err: unknown, callSid?: string) => {
+    deps.logger.error({ callSid, path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'turn failed; caller hears error.system');
+    reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
+  };
+
+  const callerIdOf = (callSid: string, from: string | undefined) => {
+    // Withheld numbers are not one caller: key them by the call so nothing is remembered.
+    const number = from && /[0-9]{3,}/.test(from) ? from : `anonymous:${callSid}`;
+    return callerIdFor(number, deps.callerHashSecret);
+  };
+
+  router.post('/incoming', async (req, res) => {
+    const callSid = param(req, 'CallSid');
+    if (!callSid || !CALL_SID.test(callSid)) {
+      res.status(400).type('text/plain').send('Bad request: CallSid is missing or malformed.\n');
+      return;
+    }
+    try {
+      reply(res, render(await deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From')))));
+    } catch (err) {
+      failSafely(req, res, err, callSid);
+    }
+  });
+
+  router.post('/turn', async (req, res) => {
+    const callSid = param(req, 'CallSid');
+    const turn = Number(req.query.t);
+    if (!callSid || !CALL_SID.test(callSid) || !Number.isInteger(turn) || turn < 1 || turn > 100_000) {
+      res.status(400).type('text/plain').send('Bad request: CallSid or the turn number is missing or malformed.\n');
+      return;
+    }
+    try {
+      const last = await deps.turns.resume(callSid, turn, inputOf(req));
+      reply(res, render(last ?? (await deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From'))))));
+    } catch (err) {
+      failSafely(req, res, err, callSid);
+    }
+  });
+
+  router.post('/status', async (req, res) => {
+    const callSid = param(req, 'CallSid');
+    const status = param(req, 'CallStatus');
+    if (!callSid || !CALL_SID.test(callSid) || !status || !CALL_STATUSES.includes(status)) {
+      res.status(400).type('text/plain').send('Bad request: CallSid or CallStatus is missing or unknown.\n');
+      return;
+    }
+    const duration = Number(param(req, 'CallDuration'));
+    try {
+      await deps.calls.recordStatus(callSid, status, Number.isFinite(duration) && duration >= 0 ? duration : undefined, now());
+      res.status(204).end();
+    } catch (err) {
+      deps.logger.error({ callSid, err: (err as Error).message }, 'call status not saved');
+      res.status(503).type('text/plain').send('Service unavailable: the call status could not be saved; retry later.\n');
+    }
+  });
+
+  return router;
+}
+
+/** What the caller did, from the carrier's parameters. Anything but keys 0-9 * # is an invalid key. */
+export function inputOf(req: Request): FlowInput {
+  if (req.query.in === 'silence') return { type: 'silence' };
+  const recordingSid = param(req, 'RecordingSid');
+  const recordingUrl = param(req, 'RecordingUrl');
+  if (recordingSid && recordingUrl && RECORDING_SID.test(recordingSid)) {
+    const duration = Number(param(req, 'RecordingDuration'));
+    return { type: 'recording', recordingSid, recordingUrl, durationSeconds: Number.isFinite(duration) ? duration : 0, referenceNumber: '' };
+  }
+  const digits = param(req, 'Digits');
+  if (digits === undefined) return { type: 'silence' };
+  return { type: 'digits', digits: /^[0-9*#]{0,20}$/.test(digits) ? digits : '?' };
+}

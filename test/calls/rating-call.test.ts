@@ -1,0 +1,61 @@
+import { parseScript } from '../../src/simulator/call-simulator';
+import { callerIdFor } from '../../src/store/callers';
+import { ENGINE } from '../support/engine';
+import { ids, startHotline, TestHotline } from '../support/hotline';
+
+describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
+  let h: TestHotline;
+  beforeEach(async () => {
+    h = await startHotline();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('when a new caller rates a health centre in commune 120101 in Khmer, every answer is in the store', async () => {
+    const from = '+85512999001';
+    const t = await h.call(parseScript('1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0,hangup'), { from });
+    expect(t.errors).toEqual([]);
+    expect(ids(t).slice(0, 2)).toEqual(['welcome', 'language.menu']);
+    expect(ids(t)).toContain('rate.commune.confirm');
+    expect(ids(t)).toContain('indicator.health.open-24h');
+
+    const ratings = await h.rt.ratings.forCall(t.callSid);
+    expect(ratings.map((r) => [r.indicatorId, r.score])).toEqual([
+      ['staff-attitude', 4], ['waiting-time', 5], ['medicines', 3], ['cleanliness', 4], ['fee-transparency', 2], ['open-24h', 5],
+    ]);
+    for (const r of ratings) {
+      expect(r).toMatchObject({
+        communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'health', language: 'km', languageGroup: 'khmer',
+        demographics: { gender: 'woman', ageGroup: '25-59', disability: 'no' },
+      });
+      expect(r.ratedAt).toBeInstanceOf(Date);
+      expect(r.callerId).toBe(callerIdFor(from, 'test-caller-secret'));
+    }
+  });
+
+  it('when the caller hangs up after two indicators, both ratings are kept', async () => {
+    const t = await h.call(parseScript('1,2,120101,1,2,4,5,hangup'));
+    const ratings = await h.rt.ratings.forCall(t.callSid);
+    expect(ratings.map((r) => [r.indicatorId, r.score])).toEqual([['staff-attitude', 4], ['waiting-time', 5]]);
+    expect(ratings[0].demographics).toEqual({});
+  });
+
+  it('when the caller calls again, the language and last commune are remembered', async () => {
+    const from = '+85512999002';
+    await h.call(parseScript('1,2,120101,1,3,hangup'), { from });
+    const t = await h.call(parseScript('2,1,1,hangup'), { from });
+    expect(ids(t).slice(0, 2)).toEqual(['welcome.back', 'main.menu']);
+    expect(ids(t)).toContain('rate.commune.last');
+    expect(ids(t)).toContain('rate.service.menu');
+  });
+
+  it('never stores or logs the caller number', async () => {
+    const from = '+85512777333';
+    const t = await h.call(parseScript('1,2,120101,1,2,4,hangup'), { from });
+    expect(t.errors).toEqual([]);
+    const everything = JSON.stringify(await h.store.collection('callers').find({})) + JSON.stringify(await h.store.collection('calls').find({}))
+      + JSON.stringify(await h.store.collection('ratings').find({})) + h.logs.join('');
+    expect(everything).not.toContain('12777333');
+  });
+});

@@ -1,0 +1,64 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app';
+import { AppConfig, loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/logging/logger';
+import { buildRuntime, Runtime } from '../../src/runtime';
+import { CallerAction, CallSimulator, CallTranscript } from '../../src/simulator/call-simulator';
+import { Store } from '../../src/store/store';
+import { closeTestStore, openTestStore, tempDir } from './engine';
+
+export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+
+/** A running hotline on a loopback port, on the test engine, with its log captured. */
+export interface TestHotline {
+  rt: Runtime;
+  config: AppConfig;
+  url: string;
+  store: Store;
+  logs: string[];
+  call(actions: CallerAction[], opts?: { from?: string; callSid?: string }): Promise<CallTranscript>;
+  simulator(opts?: { from?: string; callSid?: string }): CallSimulator;
+  stop(): Promise<void>;
+}
+
+export async function startHotline(env: Record<string, string> = {}, opts: { store?: Store } = {}): Promise<TestHotline> {
+  const dataDir = tempDir();
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    PUBLIC_BASE_URL: url,
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    TWILIO_ACCOUNT_SID: 'ACtest',
+    CALLER_HASH_SECRET: 'test-caller-secret',
+    SESSION_SECRET: 'test-session-secret',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    ...env,
+  }, { cwd: process.cwd() });
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
+  const store = opts.store ?? (await openTestStore(dataDir));
+  const rt = await buildRuntime(config, { logger: createLogger(config.logLevel, sink), store });
+  const app = createApp(rt);
+  server.on('request', app);
+  const simulator = (o: { from?: string; callSid?: string } = {}) =>
+    new CallSimulator({ serverUrl: url, publicBaseUrl: url, authToken: TEST_AUTH_TOKEN, from: o.from ?? '+85512345678', callSid: o.callSid });
+  return {
+    rt, config, url, store, logs,
+    simulator,
+    call: (actions, o) => simulator(o).run(actions),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await closeTestStore(store);
+    },
+  };
+}
+
+export const ids = (t: CallTranscript) => t.heard.map((p) => p.id);
