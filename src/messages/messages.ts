@@ -2,7 +2,23 @@ import { MessageSink } from '../calls/call-turns';
 import { CountersRepository } from '../store/counters';
 import { Store } from '../store/store';
 
-/** A caller's voice message: tied to commune, service, language and call, never to the number. */
+/** Where the audio is: the carrier holds it until the worker has downloaded, verified and stored it. */
+export type DownloadState = 'queued' | 'downloading' | 'stored' | 'failed';
+/** Where staff are with it. */
+export type ReviewState = 'new' | 'in-review' | 'forwarded' | 'resolved' | 'dismissed';
+export const REVIEW_STATES: readonly ReviewState[] = ['new', 'in-review', 'forwarded', 'resolved', 'dismissed'];
+
+export interface ReviewNote {
+  by: string;
+  at: Date;
+  text: string;
+}
+
+/**
+ * A caller's voice message: tied to commune, service, language and call, never to the number.
+ * Created by whichever comes first, the caller pressing "send" (saveFromCall) or the carrier's
+ * recording status callback; each fills in what it knows.
+ */
 export interface VoiceMessage {
   /** The carrier's RecordingSid. */
   _id: string;
@@ -14,8 +30,26 @@ export interface VoiceMessage {
   language: string;
   referenceNumber: string;
   durationSeconds: number;
-  /** sent: the caller pressed "send"; discarded: the caller recorded again. */
-  callerChoice: 'sent' | 'discarded';
+  /** sent: the caller pressed "send"; discarded: the caller recorded again; unknown: only the carrier's callback has arrived. */
+  callerChoice: 'sent' | 'discarded' | 'unknown';
+  download?: {
+    state: DownloadState;
+    attempts: number;
+    nextAttemptAt?: Date;
+    lastError?: string;
+    /** Id of the audio in Store.files once stored. */
+    fileId?: string;
+    bytes?: number;
+    contentType?: string;
+    storedAt?: Date;
+    deletedAtCarrier?: boolean;
+  };
+  review?: {
+    state: ReviewState;
+    notes: ReviewNote[];
+    updatedAt?: Date;
+    updatedBy?: string;
+  };
   createdAt: Date;
 }
 
