@@ -11,9 +11,23 @@ mongo_only=false
 if [ "${1:-}" = "--mongo-only" ]; then mongo_only=true; shift; fi
 
 status=0
+results=$(mktemp -d)
+# Prints "<engine>: N passed, N failed" from jest's JSON results (the plain closing line CI reads).
+summarize() {
+  node -e 'const r=require(process.argv[1]); console.log(`${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests + r.numRuntimeErrorTestSuites} failed`)' "$1" "$2" 2>/dev/null \
+    || echo "$2: 0 passed, 1 failed"
+}
+passed_total=0; failed_total=0
+tally() {
+  local line; line=$(summarize "$1" "$2"); echo "$line"
+  passed_total=$((passed_total + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+  failed_total=$((failed_total + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+}
+
 if [ "$mongo_only" = false ]; then
   echo "=== test suite on the embedded store ==="
-  env -u MONGODB_URI npx jest "$@" || status=1
+  env -u MONGODB_URI npx jest --json --outputFile="$results/embedded.json" "$@" || status=1
+  tally "$results/embedded.json" embedded
 fi
 
 started_here=""
@@ -30,11 +44,14 @@ if [ -z "${MONGODB_URI:-}" ]; then
       exit 1
     fi
     echo "!!! skipping the MongoDB pass (not CI). Set MONGODB_URI to run it." >&2
+    echo "embedded only: $passed_total passed, $failed_total failed"
     exit $status
   fi
 fi
 
 echo "=== test suite on the MongoDB-compatible server ($MONGODB_URI) ==="
-MONGODB_URI=$MONGODB_URI npx jest "$@" || status=1
+MONGODB_URI=$MONGODB_URI npx jest --json --outputFile="$results/mongodb.json" "$@" || status=1
+tally "$results/mongodb.json" mongodb
 if [ -n "$started_here" ]; then kill "$started_here" 2>/dev/null || true; fi
+echo "both engines: $passed_total passed, $failed_total failed"
 exit $status
