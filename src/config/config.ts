@@ -13,6 +13,10 @@ export interface AppConfig {
   twilioAccountSid: string;
   twilioAuthToken: string;
   signatureCheck: boolean;
+  carrierApiUrl: string;
+  deleteRecordingsAtCarrier: boolean;
+  recordingDownloadMaxAttempts: number;
+  recordingRetryBaseSeconds: number;
   mongodbUri: string;
   mongodbDb: string;
   dataDir: string;
@@ -139,6 +143,10 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     twilioAccountSid: values.TWILIO_ACCOUNT_SID,
     twilioAuthToken: secret('TWILIO_AUTH_TOKEN'),
     signatureCheck: values.TWILIO_SIGNATURE_CHECK !== 'off',
+    carrierApiUrl: values.CARRIER_API_URL,
+    deleteRecordingsAtCarrier: values.DELETE_RECORDINGS_AT_CARRIER !== 'false',
+    recordingDownloadMaxAttempts: Math.max(1, Number(values.RECORDING_DOWNLOAD_MAX_ATTEMPTS)),
+    recordingRetryBaseSeconds: Number(values.RECORDING_RETRY_BASE_SECONDS),
     mongodbUri: values.MONGODB_URI,
     mongodbDb: values.MONGODB_DB,
     dataDir,
