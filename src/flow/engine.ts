@@ -169,6 +169,8 @@ class Turn {
         return;
       }
       case 'question':
+        // Asked once per call: a caller who leaves the questions (0) is not asked them again.
+        this.vars.demographicsAsked = true;
         this.play(n.prompt);
         this.gather(1);
         return;
