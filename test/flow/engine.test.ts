@@ -1,0 +1,422 @@
+import * as path from 'node:path';
+import { loadLanguages } from '../../src/config/languages';
+import { loadFlow } from '../../src/flow/definition';
+import { initialState, step } from '../../src/flow/engine';
+import { Effect, FlowContext, FlowInput, FlowState, StepResult, TurnEnd } from '../../src/flow/types';
+import { loadGazetteer } from '../../src/gazetteer/gazetteer';
+import { loadCatalog } from '../../src/prompts/catalog';
+import { indicatorIds, loadScorecard } from '../../src/scorecard/scorecard';
+
+/**
+ * Flow fixtures: the shipped flow, a caller, a list of inputs -> what the caller hears, what the
+ * call waits for, and what the app is asked to keep. Real gazetteer, scorecard and languages.
+ */
+
+const root = path.resolve(__dirname, '../..');
+const languages = loadLanguages(path.join(root, 'config/languages.json'));
+const services = indicatorIds(loadScorecard(path.join(root, 'config/scorecard.json')));
+const catalog = loadCatalog(path.join(root, 'prompts/catalog.json'));
+const gazetteer = loadGazetteer(path.join(root, 'data/gazetteer'));
+const flow = loadFlow(path.join(root, 'flows/default.json'), {
+  services,
+  languages: languages.languages.map((l) => l.code),
+  hasPrompt: (id) => id in catalog.prompts,
+});
+
+function context(opts: { caller?: FlowContext['caller']; recorded?: string[] } = {}): FlowContext {
+  const recorded = new Set(opts.recorded ?? []);
+  return {
+    defaultLanguage: 'km',
+    languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
+    caller: opts.caller ?? {},
+    isCommune: (code) => gazetteer.isCommune(code),
+    places: (level, parent) =>
+      level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
+    indicators: (service) => services[service] ?? [],
+    hasRecording: (id) => recorded.has(id),
+  };
+}
+
+type Step = string | FlowInput;
+const toInput = (s: Step): FlowInput => {
+  if (typeof s !== 'string') return s;
+  if (s === 'silence') return { type: 'silence' };
+  return { type: 'digits', digits: s };
+};
+const recording = (sid: string, ref = '4821'): FlowInput => ({
+  type: 'recording', recordingSid: sid, recordingUrl: `https://carrier.example/${sid}`, durationSeconds: 12, referenceNumber: ref,
+});
+
+interface Turn {
+  heard: string[];
+  end: TurnEnd;
+  effects: Effect[];
+  state: FlowState;
+}
+
+/** Plays a call: the start, then each input in turn, threading the state as the app does. */
+function call(inputs: Step[], opts: { caller?: FlowContext['caller']; recorded?: string[] } = {}): Turn[] {
+  const ctx = context(opts);
+  const turns: Turn[] = [];
+  let result: StepResult = step(flow, null, { type: 'start' }, ctx);
+  const push = (r: StepResult) =>
+    turns.push({ heard: r.output.prompts.map((p) => (p.language ? `${p.id}@${p.language}` : p.id)), end: r.output.end, effects: r.effects, state: r.state });
+  push(result);
+  // Later turns see no caller facts, as in src/calls/call-turns.ts: everything is in the state.
+  const later = { ...ctx, caller: {} };
+  for (const s of inputs) {
+    const before = structuredClone(result.state);
+    result = step(flow, result.state, toInput(s), later);
+    expect(before).toEqual(turns[turns.length - 1].state); // the engine never edits the state it was given
+    push(result);
+  }
+  return turns;
+}
+const last = <T>(list: T[]) => list[list.length - 1];
+const digitsOf = (code: string) => [...code].map((d) => `digit.${d}`);
+
+const MENU: TurnEnd = { type: 'gather', numDigits: 1, finishOnKey: '', timeoutSeconds: 7 };
+const CODE: TurnEnd = { type: 'gather', numDigits: 6, finishOnKey: '#', timeoutSeconds: 10 };
+const KM = { language: 'km' };
+/** A Khmer caller who has called before, at the main menu after the start. */
+const KNOWN = { caller: KM };
+
+describe('start of a call', () => {
+  it('a new caller hears welcome and the language menu, each language announcing itself in its own voice', () => {
+    const [t] = call([]);
+    expect(t.heard).toEqual([
+      'welcome', 'language.menu',
+      'language.option.km@km', 'language.option.cmo@cmo', 'language.option.tpu@tpu', 'language.option.jra@jra',
+      'language.option.krr@krr', 'language.option.krv@krv', 'language.option.brb@brb',
+    ]);
+    expect(t.end).toEqual(MENU);
+    expect(t.state).toMatchObject({ node: 'language', language: 'km', ended: false });
+  });
+
+  it('a caller whose language is known hears welcome.back and the main menu, in their language', () => {
+    const [t] = call([], { caller: { language: 'jra' } });
+    expect(t.heard).toEqual(['welcome.back', 'main.menu']);
+    expect(t.state).toMatchObject({ node: 'main', language: 'jra' });
+    expect(t.effects).toEqual([]);
+  });
+
+  it('initialState carries the caller language and last commune', () => {
+    expect(initialState(context({ caller: { language: 'cmo', lastCommune: '120101' } }))).toMatchObject({
+      language: 'cmo', vars: { lastCommune: '120101' }, silences: 0, invalids: 0, ended: false,
+    });
+  });
+});
+
+describe('language menu', () => {
+  it.each(languages.languages.map((l) => [l.key, l.code]))('key %s chooses %s, which is remembered and used from the next prompt', (key, code) => {
+    const [, t] = call([key]);
+    expect(t.effects).toEqual([{ type: 'remember-language', language: code }]);
+    expect(t.state.language).toBe(code);
+    expect(t.heard).toEqual(['main.menu']);
+  });
+
+  it('a key that is no language: error.invalid and the language menu again, nothing remembered', () => {
+    const [, t] = call(['9']);
+    expect(t.heard.slice(0, 2)).toEqual(['error.invalid', 'language.menu']);
+    expect(t.heard).toContain('language.option.brb@brb');
+    expect(t.effects).toEqual([]);
+  });
+
+  it('8 on the main menu goes back to the language menu', () => {
+    const t = call(['8', '3'], KNOWN);
+    expect(t[1].heard[0]).toBe('language.menu');
+    expect(t[2].effects).toEqual([{ type: 'remember-language', language: 'tpu' }]);
+  });
+});
+
+describe('keys that mean the same everywhere', () => {
+  it('* repeats the current menu without counting as a mistake', () => {
+    const t = call(['2', '*'], { caller: { language: 'km', lastCommune: '120101' } });
+    expect(t[2].heard).toEqual(t[1].heard);
+    expect(t[2].heard[0]).toBe('rate.commune.last');
+    expect(t[2].state.invalids).toBe(0);
+  });
+
+  it('0 goes back to the main menu from any menu', () => {
+    const t = call(['2', '120101', '1', '0'], KNOWN);
+    expect(t[3].heard).toEqual(['rate.service.menu']);
+    expect(t[4].heard).toEqual(['main.menu']);
+    expect(t[4].state.node).toBe('main');
+  });
+
+  it('0 on the main menu itself is not an option', () => {
+    const [, t] = call(['0'], KNOWN);
+    expect(t.heard).toEqual(['error.invalid', 'main.menu']);
+  });
+
+  it('in code entry 0 is a digit: a code starting with 0 is accepted', () => {
+    const t = call(['2', '010201'], KNOWN);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('010201')]);
+    expect(t[2].state.vars.pendingCommune).toBe('010201');
+  });
+
+  it('in code entry a lone 0 is a (wrong) code, not the main menu', () => {
+    const t = call(['2', '0'], KNOWN);
+    expect(t[2].heard).toEqual(['rate.commune.unknown', 'digit.0', 'rate.commune.enter']);
+    expect(t[2].state.node).toBe('rate.enter');
+  });
+});
+
+describe('silence', () => {
+  it('no key: error.noinput then the same question', () => {
+    const t = call(['2', 'silence'], KNOWN);
+    expect(t[2].heard).toEqual(['error.noinput', 'rate.commune.enter']);
+    expect(t[2].end).toEqual(CODE);
+  });
+
+  it('the third silence in a row: goodbye and hang up; the call is over', () => {
+    const t = call(['silence', 'silence', 'silence'], KNOWN);
+    expect(t[1].heard).toEqual(['error.noinput', 'main.menu']);
+    expect(t[2].heard).toEqual(['error.noinput', 'main.menu']);
+    expect(t[3].heard).toEqual(['goodbye']);
+    expect(t[3].end).toEqual({ type: 'hangup' });
+    expect(t[3].state.ended).toBe(true);
+  });
+
+  it('a key between silences starts the count again', () => {
+    const t = call(['silence', 'silence', '*', 'silence', 'silence'], KNOWN);
+    expect(last(t).heard).toEqual(['error.noinput', 'main.menu']);
+    expect(last(t).state.ended).toBe(false);
+  });
+
+  it('a turn after the call ended only hangs up again, with nothing played or kept', () => {
+    const t = call(['silence', 'silence', 'silence', '1', 'silence'], KNOWN);
+    for (const after of t.slice(4)) {
+      expect(after.heard).toEqual([]);
+      expect(after.end).toEqual({ type: 'hangup' });
+      expect(after.effects).toEqual([]);
+      expect(after.state.ended).toBe(true);
+    }
+  });
+});
+
+describe('invalid keys', () => {
+  it('a key that is not an option: error.invalid then the same question', () => {
+    const t = call(['2', '120101', '1', '7'], KNOWN);
+    expect(t[4].heard).toEqual(['error.invalid', 'rate.service.menu']);
+    expect(t[4].state.node).toBe('rate.service');
+  });
+
+  it('three invalid keys in a row on one question: back to the main menu', () => {
+    const t = call(['2', '120101', '1', '7', '#', '9'], KNOWN);
+    expect(t[5].heard).toEqual(['error.invalid', 'rate.service.menu']);
+    expect(t[6].heard).toEqual(['main.menu']);
+    expect(t[6].state).toMatchObject({ node: 'main', invalids: 0 });
+  });
+
+  it('invalid keys on two different questions do not add up', () => {
+    const t = call(['2', '120101', '7', '7', '1', '7', '7'], KNOWN);
+    expect(last(t).heard).toEqual(['error.invalid', 'rate.service.menu']);
+    expect(last(t).state.node).toBe('rate.service');
+  });
+
+  it('a recording posted while a menu waits for a key is an invalid key', () => {
+    const [, t] = call([recording('RE0000000001')], KNOWN);
+    expect(t.heard).toEqual(['error.invalid', 'main.menu']);
+    expect(t.effects).toEqual([]);
+  });
+});
+
+describe('where: the commune', () => {
+  it('an unknown code: rate.commune.unknown, its digits read back, then enter again', () => {
+    const t = call(['2', '999999'], KNOWN);
+    expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(t[1].end).toEqual(CODE);
+    expect(t[2].heard).toEqual(['rate.commune.unknown', ...digitsOf('999999'), 'rate.commune.enter']);
+    expect(t[2].end).toEqual(CODE);
+  });
+
+  it('a short code ended with # is unknown and read back without the #', () => {
+    const t = call(['2', '12#'], KNOWN);
+    expect(t[2].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+  });
+
+  it('a known code followed by # is accepted', () => {
+    const t = call(['2', '120101#'], KNOWN);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+  });
+
+  it('three unknown codes in a row: the third is read back, then the main menu', () => {
+    const t = call(['2', '999999', '888888', '777777'], KNOWN);
+    expect(last(t).heard).toEqual(['rate.commune.unknown', ...digitsOf('777777'), 'main.menu']);
+    expect(last(t).state.node).toBe('main');
+  });
+
+  it('a known code is confirmed with its digits and, where recorded, its name; 1 keeps it, 2 enters again', () => {
+    const named = call(['2', '120101'], { ...KNOWN, recorded: ['place.120101'] });
+    expect(named[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'place.120101']);
+    const t = call(['2', '120101', '1'], KNOWN);
+    expect(t[3].effects).toEqual([{ type: 'remember-commune', communeCode: '120101' }]);
+    expect(t[3].state.vars.communeCode).toBe('120101');
+    expect(t[3].heard).toEqual(['rate.service.menu']);
+    const again = call(['2', '120101', '2'], KNOWN);
+    expect(again[3].heard).toEqual(['rate.commune.enter']);
+    expect(again[3].effects).toEqual([]);
+  });
+
+  it('a caller with a last commune hears rate.commune.last with it read back; 1 rates there, 2 enters another', () => {
+    const caller = { language: 'km', lastCommune: '120101' };
+    const t = call(['2', '1'], { caller });
+    expect(t[1].heard).toEqual(['rate.commune.last', ...digitsOf('120101')]);
+    expect(t[2].heard).toEqual(['rate.service.menu']);
+    expect(t[2].state.vars.communeCode).toBe('120101');
+    expect(call(['2', '2'], { caller })[2].heard).toEqual(['rate.commune.enter']);
+  });
+
+  it('* instead of a code lists the provinces, eight to a page, each by its digits then its key, then rate.page.more', () => {
+    const t = call(['2', '*'], KNOWN);
+    const provinces = gazetteer.provinces.map((p) => p.code);
+    expect(provinces.length).toBeGreaterThan(8);
+    expect(t[2].heard).toEqual([
+      'rate.province.menu',
+      ...provinces.slice(0, 8).flatMap((code, i) => [...digitsOf(code), `digit.${i + 1}`]),
+      'rate.page.more',
+    ]);
+    expect(t[2].end).toEqual(MENU);
+  });
+
+  it('a place whose name is recorded is named, the others read as digits', () => {
+    const t = call(['2', '*'], { ...KNOWN, recorded: ['place.08'] });
+    expect(t[2].heard).toContain('place.08');
+    expect(t[2].heard).not.toContain('place.01');
+    expect(t[2].heard.slice(1, 4)).toEqual(['digit.0', 'digit.1', 'digit.1']);
+  });
+
+  it('province, district and commune from spoken lists: 9 turns the page, a key picks, the pick is confirmed', () => {
+    const communes = gazetteer.childrenOf('0801').map((c) => c.code);
+    expect(communes.length).toBeGreaterThan(16); // three pages: 8, 8 and the rest
+    const provinceKey = String(gazetteer.provinces.findIndex((p) => p.code === '08') + 1);
+    const districtKey = String(gazetteer.childrenOf('08').findIndex((d) => d.code === '0801') + 1);
+    const t = call(['2', '*', provinceKey, districtKey, '9', '9', '9', '9', '3'], KNOWN);
+    expect(t[3].heard[0]).toBe('rate.district.menu');
+    expect(t[4].heard).toEqual([
+      'rate.commune.menu', ...communes.slice(0, 8).flatMap((c, i) => [...digitsOf(c), `digit.${i + 1}`]), 'rate.page.more',
+    ]);
+    expect(t[5].heard).toEqual([
+      'rate.commune.menu', ...communes.slice(8, 16).flatMap((c, i) => [...digitsOf(c), `digit.${i + 1}`]), 'rate.page.more',
+    ]);
+    expect(t[6].heard).toEqual([
+      'rate.commune.menu', ...communes.slice(16).flatMap((c, i) => [...digitsOf(c), `digit.${i + 1}`]), 'rate.page.more',
+    ]);
+    expect(t[7].heard).toEqual(t[4].heard); // after the last page, the first again
+    expect(t[8].heard).toEqual(t[5].heard);
+    expect(t[9].heard).toEqual(['rate.commune.confirm', ...digitsOf(communes[10])]);
+    expect(t[9].state.vars.pendingCommune).toBe(communes[10]);
+  });
+
+  it('a key beyond the places on the last page is invalid', () => {
+    const provinceKey = String(gazetteer.provinces.findIndex((p) => p.code === '08') + 1);
+    const t = call(['2', '*', provinceKey, '1', '9', '9', '5'], KNOWN);
+    expect(last(t).heard[0]).toBe('error.invalid');
+    expect(last(t).heard[1]).toBe('rate.commune.menu');
+  });
+});
+
+describe('how good: indicators 1 to 5', () => {
+  const health = services.health;
+
+  it('rate.intro once, then each indicator of the service, each answer confirmed by its scale label and saved at once', () => {
+    const scores = ['4', '5', '3', '4', '2', '5'];
+    const t = call(['2', '120101', '1', '2', ...scores], KNOWN);
+    expect(t[4].heard).toEqual(['rate.intro', `indicator.health.${health[0]}`]);
+    scores.forEach((score, i) => {
+      const turn = t[5 + i];
+      expect(turn.effects).toEqual([{ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[i], score: Number(score) }]);
+      expect(turn.heard[0]).toBe(`scale.${score}`);
+      if (i < health.length - 1) expect(turn.heard.slice(1)).toEqual([`indicator.health.${health[i + 1]}`]);
+    });
+    expect(last(t).heard).toEqual(['scale.5', 'ask.gender']);
+  });
+
+  it.each(['0', '6', '9', '#'])('key %s on an indicator is not a score: nothing saved', (key) => {
+    const t = call(['2', '120101', '1', '2', key], KNOWN);
+    expect(last(t).effects).toEqual([]);
+    if (key === '0') expect(last(t).heard).toEqual(['main.menu']);
+    else expect(last(t).heard).toEqual(['error.invalid', `indicator.health.${health[0]}`]);
+  });
+
+  it('* repeats the current indicator, not the first', () => {
+    const t = call(['2', '120101', '1', '3', '4', '*'], KNOWN);
+    expect(last(t).heard).toEqual([`indicator.school.${services.school[1]}`]);
+  });
+});
+
+describe('who: demographics once per call', () => {
+  const rateHealth = ['2', '120101', '1', '2', '4', '5', '3', '4', '2', '5'];
+
+  it('gender, age and disability are asked after the ratings and kept as they are answered', () => {
+    const t = call([...rateHealth, '1', '2', '2'], KNOWN);
+    const n = rateHealth.length;
+    expect(t[n].heard).toEqual(['scale.5', 'ask.gender']);
+    expect(t[n + 1].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman' } }]);
+    expect(t[n + 1].heard).toEqual(['ask.age']);
+    expect(t[n + 2].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59' } }]);
+    expect(t[n + 3].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59', disability: 'no' } }]);
+    expect(t[n + 3].heard).toEqual(['rate.thanks']);
+  });
+
+  it('a second service rated in the same call skips the questions and the intro', () => {
+    const t = call([...rateHealth, '3', '4', '3', '0', '2', '1', '3', '5', '5', '5', '5', '5'], KNOWN);
+    expect(t[t.length - 8].heard).toEqual(['rate.commune.last', ...digitsOf('120101')]);
+    expect(t[t.length - 6].heard).toEqual([`indicator.school.${services.school[0]}`]);
+    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
+    expect(last(t).state.vars.demographics).toEqual({ gender: 'unstated', ageGroup: 'unstated', disability: 'unstated' });
+  });
+
+  it('a caller who leaves the questions with 0 is not asked them again in that call', () => {
+    const t = call([...rateHealth, '0', '2', '1', '1', '5', '5', '5', '5', '5'], KNOWN);
+    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
+    expect(t.flatMap((x) => x.heard).filter((p) => p === 'ask.gender')).toHaveLength(1);
+  });
+});
+
+describe('voice message', () => {
+  const toMessage = ['2', '120101', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '1'];
+
+  it('after rating, 1 records a message about this service: record, confirm, send, reference number, main menu', () => {
+    const t = call([...toMessage, recording('RE0000000001', '4821'), '1'], KNOWN);
+    const [intro, recorded, sent] = t.slice(-3);
+    expect(intro.heard).toEqual(['message.intro']);
+    expect(intro.end).toEqual({ type: 'record', maxLengthSeconds: 120 });
+    expect(recorded.heard).toEqual(['message.confirm']);
+    expect(recorded.effects).toEqual([]);
+    expect(sent.effects).toEqual([{
+      type: 'save-message', communeCode: '120101', service: 'commune',
+      recording: { recordingSid: 'RE0000000001', recordingUrl: 'https://carrier.example/RE0000000001', durationSeconds: 12, referenceNumber: '4821' },
+    }]);
+    expect(sent.heard).toEqual(['message.saved', ...digitsOf('4821'), 'main.menu']);
+  });
+
+  it('2 records again: the first recording is discarded and only the second is sent', () => {
+    const t = call([...toMessage, recording('RE0000000001', '1111'), '2', recording('RE0000000002', '2222'), '1'], KNOWN);
+    const [, again, , sent] = t.slice(-4);
+    expect(again.effects).toEqual([{ type: 'discard-recording', recording: expect.objectContaining({ recordingSid: 'RE0000000001' }) }]);
+    expect(again.heard).toEqual(['message.intro']);
+    expect(sent.effects).toEqual([expect.objectContaining({ type: 'save-message', recording: expect.objectContaining({ recordingSid: 'RE0000000002' }) })]);
+  });
+
+  it('from the main menu without a commune, the caller is asked where and what first', () => {
+    const t = call(['3', '120101', '1', '2'], KNOWN);
+    expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(last(t).heard).toEqual(['message.intro']);
+    expect(last(t).end.type).toBe('record');
+  });
+
+  it('a recording that ends in silence (the Redirect after Record) hears error.noinput and the recording prompt again', () => {
+    const t = call(['3', '120101', '1', '2', 'silence'], KNOWN);
+    expect(last(t).heard).toEqual(['error.noinput', 'message.intro']);
+    expect(last(t).end).toEqual({ type: 'record', maxLengthSeconds: 120 });
+    expect(last(t).effects).toEqual([]);
+  });
+
+  it('keys pressed instead of recording are invalid; nothing is sent', () => {
+    const t = call(['3', '120101', '1', '2', '5'], KNOWN);
+    expect(last(t).heard).toEqual(['error.invalid', 'message.intro']);
+    expect(last(t).effects).toEqual([]);
+  });
+});
