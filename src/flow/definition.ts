@@ -206,7 +206,7 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
   if (!validateShape(raw)) {
     const problems = (validateShape.errors ?? [])
       .filter((e) => e.keyword !== 'if')
-      .map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as string[]).join(', ')})` : ''}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+      .map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as string[]).join(', ')})` : ''}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}${e.propertyName ? ` (key ${JSON.stringify(e.propertyName)})` : ''}`);
     throw new DefinitionError(`${source} is not a valid flow definition:\n  - ${problems.join('\n  - ')}`);
   }
   const file = raw as Omit<FlowDefinition, 'nodes'> & { nodes: (FlowNode & { id: string })[] };
