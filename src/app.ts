@@ -3,6 +3,7 @@ import { AppError } from './errors';
 import { Runtime } from './runtime';
 import { requireCarrierSignature } from './telephony/signature';
 import { voiceRoutes } from './telephony/voice-routes';
+import { staffRouter } from './staff/staff-router';
 
 /** The HTTP app: carrier webhooks, prompt audio, and (mounted by their modules) the staff pages. */
 export function createApp(rt: Runtime): express.Express {
@@ -50,6 +51,8 @@ export function createApp(rt: Runtime): express.Express {
       logger: rt.logger,
     }),
   );
+
+  app.use('/staff', staffRouter(rt));
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found.\n');
