@@ -22,14 +22,14 @@ export function renderTwiml(output: TurnOutput, promptUrl: PromptUrl, urls: Rend
   const end = output.end;
   switch (end.type) {
     case 'gather': {
-      const attrs: Record<string, unknown> = {
+      // finishOnKey is always explicit: the carrier's default (#) would swallow # pressed on a menu.
+      const gather = response.gather({
         action: urls.action,
         method: 'POST',
         numDigits: end.numDigits,
         timeout: end.timeoutSeconds,
-      };
-      if (end.finishOnKey) attrs.finishOnKey = end.finishOnKey;
-      const gather = response.gather(attrs as never);
+        finishOnKey: end.finishOnKey,
+      });
       for (const u of urlsOf) gather.play(u);
       response.redirect({ method: 'POST' }, urls.silence);
       break;
