@@ -8,4 +8,13 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'ratings', keys: { provinceCode: 1, ratedAt: 1 } },
   { collection: 'ratings', keys: { ratedAt: 1 } },
   { collection: 'ratings', keys: { callSid: 1 } },
+  // Staff app: sessions and sign-in failure counters are deleted by the database once expired.
+  { collection: 'staff_sessions', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'staff_sessions', keys: { username: 1 } },
+  { collection: 'staff_sign_in_failures', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'staff_sign_in_failures', keys: { key: 1 } },
+  { collection: 'staff_audit', keys: { at: 1 } },
+  { collection: 'staff_audit', keys: { messageId: 1, at: 1 } },
+  { collection: 'messages', keys: { createdAt: 1 } },
+  { collection: 'messages', keys: { communeCode: 1, createdAt: 1 } },
 ];
