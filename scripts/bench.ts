@@ -1,0 +1,182 @@
+/**
+ * npm run bench -- [options]: the call-load benchmark (bench/call-load.ts) on both store engines
+ * and on the floor, printing one table with the ratios to the floor.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import cliProgress from 'cli-progress';
+import {
+  benchWorkDir, Engine, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
+  ShapeResult, startFloorProcess, startHotlineProcess, warmUp,
+} from '../bench/call-load';
+
+const HELP = `Usage: npm run bench -- [options]
+
+Runs simulated rating calls through the real webhooks (signed requests, full calls, random
+communes from the gazetteer) against the hotline started as its own process (node
+dist/src/server.js; npm run bench builds it first), on each engine, and against the floor (a bare
+Express app answering one fixed TwiML document) with the same shapes:
+  realistic   200 concurrent callers, 0.5-1.5 s pause before each turn, starts staggered over 10 s,
+              2 calls each
+  saturation  100 callers with no pause, for 15 s
+Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (VmHWM), with our
+p99 and throughput as ratios to the floor's. Loopback only.
+
+Options:
+  --engines LIST       embedded,mongodb (default both). mongodb uses MONGODB_URI or --mongodb-uri,
+                       otherwise starts ../shared/tools/mongo-compatible-server for the run
+  --shapes LIST        realistic,saturation (default both)
+  --duration SECONDS   saturation length (default 15)
+  --calls N            calls per realistic caller (default 2)
+  --callers-realistic N   (default 200)
+  --callers-saturation N  (default 100)
+  --mongodb-uri URI    use this MongoDB server
+  --cpu-prof DIR       run the hotline under node --cpu-prof, profiles written to DIR
+  --json FILE          also write the results as JSON to FILE
+  --help               this text
+
+Exit status: 0 every target met (realistic: no errors, p99 <= 2x floor; saturation: >= 40% of
+the floor's turns/s; peak memory < 250 MB), 1 a target missed, 2 bad options, 3 a server could
+not start.`;
+
+function parseArgs(argv: string[]): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const name = a.slice(2);
+    if (name === 'help') out.help = true;
+    else if (i + 1 < argv.length) out[name] = argv[++i];
+    else throw new Error(`${a} needs a value`);
+  }
+  return out;
+}
+
+function positive(o: Record<string, string | true>, name: string, dflt: number): number {
+  if (o[name] === undefined) return dflt;
+  const n = Number(o[name]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1`);
+  return n;
+}
+
+function list<T extends string>(o: Record<string, string | true>, name: string, allowed: readonly T[]): T[] {
+  if (o[name] === undefined) return [...allowed];
+  const items = String(o[name]).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!allowed.includes(i as T)) throw new Error(`--${name}: ${i} is not one of ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+/** Starts the MongoDB-compatible server for this run; returns its URI and how to stop it. */
+function startMongoCompatible(): { uri: string; stop: () => void } {
+  const candidates = [path.resolve(REPO_ROOT, '../shared/tools/mongo-compatible-server/start'), '/work/shared/tools/mongo-compatible-server/start'];
+  const starter = candidates.find((c) => fs.existsSync(c));
+  if (!starter) throw new Error('no MONGODB_URI and no ../shared/tools/mongo-compatible-server/start');
+  const r = spawnSync(starter, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the MongoDB-compatible server did not start: ${r.stderr}`);
+  const uri = /MONGODB_URI='([^']+)'/.exec(r.stdout)?.[1];
+  const pid = Number(/MONGO_COMPAT_PID=(\d+)/.exec(r.stdout)?.[1]);
+  if (!uri || !pid) throw new Error(`unexpected output from ${starter}: ${r.stdout}`);
+  return { uri, stop: () => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } } };
+}
+
+async function main() {
+  let o: Record<string, string | true>;
+  let engines: ('embedded' | 'mongodb')[];
+  let shapes: Shape[];
+  try {
+    o = parseArgs(process.argv.slice(2));
+    if (o.help) {
+      console.log(HELP);
+      return 0;
+    }
+    engines = list(o, 'engines', ['embedded', 'mongodb'] as const);
+    const shapeNames = list(o, 'shapes', ['realistic', 'saturation'] as const);
+    const realistic: Shape = { ...REALISTIC, callers: positive(o, 'callers-realistic', REALISTIC.callers), callsPerCaller: positive(o, 'calls', REALISTIC.callsPerCaller!) };
+    const saturation: Shape = { ...SATURATION, callers: positive(o, 'callers-saturation', SATURATION.callers), durationMs: 1000 * positive(o, 'duration', SATURATION.durationMs! / 1000) };
+    shapes = shapeNames.map((n) => (n === 'realistic' ? realistic : saturation));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+
+  const workDir = benchWorkDir();
+  const scripts = new RatingScripts();
+  let mongo: { uri: string; stop: () => void } | null = null;
+  const results: ShapeResult[] = [];
+  // A bar per row on a terminal; one line per row otherwise (cli-progress draws nothing useful off a TTY).
+  const tty = Boolean(process.stderr.isTTY);
+  const bars = new cliProgress.MultiBar({
+    format: '{row} [{bar}] {value}/{total} {unit}', hideCursor: true, clearOnComplete: false, stream: process.stderr,
+    barCompleteChar: '#', barIncompleteChar: '-',
+  });
+
+  try {
+    if (engines.includes('mongodb')) {
+      const uri = typeof o['mongodb-uri'] === 'string' ? o['mongodb-uri'] : process.env.MONGODB_URI;
+      mongo = uri ? { uri, stop: () => undefined } : startMongoCompatible();
+    }
+    const targets: Engine[] = ['floor', ...engines];
+    for (const engine of targets) {
+      for (const shape of shapes) {
+        // A fresh server (and data folder or database) for every row, so each peak memory is its own.
+        let server: RunningServer;
+        try {
+          server = engine === 'floor'
+            ? await startFloorProcess(workDir)
+            : await startHotlineProcess({
+                engine, workDir, mongodbUri: mongo?.uri, mongodbDb: `bench_${shape.name}_${Date.now()}`,
+                cpuProfDir: typeof o['cpu-prof'] === 'string' ? path.resolve(o['cpu-prof'], `${engine}-${shape.name}`) : undefined,
+              });
+        } catch (err) {
+          bars.stop();
+          console.error((err as Error).message);
+          return 3;
+        }
+        const row = `${engine.padEnd(8)} ${shape.name.padEnd(10)}`;
+        let bar: cliProgress.SingleBar | undefined;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await warmUp(server, scripts);
+          if (!tty) {
+            process.stderr.write(`${row} running...\n`);
+          } else if (shape.callsPerCaller !== undefined) {
+            bar = bars.create(shape.callers * shape.callsPerCaller, 0, { row, unit: 'calls' });
+          } else {
+            const total = Math.round(shape.durationMs! / 1000);
+            const b = bars.create(total, 0, { row, unit: 's' });
+            const t0 = Date.now();
+            timer = setInterval(() => b.update(Math.min(total, Math.round((Date.now() - t0) / 1000))), 500);
+            bar = b;
+          }
+          const r = await runShape({ server, shape, scripts, onCall: (n) => { if (shape.callsPerCaller !== undefined) bar?.update(n); } });
+          bar?.update(bar.getTotal());
+          if (!tty) process.stderr.write(`${row} done: ${r.turns} turns in ${r.seconds.toFixed(1)} s, ${r.errors} errors\n`);
+          results.push(r);
+        } finally {
+          if (timer) clearInterval(timer);
+          await server.stop();
+        }
+      }
+    }
+  } finally {
+    bars.stop();
+    mongo?.stop();
+  }
+
+  console.log('');
+  console.log(formatTable(results));
+  for (const r of results.filter((x) => x.errorSamples.length)) {
+    console.log(`\n${r.engine} ${r.shape}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
+  }
+  if (typeof o.json === 'string') fs.writeFileSync(o.json, JSON.stringify(results, null, 2));
+  const missed = missedTargets(results);
+  console.log(missed.length ? `\nTargets missed:\n  - ${missed.join('\n  - ')}` : '\nAll targets met.');
+  fs.rmSync(workDir, { recursive: true, force: true });
+  return missed.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (err) => {
+  console.error(err);
+  process.exit(3);
+});
