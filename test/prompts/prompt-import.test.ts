@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { probeAudio } from '../../src/audio/probe';
+import { AudioSources } from '../../src/prompts/audio-sources';
+import { importRecordings, ImportOutcome, listInputs, targetOf } from '../../src/prompts/prompt-import';
+import { FixtureKind, makeRecording, SPEECH_SECONDS, wavHeader } from '../audio/encoded-fixtures';
+import { tempDir } from '../support/engine';
+
+const LANGUAGES = ['km', 'cmo', 'tpu'];
+const PROMPTS = new Set(['welcome', 'main.menu', 'info.health.fees', 'digit.1', 'digit.2', 'goodbye', 'scale.1', 'scale.2', 'language.option.km']);
+const isPromptId = (id: string) => PROMPTS.has(id) || /^place\.[0-9]{2,6}$/.test(id);
+
+/** A copy of the shipped audio folder (placeholders and their manifest), so imports replace real placeholders. */
+function audioDirWithPlaceholders(): string {
+  const dir = tempDir('audio-');
+  fs.cpSync(path.resolve(__dirname, '../../audio'), dir, { recursive: true });
+  return dir;
+}
+
+describe('importing recordings into the prompt library', () => {
+  const inbox = tempDir('inbox-');
+  const files: Partial<Record<FixtureKind, string>> = {};
+  let audioDir: string;
+  let outcomes: ImportOutcome[];
+
+  beforeAll(async () => {
+    audioDir = audioDirWithPlaceholders();
+    // One recording per phone/messaging format, each for a different prompt and language.
+    files['wav-stereo-44k'] = await makeRecording('wav-stereo-44k', path.join(inbox, 'km'), 'welcome');
+    files.mp3 = await makeRecording('mp3', inbox, 'main.menu.cmo');
+    files.m4a = await makeRecording('m4a', path.join(inbox, 'cmo'), 'info.health.fees');
+    files['ogg-opus'] = await makeRecording('ogg-opus', inbox, 'digit.1.tpu');
+    files['ogg-vorbis'] = await makeRecording('ogg-vorbis', inbox, 'digit.2.tpu');
+    files.amr = await makeRecording('amr', inbox, 'goodbye.cmo');
+    files['silent-mp3'] = await makeRecording('silent-mp3', inbox, 'scale.1.cmo');
+    files['corrupt-m4a'] = await makeRecording('corrupt-m4a', path.join(inbox, 'km'), 'goodbye');
+    outcomes = await importRecordings(listInputs([inbox]), { audioDir, languages: LANGUAGES, isPromptId });
+  }, 120_000);
+
+  const outcomeOf = (kind: FixtureKind) => outcomes.find((o) => o.file === files[kind])!;
+
+  it.each([
+    ['wav-stereo-44k', 'km', 'welcome'],
+    ['mp3', 'cmo', 'main.menu'],
+    ['m4a', 'cmo', 'info.health.fees'],
+    ['ogg-opus', 'tpu', 'digit.1'],
+    ['ogg-vorbis', 'tpu', 'digit.2'],
+    ['amr', 'cmo', 'goodbye'],
+  ] as const)('a %s recording becomes %s/%s.wav: mu-law, 8 kHz, mono, silence trimmed', async (kind, language, promptId) => {
+    expect(outcomeOf(kind)).toMatchObject({ status: 'imported', language, promptId });
+    const out = path.join(audioDir, language, `${promptId}.wav`);
+    const probe = await probeAudio(out);
+    expect(probe).toMatchObject({ codec: 'pcm_mulaw', sampleRate: 8000, channels: 1 });
+    // 1 s of tone with 1.2 s of silence around it; 0.1 s is kept at each end.
+    expect(probe.durationSeconds).toBeGreaterThan(SPEECH_SECONDS - 0.1);
+    expect(probe.durationSeconds).toBeLessThan(SPEECH_SECONDS + 0.45);
+    const header = wavHeader(out);
+    expect(header).toMatchObject({ formatTag: 7, channels: 1, sampleRate: 8000, bitsPerSample: 8 });
+    expect(header.dataBytes / 8000).toBeCloseTo(probe.durationSeconds, 1);
+  });
+
+  it('normalises loudness: a quiet and a loud recording of the same tone come out at the same level', async () => {
+    const dir = tempDir('loud-');
+    const quiet = path.join(dir, 'scale.2.km.wav');
+    const loud = path.join(dir, 'scale.1.km.wav');
+    const { runFfmpeg } = await import('../../src/audio/ffmpeg');
+    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'aevalsrc=0.02*sin(2*PI*500*t):s=16000:d=1.5', quiet]);
+    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'aevalsrc=0.7*sin(2*PI*500*t):s=16000:d=1.5', loud]);
+    const out = tempDir('loud-out-');
+    const result = await importRecordings([quiet, loud], { audioDir: out, languages: LANGUAGES, isPromptId });
+    expect(result.map((r) => r.status)).toEqual(['imported', 'imported']);
+    const level = async (f: string) => {
+      const { stderr } = await runFfmpeg(['-i', f, '-af', 'volumedetect', '-f', 'null', '-']);
+      return Number(/mean_volume: (-?[0-9.]+) dB/.exec(stderr)![1]);
+    };
+    const [q, l] = [await level(path.join(out, 'km/scale.2.wav')), await level(path.join(out, 'km/scale.1.wav'))];
+    expect(Math.abs(q - l)).toBeLessThan(1.5);
+    expect(q).toBeGreaterThan(-25);
+  });
+
+  it('a silent recording is reported by file and writes nothing', () => {
+    expect(outcomeOf('silent-mp3')).toMatchObject({ status: 'failed', code: 'AUDIO_SILENT', promptId: 'scale.1', language: 'cmo' });
+    expect(fs.existsSync(path.join(audioDir, 'cmo', 'scale.1.wav'))).toBe(false);
+  });
+
+  it('a corrupt recording is reported by file and leaves the placeholder it would have replaced untouched', () => {
+    expect(outcomeOf('corrupt-m4a')).toMatchObject({ status: 'failed', code: 'AUDIO_UNDECODABLE', promptId: 'goodbye', language: 'km' });
+    const shipped = fs.readFileSync(path.resolve(__dirname, '../../audio/km/goodbye.wav'));
+    expect(fs.readFileSync(path.join(audioDir, 'km', 'goodbye.wav')).equals(shipped)).toBe(true);
+    expect(AudioSources.load(audioDir).sourceOf('km', 'goodbye')).toBe('placeholder');
+  });
+
+  it('leaves no temporary files behind in the audio folder', () => {
+    for (const lang of fs.readdirSync(audioDir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+      expect(fs.readdirSync(path.join(audioDir, lang.name)).filter((f) => f.startsWith('.'))).toEqual([]);
+    }
+  });
+
+  it('importing over a placeholder makes it a recording', () => {
+    expect(outcomeOf('wav-stereo-44k')).toMatchObject({ status: 'imported', replaced: 'placeholder' });
+    expect(AudioSources.load(audioDir).sourceOf('km', 'welcome')).toBe('recording');
+    expect(AudioSources.load(path.resolve(__dirname, '../../audio')).sourceOf('km', 'welcome')).toBe('placeholder');
+  });
+
+  it('a dry run checks every file and writes nothing', async () => {
+    const out = tempDir('dry-');
+    const result = await importRecordings([files.mp3!, files['silent-mp3']!], { audioDir: out, languages: LANGUAGES, isPromptId, dryRun: true });
+    expect(result.map((r) => r.status)).toEqual(['imported', 'failed']);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('naming recordings by prompt id and language', () => {
+  const t = (f: string) => targetOf(f, LANGUAGES, isPromptId);
+  it('reads a language folder and a flat <promptId>.<lang>.<ext> name alike', () => {
+    expect(t('/in/cmo/info.health.fees.m4a')).toEqual({ language: 'cmo', promptId: 'info.health.fees' });
+    expect(t('/in/info.health.fees.cmo.M4A')).toEqual({ language: 'cmo', promptId: 'info.health.fees' });
+    expect(t('/in/km/language.option.km.wav')).toEqual({ language: 'km', promptId: 'language.option.km' });
+    expect(t('/in/language.option.km.km.wav')).toEqual({ language: 'km', promptId: 'language.option.km' });
+    expect(t('/in/place.120101.km.mp3')).toEqual({ language: 'km', promptId: 'place.120101' });
+  });
+  it('refuses unknown prompt ids, unknown languages, unnamed files and other formats, saying why', () => {
+    expect(t('/in/cmo/info.health.taxes.wav')).toMatchObject({ code: 'UNKNOWN_PROMPT' });
+    expect(t('/in/welcome.fr.wav')).toMatchObject({ code: 'UNKNOWN_LANGUAGE' });
+    expect(t('/in/xyz/welcome.wav')).toMatchObject({ code: 'UNKNOWN_LANGUAGE' });
+    expect(t('/in/recordings/welcome.wav')).toMatchObject({ code: 'UNNAMED' });
+    expect(t('/in/km/welcome.txt')).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+  });
+  it('reports the second of two files for the same prompt and language as a duplicate', async () => {
+    const dir = tempDir('dup-');
+    const a = await makeRecording('mp3', path.join(dir, 'km'), 'digit.1');
+    const b = await makeRecording('mp3', dir, 'digit.1.km');
+    const out = tempDir('dup-out-');
+    const result = await importRecordings([a, b], { audioDir: out, languages: LANGUAGES, isPromptId });
+    expect(result.map((r) => r.status)).toEqual(['imported', 'failed']);
+    expect(result[1]).toMatchObject({ code: 'DUPLICATE' });
+  });
+});
