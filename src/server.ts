@@ -1,5 +1,5 @@
 import { createApp } from './app';
-import { loadConfig } from './config/config';
+import { loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
 import { createLogger } from './logging/logger';
 import { buildRuntime } from './runtime';
@@ -13,13 +13,7 @@ async function main() {
     process.exit(78);
   }
   const logger = createLogger(config.logLevel);
-  if (!config.signatureCheck) {
-    logger.warn('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
-  }
-  if (config.generatedSecrets.length) {
-    logger.warn({ settings: config.generatedSecrets, file: `${config.dataDir}/development-secrets.json` },
-      'development mode: these secrets were not set and were generated; a real carrier will be refused until TWILIO_AUTH_TOKEN is set');
-  }
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   let rt;
   try {
     rt = await buildRuntime(config, { logger });

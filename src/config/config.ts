@@ -125,6 +125,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
+    // The default (localhost) can never match what a real carrier signs.
+    if (!source.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production: the URL the carrier calls, which webhook signatures are checked against');
   }
   if (problems.length > 0) {
     throw new ConfigError(`Configuration is invalid:\n  - ${problems.join('\n  - ')}`);
@@ -161,4 +163,16 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     logLevel: values.LOG_LEVEL,
     generatedSecrets: missingSecrets,
   };
+}
+
+/** Settings that are allowed but risky: the app logs each of these at start-up (src/server.ts). */
+export function startupWarnings(config: AppConfig): string[] {
+  const warnings: string[] = [];
+  if (!config.signatureCheck) {
+    warnings.push('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
+  }
+  if (config.generatedSecrets.length) {
+    warnings.push(`development mode: ${config.generatedSecrets.join(', ')} were not set and were generated into ${config.dataDir}/development-secrets.json; a real carrier will be refused until TWILIO_AUTH_TOKEN is set`);
+  }
+  return warnings;
 }
