@@ -1,0 +1,222 @@
+/**
+ * npm run bench:report -- [options]: seeds ratings over every commune, then times the national
+ * satisfaction table and one province's summary, and prints this process's peak memory.
+ *
+ *   eval "$(../shared/tools/mongo-compatible-server/start)"
+ *   MONGODB_URI=$MONGODB_URI npm run bench:report                 # 1,000,000 ratings
+ *   npm run bench:report -- --engine embedded                     # 100,000 ratings
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadConfig } from '../src/config/config';
+import { loadGazetteer } from '../src/gazetteer/gazetteer';
+import { RatingScope } from '../src/reports/rating-counts';
+import { parsePeriod } from '../src/reports/period';
+import { buildSatisfactionTable } from '../src/reports/satisfaction-table';
+import { buildSummary } from '../src/reports/scorecard-summary';
+import { loadScorecard } from '../src/scorecard/scorecard';
+import { EmbeddedStore } from '../src/store/embedded-store';
+import { INDEXES } from '../src/store/indexes';
+import { MongoStore } from '../src/store/mongo-store';
+import { Rating } from '../src/store/ratings';
+import { Store } from '../src/store/store';
+
+const HELP = `Usage: npm run bench:report -- [options]
+
+Seeds ratings over all communes (insertMany in batches), then times the national satisfaction
+table, one province's summary and the national summary for the year 2025, and prints the peak
+memory (VmHWM) of this process while seeding and while reporting.
+
+Options:
+  --engine mongodb|embedded  default: mongodb when MONGODB_URI is set, else embedded
+  --ratings N                ratings to seed (default 1000000 on mongodb, 100000 embedded)
+  --db NAME                  database on the MongoDB server (default bench_reports)
+  --province CODE            the province to summarise (default 12, Phnom Penh)
+  --reuse                    keep the ratings already in --db if there are N of them
+  --keep                     do not drop the database at the end
+  --help                     this text
+
+Exit status: 0 done, 1 failed, 2 bad options.`;
+
+function parseArgs(argv: string[]) {
+  const o: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const name = a.slice(2);
+    if (['help', 'reuse', 'keep'].includes(name)) o[name] = true;
+    else if (i + 1 < argv.length) o[name] = argv[++i];
+    else throw new Error(`${a} needs a value`);
+  }
+  return o;
+}
+
+/** Small deterministic PRNG so runs seed the same data. */
+function mulberry32(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function memoryKb(field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS;
+}
+
+/** Resets VmHWM (Linux: "5" to clear_refs) so the reporting peak excludes seeding. */
+function resetPeak(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+async function time<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = process.hrtime.bigint();
+  const out = await fn();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(`${label.padEnd(34)} ${(ms / 1000).toFixed(2)} s`);
+  return out;
+}
+
+async function main() {
+  let o: Record<string, string | boolean>;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (o.help) {
+    console.log(HELP);
+    return;
+  }
+  const config = loadConfig();
+  const engine = (o.engine as string) ?? (config.mongodbUri ? 'mongodb' : 'embedded');
+  if (engine !== 'mongodb' && engine !== 'embedded') {
+    console.error('--engine must be mongodb or embedded');
+    process.exit(2);
+  }
+  if (engine === 'mongodb' && !config.mongodbUri) {
+    console.error('--engine mongodb needs MONGODB_URI');
+    process.exit(2);
+  }
+  const total = Number(o.ratings ?? (engine === 'mongodb' ? 1_000_000 : 100_000));
+  if (!Number.isInteger(total) || total < 1) {
+    console.error('--ratings must be a positive whole number');
+    process.exit(2);
+  }
+  const provinceCode = String(o.province ?? '12');
+  const gazetteer = loadGazetteer(config.gazetteerDir);
+  const scorecard = loadScorecard(config.scorecardFile);
+  const communes = gazetteer.communes();
+  if (!gazetteer.find(provinceCode)) {
+    console.error(`--province ${provinceCode} is not in the gazetteer`);
+    process.exit(2);
+  }
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+  const store: Store = engine === 'mongodb'
+    ? await MongoStore.connect(config.mongodbUri, String(o.db ?? 'bench_reports'))
+    : new EmbeddedStore(dataDir);
+  await store.ensureIndexes(INDEXES);
+  const ratings = store.collection<Rating>('ratings');
+  console.log(`engine ${engine}, ${communes.length} communes, target ${total.toLocaleString('en')} ratings, node ${process.version}, ${os.cpus().length} cores`);
+
+  const existing = o.reuse ? await ratings.countDocuments({}) : 0;
+  const seedStart = process.hrtime.bigint();
+  if (existing !== total) {
+    if (existing) await ratings.deleteMany({});
+    const random = mulberry32(20250101);
+    const yearStart = Date.parse('2024-12-31T17:00:00Z');
+    const yearMs = 365 * 24 * 3600_000;
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+    const callers = Math.max(1, Math.floor(total / 12)); // about two calls per caller over the year
+    const bar = new SingleBar({ format: 'seeding {bar} {percentage}% | {value}/{total} ratings | {eta_formatted} left' }, Presets.shades_classic);
+    bar.start(total, 0);
+    const BATCH = 5000;
+    let batch: Rating[] = [];
+    let made = 0;
+    let call = 0;
+    let last: { callerId: string; commune: (typeof communes)[number]; service: (typeof scorecard.services)[number] } | null = null;
+    while (made < total) {
+      call++;
+      // One call in ten is a caller rating the same commune and service again (deduplicated by the report).
+      const again = last && random() < 0.1;
+      const callerId = again ? last!.callerId : `bench-caller-${Math.floor(random() * callers).toString(36)}`;
+      const commune = again ? last!.commune : pick(communes);
+      const service = again ? last!.service : pick(scorecard.services);
+      last = { callerId, commune, service };
+      const callSid = `CAbench${call.toString(36)}`;
+      const at = yearStart + Math.floor(random() * yearMs);
+      const indigenous = random() < 0.08;
+      const demographics = {
+        gender: pick(['woman', 'woman', 'man', 'man', 'unstated']),
+        ageGroup: pick(['under-25', '25-59', '25-59', '60-plus', 'unstated']),
+        disability: pick(['yes', 'no', 'no', 'no', 'no', 'no', 'no', 'unstated']),
+      };
+      const lineage = gazetteer.lineage(commune.code);
+      for (const ind of service.indicators) {
+        if (made >= total) break;
+        batch.push({
+          _id: `${callSid}:${commune.code}:${service.id}:${ind.id}`,
+          callSid,
+          callerId,
+          communeCode: commune.code,
+          districtCode: lineage.districtCode,
+          provinceCode: lineage.provinceCode,
+          service: service.id,
+          indicatorId: ind.id,
+          score: 1 + Math.floor(random() * 5),
+          language: indigenous ? 'cmo' : 'km',
+          languageGroup: indigenous ? 'indigenous' : 'khmer',
+          demographics,
+          ratedAt: new Date(at + ind.id.length * 10_000),
+        });
+        made++;
+      }
+      if (batch.length >= BATCH || made >= total) {
+        await ratings.insertMany(batch);
+        bar.update(made);
+        batch = [];
+      }
+    }
+    bar.stop();
+    const seedS = Number(process.hrtime.bigint() - seedStart) / 1e9;
+    console.log(`seeded ${made.toLocaleString('en')} ratings in ${seedS.toFixed(1)} s (${Math.round(made / seedS).toLocaleString('en')}/s), peak memory while seeding ${mb(memoryKb('VmHWM'))}`);
+  } else {
+    console.log(`reusing ${existing.toLocaleString('en')} ratings already in the database`);
+  }
+
+  const reset = resetPeak();
+  const year = parsePeriod('2025-01-01', '2026-01-01');
+  const deps = { scorecard, gazetteer };
+  const table = await time('national satisfaction table', () => buildSatisfactionTable(RatingScope.of(store, year), scorecard));
+  const province = await time(`province ${provinceCode} summary`, () => buildSummary(RatingScope.of(store, year, { provinces: [provinceCode] }), deps));
+  const national = await time('national summary (all levels)', () => buildSummary(RatingScope.of(store, year), deps));
+  const superseded = (await RatingScope.of(store, year).supersededRatings()).length;
+  console.log(`peak memory while reporting ${reset ? mb(memoryKb('VmHWM')) : `(could not reset the peak) ${mb(memoryKb('VmHWM'))}`}; peak of the whole process ${mb(process.resourceUsage().maxRSS)}`);
+  console.log(`checks: health/all n=${table.rows[1].cells.all.n} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national.communes.length} communes, country health n=${national.country?.services[1].ratings}; superseded repeats ${superseded}`);
+
+  if (!o.keep) await store.dropEverything();
+  await store.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(`benchmark failed: ${(err as Error).message}`);
+  process.exit(1);
+});
