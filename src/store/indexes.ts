@@ -8,6 +8,10 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'ratings', keys: { provinceCode: 1, ratedAt: 1 } },
   { collection: 'ratings', keys: { ratedAt: 1 } },
   { collection: 'ratings', keys: { callSid: 1 } },
+  // Voice messages: the download queue (due work by nextAttemptAt), the missed-callback sweep, a call's messages.
+  { collection: 'messages', keys: { 'download.nextAttemptAt': 1 } },
+  { collection: 'messages', keys: { callerChoice: 1, createdAt: 1 } },
+  { collection: 'messages', keys: { callSid: 1 } },
   // Staff app: sessions and sign-in failure counters are deleted by the database once expired.
   { collection: 'staff_sessions', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_sessions', keys: { username: 1 } },
