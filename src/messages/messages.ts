@@ -1,9 +1,35 @@
+/**
+ * Voice messages: the caller's side (saveFromCall / discardFromCall, through the call's effects),
+ * the carrier's side (recordCarrierCallback, from POST /voice/recording-status) and the download
+ * queue the worker in ./recording-download-worker.ts drains.
+ *
+ * For the staff pages (how to play a message's audio):
+ * - A message's audio exists when `download.state === 'stored'`. It is in `store.files` under the
+ *   id `download.fileId` (today `recording-<RecordingSid>.wav`), `download.bytes` long, of type
+ *   `download.contentType` ('audio/wav': 8 kHz PCM WAV as the carrier records it; 'audio/mpeg' is
+ *   possible if a carrier only serves MP3).
+ * - Stream it with `store.files.size(fileId)` for Content-Length and
+ *   `store.files.read(fileId, { start, end })` (inclusive byte range) for `Range: bytes=start-end`
+ *   (answer 206 with Content-Range); `store.files.read(fileId)` for the whole file.
+ * - `audioOf(message)` below returns `{ fileId, contentType, bytes }` or null.
+ * - Other download states: queued / downloading (still at the carrier), failed (`lastError` says
+ *   why; staff see it), discarded (the caller recorded again: no audio kept anywhere).
+ * - `callerChoice` 'unknown' means the carrier reported a recording the caller never confirmed
+ *   (hung up at the confirm menu, or a call this app did not see): its commune, service and
+ *   reference number may be empty strings.
+ */
 import { MessageSink } from '../calls/call-turns';
+import { DuplicateKeyError } from '../errors';
 import { CountersRepository } from '../store/counters';
 import { Store } from '../store/store';
 
-/** Where the audio is: the carrier holds it until the worker has downloaded, verified and stored it. */
-export type DownloadState = 'queued' | 'downloading' | 'stored' | 'failed';
+/**
+ * Where the audio is: the carrier holds it until the worker has downloaded, verified and stored
+ * it. discarded: the caller pressed "record again", so nothing is kept here (and, where
+ * configured, it is deleted at the carrier).
+ */
+export type DownloadState = 'queued' | 'downloading' | 'stored' | 'failed' | 'discarded';
+export const DOWNLOAD_STATES: readonly DownloadState[] = ['queued', 'downloading', 'stored', 'failed', 'discarded'];
 /** Where staff are with it. */
 export type ReviewState = 'new' | 'in-review' | 'forwarded' | 'resolved' | 'dismissed';
 export const REVIEW_STATES: readonly ReviewState[] = ['new', 'in-review', 'forwarded', 'resolved', 'dismissed'];
@@ -12,6 +38,28 @@ export interface ReviewNote {
   by: string;
   at: Date;
   text: string;
+}
+
+export interface MessageDownload {
+  state: DownloadState;
+  /** The carrier's recording resource (no credentials, no file extension). */
+  recordingUrl: string;
+  /** Duration the carrier reported in the status callback, checked against the audio. */
+  carrierDurationSeconds?: number;
+  /** Times the worker took this message up (download and carrier delete together). */
+  attempts: number;
+  /** When the worker should next take it up; for 'downloading' the end of the worker's lease. Absent: nothing left to do. */
+  nextAttemptAt?: Date;
+  /** Which worker claim holds it, so a worker that lost its lease cannot overwrite another's result. */
+  claimId?: string;
+  lastError?: string;
+  /** Id of the audio in Store.files once stored. */
+  fileId?: string;
+  bytes?: number;
+  contentType?: string;
+  storedAt?: Date;
+  /** true once the carrier confirmed the delete; false while a delete is due or off. */
+  deletedAtCarrier?: boolean;
 }
 
 /**
@@ -32,18 +80,7 @@ export interface VoiceMessage {
   durationSeconds: number;
   /** sent: the caller pressed "send"; discarded: the caller recorded again; unknown: only the carrier's callback has arrived. */
   callerChoice: 'sent' | 'discarded' | 'unknown';
-  download?: {
-    state: DownloadState;
-    attempts: number;
-    nextAttemptAt?: Date;
-    lastError?: string;
-    /** Id of the audio in Store.files once stored. */
-    fileId?: string;
-    bytes?: number;
-    contentType?: string;
-    storedAt?: Date;
-    deletedAtCarrier?: boolean;
-  };
+  download?: MessageDownload;
   review?: {
     state: ReviewState;
     notes: ReviewNote[];
@@ -51,6 +88,24 @@ export interface VoiceMessage {
     updatedBy?: string;
   };
   createdAt: Date;
+}
+
+/** What the staff player needs to stream a stored message. */
+export function audioOf(m: Pick<VoiceMessage, 'download'>): { fileId: string; contentType: string; bytes: number } | null {
+  const d = m.download;
+  if (!d || d.state !== 'stored' || !d.fileId) return null;
+  return { fileId: d.fileId, contentType: d.contentType ?? 'audio/wav', bytes: d.bytes ?? 0 };
+}
+
+/** The carrier's recording status callback, already checked by the route. */
+export interface CarrierRecordingReport {
+  recordingSid: string;
+  /** The recording resource under CARRIER_API_URL, without extension. */
+  recordingUrl: string;
+  /** completed, absent (nothing recorded) or failed. */
+  status: 'completed' | 'absent' | 'failed';
+  durationSeconds?: number;
+  callSid?: string;
 }
 
 /** Reference numbers start at 6 digits and grow; they are read back digit by digit. */
@@ -88,13 +143,85 @@ export class MessagesRepository implements MessageSink {
       },
       { upsert: true },
     );
+    // A message staff see starts as "new"; only set when no review exists yet.
+    await this.collection.updateOne({ _id: msg.recording.recordingSid, review: { $exists: false } }, { $set: { review: { state: 'new', notes: [] } } });
   }
 
+  /**
+   * The caller pressed "record again". Whatever already reached our store is removed; what is
+   * still at the carrier is left to the worker, which deletes it there instead of downloading it.
+   */
   async discardFromCall(callSid: string, recordingSid: string): Promise<void> {
-    await this.collection.updateOne({ _id: recordingSid }, { $set: { callSid, callerChoice: 'discarded', createdAt: this.now() } }, { upsert: true });
+    const doc = await this.collection.findOneAndUpdate(
+      { _id: recordingSid },
+      { $set: { callSid, callerChoice: 'discarded', createdAt: this.now() } },
+      { upsert: true },
+    );
+    if (doc?.download?.state === 'stored') await this.removeDiscardedAudio(doc);
+  }
+
+  /** Removes the audio of a discarded message from our store and marks it discarded. */
+  async removeDiscardedAudio(doc: VoiceMessage): Promise<void> {
+    if (doc.download?.fileId) await this.store.files.remove(doc.download.fileId);
+    await this.collection.updateOne(
+      { _id: doc._id, callerChoice: 'discarded' },
+      { $set: { 'download.state': 'discarded' }, $unset: { 'download.fileId': true, 'download.bytes': true, 'download.storedAt': true } },
+    );
+  }
+
+  /**
+   * The carrier's recording status callback. Idempotent: a repeated callback changes nothing,
+   * a late one fills in a message the call already saved, an early one creates the message for
+   * the call's "send" to complete. Queues the download (or, for a discarded message, the delete).
+   */
+  async recordCarrierCallback(r: CarrierRecordingReport): Promise<{ created: boolean; queued: boolean }> {
+    const at = this.now();
+    const download: MessageDownload =
+      r.status === 'completed'
+        ? { state: 'queued', recordingUrl: r.recordingUrl, carrierDurationSeconds: r.durationSeconds, attempts: 0, nextAttemptAt: at }
+        : { state: 'failed', recordingUrl: r.recordingUrl, attempts: 0, lastError: `the carrier reported the recording ${r.status}` };
+    const fresh: VoiceMessage = {
+      _id: r.recordingSid,
+      callSid: r.callSid ?? '',
+      communeCode: '',
+      districtCode: '',
+      provinceCode: '',
+      service: '',
+      language: '',
+      referenceNumber: '',
+      durationSeconds: r.durationSeconds ?? 0,
+      callerChoice: 'unknown',
+      download,
+      review: { state: 'new', notes: [] },
+      createdAt: at,
+    };
+    try {
+      await this.collection.insertOne(fresh);
+      return { created: true, queued: download.state === 'queued' };
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+    // The message exists (the caller pressed send or record again, or this is a repeat): queue
+    // the download once; a repeated callback finds `download` set and changes nothing.
+    const { matched } = await this.collection.updateOne({ _id: r.recordingSid, download: { $exists: false } }, { $set: { download } });
+    return { created: false, queued: matched > 0 && download.state === 'queued' };
   }
 
   find(recordingSid: string) {
     return this.collection.findOne({ _id: recordingSid });
+  }
+
+  /** Messages of one call, oldest first (tests and the simulator). */
+  forCall(callSid: string) {
+    return this.collection.find({ callSid }, { sort: { createdAt: 1 } });
+  }
+
+  /** Puts a failed download back in the queue (an operator fixed the carrier credentials, say). */
+  async requeue(recordingSid: string): Promise<boolean> {
+    const { matched } = await this.collection.updateOne(
+      { _id: recordingSid, 'download.state': 'failed' },
+      { $set: { 'download.state': 'queued', 'download.attempts': 0, 'download.nextAttemptAt': this.now() } },
+    );
+    return matched > 0;
   }
 }

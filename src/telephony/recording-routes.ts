@@ -1,0 +1,73 @@
+import { Request, Router } from 'express';
+import { Logger } from '../logging/logger';
+import { redactUrl, trustedRecordingUrl, UntrustedRecordingUrlError } from '../messages/carrier-recordings';
+import { MessagesRepository } from '../messages/messages';
+
+export interface RecordingRoutesDeps {
+  messages: MessagesRepository;
+  carrierApiUrl: string;
+  logger: Logger;
+}
+
+const SID = /^[A-Za-z0-9-]{10,64}$/;
+
+function param(req: Request, name: string): string | undefined {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const v = body[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * POST /voice/recording-status: the carrier says a recording is ready (Record's
+ * recordingStatusCallback). Mounted behind the same body parser and signature check as the
+ * other /voice webhooks. The message is upserted by RecordingSid and its download queued; the
+ * worker does the slow part, so the carrier gets its answer at once.
+ */
+export function recordingRoutes(deps: RecordingRoutesDeps): Router {
+  const router = Router();
+
+  router.post('/recording-status', async (req, res) => {
+    const recordingSid = param(req, 'RecordingSid');
+    const rawUrl = param(req, 'RecordingUrl');
+    const status = param(req, 'RecordingStatus');
+    const callSid = param(req, 'CallSid');
+    if (!recordingSid || !SID.test(recordingSid) || !rawUrl || !status || (callSid !== undefined && !SID.test(callSid))) {
+      res.status(400).type('text/plain').send('Bad request: RecordingSid, RecordingUrl or RecordingStatus is missing or malformed.\n');
+      return;
+    }
+    if (status === 'in-progress') {
+      res.status(204).end(); // only asked-for events matter; nothing to fetch yet
+      return;
+    }
+    if (status !== 'completed' && status !== 'absent' && status !== 'failed') {
+      res.status(400).type('text/plain').send('Bad request: RecordingStatus is unknown.\n');
+      return;
+    }
+    let recordingUrl: string;
+    try {
+      recordingUrl = trustedRecordingUrl(rawUrl, recordingSid, deps.carrierApiUrl);
+    } catch (err) {
+      if (!(err instanceof UntrustedRecordingUrlError)) throw err;
+      deps.logger.warn({ recordingSid, callSid, recordingUrl: redactUrl(rawUrl), reason: err.message }, 'recording status callback refused: RecordingUrl is not the carrier API');
+      res.status(400).type('text/plain').send('Bad request: RecordingUrl is not a recording of the configured carrier API.\n');
+      return;
+    }
+    const duration = Number(param(req, 'RecordingDuration'));
+    try {
+      const r = await deps.messages.recordCarrierCallback({
+        recordingSid,
+        recordingUrl,
+        status,
+        durationSeconds: Number.isFinite(duration) && duration >= 0 ? duration : undefined,
+        callSid,
+      });
+      deps.logger.info({ recordingSid, callSid, status, created: r.created, queued: r.queued }, 'recording status callback');
+      res.status(204).end();
+    } catch (err) {
+      deps.logger.error({ recordingSid, err: (err as Error).message }, 'recording status not saved');
+      res.status(503).type('text/plain').send('Service unavailable: the recording status could not be saved; retry later.\n');
+    }
+  });
+
+  return router;
+}
