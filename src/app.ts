@@ -3,6 +3,7 @@ import { AppError } from './errors';
 import { Runtime } from './runtime';
 import { requireCarrierSignature } from './telephony/signature';
 import { voiceRoutes } from './telephony/voice-routes';
+import { recordingRoutes } from './telephony/recording-routes';
 import { staffRouter } from './staff/staff-router';
 
 /** The HTTP app: carrier webhooks, prompt audio, and (mounted by their modules) the staff pages. */
@@ -50,6 +51,7 @@ export function createApp(rt: Runtime): express.Express {
       promptUrl: (id, lang) => rt.audio.url(id, lang ?? rt.languages.default),
       logger: rt.logger,
     }),
+    recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, logger: rt.logger }),
   );
 
   app.use('/staff', staffRouter(rt));
