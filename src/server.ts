@@ -2,6 +2,7 @@ import { createApp } from './app';
 import { loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
 import { createLogger } from './logging/logger';
+import { recordingDownloadWorkerFor } from './messages/recording-download-worker';
 import { buildRuntime } from './runtime';
 
 async function main() {
@@ -23,12 +24,15 @@ async function main() {
     process.exit(err instanceof AppError && err.code !== 'STORE_UNAVAILABLE' ? 78 : 1);
   }
   const app = createApp(rt);
+  // Fetches voice messages from the carrier; the queue is in the database, so a restart loses nothing.
+  const downloads = recordingDownloadWorkerFor(rt);
+  downloads.start();
   const server = app.listen(config.port, config.host, () => {
     logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
   });
   const stop = () => {
     logger.info('shutting down');
-    server.close(() => void rt.close().finally(() => process.exit(0)));
+    server.close(() => void downloads.stop().then(() => rt.close()).finally(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGTERM', stop);
