@@ -27,6 +27,9 @@ export interface AppConfig {
   languagesFile: string;
   scorecardFile: string;
   promptCatalogFile: string;
+  i4cContentDir: string;
+  /** Key file for Google Cloud Text-to-Speech (prompt drafts); empty when not set. */
+  googleCredentialsFile: string;
   gazetteerDir: string;
   logLevel: string;
   /** Names of secrets that were generated for development because they were not set. */
@@ -159,6 +162,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     languagesFile: resolve(values.LANGUAGES_FILE),
     scorecardFile: resolve(values.SCORECARD_FILE),
     promptCatalogFile: resolve(values.PROMPT_CATALOG_FILE),
+    i4cContentDir: resolve(values.I4C_CONTENT_DIR),
+    googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',
     gazetteerDir: resolve(values.GAZETTEER_DIR),
     logLevel: values.LOG_LEVEL,
     generatedSecrets: missingSecrets,
