@@ -1,0 +1,144 @@
+/**
+ * npm run report -- [options]: scorecard summaries and the satisfaction table from the
+ * ratings in the configured store (MONGODB_URI, or the embedded store in DATA_DIR).
+ */
+import * as fs from 'node:fs';
+import { loadConfig } from '../src/config/config';
+import { AppError, BadRequestError } from '../src/errors';
+import { loadGazetteer } from '../src/gazetteer/gazetteer';
+import { parsePeriod, parsePeriodRange } from '../src/reports/period';
+import { reportCsv, runReport } from '../src/reports/scorecard-report';
+import { loadScorecard } from '../src/scorecard/scorecard';
+import { openStore } from '../src/store/open-store';
+
+const HELP = `Usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [options]
+
+Scorecard figures for a period, counted from the ratings in the store: per commune, service and
+indicator the number of ratings, median, mean, count at each scale point 1-5 and share satisfied
+(4 or 5), rolled up to district, province and country. One caller's repeated ratings of one
+indicator count once per period (the latest). Figures on fewer than 5 ratings are withheld:
+null with "withheld": true in JSON, empty with "too few" in CSV.
+
+Period: --from is inclusive, --to exclusive, both calendar days in Cambodia (UTC+07:00).
+  --from 2026-01-01 --to 2026-04-01   is the first quarter of 2026.
+
+Options:
+  --from DAY, --to DAY     the period (required)
+  --commune CODES          6-digit commune codes; repeat or separate with commas
+  --district CODES         4-digit district codes (the district and its communes)
+  --province CODES         2-digit province codes (the province, its districts and communes)
+                           with no area: every rated commune, all roll-ups and the country
+  --table                  the satisfaction table (rows: services; columns: all, disability,
+                           indigenous, women, men; cells: share satisfied and count)
+  --compare FROM..TO       a baseline period set beside the main one, with the change
+  --breakdown              add figures for women, men, age groups, disability, Khmer and
+                           indigenous-language callers to every service and indicator
+  --format json|csv        default json. CSV has a header row and is UTF-8 with a byte order
+                           mark so Excel keeps Khmer names intact
+  --no-bom                 CSV without the byte order mark
+  --out FILE               write to FILE instead of standard output
+  --help                   this text
+
+Examples:
+  npm run report -- --province 01 --from 2026-01-01 --to 2026-04-01
+  npm run report -- --table --from 2026-01-01 --to 2026-04-01 --compare 2025-01-01..2025-04-01 --format csv
+
+Exit status: 0 report written, 1 the store or configuration failed, 2 bad options.`;
+
+interface Options {
+  from?: string;
+  to?: string;
+  communes: string[];
+  districts: string[];
+  provinces: string[];
+  table: boolean;
+  breakdown: boolean;
+  compare?: string;
+  format: 'json' | 'csv';
+  bom: boolean;
+  out?: string;
+  help: boolean;
+}
+
+export function parseReportArgs(argv: string[]): Options {
+  const o: Options = { communes: [], districts: [], provinces: [], table: false, breakdown: false, format: 'json', bom: true, help: false };
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new BadRequestError(`${flag} needs a value`);
+    return v;
+  };
+  const codes = (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case '--help': case '-h': o.help = true; break;
+      case '--table': o.table = true; break;
+      case '--breakdown': o.breakdown = true; break;
+      case '--no-bom': o.bom = false; break;
+      case '--from': o.from = value(i++, a); break;
+      case '--to': o.to = value(i++, a); break;
+      case '--compare': o.compare = value(i++, a); break;
+      case '--out': o.out = value(i++, a); break;
+      case '--commune': o.communes.push(...codes(value(i++, a))); break;
+      case '--district': o.districts.push(...codes(value(i++, a))); break;
+      case '--province': o.provinces.push(...codes(value(i++, a))); break;
+      case '--format': {
+        const f = value(i++, a);
+        if (f !== 'json' && f !== 'csv') throw new BadRequestError(`--format must be json or csv, not ${JSON.stringify(f)}`);
+        o.format = f;
+        break;
+      }
+      default: throw new BadRequestError(`unknown option ${JSON.stringify(a)} (see --help)`);
+    }
+  }
+  return o;
+}
+
+async function main(): Promise<number> {
+  let o: Options;
+  let period;
+  let baseline;
+  try {
+    o = parseReportArgs(process.argv.slice(2));
+    if (o.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (!o.from || !o.to) throw new BadRequestError('--from and --to are required (calendar days, --to exclusive)');
+    period = parsePeriod(o.from, o.to);
+    baseline = o.compare ? parsePeriodRange(o.compare) : undefined;
+  } catch (err) {
+    console.error(`report: ${(err as Error).message}`);
+    return 2;
+  }
+
+  let store;
+  try {
+    const config = loadConfig();
+    const gazetteer = loadGazetteer(config.gazetteerDir);
+    const scorecard = loadScorecard(config.scorecardFile);
+    store = await openStore(config);
+    const report = await runReport(
+      { store, scorecard, gazetteer },
+      { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },
+    );
+    const text = o.format === 'csv' ? reportCsv(report, { bom: o.bom }) : `${JSON.stringify(report, null, 2)}\n`;
+    if (o.out) fs.writeFileSync(o.out, text);
+    else process.stdout.write(text);
+    return 0;
+  } catch (err) {
+    if (err instanceof BadRequestError) {
+      console.error(`report: ${err.message}`);
+      return 2;
+    }
+    const cause = (err as { cause?: Error }).cause;
+    console.error(`report: ${(err as Error).message}${err instanceof AppError && cause ? ` (${cause.message})` : ''}`);
+    return 1;
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,70 @@
+import { Figures } from './figures';
+import { ComparedTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from './satisfaction-table';
+import { AreaSummary, ComparedSummary, FigureChange, Summary } from './scorecard-summary';
+
+/**
+ * CSV for spreadsheets: a header row, one row per area x service x indicator ("all" for the
+ * service pooled over its indicators), UTF-8 with Khmer names as they are.
+ *
+ * A UTF-8 byte order mark (BOM) is written first by default: without it Excel on Windows
+ * opens a CSV in the local code page and turns Khmer into mojibake. LibreOffice, R and
+ * pandas ignore it (pandas: encoding="utf-8-sig"). Pass bom: false for tools that do not.
+ * Withheld figures are empty cells, with "too few" in the withheld column.
+ */
+
+export const BOM = '\uFEFF';
+const TOO_FEW = 'too few';
+
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csv(rows: unknown[][], bom: boolean): string {
+  return (bom ? BOM : '') + rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+const FIGURE_HEADER = ['n', 'median', 'mean', 'count_1', 'count_2', 'count_3', 'count_4', 'count_5', 'satisfied_share', 'withheld'];
+const figureCells = (f: Figures) => [f.n, f.median, f.mean, ...(f.counts ?? [null, null, null, null, null]), f.satisfiedShare, f.withheld ? TOO_FEW : ''];
+const CHANGE_HEADER = ['baseline_n', 'baseline_median', 'baseline_mean', 'baseline_satisfied_share', 'baseline_withheld', 'change_median', 'change_mean', 'change_satisfied_share'];
+const changeCells = (b: Figures, c: FigureChange) => [b.n, b.median, b.mean, b.satisfiedShare, b.withheld ? TOO_FEW : '', c.median, c.mean, c.satisfiedShare];
+
+type AnyArea = AreaSummary & { services: (AreaSummary['services'][number] & { baseline?: Figures; change?: FigureChange; indicators: (AreaSummary['services'][number]['indicators'][number] & { baseline?: Figures; change?: FigureChange })[] })[] };
+
+export function summaryCsv(summary: Summary | ComparedSummary, opts: { bom?: boolean } = {}): string {
+  const compared = 'baseline' in summary;
+  const header = ['period_from', 'period_to', 'level', 'code', 'name_km', 'name_latin', 'service', 'indicator', ...FIGURE_HEADER, ...(compared ? CHANGE_HEADER : [])];
+  const rows: unknown[][] = [header];
+  const areas = [...summary.communes, ...summary.districts, ...summary.provinces, ...(summary.country ? [summary.country] : [])] as AnyArea[];
+  for (const a of areas) {
+    for (const s of a.services) {
+      const sf: Figures = { n: s.ratings, median: s.median, mean: s.mean, counts: s.counts, satisfiedShare: s.satisfiedShare, withheld: s.withheld };
+      const lead = [summary.period.from, summary.period.to, a.level, a.code, a.name.km, a.name.latin, s.service];
+      rows.push([...lead, 'all', ...figureCells(sf), ...(compared ? changeCells(s.baseline!, s.change!) : [])]);
+      for (const i of s.indicators) rows.push([...lead, i.id, ...figureCells(i), ...(compared ? changeCells(i.baseline!, i.change!) : [])]);
+    }
+  }
+  return csv(rows, opts.bom ?? true);
+}
+
+export function tableCsv(table: SatisfactionTable | ComparedTable, opts: { bom?: boolean } = {}): string {
+  const compared = 'baseline' in table;
+  const header = ['period_from', 'period_to', 'service'];
+  for (const col of TABLE_COLUMNS) {
+    header.push(`${col}_n`, `${col}_satisfied_share`);
+    if (compared) header.push(`${col}_baseline_n`, `${col}_baseline_satisfied_share`, `${col}_change`);
+  }
+  const rows: unknown[][] = [header];
+  const show = (c: TableCell) => [c.withheld ? TOO_FEW : c.n, c.withheld ? TOO_FEW : c.satisfiedShare];
+  for (const r of table.rows) {
+    const row: unknown[] = [table.period.from, table.period.to, r.service];
+    for (const col of TABLE_COLUMNS) {
+      const c = r.cells[col] as TableCell & { baseline?: TableCell; change?: number | null };
+      row.push(...show(c));
+      if (compared) row.push(...show(c.baseline!), c.change);
+    }
+    rows.push(row);
+  }
+  return csv(rows, opts.bom ?? true);
+}
