@@ -132,7 +132,8 @@ async function main() {
   const store: Store = engine === 'mongodb'
     ? await MongoStore.connect(config.mongodbUri, String(o.db ?? 'bench_reports'))
     : new EmbeddedStore(dataDir);
-  await store.ensureIndexes(INDEXES);
+  // Only the ratings indexes: the report reads nothing else.
+  await store.ensureIndexes(INDEXES.filter((i) => i.collection === 'ratings'));
   const ratings = store.collection<Rating>('ratings');
   console.log(`engine ${engine}, ${communes.length} communes, target ${total.toLocaleString('en')} ratings, node ${process.version}, ${os.cpus().length} cores`);
 
