@@ -4,6 +4,7 @@ import { LanguageConfig, loadLanguages } from './config/languages';
 import { loadFlow } from './flow/definition';
 import { FlowContext, FlowDefinition } from './flow/types';
 import { Gazetteer, loadGazetteer } from './gazetteer/gazetteer';
+import { checkI4cContent } from './i4c/content';
 import { createLogger, Logger } from './logging/logger';
 import { MessagesRepository } from './messages/messages';
 import { loadCatalog, PromptCatalog } from './prompts/catalog';
@@ -46,6 +47,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     languages: languages.languages.map((l) => l.code),
     hasPrompt: (id) => id in catalog.prompts,
   });
+  checkI4cContent(config.i4cContentDir, flow, Object.keys(services), catalog, languages.default, logger);
   const gazetteer = loadGazetteer(config.gazetteerDir);
   const audio = new PromptAudio(config.audioDir, config.publicBaseUrl, languages.default, logger);
 

@@ -62,3 +62,11 @@ export function loadCatalog(file: string): PromptCatalog {
 export function isPlacePrompt(id: string): boolean {
   return /^place\.[0-9]{2,6}$/.test(id);
 }
+
+/** Writes the catalog back in its file layout (two-space JSON, UTF-8), atomically. */
+export function saveCatalog(file: string, catalog: PromptCatalog): void {
+  parseCatalog(catalog, file);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(catalog, null, 2) + '\n');
+  fs.renameSync(temp, file);
+}
