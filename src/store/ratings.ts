@@ -17,6 +17,18 @@ export interface Rating {
   languageGroup: 'khmer' | 'indigenous' | 'other';
   demographics: Demographics;
   ratedAt: Date;
+  /** Set on ratings given on a staff "try the line" test call: reports must leave these out. */
+  testCall?: true;
+}
+
+/**
+ * CallSids of staff test calls (src/staff/try-the-line.ts) start with this. A carrier never
+ * issues one: Twilio's are CA + 32 hex digits, Somleng's are UUIDs (hex digits and dashes).
+ */
+export const TEST_CALL_SID_PREFIX = 'CAtestline';
+
+export function isTestCall(callSid: string): boolean {
+  return callSid.startsWith(TEST_CALL_SID_PREFIX);
 }
 
 export function ratingId(r: Pick<Rating, 'callSid' | 'communeCode' | 'service' | 'indicatorId'>): string {
@@ -31,7 +43,8 @@ export class RatingsRepository {
 
   async save(rating: Omit<Rating, '_id'>): Promise<void> {
     const _id = ratingId(rating);
-    await this.collection.updateOne({ _id }, { $set: { ...rating } }, { upsert: true });
+    const test = isTestCall(rating.callSid) ? { testCall: true as const } : {};
+    await this.collection.updateOne({ _id }, { $set: { ...rating, ...test } }, { upsert: true });
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */
