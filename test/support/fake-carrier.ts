@@ -19,6 +19,7 @@ export class FakeCarrier {
   private readonly recordings = new Map<string, { data: Buffer; contentType: string }>();
   private failures = 0;
   private failStatus = 503;
+  private failMethod: string | undefined;
   private server!: http.Server;
   url = '';
   /** Runs when a DELETE arrives, before it is answered (a test checks the store there). */
@@ -51,10 +52,11 @@ export class FakeCarrier {
     return this.recordings.has(recordingSid);
   }
 
-  /** The next `n` requests (GET or DELETE) answer `status`. */
-  failNext(n: number, status = 503): void {
+  /** The next `n` requests (of `method`, or any) answer `status`. */
+  failNext(n: number, status = 503, method?: 'GET' | 'DELETE'): void {
     this.failures = n;
     this.failStatus = status;
+    this.failMethod = method;
   }
 
   requestsFor(recordingSid: string, method?: string): CarrierRequest[] {
@@ -77,7 +79,7 @@ export class FakeCarrier {
     };
     if (!m || m[1] !== this.accountSid) return answer(404, '{"message":"not found"}');
     if (!authorized) return answer(401, '{"message":"Authenticate"}');
-    if (this.failures > 0) {
+    if (this.failures > 0 && (!this.failMethod || this.failMethod === req.method)) {
       this.failures -= 1;
       return answer(this.failStatus, '{"message":"try later"}');
     }
