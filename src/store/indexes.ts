@@ -18,6 +18,7 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'staff_sign_in_failures', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_sign_in_failures', keys: { key: 1 } },
   { collection: 'staff_audit', keys: { at: 1 } },
+  { collection: 'staff_test_calls', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_audit', keys: { messageId: 1, at: 1 } },
   { collection: 'messages', keys: { createdAt: 1 } },
   { collection: 'messages', keys: { communeCode: 1, createdAt: 1 } },
