@@ -1,0 +1,71 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AudioSources } from '../../src/prompts/audio-sources';
+import { loadCatalog } from '../../src/prompts/catalog';
+import { formatCoverage, gapsOf, promptCoverage, requiredPrompts } from '../../src/prompts/coverage';
+import { tempDir } from '../support/engine';
+
+const ROOT = path.resolve(__dirname, '../..');
+const catalog = loadCatalog(path.join(ROOT, 'prompts/catalog.json'));
+const LANGS = [{ code: 'km', name: 'Khmer' }, { code: 'cmo', name: 'Bunong' }];
+
+/** The shipped placeholders, plus: km/goodbye recorded by a person, km/scale.4 machine voice, two cmo recordings and a cmo place name. */
+function library(): string {
+  const dir = tempDir('coverage-');
+  fs.cpSync(path.join(ROOT, 'audio'), dir, { recursive: true });
+  const someAudio = (seed: string) => Buffer.concat([fs.readFileSync(path.join(ROOT, 'audio/km/digit.1.wav')), Buffer.from(seed)]);
+  fs.writeFileSync(path.join(dir, 'km/goodbye.wav'), someAudio('person'));
+  fs.writeFileSync(path.join(dir, 'km/scale.4.wav'), someAudio('machine'));
+  const sources = AudioSources.load(dir);
+  sources.markMachine('km', 'scale.4', { sha256: require('node:crypto').createHash('sha256').update(someAudio('machine')).digest('hex'), voice: 'km-KH-Standard-A', synthesizedAt: '2026-01-01T00:00:00Z' });
+  sources.saveMachineVoices();
+  fs.mkdirSync(path.join(dir, 'cmo'));
+  for (const id of ['main.menu', 'info.health.fees', 'place.120101']) fs.writeFileSync(path.join(dir, `cmo/${id}.wav`), someAudio(id));
+  return dir;
+}
+
+describe('prompt coverage per language', () => {
+  const dir = library();
+  const report = promptCoverage({ audioDir: dir, catalog, languages: LANGS, defaultLanguage: 'km', placeCodes: ['12', '1201', '120101', '120102'] });
+  const [km, cmo] = report;
+
+  it('a language needs every catalog prompt but the other languages\' menu entries', () => {
+    const ids = requiredPrompts(catalog, 'cmo');
+    expect(ids).toContain('language.option.cmo');
+    expect(ids).not.toContain('language.option.km');
+    expect(ids).toContain('info.health.fees');
+    expect(ids.length).toBe(Object.keys(catalog.prompts).length - 6);
+  });
+
+  it('tells recordings, machine voices, placeholders and missing prompts apart by checksum', () => {
+    expect(km.recorded).toEqual(['goodbye']);
+    expect(km.machine).toEqual(['scale.4']);
+    expect(km.placeholder).toContain('welcome');
+    expect(km.placeholder).not.toContain('goodbye');
+    expect(km.missing).toEqual([]);
+    expect(cmo.recorded).toEqual(['info.health.fees', 'main.menu']);
+    expect(cmo.missing).toContain('info.health.menu');
+    expect(cmo.missing.length).toBe(cmo.required - 2);
+    expect(cmo.places).toEqual({ recorded: 1, machine: 0, placeholder: 0, total: 4 });
+  });
+
+  it('counts machine voice as a gap unless allowed', () => {
+    expect(gapsOf(km)).toContain('scale.4');
+    expect(gapsOf(km, { allowMachineVoice: true })).not.toContain('scale.4');
+    expect(gapsOf(km)).not.toContain('goodbye');
+  });
+
+  it('the text report names each gap and what the caller hears instead', () => {
+    const text = formatCoverage(report, 'km');
+    expect(text).toContain(`cmo (Bunong): 2/${cmo.required} recorded, 0 machine voice, 0 placeholder, ${cmo.required - 2} missing; place names 1 recorded, 0 machine voice of 4`);
+    expect(text).toMatch(/missing, played in km instead: .*info\.health\.menu/);
+    expect(text).toMatch(/machine voice \(draft\): scale\.4/);
+  });
+
+  it('in the default language a missing prompt is reported as not played at all', () => {
+    fs.rmSync(path.join(dir, 'km/error.system.wav'));
+    const [k] = promptCoverage({ audioDir: dir, catalog, languages: LANGS.slice(0, 1), defaultLanguage: 'km', placeCodes: [] });
+    expect(k.missing).toEqual(['error.system']);
+    expect(formatCoverage([k], 'km')).toMatch(/missing, NOT PLAYED AT ALL \(no fallback\): error\.system/);
+  });
+});
