@@ -68,8 +68,8 @@ export class MessageQueries {
     return r.matched > 0;
   }
 
-  /** Marks a recording left on a test call so it stays out of the list and every count. */
-  async markTestCall(id: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { testCall: true } });
+  /** Marks the recordings left on a test call so they stay out of the list and every count. */
+  async markTestCall(callSid: string): Promise<void> {
+    await this.collection.updateMany({ callSid, testCall: { $ne: true } }, { $set: { testCall: true } });
   }
 }

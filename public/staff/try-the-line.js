@@ -1,0 +1,208 @@
+// Try the line: a keypad that drives a test call through the hotline's real webhooks via
+// /staff/try-the-line/calls, and plays every prompt the hotline answers with, in order.
+// An external file because the staff CSP forbids inline scripts.
+(function () {
+  'use strict';
+  var phone = document.getElementById('phone');
+  if (!phone) return;
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+  var statusEl = document.getElementById('call-status');
+  var nowPlaying = document.getElementById('now-playing');
+  var typedEl = document.getElementById('typed');
+  var transcript = document.getElementById('transcript');
+  var recordHint = document.getElementById('record-hint');
+  var startBtn = document.getElementById('call-start');
+  var silenceBtn = document.getElementById('call-silence');
+  var hangupBtn = document.getElementById('call-hangup');
+  var firstTime = document.getElementById('first-time');
+  var keys = phone.querySelectorAll('button.key');
+  var audio = new Audio();
+  audio.preload = 'auto';
+
+  var call = null; // { sid, expects, gather, record }
+  var queue = [];
+  var typed = '';
+  var timer = null;
+  var recordingSince = 0;
+  var busy = false;
+  var played = 0;
+
+  function setState(state, text) {
+    phone.setAttribute('data-state', state);
+    if (text !== undefined) statusEl.textContent = text;
+  }
+  function setKeys(enabled) {
+    keys.forEach(function (k) { k.disabled = !enabled; });
+    silenceBtn.disabled = !enabled;
+    hangupBtn.disabled = !call || call.expects === 'ended';
+  }
+  function clearTimer() { if (timer) { clearTimeout(timer); timer = null; } }
+
+  function api(path, body) {
+    busy = true;
+    setKeys(false);
+    return fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify(body),
+    }).then(function (res) {
+      if (res.status === 401) throw new Error('Your session has ended: reload the page and sign in again.');
+      if (!res.ok) return res.text().then(function (t) { throw new Error(t.trim() || ('HTTP ' + res.status)); });
+      return res.json();
+    }).finally(function () { busy = false; });
+  }
+
+  function fail(err) {
+    clearTimer();
+    audio.pause();
+    queue = [];
+    setState('error', 'Problem: ' + err.message);
+    setKeys(false);
+    startBtn.disabled = false;
+  }
+
+  function addTranscript(text, cls, lang) {
+    var li = document.createElement('li');
+    if (cls) li.className = cls;
+    li.textContent = text;
+    if (lang) li.lang = lang;
+    transcript.appendChild(li);
+    return li;
+  }
+
+  function onTurn(view) {
+    call.expects = view.expects;
+    call.gather = view.gather;
+    call.record = view.record;
+    typed = '';
+    typedEl.textContent = '';
+    view.prompts.forEach(function (p) { queue.push(p); });
+    if (!view.prompts.length) addTranscript('(the hotline played nothing)', 'muted');
+    playNext();
+  }
+
+  function playNext() {
+    clearTimer();
+    var p = queue.shift();
+    if (!p) return waitForCaller();
+    setState('playing', 'Playing…');
+    setKeys(call.expects === 'keys' || call.expects === 'record');
+    var li = document.createElement('li');
+    var code = document.createElement('code');
+    code.textContent = p.id + ' [' + p.language + ']';
+    li.appendChild(code);
+    if (p.text) {
+      var span = document.createElement('span');
+      span.lang = p.language === 'km' ? 'km' : p.language;
+      span.textContent = ' ' + p.text;
+      li.appendChild(span);
+    }
+    transcript.appendChild(li);
+    nowPlaying.textContent = p.id;
+    audio.onended = function () { played += 1; phone.setAttribute('data-played', String(played)); playNext(); };
+    audio.onerror = function () { li.classList.add('missing'); addTranscript('(recording missing: ' + p.url + ')', 'error'); playNext(); };
+    audio.src = p.url;
+    var started = audio.play();
+    if (started && started.catch) started.catch(function () { /* onerror handles missing files */ });
+  }
+
+  function waitForCaller() {
+    nowPlaying.textContent = '';
+    if (call.expects === 'ended') {
+      setState('ended', 'The hotline hung up. Call ended.');
+      call = null;
+      setKeys(false);
+      startBtn.disabled = false;
+      return;
+    }
+    if (call.expects === 'record') {
+      recordingSince = Date.now();
+      recordHint.hidden = false;
+      setState('recording', 'Beep. Recording… press # to finish.');
+      setKeys(true);
+      return;
+    }
+    setState('waiting', 'Press a key.');
+    setKeys(true);
+    startTimer();
+  }
+
+  function startTimer() {
+    clearTimer();
+    var seconds = (call.gather && call.gather.timeoutSeconds) || 5;
+    timer = setTimeout(function () {
+      if (typed) send({ action: 'keys', digits: typed }, typed);
+      else send({ action: 'silence' }, '(silence)');
+    }, seconds * 1000);
+  }
+
+  function send(body, label) {
+    clearTimer();
+    audio.pause();
+    queue = [];
+    recordHint.hidden = true;
+    addTranscript('You: ' + label, 'caller');
+    setState('sending', 'Sending…');
+    api('/staff/try-the-line/calls/' + encodeURIComponent(call.sid), body).then(onTurn, fail);
+  }
+
+  function press(key) {
+    if (!call || busy) return;
+    if (call.expects === 'record') {
+      if (key === '#') send({ action: 'record', seconds: Math.max(1, Math.round((Date.now() - recordingSince) / 1000)) }, '(recorded, then #)');
+      return;
+    }
+    if (call.expects !== 'keys') return;
+    // A key stops the prompts, as it does on a phone (Gather barge-in).
+    audio.pause();
+    queue = [];
+    var g = call.gather || { finishOnKey: '#' };
+    if (g.finishOnKey && key === g.finishOnKey) {
+      if (typed) send({ action: 'keys', digits: typed }, typed + key);
+      else send({ action: 'silence' }, key + ' (nothing typed)');
+      return;
+    }
+    typed += key;
+    typedEl.textContent = typed;
+    if (g.numDigits && typed.length >= g.numDigits) send({ action: 'keys', digits: typed }, typed);
+    else startTimer();
+  }
+
+  keys.forEach(function (k) {
+    k.addEventListener('click', function () { press(k.getAttribute('data-key')); });
+  });
+  document.addEventListener('keydown', function (e) {
+    if (/^[0-9*#]$/.test(e.key) && call) { e.preventDefault(); press(e.key); }
+  });
+
+  startBtn.addEventListener('click', function () {
+    transcript.textContent = '';
+    played = 0;
+    startBtn.disabled = true;
+    setState('dialling', 'Calling the hotline…');
+    api('/staff/try-the-line/calls', { firstTime: firstTime.checked }).then(function (view) {
+      call = { sid: view.callSid, expects: view.expects };
+      addTranscript('Test call ' + view.callSid, 'muted');
+      onTurn(view);
+    }, fail);
+  });
+  silenceBtn.addEventListener('click', function () {
+    if (call && !busy && call.expects !== 'ended') send({ action: 'silence' }, '(silence)');
+  });
+  hangupBtn.addEventListener('click', function () {
+    if (!call) return;
+    var sid = call.sid;
+    clearTimer();
+    audio.pause();
+    queue = [];
+    call.expects = 'ended';
+    api('/staff/try-the-line/calls/' + encodeURIComponent(sid), { action: 'hangup' }).then(function () {
+      addTranscript('You hung up.', 'caller');
+      setState('ended', 'Call ended.');
+      call = null;
+      setKeys(false);
+      startBtn.disabled = false;
+    }, fail);
+  });
+})();
