@@ -54,13 +54,18 @@ class Turn {
     if (!code) return;
     this.playDigits(code);
     const name = this.fill(this.def.prompts.place, { code });
-    if (this.ctx.hasRecording(name, this.state.language)) this.play(name);
+    if (this.hasPlaceName(name)) this.play(name);
+  }
+
+  /** A place name recorded in the caller's language or the default one (played as the fallback): a name beats digits. */
+  hasPlaceName(id: string): boolean {
+    return this.ctx.hasRecording(id, this.state.language) || this.ctx.hasRecording(id, this.ctx.defaultLanguage);
   }
 
   /** A place is named by its recording where one exists, else by its code read digit by digit. */
   playPlace(code: string) {
     const id = this.fill(this.def.prompts.place, { code });
-    if (this.ctx.hasRecording(id, this.state.language)) this.play(id);
+    if (this.hasPlaceName(id)) this.play(id);
     else this.playDigits(code);
   }
 
