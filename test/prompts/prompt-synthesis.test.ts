@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runFfmpeg } from '../../src/audio/ffmpeg';
@@ -7,6 +6,7 @@ import { AudioSources } from '../../src/prompts/audio-sources';
 import { createGoogleSpeechClient, findKhmerVoice, SpeechClient, SynthesisError, synthesizePrompts } from '../../src/prompts/prompt-synthesis';
 import { makeRecording } from '../audio/encoded-fixtures';
 import { tempDir } from '../support/engine';
+import { runPromptsCli } from './prompts-cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -132,9 +132,7 @@ describe('the real Google client, up to the credential check', () => {
 
   it('npm run prompts -- synthesize without credentials exits 3 with a clear message and writes nothing', () => {
     const audioDir = tempDir('audio-');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/prompts.ts', 'synthesize', '--only', 'welcome'], {
-      cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, AUDIO_DIR: audioDir, GOOGLE_APPLICATION_CREDENTIALS: '', LOG_LEVEL: 'silent' }, timeout: 60_000,
-    });
+    const r = runPromptsCli(['synthesize', '--only', 'welcome'], { AUDIO_DIR: audioDir });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/not ready: no Google Cloud credentials: set GOOGLE_APPLICATION_CREDENTIALS/);
     expect(fs.readdirSync(audioDir)).toEqual([]);
