@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { verifyPassword } from '../../src/auth/passwords';
+import { StaffAccountsRepository } from '../../src/auth/staff-accounts';
+import { EmbeddedStore } from '../../src/store/embedded-store';
+import { MongoStore } from '../../src/store/mongo-store';
+import { Store } from '../../src/store/store';
+import { ENGINE, tempDir } from '../support/engine';
+
+const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
+
+describe(`npm run staff (${ENGINE} store)`, () => {
+  const dataDir = tempDir('staff-cli-');
+  const db = `test_cli_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    MONGODB_URI: process.env.MONGODB_URI ?? '',
+    MONGODB_DB: db,
+    SESSION_SECRET: 'cli-session-secret',
+    CALLER_HASH_SECRET: 'cli-caller-secret',
+    TWILIO_AUTH_TOKEN: 'cli-token',
+    LOG_LEVEL: 'silent',
+  };
+  const run = (args: string[], input = '') =>
+    spawnSync(TSX, [path.join('scripts', 'staff.ts'), ...args], { env, input, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
+  const open = async (): Promise<Store> => (ENGINE === 'mongodb' ? MongoStore.connect(process.env.MONGODB_URI!, db) : new EmbeddedStore(dataDir));
+
+  afterAll(async () => {
+    if (ENGINE === 'mongodb') {
+      const s = await open();
+      await s.dropEverything();
+      await s.close();
+    }
+  });
+
+  test('add reads the password from a pipe and stores only a scrypt hash; a taken name, a short password and a bad role are refused', async () => {
+    const added = run(['add', 'Sokha', '--role', 'admin'], 'a piped password 1\n');
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toContain('Created sokha (admin)');
+    expect(run(['add', 'sokha', '--role', 'viewer'], 'another password 2\n').status).toBe(65);
+    expect(run(['add', 'dara', '--role', 'viewer'], 'short\n').status).toBe(65);
+    expect(run(['add', 'dara', '--role', 'boss'], 'a piped password 1\n').status).toBe(64);
+    expect(run(['add', 'dara'], 'a piped password 1\n').status).toBe(64);
+    expect(run(['frobnicate']).status).toBe(64);
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('add <username> --role ROLE');
+
+    const list = run(['list']);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(/sokha\s+admin\s+active/);
+
+    const store = await open();
+    try {
+      const account = await new StaffAccountsRepository(store).find('sokha');
+      expect(account?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+      expect(JSON.stringify(account)).not.toContain('a piped password 1');
+      expect(await verifyPassword('a piped password 1', account!.passwordHash)).toBe(true);
+      expect(await verifyPassword('a piped password 2', account!.passwordHash)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('disable, passwd and an unknown account', async () => {
+    run(['add', 'chenda', '--role', 'reviewer'], 'first password 123\n');
+    expect(run(['disable', 'chenda']).status).toBe(0);
+    expect(run(['list']).stdout).toMatch(/chenda\s+reviewer\s+disabled/);
+    expect(run(['passwd', 'chenda'], 'second password 456\n').status).toBe(0);
+    expect(run(['disable', 'nobody']).status).toBe(65);
+    const store = await open();
+    try {
+      const account = await new StaffAccountsRepository(store).find('chenda');
+      expect(await verifyPassword('second password 456', account!.passwordHash)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
