@@ -1,0 +1,27 @@
+import { parseScript } from '../../src/simulator/call-simulator';
+import { ENGINE } from '../support/engine';
+import { ids, startHotline, TestHotline } from '../support/hotline';
+
+describe(`the I4C menu by phone (${ENGINE} store)`, () => {
+  let h: TestHotline;
+  beforeAll(async () => {
+    h = await startHotline();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('service, topic, * to hear it again, 9 for other topics, 0 for the main menu', async () => {
+    // Khmer, information, primary school, documents, again, other topics, rights, main menu.
+    const t = await h.call(parseScript('1,1,3,3,*,9,4,0,hangup'), { from: '+85512000301' });
+    expect(t.errors).toEqual([]);
+    expect(ids(t).slice(ids(t).indexOf('main.menu'))).toEqual([
+      'main.menu', 'info.service.menu', 'info.school.menu',
+      'info.school.documents', 'info.after',
+      'info.school.documents', 'info.after',
+      'info.school.menu',
+      'info.school.rights', 'info.after',
+      'main.menu',
+    ]);
+  });
+});
