@@ -158,12 +158,21 @@ export class MongoStore implements Store {
 
   async ensureIndexes(specs: readonly IndexSpec[]) {
     for (const spec of specs) {
-      await guard(() =>
+      const create = (ttl: boolean) =>
         this.db.collection(spec.collection).createIndex(spec.keys, {
           unique: spec.unique ?? false,
-          ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
-        }),
-      );
+          ...(ttl && spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
+        });
+      await guard(async () => {
+        try {
+          await create(true);
+        } catch (err) {
+          // FerretDB 1.x has no TTL indexes (NotImplemented, code 238): keep the plain index. Expiry
+          // is then only a clean-up, so repositories must also filter expired documents themselves.
+          if (!(err instanceof MongoServerError && err.code === 238 && spec.expireAfterSeconds !== undefined)) throw err;
+          await create(false);
+        }
+      });
     }
   }
 
