@@ -28,10 +28,17 @@ export interface Shape {
   callsPerCaller?: number;
   /** ...or callers keep calling until this many ms have passed (the call under way is finished). */
   durationMs?: number;
+  /** Past this many ms callers hang up at their next turn (counted as errors), so a slow server cannot stall the run. */
+  hardCapMs: number;
 }
 
-export const REALISTIC: Shape = { name: 'realistic', callers: 200, pauseMs: [500, 1500], staggerMs: 10_000, callsPerCaller: 2 };
-export const SATURATION: Shape = { name: 'saturation', callers: 100, pauseMs: [0, 0], staggerMs: 0, durationMs: 15_000 };
+export const REALISTIC: Shape = { name: 'realistic', callers: 200, pauseMs: [500, 1500], staggerMs: 10_000, callsPerCaller: 2, hardCapMs: 120_000 };
+export const SATURATION: Shape = { name: 'saturation', callers: 100, pauseMs: [0, 0], staggerMs: 0, durationMs: 15_000, hardCapMs: 45_000 };
+
+/** Twilio gives up on a webhook after 15 s; so does the generator (the request counts as an error, at 15 s). */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+class Abandoned extends Error {}
 
 /** A server under test, running as its own process on loopback. */
 export interface RunningServer {
@@ -217,8 +224,13 @@ export async function runShape(o: RunOptions): Promise<ShapeResult> {
   let calls = 0;
   const started = performance.now();
   const deadline = o.shape.durationMs !== undefined ? started + o.shape.durationMs : Infinity;
+  const hardDeadline = started + o.shape.hardCapMs;
   const [minPause, maxPause] = o.shape.pauseMs;
-  const pause = maxPause > 0 ? () => new Promise<void>((r) => setTimeout(r, minPause + random() * (maxPause - minPause))) : undefined;
+  const beforeTurn = async () => {
+    if (performance.now() > hardDeadline) throw new Abandoned(`abandoned at the ${o.shape.hardCapMs / 1000} s cap`);
+    if (maxPause > 0) await new Promise<void>((r) => setTimeout(r, minPause + random() * (maxPause - minPause)));
+  };
+  const fetchWithTimeout: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const noteError = (e: string) => {
     errors += 1;
     if (errorSamples.length < 5) errorSamples.push(e);
@@ -226,7 +238,9 @@ export async function runShape(o: RunOptions): Promise<ShapeResult> {
 
   const oneCall = async () => {
     const { from, actions } = o.scripts.next();
-    const sim = new CallSimulator({ serverUrl: o.server.url, publicBaseUrl: o.server.url, authToken: BENCH_AUTH_TOKEN, from, beforeTurn: pause });
+    const sim = new CallSimulator({
+      serverUrl: o.server.url, publicBaseUrl: o.server.url, authToken: BENCH_AUTH_TOKEN, from, beforeTurn, fetchImpl: fetchWithTimeout,
+    });
     try {
       const t = await sim.run(actions);
       for (const e of t.errors) noteError(e);
@@ -236,7 +250,9 @@ export async function runShape(o: RunOptions): Promise<ShapeResult> {
         else if (!heard.has('rate.thanks')) noteError(`${t.callSid} never reached rate.thanks`);
       }
     } catch (err) {
-      noteError(`${sim.callSid}: ${(err as Error).message}`);
+      const e = err as Error;
+      if (e.name === 'TimeoutError') sim.transcript.latenciesMs.push(REQUEST_TIMEOUT_MS);
+      noteError(`${sim.callSid}: ${e instanceof Abandoned ? e.message : `${e.name}: ${e.message}`}`);
     }
     latencies.push(...sim.transcript.latenciesMs);
     calls += 1;
@@ -246,9 +262,9 @@ export async function runShape(o: RunOptions): Promise<ShapeResult> {
   const caller = async (i: number) => {
     if (o.shape.staggerMs > 0) await new Promise((r) => setTimeout(r, (i * o.shape.staggerMs) / o.shape.callers));
     if (o.shape.callsPerCaller !== undefined) {
-      for (let n = 0; n < o.shape.callsPerCaller; n++) await oneCall();
+      for (let n = 0; n < o.shape.callsPerCaller && performance.now() < hardDeadline; n++) await oneCall();
     } else {
-      while (performance.now() < deadline) await oneCall();
+      while (performance.now() < deadline && performance.now() < hardDeadline) await oneCall();
     }
   };
   await Promise.all(Array.from({ length: o.shape.callers }, (_, i) => caller(i)));
@@ -272,7 +288,7 @@ export async function runShape(o: RunOptions): Promise<ShapeResult> {
 
 /** A few unmeasured calls so the JIT and connection pools are warm before the figures start. */
 export async function warmUp(server: RunningServer, scripts: RatingScripts, calls = 40): Promise<void> {
-  await runShape({ server, scripts, shape: { name: 'saturation', callers: 10, pauseMs: [0, 0], staggerMs: 0, callsPerCaller: Math.ceil(calls / 10) } });
+  await runShape({ server, scripts, shape: { name: 'saturation', callers: 10, pauseMs: [0, 0], staggerMs: 0, callsPerCaller: Math.ceil(calls / 10), hardCapMs: 60_000 } });
 }
 
 export function benchWorkDir(): string {
