@@ -49,8 +49,22 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   countDocuments(filter: Filter) {
     return guard(() => this.c.countDocuments(filter));
   }
+  /**
+   * Two concurrent upserts of one key can both try to insert, and the loser gets a duplicate key
+   * (MongoDB retries some of these itself, FerretDB does not): the document exists now, so the
+   * loser's retry is a plain update.
+   */
+  private async upserting<R>(upsert: boolean | undefined, op: () => Promise<R>): Promise<R> {
+    try {
+      return await guard(op);
+    } catch (err) {
+      if (!upsert || !(err instanceof DuplicateKeyError)) throw err;
+      return guard(op);
+    }
+  }
+
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    return guard(async () => {
+    return this.upserting(options.upsert, async () => {
       const r = await this.c.updateOne(filter, update, { upsert: options.upsert ?? false });
       return { matched: r.matchedCount, upserted: r.upsertedCount > 0 };
     });
@@ -59,7 +73,7 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     return guard(async () => (await this.c.updateMany(filter, update)).matchedCount);
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
-    return guard(async () => {
+    return this.upserting(options.upsert, async () => {
       const r = await this.c.findOneAndUpdate(filter, update, {
         upsert: options.upsert ?? false,
         sort: options.sort,
