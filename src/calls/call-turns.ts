@@ -61,7 +61,9 @@ export class CallTurns {
   async resume(callSid: string, turn: number, input: FlowInput): Promise<LastTurn | null> {
     const call = await this.deps.calls.find(callSid);
     if (!call) return null;
-    if (turn < call.turn) return call.last; // a retry of a turn already answered
+    // A retry of a turn already answered gets the answer already given; a turn the call has not
+    // reached (a forged or confused URL) changes nothing either.
+    if (turn !== call.turn) return call.last;
     if (input.type === 'recording' && !input.referenceNumber) {
       input = { ...input, referenceNumber: await this.deps.messages.newReferenceNumber() };
     }
