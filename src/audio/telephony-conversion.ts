@@ -21,8 +21,12 @@ export class AudioInputError extends AppError {
  * clear over G.711 without clipping the mu-law codec on plosives.
  */
 export const LOUDNESS = { integrated: -18, truePeak: -3, range: 11 };
-/** Below this integrated loudness (or -inf) a file is treated as silent. */
-export const SILENT_BELOW_LUFS = -60;
+/**
+ * Below this integrated loudness (or -inf) a file is treated as silent: a phone left recording
+ * on a table (room hiss around -55 LUFS) must not be boosted into a prompt of noise. Speech from
+ * a phone or chat app is usually louder than -35 LUFS.
+ */
+export const SILENT_BELOW_LUFS = -50;
 /** Silence trimmed at the start and end is anything quieter than this after normalisation. */
 export const TRIM_THRESHOLD_DB = -45;
 /** A prompt shorter than this after trimming carries no speech. */
@@ -61,7 +65,7 @@ export async function convertToTelephony(input: string, output: string, opts: { 
   const measure = await measureLoudness(input, timeoutMs);
   const loudness = Number(measure.input_i);
   if (!Number.isFinite(loudness) || loudness < SILENT_BELOW_LUFS) {
-    throw new AudioInputError('AUDIO_SILENT', `the recording is silent (loudness ${measure.input_i} LUFS)`);
+    throw new AudioInputError('AUDIO_SILENT', `the recording is silent or holds only background noise (loudness ${measure.input_i} LUFS, speech is above ${SILENT_BELOW_LUFS})`);
   }
   fs.mkdirSync(path.dirname(output), { recursive: true });
   // A dot-name without .wav: the prompt scanner and the static server both ignore it.

@@ -9,9 +9,9 @@ import { runFfmpeg } from '../../src/audio/ffmpeg';
 export const SPEECH_SECONDS = 1.0;
 const tone = (hz: number) => `if(between(t,0.5,1.5),0.3*sin(2*PI*${hz}*t),0)`;
 
-export type FixtureKind = 'wav-stereo-44k' | 'mp3' | 'm4a' | 'ogg-opus' | 'ogg-vorbis' | 'amr' | 'silent-mp3' | 'corrupt-m4a';
+export type FixtureKind = 'wav-stereo-44k' | 'mp3' | 'm4a' | 'ogg-opus' | 'ogg-vorbis' | 'amr' | 'silent-mp3' | 'hiss-m4a' | 'corrupt-m4a';
 
-const encoders: Record<Exclude<FixtureKind, 'corrupt-m4a'>, { ext: string; args: string[]; stereo?: boolean; silent?: boolean }> = {
+const encoders: Record<Exclude<FixtureKind, 'corrupt-m4a'>, { ext: string; args: string[]; stereo?: boolean; silent?: boolean; hiss?: boolean }> = {
   'wav-stereo-44k': { ext: 'wav', args: ['-c:a', 'pcm_s16le'], stereo: true },
   mp3: { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '64k'] },
   m4a: { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'] },
@@ -19,6 +19,8 @@ const encoders: Record<Exclude<FixtureKind, 'corrupt-m4a'>, { ext: string; args:
   'ogg-vorbis': { ext: 'ogg', args: ['-c:a', 'libvorbis', '-q:a', '3'] },
   amr: { ext: 'amr', args: ['-c:a', 'libopencore_amrnb', '-ar', '8000', '-ac', '1', '-b:a', '12.2k'] },
   'silent-mp3': { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '64k'], silent: true },
+  // Room noise only (about -55 LUFS): a phone that recorded nobody speaking.
+  'hiss-m4a': { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'], hiss: true },
 };
 
 export function extensionOf(kind: FixtureKind): string {
@@ -38,7 +40,7 @@ export async function makeRecording(kind: FixtureKind, dir: string, name: string
   }
   const spec = encoders[kind];
   const expr = spec.silent ? '0' : tone(hz);
-  const source = spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`;
+  const source = spec.hiss ? 'anoisesrc=a=0.01:c=pink:d=2.2:r=44100' : spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`;
   await runFfmpeg(['-y', '-f', 'lavfi', '-i', source, ...spec.args, file]);
   return file;
 }

@@ -33,6 +33,7 @@ describe('importing recordings into the prompt library', () => {
     files['ogg-vorbis'] = await makeRecording('ogg-vorbis', inbox, 'digit.2.tpu');
     files.amr = await makeRecording('amr', inbox, 'goodbye.cmo');
     files['silent-mp3'] = await makeRecording('silent-mp3', inbox, 'scale.1.cmo');
+    files['hiss-m4a'] = await makeRecording('hiss-m4a', inbox, 'scale.2.cmo');
     files['corrupt-m4a'] = await makeRecording('corrupt-m4a', path.join(inbox, 'km'), 'goodbye');
     outcomes = await importRecordings(listInputs([inbox]), { audioDir, languages: LANGUAGES, isPromptId });
   }, 120_000);
@@ -81,6 +82,11 @@ describe('importing recordings into the prompt library', () => {
   it('a silent recording is reported by file and writes nothing', () => {
     expect(outcomeOf('silent-mp3')).toMatchObject({ status: 'failed', code: 'AUDIO_SILENT', promptId: 'scale.1', language: 'cmo' });
     expect(fs.existsSync(path.join(audioDir, 'cmo', 'scale.1.wav'))).toBe(false);
+  });
+
+  it('a recording of background noise only is reported as silent, not boosted into a prompt', () => {
+    expect(outcomeOf('hiss-m4a')).toMatchObject({ status: 'failed', code: 'AUDIO_SILENT', reason: expect.stringMatching(/background noise/) });
+    expect(fs.existsSync(path.join(audioDir, 'cmo', 'scale.2.wav'))).toBe(false);
   });
 
   it('a corrupt recording is reported by file and leaves the placeholder it would have replaced untouched', () => {
