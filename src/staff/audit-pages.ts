@@ -1,6 +1,7 @@
 import { requireRole } from '../auth/staff-auth';
 import { html } from './html';
 import { sendPage } from './layout';
+import { ictDateTime } from './message-pages';
 import { StaffPages } from './staff-router';
 
 const PER_PAGE = 50;
@@ -30,10 +31,10 @@ export const auditPages: StaffPages = (router, deps) => {
 </form>
 <p>${total} entries.</p>
 <table class="audit">
-<thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Message</th><th>Details</th></tr></thead>
+<thead><tr><th>When (Cambodia time)</th><th>Who</th><th>What</th><th>Message</th><th>Details</th></tr></thead>
 <tbody>
 ${entries.map((e) => html`<tr>
-  <td>${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)}</td>
+  <td>${ictDateTime(e.at, true)}</td>
   <td>${e.username}</td>
   <td>${e.action}</td>
   <td>${e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}">${e.messageId}</a>` : ''}</td>

@@ -54,6 +54,7 @@ export function renderPage(opts: PageOptions): string {
 <meta name="referrer" content="no-referrer">
 ${viewer ? html`<meta name="csrf-token" content="${viewer.csrfToken}">` : ''}
 <title>${opts.title} · Hotline staff</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/staff/static/staff.css">
 ${(opts.scripts ?? []).map((s) => html`<script src="/staff/static/${s}" defer></script>`)}
 </head>

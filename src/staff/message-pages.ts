@@ -52,8 +52,8 @@ const validateNoteBody = ajv.compile({
   additionalProperties: false,
 });
 
-export function ictDateTime(d: Date): string {
-  return new Date(new Date(d).getTime() + ICT_OFFSET_MS).toISOString().replace('T', ' ').slice(0, 16);
+export function ictDateTime(d: Date, withSeconds = false): string {
+  return new Date(new Date(d).getTime() + ICT_OFFSET_MS).toISOString().replace('T', ' ').slice(0, withSeconds ? 19 : 16);
 }
 
 /** "2026-11-03" as the start (or end) of that day in Cambodia. */
@@ -153,15 +153,15 @@ export const messagePages: StaffPages = (router, deps) => {
         scripts: ['messages.js'],
         body: html`
 <form method="get" action="/staff/messages" class="filters" id="message-filters">
-  <label>Province ${km('ខេត្ត')}
+  <label><span>Province ${km('ខេត្ត')}</span>
     <select name="province" data-clears="district commune">${option('', 'All provinces', filter.provinceCode)}${rt.gazetteer.provinces.map((p) => placeOption(p, filter.provinceCode))}</select></label>
-  <label>District ${km('ស្រុក')}
+  <label><span>District ${km('ស្រុក')}</span>
     <select name="district" data-clears="commune"${districts.length ? '' : html` disabled`}>${option('', districts.length ? 'All districts' : 'Choose a province', filter.districtCode)}${districts.map((p) => placeOption(p, filter.districtCode))}</select></label>
-  <label>Commune ${km('ឃុំ')}
+  <label><span>Commune ${km('ឃុំ')}</span>
     <select name="commune"${communes.length ? '' : html` disabled`}>${option('', communes.length ? 'All communes' : 'Choose a district', filter.communeCode)}${communes.map((p) => placeOption(p, filter.communeCode))}</select></label>
-  <label>Service ${km('សេវា')}
+  <label><span>Service ${km('សេវា')}</span>
     <select name="service">${option('', 'All services', filter.service)}${rt.scorecard.services.map((s) => option(s.id, `${s.name.en} · ${s.name.km}`, filter.service))}</select></label>
-  <label>State ${km('ស្ថានភាព')}
+  <label><span>State ${km('ស្ថានភាព')}</span>
     <select name="state">${option('', 'All states', filter.reviewState)}${REVIEW_STATES.map((s) => option(s, `${STATE_LABELS[s].en} · ${STATE_LABELS[s].km}`, filter.reviewState))}</select></label>
   <label>From <input type="date" name="from" value="${q.from ?? ''}"></label>
   <label>To <input type="date" name="to" value="${q.to ?? ''}"></label>

@@ -9,6 +9,7 @@ import { addAccount, PASSWORD, seedMessage, toneWav } from '../staff/staff-suppo
 
 const OUTPUT_DIR = path.join(process.cwd(), 'test-output');
 
+
 describe(`staff pages in Chromium (${ENGINE} store)`, () => {
   let h: TestHotline;
   let browser: Browser;
@@ -54,8 +55,9 @@ describe(`staff pages in Chromium (${ENGINE} store)`, () => {
     await expect(page.locator('li.message .place .km').first().textContent()).resolves.toBe('ទន្លេបាសាក់');
 
     // Play: the audio element loads the recording through the Range-capable route.
-    const played = await page.locator('li.message audio').first().evaluate(async (el) => {
-      const audio = el as HTMLAudioElement;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page (no DOM types in this project)
+    const played = await page.locator('li.message audio').first().evaluate(async (el: any) => {
+      const audio = el;
       const loaded = new Promise<void>((resolve, reject) => {
         audio.addEventListener('canplay', () => resolve(), { once: true });
         audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
@@ -103,9 +105,9 @@ describe(`staff pages in Chromium (${ENGINE} store)`, () => {
     await page.waitForSelector('#transcript code');
     await expect(page.locator('#transcript code').first().textContent()).resolves.toBe('welcome [km]');
     // Prompts are played one after another: wait until at least the welcome has finished.
-    await page.waitForFunction(() => Number(document.getElementById('phone')?.getAttribute('data-played') ?? 0) >= 1, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => Number((globalThis as any).document.getElementById('phone').getAttribute('data-played') ?? 0) >= 1, undefined, { timeout: 20_000 });
     await page.click('button.key[data-key="1"]');
-    await page.waitForFunction(() => [...document.querySelectorAll('#transcript code')].some((c) => c.textContent?.startsWith('main.menu')), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('#transcript code')].some((c: { textContent: string }) => c.textContent.startsWith('main.menu')), undefined, { timeout: 20_000 });
     await context.close();
   });
 });
