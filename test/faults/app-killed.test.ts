@@ -26,6 +26,7 @@ describe(`the app is killed mid-call and restarted (${ENGINE} store)`, () => {
   });
 
   afterEach(async () => {
+    if (!app) return;
     await app.stop();
     if (ENGINE === 'mongodb') {
       const s = await MongoStore.connect(process.env.MONGODB_URI!, dbName);

@@ -25,10 +25,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Thrown by a probe to stop waiting at once (the process it waits for has exited). */
+class GaveUp extends Error {}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    const v = await probe().catch((err) => {
+      if (err instanceof GaveUp) throw err;
+      return undefined; // not answering yet
+    });
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +78,7 @@ export class HotlineProcess {
     child.stderr!.on('data', (b) => this.output.push(String(b)));
     this.child = child;
     await until('the hotline child to answer /health', async () => {
-      if (child.exitCode !== null) throw new Error(`the hotline exited (${child.exitCode}): ${this.output.join('')}`);
+      if (child.exitCode !== null) throw new GaveUp(`the hotline exited (${child.exitCode}): ${this.output.join('')}`);
       const res = await fetch(`${this.url}/health`);
       return res.ok ? true : undefined;
     }, 45_000).catch((err) => {
@@ -138,7 +144,7 @@ export class MongoCompatibleServer {
     child.stdout!.on('data', (b) => { out += String(b); });
     child.stderr!.on('data', (b) => { err += String(b); });
     this.uri = await until('the MongoDB-compatible server to print its URI', async () => {
-      if (child.exitCode !== null) throw new Error(`the MongoDB-compatible server exited: ${err}`);
+      if (child.exitCode !== null) throw new GaveUp(`the MongoDB-compatible server exited: ${err}`);
       const line = out.split('\n')[0].trim();
       return out.includes('\n') && line ? line : undefined;
     }, 20_000);
