@@ -151,11 +151,12 @@ export class MongoStore implements Store {
    * server must fail the turn within seconds (the caller hears error.system) rather than after
    * the driver's default 30 s, past the carrier's own webhook timeout.
    */
-  static async connect(uri: string, dbName: string): Promise<MongoStore> {
+  static async connect(uri: string, dbName: string, opts: { socketTimeoutMS?: number } = {}): Promise<MongoStore> {
     const client = new MongoClient(uri, {
       serverSelectionTimeoutMS: 3000,
       connectTimeoutMS: 3000,
-      socketTimeoutMS: 10000,
+      // Command-line reports over a whole country may pass a longer limit (0: none).
+      socketTimeoutMS: opts.socketTimeoutMS ?? 10000,
       maxPoolSize: 50,
     });
     try {
