@@ -4,6 +4,7 @@
  * espeak-ng is absent), prefixed "Placeholder". Each file's checksum goes into
  * audio/placeholders.json so `npm run prompts -- coverage` can tell a placeholder from a recording.
  *   npx tsx scripts/generate-placeholder-audio.ts [--force]
+ * --force regenerates every placeholder, never a recording or a machine-voice draft.
  */
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -11,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runFfmpeg, TELEPHONY_OUTPUT_ARGS } from '../src/audio/ffmpeg';
+import { AudioSources } from '../src/prompts/audio-sources';
 import { loadCatalog } from '../src/prompts/catalog';
 
 async function main() {
@@ -24,10 +26,18 @@ async function main() {
   const manifest: Record<string, string> = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')).files : {};
   const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'placeholder-'));
+  const sources = AudioSources.load(path.join(root, 'audio'));
   let made = 0;
+  let kept = 0;
   for (const [id, entry] of Object.entries(catalog.prompts)) {
     const target = path.join(outDir, `${id}.wav`);
     if (fs.existsSync(target) && !force) continue;
+    // --force regenerates placeholders only: a person's recording or a synthesized draft is kept.
+    const origin = sources.sourceOf(language, id);
+    if (origin === 'recording' || origin === 'machine') {
+      kept++;
+      continue;
+    }
     const source = path.join(tmp, 'speech.wav');
     if (hasEspeak) {
       const text = `Placeholder. ${entry.text.en}`;
@@ -45,7 +55,7 @@ async function main() {
     files: Object.fromEntries(Object.entries(manifest).sort()),
   }, null, 2) + '\n');
   fs.rmSync(tmp, { recursive: true, force: true });
-  console.log(`${made} placeholder prompt(s) written to ${outDir}`);
+  console.log(`${made} placeholder prompt(s) written to ${outDir}${kept ? `; ${kept} recording(s) or machine voice(s) kept` : ''}`);
 }
 
 main().catch((err) => {
