@@ -24,4 +24,9 @@ describe(`the I4C menu by phone (${ENGINE} store)`, () => {
       'main.menu',
     ]);
   });
+
+  it('warns at start-up that the I4C content is still a sample', () => {
+    const warning = h.logs.map((l) => JSON.parse(l) as { msg: string; files?: string[] }).find((l) => /I4C content is still SAMPLE/.test(l.msg));
+    expect(warning?.files).toEqual(expect.arrayContaining(['health.km', 'health.en', 'school.km', 'commune.km']));
+  });
 });
