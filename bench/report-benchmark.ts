@@ -130,7 +130,7 @@ async function main() {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
   const store: Store = engine === 'mongodb'
-    ? await MongoStore.connect(config.mongodbUri, String(o.db ?? 'bench_reports'))
+    ? await MongoStore.connect(config.mongodbUri, String(o.db ?? 'bench_reports'), { socketTimeoutMS: 0 })
     : new EmbeddedStore(dataDir);
   // Only the ratings indexes: the report reads nothing else.
   await store.ensureIndexes(INDEXES.filter((i) => i.collection === 'ratings'));
