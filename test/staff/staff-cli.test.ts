@@ -8,6 +8,8 @@ import { Store } from '../../src/store/store';
 import { ENGINE, tempDir } from '../support/engine';
 
 const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
+// Each command starts tsx (a few seconds on a busy two-core machine).
+jest.setTimeout(180_000);
 
 describe(`npm run staff (${ENGINE} store)`, () => {
   const dataDir = tempDir('staff-cli-');
