@@ -138,3 +138,40 @@ describe('the real Google client, up to the credential check', () => {
     expect(fs.readdirSync(audioDir)).toEqual([]);
   });
 });
+
+describe('the synthesize command with an injected client', () => {
+  const saved = { AUDIO_DIR: process.env.AUDIO_DIR, DATA_DIR: process.env.DATA_DIR };
+  afterAll(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('reads Khmer reference texts (I4C from the content files) and gazetteer names, and drafts each', async () => {
+    const audioDir = tempDir('audio-');
+    process.env.AUDIO_DIR = audioDir;
+    process.env.DATA_DIR = tempDir('data-');
+    const { runSynthesize } = await import('../../scripts/prompts');
+    const { client, requests } = fakeClient({ audio: await linear16Speech() });
+    const quiet = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const quietErr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    let status: number;
+    try {
+      status = await runSynthesize(['--only', 'welcome,info.health.fees', '--places', '080101'], () => client);
+    } finally {
+      quiet.mockRestore();
+      quietErr.mockRestore();
+    }
+    expect(status).toBe(0);
+    const catalog = JSON.parse(fs.readFileSync(path.join(ROOT, 'prompts/catalog.json'), 'utf8'));
+    const fees = JSON.parse(fs.readFileSync(path.join(ROOT, 'content/i4c/health.km.json'), 'utf8'));
+    expect(requests.map((r) => r.text)).toEqual([
+      catalog.prompts.welcome.text.km,
+      [fees.sampleNotice, ...fees.topics.fees].join(' '),
+      'អំពៅព្រៃ',
+    ]);
+    expect(fs.readdirSync(path.join(audioDir, 'km')).sort()).toEqual(['info.health.fees.wav', 'place.080101.wav', 'welcome.wav']);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(audioDir, 'machine-voice.json'), 'utf8')).files).sort()).toEqual(['km/info.health.fees', 'km/place.080101', 'km/welcome']);
+  });
+});
