@@ -69,22 +69,20 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
     return this.run(async () => {
-      let target = filter;
-      if (options.sort) {
-        // NeDB cannot sort an update; pick the first match, then update it only if it still matches.
+      const apply = async (target: Filter) => {
+        const r = await this.ds.updateAsync(target, update, { upsert: options.upsert ?? false, multi: false, returnUpdatedDocs: true });
+        return (r.affectedDocuments as T | null) ?? null;
+      };
+      if (!options.sort) return apply(filter);
+      // NeDB cannot sort an update: pick the first match, then update it only if it still matches.
+      // Another claim may take it in between; then try the next first match, so a worker is never
+      // told "nothing to do" while matching documents remain.
+      for (;;) {
         const [first] = await this.ds.findAsync(filter).sort(options.sort).limit(1);
-        if (!first) {
-          if (!options.upsert) return null;
-        } else {
-          target = { $and: [filter, { _id: first._id }] };
-        }
+        if (!first) return options.upsert ? apply(filter) : null;
+        const claimed = await apply({ $and: [filter, { _id: first._id }] });
+        if (claimed) return claimed;
       }
-      const r = await this.ds.updateAsync(target, update, {
-        upsert: options.upsert ?? false,
-        multi: false,
-        returnUpdatedDocs: true,
-      });
-      return ((r.affectedDocuments as T | null) ?? null);
     });
   }
   deleteOne(filter: Filter) {
@@ -93,8 +91,8 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   deleteMany(filter: Filter) {
     return this.run(() => this.ds.removeAsync(filter, { multi: true }));
   }
-  aggregate<R>(pipeline: Record<string, unknown>[]) {
-    assertPortablePipeline(pipeline);
+  async aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+    assertPortablePipeline(pipeline); // rejects (BadRequestError), like every other failure here
     return this.run(async () => {
       // Let NeDB apply a leading $match (it may use an index), and mingo the rest.
       const [first, ...rest] = pipeline;
