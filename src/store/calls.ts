@@ -81,12 +81,14 @@ export class CallsRepository {
     const rank = STATUS_RANK[status] ?? 0;
     const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
     if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
-    const r = await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields });
-    if (r.matched === 1) return;
+    const raise = () => this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields });
+    if ((await raise()).matched === 1) return;
     try {
       await this.statuses.insertOne({ _id: callSid, status, rank, updatedAt: at, ...(durationSeconds !== undefined ? { durationSeconds } : {}) });
     } catch (err) {
-      if (!(err instanceof DuplicateKeyError)) throw err; // already at this status or a later one
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      // Another callback created the record first (perhaps with an earlier status): raise it if ours is later.
+      await raise();
     }
   }
 
