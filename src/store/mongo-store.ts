@@ -19,8 +19,29 @@ async function guard<R>(op: () => Promise<R>): Promise<R> {
   }
 }
 
+/**
+ * FerretDB 1.x (the CI engine) runs an update as a read then a write outside a transaction
+ * (FerretDB issue #3040): two concurrent conditional updates or findOneAndUpdates can both
+ * apply, so a claim or a compare-and-set is not atomic there. On FerretDB this process therefore
+ * runs its writes to one collection one at a time: atomic within one app instance (tests, a
+ * pilot). MongoDB itself is atomic per document and needs none of it (`serial` is false).
+ */
+class WriteSerializer {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  constructor(readonly serial: boolean) {}
+  run<R>(collection: string, op: () => Promise<R>): Promise<R> {
+    if (!this.serial) return op();
+    const previous = this.tails.get(collection) ?? Promise.resolve();
+    const result = previous.then(op, op);
+    const tail = result.catch(() => undefined);
+    this.tails.set(collection, tail);
+    void tail.then(() => { if (this.tails.get(collection) === tail) this.tails.delete(collection); });
+    return result;
+  }
+}
+
 class MongoCollection<T extends Doc> implements Collection<T> {
-  constructor(private readonly db: Db, private readonly name: string) {}
+  constructor(private readonly db: Db, private readonly name: string, private readonly writes: WriteSerializer) {}
 
   // The driver's generic filter types are stricter than our shared contract; documents are plain objects.
   private get c() {
@@ -55,11 +76,12 @@ class MongoCollection<T extends Doc> implements Collection<T> {
    * loser's retry is a plain update.
    */
   private async upserting<R>(upsert: boolean | undefined, op: () => Promise<R>): Promise<R> {
+    const write = () => this.writes.run(this.name, () => guard(op));
     try {
-      return await guard(op);
+      return await write();
     } catch (err) {
       if (!upsert || !(err instanceof DuplicateKeyError)) throw err;
-      return guard(op);
+      return write();
     }
   }
 
@@ -70,7 +92,7 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     });
   }
   updateMany(filter: Filter, update: Update) {
-    return guard(async () => (await this.c.updateMany(filter, update)).matchedCount);
+    return this.writes.run(this.name, () => guard(async () => (await this.c.updateMany(filter, update)).matchedCount));
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
     return this.upserting(options.upsert, async () => {
@@ -84,13 +106,13 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     });
   }
   deleteOne(filter: Filter) {
-    return guard(async () => (await this.c.deleteOne(filter)).deletedCount);
+    return this.writes.run(this.name, () => guard(async () => (await this.c.deleteOne(filter)).deletedCount));
   }
   deleteMany(filter: Filter) {
-    return guard(async () => (await this.c.deleteMany(filter)).deletedCount);
+    return this.writes.run(this.name, () => guard(async () => (await this.c.deleteMany(filter)).deletedCount));
   }
-  aggregate<R>(pipeline: Record<string, unknown>[]) {
-    assertPortablePipeline(pipeline);
+  async aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+    assertPortablePipeline(pipeline); // rejects (BadRequestError), like every other failure here
     return guard(() => this.c.aggregate(pipeline, { allowDiskUse: true }).toArray() as Promise<R[]>);
   }
 }
@@ -142,8 +164,10 @@ class GridFsFiles implements FileStore {
 export class MongoStore implements Store {
   readonly engine = 'mongodb' as const;
   readonly files: FileStore;
-  private constructor(private readonly client: MongoClient, private readonly db: Db) {
+  private readonly writes: WriteSerializer;
+  private constructor(private readonly client: MongoClient, private readonly db: Db, isFerretDb: boolean) {
     this.files = new GridFsFiles(db);
+    this.writes = new WriteSerializer(isFerretDb);
   }
 
   /**
@@ -164,11 +188,13 @@ export class MongoStore implements Store {
     } catch (err) {
       throw new StoreError(`cannot connect to MongoDB at MONGODB_URI: ${(err as Error).message}`, { cause: err });
     }
-    return new MongoStore(client, client.db(dbName));
+    // FerretDB says who it is in buildInfo; see WriteSerializer for why that matters.
+    const info = await guard(() => client.db(dbName).admin().command({ buildInfo: 1 }));
+    return new MongoStore(client, client.db(dbName), 'ferretdbVersion' in info);
   }
 
   collection<T extends Doc>(name: string): Collection<T> {
-    return new MongoCollection<T>(this.db, name);
+    return new MongoCollection<T>(this.db, name, this.writes);
   }
 
   async ensureIndexes(specs: readonly IndexSpec[]) {
