@@ -82,6 +82,10 @@ export function assertPortablePipeline(pipeline: Record<string, unknown>[]): voi
     }
     if (names[0] === '$group') {
       const group = stage.$group as Record<string, unknown>;
+      // FerretDB 1.24 computes only the first accumulator of a $group and returns 0 for the others.
+      if (Object.keys(group).filter((f) => f !== '_id').length > 1) {
+        throw new BadRequestError('a $group may have only one accumulator (FerretDB 1.x fills the others with 0); run one pipeline per sum');
+      }
       for (const [field, acc] of Object.entries(group)) {
         if (field === '_id') continue;
         const ops = acc && typeof acc === 'object' ? Object.keys(acc) : [];
