@@ -1,0 +1,318 @@
+import { BadRequestError, DuplicateKeyError, StoreError } from '../../src/errors';
+import { FlowState } from '../../src/flow/types';
+import { callerIdFor, CallersRepository } from '../../src/store/callers';
+import { CallRecord, CallsRepository, LastTurn } from '../../src/store/calls';
+import { CountersRepository } from '../../src/store/counters';
+import { RatingsRepository } from '../../src/store/ratings';
+import { Collection, Store } from '../../src/store/store';
+import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+
+/** The storage contract (src/store/store.ts), on the engine the suite runs on. */
+
+interface Thing {
+  _id: string;
+  kind: string;
+  n: number;
+  tags?: string[];
+  at?: Date;
+  state?: string;
+}
+
+const things: Thing[] = [
+  { _id: 'a', kind: 'x', n: 3, tags: ['red', 'blue'], at: new Date('2026-01-03T00:00:00Z'), state: 'queued' },
+  { _id: 'b', kind: 'y', n: 1, tags: ['red'], at: new Date('2026-01-01T00:00:00Z'), state: 'queued' },
+  { _id: 'c', kind: 'x', n: 2, tags: [], at: new Date('2026-01-02T00:00:00Z'), state: 'done' },
+  { _id: 'd', kind: 'z', n: 5, at: new Date('2026-01-05T00:00:00Z'), state: 'queued' },
+];
+
+describe(`store contract (${ENGINE} store)`, () => {
+  let store: Store;
+  let c: Collection<Thing>;
+  beforeEach(async () => {
+    store = await openTestStore();
+    c = store.collection<Thing>('things');
+    await c.insertMany(things.map((t) => ({ ...t })));
+  });
+  afterEach(async () => {
+    await closeTestStore(store);
+  });
+
+  it('insertOne of an existing _id throws DuplicateKeyError and keeps the first', async () => {
+    await expect(c.insertOne({ _id: 'a', kind: 'other', n: 9 })).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect(await c.findOne({ _id: 'a' })).toMatchObject({ kind: 'x', n: 3 });
+  });
+
+  it('a unique index refuses a second document with the same key', async () => {
+    await store.ensureIndexes([{ collection: 'uniques', keys: { key: 1 }, unique: true }]);
+    const u = store.collection<{ _id: string; key: string }>('uniques');
+    await u.insertOne({ _id: '1', key: 'k' });
+    await expect(u.insertOne({ _id: '2', key: 'k' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect(await u.countDocuments({})).toBe(1);
+  });
+
+  it('findOne returns the document with its Date fields as Dates, or null', async () => {
+    const a = await c.findOne({ _id: 'a' });
+    expect(a).toEqual(things[0]);
+    expect(a!.at).toBeInstanceOf(Date);
+    expect(await c.findOne({ _id: 'nope' })).toBeNull();
+  });
+
+  it('find with a filter, sort, skip and limit', async () => {
+    expect((await c.find({}, { sort: { n: 1 } })).map((t) => t._id)).toEqual(['b', 'c', 'a', 'd']);
+    expect((await c.find({}, { sort: { at: -1 }, skip: 1, limit: 2 })).map((t) => t._id)).toEqual(['a', 'c']);
+    expect((await c.find({ kind: 'x' }, { sort: { n: -1 } })).map((t) => t._id)).toEqual(['a', 'c']);
+    expect((await c.find({ n: { $gte: 2, $lt: 5 } }, { sort: { _id: 1 } })).map((t) => t._id)).toEqual(['a', 'c']);
+    expect((await c.find({ tags: 'red' }, { sort: { _id: 1 } })).map((t) => t._id)).toEqual(['a', 'b']);
+    expect((await c.find({ kind: { $in: ['y', 'z'] } }, { sort: { _id: 1 } })).map((t) => t._id)).toEqual(['b', 'd']);
+    expect((await c.find({ tags: { $exists: false } })).map((t) => t._id)).toEqual(['d']);
+    expect((await c.find({ at: { $gt: new Date('2026-01-02T12:00:00Z') } }, { sort: { _id: 1 } })).map((t) => t._id)).toEqual(['a', 'd']);
+  });
+
+  it('find with a projection returns only the named fields and _id', async () => {
+    const rows = await c.find({ kind: 'x' }, { sort: { _id: 1 }, projection: { n: 1 } });
+    expect(rows).toEqual([{ _id: 'a', n: 3 }, { _id: 'c', n: 2 }]);
+  });
+
+  it('countDocuments counts what matches', async () => {
+    expect(await c.countDocuments({})).toBe(4);
+    expect(await c.countDocuments({ state: 'queued' })).toBe(3);
+    expect(await c.countDocuments({ kind: 'none' })).toBe(0);
+  });
+
+  it('updateOne: $set, $inc, $push, $unset; reports how many matched', async () => {
+    expect(await c.updateOne({ _id: 'a' }, { $set: { kind: 'w' }, $inc: { n: 10 }, $push: { tags: 'green' }, $unset: { state: '' } }))
+      .toEqual({ matched: 1, upserted: false });
+    expect(await c.findOne({ _id: 'a' })).toEqual({ _id: 'a', kind: 'w', n: 13, tags: ['red', 'blue', 'green'], at: things[0].at });
+    expect(await c.updateOne({ _id: 'nope' }, { $set: { n: 1 } })).toEqual({ matched: 0, upserted: false });
+    expect(await c.findOne({ _id: 'nope' })).toBeNull();
+  });
+
+  it('updateOne with upsert inserts once, then updates', async () => {
+    expect(await c.updateOne({ _id: 'e' }, { $set: { kind: 'new', n: 1 } }, { upsert: true })).toEqual({ matched: 0, upserted: true });
+    expect(await c.updateOne({ _id: 'e' }, { $set: { n: 2 } }, { upsert: true })).toEqual({ matched: 1, upserted: false });
+    expect(await c.findOne({ _id: 'e' })).toEqual({ _id: 'e', kind: 'new', n: 2 });
+  });
+
+  it('many upserts of one key at the same moment: one document, no error', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => c.updateOne({ _id: 'race' }, { $set: { kind: 'r', n: i } }, { upsert: true })));
+    expect(await c.countDocuments({ _id: 'race' })).toBe(1);
+    await Promise.all(Array.from({ length: 20 }, () => c.findOneAndUpdate({ _id: 'race2' }, { $inc: { n: 1 } }, { upsert: true })));
+    expect((await c.findOne({ _id: 'race2' }))!.n).toBe(20);
+  });
+
+  it('updateMany updates every match and returns the count', async () => {
+    expect(await c.updateMany({ kind: 'x' }, { $set: { state: 'checked' } })).toBe(2);
+    expect(await c.countDocuments({ state: 'checked' })).toBe(2);
+  });
+
+  it('findOneAndUpdate returns the document after the update, or null when nothing matches', async () => {
+    expect(await c.findOneAndUpdate({ _id: 'b' }, { $inc: { n: 1 } })).toMatchObject({ _id: 'b', n: 2 });
+    expect(await c.findOneAndUpdate({ _id: 'nope' }, { $inc: { n: 1 } })).toBeNull();
+    expect(await c.findOneAndUpdate({ _id: 'f' }, { $inc: { n: 1 } }, { upsert: true })).toEqual({ _id: 'f', n: 1 });
+  });
+
+  it('findOneAndUpdate with sort claims the first match atomically: concurrent claims never take the same document', async () => {
+    const claim = (worker: string) =>
+      c.findOneAndUpdate({ state: 'queued' }, { $set: { state: `claimed-by-${worker}` } }, { sort: { at: 1 } });
+    const first = await claim('w0');
+    expect(first!._id).toBe('b'); // the oldest queued
+    const rest = await Promise.all(['w1', 'w2', 'w3', 'w4'].map(claim));
+    const claimed = rest.filter(Boolean).map((t) => t!._id);
+    expect(claimed.sort()).toEqual(['a', 'd']);
+    expect(rest.filter((t) => t === null)).toHaveLength(2);
+    expect(await c.countDocuments({ state: 'queued' })).toBe(0);
+  });
+
+  it('deleteOne and deleteMany return how many went', async () => {
+    expect(await c.deleteOne({ kind: 'x' })).toBe(1);
+    expect(await c.deleteMany({ state: 'queued' })).toBeGreaterThanOrEqual(2);
+    expect(await c.deleteMany({ kind: 'none' })).toBe(0);
+    expect(await c.countDocuments({})).toBeLessThanOrEqual(1);
+  });
+
+  it('aggregate with the portable stages', async () => {
+    const totals = await c.aggregate<{ _id: string; total: number }>([
+      { $match: { n: { $gte: 1 } } },
+      { $group: { _id: '$kind', total: { $sum: '$n' } } },
+      { $sort: { _id: 1 } },
+    ]);
+    expect(totals).toEqual([{ _id: 'x', total: 5 }, { _id: 'y', total: 1 }, { _id: 'z', total: 5 }]);
+    const counts = await c.aggregate<{ _id: { kind: string; state: string }; count: number }>([
+      { $group: { _id: { kind: '$kind', state: '$state' }, count: { $sum: 1 } } },
+      { $sort: { '_id.kind': 1, '_id.state': 1 } },
+    ]);
+    expect(counts).toEqual([
+      { _id: { kind: 'x', state: 'done' }, count: 1 }, { _id: { kind: 'x', state: 'queued' }, count: 1 },
+      { _id: { kind: 'y', state: 'queued' }, count: 1 }, { _id: { kind: 'z', state: 'queued' }, count: 1 },
+    ]);
+    const tags = await c.aggregate<{ _id: string; count: number }>([
+      { $unwind: '$tags' }, { $group: { _id: '$tags', count: { $sum: 1 } } }, { $sort: { count: -1, _id: 1 } }, { $skip: 0 }, { $limit: 1 },
+    ]);
+    expect(tags).toEqual([{ _id: 'red', count: 2 }]);
+    expect(await c.aggregate([{ $match: { kind: 'x' } }, { $project: { _id: 0, n: 1 } }, { $sort: { n: 1 } }])).toEqual([{ n: 2 }, { n: 3 }]);
+    expect(await c.aggregate([{ $match: { state: 'queued' } }, { $count: 'queued' }])).toEqual([{ queued: 3 }]);
+  });
+
+  it.each([
+    [[{ $lookup: { from: 'x', localField: 'a', foreignField: 'b', as: 'c' } }], /\$lookup is not portable/],
+    [[{ $group: { _id: '$kind', avg: { $avg: '$n' } } }], /accumulator for avg must be \$sum/],
+    [[{ $group: { _id: '$kind', top: { $max: '$n' } } }], /accumulator for top must be \$sum/],
+    [[{ $match: {}, $sort: { n: 1 } }], /not portable/],
+    [[{ $group: { _id: '$kind', total: { $sum: '$n' }, count: { $sum: 1 } } }], /only one accumulator/],
+    [[{ $facet: {} }], /\$facet is not portable/],
+  ])('a non-portable pipeline is refused before it runs: %j', async (pipeline, message) => {
+    await expect(c.aggregate(pipeline as Record<string, unknown>[])).rejects.toThrow(BadRequestError);
+    await expect(c.aggregate(pipeline as Record<string, unknown>[])).rejects.toThrow(message);
+  });
+
+  describe('files', () => {
+    const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+
+    it('write, size, read whole and by range, remove', async () => {
+      await store.files.write('recording-RE1.wav', data, { callSid: 'CA1' });
+      expect(await store.files.size('recording-RE1.wav')).toBe(data.length);
+      expect((await store.files.read('recording-RE1.wav')).equals(data)).toBe(true);
+      expect((await store.files.read('recording-RE1.wav', { start: 0, end: 9 })).equals(data.subarray(0, 10))).toBe(true);
+      expect((await store.files.read('recording-RE1.wav', { start: 261_000, end: 299_999 })).equals(data.subarray(261_000))).toBe(true);
+      await store.files.remove('recording-RE1.wav');
+      expect(await store.files.size('recording-RE1.wav')).toBeNull();
+    });
+
+    it('writing the same id again replaces the file', async () => {
+      await store.files.write('f.wav', data, {});
+      await store.files.write('f.wav', Buffer.from('short'), {});
+      expect(await store.files.size('f.wav')).toBe(5);
+      expect(String(await store.files.read('f.wav'))).toBe('short');
+    });
+
+    it('a missing file has no size, cannot be read (StoreError), and removing it is not an error', async () => {
+      expect(await store.files.size('missing.wav')).toBeNull();
+      await expect(store.files.read('missing.wav')).rejects.toBeInstanceOf(StoreError);
+      await expect(store.files.remove('missing.wav')).resolves.toBeUndefined();
+    });
+  });
+});
+
+describe(`repositories (${ENGINE} store)`, () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await closeTestStore(store);
+  });
+
+  describe('callers', () => {
+    it('a caller id is an HMAC of the number: stable, secret-dependent, and not the number', () => {
+      const id = callerIdFor('+855 12 345 678', 'secret');
+      expect(id).toBe(callerIdFor('+85512345678', 'secret'));
+      expect(id).not.toBe(callerIdFor('+85512345678', 'other'));
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      expect(id).not.toContain('12345678');
+    });
+
+    it('the first call creates the caller, later calls keep the first call time; language and commune are remembered', async () => {
+      const callers = new CallersRepository(store);
+      const t1 = new Date('2026-02-01T08:00:00Z');
+      const t2 = new Date('2026-02-03T08:00:00Z');
+      const first = await callers.recordCall('c1', t1);
+      expect(first).toMatchObject({ _id: 'c1', firstCallAt: t1, lastCallAt: t1 });
+      expect(first.language).toBeUndefined();
+      await callers.rememberLanguage('c1', 'cmo');
+      await callers.rememberCommune('c1', '120101');
+      const again = await callers.recordCall('c1', t2);
+      expect(again).toEqual({ _id: 'c1', firstCallAt: t1, lastCallAt: t2, language: 'cmo', lastCommune: '120101' });
+    });
+  });
+
+  describe('calls', () => {
+    const flow: FlowState = { node: 'main', language: 'km', silences: 0, invalids: 0, vars: {}, ended: false };
+    const last = (turn: number): LastTurn => ({ output: { prompts: [{ id: 'main.menu' }], end: { type: 'hangup' } }, language: 'km', turn });
+    const record = (sid: string): CallRecord => ({
+      _id: sid, callerId: 'c1', flowVersion: '1', turn: 1, flow, last: last(1), startedAt: new Date(), updatedAt: new Date(),
+    });
+
+    it('create twice returns the first record the second time', async () => {
+      const calls = new CallsRepository(store);
+      expect((await calls.create(record('CA1'))).created).toBe(true);
+      const second = await calls.create({ ...record('CA1'), callerId: 'someone-else' });
+      expect(second.created).toBe(false);
+      expect(second.record.callerId).toBe('c1');
+    });
+
+    it('advance is a compare-and-set on the turn: only one of two advances from the same turn wins', async () => {
+      const calls = new CallsRepository(store);
+      await calls.create(record('CA2'));
+      const results = await Promise.all([
+        calls.advance('CA2', 1, { ...flow, node: 'from-a' }, last(2), new Date()),
+        calls.advance('CA2', 1, { ...flow, node: 'from-b' }, last(2), new Date()),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const saved = await calls.find('CA2');
+      expect(saved!.turn).toBe(2);
+      expect(saved!.flow.node).toBe(results[0] ? 'from-a' : 'from-b');
+      expect(await calls.advance('CA2', 1, flow, last(2), new Date())).toBe(false);
+      expect(await calls.advance('CA-unknown', 1, flow, last(2), new Date())).toBe(false);
+    });
+
+    it.each([
+      [['ringing', 'in-progress', 'completed'], 'completed'],
+      [['completed', 'ringing', 'in-progress'], 'completed'],
+      [['in-progress', 'completed', 'ringing'], 'completed'],
+      [['busy', 'ringing'], 'busy'],
+      [['ringing', 'no-answer', 'initiated'], 'no-answer'],
+      [['completed', 'failed'], 'completed'],
+    ])('statuses %j in that order end as %s', async (order, final) => {
+      const calls = new CallsRepository(store);
+      for (const s of order) await calls.recordStatus('CA3', s, s === 'completed' ? 30 : undefined, new Date());
+      expect(await calls.findStatus('CA3')).toMatchObject({ status: final });
+    });
+
+    it('statuses sent all at once still end at the final one', async () => {
+      const calls = new CallsRepository(store);
+      await Promise.all(['ringing', 'in-progress', 'completed', 'ringing', 'in-progress'].map((s) => calls.recordStatus('CA4', s, undefined, new Date())));
+      expect(await calls.findStatus('CA4')).toMatchObject({ status: 'completed' });
+    });
+  });
+
+  describe('ratings', () => {
+    const base = {
+      callSid: 'CA9', callerId: 'c1', communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'health',
+      score: 4, language: 'km', languageGroup: 'khmer' as const, demographics: {}, ratedAt: new Date('2026-03-01T10:00:00Z'),
+    };
+
+    it('saving the same indicator of the same call twice keeps one rating with the last score', async () => {
+      const ratings = new RatingsRepository(store);
+      await ratings.save({ ...base, indicatorId: 'staff-attitude' });
+      await ratings.save({ ...base, indicatorId: 'staff-attitude', score: 2 });
+      await ratings.save({ ...base, indicatorId: 'waiting-time', ratedAt: new Date('2026-03-01T10:00:05Z') });
+      const saved = await ratings.forCall('CA9');
+      expect(saved.map((r) => [r._id, r.score])).toEqual([
+        ['CA9:120101:health:staff-attitude', 2], ['CA9:120101:health:waiting-time', 4],
+      ]);
+    });
+
+    it('demographics given after the ratings are stamped on every rating of the call, and only that call', async () => {
+      const ratings = new RatingsRepository(store);
+      await ratings.save({ ...base, indicatorId: 'a' });
+      await ratings.save({ ...base, indicatorId: 'b' });
+      await ratings.save({ ...base, callSid: 'CA10', indicatorId: 'a' });
+      await ratings.setDemographicsForCall('CA9', { gender: 'woman', ageGroup: '60-plus' });
+      expect((await ratings.forCall('CA9')).map((r) => r.demographics)).toEqual([
+        { gender: 'woman', ageGroup: '60-plus' }, { gender: 'woman', ageGroup: '60-plus' },
+      ]);
+      expect((await ratings.forCall('CA10'))[0].demographics).toEqual({});
+    });
+  });
+
+  describe('counters', () => {
+    it('next gives every caller a different number, also when asked at once', async () => {
+      const counters = new CountersRepository(store);
+      const values = await Promise.all(Array.from({ length: 25 }, () => counters.next('reference')));
+      expect(new Set(values).size).toBe(25);
+      expect(Math.min(...values)).toBe(1);
+      expect(Math.max(...values)).toBe(25);
+      expect(await counters.next('other')).toBe(1);
+    });
+  });
+});
