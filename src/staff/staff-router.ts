@@ -42,6 +42,7 @@ import { NavItem, sendPage } from './layout';
 import { staffSecurityHeaders } from './security-headers';
 import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
+import { accountPages } from './account-pages';
 import { tryTheLinePages } from './try-the-line';
 
 /** What page modules get. */
@@ -59,7 +60,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, tryTheLinePages, auditPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, tryTheLinePages, auditPages, accountPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 
