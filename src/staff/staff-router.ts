@@ -27,6 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
+import Ajv from 'ajv';
 import express, { Request, Response, Router } from 'express';
 import { Runtime } from '../runtime';
 import { verifyPassword, decoyHash } from '../auth/passwords';
@@ -44,6 +45,7 @@ import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
 import { accountPages } from './account-pages';
 import { tryTheLinePages } from './try-the-line';
+import { reportPages } from './report-pages';
 
 /** What page modules get. */
 export interface StaffDeps {
@@ -60,9 +62,20 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, tryTheLinePages, auditPages, accountPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, tryTheLinePages, auditPages, accountPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
+const validateSignIn = new Ajv({ allErrors: true }).compile({
+  type: 'object',
+  required: ['_csrf', 'username', 'password'],
+  additionalProperties: false,
+  properties: {
+    _csrf: { type: 'string', maxLength: 100 },
+    username: { type: 'string', maxLength: 64 },
+    password: { type: 'string', maxLength: 1024 },
+    next: { type: 'string', maxLength: 300 },
+  },
+});
 
 /** public/staff at the package root, whether running from src/ (tsx) or dist/src/ (build). */
 const STATIC_DIR = (() => {
@@ -139,6 +152,10 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
       const sent = typeof body._csrf === 'string' ? body._csrf : '';
       if (!cookieToken || !sent || !sameSecret(sent, cookieToken)) {
         res.status(403).type('text/plain').send('Forbidden: the sign-in form is out of date. Reload the page and try again.\n');
+        return;
+      }
+      if (!validateSignIn(body)) {
+        res.status(400).type('text/plain').send('Bad request: the sign-in form needs a username and a password.\n');
         return;
       }
       const nextUrl = safeNext(body.next);

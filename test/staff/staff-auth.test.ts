@@ -1,5 +1,8 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app';
 import { SessionsRepository, StaffSession } from '../../src/auth/sessions';
-import { MAX_FAILURES_PER_USERNAME } from '../../src/auth/sign-in-throttle';
+import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME } from '../../src/auth/sign-in-throttle';
 import { StaffAccountsRepository } from '../../src/auth/staff-accounts';
 import { AuditEntry } from '../../src/staff/audit-log';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -130,6 +133,28 @@ describe('staff sign-in, sessions, roles and CSRF', () => {
     expect(h.logs.join('')).toContain('too many failures');
     // Another account is not locked by rev1's failures.
     expect((await new StaffClient(h).signIn('view1')).status).toBe(303);
+  });
+
+  test(`after ${MAX_FAILURES_PER_ADDRESS} failures from one address, every username is locked from there`, async () => {
+    const c = new StaffClient(h);
+    for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i += 1) expect((await c.signIn(`guess${i % 4}`, `wrong ${i}`)).status).toBe(401);
+    expect((await c.signIn('admin1', PASSWORD)).status).toBe(429);
+    expect(await audit().countDocuments({ action: 'sign-in-locked', username: 'admin1' })).toBe(1);
+  });
+
+  test('the counters live in the database, so a second app instance on the same store sees the lockout', async () => {
+    const c = new StaffClient(h);
+    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i += 1) await c.signIn('rev1', `wrong ${i}`);
+    // A second app (fresh routers, nothing shared in memory) on the same database.
+    const server = http.createServer(createApp(h.rt));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect((await new StaffClient({ ...h, url }).signIn('rev1')).status).toBe(429);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+    }
   });
 
   test('a disabled account cannot sign in', async () => {
