@@ -6,6 +6,7 @@ import { buildSatisfactionTable, compareTables } from '../../src/reports/satisfa
 import { buildSummary, compareSummaries } from '../../src/reports/scorecard-summary';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Rating } from '../../src/store/ratings';
+import { FIXTURE } from './rating-fixture';
 import { Store } from '../../src/store/store';
 import { closeTestStore, openTestStore } from '../support/engine';
 
@@ -19,56 +20,6 @@ const gazetteer = loadGazetteer(path.join(root, 'data', 'gazetteer'));
 const scorecard = loadScorecard(path.join(root, 'config', 'scorecard.json'));
 const Q1 = parsePeriod('2026-01-01', '2026-04-01');
 const Q4 = parsePeriod('2025-10-01', '2026-01-01');
-
-type Who = { gender?: string; disability?: string; lang?: Rating['languageGroup'] };
-let seq = 0;
-function rating(caller: string, commune: string, indicatorId: string, score: number, at: string, who: Who = {}, extra: Record<string, unknown> = {}): Rating {
-  seq += 1;
-  return {
-    _id: `CA${seq}:${commune}:health:${indicatorId}`,
-    callSid: `CA${seq}`,
-    callerId: caller,
-    communeCode: commune,
-    districtCode: commune.slice(0, 4),
-    provinceCode: commune.slice(0, 2),
-    service: 'health',
-    indicatorId,
-    score,
-    language: who.lang === 'indigenous' ? 'cmo' : 'km',
-    languageGroup: who.lang ?? 'khmer',
-    demographics: { gender: who.gender ?? 'unstated', ageGroup: 'unstated', disability: who.disability ?? 'unstated' },
-    ratedAt: new Date(at),
-    ...extra,
-  } as Rating;
-}
-
-const woman = (o: Who = {}) => ({ gender: 'woman', disability: 'no', ...o });
-const man = (o: Who = {}) => ({ gender: 'man', disability: 'no', ...o });
-
-const FIXTURE: Rating[] = [
-  // 010201 staff-attitude. c1 rated 1 then changed to 4: only the latest (4) counts.
-  rating('c1', '010201', 'staff-attitude', 1, '2026-01-10T03:00:00Z'),
-  rating('c1', '010201', 'staff-attitude', 4, '2026-02-10T03:00:00Z', woman({ disability: 'yes', lang: 'indigenous' })),
-  rating('c2', '010201', 'staff-attitude', 2, '2025-12-31T17:00:00Z', woman()), // exactly at `from`: counted
-  rating('c3', '010201', 'staff-attitude', 3, '2026-01-11T03:00:00Z', woman()),
-  rating('c4', '010201', 'staff-attitude', 4, '2026-01-12T03:00:00Z', man()),
-  rating('c5', '010201', 'staff-attitude', 5, '2026-01-13T03:00:00Z', man({ disability: 'yes', lang: 'indigenous' })),
-  rating('c6', '010201', 'staff-attitude', 5, '2026-01-14T03:00:00Z', { gender: 'man' }),
-  rating('c7', '010201', 'staff-attitude', 1, '2026-03-31T17:00:00Z', woman()), // exactly at `to`: not counted
-  rating('c8', '010201', 'staff-attitude', 1, '2026-01-15T03:00:00Z', woman(), { testCall: true }), // "try the line": never counted
-  // 010201 medicines: four ratings, withheld.
-  rating('c2', '010201', 'medicines', 1, '2026-01-20T03:00:00Z', woman()),
-  rating('c3', '010201', 'medicines', 1, '2026-01-20T03:00:00Z', woman()),
-  rating('c4', '010201', 'medicines', 2, '2026-01-20T03:00:00Z', man()),
-  rating('c5', '010201', 'medicines', 5, '2026-01-20T03:00:00Z', man({ disability: 'yes', lang: 'indigenous' })),
-  // 010202 staff-attitude: five men rate 3.
-  ...['c9', 'c10', 'c11', 'c12', 'c13'].map((c) => rating(c, '010202', 'staff-attitude', 3, '2026-02-01T03:00:00Z', man())),
-  // Another province, for area filtering.
-  ...['e1', 'e2', 'e3', 'e4', 'e5'].map((c) => rating(c, '120101', 'staff-attitude', 1, '2026-02-01T03:00:00Z', man())),
-  // Baseline Q4 2025: five callers rate 2; c1's 5 a minute before Q1 starts belongs to Q4.
-  ...['d1', 'd2', 'd3', 'd4', 'd5'].map((c) => rating(c, '010201', 'staff-attitude', 2, '2025-11-01T03:00:00Z', woman())),
-  rating('c1', '010201', 'staff-attitude', 5, '2025-12-31T16:59:00Z', woman()),
-];
 
 describe('scorecard reports on a fixed data set', () => {
   let store: Store;
