@@ -121,6 +121,9 @@
       recordHint.hidden = false;
       setState('recording', 'Beep. Recording… press # to finish.');
       setKeys(true);
+      // Like the carrier, stop at the maximum length even if # is never pressed.
+      var max = (call.record && call.record.maxLengthSeconds) || 120;
+      timer = setTimeout(function () { send({ action: 'record', seconds: max }, '(recorded until the time limit)'); }, max * 1000);
       return;
     }
     setState('waiting', 'Press a key.');

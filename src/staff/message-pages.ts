@@ -265,7 +265,7 @@ ${canReview ? html`
       if (!audio) throw new NotFoundError('This message has no stored audio yet.');
       const range = req.header('range');
       // One play is one entry: the player's follow-up range requests for later bytes are not logged.
-      if (!range || /^bytes=0-/.test(range.trim())) {
+      if (req.method === 'GET' && (!range || /^bytes=0-/.test(range.trim()))) {
         await deps.audit.record({ username: staffLocals(res).staff.username, action: 'play-message', messageId: m._id });
       }
       if ((await sendRecording(res, rt.store.files, audio.fileId, audio.contentType, range)) === 'missing') {
