@@ -14,6 +14,7 @@
  * - `audioOf(message)` below returns `{ fileId, contentType, bytes }` or null.
  * - Other download states: queued / downloading (still at the carrier), failed (`lastError` says
  *   why; staff see it), discarded (the caller recorded again: no audio kept anywhere).
+ * - Never list `callerChoice: 'discarded'` messages: the caller replaced them.
  * - `callerChoice` 'unknown' means the carrier reported a recording the caller never confirmed
  *   (hung up at the confirm menu, or a call this app did not see): its commune, service and
  *   reference number may be empty strings.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '../logging/logger';
+import { isTestCall } from '../store/ratings';
 import { Store } from '../store/store';
 import { CarrierRecordings, recordingResourceUrl } from './carrier-recordings';
 import { checkRecording } from './recording-audio-check';
@@ -217,11 +218,13 @@ export class RecordingDownloadWorker {
     if (!this.o.accountSid) return 0;
     const before = new Date(at.getTime() - (this.o.sweepAfterSeconds ?? 900) * 1000);
     const missed = await this.messages.find(
-      { download: { $exists: false }, callerChoice: { $in: ['sent', 'discarded'] }, createdAt: { $lt: before } },
+      // Test calls from the staff "try the line" page never reached a carrier: nothing to fetch.
+      { download: { $exists: false }, callerChoice: { $in: ['sent', 'discarded'] }, createdAt: { $lt: before }, testCall: { $ne: true } },
       { limit: 100 },
     );
     let queued = 0;
     for (const m of missed) {
+      if (isTestCall(m.callSid ?? '')) continue;
       const { matched } = await this.messages.updateOne({ _id: m._id, download: { $exists: false } }, {
         $set: { download: { state: 'queued', recordingUrl: recordingResourceUrl(this.o.carrierApiUrl, this.o.accountSid, m._id), attempts: 0, nextAttemptAt: at } },
       });

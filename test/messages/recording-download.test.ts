@@ -1,5 +1,6 @@
 import { CallSimulator, CallerAction, parseScript } from '../../src/simulator/call-simulator';
 import { RecordingDownloadWorker, recordingDownloadWorkerFor } from '../../src/messages/recording-download-worker';
+import { TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
 import { ENGINE } from '../support/engine';
 import { FakeCarrier, wavOf } from '../support/fake-carrier';
 import { startHotline, TestHotline, TEST_AUTH_TOKEN } from '../support/hotline';
@@ -366,11 +367,18 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
   it('a sent message whose status callback never came is fetched by the sweep', async () => {
     await setUp();
     const { recordingSid, audio } = await callWithMessage(6);
+    // A staff "try the line" test call never reached a carrier: the sweep leaves it alone.
+    const testSid = newRecordingSid();
+    await new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: '+0000000000', callSid: `${TEST_CALL_SID_PREFIX}0000000000000000000001` })
+      .run([...parseScript('1,3,120101,1,2'), { type: 'record', seconds: 6, recordingSid: testSid }, ...parseScript('1,hangup')]);
+    expect((await h.rt.messages.find(testSid))?.callerChoice).toBe('sent');
     expect((await h.rt.messages.find(recordingSid))?.download).toBeUndefined();
     expect(await worker.sweepMissedCallbacks()).toBe(0); // too early: the callback may still come
     skewMs = 16 * 60_000;
     expect(await worker.sweepMissedCallbacks()).toBe(1);
     expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored' }]);
     expect((await h.store.files.read(`recording-${recordingSid}.wav`)).equals(audio)).toBe(true);
+    expect((await h.rt.messages.find(testSid))?.download).toBeUndefined();
+    expect(carrier.requestsFor(testSid)).toEqual([]);
   });
 });
