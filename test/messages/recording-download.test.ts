@@ -75,6 +75,17 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     expect(await worker.runOnce()).toBeNull();
   });
 
+  it('when the carrier redirects the media to a storage host, the audio is stored and the credentials stay with the carrier', async () => {
+    await setUp();
+    carrier.redirectMedia = true;
+    const { sim, recordingSid, audio } = await callWithMessage(9);
+    await recordingStatus(sim, recordingSid, 9);
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored' }]);
+    expect((await h.store.files.read(`recording-${recordingSid}.wav`)).equals(audio)).toBe(true);
+    expect(carrier.mediaAuthorizations).toEqual([undefined]);
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 302', 'DELETE 204']);
+  });
+
   it('a carrier that fails twice then succeeds still ends with the message stored, after backing off', async () => {
     await setUp();
     const { sim, recordingSid, audio } = await callWithMessage(10);

@@ -21,7 +21,12 @@ export class FakeCarrier {
   private failStatus = 503;
   private failMethod: string | undefined;
   private server!: http.Server;
+  private media!: http.Server;
   url = '';
+  /** Like Twilio, answer a media GET with a redirect to a storage host (another origin). */
+  redirectMedia = false;
+  /** Authorization headers the storage host received (it must get none). */
+  readonly mediaAuthorizations: (string | undefined)[] = [];
   /** Runs when a DELETE arrives, before it is answered (a test checks the store there). */
   onDelete?: (recordingSid: string) => Promise<void> | void;
 
@@ -31,12 +36,21 @@ export class FakeCarrier {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.media = http.createServer((req, res) => {
+      this.mediaAuthorizations.push(req.headers.authorization);
+      const rec = this.recordings.get((req.url ?? '').replace(/^\/media\//, ''));
+      res.writeHead(rec ? 200 : 404, { 'content-type': rec?.contentType ?? 'text/plain' });
+      res.end(rec?.data ?? 'gone');
+    });
+    await new Promise<void>((resolve) => this.media.listen(0, '127.0.0.1', resolve));
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections?.();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of [this.server, this.media]) {
+      s.closeAllConnections?.();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
   }
 
   /** The recording resource URL, as the carrier puts it in RecordingUrl. */
@@ -87,6 +101,13 @@ export class FakeCarrier {
     const rec = this.recordings.get(sid);
     if (req.method === 'GET') {
       if (!rec || m[3] === '.json') return answer(404, '{"message":"no such recording"}');
+      if (this.redirectMedia) {
+        // "localhost" is another origin than "127.0.0.1": fetch must not forward the credentials.
+        this.requests.push({ method: 'GET', path, recordingSid: sid, status: 302, authorized });
+        res.writeHead(302, { location: `http://localhost:${(this.media.address() as AddressInfo).port}/media/${sid}` });
+        res.end();
+        return;
+      }
       return answer(200, rec.data, rec.contentType);
     }
     if (req.method === 'DELETE') {
