@@ -55,8 +55,7 @@
 
   function fail(err) {
     clearTimer();
-    audio.pause();
-    queue = [];
+    stopPrompts();
     setState('error', 'Problem: ' + err.message);
     setKeys(false);
     startBtn.disabled = false;
@@ -71,37 +70,55 @@
     return li;
   }
 
+  function promptItem(p) {
+    var li = document.createElement('li');
+    li.className = 'pending';
+    var code = document.createElement('code');
+    code.textContent = p.id + ' [' + p.language + ']';
+    li.appendChild(code);
+    if (p.text) {
+      var span = document.createElement('span');
+      span.lang = p.language;
+      span.textContent = ' ' + p.text;
+      li.appendChild(span);
+    }
+    transcript.appendChild(li);
+    return li;
+  }
+
+  /** Stops the prompts; those not yet played are marked skipped. */
+  function stopPrompts() {
+    audio.pause();
+    queue.forEach(function (item) { item.li.className = 'skipped'; });
+    queue = [];
+    var current = transcript.querySelector('li.playing');
+    if (current) current.className = 'skipped';
+  }
+
   function onTurn(view) {
     call.expects = view.expects;
     call.gather = view.gather;
     call.record = view.record;
     typed = '';
     typedEl.textContent = '';
-    view.prompts.forEach(function (p) { queue.push(p); });
+    // Every prompt of the turn is listed at once; a key pressed while they play skips the rest (barge-in).
+    view.prompts.forEach(function (p) { queue.push({ prompt: p, li: promptItem(p) }); });
     if (!view.prompts.length) addTranscript('(the hotline played nothing)', 'muted');
     playNext();
   }
 
   function playNext() {
     clearTimer();
-    var p = queue.shift();
-    if (!p) return waitForCaller();
+    var item = queue.shift();
+    if (!item) return waitForCaller();
+    var p = item.prompt;
+    var li = item.li;
     setState('playing', 'Playing…');
     setKeys(call.expects === 'keys' || call.expects === 'record');
-    var li = document.createElement('li');
-    var code = document.createElement('code');
-    code.textContent = p.id + ' [' + p.language + ']';
-    li.appendChild(code);
-    if (p.text) {
-      var span = document.createElement('span');
-      span.lang = p.language === 'km' ? 'km' : p.language;
-      span.textContent = ' ' + p.text;
-      li.appendChild(span);
-    }
-    transcript.appendChild(li);
+    li.className = 'playing';
     nowPlaying.textContent = p.id;
-    audio.onended = function () { played += 1; phone.setAttribute('data-played', String(played)); playNext(); };
-    audio.onerror = function () { li.classList.add('missing'); addTranscript('(recording missing: ' + p.url + ')', 'error'); playNext(); };
+    audio.onended = function () { li.className = 'played'; played += 1; phone.setAttribute('data-played', String(played)); playNext(); };
+    audio.onerror = function () { li.className = 'missing'; li.title = 'recording missing: ' + p.url; playNext(); };
     audio.src = p.url;
     var started = audio.play();
     if (started && started.catch) started.catch(function () { /* onerror handles missing files */ });
@@ -142,8 +159,7 @@
 
   function send(body, label) {
     clearTimer();
-    audio.pause();
-    queue = [];
+    stopPrompts();
     recordHint.hidden = true;
     addTranscript('You: ' + label, 'caller');
     setState('sending', 'Sending…');
@@ -158,8 +174,7 @@
     }
     if (call.expects !== 'keys') return;
     // A key stops the prompts, as it does on a phone (Gather barge-in).
-    audio.pause();
-    queue = [];
+    stopPrompts();
     var g = call.gather || { finishOnKey: '#' };
     if (g.finishOnKey && key === g.finishOnKey) {
       if (typed) send({ action: 'keys', digits: typed }, typed + key);
@@ -197,8 +212,7 @@
     if (!call) return;
     var sid = call.sid;
     clearTimer();
-    audio.pause();
-    queue = [];
+    stopPrompts();
     call.expects = 'ended';
     api('/staff/try-the-line/calls/' + encodeURIComponent(sid), { action: 'hangup' }).then(function () {
       addTranscript('You hung up.', 'caller');
