@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { loadGazetteer } from '../../src/gazetteer/gazetteer';
+import { parsePeriod, parsePeriodRange } from '../../src/reports/period';
+import { checkArea, reportCsv, runReport } from '../../src/reports/scorecard-report';
+import { loadScorecard } from '../../src/scorecard/scorecard';
+import { EmbeddedStore } from '../../src/store/embedded-store';
+import { MongoStore } from '../../src/store/mongo-store';
+import { Rating } from '../../src/store/ratings';
+import { Store } from '../../src/store/store';
+import { closeTestStore, ENGINE, openTestStore, tempDir } from '../support/engine';
+import { FIXTURE } from './rating-fixture';
+
+const root = path.join(__dirname, '..', '..');
+const gazetteer = loadGazetteer(path.join(root, 'data', 'gazetteer'));
+const scorecard = loadScorecard(path.join(root, 'config', 'scorecard.json'));
+const Q1 = parsePeriod('2026-01-01', '2026-04-01');
+
+describe('report output: JSON shape and CSV', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openTestStore();
+    await store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+  });
+  afterAll(async () => closeTestStore(store));
+
+  it('names each unknown or malformed code', () => {
+    expect(() => checkArea({ communes: ['999999', '12'], provinces: ['1'] }, gazetteer)).toThrow(
+      '--commune 999999 is not a commune in the gazetteer; --commune "12" is not a 6-digit commune code; --province "1" is not a 2-digit province code',
+    );
+  });
+
+  it('writes the summary CSV with a BOM, a header row, Khmer names and "too few" for withheld figures', async () => {
+    const report = await runReport({ store, scorecard, gazetteer }, { period: Q1, area: { communes: ['010201'] } });
+    const text = reportCsv(report);
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const lines = text.slice(1).split('\r\n');
+    expect(lines[0]).toBe('period_from,period_to,level,code,name_km,name_latin,service,indicator,n,median,mean,count_1,count_2,count_3,count_4,count_5,satisfied_share,withheld');
+    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,10,3.5,3.2,2,2,1,2,3,0.5,');
+    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,too few');
+    // one row per service (all) and per indicator: 3 services, 5 + 6 + 5 indicators
+    expect(lines.filter((l) => l.includes(',commune,010201,')).length).toBe(3 + 16);
+    expect(reportCsv(report, { bom: false }).charCodeAt(0)).toBe('p'.charCodeAt(0));
+  });
+
+  it('writes the compared table CSV with baseline and change columns', async () => {
+    const report = await runReport({ store, scorecard, gazetteer }, { period: Q1, baseline: parsePeriodRange('2025-10-01..2026-01-01'), area: { communes: ['010201'] }, table: true });
+    const [header, , health] = reportCsv(report, { bom: false }).split('\r\n');
+    expect(header.split(',').slice(0, 8)).toEqual(['period_from', 'period_to', 'service', 'all_n', 'all_satisfied_share', 'all_baseline_n', 'all_baseline_satisfied_share', 'all_change']);
+    // Q1 health 10 ratings, 5 satisfied; Q4 6 ratings, 1 satisfied; women Q1: c1 4, c2 2, c3 3, c2 1, c3 1.
+    expect(health.startsWith('2026-01-01,2026-04-01,health,10,0.5,6,0.1667,0.3333,too few,too few,too few,too few,,')).toBe(true);
+  });
+});
+
+describe(`npm run report (${ENGINE} store)`, () => {
+  const dataDir = tempDir();
+  const dbName = `test_report_cli_${process.pid}_${Date.now()}`;
+  let env: Record<string, string>;
+  let mongo: MongoStore | null = null;
+  beforeAll(async () => {
+    if (ENGINE === 'mongodb') {
+      mongo = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
+      await mongo.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+      env = { MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName };
+    } else {
+      const store = new EmbeddedStore(dataDir);
+      await store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+      await store.close();
+      env = { MONGODB_URI: '', DATA_DIR: dataDir };
+    }
+  });
+  afterAll(async () => {
+    if (mongo) {
+      await mongo.dropEverything();
+      await mongo.close();
+    }
+  });
+
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), ...args], {
+    cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60000,
+  });
+
+  it('prints the satisfaction table as JSON with withheld cells null', () => {
+    const r = run(['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const table = JSON.parse(r.stdout);
+    expect(table.period).toEqual({ from: '2026-01-01', to: '2026-04-01' });
+    expect(table.rows[1]).toEqual({
+      service: 'health',
+      cells: {
+        all: { n: 15, satisfiedShare: 0.3333, withheld: false },
+        disability: { n: null, satisfiedShare: null, withheld: true },
+        indigenous: { n: null, satisfiedShare: null, withheld: true },
+        women: { n: 5, satisfiedShare: 0.2, withheld: false },
+        men: { n: 10, satisfiedShare: 0.4, withheld: false },
+      },
+    });
+  });
+
+  it('prints a commune summary in the documented shape', () => {
+    const r = run(['--commune', '010201', '--from', '2026-01-01', '--to', '2026-04-01']);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.communes[0]).toMatchObject({ code: '010201', name: { km: 'បន្ទាយនាង', latin: 'Banteay Neang' } });
+    const health = s.communes[0].services.find((x: { service: string }) => x.service === 'health');
+    expect(health).toMatchObject({ service: 'health', ratings: 10, satisfiedShare: 0.5 });
+    expect(health.indicators[0]).toEqual({ id: 'staff-attitude', n: 6, median: 4, mean: 3.83, counts: [0, 1, 1, 2, 2], satisfiedShare: 0.6667, withheld: false });
+  });
+
+  it('exits 2 with a clear message on a bad date or code, and prints help', () => {
+    const bad = run(['--commune', '12345', '--from', '2026-01-01', '--to', '2026-04-01']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--commune "12345" is not a 6-digit commune code');
+    const date = run(['--from', '2026-02-30', '--to', '2026-04-01']);
+    expect(date.status).toBe(2);
+    expect(date.stderr).toContain('from "2026-02-30" is not a real calendar day');
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--compare FROM..TO');
+  });
+});
