@@ -128,6 +128,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
+    if (!values.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID is required in production: voice messages are downloaded from the carrier with it');
     // The default (localhost) can never match what a real carrier signs.
     if (!source.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production: the URL the carrier calls, which webhook signatures are checked against');
   }
@@ -175,6 +176,9 @@ export function startupWarnings(config: AppConfig): string[] {
   const warnings: string[] = [];
   if (!config.signatureCheck) {
     warnings.push('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
+  }
+  if (!config.deleteRecordingsAtCarrier) {
+    warnings.push('DELETE_RECORDINGS_AT_CARRIER=false: every voice message also stays at the carrier, a third party');
   }
   if (config.generatedSecrets.length) {
     warnings.push(`development mode: ${config.generatedSecrets.join(', ')} were not set and were generated into ${config.dataDir}/development-secrets.json; a real carrier will be refused until TWILIO_AUTH_TOKEN is set`);
