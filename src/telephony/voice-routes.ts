@@ -124,6 +124,10 @@ export function inputOf(req: Request): FlowInput {
     return { type: 'recording', recordingSid, recordingUrl, durationSeconds: Number.isFinite(duration) ? duration : 0, referenceNumber: '' };
   }
   const digits = param(req, 'Digits');
-  if (digits === undefined) return { type: 'silence' };
+  if (digits === undefined) {
+    // Digits sent twice (an array) is garbage, not silence: it must not count towards hanging up.
+    const sent = req.body && typeof req.body === 'object' && 'Digits' in (req.body as object);
+    return sent ? { type: 'digits', digits: '?' } : { type: 'silence' };
+  }
   return { type: 'digits', digits: /^[0-9*#]{0,20}$/.test(digits) ? digits : '?' };
 }
