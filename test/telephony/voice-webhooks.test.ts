@@ -162,6 +162,34 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
         expect(heard(r).slice(0, 2)).toEqual(['error.invalid', 'language.menu']);
       });
 
+    it('Digits sent twice in one request is an invalid key, not a silence', async () => {
+      const c = new Call(h);
+      await c.dial();
+      const params = c.params();
+      const body = `${new URLSearchParams(params).toString()}&Digits=1&Digits=2`;
+      // The carrier signs the sorted parameters; a repeated key is outside what it ever sends, so sign it as one value list.
+      const r = await post(h, actionOf(c.reply), params, { body, signature: signWebhook(TEST_AUTH_TOKEN, h.url + actionOf(c.reply), { ...params, Digits: ['1', '2'] } as never) });
+      expect(r.status).toBe(200);
+      expect(heard(r).slice(0, 2)).toEqual(['error.invalid', 'language.menu']);
+      expect((await h.rt.calls.find(c.sid))!.flow.silences).toBe(0);
+    });
+
+    it('more parameters than the carrier ever sends is refused in plain words', async () => {
+      const many = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`P${i}`, 'x']));
+      const r = await post(h, '/voice/incoming', { CallSid: newSid(), ...many });
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+      expectPlainShortError(r, r.status);
+    });
+
+    it('a caller with a withheld number is not remembered from one call to the next', async () => {
+      const first = new Call(h, 'anonymous');
+      await first.dial();
+      await first.press('3');
+      const second = new Call(h, 'anonymous');
+      expect(heard(await second.dial()).slice(0, 2)).toEqual(['welcome', 'language.menu']);
+    });
+
     it('a JSON body (wrong content type) is a 400 in plain words', async () => {
       const c = new Call(h);
       await c.dial();
