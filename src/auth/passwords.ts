@@ -5,7 +5,7 @@ const scrypt = promisify(crypto.scrypt) as (password: crypto.BinaryLike, salt: c
 
 /**
  * scrypt is memory-hard: N=2^15, r=8 needs 32 MiB per guess, which makes GPU guessing of a
- * stolen hash expensive while one sign-in stays around 100 ms here. The parameters are stored
+ * stolen hash expensive while one sign-in stays a fraction of a second. The parameters are stored
  * in the hash so they can be raised later without breaking existing passwords.
  */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1, keylen: 32 } as const;
