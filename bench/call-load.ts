@@ -306,7 +306,8 @@ export const TARGETS: Targets = { realisticP99Ratio: 2, saturationThroughputRati
 export function formatTable(results: ShapeResult[]): string {
   const floor = new Map(results.filter((r) => r.engine === 'floor').map((r) => [r.shape, r]));
   const head = ['engine', 'shape', 'calls', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'peak MB', 'p99/floor', 'tput/floor'];
-  const rows = results.map((r) => {
+  const order = (r: ShapeResult) => `${r.shape === 'realistic' ? 0 : 1}${r.engine === 'floor' ? 0 : r.engine === 'embedded' ? 1 : 2}`;
+  const rows = [...results].sort((a, b) => order(a).localeCompare(order(b))).map((r) => {
     const f = floor.get(r.shape);
     return [
       r.engine, r.shape, String(r.calls), r.turnsPerSecond.toFixed(0), r.p50.toFixed(1), r.p95.toFixed(1), r.p99.toFixed(1),
