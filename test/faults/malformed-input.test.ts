@@ -42,7 +42,8 @@ describe(`malformed and forged webhook requests (${ENGINE} store)`, () => {
   });
 
   it('a signed incoming call without CallSid, or with a garbage one, is refused with 400 and a plain message', async () => {
-    for (const params of [{ From: '+85512000001' }, { CallSid: '../../etc/passwd', From: '+85512000001' }, { CallSid: '<script>alert(1)</script>' }, { CallSid: '' }]) {
+    const cases: Record<string, string>[] = [{ From: '+85512000001' }, { CallSid: '../../etc/passwd', From: '+85512000001' }, { CallSid: '<script>alert(1)</script>' }, { CallSid: '' }];
+    for (const params of cases) {
       const r = await signedForm('/voice/incoming', params);
       expect(r.status).toBe(400);
       expect(r.type).toMatch(/^text\/plain/);
