@@ -55,7 +55,8 @@ export function requireSession(sessions: SessionsRepository, opts: { secureCooki
       const session = token ? await sessions.resume(token) : null;
       if (!session) {
         if (token) res.append('Set-Cookie', clearSessionCookie(opts.secureCookie));
-        if (req.method === 'GET' && req.accepts(['html', 'json', 'audio/*']) === 'html' && !req.path.includes('/audio')) {
+        // A browser opening a page (it asks for text/html) is sent to sign in; anything else gets 401.
+        if (req.method === 'GET' && /\btext\/html\b/.test(req.header('accept') ?? '') && !req.path.endsWith('/audio')) {
           const back = encodeURIComponent(req.originalUrl.slice(0, 300));
           res.redirect(303, `${STAFF_PATH}/sign-in?next=${back}`);
           return;
