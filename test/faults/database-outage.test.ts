@@ -86,14 +86,18 @@ async function expectSystemErrorAndHangup(caller: StepCaller, turn: () => Promis
  * MongoDB: the test runs its own MongoDB-compatible server (FerretDB) so it can kill it and start
  * it again on the same port with the same data, while the app keeps its driver connection pool.
  */
-(ENGINE === 'mongodb' ? describe : describe.skip)('the MongoDB server goes away mid-call and comes back', () => {
+const ferretBinary = ENGINE === 'mongodb' ? mongoCompatibleBinary() : null;
+// Outside CI a MongoDB pass against a real server without the FerretDB binary skips this test; in CI it must run, so it fails.
+const runMongoOutage = ENGINE === 'mongodb' && (ferretBinary !== null || process.env.CI === 'true');
+if (ENGINE === 'mongodb' && !runMongoOutage) console.warn('MongoDB outage test skipped: no ../shared/tools/mongo-compatible-server binary (it fails instead when CI=true)');
+
+(runMongoOutage ? describe : describe.skip)('the MongoDB server goes away mid-call and comes back', () => {
   let server: MongoCompatibleServer | null = null;
   let h: TestHotline;
 
   beforeAll(async () => {
-    const bin = mongoCompatibleBinary();
-    if (!bin) throw new Error('no MongoDB-compatible server binary could be found or built (../shared/tools/mongo-compatible-server/start); this test cannot run');
-    server = await MongoCompatibleServer.start(bin);
+    if (!ferretBinary) throw new Error('no MongoDB-compatible server binary could be found or built (../shared/tools/mongo-compatible-server/start); CI=true, so this is a failure, not a skip');
+    server = await MongoCompatibleServer.start(ferretBinary);
   });
   afterAll(async () => {
     await server?.stop();
