@@ -78,8 +78,7 @@ export function scopeFilter(period: Period, area: Area = {}): Filter {
 type SupersededRating = Pick<Rating, 'communeCode' | 'districtCode' | 'provinceCode' | 'service' | 'indicatorId' | 'score' | 'languageGroup' | 'demographics'>;
 
 /**
- * Callers per fetch of repeated ratings: few round trips (each may scan on FerretDB, which
- * does not use secondary indexes for $in), while keeping each query document well under 16 MB.
+ * Callers per fetch of repeated ratings: few round trips, each query document well under 16 MB.
  */
 const CALLER_CHUNK = 5000;
 const REPEAT_FIELDS = {
@@ -124,14 +123,8 @@ export class RatingScope {
     const callers = [...new Set(repeats.map((r) => r._id.c))];
     const byKey = new Map<string, Rating[]>();
     for (let i = 0; i < callers.length; i += CALLER_CHUNK) {
-      const chunk = callers.slice(i, i + CALLER_CHUNK);
-      const chunkSet = new Set(chunk);
-      // Narrow by commune too, so the fetch is close to the repeated keys, not all their ratings.
-      const communes = [...new Set(repeats.filter((r) => chunkSet.has(r._id.c)).map((r) => r._id.m))];
-      const docs = await this.ratings.find(
-        { $and: [this.filter, { callerId: { $in: chunk } }, { communeCode: { $in: communes } }] },
-        { projection: REPEAT_FIELDS },
-      );
+      // callerId as a top-level $in so both engines can use the callerId index.
+      const docs = await this.ratings.find({ ...this.filter, callerId: { $in: callers.slice(i, i + CALLER_CHUNK) } }, { projection: REPEAT_FIELDS });
       for (const d of docs) {
         const key = `${d.callerId}|${d.communeCode}|${d.service}|${d.indicatorId}`;
         if (!repeatedKeys.has(key)) continue;
