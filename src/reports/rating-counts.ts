@@ -78,9 +78,10 @@ export function scopeFilter(period: Period, area: Area = {}): Filter {
 type SupersededRating = Pick<Rating, 'communeCode' | 'districtCode' | 'provinceCode' | 'service' | 'indicatorId' | 'score' | 'languageGroup' | 'demographics'>;
 
 /**
- * Callers per fetch of repeated ratings: few round trips, each query document well under 16 MB.
+ * Callers per fetch of repeated ratings: one round trip in most periods (FerretDB scans the
+ * collection for each), each query document well under MongoDB's 16 MB (20,000 ids ~ 1 MB).
  */
-const CALLER_CHUNK = 5000;
+const CALLER_CHUNK = 20_000;
 const REPEAT_FIELDS = {
   _id: 1, callerId: 1, communeCode: 1, districtCode: 1, provinceCode: 1, service: 1, indicatorId: 1,
   score: 1, ratedAt: 1, languageGroup: 1, demographics: 1,
@@ -123,8 +124,15 @@ export class RatingScope {
     const callers = [...new Set(repeats.map((r) => r._id.c))];
     const byKey = new Map<string, Rating[]>();
     for (let i = 0; i < callers.length; i += CALLER_CHUNK) {
-      // callerId as a top-level $in so both engines can use the callerId index.
-      const docs = await this.ratings.find({ ...this.filter, callerId: { $in: callers.slice(i, i + CALLER_CHUNK) } }, { projection: REPEAT_FIELDS });
+      const chunk = callers.slice(i, i + CALLER_CHUNK);
+      const inChunk = new Set(chunk);
+      // callerId as a top-level $in so both engines use the callerId index; the communes of the
+      // repeated keys (a subset of the scope's) keep the fetch close to the repeats themselves.
+      const communes = [...new Set(repeats.filter((r) => inChunk.has(r._id.c)).map((r) => r._id.m))];
+      const docs = await this.ratings.find(
+        { ...this.filter, callerId: { $in: chunk }, communeCode: { $in: communes } },
+        { projection: REPEAT_FIELDS },
+      );
       for (const d of docs) {
         const key = `${d.callerId}|${d.communeCode}|${d.service}|${d.indicatorId}`;
         if (!repeatedKeys.has(key)) continue;
