@@ -36,6 +36,7 @@ Options:
   --province CODE            the province to summarise (default 12, Phnom Penh)
   --reuse                    keep the ratings already in --db if there are N of them
   --keep                     do not drop the database at the end
+  --no-national-summary      skip the national summary (slow on FerretDB: every pass scans)
   --help                     this text
 
 Exit status: 0 done, 1 failed, 2 bad options.`;
@@ -46,7 +47,7 @@ function parseArgs(argv: string[]) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const name = a.slice(2);
-    if (['help', 'reuse', 'keep'].includes(name)) o[name] = true;
+    if (['help', 'reuse', 'keep', 'no-national-summary'].includes(name)) o[name] = true;
     else if (i + 1 < argv.length) o[name] = argv[++i];
     else throw new Error(`${a} needs a value`);
   }
@@ -207,10 +208,10 @@ async function main() {
   const deps = { scorecard, gazetteer };
   const table = await time('national satisfaction table', () => buildSatisfactionTable(RatingScope.of(store, year), scorecard));
   const province = await time(`province ${provinceCode} summary`, () => buildSummary(RatingScope.of(store, year, { provinces: [provinceCode] }), deps));
-  const national = await time('national summary (all levels)', () => buildSummary(RatingScope.of(store, year), deps));
-  const superseded = (await RatingScope.of(store, year).supersededRatings()).length;
+  const national = o['no-national-summary'] ? null : await time('national summary (all levels)', () => buildSummary(RatingScope.of(store, year), deps));
+  const superseded = national ? (await RatingScope.of(store, year).supersededRatings()).length : 'not counted';
   console.log(`peak memory while reporting ${reset ? mb(memoryKb('VmHWM')) : `(could not reset the peak) ${mb(memoryKb('VmHWM'))}`}; peak of the whole process ${mb(process.resourceUsage().maxRSS)}`);
-  console.log(`checks: health/all n=${table.rows[1].cells.all.n} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national.communes.length} communes, country health n=${national.country?.services[1].ratings}; superseded repeats ${superseded}`);
+  console.log(`checks: health/all n=${table.rows[1].cells.all.n} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national ? `${national.communes.length} communes, country health n=${national.country?.services[1].ratings}` : 'skipped'}; superseded repeats ${superseded}`);
 
   if (!o.keep) await store.dropEverything();
   await store.close();
