@@ -157,10 +157,10 @@ async function main() {
     while (made < total) {
       call++;
       // One call in ten is a caller rating the same commune and service again (deduplicated by the report).
-      const again = last && random() < 0.1;
-      const callerId = again ? last!.callerId : `bench-caller-${Math.floor(random() * callers).toString(36)}`;
-      const commune = again ? last!.commune : pick(communes);
-      const service = again ? last!.service : pick(scorecard.services);
+      const again: boolean = last !== null && random() < 0.1;
+      const callerId: string = again ? last!.callerId : `bench-caller-${Math.floor(random() * callers).toString(36)}`;
+      const commune: (typeof communes)[number] = again ? last!.commune : pick(communes);
+      const service: (typeof scorecard.services)[number] = again ? last!.service : pick(scorecard.services);
       last = { callerId, commune, service };
       const callSid = `CAbench${call.toString(36)}`;
       const at = yearStart + Math.floor(random() * yearMs);
