@@ -5,7 +5,7 @@ import { Rating } from '../../src/store/ratings';
  * scorecard-reports.test.ts). Period Q1 2026 in Cambodian days, [2026-01-01, 2026-04-01):
  * from 2025-12-31T17:00Z inclusive to 2026-03-31T17:00Z exclusive.
  */
-type Who = { gender?: string; disability?: string; lang?: Rating['languageGroup'] };
+type Who = { gender?: string; age?: string; disability?: string; lang?: Rating['languageGroup'] };
 let seq = 0;
 export function rating(caller: string, commune: string, indicatorId: string, score: number, at: string, who: Who = {}, extra: Record<string, unknown> = {}): Rating {
   seq += 1;
@@ -21,7 +21,7 @@ export function rating(caller: string, commune: string, indicatorId: string, sco
     score,
     language: who.lang === 'indigenous' ? 'cmo' : 'km',
     languageGroup: who.lang ?? 'khmer',
-    demographics: { gender: who.gender ?? 'unstated', ageGroup: 'unstated', disability: who.disability ?? 'unstated' },
+    demographics: { gender: who.gender ?? 'unstated', ageGroup: who.age ?? 'unstated', disability: who.disability ?? 'unstated' },
     ratedAt: new Date(at),
     ...extra,
   } as Rating;
@@ -46,8 +46,8 @@ export const FIXTURE: Rating[] = [
   rating('c3', '010201', 'medicines', 1, '2026-01-20T03:00:00Z', woman()),
   rating('c4', '010201', 'medicines', 2, '2026-01-20T03:00:00Z', man()),
   rating('c5', '010201', 'medicines', 5, '2026-01-20T03:00:00Z', man({ disability: 'yes', lang: 'indigenous' })),
-  // 010202 staff-attitude: five men rate 3.
-  ...['c9', 'c10', 'c11', 'c12', 'c13'].map((c) => rating(c, '010202', 'staff-attitude', 3, '2026-02-01T03:00:00Z', man())),
+  // 010202 staff-attitude: five men aged 60 or more rate 3.
+  ...['c9', 'c10', 'c11', 'c12', 'c13'].map((c) => rating(c, '010202', 'staff-attitude', 3, '2026-02-01T03:00:00Z', man({ age: '60-plus' }))),
   // Another province, for area filtering.
   ...['e1', 'e2', 'e3', 'e4', 'e5'].map((c) => rating(c, '120101', 'staff-attitude', 1, '2026-02-01T03:00:00Z', man())),
   // Baseline Q4 2025: five callers rate 2; c1's 5 a minute before Q1 starts belongs to Q4.

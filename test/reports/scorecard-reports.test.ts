@@ -85,6 +85,16 @@ describe('scorecard reports on a fixed data set', () => {
     expect(health(summary.communes[0]).groups.indigenous).toMatchObject({ withheld: true });
   });
 
+  it('breaks a district down by age group, withholding the groups with too few ratings', async () => {
+    const summary = await buildSummary(RatingScope.of(store, Q1, { districts: ['0102'] }), deps, { breakdowns: true });
+    const staff = indicator(summary.districts[0], 'staff-attitude');
+    // 60-plus: the five men of 010202 who rated 3; nobody else gave an age.
+    expect(staff.groups['age-60-plus']).toEqual({ n: 5, counts: [0, 0, 5, 0, 0], median: 3, mean: 3, satisfiedShare: 0, withheld: false });
+    expect(staff.groups['age-25-59']).toMatchObject({ withheld: true });
+    // men in the district: c4 4, c5 5, c6 5 + five 3s -> [0,0,5,1,2], median (3+3)/2 over 8.
+    expect(staff.groups.men).toEqual({ n: 8, counts: [0, 0, 5, 1, 2], median: 3, mean: 3.63, satisfiedShare: 0.375, withheld: false });
+  });
+
   it('builds the satisfaction table with shares, counts and a withheld cell', async () => {
     const table = await buildSatisfactionTable(RatingScope.of(store, Q1, { provinces: ['01'] }), scorecard);
     expect(table.period).toEqual({ from: '2026-01-01', to: '2026-04-01' });
