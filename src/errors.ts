@@ -49,3 +49,9 @@ export class DuplicateKeyError extends AppError {
   override readonly code = 'DUPLICATE_KEY';
   override readonly status = 409;
 }
+
+/** A turn took so long that the carrier would give up on the webhook; the caller hears error.system instead. */
+export class TurnDeadlineError extends AppError {
+  override readonly code = 'TURN_DEADLINE';
+  override readonly status = 503;
+}

@@ -1,5 +1,6 @@
 import { Request, Response, Router } from 'express';
 import { CallTurns } from '../calls/call-turns';
+import { TurnDeadlineError } from '../errors';
 import { FlowInput } from '../flow/types';
 import { Logger } from '../logging/logger';
 import { callerIdFor } from '../store/callers';
@@ -17,7 +18,16 @@ export interface VoiceRoutesDeps {
   promptUrl: PromptUrl;
   logger: Logger;
   now?: () => Date;
+  /** How long a turn may take before the caller hears error.system (default TURN_DEADLINE_MS). */
+  turnDeadlineMs?: number;
 }
+
+/**
+ * Twilio waits 15 s for a webhook, then plays its own error message. A turn still waiting on an
+ * overloaded or stalled database after 10 s answers error.system instead (npm run bench on
+ * FerretDB showed turns queueing past 15 s at 200 concurrent calls).
+ */
+export const TURN_DEADLINE_MS = 10_000;
 
 /** Carrier call ids: Twilio's CA + 32 hex, Somleng's UUIDs. */
 const CALL_SID = /^[A-Za-z0-9-]{10,64}$/;
@@ -44,6 +54,17 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   };
 
   const reply = (res: Response, twiml: string) => res.status(200).type('text/xml').send(twiml);
+
+  const deadlineMs = deps.turnDeadlineMs ?? TURN_DEADLINE_MS;
+  /** The turn's answer, or TurnDeadlineError once the deadline passes (the work itself goes on and is kept). */
+  const withinDeadline = <T>(work: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TurnDeadlineError(`the turn took longer than ${deadlineMs} ms`)), deadlineMs);
+    });
+    work.catch(() => undefined); // a failure after the deadline was already answered with error.system
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  };
 
   const render = (last: LastTurn) => {
     const base = `${deps.publicBaseUrl}/voice/turn?t=${last.turn}&l=${encodeURIComponent(last.language)}`;
@@ -73,7 +94,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return;
     }
     try {
-      reply(res, render(await deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From')))));
+      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From'))))));
     } catch (err) {
       failSafely(req, res, err, callSid);
     }
@@ -87,8 +108,9 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return;
     }
     try {
-      const last = await deps.turns.resume(callSid, turn, inputOf(req));
-      reply(res, render(last ?? (await deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From'))))));
+      const last = await withinDeadline((async () =>
+        (await deps.turns.resume(callSid, turn, inputOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From'))))());
+      reply(res, render(last));
     } catch (err) {
       failSafely(req, res, err, callSid);
     }
