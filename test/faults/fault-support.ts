@@ -150,10 +150,19 @@ export class MongoCompatibleServer {
     }, 20_000);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is answered, as with a stalled disk. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Stops the server abruptly, as a crash or a network cut would. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || child.exitCode !== null || (child.signalCode !== null && child.signalCode !== 'SIGSTOP')) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
