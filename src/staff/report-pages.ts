@@ -12,10 +12,10 @@ import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
-import { Area } from '../reports/rating-counts';
-import { TABLE_COLUMNS, TableCell, SatisfactionTable } from '../reports/satisfaction-table';
-import { reportCsv, runReport } from '../reports/scorecard-report';
-import { AreaSummary, ServiceSummary, Summary } from '../reports/scorecard-summary';
+import { Area, RatingScope } from '../reports/rating-counts';
+import { buildSatisfactionTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
+import { checkArea, reportCsv, runReport } from '../reports/scorecard-report';
+import { AreaSummary, buildSummary, ServiceSummary } from '../reports/scorecard-summary';
 import { html, SafeHtml } from './html';
 import { km, sendPage } from './layout';
 import { StaffPages } from './staff-router';
@@ -148,6 +148,13 @@ export const reportPages: StaffPages = (router, deps) => {
   deps.nav.push({ href: '/staff/reports', label: 'Reports', labelKm: 'របាយការណ៍', roles: ['admin', 'reviewer', 'viewer'] });
   const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer };
 
+  // One scope for both, so the repeated ratings are resolved once.
+  const tableAndSummary = async (period: Period, area: Area) => {
+    const scope = RatingScope.of(rt.store, period, checkArea(area, rt.gazetteer));
+    const [table, summary] = await Promise.all([buildSatisfactionTable(scope, rt.scorecard), buildSummary(scope, reportDeps)]);
+    return { table, summary };
+  };
+
   const serviceName = (id: string) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
     return s ? html`${s.name.en} ${km(s.name.km)}` : html`${id}`;
@@ -180,10 +187,7 @@ export const reportPages: StaffPages = (router, deps) => {
         res.redirect(303, `/staff/reports/commune/${code}?${query(period, '')}`);
         return;
       }
-      const [table, summary] = await Promise.all([
-        runReport(reportDeps, { period, area, table: true }) as Promise<SatisfactionTable>,
-        runReport(reportDeps, { period, area }) as Promise<Summary>,
-      ]);
+      const { table, summary } = await tableAndSummary(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
       const communes = summary.communes;
       sendPage(res, {
@@ -210,10 +214,7 @@ ${communes.length === 0 ? html`<p class="muted">No ratings in this period.</p>` 
       const period = periodFromQuery(req.query);
       if (!rt.gazetteer.isCommune(code)) throw new BadRequestError(`${code.slice(0, 20)} is not a commune code in the gazetteer`);
       const area = { communes: [code] };
-      const [summary, table] = await Promise.all([
-        runReport(reportDeps, { period, area }) as Promise<Summary>,
-        runReport(reportDeps, { period, area, table: true }) as Promise<SatisfactionTable>,
-      ]);
+      const { table, summary } = await tableAndSummary(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code, from: period.label.from, to: period.label.to } });
       const place = rt.gazetteer.find(code)!;
       sendPage(res, {

@@ -99,6 +99,19 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,too few\r\n');
   });
 
+  it('shows a province: its satisfaction table and its rated communes, and sends a commune code to the commune page', async () => {
+    const { res, text } = await viewer.page(`/staff/reports?${Q1}&code=01`);
+    expect(res.status).toBe(200);
+    // health row: all 15 (33%), disability and indigenous too few, women 5 (20%), men 10 (40%)
+    expect(text).toContain('<td>33% <span class="muted">(n 15)</span></td><td><span class="muted">too few</span></td><td><span class="muted">too few</span></td><td>20% <span class="muted">(n 5)</span></td><td>40% <span class="muted">(n 10)</span></td>');
+    expect(text).toContain('href="/staff/reports/commune/010201?from=2026-01-01&amp;to=2026-04-01"');
+    expect(text).toContain('href="/staff/reports/commune/010202?from=2026-01-01&amp;to=2026-04-01"');
+    expect(text).not.toContain('/staff/reports/commune/120101');
+    const go = await viewer.request(`/staff/reports?${Q1}&code=010201`);
+    expect(go.status).toBe(303);
+    expect(go.headers.get('location')).toBe('/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01');
+  });
+
   it('answers a bad code with a plain 400 page, not a stack', async () => {
     const { res, text } = await viewer.page(`/staff/reports/commune/999999?${Q1}`);
     expect(res.status).toBe(400);
