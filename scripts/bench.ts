@@ -10,6 +10,7 @@ import {
   benchWorkDir, Engine, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
   ShapeResult, startFloorProcess, startHotlineProcess, warmUp,
 } from '../bench/call-load';
+import { MongoStore } from '../src/store/mongo-store';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -81,6 +82,16 @@ function startMongoCompatible(): { uri: string; stop: () => void } {
   return { uri, stop: () => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } } };
 }
 
+async function dropDatabase(uri: string, db: string): Promise<void> {
+  try {
+    const store = await MongoStore.connect(uri, db);
+    await store.dropEverything();
+    await store.close();
+  } catch (err) {
+    process.stderr.write(`could not drop the benchmark database ${db}: ${(err as Error).message}\n`);
+  }
+}
+
 async function main() {
   let o: Record<string, string | true>;
   let engines: ('embedded' | 'mongodb')[];
@@ -124,11 +135,12 @@ async function main() {
       for (const engine of targets) {
         // A fresh server (and data folder or database) for every row, so each peak memory is its own.
         let server: RunningServer;
+        const mongodbDb = `bench_${shape.name}_${Date.now()}`;
         try {
           server = engine === 'floor'
             ? await startFloorProcess(workDir)
             : await startHotlineProcess({
-                engine, workDir, mongodbUri: mongo?.uri, mongodbDb: `bench_${shape.name}_${Date.now()}`,
+                engine, workDir, mongodbUri: mongo?.uri, mongodbDb,
                 cpuProfDir: typeof o['cpu-prof'] === 'string' ? path.resolve(o['cpu-prof'], `${engine}-${shape.name}`) : undefined,
               });
         } catch (err) {
@@ -160,6 +172,8 @@ async function main() {
         } finally {
           if (timer) clearInterval(timer);
           await server.stop();
+          // The benchmark's own database goes away with it (MONGODB_URI may name a shared server).
+          if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
         }
       }
     }
