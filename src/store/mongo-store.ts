@@ -23,19 +23,38 @@ async function guard<R>(op: () => Promise<R>): Promise<R> {
  * FerretDB 1.x (the CI engine) runs an update as a read then a write outside a transaction
  * (FerretDB issue #3040): two concurrent conditional updates or findOneAndUpdates can both
  * apply, so a claim or a compare-and-set is not atomic there. On FerretDB this process therefore
- * runs its writes to one collection one at a time: atomic within one app instance (tests, a
- * pilot). MongoDB itself is atomic per document and needs none of it (`serial` is false).
+ * runs writes to one document one at a time, and writes by any other filter alone: atomic within
+ * one app instance (tests, a pilot). MongoDB itself is atomic per document and needs none of it (`serial` is false).
  */
 class WriteSerializer {
-  private readonly tails = new Map<string, Promise<unknown>>();
+  /** Per collection: the last collection-wide write, and the writes in flight per document `_id`. */
+  private readonly lanes = new Map<string, { wide: Promise<unknown>; docs: Map<string, Promise<unknown>> }>();
   constructor(readonly serial: boolean) {}
-  run<R>(collection: string, op: () => Promise<R>): Promise<R> {
+
+  /**
+   * Writes naming one document by `_id` wait only for earlier writes to that document (and for
+   * collection-wide ones); a write by any other filter waits for everything before it. Calls
+   * then proceed in parallel, while claims and compare-and-sets stay one at a time.
+   */
+  run<R>(collection: string, filter: Filter, op: () => Promise<R>): Promise<R> {
     if (!this.serial) return op();
-    const previous = this.tails.get(collection) ?? Promise.resolve();
-    const result = previous.then(op, op);
-    const tail = result.catch(() => undefined);
-    this.tails.set(collection, tail);
-    void tail.then(() => { if (this.tails.get(collection) === tail) this.tails.delete(collection); });
+    let lane = this.lanes.get(collection);
+    if (!lane) {
+      lane = { wide: Promise.resolve(), docs: new Map() };
+      this.lanes.set(collection, lane);
+    }
+    const id = typeof filter._id === 'string' ? filter._id : null;
+    const before = id === null ? [lane.wide, ...lane.docs.values()] : [lane.wide, lane.docs.get(id) ?? Promise.resolve()];
+    const result = Promise.all(before).then(op, op);
+    const done = result.catch(() => undefined);
+    if (id === null) {
+      lane.wide = done;
+      lane.docs.clear(); // every per-document write before it is now behind `wide`
+    } else {
+      lane.docs.set(id, done);
+      const docs = lane.docs;
+      void done.then(() => { if (docs.get(id) === done) docs.delete(id); });
+    }
     return result;
   }
 }
@@ -75,8 +94,8 @@ class MongoCollection<T extends Doc> implements Collection<T> {
    * (MongoDB retries some of these itself, FerretDB does not): the document exists now, so the
    * loser's retry is a plain update.
    */
-  private async upserting<R>(upsert: boolean | undefined, op: () => Promise<R>): Promise<R> {
-    const write = () => this.writes.run(this.name, () => guard(op));
+  private async upserting<R>(filter: Filter, upsert: boolean | undefined, op: () => Promise<R>): Promise<R> {
+    const write = () => this.writes.run(this.name, filter, () => guard(op));
     try {
       return await write();
     } catch (err) {
@@ -86,16 +105,16 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    return this.upserting(options.upsert, async () => {
+    return this.upserting(filter, options.upsert, async () => {
       const r = await this.c.updateOne(filter, update, { upsert: options.upsert ?? false });
       return { matched: r.matchedCount, upserted: r.upsertedCount > 0 };
     });
   }
   updateMany(filter: Filter, update: Update) {
-    return this.writes.run(this.name, () => guard(async () => (await this.c.updateMany(filter, update)).matchedCount));
+    return this.writes.run(this.name, filter, () => guard(async () => (await this.c.updateMany(filter, update)).matchedCount));
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
-    return this.upserting(options.upsert, async () => {
+    return this.upserting(filter, options.upsert, async () => {
       const r = await this.c.findOneAndUpdate(filter, update, {
         upsert: options.upsert ?? false,
         sort: options.sort,
@@ -106,10 +125,10 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     });
   }
   deleteOne(filter: Filter) {
-    return this.writes.run(this.name, () => guard(async () => (await this.c.deleteOne(filter)).deletedCount));
+    return this.writes.run(this.name, filter, () => guard(async () => (await this.c.deleteOne(filter)).deletedCount));
   }
   deleteMany(filter: Filter) {
-    return this.writes.run(this.name, () => guard(async () => (await this.c.deleteMany(filter)).deletedCount));
+    return this.writes.run(this.name, filter, () => guard(async () => (await this.c.deleteMany(filter)).deletedCount));
   }
   async aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     assertPortablePipeline(pipeline); // rejects (BadRequestError), like every other failure here
