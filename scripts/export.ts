@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig();
     const scorecard = loadScorecard(config.scorecardFile);
-    store = await openStore(config, { socketTimeoutMS: 0 }); // a national report may take longer than a webhook may wait
+    store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run export' }); // a national report may take longer than a webhook may wait
     let started = false;
     const result = await writeFlowResultsPackage(store, scorecard, opts.out, {
       id: opts.id,

@@ -117,7 +117,7 @@ async function main(): Promise<number> {
     const config = loadConfig();
     const gazetteer = loadGazetteer(config.gazetteerDir);
     const scorecard = loadScorecard(config.scorecardFile);
-    store = await openStore(config, { socketTimeoutMS: 0 }); // a national report may take longer than a webhook may wait
+    store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run report' }); // a national report may take longer than a webhook may wait
     const report = await runReport(
       { store, scorecard, gazetteer },
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },

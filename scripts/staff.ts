@@ -140,7 +140,7 @@ async function main(): Promise<number> {
   }
   // Check the name before asking for a password, so a typo does not cost a prompt.
   const username = cmd.username ? AccountAdmin.checkUsername(cmd.username) : '';
-  const store = await openStore(config);
+  const store = await openStore(config, { tool: 'npm run staff' });
   try {
     const admin = new AccountAdmin(store, config.sessionSecret);
     switch (cmd.command) {

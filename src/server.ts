@@ -4,6 +4,7 @@ import { AppError } from './errors';
 import { createLogger } from './logging/logger';
 import { recordingDownloadWorkerFor } from './messages/recording-download-worker';
 import { buildRuntime } from './runtime';
+import { claimEmbeddedStore } from './store/embedded-owner';
 
 async function main() {
   let config;
@@ -16,7 +17,10 @@ async function main() {
   const logger = createLogger(config.logLevel);
   for (const warning of startupWarnings(config)) logger.warn(warning);
   let rt;
+  let releaseStore = () => {};
   try {
+    // The embedded store is this process's alone: refuse to start beside another hotline on it.
+    if (!config.mongodbUri) releaseStore = claimEmbeddedStore(config.dataDir);
     rt = await buildRuntime(config, { logger });
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'the hotline did not start');
@@ -32,7 +36,10 @@ async function main() {
   });
   const stop = () => {
     logger.info('shutting down');
-    server.close(() => void downloads.stop().then(() => rt.close()).finally(() => process.exit(0)));
+    server.close(() => void downloads.stop().then(() => rt.close()).finally(() => {
+      releaseStore();
+      process.exit(0);
+    }));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGTERM', stop);

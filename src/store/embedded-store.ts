@@ -23,9 +23,30 @@ const COMPACTION_INTERVAL_MS = 10 * 60 * 1000;
 
 class EmbeddedCollection<T extends Doc> implements Collection<T> {
   private readonly ready: Promise<void>;
-  constructor(readonly ds: Datastore<any>) {
-    this.ready = ds.loadDatabaseAsync();
-    ds.setAutocompactionInterval(COMPACTION_INTERVAL_MS);
+  /** A snapshot is read from another process's files without rewriting them, and refuses writes. */
+  constructor(readonly ds: Datastore<any>, private readonly snapshotOf?: string) {
+    if (snapshotOf) {
+      this.ready = EmbeddedCollection.loadSnapshot(ds, snapshotOf);
+    } else {
+      this.ready = ds.loadDatabaseAsync();
+      ds.setAutocompactionInterval(COMPACTION_INTERVAL_MS);
+    }
+  }
+
+  private static async loadSnapshot(ds: Datastore<any>, file: string) {
+    let raw = '';
+    try {
+      raw = await fs.promises.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // NeDB's own parser of its append-only format (deletions and updates applied in order).
+    const { data } = await (ds as any).persistence.treatRawData(raw);
+    if (data.length) await ds.insertAsync(data);
+  }
+
+  private writable() {
+    if (this.snapshotOf) throw new StoreError('this is a read-only snapshot of the embedded store (the hotline is running)');
   }
 
   private async run<R>(op: () => Promise<R>): Promise<R> {
@@ -38,9 +59,11 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
 
   insertOne(doc: T) {
+    this.writable();
     return this.run(async () => { await this.ds.insertAsync({ ...doc }); });
   }
   insertMany(docs: T[]) {
+    this.writable();
     return this.run(async () => { if (docs.length) await this.ds.insertAsync(docs.map((d) => ({ ...d }))); });
   }
   findOne(filter: Filter) {
@@ -59,15 +82,18 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
     return this.run(() => this.ds.countAsync(filter) as Promise<number>);
   }
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+    this.writable();
     return this.run(async () => {
       const r = await this.ds.updateAsync(filter, update, { upsert: options.upsert ?? false, multi: false });
       return { matched: r.upsert ? 0 : r.numAffected, upserted: Boolean(r.upsert) };
     });
   }
   updateMany(filter: Filter, update: Update) {
+    this.writable();
     return this.run(async () => (await this.ds.updateAsync(filter, update, { multi: true })).numAffected);
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
+    this.writable();
     return this.run(async () => {
       const apply = async (target: Filter) => {
         const r = await this.ds.updateAsync(target, update, { upsert: options.upsert ?? false, multi: false, returnUpdatedDocs: true });
@@ -86,9 +112,11 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
     });
   }
   deleteOne(filter: Filter) {
+    this.writable();
     return this.run(() => this.ds.removeAsync(filter, { multi: false }));
   }
   deleteMany(filter: Filter) {
+    this.writable();
     return this.run(() => this.ds.removeAsync(filter, { multi: true }));
   }
   async aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
@@ -157,7 +185,8 @@ export class EmbeddedStore implements Store {
   readonly files: FileStore;
   private readonly collections = new Map<string, EmbeddedCollection<any>>();
 
-  constructor(private readonly dataDir: string) {
+  /** `snapshot`: read the files another process owns, without rewriting them; writes are refused. */
+  constructor(private readonly dataDir: string, private readonly opts: { snapshot?: boolean } = {}) {
     fs.mkdirSync(path.join(dataDir, 'store'), { recursive: true });
     this.files = new DirectoryFiles(path.join(dataDir, 'recordings'));
   }
@@ -166,7 +195,10 @@ export class EmbeddedStore implements Store {
     if (!/^[a-z_]+$/.test(name)) throw new StoreError(`bad collection name ${name}`);
     let c = this.collections.get(name);
     if (!c) {
-      c = new EmbeddedCollection(new Datastore({ filename: path.join(this.dataDir, 'store', `${name}.db`) }));
+      const file = path.join(this.dataDir, 'store', `${name}.db`);
+      c = this.opts.snapshot
+        ? new EmbeddedCollection(new Datastore({ inMemoryOnly: true }), file)
+        : new EmbeddedCollection(new Datastore({ filename: file }));
       this.collections.set(name, c);
     }
     return c;
