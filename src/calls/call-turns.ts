@@ -112,7 +112,7 @@ export class CallTurns {
           });
           break;
         case 'set-demographics':
-          await this.deps.ratings.setDemographicsForCall(call.callSid, e.demographics);
+          await this.deps.ratings.setDemographicsForCall(call.callSid, e.demographics, call.state.vars.rated ?? []);
           break;
         case 'save-message':
           await this.deps.messages.saveFromCall({

@@ -262,6 +262,8 @@ class Turn {
         const { communeCode, service } = this.vars;
         if (!communeCode || !service) throw new DefinitionError('rate-indicators reached without a commune and service');
         this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score });
+        const key = `${communeCode}:${service}:${this.currentIndicator()}`;
+        if (!this.vars.rated?.includes(key)) this.vars.rated = [...(this.vars.rated ?? []), key];
         this.play(n.scalePrompt, { score: digits });
         this.vars.indicatorIndex = (this.vars.indicatorIndex ?? 0) + 1;
         this.state.invalids = 0;

@@ -114,6 +114,8 @@ export interface FlowVars {
   introPlayed?: boolean;
   demographics?: Demographics;
   demographicsAsked?: boolean;
+  /** commune:service:indicator of each rating given in this call, so demographics can be stamped on them by key. */
+  rated?: string[];
   recording?: PendingRecording;
   referenceNumber?: string;
 }

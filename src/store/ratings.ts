@@ -48,8 +48,11 @@ export class RatingsRepository {
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */
-  async setDemographicsForCall(callSid: string, demographics: Demographics): Promise<void> {
-    await this.collection.updateMany({ callSid }, { $set: { demographics } });
+  async setDemographicsForCall(callSid: string, demographics: Demographics, ratedKeys?: readonly string[]): Promise<void> {
+    // By _id when the call's ratings are known: every engine finds those by its primary index.
+    const filter = ratedKeys ? { _id: { $in: ratedKeys.map((key) => `${callSid}:${key}`) } } : { callSid };
+    if (ratedKeys && ratedKeys.length === 0) return;
+    await this.collection.updateMany(filter, { $set: { demographics } });
   }
 
   forCall(callSid: string): Promise<Rating[]> {

@@ -303,6 +303,19 @@ describe(`repositories (${ENGINE} store)`, () => {
       ]);
       expect((await ratings.forCall('CA10'))[0].demographics).toEqual({});
     });
+
+    it('demographics stamped by the keys of the ratings given in the call reach exactly those ratings', async () => {
+      const ratings = new RatingsRepository(store);
+      await ratings.save({ ...base, indicatorId: 'a' });
+      await ratings.save({ ...base, indicatorId: 'b' });
+      await ratings.save({ ...base, callSid: 'CA10', indicatorId: 'a' });
+      await ratings.setDemographicsForCall('CA9', { disability: 'yes' }, ['120101:health:a']);
+      const byIndicator = (await ratings.forCall('CA9')).sort((x, y) => x.indicatorId.localeCompare(y.indicatorId));
+      expect(byIndicator.map((r) => [r.indicatorId, r.demographics])).toEqual([['a', { disability: 'yes' }], ['b', {}]]);
+      expect((await ratings.forCall('CA10'))[0].demographics).toEqual({});
+      await ratings.setDemographicsForCall('CA9', { disability: 'no' }, []);
+      expect((await ratings.forCall('CA9')).find((r) => r.indicatorId === 'a')!.demographics).toEqual({ disability: 'yes' });
+    });
   });
 
   describe('counters', () => {
