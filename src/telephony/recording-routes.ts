@@ -1,7 +1,8 @@
-import { Request, Router } from 'express';
+import { Router } from 'express';
 import { Logger } from '../logging/logger';
 import { redactUrl, trustedRecordingUrl, UntrustedRecordingUrlError } from '../messages/carrier-recordings';
 import { MessagesRepository } from '../messages/messages';
+import { CARRIER_SID, carrierParam } from './carrier-params';
 
 export interface RecordingRoutesDeps {
   messages: MessagesRepository;
@@ -9,13 +10,8 @@ export interface RecordingRoutesDeps {
   logger: Logger;
 }
 
-const SID = /^[A-Za-z0-9-]{10,64}$/;
-
-function param(req: Request, name: string): string | undefined {
-  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-  const v = body[name];
-  return typeof v === 'string' ? v : undefined;
-}
+const SID = CARRIER_SID;
+const param = carrierParam;
 
 /**
  * POST /voice/recording-status: the carrier says a recording is ready (Record's

@@ -6,6 +6,7 @@ import { Logger } from '../logging/logger';
 import { callerIdFor } from '../store/callers';
 import { CallsRepository, CALL_STATUSES } from '../store/calls';
 import { LastTurn } from '../store/calls';
+import { CARRIER_SID, carrierParam } from './carrier-params';
 import { PromptUrl, renderSystemError, renderTwiml } from './twiml';
 
 export interface VoiceRoutesDeps {
@@ -29,15 +30,10 @@ export interface VoiceRoutesDeps {
  */
 export const TURN_DEADLINE_MS = 10_000;
 
-/** Carrier call ids: Twilio's CA + 32 hex, Somleng's UUIDs. */
-const CALL_SID = /^[A-Za-z0-9-]{10,64}$/;
-const RECORDING_SID = /^[A-Za-z0-9-]{10,64}$/;
+const CALL_SID = CARRIER_SID;
+const RECORDING_SID = CARRIER_SID;
 
-function param(req: Request, name: string): string | undefined {
-  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-  const v = body[name];
-  return typeof v === 'string' ? v : undefined;
-}
+const param = carrierParam;
 
 /**
  * The webhooks. POST /voice/incoming and POST /voice/status are the two URLs configured at the
