@@ -275,7 +275,6 @@ class Turn {
         const value = n.answers[digits];
         if (value === undefined) return false;
         this.vars.demographics = { ...this.vars.demographics, [n.field]: value };
-        this.vars.demographicsAsked = true;
         this.effects.push({ type: 'set-demographics', demographics: this.vars.demographics });
         this.goTo(n.next);
         return true;

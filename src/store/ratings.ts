@@ -50,6 +50,7 @@ export class RatingsRepository {
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */
   async setDemographicsForCall(callSid: string, demographics: Demographics, ratedKeys?: readonly string[]): Promise<void> {
     // By _id when the call's ratings are known: every engine finds those by its primary index.
+    // The engine's keys (FlowVars.rated) are commune:service:indicator, the tail of ratingId().
     const filter = ratedKeys ? { _id: { $in: ratedKeys.map((key) => `${callSid}:${key}`) } } : { callSid };
     if (ratedKeys && ratedKeys.length === 0) return;
     await this.collection.updateMany(filter, { $set: { demographics } });
