@@ -7,7 +7,7 @@ import { MongoStore } from '../../src/store/mongo-store';
 import { RatingsRepository } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
 import { ENGINE } from '../support/engine';
-import { CHILD_AUTH_TOKEN, freePort, HotlineProcess, StepCaller } from './fault-support';
+import { CHILD_AUTH_TOKEN, freePort, discardHotlineProcess, HotlineProcess, StepCaller } from './fault-support';
 
 jest.setTimeout(120_000);
 
@@ -27,13 +27,7 @@ describe(`the app is killed mid-call and restarted (${ENGINE} store)`, () => {
 
   afterEach(async () => {
     if (!app) return;
-    await app.stop();
-    if (ENGINE === 'mongodb') {
-      const s = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
-      await s.dropEverything();
-      await s.close();
-    }
-    fs.rmSync(app.dataDir, { recursive: true, force: true });
+    await discardHotlineProcess(app, dbName);
   });
 
   /** Opens what the (stopped) app left behind: its database, or a copy of its data folder. */

@@ -4,6 +4,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CallSimulator, parseTwiml, promptOf } from '../../src/simulator/call-simulator';
+import { MongoStore } from '../../src/store/mongo-store';
+import { ENGINE } from '../support/engine';
 
 /**
  * What the fault tests need beyond test/support: the hotline as a child process (so it can be
@@ -236,4 +238,15 @@ export class StepCaller {
     for (const k of keys) heard = await this.press(k);
     return heard;
   }
+}
+
+/** Stops a hotline process and removes everything it left: its MongoDB database (on that engine) and its data folder. */
+export async function discardHotlineProcess(app: HotlineProcess, dbName: string): Promise<void> {
+  await app.stop();
+  if (ENGINE === 'mongodb') {
+    const s = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
+    await s.dropEverything();
+    await s.close();
+  }
+  fs.rmSync(app.dataDir, { recursive: true, force: true });
 }

@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
 import { recordingDownloadWorkerFor } from '../../src/messages/recording-download-worker';
 import { CallSimulator, parseScript } from '../../src/simulator/call-simulator';
-import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE } from '../support/engine';
 import { FakeCarrier, wavOf } from '../support/fake-carrier';
 import { startHotline, TestHotline, TEST_AUTH_TOKEN } from '../support/hotline';
 import { addAccount, PASSWORD, StaffClient } from '../staff/staff-support';
-import { CHILD_AUTH_TOKEN, freePort, HotlineProcess } from '../faults/fault-support';
+import { CHILD_AUTH_TOKEN, freePort, discardHotlineProcess, HotlineProcess } from '../faults/fault-support';
 
 jest.setTimeout(90_000);
 
@@ -102,13 +100,7 @@ describe(`the server process's own output has no secret or phone number either (
   const dbName = `secrets_${process.pid}_${Date.now()}`;
   let app: HotlineProcess;
   afterEach(async () => {
-    await app.stop();
-    if (ENGINE === 'mongodb') {
-      const s = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
-      await s.dropEverything();
-      await s.close();
-    }
-    fs.rmSync(app.dataDir, { recursive: true, force: true });
+    await discardHotlineProcess(app, dbName);
   });
 
   it('start-up, a call, a bad request and shutdown print nothing secret on stdout or stderr', async () => {
