@@ -9,6 +9,7 @@ import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { parsePeriod, parsePeriodRange } from '../src/reports/period';
 import { reportCsv, runReport } from '../src/reports/scorecard-report';
 import { loadScorecard } from '../src/scorecard/scorecard';
+import { ensureRepeatRatingsMarked } from '../src/store/repeat-ratings';
 import { openStore } from '../src/store/open-store';
 
 const HELP = `Usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [options]
@@ -118,6 +119,8 @@ async function main(): Promise<number> {
     const gazetteer = loadGazetteer(config.gazetteerDir);
     const scorecard = loadScorecard(config.scorecardFile);
     store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run report' }); // a national report may take longer than a webhook may wait
+    // Ratings stored before repeats were marked are marked once (the running hotline has done it already).
+    await ensureRepeatRatingsMarked(store, (msg, fields) => console.error(`report: ${msg} ${JSON.stringify(fields ?? {})}`));
     const report = await runReport(
       { store, scorecard, gazetteer },
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },

@@ -12,6 +12,7 @@ import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { CallersRepository } from './store/callers';
 import { CallsRepository } from './store/calls';
+import { ensureRepeatRatingsMarked } from './store/repeat-ratings';
 import { openStore } from './store/open-store';
 import { RatingsRepository } from './store/ratings';
 import { Store } from './store/store';
@@ -52,6 +53,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const audio = new PromptAudio(config.audioDir, config.publicBaseUrl, languages.default, logger);
 
   const store = opts.store ?? (await openStore(config));
+  await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
   const callers = new CallersRepository(store);
   const calls = new CallsRepository(store);
   const ratings = new RatingsRepository(store);

@@ -148,7 +148,6 @@ export const reportPages: StaffPages = (router, deps) => {
   deps.nav.push({ href: '/staff/reports', label: 'Reports', labelKm: 'របាយការណ៍', roles: ['admin', 'reviewer', 'viewer'] });
   const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer };
 
-  // One scope for both, so the repeated ratings are resolved once.
   const tableAndSummary = async (period: Period, area: Area) => {
     const scope = RatingScope.of(rt.store, period, checkArea(area, rt.gazetteer));
     const [table, summary] = await Promise.all([buildSatisfactionTable(scope, rt.scorecard), buildSummary(scope, reportDeps)]);

@@ -78,6 +78,10 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
       return (await cursor) as T[];
     });
   }
+  /** The embedded engine holds every document in memory anyway: one find, then the visits. */
+  async forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void) {
+    for (const doc of await this.find(filter, options)) visit(doc);
+  }
   countDocuments(filter: Filter) {
     return this.run(() => this.ds.countAsync(filter) as Promise<number>);
   }

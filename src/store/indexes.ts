@@ -8,8 +8,8 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'ratings', keys: { provinceCode: 1, ratedAt: 1 } },
   { collection: 'ratings', keys: { ratedAt: 1 } },
   { collection: 'ratings', keys: { callSid: 1 } },
-  // Reports fetch the ratings of callers who rated one indicator more than once (src/reports/rating-counts.ts).
-  { collection: 'ratings', keys: { callerId: 1 } },
+  // Saving a rating reads the caller's other ratings of the same key (src/store/repeat-ratings.ts).
+  { collection: 'ratings', keys: { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } },
   // Voice messages: the download queue (due work by nextAttemptAt), the missed-callback sweep, a call's messages.
   { collection: 'messages', keys: { 'download.nextAttemptAt': 1 } },
   { collection: 'messages', keys: { callerChoice: 1, createdAt: 1 } },

@@ -86,6 +86,12 @@ class MongoCollection<T extends Doc> implements Collection<T> {
       return cursor.toArray() as Promise<T[]>;
     });
   }
+  forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void) {
+    return guard(async () => {
+      const cursor = this.c.find(filter, { batchSize: 5000, ...(options.projection ? { projection: options.projection } : {}) });
+      for await (const doc of cursor) visit(doc as T);
+    });
+  }
   countDocuments(filter: Filter) {
     return guard(() => this.c.countDocuments(filter));
   }

@@ -1,4 +1,5 @@
 import { Demographics } from '../flow/types';
+import { markRepeatsOf } from './repeat-ratings';
 import { Store } from './store';
 
 /** One answer to one indicator: the unit every scorecard figure is counted from. */
@@ -17,6 +18,11 @@ export interface Rating {
   languageGroup: 'khmer' | 'indigenous' | 'other';
   demographics: Demographics;
   ratedAt: Date;
+  /**
+   * When the same caller next rated the same indicator of the same service in the same commune
+   * (that rating's ratedAt); absent on the latest. Kept by src/store/repeat-ratings.ts.
+   */
+  supersededAt?: Date;
   /** Set on ratings given on a staff "try the line" test call: reports must leave these out. */
   testCall?: true;
 }
@@ -41,10 +47,12 @@ export class RatingsRepository {
     return this.store.collection<Rating>('ratings');
   }
 
-  async save(rating: Omit<Rating, '_id'>): Promise<void> {
+  /** Saves (or, on a retried turn, rewrites) a rating, then marks which of the caller's ratings of that key it replaces. */
+  async save(rating: Omit<Rating, '_id' | 'supersededAt' | 'testCall'>): Promise<void> {
     const _id = ratingId(rating);
-    const test = isTestCall(rating.callSid) ? { testCall: true as const } : {};
-    await this.collection.updateOne({ _id }, { $set: { ...rating, ...test } }, { upsert: true });
+    const test = isTestCall(rating.callSid);
+    await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true });
+    if (!test) await markRepeatsOf(this.collection, rating);
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */

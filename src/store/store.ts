@@ -27,6 +27,11 @@ export interface Collection<T extends Doc> {
   insertMany(docs: T[]): Promise<void>;
   findOne(filter: Filter): Promise<T | null>;
   find(filter: Filter, options?: FindOptions): Promise<T[]>;
+  /**
+   * Visits every matching document without holding them all in this process (MongoDB: a
+   * cursor read in batches). For passes over a whole collection, e.g. a data migration.
+   */
+  forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void): Promise<void>;
   countDocuments(filter: Filter): Promise<number>;
   /** Returns how many documents matched, and whether one was inserted by upsert. */
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;

@@ -5,7 +5,7 @@ import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Rating } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
 import { closeTestStore, ENGINE, openTestStore, tempDir } from '../support/engine';
-import { FIXTURE } from '../reports/rating-fixture';
+import { FIXTURE, storeRatings } from '../reports/rating-fixture';
 
 const scorecard = loadScorecard(path.join(__dirname, '..', '..', 'config', 'scorecard.json'));
 
@@ -15,7 +15,7 @@ describe(`FLOIP Flow Results export (${ENGINE} store)`, () => {
   let result: { ratings: number; rows: number; id: string };
   beforeAll(async () => {
     store = await openTestStore();
-    await store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+    await storeRatings(store);
     dir = tempDir('floip-');
     result = await writeFlowResultsPackage(store, scorecard, dir, { id: '0c364ee1-0305-42ad-9fc9-2ec5a80c55fa', now: new Date('2026-05-01T00:00:00Z') });
   });

@@ -1,4 +1,6 @@
 import { Rating } from '../../src/store/ratings';
+import { markAllRepeatRatings } from '../../src/store/repeat-ratings';
+import { Store } from '../../src/store/store';
 
 /**
  * A small fixed data set whose figures were worked out by hand (see the expectations in
@@ -55,3 +57,12 @@ export const FIXTURE: Rating[] = [
   rating('c1', '010201', 'staff-attitude', 5, '2025-12-31T16:59:00Z', woman()),
 ];
 
+
+/**
+ * Stores ratings as an import or an older version would (insertMany), then marks the repeated
+ * ones the way the one-time upgrade does; the hotline's own saves are tested in repeat-ratings.test.ts.
+ */
+export async function storeRatings(store: Store, ratings: readonly Rating[] = FIXTURE): Promise<void> {
+  await store.collection<Rating>('ratings').insertMany(ratings.map((r) => ({ ...r })));
+  await markAllRepeatRatings(store);
+}

@@ -9,7 +9,7 @@ import { MongoStore } from '../../src/store/mongo-store';
 import { Rating } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
 import { closeTestStore, ENGINE, openTestStore, tempDir } from '../support/engine';
-import { FIXTURE } from './rating-fixture';
+import { FIXTURE, storeRatings } from './rating-fixture';
 
 const root = path.join(__dirname, '..', '..');
 const gazetteer = loadGazetteer(path.join(root, 'data', 'gazetteer'));
@@ -20,7 +20,7 @@ describe('report output: JSON shape and CSV', () => {
   let store: Store;
   beforeAll(async () => {
     store = await openTestStore();
-    await store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+    await storeRatings(store);
   });
   afterAll(async () => closeTestStore(store));
 
@@ -60,11 +60,11 @@ describe(`npm run report (${ENGINE} store)`, () => {
   beforeAll(async () => {
     if (ENGINE === 'mongodb') {
       mongo = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
-      await mongo.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+      await storeRatings(mongo);
       env = { MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName };
     } else {
       const store = new EmbeddedStore(dataDir);
-      await store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+      await storeRatings(store);
       await store.close();
       env = { MONGODB_URI: '', DATA_DIR: dataDir };
     }

@@ -4,7 +4,7 @@ import { html } from '../../src/staff/html';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, StaffClient } from '../staff/staff-support';
-import { FIXTURE } from './rating-fixture';
+import { FIXTURE, storeRatings } from './rating-fixture';
 
 describe('report page renderers', () => {
   it('draws one patterned, labelled bar per scale point with its count and share', () => {
@@ -65,7 +65,7 @@ describe(`staff report pages (${ENGINE} store)`, () => {
   let viewer: StaffClient;
   beforeAll(async () => {
     h = await startHotline();
-    await h.store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r })));
+    await storeRatings(h.store);
     await addAccount(h.store, 'view1', 'viewer');
     viewer = await new StaffClient(h).signedIn('view1');
   });

@@ -6,7 +6,7 @@ import { buildSatisfactionTable, compareTables } from '../../src/reports/satisfa
 import { buildSummary, compareSummaries } from '../../src/reports/scorecard-summary';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Rating } from '../../src/store/ratings';
-import { FIXTURE } from './rating-fixture';
+import { FIXTURE, storeRatings } from './rating-fixture';
 import { Store } from '../../src/store/store';
 import { closeTestStore, openTestStore } from '../support/engine';
 
@@ -25,7 +25,7 @@ describe('scorecard reports on a fixed data set', () => {
   let store: Store;
   beforeAll(async () => {
     store = await openTestStore();
-    await store.collection<Rating>('ratings').insertMany(FIXTURE);
+    await storeRatings(store);
   });
   afterAll(async () => closeTestStore(store));
 

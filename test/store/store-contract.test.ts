@@ -73,6 +73,16 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect(rows).toEqual([{ _id: 'a', n: 3 }, { _id: 'c', n: 2 }]);
   });
 
+  it('forEach visits every match once, with the projection, Dates as Dates', async () => {
+    const seen: Partial<Thing>[] = [];
+    await c.forEach({ state: 'queued' }, { projection: { n: 1, at: 1 } }, (t) => seen.push(t));
+    expect(seen.sort((x, y) => (x._id! < y._id! ? -1 : 1))).toEqual([
+      { _id: 'a', n: 3, at: new Date('2026-01-03T00:00:00Z') },
+      { _id: 'b', n: 1, at: new Date('2026-01-01T00:00:00Z') },
+      { _id: 'd', n: 5, at: new Date('2026-01-05T00:00:00Z') },
+    ]);
+  });
+
   it('countDocuments counts what matches', async () => {
     expect(await c.countDocuments({})).toBe(4);
     expect(await c.countDocuments({ state: 'queued' })).toBe(3);
