@@ -1,5 +1,5 @@
 import express, { NextFunction, Request, Response } from 'express';
-import { AppError } from './errors';
+import { AppError, StoreError } from './errors';
 import { Runtime } from './runtime';
 import { requireCarrierSignature } from './telephony/signature';
 import { voiceRoutes } from './telephony/voice-routes';
@@ -63,6 +63,11 @@ export function createApp(rt: Runtime): express.Express {
   return app;
 }
 
+/** What a staff member reads when the database fails or is too slow: what happened, what to do. */
+export const STORE_UNAVAILABLE = 'The database did not answer in time (it is down or very busy). Try again in a minute. '
+  + 'A report over the whole country or a long period takes longest: a smaller area or period may answer sooner. '
+  + 'If it keeps happening, tell whoever runs the hotline: the server log says why.';
+
 /** One place that turns errors into responses; never a stack trace to the client. */
 function errorHandler(rt: Runtime) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -71,6 +76,7 @@ function errorHandler(rt: Runtime) {
     if (status < 400 || status > 599) status = 500;
     let message = 'Internal error.';
     if (err instanceof AppError && status < 500) message = err.message;
+    else if (err instanceof StoreError) message = STORE_UNAVAILABLE;
     else if (e.type === 'entity.too.large') message = 'Request body too large.';
     else if (e.type === 'entity.parse.failed') message = 'Request body could not be parsed.';
     else if (e.expose && e.message) message = e.message;

@@ -8,6 +8,8 @@ import { MongoStore } from '../../src/store/mongo-store';
 import { RatingsRepository } from '../../src/store/ratings';
 import { ENGINE } from '../support/engine';
 import { ids, startHotline, TestHotline } from '../support/hotline';
+import { addAccount, StaffClient } from '../staff/staff-support';
+import { STORE_UNAVAILABLE } from '../../src/app';
 import { mongoCompatibleBinary, MongoCompatibleServer, StepCaller } from './fault-support';
 
 jest.setTimeout(120_000);
@@ -113,6 +115,8 @@ if (ENGINE === 'mongodb' && !runMongoOutage) console.warn('MongoDB outage test s
 
   it('callers hear error.system while it is down, nothing given before is lost, and the app recovers without a restart', async () => {
     const caller = await callerWithTwoRatings(h, '+85512000891');
+    await addAccount(h.store, 'view1', 'viewer');
+    const viewer = await new StaffClient(h).signedIn('view1');
 
     await server!.kill();
     const started = Date.now();
@@ -127,6 +131,10 @@ if (ENGINE === 'mongodb' && !runMongoOutage) console.warn('MongoDB outage test s
     const status = await newcomer.sim.post('/voice/status', { CallSid: newcomer.callSid, CallStatus: 'completed', CallDuration: '5' });
     expect(status.status).toBe(503);
     expect(status.body).not.toMatch(/Error:|stack|\.ts:/);
+    // Staff read what happened and what to do, not "Internal error".
+    const page = await viewer.request('/staff/reports');
+    expect(page.status).toBe(503);
+    expect(await page.text()).toBe(`${STORE_UNAVAILABLE}\n`);
 
     await server!.restart();
 
