@@ -26,10 +26,10 @@ import { Store } from '../src/store/store';
 
 const HELP = `Usage: npm run bench:report -- [options]
 
-Seeds ratings over all communes (insertMany in batches, as an import would), times the
-one-time upgrade that marks callers' repeated ratings, then times the national satisfaction
-table, one province's summary and the national summary for the year 2025, and prints the peak
-memory (VmHWM) of this process while seeding and while reporting.
+Seeds ratings over all communes (insertMany in batches; a caller's replaced ratings carry
+supersededAt, as the hotline stores them), then times the national satisfaction table, one
+province's summary and the national summary for the year 2025, and prints the peak memory
+(VmHWM) of this process while seeding and while reporting.
 
 Options:
   --engine mongodb|embedded  default: mongodb when MONGODB_URI is set, else embedded
@@ -38,7 +38,10 @@ Options:
   --province CODE            the province to summarise (default 12, Phnom Penh)
   --reuse                    keep the ratings already in --db if there are N of them
   --keep                     do not drop the database at the end
-  --no-national-summary      skip the national summary (slow on FerretDB: every pass scans)
+  --no-national-summary      skip the national summary (FerretDB 1.x: its $group compares each
+                             rating with every group so far, and this one has 132,160 groups)
+  --unmarked                 seed as an older version stored ratings (no supersededAt) and time
+                             the one-time upgrade that marks them
   --help                     this text
 
 Exit status: 0 done, 1 failed, 2 bad options.`;
@@ -49,7 +52,7 @@ function parseArgs(argv: string[]) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const name = a.slice(2);
-    if (['help', 'reuse', 'keep', 'no-national-summary'].includes(name)) o[name] = true;
+    if (['help', 'reuse', 'keep', 'no-national-summary', 'unmarked'].includes(name)) o[name] = true;
     else if (i + 1 < argv.length) o[name] = argv[++i];
     else throw new Error(`${a} needs a value`);
   }
@@ -123,6 +126,7 @@ async function main() {
     process.exit(2);
   }
   const provinceCode = String(o.province ?? '12');
+  const unmarked = Boolean(o.unmarked);
   const gazetteer = loadGazetteer(config.gazetteerDir);
   const scorecard = loadScorecard(config.scorecardFile);
   const communes = gazetteer.communes();
@@ -153,19 +157,23 @@ async function main() {
     bar.start(total, 0);
     const BATCH = 5000;
     let batch: Rating[] = [];
+    // The last call's ratings wait here until the next call is known: if it is the same caller
+    // rating again, they get its time as supersededAt, as the hotline's save would have set.
+    let held: Rating[] = [];
     let made = 0;
     let call = 0;
-    let last: { callerId: string; commune: (typeof communes)[number]; service: (typeof scorecard.services)[number] } | null = null;
+    let last: { callerId: string; commune: (typeof communes)[number]; service: (typeof scorecard.services)[number]; at: number } | null = null;
     while (made < total) {
       call++;
-      // One call in ten is a caller rating the same commune and service again (deduplicated by the report).
+      // One call in ten is a caller rating the same commune and service again, 1 hour to 30 days
+      // later (counted once by the report).
       const again: boolean = last !== null && random() < 0.1;
       const callerId: string = again ? last!.callerId : `bench-caller-${Math.floor(random() * callers).toString(36)}`;
       const commune: (typeof communes)[number] = again ? last!.commune : pick(communes);
       const service: (typeof scorecard.services)[number] = again ? last!.service : pick(scorecard.services);
-      last = { callerId, commune, service };
+      const at: number = again ? last!.at + 3600_000 + Math.floor(random() * 30 * 24 * 3600_000) : yearStart + Math.floor(random() * yearMs);
+      last = { callerId, commune, service, at };
       const callSid = `CAbench${call.toString(36)}`;
-      const at = yearStart + Math.floor(random() * yearMs);
       const indigenous = random() < 0.08;
       const demographics = {
         gender: pick(['woman', 'woman', 'man', 'man', 'unstated']),
@@ -173,9 +181,10 @@ async function main() {
         disability: pick(['yes', 'no', 'no', 'no', 'no', 'no', 'no', 'unstated']),
       };
       const lineage = gazetteer.lineage(commune.code);
+      const current: Rating[] = [];
       for (const ind of service.indicators) {
         if (made >= total) break;
-        batch.push({
+        current.push({
           _id: `${callSid}:${commune.code}:${service.id}:${ind.id}`,
           callSid,
           callerId,
@@ -192,6 +201,15 @@ async function main() {
         });
         made++;
       }
+      if (again && !unmarked) {
+        for (const r of current) {
+          const replaced = held.find((h) => h.indicatorId === r.indicatorId);
+          if (replaced) replaced.supersededAt = r.ratedAt;
+        }
+      }
+      batch.push(...held);
+      held = current;
+      if (made >= total) batch.push(...held);
       if (batch.length >= BATCH || made >= total) {
         await ratings.insertMany(batch);
         bar.update(made);
@@ -201,15 +219,17 @@ async function main() {
     bar.stop();
     const seedS = Number(process.hrtime.bigint() - seedStart) / 1e9;
     console.log(`seeded ${made.toLocaleString('en')} ratings in ${seedS.toFixed(1)} s (${Math.round(made / seedS).toLocaleString('en')}/s), peak memory while seeding ${mb(memoryKb('VmHWM'))}`);
-    // Seeded as an import would store them: the one-time upgrade marks the repeats.
-    await store.collection('migrations').deleteOne({ _id: REPEAT_MARKS_MIGRATION });
+    // Marked by the seeder: the upgrade has nothing left to do. --unmarked: it marks them all.
+    const migrations = store.collection<{ _id: string; doneAt: Date }>('migrations');
+    if (unmarked) await migrations.deleteOne({ _id: REPEAT_MARKS_MIGRATION });
+    else await migrations.updateOne({ _id: REPEAT_MARKS_MIGRATION }, { $set: { doneAt: new Date() } }, { upsert: true });
   } else {
     console.log(`reusing ${existing.toLocaleString('en')} ratings already in the database`);
   }
-  const marked = await time('marking repeat ratings (upgrade)', () => ensureRepeatRatingsMarked(store, () => {}));
+  const marked = await time('upgrade: marking repeat ratings', () => ensureRepeatRatingsMarked(store, () => {}));
   console.log(marked
-    ? `  ${marked.ratings.toLocaleString('en')} ratings read, ${marked.repeatedKeys.toLocaleString('en')} caller keys rated more than once, ${marked.changed.toLocaleString('en')} ratings marked`
-    : '  already marked in this database');
+    ? `  ${marked.ratings.toLocaleString('en')} ratings read, ${marked.repeatedKeys.toLocaleString('en')} caller keys rated more than once, ${marked.changed.toLocaleString('en')} ratings marked; peak memory so far ${mb(memoryKb('VmHWM'))}`
+    : '  nothing to do: the ratings were stored marked (run with --unmarked to time the upgrade)');
 
   const reset = resetPeak();
   const year = parsePeriod('2025-01-01', '2026-01-01');

@@ -96,6 +96,10 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
     this.writable();
     return this.run(async () => (await this.ds.updateAsync(filter, update, { multi: true })).numAffected);
   }
+  async updateEachById(updates: readonly { _id: string; update: Update }[]) {
+    this.writable();
+    for (const u of updates) await this.updateOne({ _id: u._id }, u.update);
+  }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
     this.writable();
     return this.run(async () => {

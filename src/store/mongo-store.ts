@@ -59,6 +59,13 @@ class WriteSerializer {
   }
 }
 
+/**
+ * Updates per bulkWrite. FerretDB 1.24 never answers an update command of 100 or more
+ * statements (measured here: 99 took 0.3 s, 100 hung until the socket timed out), so stay
+ * well under that; MongoDB takes up to 100,000 per command.
+ */
+const BULK_BATCH = 50;
+
 class MongoCollection<T extends Doc> implements Collection<T> {
   constructor(private readonly db: Db, private readonly name: string, private readonly writes: WriteSerializer) {}
 
@@ -118,6 +125,13 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
   updateMany(filter: Filter, update: Update) {
     return this.writes.run(this.name, filter, () => guard(async () => (await this.c.updateMany(filter, update)).matchedCount));
+  }
+  async updateEachById(updates: readonly { _id: string; update: Update }[]) {
+    for (let i = 0; i < updates.length; i += BULK_BATCH) {
+      const ops = updates.slice(i, i + BULK_BATCH).map((u) => ({ updateOne: { filter: { _id: u._id }, update: u.update } }));
+      // A collection-wide write for the serializer (empty filter): it spans many documents.
+      await this.writes.run(this.name, {}, () => guard(async () => { await this.c.bulkWrite(ops, { ordered: false }); }));
+    }
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
     return this.upserting(filter, options.upsert, async () => {

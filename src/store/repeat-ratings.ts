@@ -49,15 +49,11 @@ export function supersededAtChanges(links: readonly Link[]): SupersededAtChange[
   return changes;
 }
 
-async function apply(ratings: Collection<Rating>, changes: readonly SupersededAtChange[], concurrency = 1): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < changes.length) {
-      const c = changes[next++];
-      await ratings.updateOne({ _id: c._id }, c.supersededAt ? { $set: { supersededAt: c.supersededAt } } : { $unset: { supersededAt: '' } });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, changes.length) }, worker));
+function apply(ratings: Collection<Rating>, changes: readonly SupersededAtChange[]): Promise<void> {
+  return ratings.updateEachById(changes.map((c) => ({
+    _id: c._id,
+    update: c.supersededAt ? { $set: { supersededAt: c.supersededAt } } : { $unset: { supersededAt: '' } },
+  })));
 }
 
 /** After a rating of `key` is saved: recompute that key's marks (an indexed read of the caller's few ratings of it). */
@@ -73,31 +69,60 @@ export interface MarkAllResult {
   changed: number;
 }
 
+/** Buckets of the first pass's key counts: 16 MB, whatever the number of ratings. */
+const BUCKET_BITS = 24;
+
+/** FNV-1a, 32 bits: spreads the keys over the buckets. */
+export function bucketOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) >>> (32 - BUCKET_BITS);
+}
+
+const keyOf = (r: RepeatKey) => `${r.callerId}\u0000${r.communeCode}\u0000${r.service}\u0000${r.indicatorId}`;
+
 /**
- * Recomputes every key's marks in two passes over the ratings: the database groups to find the
- * keys rated more than once, then one streamed read collects only those keys' ratings (memory
- * grows with the repeats, not the total) and clears stray marks on keys rated once.
+ * Recomputes every key's marks in two streamed reads of the ratings, with memory bounded by the
+ * repeats rather than the total:
+ * 1. count the keys into hashed buckets (a key seen twice lands in a bucket counted twice);
+ * 2. collect the ratings of keys in buckets counted more than once (the repeats, and a few
+ *    single keys that share a bucket, which need no change), and clear stray marks elsewhere.
+ * The grouping happens here, not in the database: FerretDB 1.x's $group compares each document
+ * with every group so far, quadratic when nearly every rating is its own group (measured: such a
+ * $group over 1,000,000 ratings had not finished after 15 minutes). Marks are written by _id.
  */
-export async function markAllRepeatRatings(store: Store, opts: { concurrency?: number } = {}): Promise<MarkAllResult> {
+export async function markAllRepeatRatings(store: Store): Promise<MarkAllResult> {
   const ratings = store.collection<Rating>('ratings');
-  const keyOf = (r: RepeatKey) => `${r.callerId}\u0000${r.communeCode}\u0000${r.service}\u0000${r.indicatorId}`;
-  const repeated = await ratings.aggregate<{ _id: { c: string; m: string; s: string; i: string } }>([
-    { $match: COUNTED },
-    { $group: { _id: { c: '$callerId', m: '$communeCode', s: '$service', i: '$indicatorId' }, n: { $sum: 1 } } },
-    { $match: { n: { $gt: 1 } } },
-  ]);
-  const chains = new Map<string, Link[]>(repeated.map((r) => [keyOf({ callerId: r._id.c, communeCode: r._id.m, service: r._id.s, indicatorId: r._id.i }), []]));
+  const counts = new Uint8Array(1 << BUCKET_BITS);
+  await ratings.forEach(COUNTED, { projection: KEY_FIELDS }, (r) => {
+    const b = bucketOf(keyOf(r));
+    if (counts[b] < 2) counts[b]++;
+  });
+  const chains = new Map<string, Link[]>();
   const changes: SupersededAtChange[] = [];
   let seen = 0;
   await ratings.forEach(COUNTED, { projection: { ...LINK_FIELDS, ...KEY_FIELDS } }, (r) => {
     seen++;
-    const chain = chains.get(keyOf(r));
-    if (chain) chain.push({ _id: r._id, ratedAt: r.ratedAt, supersededAt: r.supersededAt });
-    else if (r.supersededAt !== undefined) changes.push({ _id: r._id, supersededAt: null });
+    const key = keyOf(r);
+    if (counts[bucketOf(key)] > 1) {
+      const link: Link = { _id: r._id, ratedAt: r.ratedAt, supersededAt: r.supersededAt };
+      const chain = chains.get(key);
+      if (chain) chain.push(link);
+      else chains.set(key, [link]);
+    } else if (r.supersededAt !== undefined) {
+      changes.push({ _id: r._id, supersededAt: null });
+    }
   });
-  for (const chain of chains.values()) changes.push(...supersededAtChanges(chain));
-  await apply(ratings, changes, opts.concurrency ?? 8);
-  return { ratings: seen, repeatedKeys: chains.size, changed: changes.length };
+  let repeatedKeys = 0;
+  for (const chain of chains.values()) {
+    if (chain.length > 1) repeatedKeys++;
+    changes.push(...supersededAtChanges(chain));
+  }
+  await apply(ratings, changes);
+  return { ratings: seen, repeatedKeys, changed: changes.length };
 }
 
 /** One-time upgrade of a store whose ratings predate the marks; a marker makes later starts skip it. */

@@ -36,6 +36,11 @@ export interface Collection<T extends Doc> {
   /** Returns how many documents matched, and whether one was inserted by upsert. */
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;
   updateMany(filter: Filter, update: Update): Promise<number>;
+  /**
+   * Applies one update to each named document (a missing one is skipped), in batches: one round
+   * trip per 50 on MongoDB, for bulk maintenance such as a data upgrade.
+   */
+  updateEachById(updates: readonly { _id: string; update: Update }[]): Promise<void>;
   /** Atomically updates one matching document and returns it as it is after the update. */
   findOneAndUpdate(filter: Filter, update: Update, options?: { upsert?: boolean; sort?: SortSpec }): Promise<T | null>;
   deleteOne(filter: Filter): Promise<number>;

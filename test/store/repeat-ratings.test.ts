@@ -1,7 +1,7 @@
 import { RatingScope } from '../../src/reports/rating-counts';
 import { parsePeriod } from '../../src/reports/period';
 import { Rating, RatingsRepository } from '../../src/store/ratings';
-import { ensureRepeatRatingsMarked, markAllRepeatRatings, supersededAtChanges } from '../../src/store/repeat-ratings';
+import { bucketOf, ensureRepeatRatingsMarked, markAllRepeatRatings, supersededAtChanges } from '../../src/store/repeat-ratings';
 import { Store } from '../../src/store/store';
 import { rating } from '../reports/rating-fixture';
 import { closeTestStore, openTestStore } from '../support/engine';
@@ -94,6 +94,24 @@ describe('repeat marks in the store', () => {
     expect(m[stored[3]._id]).toBeNull();
     expect(m[stored[4]._id]).toBeNull();
     expect(await markAllRepeatRatings(store)).toEqual({ ratings: 4, repeatedKeys: 1, changed: 0 });
+  });
+
+  it('the upgrade leaves alone two single ratings whose keys share a bucket, and clears a stray mark on one', async () => {
+    // Two callers whose keys (caller, commune, service, indicator) hash to the same bucket.
+    const key = (c: string) => `${c}\u0000010201\u0000health\u0000medicines`;
+    const byBucket = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; !pair; i++) {
+      const caller = `k${i}`;
+      const other = byBucket.get(bucketOf(key(caller)));
+      if (other) pair = [other, caller];
+      else byBucket.set(bucketOf(key(caller)), caller);
+    }
+    const a = rating(pair[0], '010201', 'medicines', 2, '2026-01-10T03:00:00Z');
+    const b = rating(pair[1], '010201', 'medicines', 3, '2026-01-11T03:00:00Z', {}, { supersededAt: at('2026-02-01T00:00:00Z') });
+    await store.collection<Rating>('ratings').insertMany([a, b]);
+    expect(await markAllRepeatRatings(store)).toEqual({ ratings: 2, repeatedKeys: 0, changed: 1 });
+    expect(await marks()).toEqual({ [a._id]: null, [b._id]: null });
   });
 
   it('the upgrade runs once per store', async () => {

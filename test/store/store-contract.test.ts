@@ -115,6 +115,21 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect(await c.countDocuments({ state: 'checked' })).toBe(2);
   });
 
+  it('updateEachById applies each document\'s own update, skips a missing one, and works past one batch', async () => {
+    await c.updateEachById([
+      { _id: 'a', update: { $set: { state: 'done' } } },
+      { _id: 'nope', update: { $set: { state: 'done' } } },
+      { _id: 'b', update: { $unset: { state: '' } } },
+    ]);
+    expect(await c.findOne({ _id: 'a' })).toMatchObject({ state: 'done' });
+    expect(await c.findOne({ _id: 'b' })).not.toHaveProperty('state');
+    expect(await c.countDocuments({ _id: 'nope' })).toBe(0);
+    const many = Array.from({ length: 250 }, (_, i) => ({ _id: `m${i}`, kind: 'm', n: i })); // batches of 50 on MongoDB
+    await c.insertMany(many);
+    await c.updateEachById(many.map((m) => ({ _id: m._id, update: { $inc: { n: 1 } } })));
+    expect((await c.find({ kind: 'm' }, { sort: { n: 1 } })).map((m) => m.n)).toEqual(many.map((m) => m.n + 1));
+  });
+
   it('findOneAndUpdate returns the document after the update, or null when nothing matches', async () => {
     expect(await c.findOneAndUpdate({ _id: 'b' }, { $inc: { n: 1 } })).toMatchObject({ _id: 'b', n: 2 });
     expect(await c.findOneAndUpdate({ _id: 'nope' }, { $inc: { n: 1 } })).toBeNull();
