@@ -49,18 +49,14 @@ export function supersededAtChanges(links: readonly Link[]): SupersededAtChange[
   return changes;
 }
 
-function apply(ratings: Collection<Rating>, changes: readonly SupersededAtChange[]): Promise<void> {
-  return ratings.updateEachById(changes.map((c) => ({
-    _id: c._id,
-    update: c.supersededAt ? { $set: { supersededAt: c.supersededAt } } : { $unset: { supersededAt: '' } },
-  })));
-}
+const updateFor = (c: SupersededAtChange) => (c.supersededAt ? { $set: { supersededAt: c.supersededAt } } : { $unset: { supersededAt: '' } });
 
 /** After a rating of `key` is saved: recompute that key's marks (an indexed read of the caller's few ratings of it). */
 export async function markRepeatsOf(ratings: Collection<Rating>, key: RepeatKey): Promise<void> {
   const { callerId, communeCode, service, indicatorId } = key;
   const links = await ratings.find({ callerId, communeCode, service, indicatorId, ...COUNTED }, { projection: LINK_FIELDS });
-  await apply(ratings, supersededAtChanges(links));
+  // One by one: usually one change, and a write by _id waits only on that document.
+  for (const c of supersededAtChanges(links)) await ratings.updateOne({ _id: c._id }, updateFor(c));
 }
 
 export interface MarkAllResult {
@@ -121,7 +117,7 @@ export async function markAllRepeatRatings(store: Store): Promise<MarkAllResult>
     if (chain.length > 1) repeatedKeys++;
     changes.push(...supersededAtChanges(chain));
   }
-  await apply(ratings, changes);
+  await ratings.updateEachById(changes.map((c) => ({ _id: c._id, update: updateFor(c) })));
   return { ratings: seen, repeatedKeys, changed: changes.length };
 }
 
