@@ -160,6 +160,7 @@ async function main() {
     // The last call's ratings wait here until the next call is known: if it is the same caller
     // rating again, they get its time as supersededAt, as the hotline's save would have set.
     let held: Rating[] = [];
+    const ratedKeys = new Set<string>();
     let made = 0;
     let call = 0;
     let last: { callerId: string; commune: (typeof communes)[number]; service: (typeof scorecard.services)[number]; at: number } | null = null;
@@ -169,8 +170,12 @@ async function main() {
       // later (counted once by the report).
       const again: boolean = last !== null && random() < 0.1;
       const callerId: string = again ? last!.callerId : `bench-caller-${Math.floor(random() * callers).toString(36)}`;
-      const commune: (typeof communes)[number] = again ? last!.commune : pick(communes);
+      let commune: (typeof communes)[number] = again ? last!.commune : pick(communes);
       const service: (typeof scorecard.services)[number] = again ? last!.service : pick(scorecard.services);
+      // Only the repeats above rate a key again: a chance repeat would have been marked by the
+      // hotline but not by this seeder (its earlier ratings are already written).
+      while (!again && ratedKeys.has(`${callerId}|${commune.code}|${service.id}`)) commune = pick(communes);
+      ratedKeys.add(`${callerId}|${commune.code}|${service.id}`);
       const at: number = again ? last!.at + 3600_000 + Math.floor(random() * 30 * 24 * 3600_000) : yearStart + Math.floor(random() * yearMs);
       last = { callerId, commune, service, at };
       const callSid = `CAbench${call.toString(36)}`;
