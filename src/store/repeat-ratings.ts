@@ -128,6 +128,10 @@ export async function ensureRepeatRatingsMarked(store: Store, log: (msg: string,
   const migrations = store.collection<{ _id: string; doneAt: Date }>('migrations');
   if (await migrations.findOne({ _id: REPEAT_MARKS_MIGRATION })) return null;
   const t0 = Date.now();
+  // Said first, so an operator watching a long start knows what it is waiting for.
+  if (await store.collection<Rating>('ratings').findOne({})) {
+    log('upgrade: marking ratings that the same caller later rated again, once (two reads of every rating; minutes on a large database)');
+  }
   const result = await markAllRepeatRatings(store);
   await migrations.updateOne({ _id: REPEAT_MARKS_MIGRATION }, { $set: { doneAt: new Date() } }, { upsert: true });
   if (result.changed > 0) log('upgrade: marked the ratings that the same caller later rated again (reports count the latest)', { ...result, ms: Date.now() - t0 });

@@ -1,5 +1,5 @@
 import { Rating } from '../../src/store/ratings';
-import { markAllRepeatRatings } from '../../src/store/repeat-ratings';
+import { markAllRepeatRatings, REPEAT_MARKS_MIGRATION } from '../../src/store/repeat-ratings';
 import { Store } from '../../src/store/store';
 
 /**
@@ -59,10 +59,12 @@ export const FIXTURE: Rating[] = [
 
 
 /**
- * Stores ratings as an import or an older version would (insertMany), then marks the repeated
- * ones the way the one-time upgrade does; the hotline's own saves are tested in repeat-ratings.test.ts.
+ * Stores ratings with insertMany, then marks the repeated ones the way the one-time upgrade
+ * does, and records the upgrade as done: the store is then as this version keeps it. The
+ * hotline's own saves are tested in test/store/repeat-ratings.test.ts.
  */
 export async function storeRatings(store: Store, ratings: readonly Rating[] = FIXTURE): Promise<void> {
   await store.collection<Rating>('ratings').insertMany(ratings.map((r) => ({ ...r })));
   await markAllRepeatRatings(store);
+  await store.collection('migrations').updateOne({ _id: REPEAT_MARKS_MIGRATION }, { $set: { doneAt: new Date() } }, { upsert: true });
 }

@@ -52,33 +52,53 @@ describe('report output: JSON shape and CSV', () => {
   });
 });
 
-describe(`npm run report (${ENGINE} store)`, () => {
-  const dataDir = tempDir();
-  const dbName = `test_report_cli_${process.pid}_${Date.now()}`;
-  let env: Record<string, string>;
-  let mongo: MongoStore | null = null;
-  beforeAll(async () => {
-    if (ENGINE === 'mongodb') {
-      mongo = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
-      await storeRatings(mongo);
-      env = { MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName };
-    } else {
-      const store = new EmbeddedStore(dataDir);
-      await storeRatings(store);
-      await store.close();
-      env = { MONGODB_URI: '', DATA_DIR: dataDir };
-    }
-  });
-  afterAll(async () => {
-    if (mongo) {
-      await mongo.dropEverything();
-      await mongo.close();
-    }
-  });
+const runReportCommand = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), ...args], {
+  cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60000,
+});
 
-  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), ...args], {
-    cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60000,
+/** Opens a store of the engine under test for a report command: env for the child, and a close. */
+async function storeForCommand(dataDir: string, dbName: string, fill: (store: Store) => Promise<void>): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
+  if (ENGINE === 'mongodb') {
+    const mongo = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
+    await fill(mongo);
+    return { env: { MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName }, close: async () => { await mongo.dropEverything(); await mongo.close(); } };
+  }
+  const store = new EmbeddedStore(dataDir);
+  await fill(store);
+  await store.close();
+  return { env: { MONGODB_URI: '', DATA_DIR: dataDir }, close: async () => undefined };
+}
+
+describe(`npm run report on ratings stored before repeats were marked (${ENGINE} store)`, () => {
+  let opened: Awaited<ReturnType<typeof storeForCommand>>;
+  beforeAll(async () => {
+    // As an older version left them: no supersededAt, no upgrade recorded.
+    opened = await storeForCommand(tempDir(), `test_report_upgrade_${process.pid}_${Date.now()}`, (store) => store.collection<Rating>('ratings').insertMany(FIXTURE.map((r) => ({ ...r }))));
   });
+  afterAll(async () => opened.close());
+
+  it('marks them once, says so on stderr, and counts each caller once', () => {
+    const args = ['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01'];
+    const first = runReportCommand(opened.env, args);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(/^report: upgrade: marking ratings that the same caller later rated again/);
+    expect(first.stderr).toMatch(/upgrade: marked the ratings .*"changed":2/);
+    // Without the marks c1's two Q1 ratings (1 then 4) would both count: 16, not 15.
+    expect(JSON.parse(first.stdout).rows[1].cells.all).toEqual({ n: 15, satisfiedShare: 0.3333, withheld: false });
+    const second = runReportCommand(opened.env, args);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toBe(first.stdout);
+  });
+});
+
+describe(`npm run report (${ENGINE} store)`, () => {
+  let opened: Awaited<ReturnType<typeof storeForCommand>>;
+  beforeAll(async () => {
+    opened = await storeForCommand(tempDir(), `test_report_cli_${process.pid}_${Date.now()}`, (store) => storeRatings(store));
+  });
+  afterAll(async () => opened.close());
+
+  const run = (args: string[]) => runReportCommand(opened.env, args);
 
   it('prints the satisfaction table as JSON with withheld cells null', () => {
     const r = run(['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01']);
