@@ -45,10 +45,11 @@ export class CallTurns {
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
     const ctx: FlowContext = { ...this.deps.context, caller: { language: known, lastCommune: caller.lastCommune } };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);
-    await this.apply(result.effects, { callSid, callerId, state: result.state });
+    const returningRater = Boolean(caller.lastCommune);
+    await this.apply(result.effects, { callSid, callerId, state: result.state, returningRater });
     const last: LastTurn = { output: result.output, language: result.state.language, turn: 1 };
     const record: CallRecord = {
-      _id: callSid, callerId, flowVersion: this.deps.flow.version, turn: 1, flow: result.state, last, startedAt: at, updatedAt: at,
+      _id: callSid, callerId, flowVersion: this.deps.flow.version, turn: 1, flow: result.state, last, startedAt: at, updatedAt: at, returningRater,
     };
     const { record: saved } = await this.deps.calls.create(record);
     return saved.last;
@@ -77,7 +78,7 @@ export class CallTurns {
       this.deps.logger.error({ callSid, node: call.flow.node, err: err.message }, 'flow error; caller returned to the main menu');
       result = step(this.deps.flow, { ...call.flow, node: this.deps.flow.mainMenu, invalids: 0 }, { type: 'digits', digits: '*' }, ctx);
     }
-    await this.apply(result.effects, { callSid, callerId: call.callerId, state: result.state });
+    await this.apply(result.effects, { callSid, callerId: call.callerId, state: result.state, returningRater: call.returningRater !== false });
     const last: LastTurn = { output: result.output, language: result.state.language, turn: call.turn + 1 };
     if (await this.deps.calls.advance(callSid, call.turn, result.state, last, this.now())) return last;
     // Another copy of this webhook answered first; give the caller that answer.
@@ -85,7 +86,7 @@ export class CallTurns {
   }
 
   /** Keeps what the caller gave. Every effect is an upsert, so applying one twice changes nothing. */
-  private async apply(effects: Effect[], call: { callSid: string; callerId: string; state: FlowState }) {
+  private async apply(effects: Effect[], call: { callSid: string; callerId: string; state: FlowState; returningRater: boolean }) {
     const at = this.now();
     for (const e of effects) {
       switch (e.type) {
@@ -109,7 +110,7 @@ export class CallTurns {
             languageGroup: this.deps.languageGroup(call.state.language),
             demographics: call.state.vars.demographics ?? {},
             ratedAt: at,
-          });
+          }, { mayReplace: call.returningRater });
           break;
         case 'set-demographics':
           await this.deps.ratings.setDemographicsForCall(call.callSid, e.demographics, call.state.vars.rated ?? []);

@@ -21,6 +21,13 @@ export interface CallRecord {
   last: LastTurn;
   startedAt: Date;
   updatedAt: Date;
+  /**
+   * false when the caller had never chosen a commune to rate before this call, so none of their
+   * ratings can be replaced in it (a rating always follows choosing its commune; within one call
+   * a re-rating rewrites the same rating). Saves then skip reading earlier ratings. Absent on
+   * calls stored before the flag existed: read as "may have rated".
+   */
+  returningRater?: boolean;
 }
 
 /** Carrier statuses in the order a call goes through them; a later one never gives way to an earlier one. */

@@ -47,12 +47,16 @@ export class RatingsRepository {
     return this.store.collection<Rating>('ratings');
   }
 
-  /** Saves (or, on a retried turn, rewrites) a rating, then marks which of the caller's ratings of that key it replaces. */
-  async save(rating: Omit<Rating, '_id' | 'supersededAt' | 'testCall'>): Promise<void> {
+  /**
+   * Saves (or, on a retried turn, rewrites) a rating, then marks which of the caller's ratings
+   * of that key it replaces. `mayReplace: false` (a caller who had never rated before this call)
+   * skips that read: there is nothing earlier to replace.
+   */
+  async save(rating: Omit<Rating, '_id' | 'supersededAt' | 'testCall'>, opts: { mayReplace?: boolean } = {}): Promise<void> {
     const _id = ratingId(rating);
     const test = isTestCall(rating.callSid);
     await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true });
-    if (!test) await markRepeatsOf(this.collection, rating);
+    if (!test && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */

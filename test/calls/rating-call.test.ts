@@ -1,5 +1,6 @@
 import { parseScript } from '../../src/simulator/call-simulator';
 import { callerIdFor } from '../../src/store/callers';
+import { CallRecord } from '../../src/store/calls';
 import { ENGINE } from '../support/engine';
 import { ids, startHotline, TestHotline } from '../support/hotline';
 
@@ -48,6 +49,21 @@ describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
     expect(ids(t).slice(0, 2)).toEqual(['welcome.back', 'main.menu']);
     expect(ids(t)).toContain('rate.commune.last');
     expect(ids(t)).toContain('rate.service.menu');
+  });
+
+  it('when the caller rates the same health centre again on a later call, the earlier ratings are marked as replaced', async () => {
+    const from = '+85512999003';
+    const first = await h.call(parseScript('1,2,120101,1,2,4,5,hangup'), { from });
+    // A first-time rater's call reads no earlier ratings (nothing to replace): none are marked.
+    expect((await h.rt.ratings.forCall(first.callSid)).map((r) => r.supersededAt)).toEqual([undefined, undefined]);
+    const again = await h.call(parseScript('2,1,2,1,hangup'), { from }); // rate there again: health, staff-attitude 1
+    expect(ids(again)).toContain('rate.commune.last');
+    const [later] = await h.rt.ratings.forCall(again.callSid);
+    expect(later).toMatchObject({ indicatorId: 'staff-attitude', score: 1 });
+    const earlier = await h.rt.ratings.forCall(first.callSid);
+    expect(earlier.map((r) => [r.indicatorId, r.supersededAt])).toEqual([['staff-attitude', later.ratedAt], ['waiting-time', undefined]]);
+    expect((await h.store.collection<CallRecord>('calls').findOne({ _id: first.callSid }))?.returningRater).toBe(false);
+    expect((await h.store.collection<CallRecord>('calls').findOne({ _id: again.callSid }))?.returningRater).toBe(true);
   });
 
   it('never stores or logs the caller number', async () => {

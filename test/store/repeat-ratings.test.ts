@@ -76,6 +76,15 @@ describe('repeat marks in the store', () => {
     expect(await scores('2026-01-01', '2026-01-15')).toEqual([[1, 0, 0, 0, 0]]);
   });
 
+  it('a save told that the caller had never rated before reads nothing and marks nothing', async () => {
+    await save('CAjan', 'caller-1', 'staff-attitude', 1, '2026-01-01T03:00:00Z');
+    await repo.save({
+      callSid: 'CAfeb', callerId: 'caller-1', communeCode: '010201', districtCode: '0102', provinceCode: '01', service: 'health', indicatorId: 'staff-attitude', score: 2,
+      language: 'km', languageGroup: 'khmer', demographics: {}, ratedAt: at('2026-02-01T03:00:00Z'),
+    }, { mayReplace: false });
+    expect(Object.values(await marks())).toEqual([null, null]);
+  });
+
   it('the upgrade marks ratings stored without marks, clears stray ones, and a second run changes nothing', async () => {
     const stored = [
       rating('u1', '010201', 'staff-attitude', 1, '2026-01-10T03:00:00Z'),
