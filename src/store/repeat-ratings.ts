@@ -16,8 +16,10 @@ import type { Rating } from './ratings';
  *
  * The marks are recomputed for the whole key each time one of its ratings is saved, so they do
  * not depend on the order ratings arrive in, and a save interrupted between its two writes is
- * mended by the caller's next rating of that key. `markAllRepeatRatings` recomputes every key
- * (for ratings stored before this bookkeeping existed, or to repair).
+ * mended by the caller's next rating of that key. A caller who had never chosen a commune
+ * before the call has nothing to replace, and their saves skip the read (RatingsRepository.save).
+ * `markAllRepeatRatings` recomputes every key (for ratings stored before this bookkeeping
+ * existed, or to repair).
  */
 
 export type RepeatKey = Pick<Rating, 'callerId' | 'communeCode' | 'service' | 'indicatorId'>;
