@@ -120,7 +120,7 @@ async function main(): Promise<number> {
     const scorecard = loadScorecard(config.scorecardFile);
     store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run report' }); // a national report may take longer than a webhook may wait
     // Ratings stored before repeats were marked are marked once (the running hotline has done it already).
-    await ensureRepeatRatingsMarked(store, (msg, fields) => console.error(`report: ${msg} ${JSON.stringify(fields ?? {})}`));
+    await ensureRepeatRatingsMarked(store, (msg, fields) => console.error(`report: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}`));
     const report = await runReport(
       { store, scorecard, gazetteer },
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },
