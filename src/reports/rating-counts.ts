@@ -111,6 +111,6 @@ export class RatingScope {
       });
       rowFor(values).counts[score - 1] += g.n;
     }
-    return [...rows.values()].filter((row) => row.counts.some((c) => c > 0));
+    return [...rows.values()];
   }
 }
