@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on the embedded store, then again on the MongoDB-compatible server
-# (started here from ../shared/tools/mongo-compatible-server unless MONGODB_URI is already set).
+# (started here through scripts/mongo-test-server.sh unless MONGODB_URI is already set).
 # With CI=true a missing server is a failure, never a skip.
 #   npm test                 both engines
 #   npm test -- --mongo-only only the MongoDB-compatible server
@@ -32,7 +32,7 @@ fi
 
 started_here=""
 if [ -z "${MONGODB_URI:-}" ]; then
-  starter=../shared/tools/mongo-compatible-server/start
+  starter=scripts/mongo-test-server.sh
   if exports=$("$starter" 2>/tmp/mongo-compatible-server.err); then
     eval "$exports"
     started_here=$MONGO_COMPAT_PID
