@@ -4,6 +4,7 @@ import { Runtime } from './runtime';
 import { requireCarrierSignature } from './telephony/signature';
 import { voiceRoutes } from './telephony/voice-routes';
 import { recordingRoutes } from './telephony/recording-routes';
+import { outboundRoutes } from './telephony/outbound-routes';
 import { staffRouter } from './staff/staff-router';
 
 /** The HTTP app: carrier webhooks, prompt audio, and (mounted by their modules) the staff pages. */
@@ -52,6 +53,7 @@ export function createApp(rt: Runtime): express.Express {
       logger: rt.logger,
     }),
     recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, logger: rt.logger }),
+    outboundRoutes({ outbound: rt.outbound, logger: rt.logger }),
   );
 
   app.use('/staff', staffRouter(rt));

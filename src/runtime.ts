@@ -7,6 +7,7 @@ import { Gazetteer, loadGazetteer } from './gazetteer/gazetteer';
 import { checkI4cContent } from './i4c/content';
 import { createLogger, Logger } from './logging/logger';
 import { MessagesRepository } from './messages/messages';
+import { buildOutbound, Outbound } from './outbound/outbound';
 import { loadCatalog, PromptCatalog } from './prompts/catalog';
 import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
@@ -33,6 +34,8 @@ export interface Runtime {
   ratings: RatingsRepository;
   messages: MessagesRepository;
   turns: CallTurns;
+  /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
+  outbound: Outbound;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const calls = new CallsRepository(store);
   const ratings = new RatingsRepository(store);
   const messages = new MessagesRepository(store);
+  const outbound = buildOutbound(store, config);
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
@@ -75,7 +79,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, callers, calls, ratings, messages, turns,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, callers, calls, ratings, messages, turns, outbound,
     close: () => store.close(),
   };
 }

@@ -3,6 +3,7 @@ import { loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
 import { createLogger } from './logging/logger';
 import { recordingDownloadWorkerFor } from './messages/recording-download-worker';
+import { callbackWorkerFor } from './outbound/outbound';
 import { buildRuntime } from './runtime';
 import { claimEmbeddedStore } from './store/embedded-owner';
 
@@ -31,12 +32,15 @@ async function main() {
   // Fetches voice messages from the carrier; the queue is in the database, so a restart loses nothing.
   const downloads = recordingDownloadWorkerFor(rt);
   downloads.start();
+  // Places the callbacks the queue owes; the queue and its limits are in the database too.
+  const callbacks = callbackWorkerFor(rt);
+  callbacks.start();
   const server = app.listen(config.port, config.host, () => {
     logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
   });
   const stop = () => {
     logger.info('shutting down');
-    server.close(() => void downloads.stop().then(() => rt.close()).finally(() => {
+    server.close(() => void Promise.all([downloads.stop(), callbacks.stop()]).then(() => rt.close()).finally(() => {
       releaseStore();
       process.exit(0);
     }));

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
+import { OutboundSettings, parseOutboundSettings } from '../outbound/outbound-settings';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -32,6 +33,8 @@ export interface AppConfig {
   googleCredentialsFile: string;
   gazetteerDir: string;
   logLevel: string;
+  /** Missed-call callbacks and other outbound calls (src/outbound). */
+  outbound: OutboundSettings;
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -140,6 +143,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   const generated = missingSecrets.length ? loadOrCreateDevSecrets(dataDir, missingSecrets) : {};
   const secret = (name: string) => values[name] ?? generated[name];
   const resolve = (p: string) => path.resolve(cwd, p);
+  const outbound = parseOutboundSettings({ ...values, CALLBACK_NUMBER_KEY: secret('CALLBACK_NUMBER_KEY') });
+  if (!outbound.settings) throw new ConfigError(`Configuration is invalid:\n  - ${outbound.problems.join('\n  - ')}`);
 
   return {
     nodeEnv,
@@ -167,6 +172,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',
     gazetteerDir: resolve(values.GAZETTEER_DIR),
     logLevel: values.LOG_LEVEL,
+    outbound: outbound.settings,
     generatedSecrets: missingSecrets,
   };
 }

@@ -24,4 +24,10 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'staff_audit', keys: { messageId: 1, at: 1 } },
   { collection: 'messages', keys: { createdAt: 1 } },
   { collection: 'messages', keys: { communeCode: 1, createdAt: 1 } },
+  // Callbacks: one owed per caller (activeKey is unique while owed), due work, a caller's day, the staff list.
+  { collection: 'outbound_callbacks', keys: { activeKey: 1 }, unique: true },
+  { collection: 'outbound_callbacks', keys: { state: 1, nextAttemptAt: 1 } },
+  { collection: 'outbound_callbacks', keys: { callerId: 1, createdAt: 1 } },
+  { collection: 'outbound_callbacks', keys: { createdAt: 1 } },
+  { collection: 'outbound_pace', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
 ];

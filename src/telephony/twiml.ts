@@ -64,3 +64,10 @@ export function renderSystemError(promptUrl: PromptUrl, language: string, prompt
   response.hangup();
   return response.toString();
 }
+
+/** Declines a call without answering it, so the caller is not charged (missed-call callbacks). */
+export function renderReject(reason: 'busy' | 'rejected'): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.reject({ reason });
+  return response.toString();
+}

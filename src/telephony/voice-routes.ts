@@ -83,6 +83,9 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     return callerIdFor(number, deps.callerHashSecret);
   };
 
+  /** The citizen's number: From on their call, To on a call the hotline placed (a callback). */
+  const partyOf = (req: Request) => (param(req, 'Direction') === 'outbound-api' ? param(req, 'To') : param(req, 'From'));
+
   router.post('/incoming', async (req, res) => {
     const callSid = param(req, 'CallSid');
     if (!callSid || !CALL_SID.test(callSid)) {
@@ -90,7 +93,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return;
     }
     try {
-      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From'))))));
+      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, partyOf(req))))));
     } catch (err) {
       failSafely(req, res, err, callSid);
     }
@@ -105,7 +108,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     }
     try {
       const last = await withinDeadline((async () =>
-        (await deps.turns.resume(callSid, turn, inputOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, param(req, 'From'))))());
+        (await deps.turns.resume(callSid, turn, inputOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req))))());
       reply(res, render(last));
     } catch (err) {
       failSafely(req, res, err, callSid);

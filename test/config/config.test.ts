@@ -14,6 +14,7 @@ const PRODUCTION = {
   TWILIO_AUTH_TOKEN: 'token-0123456789',
   CALLER_HASH_SECRET: 'caller-secret-0123456789',
   SESSION_SECRET: 'session-secret-0123456789',
+  CALLBACK_NUMBER_KEY: '0123456789abcdef'.repeat(4),
   MONGODB_URI: 'mongodb://db.example.org:27017',
 };
 
@@ -33,7 +34,7 @@ describe('configuration', () => {
     const dataDir = tempDir();
     const first = loadConfig({ DATA_DIR: dataDir }, { cwd: root });
     expect(first).toMatchObject({ nodeEnv: 'development', port: 3000, publicBaseUrl: 'http://localhost:3000', signatureCheck: true, mongodbUri: '' });
-    expect(first.generatedSecrets.sort()).toEqual(['CALLER_HASH_SECRET', 'SESSION_SECRET', 'TWILIO_AUTH_TOKEN']);
+    expect(first.generatedSecrets.sort()).toEqual(['CALLBACK_NUMBER_KEY', 'CALLER_HASH_SECRET', 'SESSION_SECRET', 'TWILIO_AUTH_TOKEN']);
     expect(first.callerHashSecret).toMatch(/^[0-9a-f]{64}$/);
     const file = path.join(dataDir, 'development-secrets.json');
     expect(fs.statSync(file).mode & 0o077).toBe(0);

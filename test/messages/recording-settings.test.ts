@@ -26,6 +26,7 @@ describe('settings of the recording download', () => {
   it('production needs the account SID the recordings are downloaded with', () => {
     const production = {
       NODE_ENV: 'production', DATA_DIR: tempDir(), PUBLIC_BASE_URL: 'https://hotline.example.org', TWILIO_AUTH_TOKEN: 't', CALLER_HASH_SECRET: 'c', SESSION_SECRET: 's',
+      CALLBACK_NUMBER_KEY: 'ab'.repeat(32),
     };
     expect(() => loadConfig(production)).toThrow(ConfigError);
     expect(() => loadConfig(production)).toThrow(/TWILIO_ACCOUNT_SID is required in production/);

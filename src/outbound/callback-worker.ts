@@ -1,0 +1,219 @@
+import { Logger } from '../logging/logger';
+import { nextCallingTime, withinCallingHours } from './cambodia-time';
+import { CarrierCall, CarrierCallError, CarrierCalls } from './carrier-calls';
+import { CallbackEntry, CallbackQueue, STATUS_RANK } from './callback-queue';
+import { OutboundLimits } from './outbound-limits';
+import { CallingHours } from './outbound-settings';
+
+export interface CallbackWorkerOptions {
+  queue: CallbackQueue;
+  limits: OutboundLimits;
+  carrier: CarrierCalls;
+  logger: Logger;
+  publicBaseUrl: string;
+  fromNumber: string;
+  callingHours: CallingHours;
+  /** How long a call may stay without news before it is checked at the carrier (default 30 minutes). */
+  callLeaseSeconds?: number;
+  /** Wait after a create with an unknown outcome before asking the carrier what happened (default 60 s). */
+  reconcileAfterSeconds?: number;
+  pollIntervalMs?: number;
+  now?: () => Date;
+}
+
+export type CallOutcome =
+  | 'placed' | 'unsure' | 'not-placed' | 'refused'
+  | 'idle' | 'paused' | 'closed' | 'lines-busy' | 'paced' | 'no-budget' | 'no-caller-id';
+
+/**
+ * Places the calls the queue owes, within the limits: calling hours, the pause switch, lines,
+ * pace and budget. Every step is a write in the database, so any number of instances may run
+ * this worker side by side and a restart loses nothing.
+ *
+ * Idempotency of the create: the attempt (attemptId) is recorded before the carrier is asked
+ * and travels in the status callback URL. A create that fails with 5xx or a time-out leaves the
+ * entry `unsure`; before any new call, the worker asks the carrier (the call's sid if known,
+ * otherwise the newest calls to that number since the attempt began) and adopts a call it finds.
+ */
+export class CallbackWorker {
+  private readonly now: () => Date;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private current: Promise<unknown> = Promise.resolve();
+  readonly callLeaseSeconds: number;
+
+  constructor(private readonly o: CallbackWorkerOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.callLeaseSeconds = o.callLeaseSeconds ?? 1800;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const tick = async () => {
+      let wait = this.o.pollIntervalMs ?? 1000;
+      try {
+        await this.reconcileDue();
+        for (;;) {
+          const outcome = await this.placeNext();
+          if (outcome === 'paced') {
+            wait = Math.min(wait, this.o.limits.msToNextSlot() + 5);
+            break;
+          }
+          if (!['placed', 'unsure', 'not-placed', 'refused'].includes(outcome) || !this.running) break;
+        }
+      } catch (err) {
+        this.o.logger.error({ err: (err as Error).message }, 'callback worker: poll failed; will try again');
+      }
+      if (this.running) this.timer = setTimeout(() => { this.current = tick(); }, wait);
+    };
+    this.current = tick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.current.catch(() => undefined);
+  }
+
+  /** Places at most one call, if everything allows it; says what happened or what held it back. */
+  async placeNext(): Promise<CallOutcome> {
+    const at = this.now();
+    if (!this.o.fromNumber) return 'no-caller-id';
+    if (!withinCallingHours(at, this.o.callingHours)) return 'closed';
+    if (await this.o.limits.isPaused()) return 'paused';
+    if (!(await this.o.queue.hasDue())) return 'idle';
+    // The line is held under a placeholder until an entry is claimed, then handed to it.
+    const holder = `claim-${Math.random().toString(36).slice(2)}`;
+    if (!(await this.o.limits.takeLine(holder, new Date(at.getTime() + 120_000)))) return 'lines-busy';
+    if (!(await this.o.limits.takePaceSlot())) {
+      await this.o.limits.releaseLine(holder);
+      return 'paced';
+    }
+    if (!(await this.o.limits.spendBudget())) {
+      await this.o.limits.releaseLine(holder);
+      return 'no-budget';
+    }
+    const entry = await this.o.queue.claimForCall(120);
+    if (!entry) {
+      await this.o.limits.releaseLine(holder);
+      await this.o.limits.refundBudget();
+      return 'idle';
+    }
+    await this.o.limits.handOverLine(holder, entry._id, new Date(at.getTime() + this.callLeaseSeconds * 1000));
+    return this.create(entry);
+  }
+
+  private urls(entry: CallbackEntry) {
+    return {
+      url: `${this.o.publicBaseUrl}/voice/incoming`,
+      statusCallback: `${this.o.publicBaseUrl}/voice/outbound/status?e=${encodeURIComponent(entry._id)}&a=${encodeURIComponent(entry.attemptId ?? '')}`,
+    };
+  }
+
+  private async create(entry: CallbackEntry): Promise<CallOutcome> {
+    let to: string | null;
+    try {
+      to = this.o.queue.numberOf(entry);
+    } catch {
+      to = null;
+    }
+    if (!to) {
+      // Sealed under another key (CALLBACK_NUMBER_KEY changed) or erased: nobody to call.
+      await this.o.queue.end(entry, 'abandoned', 'failed', { status: 'number-unreadable' });
+      await this.finishLine(entry._id, true);
+      this.o.logger.error({ callback: entry._id }, 'callback number cannot be decrypted (was CALLBACK_NUMBER_KEY changed?); callback abandoned');
+      return 'refused';
+    }
+    let call: CarrierCall;
+    try {
+      call = await this.o.carrier.create({ to, from: this.o.fromNumber, ...this.urls(entry) });
+    } catch (err) {
+      const e = err instanceof CarrierCallError ? err : new CarrierCallError(String(err), 'unknown');
+      if (e.kind === 'unknown') {
+        await this.o.queue.unsure(entry, e.message, this.o.reconcileAfterSeconds ?? 60);
+        this.o.logger.warn({ callback: entry._id, attempt: entry.attemptId, err: e.message }, 'callback create: outcome unknown; will check with the carrier before calling again');
+        return 'unsure';
+      }
+      if (e.kind === 'throttled') {
+        await this.o.queue.notPlaced(entry, e.message, 60);
+        await this.finishLine(entry._id, true);
+        this.o.logger.warn({ callback: entry._id, err: e.message }, 'carrier throttled the callback; retrying in a minute');
+        return 'not-placed';
+      }
+      await this.o.queue.end(entry, 'abandoned', 'refused', { status: 'refused', detail: e.message.slice(0, 200) });
+      await this.finishLine(entry._id, true);
+      this.o.logger.error({ callback: entry._id, err: e.message }, 'carrier refused the callback; abandoned');
+      return 'refused';
+    }
+    await this.o.queue.placed(entry, call.sid, this.callLeaseSeconds);
+    this.o.logger.info({ callback: entry._id, attempt: entry.attempts, callSid: call.sid }, 'callback placed');
+    return 'placed';
+  }
+
+  /** Frees the entry's line; `refund` gives back the day's budget for a call certainly not placed. */
+  private async finishLine(entryId: string, refund: boolean) {
+    await this.o.limits.releaseLine(entryId);
+    if (refund) await this.o.limits.refundBudget();
+  }
+
+  /** A status callback (or a reconcile) moved the entry: free its line when the call is over. */
+  async statusApplied(entryId: string, result: string): Promise<void> {
+    if (['completed', 'retry', 'abandoned'].includes(result)) await this.o.limits.releaseLine(entryId);
+  }
+
+  /** Checks live entries whose lease ran out against the carrier. Returns how many were looked at. */
+  async reconcileDue(limit = 20): Promise<number> {
+    let n = 0;
+    while (n < limit) {
+      const entry = await this.o.queue.claimForReconcile(this.o.reconcileAfterSeconds ?? 60);
+      if (!entry) break;
+      n += 1;
+      try {
+        await this.reconcile(entry);
+      } catch (err) {
+        this.o.logger.warn({ callback: entry._id, err: (err as Error).message }, 'callback reconcile failed; will try again');
+      }
+    }
+    return n;
+  }
+
+  private async reconcile(entry: CallbackEntry): Promise<void> {
+    let call: CarrierCall | null = null;
+    if (entry.callSid) {
+      call = await this.o.carrier.fetch(entry.callSid);
+    } else {
+      const to = this.o.queue.numberOf(entry);
+      if (to) {
+        // Carrier clocks and date_created (whole seconds) differ a little from ours.
+        const since = new Date((entry.attemptStartedAt ?? entry.updatedAt).getTime() - 120_000);
+        const found = await this.o.carrier.listTo(to, since);
+        call = found.sort((a, b) => (b.dateCreated?.getTime() ?? 0) - (a.dateCreated?.getTime() ?? 0))[0] ?? null;
+        if (call) await this.o.queue.adopt(entry, call.sid);
+      }
+    }
+    if (!call) {
+      if (entry.state === 'unsure' || !entry.callSid) {
+        // The carrier has no call for this attempt: the create never took effect. Call again now.
+        if (await this.o.queue.notPlaced(entry, entry.lastError ?? 'create not taken', 0)) await this.finishLine(entry._id, true);
+        this.o.logger.info({ callback: entry._id }, 'callback create had not reached the carrier; queued again');
+        return;
+      }
+      // A sid the carrier no longer knows: treat as failed.
+      call = { sid: entry.callSid, status: 'failed', to: '' };
+    }
+    const fresh = (await this.o.queue.find(entry._id)) ?? entry;
+    const rank = STATUS_RANK[call.status] ?? 0;
+    const result = await this.o.queue.applyStatus(entry._id, fresh.attemptId ?? '', { status: call.status, callSid: call.sid }, this.callLeaseSeconds);
+    if (rank < 4 && result === 'ignored') {
+      // Still going at the carrier with nothing new to say: check again after another lease.
+      await this.o.queue.collection.updateOne({ _id: entry._id, attemptId: fresh.attemptId }, { $set: { nextAttemptAt: new Date(this.now().getTime() + this.callLeaseSeconds * 1000) } });
+    }
+    await this.statusApplied(entry._id, result);
+  }
+
+  /** When the queue will next ring someone, for the staff page. */
+  nextOpening(): Date {
+    return nextCallingTime(this.now(), this.o.callingHours);
+  }
+}

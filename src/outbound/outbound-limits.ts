@@ -1,0 +1,129 @@
+import { DuplicateKeyError } from '../errors';
+import { Store } from '../store/store';
+import { cambodianDay } from './cambodia-time';
+
+/**
+ * The shared limits on outbound calling, kept in the database so they hold across every app
+ * instance: lines (calls at once), pace slots (calls started per minute), the day's budget, and
+ * the staff pause switch. Each is taken with one atomic write.
+ */
+interface Line { _id: string; holder: string; until: Date }
+interface PaceSlot { _id: string; expiresAt: Date }
+interface DayCount { _id: string; placed: number }
+export interface OutboundControl { _id: string; paused: boolean; changedBy?: string; changedAt?: Date }
+
+export class OutboundLimits {
+  constructor(
+    private readonly store: Store,
+    private readonly o: { maxConcurrent: number; maxPerMinute: number; dailyBudget: number },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private get lines() { return this.store.collection<Line>('outbound_lines'); }
+  private get pace() { return this.store.collection<PaceSlot>('outbound_pace'); }
+  private get days() { return this.store.collection<DayCount>('outbound_days'); }
+  private get control() { return this.store.collection<OutboundControl>('outbound_control'); }
+
+  private lineIds(): string[] {
+    return Array.from({ length: this.o.maxConcurrent }, (_, i) => `line-${i}`);
+  }
+
+  /** Takes a free line (or one whose holder's lease ran out) for `holder` until `until`; false when all are busy. */
+  async takeLine(holder: string, until: Date): Promise<boolean> {
+    const ids = this.lineIds();
+    for (const _id of ids) {
+      try {
+        await this.lines.insertOne({ _id, holder: '', until: new Date(0) });
+      } catch (err) {
+        if (!(err instanceof DuplicateKeyError)) throw err;
+      }
+    }
+    const got = await this.lines.findOneAndUpdate(
+      { _id: { $in: ids }, $or: [{ holder: '' }, { until: { $lt: this.now() } }] },
+      { $set: { holder, until } },
+    );
+    return got?.holder === holder;
+  }
+
+  async releaseLine(holder: string): Promise<void> {
+    await this.lines.updateMany({ holder }, { $set: { holder: '', until: new Date(0) } });
+  }
+
+  /** Gives a line taken under a placeholder to the entry that got claimed. */
+  async handOverLine(from: string, to: string, until: Date): Promise<void> {
+    await this.lines.updateMany({ holder: from }, { $set: { holder: to, until } });
+  }
+
+  async extendLine(holder: string, until: Date): Promise<void> {
+    await this.lines.updateMany({ holder }, { $set: { until } });
+  }
+
+  async linesInUse(): Promise<number> {
+    return this.lines.countDocuments({ _id: { $in: this.lineIds() }, holder: { $ne: '' }, until: { $gte: this.now() } });
+  }
+
+  /** Milliseconds between two starts: OUTBOUND_MAX_PER_MINUTE spread evenly over the minute. */
+  get slotMs(): number {
+    return Math.ceil(60_000 / this.o.maxPerMinute);
+  }
+
+  /**
+   * Takes the current pace slot (one start per slot, across instances); false when this slot's
+   * start is already taken. Slots are deleted by the database a while later.
+   */
+  async takePaceSlot(): Promise<boolean> {
+    const at = this.now().getTime();
+    const slot = Math.floor(at / this.slotMs);
+    try {
+      await this.pace.insertOne({ _id: `slot-${this.slotMs}-${slot}`, expiresAt: new Date(at + 3600_000) });
+      return true;
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) return false;
+      throw err;
+    }
+  }
+
+  /** Milliseconds until the next pace slot opens. */
+  msToNextSlot(): number {
+    const at = this.now().getTime();
+    return this.slotMs - (at % this.slotMs);
+  }
+
+  /** Counts one call against today's budget; false (nothing counted) when the budget is spent. */
+  async spendBudget(): Promise<boolean> {
+    if (this.o.dailyBudget <= 0) return false;
+    const _id = `day-${cambodianDay(this.now())}`;
+    try {
+      await this.days.insertOne({ _id, placed: 0 });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+    const r = await this.days.updateOne({ _id, placed: { $lt: this.o.dailyBudget } }, { $inc: { placed: 1 } });
+    return r.matched === 1;
+  }
+
+  /** Gives back a budgeted call that was certainly not placed. */
+  async refundBudget(): Promise<void> {
+    await this.days.updateOne({ _id: `day-${cambodianDay(this.now())}`, placed: { $gt: 0 } }, { $inc: { placed: -1 } });
+  }
+
+  async placedToday(): Promise<number> {
+    return (await this.days.findOne({ _id: `day-${cambodianDay(this.now())}` }))?.placed ?? 0;
+  }
+
+  get dailyBudget(): number {
+    return this.o.dailyBudget;
+  }
+
+  async isPaused(): Promise<boolean> {
+    return (await this.control.findOne({ _id: 'control' }))?.paused === true;
+  }
+
+  async controlState(): Promise<OutboundControl> {
+    return (await this.control.findOne({ _id: 'control' })) ?? { _id: 'control', paused: false };
+  }
+
+  async setPaused(paused: boolean, by: string): Promise<void> {
+    await this.control.updateOne({ _id: 'control' }, { $set: { paused, changedBy: by, changedAt: this.now() } }, { upsert: true });
+  }
+}

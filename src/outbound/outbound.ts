@@ -1,0 +1,67 @@
+import { AppConfig } from '../config/config';
+import { Logger } from '../logging/logger';
+import { callerIdFor } from '../store/callers';
+import { Store } from '../store/store';
+import { CallbackQueue, RequestOutcome } from './callback-queue';
+import { CallbackWorker, CallbackWorkerOptions } from './callback-worker';
+import { TwilioCarrierCalls } from './carrier-calls';
+import { NumberCipher } from './number-cipher';
+import { OutboundLimits } from './outbound-limits';
+
+/** The outbound-calls capability as the app holds it: the queue and the shared limits. */
+export interface Outbound {
+  queue: CallbackQueue;
+  limits: OutboundLimits;
+  /** Queues a callback for a missed call, after every check; never throws for a bad number. */
+  missedCall(from: string | undefined): Promise<MissedCallOutcome>;
+}
+
+export type MissedCallOutcome = RequestOutcome | 'no-number' | 'number-not-allowed';
+
+/**
+ * A carrier's From as an E.164 number, or null. Somleng may send it without the +; anything
+ * with letters (sip:, client:, anonymous) is not a number we could call back.
+ */
+export function callableNumber(from: string | undefined, allowedPrefixes: readonly string[]): string | null | 'not-allowed' {
+  if (!from) return null;
+  const m = /^\+?([1-9][0-9]{7,14})$/.exec(from.trim());
+  if (!m) return null;
+  const number = `+${m[1]}`;
+  return allowedPrefixes.some((p) => number.startsWith(p)) ? number : 'not-allowed';
+}
+
+export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' | 'callerHashSecret'>, now?: () => Date): Outbound {
+  const o = config.outbound;
+  const queue = new CallbackQueue(store, new NumberCipher(o.numberKey), { maxAttempts: o.maxAttempts, retryBaseSeconds: o.retryBaseSeconds }, now);
+  const limits = new OutboundLimits(store, { maxConcurrent: o.maxConcurrent, maxPerMinute: o.maxPerMinute, dailyBudget: o.dailyBudget }, now);
+  return {
+    queue,
+    limits,
+    async missedCall(from) {
+      const number = callableNumber(from, o.allowedPrefixes);
+      if (number === null) return 'no-number';
+      if (number === 'not-allowed') return 'number-not-allowed';
+      // The same keyed hash the calls use, so staff block and count the caller they know.
+      const callerId = callerIdFor(number, config.callerHashSecret);
+      return queue.request({ kind: 'missed-call', callerId, number, dailyLimit: o.dailyLimitPerNumber });
+    },
+  };
+}
+
+/** The worker as the server runs it, from the config. */
+export function callbackWorkerFor(
+  rt: { outbound: Outbound; logger: Logger; config: AppConfig },
+  extra: Partial<CallbackWorkerOptions> = {},
+): CallbackWorker {
+  const c = rt.config;
+  return new CallbackWorker({
+    queue: rt.outbound.queue,
+    limits: rt.outbound.limits,
+    carrier: new TwilioCarrierCalls({ carrierApiUrl: c.carrierApiUrl, accountSid: c.twilioAccountSid, authToken: c.twilioAuthToken }),
+    logger: rt.logger,
+    publicBaseUrl: c.publicBaseUrl,
+    fromNumber: c.outbound.fromNumber,
+    callingHours: c.outbound.callingHours,
+    ...extra,
+  });
+}
