@@ -1,0 +1,98 @@
+import { requireRole } from '../auth/staff-auth';
+import { CALLBACK_STATES } from '../outbound/callback-queue';
+import { html } from './html';
+import { csrfField, sendPage } from './layout';
+import { ictDateTime } from './message-pages';
+import { StaffPages } from './staff-router';
+
+const CALLER_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * "Outbound calls": the callback queue with each entry's state and attempts, today's calls
+ * against the budget, the pause switch (who and when, in the audit log too), and blocking a
+ * caller by hashed id. No number is ever shown or entered here: the hotline calls back only
+ * numbers that rang it.
+ */
+export const outboundPages: StaffPages = (router, deps) => {
+  const { rt } = deps;
+  deps.nav.push({ href: '/staff/outbound', label: 'Outbound calls', labelKm: 'ការហៅចេញ', roles: ['admin', 'reviewer', 'viewer'] });
+
+  router.get('/outbound', requireRole('admin', 'reviewer', 'viewer'), async (_req, res, next) => {
+    try {
+      const { queue, limits } = rt.outbound;
+      const o = rt.config.outbound;
+      const [control, placed, lines, counts, recent, blocks] = await Promise.all([
+        limits.controlState(), limits.placedToday(), limits.linesInUse(), queue.countsByState(), queue.recent(100), queue.listBlocks(),
+      ]);
+      const viewer = res.locals.staff;
+      const admin = viewer.role === 'admin';
+      await deps.audit.record({ username: viewer.username, action: 'view-outbound' });
+      const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+      sendPage(res, {
+        title: 'Outbound calls',
+        body: html`
+<section class="outbound-status">
+  <p><strong>${control.paused ? 'Paused' : 'Calling'}</strong>${control.changedBy ? html` — ${control.paused ? 'paused' : 'resumed'} by ${control.changedBy} at ${ictDateTime(control.changedAt!)}` : ''}</p>
+  ${admin ? html`<form method="post" action="/staff/outbound/${control.paused ? 'resume' : 'pause'}">${csrfField(viewer)}<button type="submit">${control.paused ? 'Resume outbound calling' : 'Pause all outbound calling'}</button></form>` : ''}
+  <p>Today: <strong>${placed}</strong> of ${o.dailyBudget} calls in the daily budget. Lines in use: ${lines} of ${o.maxConcurrent}.
+  At most ${o.maxPerMinute} calls started a minute, between ${hhmm(o.callingHours.startMinute)} and ${hhmm(o.callingHours.endMinute)} Cambodia time; ${o.maxAttempts} tries per callback.</p>
+  ${o.fromNumber ? '' : html`<p class="error">OUTBOUND_FROM_NUMBER is not set: callbacks are queued but none is placed. Set it to the hotline's number at the carrier.</p>`}
+</section>
+<table class="outbound-counts"><thead><tr>${CALLBACK_STATES.map((s) => html`<th>${s}</th>`)}</tr></thead>
+<tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>
+<h2>Queue (newest 100)</h2>
+<table class="outbound-queue">
+<thead><tr><th>Queued (Cambodia time)</th><th>Kind</th><th>Caller (hashed)</th><th>State</th><th>Attempts</th><th>Last status</th><th>Next try</th><th>Outcome</th></tr></thead>
+<tbody>
+${recent.map((e) => html`<tr>
+  <td>${ictDateTime(e.createdAt)}</td><td>${e.kind}</td><td><code class="caller-id">${e.callerId}</code></td>
+  <td>${e.state}</td><td>${e.attempts}</td><td>${e.lastStatus ?? ''}${e.lastError ? html` <span class="error">${e.lastError}</span>` : ''}</td>
+  <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? ictDateTime(e.nextAttemptAt) : ''}</td><td>${e.outcome ?? ''}</td>
+</tr>`)}
+</tbody>
+</table>
+<h2>Blocked callers</h2>
+${admin ? html`<form method="post" action="/staff/outbound/block" class="filters">${csrfField(viewer)}
+  <label>Caller id (the 64-character hashed id) <input name="callerId" required pattern="[0-9a-f]{64}" maxlength="64"></label>
+  <button type="submit">Block callbacks</button></form>` : ''}
+<ul>${blocks.map((b) => html`<li><code>${b._id}</code> by ${b.by} at ${ictDateTime(b.at)}
+  ${admin ? html`<form method="post" action="/staff/outbound/unblock" class="inline">${csrfField(viewer)}<input type="hidden" name="callerId" value="${b._id}"><button type="submit">Unblock</button></form>` : ''}</li>`)}</ul>`,
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  for (const paused of [true, false]) {
+    router.post(`/outbound/${paused ? 'pause' : 'resume'}`, requireRole('admin'), async (_req, res, next) => {
+      try {
+        const username = res.locals.staff.username;
+        await rt.outbound.limits.setPaused(paused, username);
+        await deps.audit.record({ username, action: paused ? 'outbound-pause' : 'outbound-resume' });
+        rt.logger.warn({ username }, paused ? 'outbound calling paused by staff' : 'outbound calling resumed by staff');
+        res.redirect(303, '/staff/outbound');
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+
+  for (const block of [true, false]) {
+    router.post(`/outbound/${block ? 'block' : 'unblock'}`, requireRole('admin'), async (req, res, next) => {
+      try {
+        const callerId = typeof req.body?.callerId === 'string' ? req.body.callerId.trim().toLowerCase() : '';
+        if (!CALLER_ID.test(callerId)) {
+          res.status(400).type('text/plain').send('Bad request: give the caller\'s hashed id (64 characters 0-9 a-f), as shown on the messages and outbound pages. Phone numbers are not accepted.\n');
+          return;
+        }
+        const username = res.locals.staff.username;
+        if (block) await rt.outbound.queue.block(callerId, username);
+        else await rt.outbound.queue.unblock(callerId);
+        await deps.audit.record({ username, action: block ? 'outbound-block' : 'outbound-unblock', detail: { callerId } });
+        res.redirect(303, '/staff/outbound');
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+};

@@ -1,0 +1,64 @@
+import { AuditLog } from '../../src/staff/audit-log';
+import { callerIdFor } from '../../src/store/callers';
+import { signWebhook } from '../../src/telephony/signature';
+import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
+import { addAccount, StaffClient } from './staff-support';
+
+const CITIZEN = '+85512345678';
+
+async function ring(h: TestHotline, from: string) {
+  const url = `${h.url}/voice/missed`;
+  const params = { CallSid: `CA${Date.now()}${Math.floor(Math.random() * 1e6)}abcdef`, From: from, Direction: 'inbound' };
+  await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signWebhook(TEST_AUTH_TOKEN, url, params) }, body: new URLSearchParams(params).toString() });
+}
+
+describe('staff page "Outbound calls"', () => {
+  let h: TestHotline;
+  beforeEach(async () => {
+    h = await startHotline({ OUTBOUND_DAILY_BUDGET: '120' });
+    await addAccount(h.store, 'admin1', 'admin');
+    await addAccount(h.store, 'view1', 'viewer');
+  });
+  afterEach(() => h.stop());
+
+  it('shows the queue with states and attempts and today\'s count against the budget, never a number', async () => {
+    await ring(h, CITIZEN);
+    await h.rt.outbound.limits.spendBudget();
+    const c = await new StaffClient(h).signedIn('view1');
+    const { res, text } = await c.page('/staff/outbound');
+    expect(res.status).toBe(200);
+    expect(text).toContain('<strong>1</strong> of 120 calls in the daily budget');
+    expect(text).toContain(callerIdFor(CITIZEN, h.config.callerHashSecret));
+    expect(text).toMatch(/<td>queued<\/td><td>0<\/td>/);
+    expect(text).not.toContain('12345678');
+    // A viewer sees no pause button and may not pause.
+    expect(text).not.toContain('Pause all outbound calling');
+    expect((await c.post('/staff/outbound/pause')).status).toBe(403);
+  });
+
+  it('an admin pauses and resumes; the page and the audit log say who and when', async () => {
+    const c = await new StaffClient(h).signedIn('admin1');
+    await c.page('/staff/outbound');
+    expect((await c.post('/staff/outbound/pause')).status).toBe(303);
+    expect(await h.rt.outbound.limits.isPaused()).toBe(true);
+    let { text } = await c.page('/staff/outbound');
+    expect(text).toMatch(/<strong>Paused<\/strong> — paused by admin1 at \d{4}-\d\d-\d\d \d\d:\d\d/);
+    expect((await c.post('/staff/outbound/resume')).status).toBe(303);
+    ({ text } = await c.page('/staff/outbound'));
+    expect(text).toMatch(/<strong>Calling<\/strong> — resumed by admin1/);
+    const { entries } = await new AuditLog(h.store).page({ username: 'admin1' }, 1, 50);
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['outbound-pause', 'outbound-resume']));
+  });
+
+  it('an admin blocks a caller by hashed id only; a phone number is refused', async () => {
+    const c = await new StaffClient(h).signedIn('admin1');
+    await c.page('/staff/outbound');
+    expect((await c.post('/staff/outbound/block', { callerId: CITIZEN })).status).toBe(400);
+    const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
+    expect((await c.post('/staff/outbound/block', { callerId })).status).toBe(303);
+    await ring(h, CITIZEN);
+    expect(await h.rt.outbound.queue.collection.countDocuments({})).toBe(0);
+    const { entries } = await new AuditLog(h.store).page({ action: 'outbound-block' }, 1, 10);
+    expect(entries[0]).toMatchObject({ username: 'admin1', detail: { callerId } });
+  });
+});
