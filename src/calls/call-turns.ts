@@ -14,6 +14,9 @@ export interface MessageSink {
   discardFromCall(callSid: string, recordingSid: string): Promise<void>;
 }
 
+/** How long a broken-off rating is offered to be continued. */
+export const RESUME_WITHIN_MS = 24 * 3600 * 1000;
+
 export interface CallTurnsDeps {
   flow: FlowDefinition;
   context: Omit<FlowContext, 'caller'>;
@@ -43,7 +46,11 @@ export class CallTurns {
     const at = this.now();
     const caller = await this.deps.callers.recordCall(callerId, at);
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
-    const ctx: FlowContext = { ...this.deps.context, caller: { language: known, lastCommune: caller.lastCommune } };
+    // A rating that broke off in the last day is offered to be continued (a resume-offer node).
+    const unfinished = caller.unfinishedRating && at.getTime() - new Date(caller.unfinishedRating.at).getTime() < RESUME_WITHIN_MS
+      ? { communeCode: caller.unfinishedRating.communeCode, service: caller.unfinishedRating.service, indicatorIndex: caller.unfinishedRating.indicatorIndex }
+      : undefined;
+    const ctx: FlowContext = { ...this.deps.context, caller: { language: known, lastCommune: caller.lastCommune, ...(unfinished ? { unfinishedRating: unfinished } : {}) } };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);
     const returningRater = Boolean(caller.lastCommune);
     await this.apply(result.effects, { callSid, callerId, state: result.state, returningRater });
@@ -119,6 +126,12 @@ export class CallTurns {
           await this.deps.messages.saveFromCall({
             callSid: call.callSid, communeCode: e.communeCode, service: e.service, language: call.state.language, recording: e.recording,
           });
+          break;
+        case 'remember-unfinished-rating':
+          await this.deps.callers.rememberUnfinishedRating(call.callerId, e.rating, at);
+          break;
+        case 'forget-unfinished-rating':
+          await this.deps.callers.forgetUnfinishedRating(call.callerId);
           break;
         case 'discard-recording':
           await this.deps.messages.discardFromCall(call.callSid, e.recording.recordingSid);

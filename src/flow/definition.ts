@@ -56,6 +56,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
       },
     },
   },
+  'resume-offer': { required: ['prompt', 'pressPrompt', 'rateNode', 'next'], properties: { prompt: str, pressPrompt: str, rateNode: target, next: target } },
   'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target } },
   'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target } },
   'place-list': {
@@ -148,6 +149,7 @@ export function successors(n: FlowNode): string[] {
     case 'hangup': return [];
     case 'menu': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return [n.next, n.browse];
+    case 'resume-offer': return [n.next, n.rateNode];
     default: return [n.next];
   }
 }
@@ -193,6 +195,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'place-list': templates.push(n.prompt, n.morePrompt); break;
       case 'rate-indicators': templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt); break;
       case 'question': case 'record': templates.push(n.prompt); break;
+      case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
       case 'branch': break;
     }
   }
@@ -221,6 +224,7 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
   for (const [id, n] of Object.entries(nodes)) {
     for (const next of successors(n)) if (!nodes[next]) problems.push(`node ${id} leads to ${next}, which does not exist`);
     if (n.type === 'menu' && n.options['0']) problems.push(`node ${id}: key 0 is reserved for the main menu`);
+    if (n.type === 'resume-offer' && nodes[n.rateNode] && nodes[n.rateNode].type !== 'rate-indicators') problems.push(`node ${id}: rateNode ${n.rateNode} is not a rate-indicators node`);
   }
   for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);
   for (const service of Object.values(nodes).flatMap((n) => (n.type === 'menu' ? Object.values(n.options).map((o) => o.set?.service) : []))) {

@@ -11,7 +11,7 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'resume-offer' }>;
 
 class Turn {
   readonly prompts: PromptRef[] = [];
@@ -121,6 +121,14 @@ class Turn {
           this.vars.page = 0;
           this.ask(n);
           return;
+        case 'resume-offer':
+          if (!this.vars.resumable || !this.ctx.indicators(this.vars.resumable.service)[this.vars.resumable.indicatorIndex]) {
+            delete this.vars.resumable;
+            id = n.next;
+            continue;
+          }
+          this.ask(n);
+          return;
         default:
           this.ask(n);
           return;
@@ -183,6 +191,14 @@ class Turn {
         this.play(n.prompt);
         this.end = { type: 'record', maxLengthSeconds: n.maxLengthSeconds };
         return;
+      case 'resume-offer': {
+        const r = this.vars.resumable!;
+        this.play(n.prompt, { service: r.service });
+        this.playPlace(r.communeCode);
+        this.play(n.pressPrompt);
+        this.gather(1);
+        return;
+      }
     }
   }
 
@@ -267,8 +283,31 @@ class Turn {
         this.play(n.scalePrompt, { score: digits });
         this.vars.indicatorIndex = (this.vars.indicatorIndex ?? 0) + 1;
         this.state.invalids = 0;
-        if (this.vars.indicatorIndex >= this.ctx.indicators(service).length) this.goTo(n.next);
-        else this.ask(n);
+        if (this.vars.indicatorIndex >= this.ctx.indicators(service).length) {
+          this.effects.push({ type: 'forget-unfinished-rating' });
+          this.goTo(n.next);
+        } else {
+          this.effects.push({ type: 'remember-unfinished-rating', rating: { communeCode, service, indicatorIndex: this.vars.indicatorIndex } });
+          this.ask(n);
+        }
+        return true;
+      }
+      case 'resume-offer': {
+        const r = this.vars.resumable;
+        if (!r || (digits !== '1' && digits !== '2')) return false;
+        delete this.vars.resumable;
+        if (digits === '2') {
+          this.effects.push({ type: 'forget-unfinished-rating' });
+          this.goTo(n.next);
+          return true;
+        }
+        const rate = this.node(n.rateNode);
+        if (rate.type !== 'rate-indicators') throw new DefinitionError(`resume-offer ${this.state.node}: ${n.rateNode} is not a rate-indicators node`);
+        // Straight to the next unanswered indicator: the scale was explained in the earlier call.
+        Object.assign(this.vars, { communeCode: r.communeCode, service: r.service, purpose: 'rate', indicatorIndex: r.indicatorIndex, introPlayed: true });
+        this.state.node = n.rateNode;
+        this.state.invalids = 0;
+        this.ask(rate);
         return true;
       }
       case 'question': {
@@ -320,13 +359,16 @@ export function initialState(ctx: FlowContext): FlowState {
     language: ctx.caller.language ?? ctx.defaultLanguage,
     silences: 0,
     invalids: 0,
-    vars: ctx.caller.lastCommune ? { lastCommune: ctx.caller.lastCommune } : {},
+    vars: {
+      ...(ctx.caller.lastCommune ? { lastCommune: ctx.caller.lastCommune } : {}),
+      ...(ctx.caller.unfinishedRating ? { resumable: ctx.caller.unfinishedRating } : {}),
+    },
     ended: false,
   };
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'resume-offer'].includes(n.type);
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */

@@ -29,7 +29,13 @@ export type FlowNode =
   | { type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string }
   | { type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string }
   | { type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string }
-  | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string };
+  | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string }
+  /**
+   * Offers a caller whose last rating broke off (within a day) to go on where they stopped:
+   * `prompt` (with {service}), the commune, then `pressPrompt`; 1 goes on at `rateNode`, 2 and
+   * callers with nothing to resume go to `next`.
+   */
+  | { type: 'resume-offer'; prompt: PromptTemplate; pressPrompt: PromptTemplate; rateNode: string; next: string };
 
 export type FlowNodeType = FlowNode['type'];
 
@@ -98,7 +104,17 @@ export type Effect =
   | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number }
   | { type: 'set-demographics'; demographics: Demographics }
   | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording }
-  | { type: 'discard-recording'; recording: PendingRecording };
+  | { type: 'discard-recording'; recording: PendingRecording }
+  /** The caller is part-way through rating: where to go on if the call breaks off. */
+  | { type: 'remember-unfinished-rating'; rating: UnfinishedRating }
+  | { type: 'forget-unfinished-rating' };
+
+/** A rating the caller had not finished: the next indicator to ask. */
+export interface UnfinishedRating {
+  communeCode: string;
+  service: string;
+  indicatorIndex: number;
+}
 
 export interface FlowVars {
   service?: string;
@@ -118,6 +134,8 @@ export interface FlowVars {
   rated?: string[];
   recording?: PendingRecording;
   referenceNumber?: string;
+  /** A rating of an earlier call this call may go on with (offered by a resume-offer node). */
+  resumable?: UnfinishedRating;
 }
 
 export interface FlowState {
@@ -133,7 +151,7 @@ export interface FlowState {
 export interface FlowContext {
   defaultLanguage: string;
   languages: readonly { code: string; key: string }[];
-  caller: { language?: string; lastCommune?: string };
+  caller: { language?: string; lastCommune?: string; unfinishedRating?: UnfinishedRating };
   isCommune(code: string): boolean;
   places(level: 'province' | 'district' | 'commune', parentCode?: string): readonly string[];
   indicators(service: string): readonly string[];

@@ -78,6 +78,10 @@ export interface SimulatorOptions {
   callSid?: string;
   /** Sends the status callback at the end of the call (as the carrier does). */
   sendStatus?: boolean;
+  /** outbound-api: a call the hotline placed (a callback); `from` is then the citizen, posted as To. */
+  direction?: 'inbound' | 'outbound-api';
+  /** The hotline's own number (To on an inbound call, From on a callback). */
+  hotlineNumber?: string;
   onEvent?: (e: SimEvent) => void;
   /** Called before each of the caller's turns (the load generator pauses here). */
   beforeTurn?: () => Promise<void>;
@@ -139,7 +143,9 @@ export class CallSimulator {
   }
 
   private baseParams(): Record<string, string> {
-    return { CallSid: this.callSid, AccountSid: 'ACsimulator', From: this.opts.from, To: '+855000000', CallStatus: 'in-progress', Direction: 'inbound' };
+    const hotline = this.opts.hotlineNumber ?? '+855000000';
+    const parties = this.opts.direction === 'outbound-api' ? { From: hotline, To: this.opts.from } : { From: this.opts.from, To: hotline };
+    return { CallSid: this.callSid, AccountSid: 'ACsimulator', ...parties, CallStatus: 'in-progress', Direction: this.opts.direction ?? 'inbound' };
   }
 
   /** Runs the whole call: dials in, then plays the actions in order until the hotline or the script hangs up. */

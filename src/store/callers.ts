@@ -6,6 +6,8 @@ export interface Caller {
   _id: string;
   language?: string;
   lastCommune?: string;
+  /** A rating that broke off, offered to be continued on the next call within a day. */
+  unfinishedRating?: { communeCode: string; service: string; indicatorIndex: number; at: Date };
   firstCallAt: Date;
   lastCallAt: Date;
 }
@@ -37,6 +39,14 @@ export class CallersRepository {
 
   async rememberLanguage(id: string, language: string): Promise<void> {
     await this.c.updateOne({ _id: id }, { $set: { language } }, { upsert: true });
+  }
+
+  async rememberUnfinishedRating(id: string, rating: { communeCode: string; service: string; indicatorIndex: number }, at: Date): Promise<void> {
+    await this.c.updateOne({ _id: id }, { $set: { unfinishedRating: { ...rating, at } } }, { upsert: true });
+  }
+
+  async forgetUnfinishedRating(id: string): Promise<void> {
+    await this.c.updateOne({ _id: id, unfinishedRating: { $exists: true } }, { $unset: { unfinishedRating: true } });
   }
 
   async rememberCommune(id: string, communeCode: string): Promise<void> {

@@ -56,7 +56,9 @@ describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
     const first = await h.call(parseScript('1,2,120101,1,2,4,5,hangup'), { from });
     // A first-time rater's call reads no earlier ratings (nothing to replace): none are marked.
     expect((await h.rt.ratings.forCall(first.callSid)).map((r) => r.supersededAt)).toEqual([undefined, undefined]);
-    const again = await h.call(parseScript('2,1,2,1,hangup'), { from }); // rate there again: health, staff-attitude 1
+    // The first call broke off mid-rating: decline going on (2), then rate there again: health, staff-attitude 1.
+    const again = await h.call(parseScript('2,2,1,2,1,hangup'), { from });
+    expect(ids(again).slice(0, 2)).toEqual(['welcome.back', 'rate.resume.health']);
     expect(ids(again)).toContain('rate.commune.last');
     const [later] = await h.rt.ratings.forCall(again.callSid);
     expect(later).toMatchObject({ indicatorId: 'staff-attitude', score: 1 });

@@ -326,7 +326,11 @@ describe('how good: indicators 1 to 5', () => {
     expect(t[4].heard).toEqual(['rate.intro', `indicator.health.${health[0]}`]);
     scores.forEach((score, i) => {
       const turn = t[5 + i];
-      expect(turn.effects).toEqual([{ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[i], score: Number(score) }]);
+      // Each save also notes where to go on if the call breaks off (forgotten after the last one).
+      const next = i < health.length - 1
+        ? { type: 'remember-unfinished-rating', rating: { communeCode: '120101', service: 'health', indicatorIndex: i + 1 } }
+        : { type: 'forget-unfinished-rating' };
+      expect(turn.effects).toEqual([{ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[i], score: Number(score) }, next]);
       expect(turn.heard[0]).toBe(`scale.${score}`);
       if (i < health.length - 1) expect(turn.heard.slice(1)).toEqual([`indicator.health.${health[i + 1]}`]);
     });

@@ -1,0 +1,87 @@
+import { CallSimulator, parseScript } from '../../src/simulator/call-simulator';
+import { TwilioCarrierCalls } from '../../src/outbound/carrier-calls';
+import { callbackWorkerFor } from '../../src/outbound/outbound';
+import { Caller, callerIdFor } from '../../src/store/callers';
+import { signWebhook } from '../../src/telephony/signature';
+import { ENGINE } from '../support/engine';
+import { FakeCarrierCalls } from '../support/fake-carrier-calls';
+import { ids, startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
+
+const FROM = '+85523900900';
+const CITIZEN = '+85512555666';
+const HEALTH = ['staff-attitude', 'waiting-time', 'medicines', 'cleanliness', 'fee-transparency', 'open-24h'];
+
+describe(`a rating broken off in a callback is offered again on the next call (${ENGINE})`, () => {
+  let carrier: FakeCarrierCalls;
+  let h: TestHotline;
+  beforeEach(async () => {
+    carrier = await new FakeCarrierCalls('ACtest', TEST_AUTH_TOKEN).start();
+    h = await startHotline({ CARRIER_API_URL: carrier.url, OUTBOUND_FROM_NUMBER: FROM, OUTBOUND_CALLING_HOURS: '00:00-24:00' });
+  });
+  afterEach(async () => {
+    await h.stop();
+    await carrier.stop();
+  });
+
+  /** The citizen rings, is called back, and rates two health centre indicators before the line drops. */
+  async function callbackDropsMidRating() {
+    const url = `${h.url}/voice/missed`;
+    const params = { CallSid: 'CAmissed0000000000000000000000001', From: CITIZEN, Direction: 'inbound' };
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signWebhook(TEST_AUTH_TOKEN, url, params) }, body: new URLSearchParams(params).toString() });
+    const worker = callbackWorkerFor(h.rt, { carrier: new TwilioCarrierCalls({ carrierApiUrl: carrier.url, accountSid: 'ACtest', authToken: TEST_AUTH_TOKEN }) });
+    expect(await worker.placeNext()).toBe('placed');
+    const call = carrier.calls[0];
+    // The carrier fetches the call's Url when the citizen answers; the simulator plays the citizen.
+    const sim = new CallSimulator({
+      serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: CITIZEN, callSid: call.sid,
+      direction: 'outbound-api', hotlineNumber: FROM, sendStatus: false,
+    });
+    const t = await sim.run(parseScript('1,2,120101,1,2,4,5,hangup'));
+    expect(ids(t)).toContain(`indicator.health.${HEALTH[2]}`);
+    await carrier.finish(call, 'completed');
+    return call;
+  }
+
+  it('the answers given are kept, and the next call within a day goes on at the next indicator', async () => {
+    const call = await callbackDropsMidRating();
+    expect((await h.rt.ratings.forCall(call.sid)).map((r) => [r.indicatorId, r.score])).toEqual([[HEALTH[0], 4], [HEALTH[1], 5]]);
+    const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
+    expect((await h.rt.callers.find(callerId))?.unfinishedRating).toMatchObject({ communeCode: '120101', service: 'health', indicatorIndex: 2 });
+    expect((await h.rt.outbound.queue.collection.findOne({}))?.state).toBe('completed');
+
+    const next = await h.call(parseScript('1,3,2,hangup'), { from: CITIZEN });
+    const heard = ids(next);
+    expect(heard.slice(0, 2)).toEqual(['welcome.back', 'rate.resume.health']);
+    expect(heard).toContain('rate.resume.press');
+    // 1: straight to the third indicator, no intro again.
+    const afterPress = heard.slice(heard.indexOf('rate.resume.press') + 1);
+    expect(afterPress[0]).toBe(`indicator.health.${HEALTH[2]}`);
+    expect(afterPress).not.toContain('rate.intro');
+    const ratings = await h.rt.ratings.forCall(next.callSid);
+    expect(ratings.map((r) => [r.communeCode, r.indicatorId, r.score])).toEqual([['120101', HEALTH[2], 3], ['120101', HEALTH[3], 2]]);
+    expect((await h.rt.callers.find(callerId))?.unfinishedRating?.indicatorIndex).toBe(4);
+  });
+
+  it('2 declines: the main menu, and the offer is not made again', async () => {
+    await callbackDropsMidRating();
+    const first = await h.call(parseScript('2,hangup'), { from: CITIZEN });
+    expect(ids(first).slice(-1)).toEqual(['main.menu']);
+    const second = await h.call(parseScript('hangup'), { from: CITIZEN });
+    expect(ids(second)).toEqual(['welcome.back', 'main.menu']);
+  });
+
+  it('after a day the offer is gone', async () => {
+    await callbackDropsMidRating();
+    const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
+    await h.store.collection<Caller>('callers').updateOne({ _id: callerId }, { $set: { 'unfinishedRating.at': new Date(Date.now() - 25 * 3600_000) } });
+    const t = await h.call(parseScript('hangup'), { from: CITIZEN });
+    expect(ids(t)).toEqual(['welcome.back', 'main.menu']);
+  });
+
+  it('finishing the rating forgets it', async () => {
+    await callbackDropsMidRating();
+    await h.call(parseScript('1,3,2,1,1,hangup'), { from: CITIZEN });
+    const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
+    expect((await h.rt.callers.find(callerId))?.unfinishedRating).toBeUndefined();
+  });
+});
