@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { loadConfig } from '../src/config/config';
-import { CallerAction, CallSimulator, parseScript, SimEvent } from '../src/simulator/call-simulator';
+import { CallerAction, CallSimulator, newCallSid, parseScript, SimEvent } from '../src/simulator/call-simulator';
+import { CarrierCallsStub, StubCall } from '../src/simulator/carrier-calls-stub';
 
 const HELP = `Usage: npm run simulate -- [options]
 
@@ -22,6 +23,14 @@ Options:
   --auth-token TOKEN carrier auth token (default TWILIO_AUTH_TOKEN, or the generated development one)
   --call-sid SID     use this CallSid (default: a new random one)
   --json             print the transcript as JSON at the end
+  --missed           a missed call, then its callback: rings POST /voice/missed (answered
+                     <Reject reason="busy"/>), stands in for the carrier's Calls API at
+                     CARRIER_API_URL until the hotline places the callback, then plays the
+                     citizen answering it (--keys as above) and sends its status callback.
+                     Start the hotline with CARRIER_API_URL=http://127.0.0.1:4010,
+                     OUTBOUND_FROM_NUMBER=+85523000000 and TWILIO_ACCOUNT_SID=ACsimulator
+                     (and OUTBOUND_CALLING_HOURS=00:00-24:00 to try it at night).
+  --wait SECONDS     with --missed: how long to wait for the callback (default 60)
   --help             this text
 
 Example: a new caller rates a health centre in commune 120101 in Khmer:
@@ -35,7 +44,7 @@ function args(argv: string[]) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const name = a.slice(2);
-    if (['help', 'json'].includes(name)) out[name] = true;
+    if (['help', 'json', 'missed'].includes(name)) out[name] = true;
     else if (i + 1 < argv.length) out[name] = argv[++i];
     else throw new Error(`${a} needs a value`);
   }
@@ -81,12 +90,21 @@ async function main() {
     process.exit(2);
   }
 
+  let callback: { stub: CarrierCallsStub; call: StubCall } | null = null;
+  if (o.missed) {
+    callback = await missedCallThenCallback({
+      serverUrl, publicUrl, authToken, from: (o.from as string) ?? '+85512000001', carrierApiUrl: config.carrierApiUrl,
+      accountSid: config.twilioAccountSid, waitSeconds: Number(o.wait ?? 60),
+    });
+  }
+
   const rl = actions ? null : readline.createInterface({ input: process.stdin, output: process.stdout });
   const pending: CallerAction[] = [];
   const sim = new CallSimulator({
     serverUrl, publicBaseUrl: publicUrl, authToken,
     from: (o.from as string) ?? '+85512000001',
-    callSid: o['call-sid'] as string | undefined,
+    callSid: callback ? callback.call.sid : (o['call-sid'] as string | undefined),
+    ...(callback ? { direction: 'outbound-api' as const, hotlineNumber: callback.call.from, sendStatus: false } : {}),
     onEvent: (e) => { if (!o.json) console.log(describe(e)); },
     nextAction: rl
       ? async () => {
@@ -112,8 +130,42 @@ async function main() {
   } finally {
     rl?.close();
   }
+  if (callback) {
+    const status = await callback.stub.sendStatus(callback.call, 'completed', { publicBaseUrl: publicUrl, serverUrl });
+    console.error(`status callback "completed" sent: HTTP ${status}`);
+    await callback.stub.stop();
+  }
   if (o.json) console.log(JSON.stringify(transcript, null, 2));
   process.exit(transcript.errors.length ? 1 : 0);
+}
+
+/** Rings the missed-call number, then stands in for the carrier until the hotline calls back. */
+async function missedCallThenCallback(o: {
+  serverUrl: string; publicUrl: string; authToken: string; from: string; carrierApiUrl: string; accountSid: string; waitSeconds: number;
+}): Promise<{ stub: CarrierCallsStub; call: StubCall }> {
+  const api = new URL(o.carrierApiUrl);
+  if (api.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(api.hostname) || !o.accountSid) {
+    console.error('--missed stands in for the carrier, so the hotline must send its calls here: start it with\n'
+      + '  CARRIER_API_URL=http://127.0.0.1:4010 TWILIO_ACCOUNT_SID=ACsimulator OUTBOUND_FROM_NUMBER=+85523000000 npm start\n'
+      + 'and run this command with the same settings (.env).');
+    process.exit(2);
+  }
+  const stub = await new CarrierCallsStub(o.accountSid, o.authToken).start(Number(api.port || 80), api.hostname === 'localhost' ? '127.0.0.1' : api.hostname);
+  const sim = new CallSimulator({ serverUrl: o.serverUrl, publicBaseUrl: o.publicUrl, authToken: o.authToken, from: o.from });
+  const missed = await sim.post('/voice/missed', { CallSid: newCallSid(), AccountSid: o.accountSid, From: o.from, To: '+855000000', CallStatus: 'ringing', Direction: 'inbound' });
+  console.log(`☎  ${o.from} rings the missed-call number: HTTP ${missed.status} ${missed.body.replace(/<\?xml[^>]*>/, '').trim()}`);
+  console.log(`…  waiting up to ${o.waitSeconds} s for the hotline to call back (calling hours, pause and budget apply)`);
+  const call = await Promise.race([
+    stub.nextCall(),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), o.waitSeconds * 1000)),
+  ]);
+  if (!call) {
+    console.error('no callback came: see the hotline log and the staff page "Outbound calls" (outside calling hours? paused? OUTBOUND_FROM_NUMBER set?)');
+    await stub.stop();
+    process.exit(1);
+  }
+  console.log(`☎  the hotline calls ${call.to} back from ${call.from} (CallSid ${call.sid}); the citizen answers`);
+  return { stub, call };
 }
 
 void main();

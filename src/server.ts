@@ -34,7 +34,8 @@ async function main() {
   downloads.start();
   // Places the callbacks the queue owes; the queue and its limits are in the database too.
   const callbacks = callbackWorkerFor(rt);
-  callbacks.start();
+  if (config.outbound.fromNumber && config.twilioAccountSid) callbacks.start();
+  else logger.warn('OUTBOUND_FROM_NUMBER or TWILIO_ACCOUNT_SID is not set: missed calls (POST /voice/missed) are answered busy and queued, but nobody is called back until both are set');
   const server = app.listen(config.port, config.host, () => {
     logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
   });

@@ -13,6 +13,7 @@ interface DayCount { _id: string; placed: number }
 export interface OutboundControl { _id: string; paused: boolean; changedBy?: string; changedAt?: Date }
 
 export class OutboundLimits {
+  private linesCreated = false;
   constructor(
     private readonly store: Store,
     private readonly o: { maxConcurrent: number; maxPerMinute: number; dailyBudget: number },
@@ -31,12 +32,17 @@ export class OutboundLimits {
   /** Takes a free line (or one whose holder's lease ran out) for `holder` until `until`; false when all are busy. */
   async takeLine(holder: string, until: Date): Promise<boolean> {
     const ids = this.lineIds();
-    for (const _id of ids) {
-      try {
-        await this.lines.insertOne({ _id, holder: '', until: new Date(0) });
-      } catch (err) {
-        if (!(err instanceof DuplicateKeyError)) throw err;
+    if (!this.linesCreated) {
+      // Once per process: the line documents exist from then on (another instance may have made them).
+      const existing = new Set((await this.lines.find({ _id: { $in: ids } }, { projection: { _id: 1 } })).map((l) => l._id));
+      for (const _id of ids.filter((id) => !existing.has(id))) {
+        try {
+          await this.lines.insertOne({ _id, holder: '', until: new Date(0) });
+        } catch (err) {
+          if (!(err instanceof DuplicateKeyError)) throw err;
+        }
       }
+      this.linesCreated = true;
     }
     const got = await this.lines.findOneAndUpdate(
       { _id: { $in: ids }, $or: [{ holder: '' }, { until: { $lt: this.now() } }] },

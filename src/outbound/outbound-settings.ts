@@ -55,7 +55,7 @@ export function parseOutboundSettings(values: Record<string, string | undefined>
   };
   const maxConcurrent = int('OUTBOUND_MAX_CONCURRENT', 1, 500);
   const maxPerMinute = int('OUTBOUND_MAX_PER_MINUTE', 1, 6000);
-  const dailyBudget = int('OUTBOUND_DAILY_BUDGET', 0, 100000);
+  const dailyBudget = int('OUTBOUND_DAILY_BUDGET', 0, 99999);
   const maxAttempts = int('OUTBOUND_MAX_ATTEMPTS', 1, 10);
   const retryBaseSeconds = int('OUTBOUND_RETRY_BASE_SECONDS', 1, 86400);
   const dailyLimitPerNumber = int('CALLBACK_DAILY_LIMIT_PER_NUMBER', 1, 50);
