@@ -6,6 +6,7 @@ import { voiceRoutes } from './telephony/voice-routes';
 import { recordingRoutes } from './telephony/recording-routes';
 import { outboundRoutes } from './telephony/outbound-routes';
 import { staffRouter } from './staff/staff-router';
+import { AuditLog } from './staff/audit-log';
 
 /** The HTTP app: carrier webhooks, prompt audio, and (mounted by their modules) the staff pages. */
 export function createApp(rt: Runtime): express.Express {
@@ -53,7 +54,10 @@ export function createApp(rt: Runtime): express.Express {
       logger: rt.logger,
     }),
     recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, logger: rt.logger }),
-    outboundRoutes({ outbound: rt.outbound, logger: rt.logger }),
+    outboundRoutes({
+      outbound: rt.outbound, logger: rt.logger, messages: rt.messages, audit: new AuditLog(rt.store), publicBaseUrl: rt.config.publicBaseUrl,
+      promptUrl: (id, lang) => rt.audio.url(id, lang ?? rt.languages.default), defaultLanguage: rt.languages.default,
+    }),
   );
 
   app.use('/staff', staffRouter(rt));

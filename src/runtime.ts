@@ -74,7 +74,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
-    flow, context, callers, calls, ratings, messages, logger,
+    flow, context, callers, calls, ratings, messages, logger, answerCalls: outbound,
     languageGroup: (code) => groups.get(code) ?? 'other',
   });
 

@@ -17,6 +17,11 @@ export interface MessageSink {
 /** How long a broken-off rating is offered to be continued. */
 export const RESUME_WITHIN_MS = 24 * 3600 * 1000;
 
+/** Where a caller's "call me back with the answer" goes (src/outbound); `party` is their number as the carrier posted it. */
+export interface AnswerCallSink {
+  optIn(o: { messageId: string; callerId: string; party: string | undefined; language: string }): Promise<string>;
+}
+
 export interface CallTurnsDeps {
   flow: FlowDefinition;
   context: Omit<FlowContext, 'caller'>;
@@ -25,6 +30,7 @@ export interface CallTurnsDeps {
   calls: CallsRepository;
   ratings: RatingsRepository;
   messages: MessageSink;
+  answerCalls?: AnswerCallSink;
   logger: Logger;
   now?: () => Date;
 }
@@ -66,7 +72,7 @@ export class CallTurns {
    * A later request: what the caller pressed (or did not) in answer to turn `turn`. Returns
    * null when the call is unknown here (the caller is then started afresh by the route).
    */
-  async resume(callSid: string, turn: number, input: FlowInput): Promise<LastTurn | null> {
+  async resume(callSid: string, turn: number, input: FlowInput, party?: string): Promise<LastTurn | null> {
     const call = await this.deps.calls.find(callSid);
     if (!call) return null;
     // A retry of a turn already answered gets the answer already given; a turn the call has not
@@ -85,7 +91,7 @@ export class CallTurns {
       this.deps.logger.error({ callSid, node: call.flow.node, err: err.message }, 'flow error; caller returned to the main menu');
       result = step(this.deps.flow, { ...call.flow, node: this.deps.flow.mainMenu, invalids: 0 }, { type: 'digits', digits: '*' }, ctx);
     }
-    await this.apply(result.effects, { callSid, callerId: call.callerId, state: result.state, returningRater: call.returningRater !== false });
+    await this.apply(result.effects, { callSid, callerId: call.callerId, state: result.state, returningRater: call.returningRater !== false, party });
     const last: LastTurn = { output: result.output, language: result.state.language, turn: call.turn + 1 };
     if (await this.deps.calls.advance(callSid, call.turn, result.state, last, this.now())) return last;
     // Another copy of this webhook answered first; give the caller that answer.
@@ -93,7 +99,7 @@ export class CallTurns {
   }
 
   /** Keeps what the caller gave. Every effect is an upsert, so applying one twice changes nothing. */
-  private async apply(effects: Effect[], call: { callSid: string; callerId: string; state: FlowState; returningRater: boolean }) {
+  private async apply(effects: Effect[], call: { callSid: string; callerId: string; state: FlowState; returningRater: boolean; party?: string }) {
     const at = this.now();
     for (const e of effects) {
       switch (e.type) {
@@ -130,6 +136,13 @@ export class CallTurns {
         case 'remember-unfinished-rating':
           await this.deps.callers.rememberUnfinishedRating(call.callerId, e.rating, at);
           break;
+        case 'request-answer-call': {
+          const outcome = this.deps.answerCalls
+            ? await this.deps.answerCalls.optIn({ messageId: e.messageId, callerId: call.callerId, party: call.party, language: call.state.language })
+            : 'off';
+          this.deps.logger.info({ callSid: call.callSid, messageId: e.messageId, outcome }, 'answer call requested');
+          break;
+        }
         case 'forget-unfinished-rating':
           await this.deps.callers.forgetUnfinishedRating(call.callerId);
           break;

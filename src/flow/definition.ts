@@ -50,7 +50,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
               additionalProperties: false,
               properties: { service: str, topic: str, purpose: str },
             },
-            action: { enum: ['useLastCommune', 'confirmCommune', 'sendMessage', 'recordAgain'] },
+            action: { enum: ['useLastCommune', 'confirmCommune', 'sendMessage', 'recordAgain', 'optInAnswerCall'] },
           },
         },
       },

@@ -340,12 +340,17 @@ class Turn {
         if (!recording || !communeCode || !service) return false;
         this.effects.push({ type: 'save-message', communeCode, service, recording });
         this.vars.referenceNumber = recording.referenceNumber;
+        this.vars.sentMessageId = recording.recordingSid;
         delete this.vars.recording;
         return true;
       }
       case 'recordAgain':
         if (this.vars.recording) this.effects.push({ type: 'discard-recording', recording: this.vars.recording });
         delete this.vars.recording;
+        return true;
+      case 'optInAnswerCall':
+        if (!this.vars.sentMessageId) return false;
+        this.effects.push({ type: 'request-answer-call', messageId: this.vars.sentMessageId });
         return true;
       default:
         throw new DefinitionError(`unknown action ${action}`);

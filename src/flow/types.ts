@@ -7,7 +7,7 @@
 export type PromptTemplate = string;
 
 export type SettableVar = 'service' | 'topic' | 'purpose';
-export type ActionName = 'useLastCommune' | 'confirmCommune' | 'sendMessage' | 'recordAgain';
+export type ActionName = 'useLastCommune' | 'confirmCommune' | 'sendMessage' | 'recordAgain' | 'optInAnswerCall';
 export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage';
 export type ReadBack = 'lastCommune' | 'pendingCommune' | 'referenceNumber';
 export type DemographicField = 'gender' | 'ageGroup' | 'disability';
@@ -107,7 +107,9 @@ export type Effect =
   | { type: 'discard-recording'; recording: PendingRecording }
   /** The caller is part-way through rating: where to go on if the call breaks off. */
   | { type: 'remember-unfinished-rating'; rating: UnfinishedRating }
-  | { type: 'forget-unfinished-rating' };
+  | { type: 'forget-unfinished-rating' }
+  /** The caller wants to be called back with the answer to the message they just sent. */
+  | { type: 'request-answer-call'; messageId: string };
 
 /** A rating the caller had not finished: the next indicator to ask. */
 export interface UnfinishedRating {
@@ -134,6 +136,8 @@ export interface FlowVars {
   rated?: string[];
   recording?: PendingRecording;
   referenceNumber?: string;
+  /** The RecordingSid of the message sent in this call (for the answer-call opt-in). */
+  sentMessageId?: string;
   /** A rating of an earlier call this call may go on with (offered by a resume-offer node). */
   resumable?: UnfinishedRating;
 }

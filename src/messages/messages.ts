@@ -88,6 +88,8 @@ export interface VoiceMessage {
     updatedAt?: Date;
     updatedBy?: string;
   };
+  /** The call that told the caller the answer (src/outbound), once it ended. */
+  answerCall?: { outcome: string; attempts: number; answerPromptId: string; endedAt: Date };
   createdAt: Date;
 }
 

@@ -15,7 +15,8 @@ import { NumberCipher } from './number-cipher';
  * names (attemptId), and only forwards (statusRank), so duplicated and out-of-order callbacks
  * change nothing.
  */
-export type CallbackKind = 'missed-call';
+/** missed-call: call back a caller who rang. message-answer: tell a caller the answer to their voice message. */
+export type CallbackKind = 'missed-call' | 'message-answer';
 
 /**
  * queued: waiting for its first call. retry: waiting after busy / no answer / failed.
@@ -23,8 +24,8 @@ export type CallbackKind = 'missed-call';
  * the create (5xx, time-out): a call may exist; reconciled before any new create.
  * ringing / in-progress: as the carrier reports. completed / abandoned: ended, number erased.
  */
-export type CallbackState = 'queued' | 'retry' | 'dialing' | 'unsure' | 'ringing' | 'in-progress' | 'completed' | 'abandoned';
-export const CALLBACK_STATES: readonly CallbackState[] = ['queued', 'retry', 'dialing', 'unsure', 'ringing', 'in-progress', 'completed', 'abandoned'];
+export type CallbackState = 'awaiting-answer' | 'queued' | 'retry' | 'dialing' | 'unsure' | 'ringing' | 'in-progress' | 'completed' | 'abandoned';
+export const CALLBACK_STATES: readonly CallbackState[] = ['awaiting-answer', 'queued', 'retry', 'dialing', 'unsure', 'ringing', 'in-progress', 'completed', 'abandoned'];
 const WAITING: CallbackState[] = ['queued', 'retry'];
 export const LIVE: CallbackState[] = ['dialing', 'unsure', 'ringing', 'in-progress'];
 
@@ -62,6 +63,11 @@ export interface CallbackEntry {
   nextAttemptAt?: Date;
   outcome?: 'answered' | 'no-answer' | 'busy' | 'failed' | 'refused' | 'number-not-allowed';
   history: CallbackEvent[];
+  /** message-answer: the voice message (RecordingSid), the caller's language, the answer staff chose. */
+  messageId?: string;
+  language?: string;
+  answerPromptId?: string;
+  answeredBy?: string;
   createdAt: Date;
   updatedAt: Date;
   endedAt?: Date;
@@ -134,6 +140,40 @@ export class CallbackQueue {
       throw err;
     }
     return 'queued';
+  }
+
+  /**
+   * The caller opted in to hear the answer to their message: the entry waits (not due) until staff
+   * choose the answer. One per message.
+   */
+  async requestAnswer(r: { messageId: string; callerId: string; number: string; language: string }): Promise<'awaiting' | 'already' | 'blocked'> {
+    const at = this.now();
+    if (await this.blocks.findOne({ _id: r.callerId })) return 'blocked';
+    const _id = randomUUID();
+    try {
+      await this.collection.insertOne({
+        _id, kind: 'message-answer', callerId: r.callerId, activeKey: `message-answer:${r.messageId}`, sealedNumber: this.cipher.encrypt(r.number, _id),
+        state: 'awaiting-answer', attempts: 0, statusRank: 0, history: [], messageId: r.messageId, language: r.language, createdAt: at, updatedAt: at,
+      });
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) return 'already';
+      throw err;
+    }
+    return 'awaiting';
+  }
+
+  /** Staff chose the answer: the call becomes due now. False when the caller did not ask for one (or it is under way). */
+  async queueAnswer(messageId: string, answerPromptId: string, by: string): Promise<boolean> {
+    const at = this.now();
+    const r = await this.collection.updateOne(
+      { activeKey: `message-answer:${messageId}`, state: 'awaiting-answer' },
+      { $set: { state: 'queued', nextAttemptAt: at, answerPromptId, answeredBy: by, updatedAt: at } },
+    );
+    return r.matched === 1;
+  }
+
+  awaitingAnswers(): Promise<CallbackEntry[]> {
+    return this.collection.find({ kind: 'message-answer', state: 'awaiting-answer' }, { sort: { createdAt: 1 }, limit: 200, projection: { sealedNumber: 0 } });
   }
 
   /** Whether anything is waiting and due (cheap check before taking a line, a pace slot and budget). */
@@ -273,7 +313,7 @@ export class CallbackQueue {
   async block(callerId: string, by: string): Promise<void> {
     await this.blocks.updateOne({ _id: callerId }, { $set: { by, at: this.now() } }, { upsert: true });
     // A blocked caller's owed callbacks end now, their numbers erased.
-    for (const e of await this.collection.find({ callerId, state: { $in: WAITING } })) {
+    for (const e of await this.collection.find({ callerId, state: { $in: [...WAITING, 'awaiting-answer'] } })) {
       await this.end(e, 'abandoned', 'refused', { status: 'blocked', detail: `blocked by ${by}` });
     }
   }

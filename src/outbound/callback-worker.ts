@@ -106,7 +106,10 @@ export class CallbackWorker {
 
   private urls(entry: CallbackEntry) {
     return {
-      url: `${this.o.publicBaseUrl}/voice/incoming`,
+      // A missed call's callback is the hotline's own flow; a message's answer is played by /voice/answer.
+      url: entry.kind === 'message-answer'
+        ? `${this.o.publicBaseUrl}/voice/answer?e=${encodeURIComponent(entry._id)}`
+        : `${this.o.publicBaseUrl}/voice/incoming`,
       statusCallback: `${this.o.publicBaseUrl}/voice/outbound/status?e=${encodeURIComponent(entry._id)}&a=${encodeURIComponent(entry.attemptId ?? '')}`,
     };
   }

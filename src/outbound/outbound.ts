@@ -14,6 +14,8 @@ export interface Outbound {
   limits: OutboundLimits;
   /** Queues a callback for a missed call, after every check; never throws for a bad number. */
   missedCall(from: string | undefined): Promise<MissedCallOutcome>;
+  /** A caller asked to hear the answer to their message (src/calls/call-turns.ts AnswerCallSink). */
+  optIn(o: { messageId: string; callerId: string; party: string | undefined; language: string }): Promise<string>;
 }
 
 export type MissedCallOutcome = RequestOutcome | 'no-number' | 'number-not-allowed';
@@ -44,6 +46,12 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
       // The same keyed hash the calls use, so staff block and count the caller they know.
       const callerId = callerIdFor(number, config.callerHashSecret);
       return queue.request({ kind: 'missed-call', callerId, number, dailyLimit: o.dailyLimitPerNumber });
+    },
+    async optIn({ messageId, callerId, party, language }) {
+      const number = callableNumber(party, o.allowedPrefixes);
+      if (number === null) return 'no-number';
+      if (number === 'not-allowed') return 'number-not-allowed';
+      return queue.requestAnswer({ messageId, callerId, number, language });
     },
   };
 }

@@ -207,6 +207,7 @@ ${messages.length === 0 ? html`<p class="empty">No messages match this filter.</
   <dt>Duration</dt><dd>${duration(m.durationSeconds)}</dd>
   <dt>State</dt><dd>${stateBadge(stateOf(m))}${m.review?.updatedBy ? html` <span class="muted">by ${m.review.updatedBy}, ${m.review.updatedAt ? ictDateTime(m.review.updatedAt) : ''}</span>` : ''}</dd>
   <dt>Audio</dt><dd>${player(m)}</dd>
+  ${m.answerCall ? html`<dt>Answer call</dt><dd>${m.answerCall.outcome} after ${m.answerCall.attempts} call(s), ${ictDateTime(m.answerCall.endedAt)} (${m.answerCall.answerPromptId})</dd>` : ''}
 </dl>
 ${canReview ? html`
 <form method="post" action="/staff/messages/${encodeURIComponent(m._id)}/state" class="review-state">

@@ -6,6 +6,9 @@ import { ictDateTime } from './message-pages';
 import { StaffPages } from './staff-router';
 
 const CALLER_ID = /^[0-9a-f]{64}$/;
+const MESSAGE_ID = /^[A-Za-z0-9-]{10,64}$/;
+/** Recorded standard answers are the catalog prompts answer.standard.*. */
+const STANDARD_ANSWER = /^answer\.standard\.[a-z0-9-]+$/;
 
 /**
  * "Outbound calls": the callback queue with each entry's state and attempts, today's calls
@@ -20,11 +23,13 @@ export const outboundPages: StaffPages = (router, deps) => {
   router.get('/outbound', requireRole('admin', 'reviewer', 'viewer'), async (_req, res, next) => {
     try {
       const { queue, limits } = rt.outbound;
-      const o = rt.config.outbound;
-      const [control, placed, lines, counts, recent, blocks] = await Promise.all([
-        limits.controlState(), limits.placedToday(), limits.linesInUse(), queue.countsByState(), queue.recent(100), queue.listBlocks(),
-      ]);
       const viewer = res.locals.staff;
+      const o = rt.config.outbound;
+      const [control, placed, lines, counts, recent, blocks, awaiting] = await Promise.all([
+        limits.controlState(), limits.placedToday(), limits.linesInUse(), queue.countsByState(), queue.recent(100), queue.listBlocks(), queue.awaitingAnswers(),
+      ]);
+      const answers = Object.entries(rt.catalog.prompts).filter(([id]) => STANDARD_ANSWER.test(id));
+      const canAnswer = viewer.role === 'admin' || viewer.role === 'reviewer';
       const admin = viewer.role === 'admin';
       await deps.audit.record({ username: viewer.username, action: 'view-outbound' });
       const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
@@ -40,6 +45,11 @@ export const outboundPages: StaffPages = (router, deps) => {
 </section>
 <table class="outbound-counts"><thead><tr>${CALLBACK_STATES.map((s) => html`<th>${s}</th>`)}</tr></thead>
 <tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>
+<h2>Messages waiting for their answer call</h2>
+<p>These callers asked to be called back with the answer to their voice message. Choose the recorded answer: the message is marked resolved and the hotline calls them in their language.</p>
+<ul class="awaiting-answers">${awaiting.map((e) => html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}">message ${e.messageId}</a> (${e.language ?? ''}, asked ${ictDateTime(e.createdAt)})
+  ${canAnswer ? html`<form method="post" action="/staff/outbound/answer" class="inline">${csrfField(viewer)}<input type="hidden" name="messageId" value="${e.messageId ?? ''}">
+  <select name="answer">${answers.map(([id, p]) => html`<option value="${id}">${p.text.en}</option>`)}</select> <button type="submit">Resolve and call back</button></form>` : ''}</li>`)}</ul>
 <h2>Queue (newest 100)</h2>
 <table class="outbound-queue">
 <thead><tr><th>Queued (Cambodia time)</th><th>Kind</th><th>Caller (hashed)</th><th>State</th><th>Attempts</th><th>Last status</th><th>Next try</th><th>Outcome</th></tr></thead>
@@ -76,6 +86,28 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       }
     });
   }
+
+  router.post('/outbound/answer', requireRole('admin', 'reviewer'), async (req, res, next) => {
+    try {
+      const messageId = typeof req.body?.messageId === 'string' ? req.body.messageId : '';
+      const answer = typeof req.body?.answer === 'string' ? req.body.answer : '';
+      if (!MESSAGE_ID.test(messageId) || !STANDARD_ANSWER.test(answer) || !(answer in rt.catalog.prompts)) {
+        res.status(400).type('text/plain').send('Bad request: choose a message and one of the recorded standard answers.\n');
+        return;
+      }
+      const username = res.locals.staff.username;
+      if (!(await rt.outbound.queue.queueAnswer(messageId, answer, username))) {
+        res.status(409).type('text/plain').send('This caller did not ask for an answer call, or it is already queued. Reload the page.\n');
+        return;
+      }
+      const at = new Date();
+      await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': at, 'review.updatedBy': username } });
+      await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer } });
+      res.redirect(303, '/staff/outbound');
+    } catch (err) {
+      next(err);
+    }
+  });
 
   for (const block of [true, false]) {
     router.post(`/outbound/${block ? 'block' : 'unblock'}`, requireRole('admin'), async (req, res, next) => {

@@ -4,11 +4,19 @@ import { CallbackQueue, STATUS_RANK } from '../outbound/callback-queue';
 import { Outbound } from '../outbound/outbound';
 import { OutboundLimits } from '../outbound/outbound-limits';
 import { CARRIER_SID, carrierParam } from './carrier-params';
-import { renderReject } from './twiml';
+import { MessagesRepository } from '../messages/messages';
+import { AuditLog } from '../staff/audit-log';
+import { TurnOutput } from '../flow/types';
+import { PromptUrl, renderReject, renderTwiml } from './twiml';
 
 export interface OutboundRoutesDeps {
   outbound: Outbound;
   logger: Logger;
+  messages: MessagesRepository;
+  audit: AuditLog;
+  publicBaseUrl: string;
+  promptUrl: PromptUrl;
+  defaultLanguage: string;
   /** How long a live call may go without news before the worker asks the carrier (CallbackWorker.callLeaseSeconds). */
   callLeaseSeconds?: number;
 }
@@ -59,12 +67,60 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
       const result = await applyCallbackStatus(queue, limits, entryId, attemptId, {
         status, callSid, durationSeconds: Number.isFinite(duration) && duration >= 0 ? duration : undefined,
       }, deps.callLeaseSeconds ?? 1800);
+      if (result === 'completed' || result === 'abandoned') await recordAnswerOutcome(entryId);
       deps.logger.info({ callback: entryId, status, result }, 'callback status');
       res.status(204).end();
     } catch (err) {
       deps.logger.error({ callback: entryId, err: (err as Error).message }, 'callback status not saved');
       // 503 makes the carrier retry later; applying it twice changes nothing.
       res.status(503).type('text/plain').send('Service unavailable: the status could not be saved; retry later.\n');
+    }
+  });
+
+  /** The outcome of an answer call goes on the message and into the audit log. */
+  const recordAnswerOutcome = async (entryId: string) => {
+    const entry = await queue.find(entryId);
+    if (entry?.kind !== 'message-answer' || !entry.messageId) return;
+    const outcome = entry.outcome ?? entry.state;
+    await deps.messages.collection.updateOne({ _id: entry.messageId }, {
+      $set: { answerCall: { outcome, attempts: entry.attempts, answerPromptId: entry.answerPromptId ?? '', endedAt: entry.endedAt ?? new Date() } },
+    });
+    await deps.audit.record({ username: 'hotline', action: 'answer-call', messageId: entry.messageId, detail: { outcome, attempts: entry.attempts } });
+  };
+
+  /**
+   * The call that tells a caller the answer to their message, in the message's language: "This
+   * is the citizens' hotline, about your message number ...", the answer, "press * to hear it
+   * again". Any other key, or none, ends the call.
+   */
+  router.post('/answer', async (req, res) => {
+    const entryId = typeof req.query.e === 'string' && ENTRY_ID.test(req.query.e) ? req.query.e : '';
+    const reply = (output: TurnOutput, language: string) => {
+      const base = `${deps.publicBaseUrl}/voice/answer?e=${encodeURIComponent(entryId)}`;
+      res.status(200).type('text/xml').send(renderTwiml(output, (id, lang) => deps.promptUrl(id, lang ?? language), {
+        action: `${base}&k=1`, silence: `${base}&end=1`, recordingStatus: `${deps.publicBaseUrl}/voice/recording-status`,
+      }));
+    };
+    try {
+      const entry = entryId ? await queue.find(entryId) : null;
+      const message = entry?.messageId ? await deps.messages.find(entry.messageId) : null;
+      const language = entry?.language ?? deps.defaultLanguage;
+      if (!entry || entry.kind !== 'message-answer' || !entry.answerPromptId || !message || req.query.end === '1') {
+        reply({ prompts: entry && message && req.query.end !== '1' ? [] : [{ id: 'goodbye' }], end: { type: 'hangup' } }, language);
+        return;
+      }
+      if (req.query.k === '1' && carrierParam(req, 'Digits') !== '*') {
+        reply({ prompts: [{ id: 'goodbye' }], end: { type: 'hangup' } }, language);
+        return;
+      }
+      const digits = [...message.referenceNumber].filter((d) => /[0-9]/.test(d)).map((d) => ({ id: `digit.${d}` }));
+      reply({
+        prompts: [{ id: 'answer.intro' }, ...digits, { id: entry.answerPromptId }, { id: 'answer.repeat' }],
+        end: { type: 'gather', numDigits: 1, finishOnKey: '', timeoutSeconds: 6 },
+      }, language);
+    } catch (err) {
+      deps.logger.error({ callback: entryId, err: (err as Error).message }, 'answer call failed; caller hears error.system');
+      reply({ prompts: [{ id: 'error.system' }], end: { type: 'hangup' } }, deps.defaultLanguage);
     }
   });
 

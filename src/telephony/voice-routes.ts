@@ -108,7 +108,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     }
     try {
       const last = await withinDeadline((async () =>
-        (await deps.turns.resume(callSid, turn, inputOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req))))());
+        (await deps.turns.resume(callSid, turn, inputOf(req), partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req))))());
       reply(res, render(last));
     } catch (err) {
       failSafely(req, res, err, callSid);

@@ -382,7 +382,7 @@ describe('who: demographics once per call', () => {
 describe('voice message', () => {
   const toMessage = ['2', '120101', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '1'];
 
-  it('after rating, 1 records a message about this service: record, confirm, send, reference number, main menu', () => {
+  it('after rating, 1 records a message about this service: record, confirm, send, reference number, the answer-call offer', () => {
     const t = call([...toMessage, recording('RE0000000001', '4821'), '1'], KNOWN);
     const [intro, recorded, sent] = t.slice(-3);
     expect(intro.heard).toEqual(['message.intro']);
@@ -393,7 +393,16 @@ describe('voice message', () => {
       type: 'save-message', communeCode: '120101', service: 'commune',
       recording: { recordingSid: 'RE0000000001', recordingUrl: 'https://carrier.example/RE0000000001', durationSeconds: 12, referenceNumber: '4821' },
     }]);
-    expect(sent.heard).toEqual(['message.saved', ...digitsOf('4821'), 'main.menu']);
+    expect(sent.heard).toEqual(['message.saved', ...digitsOf('4821'), 'message.answer.ask']);
+  });
+
+  it('after sending, 1 asks for the answer call (the message named), 2 goes to the main menu without one', () => {
+    const yes = call([...toMessage, recording('RE0000000001', '4821'), '1', '1'], KNOWN);
+    expect(last(yes).effects).toEqual([{ type: 'request-answer-call', messageId: 'RE0000000001' }]);
+    expect(last(yes).heard).toEqual(['message.answer.yes', 'main.menu']);
+    const no = call([...toMessage, recording('RE0000000001', '4821'), '1', '2'], KNOWN);
+    expect(last(no).effects).toEqual([]);
+    expect(last(no).heard).toEqual(['main.menu']);
   });
 
   it('2 records again: the first recording is discarded and only the second is sent', () => {

@@ -33,7 +33,8 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     expect(heard.indexOf('rate.service.menu')).toBeLessThan(heard.indexOf('message.intro'));
     expect(heard.indexOf('message.confirm')).toBeGreaterThan(heard.indexOf('message.intro'));
     expect(heard.indexOf('message.saved')).toBeGreaterThan(heard.indexOf('message.confirm'));
-    expect(heard[heard.length - 1]).toBe('main.menu');
+    // Then the offer to be called back with the answer (src/outbound).
+    expect(heard[heard.length - 1]).toBe('message.answer.ask');
 
     const [m] = await h.rt.messages.forCall(t.callSid);
     expect(m).toMatchObject({
