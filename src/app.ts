@@ -4,7 +4,7 @@ import { Runtime } from './runtime';
 import { requireCarrierSignature } from './telephony/signature';
 import { voiceRoutes } from './telephony/voice-routes';
 import { recordingRoutes } from './telephony/recording-routes';
-import { outboundRoutes } from './telephony/outbound-routes';
+import { answerAudioRoutes, outboundRoutes } from './telephony/outbound-routes';
 import { staffRouter } from './staff/staff-router';
 import { AuditLog } from './staff/audit-log';
 
@@ -57,8 +57,12 @@ export function createApp(rt: Runtime): express.Express {
     outboundRoutes({
       outbound: rt.outbound, logger: rt.logger, messages: rt.messages, audit: new AuditLog(rt.store), publicBaseUrl: rt.config.publicBaseUrl,
       promptUrl: (id, lang) => rt.audio.url(id, lang ?? rt.languages.default), defaultLanguage: rt.languages.default,
+      answerAudioKey: rt.config.outbound.numberKey,
     }),
   );
+
+  // Public like prompt audio, for the carrier: one recorded answer, behind a keyed token, during its call.
+  app.use('/answer-audio', answerAudioRoutes({ store: rt.store, queue: rt.outbound.queue, answerAudioKey: rt.config.outbound.numberKey }));
 
   app.use('/staff', staffRouter(rt));
 

@@ -67,6 +67,8 @@ export interface CallbackEntry {
   messageId?: string;
   language?: string;
   answerPromptId?: string;
+  /** A one-off answer recorded by staff (store file id), instead of a standard prompt. */
+  answerFileId?: string;
   answeredBy?: string;
   createdAt: Date;
   updatedAt: Date;
@@ -163,13 +165,19 @@ export class CallbackQueue {
   }
 
   /** Staff chose the answer: the call becomes due now. False when the caller did not ask for one (or it is under way). */
-  async queueAnswer(messageId: string, answerPromptId: string, by: string): Promise<boolean> {
+  async queueAnswer(messageId: string, answer: { promptId: string } | { fileId: string }, by: string): Promise<boolean> {
     const at = this.now();
+    const chosen = 'promptId' in answer ? { answerPromptId: answer.promptId } : { answerFileId: answer.fileId };
     const r = await this.collection.updateOne(
       { activeKey: `message-answer:${messageId}`, state: 'awaiting-answer' },
-      { $set: { state: 'queued', nextAttemptAt: at, answerPromptId, answeredBy: by, updatedAt: at } },
+      { $set: { state: 'queued', nextAttemptAt: at, ...chosen, answeredBy: by, updatedAt: at } },
     );
     return r.matched === 1;
+  }
+
+  /** The entry still waiting for the answer to this message, if any. */
+  awaitingAnswerFor(messageId: string): Promise<CallbackEntry | null> {
+    return this.collection.findOne({ activeKey: `message-answer:${messageId}`, state: 'awaiting-answer' });
   }
 
   awaitingAnswers(): Promise<CallbackEntry[]> {

@@ -41,7 +41,8 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
     limits,
     async missedCall(from) {
       const number = callableNumber(from, o.allowedPrefixes);
-      if (number === null) return 'no-number';
+      // The hotline's own number never gets a callback (no loop of the line calling itself).
+      if (number === null || number === o.fromNumber) return 'no-number';
       if (number === 'not-allowed') return 'number-not-allowed';
       // The same keyed hash the calls use, so staff block and count the caller they know.
       const callerId = callerIdFor(number, config.callerHashSecret);

@@ -1,4 +1,7 @@
+import express from 'express';
 import { requireRole } from '../auth/staff-auth';
+import { AudioInputError } from '../audio/telephony-conversion';
+import { ANSWER_UPLOAD_MAX_BYTES, storeAnswerRecording } from '../outbound/answer-recordings';
 import { CALLBACK_STATES } from '../outbound/callback-queue';
 import { html } from './html';
 import { csrfField, sendPage } from './layout';
@@ -33,8 +36,11 @@ export const outboundPages: StaffPages = (router, deps) => {
       const admin = viewer.role === 'admin';
       await deps.audit.record({ username: viewer.username, action: 'view-outbound' });
       const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+      // This page may use the microphone (recording an answer); every other staff page may not.
+      res.setHeader('Permissions-Policy', 'camera=(), microphone=(self), geolocation=()');
       sendPage(res, {
         title: 'Outbound calls',
+        scripts: ['answer-recorder.js'],
         body: html`
 <section class="outbound-status">
   <p><strong>${control.paused ? 'Paused' : 'Calling'}</strong>${control.changedBy ? html` — ${control.paused ? 'paused' : 'resumed'} by ${control.changedBy} at ${ictDateTime(control.changedAt!)}` : ''}</p>
@@ -49,7 +55,8 @@ export const outboundPages: StaffPages = (router, deps) => {
 <p>These callers asked to be called back with the answer to their voice message. Choose the recorded answer: the message is marked resolved and the hotline calls them in their language.</p>
 <ul class="awaiting-answers">${awaiting.map((e) => html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}">message ${e.messageId}</a> (${e.language ?? ''}, asked ${ictDateTime(e.createdAt)})
   ${canAnswer ? html`<form method="post" action="/staff/outbound/answer" class="inline">${csrfField(viewer)}<input type="hidden" name="messageId" value="${e.messageId ?? ''}">
-  <select name="answer">${answers.map(([id, p]) => html`<option value="${id}">${p.text.en}</option>`)}</select> <button type="submit">Resolve and call back</button></form>` : ''}</li>`)}</ul>
+  <select name="answer">${answers.map(([id, p]) => html`<option value="${id}">${p.text.en}</option>`)}</select> <button type="submit">Resolve and call back</button></form>
+  or <button type="button" class="record-answer" data-message="${e.messageId ?? ''}">Record a short answer</button> <span class="record-status" data-message="${e.messageId ?? ''}"></span>` : ''}</li>`)}</ul>
 <h2>Queue (newest 100)</h2>
 <table class="outbound-queue">
 <thead><tr><th>Queued (Cambodia time)</th><th>Kind</th><th>Caller (hashed)</th><th>State</th><th>Attempts</th><th>Last status</th><th>Next try</th><th>Outcome</th></tr></thead>
@@ -96,7 +103,7 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
         return;
       }
       const username = res.locals.staff.username;
-      if (!(await rt.outbound.queue.queueAnswer(messageId, answer, username))) {
+      if (!(await rt.outbound.queue.queueAnswer(messageId, { promptId: answer }, username))) {
         res.status(409).type('text/plain').send('This caller did not ask for an answer call, or it is already queued. Reload the page.\n');
         return;
       }
@@ -104,6 +111,43 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': at, 'review.updatedBy': username } });
       await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer } });
       res.redirect(303, '/staff/outbound');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // The browser's recording (MediaRecorder: WebM/Ogg Opus, or any file ffmpeg decodes), raw in the body.
+  const rawAudio = express.raw({ type: () => true, limit: ANSWER_UPLOAD_MAX_BYTES });
+  router.post('/outbound/answer-recording', requireRole('admin', 'reviewer'), rawAudio, async (req, res, next) => {
+    try {
+      const messageId = typeof req.query.messageId === 'string' ? req.query.messageId : '';
+      const upload = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (!MESSAGE_ID.test(messageId) || upload.length === 0) {
+        res.status(400).type('text/plain').send('Bad request: a message id and a recording are needed.\n');
+        return;
+      }
+      const entry = await rt.outbound.queue.awaitingAnswerFor(messageId);
+      if (!entry) {
+        res.status(409).type('text/plain').send('This caller did not ask for an answer call, or it is already queued. Reload the page.\n');
+        return;
+      }
+      let fileId: string;
+      try {
+        fileId = await storeAnswerRecording(rt.store, entry._id, upload);
+      } catch (err) {
+        if (!(err instanceof AudioInputError)) throw err;
+        res.status(400).type('text/plain').send(`The recording cannot be used: ${err.message}. Record it again, closer to the microphone.\n`);
+        return;
+      }
+      const username = res.locals.staff.username;
+      if (!(await rt.outbound.queue.queueAnswer(messageId, { fileId }, username))) {
+        await rt.store.files.remove(fileId);
+        res.status(409).type('text/plain').send('This answer call was queued meanwhile by someone else. Reload the page.\n');
+        return;
+      }
+      await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': new Date(), 'review.updatedBy': username } });
+      await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer: 'recorded' } });
+      res.status(200).json({ queued: true });
     } catch (err) {
       next(err);
     }

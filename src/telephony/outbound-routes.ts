@@ -8,6 +8,10 @@ import { MessagesRepository } from '../messages/messages';
 import { AuditLog } from '../staff/audit-log';
 import { TurnOutput } from '../flow/types';
 import { PromptUrl, renderReject, renderTwiml } from './twiml';
+import { answerAudioToken } from '../outbound/answer-recordings';
+import { LIVE } from '../outbound/callback-queue';
+import { Store } from '../store/store';
+import { timingSafeEqual } from 'node:crypto';
 
 export interface OutboundRoutesDeps {
   outbound: Outbound;
@@ -17,11 +21,41 @@ export interface OutboundRoutesDeps {
   publicBaseUrl: string;
   promptUrl: PromptUrl;
   defaultLanguage: string;
+  /** Keys the URL of an answer staff recorded (see answerAudioRoutes). */
+  answerAudioKey: Buffer;
   /** How long a live call may go without news before the worker asks the carrier (CallbackWorker.callLeaseSeconds). */
   callLeaseSeconds?: number;
 }
 
 const ENTRY_ID = /^[0-9a-f-]{36}$/;
+/** Stands for the staff-recorded answer among the prompts of an answer call. */
+const RECORDED_ANSWER = '@recorded-answer';
+
+/**
+ * GET /answer-audio/<entryId>/<token>.wav: the answer a staff member recorded, for the carrier
+ * to play during that answer call only (the token is keyed; nothing is served before the call is
+ * placed or after it ended).
+ */
+export function answerAudioRoutes(deps: { store: Store; queue: CallbackQueue; answerAudioKey: Buffer }): Router {
+  const router = Router();
+  router.get('/:entryId/:file', async (req, res, next) => {
+    try {
+      const entryId = req.params.entryId;
+      const token = /^([A-Za-z0-9_-]{43})\.wav$/.exec(req.params.file)?.[1] ?? '';
+      const expected = ENTRY_ID.test(entryId) ? answerAudioToken(deps.answerAudioKey, entryId) : '';
+      const entry = expected && token && timingSafeEqual(Buffer.from(token), Buffer.from(expected)) ? await deps.queue.find(entryId) : null;
+      if (!entry?.answerFileId || !LIVE.includes(entry.state)) {
+        res.status(404).type('text/plain').send('Not found.\n');
+        return;
+      }
+      const data = await deps.store.files.read(entry.answerFileId);
+      res.status(200).type('audio/wav').set('Cache-Control', 'no-store').send(data);
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
 
 /**
  * POST /voice/missed: the carrier's voice URL for the callback number (or the main number, if
@@ -83,7 +117,7 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
     if (entry?.kind !== 'message-answer' || !entry.messageId) return;
     const outcome = entry.outcome ?? entry.state;
     await deps.messages.collection.updateOne({ _id: entry.messageId }, {
-      $set: { answerCall: { outcome, attempts: entry.attempts, answerPromptId: entry.answerPromptId ?? '', endedAt: entry.endedAt ?? new Date() } },
+      $set: { answerCall: { outcome, attempts: entry.attempts, answerPromptId: entry.answerPromptId ?? (entry.answerFileId ? 'recorded answer' : ''), endedAt: entry.endedAt ?? new Date() } },
     });
     await deps.audit.record({ username: 'hotline', action: 'answer-call', messageId: entry.messageId, detail: { outcome, attempts: entry.attempts } });
   };
@@ -97,7 +131,10 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
     const entryId = typeof req.query.e === 'string' && ENTRY_ID.test(req.query.e) ? req.query.e : '';
     const reply = (output: TurnOutput, language: string) => {
       const base = `${deps.publicBaseUrl}/voice/answer?e=${encodeURIComponent(entryId)}`;
-      res.status(200).type('text/xml').send(renderTwiml(output, (id, lang) => deps.promptUrl(id, lang ?? language), {
+      const urlOf: PromptUrl = (id, lang) => (id === RECORDED_ANSWER
+        ? `${deps.publicBaseUrl}/answer-audio/${entryId}/${answerAudioToken(deps.answerAudioKey, entryId)}.wav`
+        : deps.promptUrl(id, lang ?? language));
+      res.status(200).type('text/xml').send(renderTwiml(output, urlOf, {
         action: `${base}&k=1`, silence: `${base}&end=1`, recordingStatus: `${deps.publicBaseUrl}/voice/recording-status`,
       }));
     };
@@ -105,7 +142,7 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
       const entry = entryId ? await queue.find(entryId) : null;
       const message = entry?.messageId ? await deps.messages.find(entry.messageId) : null;
       const language = entry?.language ?? deps.defaultLanguage;
-      if (!entry || entry.kind !== 'message-answer' || !entry.answerPromptId || !message || req.query.end === '1') {
+      if (!entry || entry.kind !== 'message-answer' || !(entry.answerPromptId || entry.answerFileId) || !message || req.query.end === '1') {
         reply({ prompts: entry && message && req.query.end !== '1' ? [] : [{ id: 'goodbye' }], end: { type: 'hangup' } }, language);
         return;
       }
@@ -115,7 +152,7 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
       }
       const digits = [...message.referenceNumber].filter((d) => /[0-9]/.test(d)).map((d) => ({ id: `digit.${d}` }));
       reply({
-        prompts: [{ id: 'answer.intro' }, ...digits, { id: entry.answerPromptId }, { id: 'answer.repeat' }],
+        prompts: [{ id: 'answer.intro' }, ...digits, { id: entry.answerFileId ? RECORDED_ANSWER : entry.answerPromptId! }, { id: 'answer.repeat' }],
         end: { type: 'gather', numDigits: 1, finishOnKey: '', timeoutSeconds: 6 },
       }, language);
     } catch (err) {

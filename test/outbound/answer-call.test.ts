@@ -6,7 +6,7 @@ import { callerIdFor } from '../../src/store/callers';
 import { ENGINE } from '../support/engine';
 import { FakeCarrierCalls } from '../support/fake-carrier-calls';
 import { ids, startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
-import { addAccount, StaffClient } from '../staff/staff-support';
+import { addAccount, StaffClient, toneWav } from '../staff/staff-support';
 
 const FROM = '+85523900900';
 const CITIZEN = '+85512444555';
@@ -80,5 +80,38 @@ describe(`closing the loop on a voice message (${ENGINE})`, () => {
     expect(entries.map((e) => [e.username, e.action])).toEqual(expect.arrayContaining([['rev1', 'answer-call-queued'], ['hotline', 'answer-call']]));
     const detail = await staff.page(`/staff/messages/${RECORDING}`);
     expect(detail.text).toMatch(/Answer call<\/dt><dd>answered after 1 call/);
+  });
+
+  it('a staff member records a short answer in the browser: it is converted for the telephone and played, only during that call', async () => {
+    await leaveMessage('1');
+    const staff = await new StaffClient(h).signedIn('rev1');
+    const page = await staff.page('/staff/outbound');
+    expect(page.text).toContain('answer-recorder.js');
+    expect(page.res.headers.get('permissions-policy')).toContain('microphone=(self)');
+    const upload = (body: Buffer) => fetch(`${h.url}/staff/outbound/answer-recording?messageId=${RECORDING}`, {
+      method: 'POST', headers: { cookie: staff.cookieHeader, 'x-csrf-token': staff.csrf, 'content-type': 'audio/wav' }, body,
+    });
+    // Silence is refused with what to do; nothing is queued.
+    const silent = await upload(toneWav(1).fill(0, 44));
+    expect(silent.status).toBe(400);
+    expect(await silent.text()).toMatch(/silent/);
+    expect((await upload(toneWav(2))).status).toBe(200);
+    const [entry] = await h.rt.outbound.queue.collection.find({});
+    expect(entry).toMatchObject({ state: 'queued', answerFileId: `answer-${entry._id}.wav`, answeredBy: 'rev1' });
+
+    const worker = callbackWorkerFor(h.rt, { carrier: new TwilioCarrierCalls({ carrierApiUrl: carrier.url, accountSid: 'ACtest', authToken: TEST_AUTH_TOKEN }) });
+    expect(await worker.placeNext()).toBe('placed');
+    const call = carrier.calls[0];
+    const twiml = await carrier.answer(call);
+    const audioUrl = new RegExp(`${h.url}/answer-audio/${entry._id}/[A-Za-z0-9_-]{43}\\.wav`).exec(twiml)?.[0];
+    expect(audioUrl).toBeDefined();
+    const audio = await fetch(audioUrl!);
+    expect(audio.status).toBe(200);
+    expect(audio.headers.get('content-type')).toMatch(/audio\/wav/);
+    expect(Buffer.from(await audio.arrayBuffer()).subarray(0, 4).toString()).toBe('RIFF');
+    expect((await fetch(audioUrl!.replace(/[A-Za-z0-9_-]{43}\.wav$/, `${'A'.repeat(43)}.wav`))).status).toBe(404);
+    await carrier.finish(call, 'completed');
+    expect((await fetch(audioUrl!)).status).toBe(404);
+    expect((await h.rt.messages.find(RECORDING))?.answerCall).toMatchObject({ outcome: 'answered' });
   });
 });

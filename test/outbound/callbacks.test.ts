@@ -244,8 +244,9 @@ describe('missed-call callbacks: dedupe, limits and abuse', () => {
     expect(forged.status).toBe(403);
     // Signed by the carrier, but a number outside OUTBOUND_ALLOWED_PREFIXES, a SIP address, a withheld number.
     for (const from of ['+19005550100', 'sip:alice@example.com', 'anonymous', '+855', '']) await ring(h, from);
-    // Our own outbound calls never queue a callback.
+    // Our own outbound calls never queue a callback, nor does the hotline's own number.
     await ring(h, '+85599000333', { Direction: 'outbound-api' });
+    await ring(h, FROM);
     // A status callback cannot create an entry or name a number.
     const status = await post(h, `/voice/outbound/status?e=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}&a=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { CallSid: 'CA00000000000000000000000000000001', CallStatus: 'completed', To: '+85599000444' });
     expect(status.status).toBe(204);

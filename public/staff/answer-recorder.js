@@ -1,0 +1,68 @@
+// "Record a short answer" on the Outbound calls page: records from the microphone with
+// MediaRecorder, then sends the recording to /staff/outbound/answer-recording; the server
+// converts it for the telephone and queues the answer call. External file: the CSP forbids inline scripts.
+(function () {
+  'use strict';
+  var buttons = document.querySelectorAll('button.record-answer');
+  if (!buttons.length) return;
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+  var MAX_MS = 60000;
+
+  function statusFor(messageId) {
+    return document.querySelector('.record-status[data-message="' + messageId + '"]');
+  }
+
+  buttons.forEach(function (button) {
+    var recorder = null;
+    var chunks = [];
+    var timer = null;
+    var messageId = button.getAttribute('data-message');
+    var status = statusFor(messageId);
+    var say = function (text) { if (status) status.textContent = text; };
+
+    function send(blob) {
+      say('Sending…');
+      fetch('/staff/outbound/answer-recording?messageId=' + encodeURIComponent(messageId), {
+        method: 'POST',
+        headers: { 'content-type': blob.type || 'application/octet-stream', 'x-csrf-token': csrf },
+        body: blob,
+        credentials: 'same-origin',
+      }).then(function (res) {
+        if (res.ok) { window.location.reload(); return; }
+        return res.text().then(function (text) { say(text); button.disabled = false; });
+      }).catch(function () {
+        say('The recording could not be sent. Check the connection and try again.');
+        button.disabled = false;
+      });
+    }
+
+    button.addEventListener('click', function () {
+      if (recorder && recorder.state === 'recording') {
+        recorder.stop();
+        return;
+      }
+      if (!navigator.mediaDevices || !window.MediaRecorder) {
+        say('This browser cannot record. Choose a recorded answer instead.');
+        return;
+      }
+      navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+        chunks = [];
+        recorder = new MediaRecorder(stream);
+        recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
+        recorder.onstop = function () {
+          clearTimeout(timer);
+          stream.getTracks().forEach(function (t) { t.stop(); });
+          button.textContent = 'Record a short answer';
+          button.disabled = true;
+          send(new Blob(chunks, { type: recorder.mimeType || 'audio/webm' }));
+        };
+        recorder.start();
+        button.textContent = 'Stop and send';
+        say('Recording… (at most one minute)');
+        timer = setTimeout(function () { if (recorder.state === 'recording') recorder.stop(); }, MAX_MS);
+      }).catch(function () {
+        say('The microphone is not available. Allow it for this site, or choose a recorded answer.');
+      });
+    });
+  });
+})();

@@ -1,0 +1,37 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { convertToTelephony } from '../audio/telephony-conversion';
+import { Store } from '../store/store';
+
+/** A one-off answer is at most this long as uploaded (a minute of browser Opus is far less). */
+export const ANSWER_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A short answer a staff member recorded in the browser for one message: converted like any
+ * prompt (mono 8 kHz mu-law, loudness-normalised, silence trimmed; src/audio) and kept in the
+ * store's files as `answer-<entryId>.wav`. Throws AudioInputError for silence or garbage.
+ */
+export async function storeAnswerRecording(store: Store, entryId: string, upload: Buffer): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'answer-'));
+  try {
+    const input = path.join(dir, 'upload');
+    const output = path.join(dir, 'answer.wav');
+    fs.writeFileSync(input, upload);
+    await convertToTelephony(input, output, { timeoutMs: 60_000 });
+    const fileId = `answer-${entryId}.wav`;
+    await store.files.write(fileId, fs.readFileSync(output), { contentType: 'audio/wav', kind: 'answer' });
+    return fileId;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The carrier fetches the recorded answer without our credentials, so its URL carries a keyed
+ * token for the entry: unguessable, and served only while that call is under way.
+ */
+export function answerAudioToken(key: Buffer, entryId: string): string {
+  return crypto.createHmac('sha256', key).update(`answer-audio:${entryId}`).digest('base64url');
+}
