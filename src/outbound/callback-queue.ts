@@ -73,7 +73,12 @@ export interface CallbackEntry {
   createdAt: Date;
   updatedAt: Date;
   endedAt?: Date;
+  /** Set when it ends: the database deletes the entry (hash, times, outcome) this long after. */
+  expiresAt?: Date;
 }
+
+/** How long an ended callback's record (no number in it) stays for the staff page and the daily limit. */
+export const ENDED_KEPT_DAYS = 90;
 
 /** Carrier statuses in order; a later one never gives way to an earlier one (as src/store/calls.ts). */
 export const STATUS_RANK: Record<string, number> = {
@@ -248,7 +253,7 @@ export class CallbackQueue {
     const filter: Record<string, unknown> = { _id: entry._id, state: { $nin: ['completed', 'abandoned'] } };
     if (entry.attemptId) filter.attemptId = entry.attemptId;
     const r = await this.collection.updateOne(filter, {
-      $set: { state, outcome, activeKey: `ended:${entry._id}`, endedAt: at, updatedAt: at, statusRank: 4, lastStatus: event.status },
+      $set: { state, outcome, activeKey: `ended:${entry._id}`, endedAt: at, expiresAt: new Date(at.getTime() + ENDED_KEPT_DAYS * 86_400_000), updatedAt: at, statusRank: 4, lastStatus: event.status },
       $unset: { sealedNumber: true, nextAttemptAt: true },
       $push: { history: { attemptId: entry.attemptId ?? '', at, ...event } },
     });
@@ -277,7 +282,7 @@ export class CallbackQueue {
     const event = { status: s.status, ...(s.callSid ? { callSid: s.callSid } : {}), ...(s.durationSeconds !== undefined ? { detail: `${s.durationSeconds} s` } : {}) };
     if (s.status === 'completed') {
       const r = await this.collection.updateOne(live, {
-        $set: { state: 'completed', outcome: 'answered', activeKey: `ended:${entryId}`, endedAt: at, updatedAt: at, statusRank: rank, lastStatus: s.status, ...sid },
+        $set: { state: 'completed', outcome: 'answered', activeKey: `ended:${entryId}`, endedAt: at, expiresAt: new Date(at.getTime() + ENDED_KEPT_DAYS * 86_400_000), updatedAt: at, statusRank: rank, lastStatus: s.status, ...sid },
         $unset: { sealedNumber: true, nextAttemptAt: true },
         $push: { history: { attemptId, at, ...event } },
       });

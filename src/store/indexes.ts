@@ -29,5 +29,6 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbound_callbacks', keys: { state: 1, nextAttemptAt: 1 } },
   { collection: 'outbound_callbacks', keys: { callerId: 1, createdAt: 1 } },
   { collection: 'outbound_callbacks', keys: { createdAt: 1 } },
+  { collection: 'outbound_callbacks', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'outbound_pace', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
 ];

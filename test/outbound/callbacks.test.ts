@@ -106,6 +106,7 @@ describe.each<CarrierKind>(['twilio', 'somleng'])('missed-call callbacks with a 
     await carrier.finish(call, 'completed');
     const [entry] = await entries(h);
     expect(entry).toMatchObject({ state: 'completed', outcome: 'answered', attempts: 1, callSid: call.sid });
+    expect(entry.expiresAt!.getTime() - entry.endedAt!.getTime()).toBe(90 * 86_400_000);
     expect(entry.sealedNumber).toBeUndefined();
     expect(await h.rt.outbound.limits.linesInUse()).toBe(0);
     expect(await everythingStored(h.store)).not.toContain('12345678');
