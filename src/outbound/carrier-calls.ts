@@ -85,14 +85,28 @@ export class TwilioCarrierCalls implements CarrierCalls {
     }
   }
 
-  async listTo(to: string, createdAfter: Date): Promise<CarrierCall[]> {
+  /**
+   * Newest first, page by page, until a page reaches calls created before `createdAfter`
+   * (Somleng lists every call of the account, so a busy account needs more than one page).
+   */
+  async listTo(to: string, createdAfter: Date, maxPages = 10): Promise<CarrierCall[]> {
+    const found: CarrierCall[] = [];
     try {
-      const page = await this.calls.page({ to, pageSize: 50 });
-      return page.instances
-        .filter((c) => c.to === to && (!c.dateCreated || c.dateCreated.getTime() >= createdAfter.getTime()))
-        .map((c) => ({ sid: c.sid, status: c.status, to: c.to, dateCreated: c.dateCreated }));
+      let page = await this.calls.page({ to, pageSize: 50 });
+      for (let n = 1; ; n++) {
+        for (const c of page.instances) {
+          if (c.to === to && (!c.dateCreated || c.dateCreated.getTime() >= createdAfter.getTime())) {
+            found.push({ sid: c.sid, status: c.status, to: c.to, dateCreated: c.dateCreated });
+          }
+        }
+        const older = page.instances.some((c) => c.dateCreated && c.dateCreated.getTime() < createdAfter.getTime());
+        const next = older || n >= maxPages ? undefined : page.nextPage();
+        if (!next) break;
+        page = (await next) as typeof page;
+      }
     } catch (err) {
       throw classify(err);
     }
+    return found;
   }
 }

@@ -183,6 +183,18 @@ describe.each<CarrierKind>(['twilio', 'somleng'])('missed-call callbacks with a 
     expect(carrier.calls).toHaveLength(2);
     expect((await entries(h)).map((e) => e.state)).toEqual(['completed', 'completed']);
   });
+
+  it('on a busy account the call placed by a failed create is found beyond the first page of the calls list', async () => {
+    await ring(h, CITIZEN);
+    carrier.failCreates({ status: 502, placeAnyway: true });
+    const worker = workerOf(h, carrier);
+    expect(await drain(worker)).toEqual(['unsure', 'idle']);
+    carrier.addOtherCalls(120); // newer calls of the same account push ours to the third page (Somleng lists them all)
+    expect(await worker.reconcileDue()).toBe(1);
+    expect(carrier.callsTo(CITIZEN)).toHaveLength(1);
+    expect((await entries(h))[0].callSid).toBe(carrier.callsTo(CITIZEN)[0].sid);
+    expect(await drain(worker)).toEqual(['idle']);
+  });
 });
 
 describe('missed-call callbacks: dedupe, limits and abuse', () => {

@@ -70,6 +70,13 @@ export class FakeCarrierCalls {
     this.failures.push(...failures);
   }
 
+  /** Other traffic on the account: calls this hotline did not place. */
+  addOtherCalls(n: number): void {
+    for (let i = 0; i < n; i++) {
+      this.calls.push({ sid: this.newSid(), to: `+8559${String(i).padStart(7, '0')}`, from: '+85523000001', url: 'https://other.example/voice', statusCallback: '', events: [], status: 'completed', dateCreated: new Date() });
+    }
+  }
+
   callsTo(to: string): FakeCall[] {
     return this.calls.filter((c) => c.to === to);
   }
@@ -133,10 +140,16 @@ export class FakeCarrierCalls {
     if (req.method === 'GET' && pathname === `${base}.json`) {
       const params = new URLSearchParams(query);
       const to = params.get('To');
+      const size = Math.min(1000, Number(params.get('PageSize') ?? 50) || 50);
+      const pageNo = Number(params.get('Page') ?? 0) || 0;
       const list = [...this.calls].reverse().filter((c) => this.kind === 'somleng' || !to || c.to === to);
+      const slice = list.slice(pageNo * size, pageNo * size + size);
+      const more = list.length > (pageNo + 1) * size;
+      const toParam = to && this.kind === 'twilio' ? `&To=${encodeURIComponent(to)}` : '';
       return answer(200, {
-        calls: list.map((c) => this.json(c)), page: 0, page_size: 50, start: 0, end: list.length,
-        uri: `${base}.json`, first_page_uri: `${base}.json?Page=0&PageSize=50`, next_page_uri: null, previous_page_uri: null,
+        calls: slice.map((c) => this.json(c)), page: pageNo, page_size: size, start: pageNo * size, end: pageNo * size + slice.length,
+        uri: `${base}.json`, first_page_uri: `${base}.json?Page=0&PageSize=${size}${toParam}`,
+        next_page_uri: more ? `${base}.json?Page=${pageNo + 1}&PageSize=${size}${toParam}` : null, previous_page_uri: null,
       });
     }
     const one = new RegExp(`^${base}/([A-Za-z0-9-]+)\\.json$`).exec(pathname);
