@@ -19,6 +19,8 @@ export interface CallbackWorkerOptions {
   reconcileAfterSeconds?: number;
   pollIntervalMs?: number;
   now?: () => Date;
+  /** Called when reconciling ended a callback (the status route does the same for callbacks that report). */
+  onEnded?: (entryId: string) => Promise<void>;
 }
 
 export type CallOutcome =
@@ -163,6 +165,7 @@ export class CallbackWorker {
   /** A status callback (or a reconcile) moved the entry: free its line when the call is over. */
   async statusApplied(entryId: string, result: string): Promise<void> {
     if (['completed', 'retry', 'abandoned'].includes(result)) await this.o.limits.releaseLine(entryId);
+    if (result === 'completed' || result === 'abandoned') await this.o.onEnded?.(entryId);
   }
 
   /** Checks live entries whose lease ran out against the carrier. Returns how many were looked at. */

@@ -1,7 +1,10 @@
 import { AppConfig } from '../config/config';
 import { Logger } from '../logging/logger';
 import { callerIdFor } from '../store/callers';
+import { MessagesRepository } from '../messages/messages';
+import { AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
+import { recordAnswerOutcome } from './answer-outcome';
 import { CallbackQueue, RequestOutcome } from './callback-queue';
 import { CallbackWorker, CallbackWorkerOptions } from './callback-worker';
 import { TwilioCarrierCalls } from './carrier-calls';
@@ -59,7 +62,7 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
 
 /** The worker as the server runs it, from the config. */
 export function callbackWorkerFor(
-  rt: { outbound: Outbound; logger: Logger; config: AppConfig },
+  rt: { outbound: Outbound; logger: Logger; config: AppConfig; messages?: MessagesRepository; store?: Store },
   extra: Partial<CallbackWorkerOptions> = {},
 ): CallbackWorker {
   const c = rt.config;
@@ -71,6 +74,7 @@ export function callbackWorkerFor(
     publicBaseUrl: c.publicBaseUrl,
     fromNumber: c.outbound.fromNumber,
     callingHours: c.outbound.callingHours,
+    ...(rt.messages && rt.store ? { onEnded: (id: string) => recordAnswerOutcome(rt.outbound.queue, rt.messages!, new AuditLog(rt.store!), id) } : {}),
     ...extra,
   });
 }

@@ -9,6 +9,7 @@ import { AuditLog } from '../staff/audit-log';
 import { TurnOutput } from '../flow/types';
 import { PromptUrl, renderReject, renderTwiml } from './twiml';
 import { answerAudioToken } from '../outbound/answer-recordings';
+import { recordAnswerOutcome } from '../outbound/answer-outcome';
 import { LIVE } from '../outbound/callback-queue';
 import { Store } from '../store/store';
 import { timingSafeEqual } from 'node:crypto';
@@ -101,7 +102,7 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
       const result = await applyCallbackStatus(queue, limits, entryId, attemptId, {
         status, callSid, durationSeconds: Number.isFinite(duration) && duration >= 0 ? duration : undefined,
       }, deps.callLeaseSeconds ?? 1800);
-      if (result === 'completed' || result === 'abandoned') await recordAnswerOutcome(entryId);
+      if (result === 'completed' || result === 'abandoned') await recordAnswerOutcomeOf(entryId);
       deps.logger.info({ callback: entryId, status, result }, 'callback status');
       res.status(204).end();
     } catch (err) {
@@ -111,16 +112,7 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
     }
   });
 
-  /** The outcome of an answer call goes on the message and into the audit log. */
-  const recordAnswerOutcome = async (entryId: string) => {
-    const entry = await queue.find(entryId);
-    if (entry?.kind !== 'message-answer' || !entry.messageId) return;
-    const outcome = entry.outcome ?? entry.state;
-    await deps.messages.collection.updateOne({ _id: entry.messageId }, {
-      $set: { answerCall: { outcome, attempts: entry.attempts, answerPromptId: entry.answerPromptId ?? (entry.answerFileId ? 'recorded answer' : ''), endedAt: entry.endedAt ?? new Date() } },
-    });
-    await deps.audit.record({ username: 'hotline', action: 'answer-call', messageId: entry.messageId, detail: { outcome, attempts: entry.attempts } });
-  };
+  const recordAnswerOutcomeOf = (entryId: string) => recordAnswerOutcome(queue, deps.messages, deps.audit, entryId);
 
   /**
    * The call that tells a caller the answer to their message, in the message's language: "This

@@ -114,4 +114,17 @@ describe(`closing the loop on a voice message (${ENGINE})`, () => {
     expect((await fetch(audioUrl!)).status).toBe(404);
     expect((await h.rt.messages.find(RECORDING))?.answerCall).toMatchObject({ outcome: 'answered' });
   });
+
+  it('an answer call whose status callback never came is settled with the carrier, and its outcome still reaches the message', async () => {
+    await leaveMessage('1');
+    await h.rt.outbound.queue.queueAnswer(RECORDING, { promptId: 'answer.standard.forwarded' }, 'rev1');
+    const worker = callbackWorkerFor(h.rt, { carrier: new TwilioCarrierCalls({ carrierApiUrl: carrier.url, accountSid: 'ACtest', authToken: TEST_AUTH_TOKEN }) });
+    expect(await worker.placeNext()).toBe('placed');
+    carrier.calls[0].status = 'completed'; // the carrier knows; its callback was lost
+    await h.rt.outbound.queue.collection.updateMany({}, { $set: { nextAttemptAt: new Date(Date.now() - 1000) } });
+    expect(await worker.reconcileDue()).toBe(1);
+    expect((await h.rt.messages.find(RECORDING))?.answerCall).toMatchObject({ outcome: 'answered', answerPromptId: 'answer.standard.forwarded' });
+    const [entry] = await h.rt.outbound.queue.collection.find({});
+    expect(entry.sealedNumber).toBeUndefined();
+  });
 });

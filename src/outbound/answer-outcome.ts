@@ -1,0 +1,17 @@
+import { MessagesRepository } from '../messages/messages';
+import { AuditLog } from '../staff/audit-log';
+import { CallbackQueue } from './callback-queue';
+
+/**
+ * When an answer call ends (by its status callback or when the worker reconciles it with the
+ * carrier), its outcome goes on the message and into the audit log, by "hotline".
+ */
+export async function recordAnswerOutcome(queue: CallbackQueue, messages: MessagesRepository, audit: AuditLog, entryId: string): Promise<void> {
+  const entry = await queue.find(entryId);
+  if (entry?.kind !== 'message-answer' || !entry.messageId || !entry.endedAt) return;
+  const outcome = entry.outcome ?? entry.state;
+  await messages.collection.updateOne({ _id: entry.messageId }, {
+    $set: { answerCall: { outcome, attempts: entry.attempts, answerPromptId: entry.answerPromptId ?? (entry.answerFileId ? 'recorded answer' : ''), endedAt: entry.endedAt } },
+  });
+  await audit.record({ username: 'hotline', action: 'answer-call', messageId: entry.messageId, detail: { outcome, attempts: entry.attempts } });
+}
