@@ -269,15 +269,17 @@ describe(`repositories (${ENGINE} store)`, () => {
       const calls = new CallsRepository(store);
       await calls.create(record('CA2'));
       const results = await Promise.all([
-        calls.advance('CA2', 1, { ...flow, node: 'from-a' }, last(2), new Date()),
-        calls.advance('CA2', 1, { ...flow, node: 'from-b' }, last(2), new Date()),
+        calls.advance('CA2', 1, { ...flow, node: 'from-a' }, last(2), [{ type: 'remember-commune', communeCode: '120101' }], new Date()),
+        calls.advance('CA2', 1, { ...flow, node: 'from-b' }, last(2), [{ type: 'remember-commune', communeCode: '120102' }], new Date()),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       const saved = await calls.find('CA2');
       expect(saved!.turn).toBe(2);
       expect(saved!.flow.node).toBe(results[0] ? 'from-a' : 'from-b');
-      expect(await calls.advance('CA2', 1, flow, last(2), new Date())).toBe(false);
-      expect(await calls.advance('CA-unknown', 1, flow, last(2), new Date())).toBe(false);
+      // The winner's effects are saved with its turn, never the loser's.
+      expect(saved!.lastEffects).toEqual([{ type: 'remember-commune', communeCode: results[0] ? '120101' : '120102' }]);
+      expect(await calls.advance('CA2', 1, flow, last(2), [], new Date())).toBe(false);
+      expect(await calls.advance('CA-unknown', 1, flow, last(2), [], new Date())).toBe(false);
     });
 
     it.each([
