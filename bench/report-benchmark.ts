@@ -38,8 +38,7 @@ Options:
   --province CODE            the province to summarise (default 12, Phnom Penh)
   --reuse                    keep the ratings already in --db if there are N of them
   --keep                     do not drop the database at the end
-  --no-national-summary      skip the national summary (FerretDB 1.x: its $group compares each
-                             rating with every group so far, and this one has 132,160 groups)
+  --no-national-summary      skip the national summary (every commune: up to 132,160 groups)
   --unmarked                 seed as an older version stored ratings (no supersededAt) and time
                              the one-time upgrade that marks them
   --help                     this text

@@ -139,7 +139,7 @@ export class MessagesRepository implements MessageSink {
           referenceNumber: msg.recording.referenceNumber,
           durationSeconds: msg.recording.durationSeconds,
           callerChoice: 'sent',
-          createdAt: this.now(),
+          createdAt: msg.at,
         },
       },
       { upsert: true },
@@ -152,10 +152,10 @@ export class MessagesRepository implements MessageSink {
    * The caller pressed "record again". Whatever already reached our store is removed; what is
    * still at the carrier is left to the worker, which deletes it there instead of downloading it.
    */
-  async discardFromCall(callSid: string, recordingSid: string): Promise<void> {
+  async discardFromCall(callSid: string, recordingSid: string, at: Date = this.now()): Promise<void> {
     const doc = await this.collection.findOneAndUpdate(
       { _id: recordingSid },
-      { $set: { callSid, callerChoice: 'discarded', createdAt: this.now() } },
+      { $set: { callSid, callerChoice: 'discarded', createdAt: at } },
       { upsert: true },
     );
     if (doc?.download?.state === 'stored') await this.removeDiscardedAudio(doc);

@@ -25,8 +25,8 @@ export interface VoiceRoutesDeps {
 
 /**
  * Twilio waits 15 s for a webhook, then plays its own error message. A turn still waiting on an
- * overloaded or stalled database after 10 s answers error.system instead (npm run bench on
- * FerretDB showed turns queueing past 15 s at 200 concurrent calls).
+ * overloaded or stalled database after 10 s answers error.system instead (an earlier, slower test
+ * server showed turns queueing past 15 s at 200 concurrent calls).
  */
 export const TURN_DEADLINE_MS = 10_000;
 
