@@ -65,7 +65,7 @@ export class CallTurns {
     // A retry of a turn already answered gets the answer already given; a turn the call has not
     // reached (a forged or confused URL) changes nothing either.
     if (turn !== call.turn) return call.last;
-    if (input.type === 'recording' && !input.referenceNumber) {
+    if (input.type === 'recording' && !input.silent && !input.referenceNumber) {
       input = { ...input, referenceNumber: await this.deps.messages.newReferenceNumber() };
     }
     const ctx: FlowContext = { ...this.deps.context, caller: {} };

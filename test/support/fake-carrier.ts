@@ -53,6 +53,11 @@ export class FakeCarrier {
     }
   }
 
+  /** host:port of the storage host media is redirected to (another origin than the API). */
+  get mediaHost(): string {
+    return `localhost:${(this.media.address() as AddressInfo).port}`;
+  }
+
   /** The recording resource URL, as the carrier puts it in RecordingUrl. */
   recordingUrl(recordingSid: string): string {
     return `${this.url}/2010-04-01/Accounts/${this.accountSid}/Recordings/${recordingSid}`;
