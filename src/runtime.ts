@@ -16,6 +16,7 @@ import { ensureRepeatRatingsMarked } from './store/repeat-ratings';
 import { openStore } from './store/open-store';
 import { RatingsRepository } from './store/ratings';
 import { Store } from './store/store';
+import { CARRIER_PROFILES } from './telephony/carrier-profile';
 
 /** Everything the app is made of, built once from the config. */
 export interface Runtime {
@@ -67,6 +68,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
       level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
     indicators: (service) => services[service] ?? [],
     hasRecording: (id, lang) => audio.has(id, lang),
+    keyGapSeconds: CARRIER_PROFILES[config.carrier].keyGapSeconds,
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({

@@ -73,7 +73,7 @@ export class CallTurns {
     // A retry of a turn already answered gets the answer already given; a turn the call has not
     // reached (a forged or confused URL) changes nothing either.
     if (turn !== call.turn) return this.answerAgain(call, turn + 1);
-    if (input.type === 'recording' && !input.referenceNumber) {
+    if (input.type === 'recording' && !input.silent && !input.referenceNumber) {
       // A copy that loses the race below leaves its number unused (a gap in the sequence): only the
       // winner's is saved, and both copies answer with it.
       input = { ...input, referenceNumber: await this.deps.messages.newReferenceNumber() };

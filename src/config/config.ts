@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
+import { CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -13,7 +14,11 @@ export interface AppConfig {
   twilioAccountSid: string;
   twilioAuthToken: string;
   signatureCheck: boolean;
+  /** CARRIER: the platform that connects the calls (see src/telephony/carrier-profile.ts). */
+  carrier: CarrierName;
   carrierApiUrl: string;
+  /** CARRIER_MEDIA_HOSTS: hosts a recording download may be redirected to. */
+  carrierMediaHosts: string[];
   deleteRecordingsAtCarrier: boolean;
   recordingDownloadMaxAttempts: number;
   recordingRetryBaseSeconds: number;
@@ -123,6 +128,13 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   const port = Number(values.PORT);
   if (Number.isFinite(port) && (port < 1 || port > 65535)) problems.push(`PORT=${values.PORT} must be between 1 and 65535`);
 
+  const mediaHosts = (values.CARRIER_MEDIA_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of mediaHosts) {
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?$/.test(h)) problems.push(`CARRIER_MEDIA_HOSTS entry ${JSON.stringify(h)} is not a host name (host, host:port or *.example.org)`);
+  }
+  if (values.CARRIER === 'somleng' && /^https?:\/\/api\.twilio\.com$/.test(values.CARRIER_API_URL ?? '')) {
+    problems.push('CARRIER=somleng but CARRIER_API_URL is still Twilio\'s: set it to your Somleng API (for example https://api.somleng.org), where its recordings are');
+  }
   const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
   if (nodeEnv === 'production') {
@@ -149,7 +161,9 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     twilioAccountSid: values.TWILIO_ACCOUNT_SID,
     twilioAuthToken: secret('TWILIO_AUTH_TOKEN'),
     signatureCheck: values.TWILIO_SIGNATURE_CHECK !== 'off',
+    carrier: values.CARRIER as CarrierName,
     carrierApiUrl: values.CARRIER_API_URL,
+    carrierMediaHosts: mediaHosts,
     deleteRecordingsAtCarrier: values.DELETE_RECORDINGS_AT_CARRIER !== 'false',
     recordingDownloadMaxAttempts: Math.max(1, Number(values.RECORDING_DOWNLOAD_MAX_ATTEMPTS)),
     recordingRetryBaseSeconds: Number(values.RECORDING_RETRY_BASE_SECONDS),
@@ -176,6 +190,9 @@ export function startupWarnings(config: AppConfig): string[] {
   const warnings: string[] = [];
   if (!config.signatureCheck) {
     warnings.push('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
+  }
+  if (config.carrier === 'somleng' && config.deleteRecordingsAtCarrier) {
+    warnings.push(`CARRIER=somleng: ${SOMLENG_KEEPS_RECORDINGS}. Each stored voice message shows "kept at the carrier".`);
   }
   if (!config.deleteRecordingsAtCarrier) {
     warnings.push('DELETE_RECORDINGS_AT_CARRIER=false: every voice message also stays at the carrier, a third party');

@@ -325,13 +325,30 @@ export function initialState(ctx: FlowContext): FlowState {
   };
 }
 
+/** The keys a node waits for when it takes more than one (code entry): how many, and the key that ends them early. */
+function multiKeyEntry(def: FlowDefinition, n: Interactive): { numDigits: number; finishOnKey: string } | null {
+  if (n.type === 'commune-code') return { numDigits: def.settings.codeLength, finishOnKey: '#' };
+  return null;
+}
+
+/**
+ * Whether keys that arrived for a multi-key entry are only its beginning: fewer than it takes,
+ * no finishing key, no `*`, nothing garbled, and a carrier that ends a Gather on a pause shorter
+ * than the entry's own wait (so a short entry may be a caller who paused, not one who stopped).
+ */
+function entryIsShort(def: FlowDefinition, ctx: FlowContext, entry: { numDigits: number; finishOnKey: string }, keys: string): boolean {
+  if (ctx.keyGapSeconds === undefined || ctx.keyGapSeconds >= def.settings.codeTimeoutSeconds) return false;
+  return /^[0-9]*$/.test(keys) && keys.length < entry.numDigits;
+}
+
 function isInteractive(n: FlowNode): n is Interactive {
   return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record'].includes(n.type);
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */
-export function step(def: FlowDefinition, state: FlowState | null, input: FlowInput, ctx: FlowContext): StepResult {
+export function step(def: FlowDefinition, state: FlowState | null, input: FlowInput, ctx: FlowContext, carriedEffects: Effect[] = []): StepResult {
   const turn = new Turn(def, ctx, state && input.type !== 'start' ? structuredClone(state) : initialState(ctx));
+  turn.effects.push(...carriedEffects);
   if (input.type === 'start' || !state) {
     turn.goTo(def.start);
     return finish(turn);
@@ -343,6 +360,27 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
   const current = turn.node(turn.state.node);
   if (!isInteractive(current)) throw new DefinitionError(`call waits on node ${turn.state.node}, which asks nothing`);
 
+  // A multi-key entry in pieces: keep what came, gather the rest quietly, answer once it is whole.
+  const entry = multiKeyEntry(def, current);
+  const partial = turn.state.partialKeys;
+  delete turn.state.partialKeys;
+  if (entry && partial && input.type === 'silence') {
+    // The rest never came within the wait: the entry is what the caller typed.
+    turn.state.silences = 0;
+    if (!turn.answer(current, partial)) return invalid(turn, current);
+    return finish(turn);
+  }
+  if (entry && input.type === 'digits') {
+    const keys = (partial ?? '') + input.digits;
+    if (keys.length > 0 && entryIsShort(def, ctx, entry, keys)) {
+      turn.state.silences = 0;
+      turn.state.partialKeys = keys;
+      turn.end = { type: 'gather', numDigits: entry.numDigits - keys.length, finishOnKey: entry.finishOnKey, timeoutSeconds: def.settings.codeTimeoutSeconds };
+      return finish(turn);
+    }
+    input = { type: 'digits', digits: keys };
+  }
+
   if (input.type === 'silence') {
     turn.state.silences += 1;
     if (turn.state.silences >= def.settings.maxSilences) {
@@ -353,6 +391,12 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
       turn.ask(current);
     }
     return finish(turn);
+  }
+
+  if (input.type === 'recording' && input.silent && current.type === 'record') {
+    // Nothing was said (0 s, or no speech in it): silence, and the recording is not kept.
+    turn.effects.push({ type: 'discard-recording', recording: { recordingSid: input.recordingSid, recordingUrl: input.recordingUrl, durationSeconds: input.durationSeconds, referenceNumber: '' } });
+    return step(def, state, { type: 'silence' }, ctx, turn.effects);
   }
 
   turn.state.silences = 0;

@@ -60,7 +60,8 @@ export type FlowInput =
   | { type: 'start' }
   | { type: 'digits'; digits: string }
   | { type: 'silence' }
-  | { type: 'recording'; recordingSid: string; recordingUrl: string; durationSeconds: number; referenceNumber: string };
+  /** silent: the carrier reported 0 s, or the audio holds no speech; the engine treats it as silence. */
+  | { type: 'recording'; recordingSid: string; recordingUrl: string; durationSeconds: number; referenceNumber: string; silent?: boolean };
 
 export interface PromptRef {
   id: string;
@@ -123,6 +124,11 @@ export interface FlowVars {
 export interface FlowState {
   node: string;
   language: string;
+  /**
+   * Keys of a multi-key entry (a commune code) that arrived short: kept while the rest is gathered
+   * without replaying the question, until the entry is complete or a wait passes in silence.
+   */
+  partialKeys?: string;
   silences: number;
   invalids: number;
   vars: FlowVars;
@@ -139,6 +145,12 @@ export interface FlowContext {
   indicators(service: string): readonly string[];
   /** Whether a recording exists for this prompt (place names are only played when recorded). */
   hasRecording(promptId: string, language: string): boolean;
+  /**
+   * Seconds of pause after which the carrier ends a Gather early whatever its timeout (Somleng: 2);
+   * absent when the Gather's timeout also covers the gaps between keys (Twilio). A multi-key entry
+   * that arrives short is then only a pause, and the rest is gathered.
+   */
+  keyGapSeconds?: number;
 }
 
 export interface StepResult {

@@ -101,9 +101,17 @@ export const messagePages: StaffPages = (router, deps) => {
       default: return html`<span class="muted">audio ${d.state} (attempt ${d.attempts ?? 0})</span>`;
     }
   };
+  /** Where the carrier's copy stands: deleted only on the carrier's 2xx, otherwise kept with the reason. */
+  const carrierCopy = (m: StaffVisibleMessage): SafeHtml => {
+    const d = m.download;
+    if (!d || (d.state !== 'stored' && d.state !== 'discarded')) return html``;
+    if (d.deletedAtCarrier) return html` <span class="muted carrier-copy">deleted at the carrier</span>`;
+    if (d.keptAtCarrier) return html` <span class="muted carrier-copy">kept at the carrier: ${d.keptAtCarrier}</span>`;
+    return html` <span class="muted carrier-copy">at the carrier until it is deleted there</span>`;
+  };
   const player = (m: StaffVisibleMessage) =>
     audioOf(m)
-      ? html`<audio controls preload="none" src="/staff/messages/${encodeURIComponent(m._id)}/audio" data-message="${m._id}"></audio>`
+      ? html`<audio controls preload="none" src="/staff/messages/${encodeURIComponent(m._id)}/audio" data-message="${m._id}"></audio>${carrierCopy(m)}`
       : downloadNote(m);
 
   const findMessage = async (req: Request): Promise<StaffVisibleMessage> => {

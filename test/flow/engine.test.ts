@@ -23,9 +23,10 @@ const flow = loadFlow(path.join(root, 'flows/default.json'), {
   hasPrompt: (id) => id in catalog.prompts,
 });
 
-function context(opts: { caller?: FlowContext['caller']; recorded?: string[] } = {}): FlowContext {
+function context(opts: { caller?: FlowContext['caller']; recorded?: string[]; keyGapSeconds?: number } = {}): FlowContext {
   const recorded = new Set(opts.recorded ?? []);
   return {
+    keyGapSeconds: opts.keyGapSeconds,
     defaultLanguage: 'km',
     languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
     caller: opts.caller ?? {},
@@ -55,7 +56,7 @@ interface Turn {
 }
 
 /** Plays a call: the start, then each input in turn, threading the state as the app does. */
-function call(inputs: Step[], opts: { caller?: FlowContext['caller']; recorded?: string[] } = {}): Turn[] {
+function call(inputs: Step[], opts: { caller?: FlowContext['caller']; recorded?: string[]; keyGapSeconds?: number } = {}): Turn[] {
   const ctx = context(opts);
   const turns: Turn[] = [];
   let result: StepResult = step(flow, null, { type: 'start' }, ctx);
@@ -418,5 +419,53 @@ describe('voice message', () => {
     const t = call(['3', '120101', '1', '2', '5'], KNOWN);
     expect(last(t).heard).toEqual(['error.invalid', 'message.intro']);
     expect(last(t).effects).toEqual([]);
+  });
+});
+
+describe('a multi-key entry that arrives in pieces (a carrier that ends a Gather on a 2 s pause, as Somleng does)', () => {
+  const SOMLENG = { ...KNOWN, keyGapSeconds: 2 };
+
+  it('a short code is kept and the rest gathered without a word; once whole it is read back', () => {
+    const t = call(['2', '12', '01', '01'], SOMLENG);
+    expect(t[2].heard).toEqual([]);
+    expect(t[2].end).toEqual({ ...CODE, numDigits: 4 });
+    expect(t[2].state.partialKeys).toBe('12');
+    expect(t[3].heard).toEqual([]);
+    expect(t[3].end).toEqual({ ...CODE, numDigits: 2 });
+    expect(t[4].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[4].state.partialKeys).toBeUndefined();
+    expect(t[4].state.vars.pendingCommune).toBe('120101');
+  });
+
+  it('when the rest never comes within the code wait, what was typed is read back as unknown, not counted as a silence', () => {
+    const t = call(['2', '12', 'silence'], SOMLENG);
+    expect(t[3].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+    expect(t[3].state.silences).toBe(0);
+    expect(t[3].state.partialKeys).toBeUndefined();
+  });
+
+  it('# ends a short code at once, and * still means "I do not know the code"', () => {
+    expect(call(['2', '12#'], SOMLENG)[2].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+    expect(call(['2', '12', '*'], SOMLENG)[3].state.node).toBe(call(['2', '*'], KNOWN)[2].state.node);
+  });
+
+  it('where the Gather timeout covers the gaps (Twilio), a short code means the caller stopped: it is answered at once', () => {
+    expect(call(['2', '12'], KNOWN)[2].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+  });
+
+  it('single-key menus are not held back', () => {
+    expect(call(['2', '120101', '1'], SOMLENG)[3].heard).toEqual(['rate.service.menu']);
+  });
+});
+
+describe('a recording with nothing said in it', () => {
+  it('is silence: error.noinput and the recording question again, and it is discarded', () => {
+    const silent: FlowInput = { type: 'recording', recordingSid: 'RE-silent', recordingUrl: 'https://carrier.example/RE-silent', durationSeconds: 0, referenceNumber: '', silent: true };
+    const t = call(['3', '120101', '1', '2', silent], KNOWN);
+    expect(last(t).heard).toEqual(['error.noinput', 'message.intro']);
+    expect(last(t).end).toEqual({ type: 'record', maxLengthSeconds: 120 });
+    expect(last(t).effects).toEqual([{ type: 'discard-recording', recording: expect.objectContaining({ recordingSid: 'RE-silent' }) }]);
+    expect(last(t).state.silences).toBe(1);
+    expect(last(t).state.vars.recording).toBeUndefined();
   });
 });

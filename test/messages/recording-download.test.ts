@@ -16,9 +16,9 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
   /** The worker's clock runs ahead of the wall clock by this much, to reach retry times without waiting. */
   let skewMs = 0;
 
-  async function setUp(env: Record<string, string> = {}) {
+  async function setUp(env: Record<string, string> = {}, envOf: (c: FakeCarrier) => Record<string, string> = () => ({})) {
     carrier = await new FakeCarrier(ACCOUNT, TEST_AUTH_TOKEN).start();
-    h = await startHotline({ CARRIER_API_URL: carrier.url, TWILIO_ACCOUNT_SID: ACCOUNT, RECORDING_RETRY_BASE_SECONDS: '30', ...env });
+    h = await startHotline({ CARRIER_API_URL: carrier.url, TWILIO_ACCOUNT_SID: ACCOUNT, RECORDING_RETRY_BASE_SECONDS: '30', ...env, ...envOf(carrier) });
     skewMs = 0;
     worker = recordingDownloadWorkerFor(h.rt, { now: () => new Date(Date.now() + skewMs) });
   }
@@ -29,7 +29,10 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
   });
 
   function simulator(opts: { nextAction?: () => Promise<CallerAction | undefined>; from?: string } = {}) {
-    return new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: opts.from ?? '+85512000111', nextAction: opts.nextAction });
+    return new CallSimulator({
+      serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: opts.from ?? '+85512000111', nextAction: opts.nextAction,
+      accountSid: ACCOUNT, carrierApiUrl: carrier.url,
+    });
   }
 
   /** Posts the carrier's recording status callback, signed as the carrier signs it. */
@@ -69,21 +72,22 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const stored = await h.store.files.read(m!.download!.fileId!);
     expect(stored.equals(audio)).toBe(true);
     expect(storedWhenDeleted).toEqual([audio.length]);
-    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'DELETE 204']);
+    // The first GET is the hotline listening to the recording during the call (src/messages/recording-silence.ts).
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200', 'DELETE 204']);
     expect(carrier.requestsFor(recordingSid).every((r) => r.authorized)).toBe(true);
     expect(carrier.has(recordingSid)).toBe(false);
     expect(await worker.runOnce()).toBeNull();
   });
 
-  it('when the carrier redirects the media to a storage host, the audio is stored and the credentials stay with the carrier', async () => {
-    await setUp();
+  it('when the carrier redirects the media to a storage host listed in CARRIER_MEDIA_HOSTS, the audio is stored and the credentials stay with the carrier', async () => {
+    await setUp({}, (c) => ({ CARRIER_MEDIA_HOSTS: c.mediaHost }));
     carrier.redirectMedia = true;
     const { sim, recordingSid, audio } = await callWithMessage(9);
     await recordingStatus(sim, recordingSid, 9);
     expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored' }]);
     expect((await h.store.files.read(`recording-${recordingSid}.wav`)).equals(audio)).toBe(true);
-    expect(carrier.mediaAuthorizations).toEqual([undefined]);
-    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 302', 'DELETE 204']);
+    expect(carrier.mediaAuthorizations).toEqual([undefined, undefined]);
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 302', 'GET 302', 'DELETE 204']);
   });
 
   it('a carrier that fails twice then succeeds still ends with the message stored, after backing off', async () => {
@@ -194,7 +198,7 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     expect((await recordingStatus(sim, recordingSid, 8)).status).toBe(204); // again, after it is stored
     expect(await worker.drain()).toEqual([]);
     expect(await h.store.collection('messages').countDocuments({ _id: recordingSid })).toBe(1);
-    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET', 'DELETE']);
+    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET', 'GET', 'DELETE']); // in-call listen, download, delete
     expect((await h.store.files.read(`recording-${recordingSid}.wav`)).equals(audio)).toBe(true);
   });
 
@@ -262,7 +266,7 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const outcomes = Object.fromEntries((await worker.drain()).map((o) => [o.recordingSid, o.outcome]));
     expect(outcomes).toEqual({ [early]: 'discarded', [late]: 'discarded', [kept]: 'stored' });
     for (const sid of [early, late]) {
-      expect(carrier.requestsFor(sid).map((r) => r.method)).toEqual(['DELETE']);
+      expect(carrier.requestsFor(sid).map((r) => r.method)).toEqual(['GET', 'DELETE']); // listened to in the call, never downloaded
       expect(await h.store.files.size(`recording-${sid}.wav`)).toBeNull();
       expect((await h.rt.messages.find(sid))?.download).toMatchObject({ state: 'discarded', deletedAtCarrier: true });
     }
@@ -300,7 +304,8 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const m = await h.rt.messages.find(recordingSid);
     expect(m?.download).toMatchObject({ state: 'stored', deletedAtCarrier: false });
     expect((await h.store.files.read(m!.download!.fileId!)).equals(audio)).toBe(true);
-    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET']);
+    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET', 'GET']);
+    expect(m?.download?.keptAtCarrier).toBe('DELETE_RECORDINGS_AT_CARRIER=false');
     expect(carrier.has(recordingSid)).toBe(true);
   });
 
@@ -320,7 +325,7 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     m = await h.rt.messages.find(recordingSid);
     expect(m?.download).toMatchObject({ state: 'stored', deletedAtCarrier: true });
     expect(m?.download?.lastError).toBeUndefined();
-    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'DELETE 502', 'DELETE 204']);
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200', 'DELETE 502', 'DELETE 204']);
   });
 
   it('a claim left "downloading" by a crashed worker is taken over after its lease, by a new worker', async () => {
@@ -380,7 +385,10 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const { recordingSid, audio } = await callWithMessage(6);
     // A staff "try the line" test call never reached a carrier: the sweep leaves it alone.
     const testSid = newRecordingSid();
-    await new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: '+0000000000', callSid: `${TEST_CALL_SID_PREFIX}0000000000000000000001` })
+    await new CallSimulator({
+      serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: '+0000000000', callSid: `${TEST_CALL_SID_PREFIX}0000000000000000000001`,
+      accountSid: ACCOUNT, carrierApiUrl: carrier.url,
+    })
       .run([...parseScript('1,3,120101,1,2'), { type: 'record', seconds: 6, recordingSid: testSid }, ...parseScript('1,hangup')]);
     expect((await h.rt.messages.find(testSid))?.callerChoice).toBe('sent');
     expect((await h.rt.messages.find(recordingSid))?.download).toBeUndefined();

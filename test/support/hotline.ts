@@ -48,7 +48,10 @@ export async function startHotline(env: Record<string, string> = {}, opts: { sto
   const app = createApp(rt);
   server.on('request', app);
   const simulator = (o: { from?: string; callSid?: string } = {}) =>
-    new CallSimulator({ serverUrl: url, publicBaseUrl: url, authToken: TEST_AUTH_TOKEN, from: o.from ?? '+85512345678', callSid: o.callSid });
+    new CallSimulator({
+      serverUrl: url, publicBaseUrl: url, authToken: TEST_AUTH_TOKEN, from: o.from ?? '+85512345678', callSid: o.callSid,
+      accountSid: config.twilioAccountSid, carrierApiUrl: config.carrierApiUrl,
+    });
   return {
     rt, config, url, store, logs,
     simulator,
