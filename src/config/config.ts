@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
+import { MIN_CALLERS_FLOOR } from '../reports/figures';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -32,6 +33,8 @@ export interface AppConfig {
   googleCredentialsFile: string;
   gazetteerDir: string;
   logLevel: string;
+  /** Distinct callers a published report figure rests on at least (never below 5). */
+  reportMinCallers: number;
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -122,6 +125,10 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   }
   const port = Number(values.PORT);
   if (Number.isFinite(port) && (port < 1 || port > 65535)) problems.push(`PORT=${values.PORT} must be between 1 and 65535`);
+  const minCallers = Number(values.REPORT_MIN_CALLERS);
+  if (Number.isFinite(minCallers) && minCallers < MIN_CALLERS_FLOOR) {
+    problems.push(`REPORT_MIN_CALLERS=${values.REPORT_MIN_CALLERS} is below ${MIN_CALLERS_FLOOR}: no published figure may rest on fewer than ${MIN_CALLERS_FLOOR} callers`);
+  }
 
   const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
@@ -167,6 +174,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',
     gazetteerDir: resolve(values.GAZETTEER_DIR),
     logLevel: values.LOG_LEVEL,
+    reportMinCallers: minCallers,
     generatedSecrets: missingSecrets,
   };
 }
