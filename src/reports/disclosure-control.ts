@@ -69,10 +69,15 @@ export function checkMinCallers(value: number): number {
 }
 
 interface Cell {
-  key: string;
+  /** Position in the canonical order (area, service, indicator, group), the same on every engine. */
+  key: number;
+  area: number;
+  service: number;
+  indicator: number;
+  group: number;
   counts: Counts;
   callers: number;
-  /** The caller (interned) last counted, so that each caller counts once: rows come sorted by caller. */
+  /** The caller (numbered) last counted, so that each caller counts once: rows come sorted by caller. */
   lastCaller: number;
   /** While callers < minCallers: who they are, to size unions of small cells exactly. */
   few: number[] | null;
@@ -86,11 +91,22 @@ interface AdditiveSet {
   parts: Cell[];
 }
 
-const keyOf = (level: Level, code: string, service: string, indicator: string, group: string) => `${level}\t${code}\t${service}\t${indicator}\t${group}`;
+const GROUPS: string[] = [ALL_CALLERS, ...GROUP_QUESTIONS.flatMap((q) => [...Object.values(q.groups), q.rest])];
+const GROUP_INDEX = new Map(GROUPS.map((g, i) => [g, i]));
+
+/** Numbers for a sorted list of names, so that cells are keyed by small integers in a fixed order. */
+function numbering(names: Iterable<string>): { names: string[]; index: Map<string, number> } {
+  const sorted = [...new Set(names)].sort();
+  return { names: sorted, index: new Map(sorted.map((n, i) => [n, i])) };
+}
 
 export class FigureGrid {
-  private readonly cells = new Map<string, Cell>();
-  private readonly communes = new Set<string>();
+  /** Cells by key = ((area * services + service) * indicators + indicator) * groups + group. */
+  private readonly cells = new Map<number, Cell>();
+  private readonly communes: string[];
+  private readonly areas: { names: string[]; index: Map<string, number> };
+  private readonly services: { names: string[]; index: Map<string, number> };
+  private readonly indicators: { names: string[]; index: Map<string, number> };
   readonly period: Period['label'];
 
   /** Counts the whole country for `period` and applies the suppression rules above. */
@@ -101,6 +117,35 @@ export class FigureGrid {
 
   constructor(rows: CallerRow[], period: Period['label'], private readonly scorecard: Scorecard, gazetteer: Gazetteer, readonly minCallers: number) {
     this.period = period;
+    // Number areas, services and indicators in sorted order: the same cells in the same order on every engine.
+    const communeSet = new Set<string>();
+    const areaNames = new Set<string>([`country\t${COUNTRY_CODE}`]);
+    const serviceNames = new Set<string>();
+    const indicatorNames = new Set<string>([ALL_INDICATORS]);
+    for (const r of rows) {
+      communeSet.add(r.key.communeCode);
+      serviceNames.add(r.key.service);
+      indicatorNames.add(r.key.indicatorId);
+    }
+    for (const c of communeSet) {
+      const { districtCode, provinceCode } = gazetteer.lineage(c);
+      areaNames.add(`commune\t${c}`).add(`district\t${districtCode}`).add(`province\t${provinceCode}`);
+    }
+    this.communes = [...communeSet].sort();
+    this.areas = numbering(areaNames);
+    this.services = numbering(serviceNames);
+    this.indicators = numbering(indicatorNames);
+    const nS = this.services.names.length;
+    const nI = this.indicators.names.length;
+    const nG = GROUPS.length;
+    const ALL_I = this.indicators.index.get(ALL_INDICATORS)!;
+
+    const publishedIndicator = new Set<string>();
+    for (const s of scorecard.services) for (const i of s.indicators) publishedIndicator.add(`${s.id}\t${i.id}`);
+    const publishedService = new Set(scorecard.services.map((s) => s.id));
+    const publishedGroup = new Set<string>([ALL_CALLERS, ...GROUP_NAMES]);
+
+    // Callers numbered, rows sorted by caller: each cell counts a caller once.
     const callerIds = new Map<string, number>();
     const numbered = rows.map((r) => {
       let n = callerIds.get(r.callerId);
@@ -108,48 +153,45 @@ export class FigureGrid {
       return { n, r };
     });
     numbered.sort((a, b) => a.n - b.n);
-    const published = new Set<string>();
-    for (const s of scorecard.services) for (const i of s.indicators) published.add(`${s.id}\t${i.id}`);
-    const publishedGroups = new Set<string>([ALL_CALLERS, ...GROUP_NAMES]);
 
-    // Children of each area seen, and indicators of each service seen, for the additive sets.
-    const children = new Map<string, Set<string>>();
-    const indicators = new Map<string, Set<string>>();
-    const addChild = (parent: string, child: string) => {
-      let set = children.get(parent);
-      if (!set) children.set(parent, (set = new Set()));
-      set.add(child);
-    };
+    const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
+    const communeAreas = new Map<string, number[]>();
+    for (const c of this.communes) {
+      const { districtCode, provinceCode } = gazetteer.lineage(c);
+      communeAreas.set(c, [areaOf('commune', c), areaOf('district', districtCode), areaOf('province', provinceCode), areaOf('country', COUNTRY_CODE)]);
+    }
+    const groupsOf = GROUP_QUESTIONS.map((q) => (value: string) => GROUP_INDEX.get((q.groups as Record<string, string>)[value] ?? q.rest)!);
 
+    // A dense array while counting (at most areas x services x indicators x groups entries): faster than the Map.
+    const dense: (Cell | undefined)[] = new Array(this.keyOf(this.areas.names.length, 0, 0, 0)).fill(undefined);
     for (const { n, r } of numbered) {
       const k = r.key;
-      const { districtCode, provinceCode } = gazetteer.lineage(k.communeCode);
-      this.communes.add(k.communeCode);
-      addChild(`district\t${districtCode}`, k.communeCode);
-      addChild(`province\t${provinceCode}`, districtCode);
-      addChild(`country\t${COUNTRY_CODE}`, provinceCode);
-      let inds = indicators.get(k.service);
-      if (!inds) indicators.set(k.service, (inds = new Set()));
-      inds.add(k.indicatorId);
-      const groups = [ALL_CALLERS, ...GROUP_QUESTIONS.map((q) => (q.groups as Record<string, string>)[k[q.dim]] ?? q.rest)];
-      const indicatorPublished = published.has(`${k.service}\t${k.indicatorId}`);
-      const servicePublished = scorecard.services.some((s) => s.id === k.service);
-      const areas: [Level, string][] = [['commune', k.communeCode], ['district', districtCode], ['province', provinceCode], ['country', COUNTRY_CODE]];
-      for (const [level, code] of areas) {
-        for (const ind of [k.indicatorId, ALL_INDICATORS]) {
+      const service = this.services.index.get(k.service)!;
+      const indicator = this.indicators.index.get(k.indicatorId)!;
+      const groups = [0, ...GROUP_QUESTIONS.map((q, i) => groupsOf[i](k[q.dim]))];
+      const indicatorShown = publishedIndicator.has(`${k.service}\t${k.indicatorId}`);
+      const serviceShown = publishedService.has(k.service);
+      for (const area of communeAreas.get(k.communeCode)!) {
+        for (const ind of [indicator, ALL_I]) {
+          const base = ((area * nS + service) * nI + ind) * nG;
           for (const g of groups) {
-            const key = keyOf(level, code, k.service, ind, g);
-            let cell = this.cells.get(key);
+            const key = base + g;
+            let cell = dense[key];
             if (!cell) {
-              const shows = publishedGroups.has(g) && servicePublished && (ind === ALL_INDICATORS || indicatorPublished);
-              cell = { key, counts: emptyCounts(), callers: 0, lastCaller: -1, few: [], status: 'shown', published: shows };
+              const shows = serviceShown && publishedGroup.has(GROUPS[g]) && (ind === ALL_I || indicatorShown);
+              cell = { key, area, service, indicator: ind, group: g, counts: emptyCounts(), callers: 0, lastCaller: -1, few: [], status: 'shown', published: shows };
+              dense[key] = cell;
               this.cells.set(key, cell);
             }
-            for (let s = 0; s < SCALE_POINTS; s++) cell.counts[s] += r.counts[s];
+            const c = cell.counts;
+            for (let s = 0; s < SCALE_POINTS; s++) c[s] += r.counts[s];
             if (cell.lastCaller !== n) {
               cell.lastCaller = n;
               cell.callers += 1;
-              if (cell.few) cell.few = cell.callers < minCallers ? [...cell.few, n] : null;
+              if (cell.few) {
+                if (cell.callers < minCallers) cell.few.push(n);
+                else cell.few = null;
+              }
             }
           }
         }
@@ -157,33 +199,55 @@ export class FigureGrid {
     }
 
     for (const cell of this.cells.values()) cell.status = cell.callers < minCallers ? 'too-few' : 'shown';
-    this.suppressComplements(this.additiveSets(children, indicators));
+    this.suppressComplements(this.additiveSets(gazetteer, ALL_I));
   }
 
-  private additiveSets(children: Map<string, Set<string>>, indicators: Map<string, Set<string>>): AdditiveSet[] {
+  private keyOf(area: number, service: number, indicator: number, group: number): number {
+    return ((area * this.services.names.length + service) * this.indicators.names.length + indicator) * GROUPS.length + group;
+  }
+
+  private additiveSets(gazetteer: Gazetteer, ALL_I: number): AdditiveSet[] {
+    // Children of each area that has ratings: communes of a district, districts of a province, provinces of the country.
+    const children = new Map<number, Set<number>>();
+    const addChild = (parent: number, child: number) => {
+      let set = children.get(parent);
+      if (!set) children.set(parent, (set = new Set()));
+      set.add(child);
+    };
+    const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
+    for (const c of this.communes) {
+      const { districtCode, provinceCode } = gazetteer.lineage(c);
+      addChild(areaOf('district', districtCode), areaOf('commune', c));
+      addChild(areaOf('province', provinceCode), areaOf('district', districtCode));
+      addChild(areaOf('country', COUNTRY_CODE), areaOf('province', provinceCode));
+    }
+    const indicatorsOf = new Map<number, number[]>();
+    for (const cell of this.cells.values()) {
+      if (cell.indicator === ALL_I) continue;
+      let list = indicatorsOf.get(cell.service);
+      if (!list) indicatorsOf.set(cell.service, (list = []));
+      if (!list.includes(cell.indicator)) list.push(cell.indicator);
+    }
+    const questionGroups = GROUP_QUESTIONS.map((q) => [...Object.values(q.groups), q.rest].map((g) => GROUP_INDEX.get(g)!));
+
     const sets: AdditiveSet[] = [];
-    const CHILD_LEVEL: Partial<Record<Level, Level>> = { district: 'commune', province: 'district', country: 'province' };
-    const add = (total: Cell, keys: string[]) => {
-      const parts = keys.map((k) => this.cells.get(k)).filter((c): c is Cell => c !== undefined);
+    const add = (total: Cell, keys: number[]) => {
+      const parts: Cell[] = [];
+      for (const k of keys) {
+        const c = this.cells.get(k);
+        if (c) parts.push(c);
+      }
       if (parts.length) sets.push({ total, parts });
     };
     for (const total of this.cells.values()) {
-      const [level, code, service, indicator, group] = total.key.split('\t') as [Level, string, string, string, string];
-      if (group === ALL_CALLERS) {
-        for (const q of GROUP_QUESTIONS) {
-          add(total, [...Object.values(q.groups), q.rest].map((g) => keyOf(level, code, service, indicator, g)));
-        }
-      }
-      if (indicator === ALL_INDICATORS) {
-        add(total, [...(indicators.get(service) ?? [])].map((i) => keyOf(level, code, service, i, group)));
-      }
-      const childLevel = CHILD_LEVEL[level];
-      if (childLevel) {
-        add(total, [...(children.get(`${level}\t${code}`) ?? [])].map((c) => keyOf(childLevel, c, service, indicator, group)));
-      }
+      const { area, service, indicator, group } = total;
+      if (group === 0) for (const gs of questionGroups) add(total, gs.map((g) => this.keyOf(area, service, indicator, g)));
+      if (indicator === ALL_I) add(total, (indicatorsOf.get(service) ?? []).map((i) => this.keyOf(area, service, i, group)));
+      const kids = children.get(area);
+      if (kids) add(total, [...kids].map((a) => this.keyOf(a, service, indicator, group)));
     }
-    // A fixed order, so that both engines (whose rows come in different orders) withhold the same cells.
-    return sets.sort((a, b) => (a.total.key < b.total.key ? -1 : a.total.key > b.total.key ? 1 : 0));
+    // A fixed order (keys are numbered from sorted names), so both engines withhold the same cells.
+    return sets.sort((a, b) => a.total.key - b.total.key);
   }
 
   private suppressComplements(sets: AdditiveSet[]): void {
@@ -234,13 +298,17 @@ export class FigureGrid {
 
   /** Figures for one cell; a cell with no ratings is "no-ratings". */
   figures(level: Level, code: string, service: string, indicator: string = ALL_INDICATORS, group: string = ALL_CALLERS): Figures {
-    const cell = this.cells.get(keyOf(level, level === 'country' ? COUNTRY_CODE : code, service, indicator, group));
+    const area = this.areas.index.get(`${level}\t${level === 'country' ? COUNTRY_CODE : code}`);
+    const s = this.services.index.get(service);
+    const i = this.indicators.index.get(indicator);
+    const g = GROUP_INDEX.get(group);
+    const cell = area === undefined || s === undefined || i === undefined || g === undefined ? undefined : this.cells.get(this.keyOf(area, s, i, g));
     if (!cell) return figuresOf(emptyCounts(), 0, 'no-ratings');
     return figuresOf(cell.counts, cell.callers, cell.status, this.scorecard.scale.satisfiedFrom);
   }
 
   /** Communes with at least one rating in the period, in code order. */
   ratedCommunes(): string[] {
-    return [...this.communes].sort();
+    return [...this.communes];
   }
 }
