@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../src/config/config';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
-import { RatingScope } from '../src/reports/rating-counts';
+import { FigureGrid } from '../src/reports/disclosure-control';
 import { parsePeriod } from '../src/reports/period';
 import { buildSatisfactionTable } from '../src/reports/satisfaction-table';
 import { buildSummary } from '../src/reports/scorecard-summary';
@@ -238,11 +238,14 @@ async function main() {
   const reset = resetPeak();
   const year = parsePeriod('2025-01-01', '2026-01-01');
   const deps = { scorecard, gazetteer };
-  const table = await time('national satisfaction table', () => buildSatisfactionTable(RatingScope.of(store, year), scorecard));
-  const province = await time(`province ${provinceCode} summary`, () => buildSummary(RatingScope.of(store, year, { provinces: [provinceCode] }), deps));
-  const national = o['no-national-summary'] ? null : await time('national summary (all levels)', () => buildSummary(RatingScope.of(store, year), deps));
+  // Every report counts the whole country's grid for its period (disclosure-control.ts); the
+  // table and summaries are then read from it.
+  const grid = await time('national figure grid (distinct callers, suppression)', () => FigureGrid.count(store, year, deps));
+  const table = await time('national satisfaction table', async () => buildSatisfactionTable(grid, {}, scorecard));
+  const province = await time(`province ${provinceCode} summary`, async () => buildSummary(grid, { provinces: [provinceCode] }, deps));
+  const national = o['no-national-summary'] ? null : await time('national summary (all levels)', async () => buildSummary(grid, {}, deps));
   console.log(`peak memory while reporting ${reset ? mb(memoryKb('VmHWM')) : `(could not reset the peak) ${mb(memoryKb('VmHWM'))}`}; peak of the whole process ${mb(process.resourceUsage().maxRSS)}`);
-  console.log(`checks: health/all n=${table.rows[1].cells.all.n} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national ? `${national.communes.length} communes, country health n=${national.country?.services[1].ratings}` : 'skipped'}`);
+  console.log(`checks: health/all callers=${table.rows[1].cells.all.callers} answers=${table.rows[1].cells.all.answers} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national ? `${national.communes.length} communes, country health answers=${national.country?.services[1].answers}` : 'skipped'}`);
 
   if (!o.keep) await store.dropEverything();
   await store.close();

@@ -5,6 +5,7 @@ import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
 import { CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
+import { MIN_CALLERS_FLOOR } from '../reports/figures';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -37,6 +38,8 @@ export interface AppConfig {
   googleCredentialsFile: string;
   gazetteerDir: string;
   logLevel: string;
+  /** Distinct callers a published report figure rests on at least (never below 5). */
+  reportMinCallers: number;
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -127,6 +130,10 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   }
   const port = Number(values.PORT);
   if (Number.isFinite(port) && (port < 1 || port > 65535)) problems.push(`PORT=${values.PORT} must be between 1 and 65535`);
+  const minCallers = Number(values.REPORT_MIN_CALLERS);
+  if (Number.isFinite(minCallers) && minCallers < MIN_CALLERS_FLOOR) {
+    problems.push(`REPORT_MIN_CALLERS=${values.REPORT_MIN_CALLERS} is below ${MIN_CALLERS_FLOOR}: no published figure may rest on fewer than ${MIN_CALLERS_FLOOR} callers`);
+  }
 
   const mediaHosts = (values.CARRIER_MEDIA_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
   for (const h of mediaHosts) {
@@ -181,6 +188,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',
     gazetteerDir: resolve(values.GAZETTEER_DIR),
     logLevel: values.LOG_LEVEL,
+    reportMinCallers: minCallers,
     generatedSecrets: missingSecrets,
   };
 }

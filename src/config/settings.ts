@@ -58,6 +58,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'GOOGLE_APPLICATION_CREDENTIALS', type: 'string', default: '',
     doc: 'Google Cloud service-account key file, used only by `npm run prompts -- synthesize`' },
   { name: 'GAZETTEER_DIR', type: 'string', default: './data/gazetteer', doc: 'provinces, districts and communes CSV files' },
+  { name: 'REPORT_MIN_CALLERS', type: 'integer', default: '5',
+    doc: 'distinct callers a published report figure rests on at least; smaller figures are withheld (never below 5)' },
   { name: 'LOG_LEVEL', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], default: 'info',
     doc: 'minimum level written to the log (standard output, JSON lines)' },
 ];

@@ -49,6 +49,11 @@ export interface CountRow {
   counts: Counts;
 }
 
+/** One caller's answers for one combination of keys. */
+export interface CallerRow extends CountRow {
+  callerId: string;
+}
+
 /**
  * Ratings made with the "try the line" test call are never counted. The flag is optional on
  * ratings, so ratings without it count.
@@ -86,18 +91,33 @@ export class RatingScope {
    * key counted once.
    */
   async countBy(dims: Dimension[]): Promise<CountRow[]> {
+    return this.group(dims, false);
+  }
+
+  /**
+   * As countBy, one row per caller and combination of `dims`: what distinct-caller counts and
+   * the privacy threshold are built from (src/reports/disclosure-control.ts). One $group stage
+   * with one accumulator, keyed by the caller as well, so every engine runs it.
+   */
+  async callerRows(dims: Dimension[]): Promise<CallerRow[]> {
+    return this.group(dims, true) as Promise<CallerRow[]>;
+  }
+
+  private async group(dims: Dimension[], byCaller: boolean): Promise<CountRow[]> {
     const groupId: Record<string, string> = { score: '$score' };
+    if (byCaller) groupId.caller = '$callerId';
     dims.forEach((d, i) => { groupId[`k${i}`] = `$${FIELD[d]}`; });
     const grouped = await this.ratings.aggregate<{ _id: Record<string, unknown>; n: number }>([
       { $match: this.filter },
       { $group: { _id: groupId, n: { $sum: 1 } } },
     ]);
     const rows = new Map<string, CountRow>();
-    const rowFor = (values: string[]) => {
-      const id = values.join('\u0000');
+    const rowFor = (values: string[], caller: string | undefined) => {
+      const id = caller === undefined ? values.join('\u0000') : `${values.join('\u0000')}\u0000${caller}`;
       let row = rows.get(id);
       if (!row) {
         row = { key: Object.fromEntries(dims.map((d, i) => [d, values[i]])) as Record<Dimension, string>, counts: emptyCounts() };
+        if (caller !== undefined) (row as CallerRow).callerId = caller;
         rows.set(id, row);
       }
       return row;
@@ -109,7 +129,7 @@ export class RatingScope {
         const v = g._id[`k${i}`];
         return v === undefined || v === null || v === '' ? (DEFAULT_VALUE[d] ?? '') : String(v);
       });
-      rowFor(values).counts[score - 1] += g.n;
+      rowFor(values, byCaller ? String(g._id.caller) : undefined).counts[score - 1] += g.n;
     }
     return [...rows.values()];
   }

@@ -1,7 +1,8 @@
 /**
  * Scorecard report pages for staff: the satisfaction table for an area, a commune page with a
- * bar chart per indicator, and CSV downloads. Figures come from src/reports (withheld under 5
- * ratings, one caller counted once per indicator and period).
+ * bar chart per indicator, and CSV downloads. Figures come from src/reports: each shows its
+ * distinct callers and its answers, and is withheld under REPORT_MIN_CALLERS callers or where it
+ * would let a withheld figure be worked out (src/reports/disclosure-control.ts).
  *
  * Charts are server-rendered SVG that read in print and in greyscale: each scale point has its
  * own hatch pattern as well as a tint, every bar carries its count and share as text, and the
@@ -11,11 +12,12 @@ import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
+import { FigureGrid } from '../reports/disclosure-control';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
-import { Area, RatingScope } from '../reports/rating-counts';
+import { Area } from '../reports/rating-counts';
 import { buildSatisfactionTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
 import { checkArea, reportCsv, runReport } from '../reports/scorecard-report';
-import { AreaSummary, buildSummary, ServiceSummary } from '../reports/scorecard-summary';
+import { AreaSummary, buildSummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
 import { html, SafeHtml } from './html';
 import { km, sendPage } from './layout';
 import { StaffPages } from './staff-router';
@@ -59,10 +61,20 @@ export function chartPatterns(): SafeHtml {
 
 const pct = (share: number | null) => (share === null ? '' : `${Math.round(share * 100)}%`);
 
-/** One indicator's distribution over the five scale points, or a "too few" note when withheld. */
+/** Why a figure has no numbers: nobody rated, too few callers, or withheld to protect another. */
+export function withheldText(f: Figures): SafeHtml {
+  if (f.status === 'no-ratings') return html`<span class="muted">no ratings ${km('គ្មានការវាយតម្លៃ')}</span>`;
+  if (f.status === 'protects-another') return html`<span class="muted">withheld: protects a smaller figure ${km('មិនបង្ហាញ')}</span>`;
+  return html`<span class="muted">too few callers ${km('មិនគ្រប់ចំនួន')}</span>`;
+}
+
+/** "n callers · m answers", the people and the ratings a shown figure rests on. */
+const base = (f: { callers: number | null; answers: number | null }) => `${f.callers} callers · ${f.answers} answers`;
+
+/** One indicator's distribution over the five scale points, or why there is none. */
 export function indicatorChart(label: string, f: Figures): SafeHtml {
-  if (f.withheld || !f.counts || !f.n) {
-    return html`<figure class="indicator-chart withheld"><figcaption>${label}</figcaption><p class="muted">Too few ratings to show (fewer than 5) ${km('មិនគ្រប់ចំនួន')}</p></figure>`;
+  if (f.status !== 'shown' || !f.counts || !f.answers) {
+    return html`<figure class="indicator-chart withheld"><figcaption>${label}</figcaption><p>${withheldText(f)}</p></figure>`;
   }
   const W = 420;
   const H = 220;
@@ -73,7 +85,7 @@ export function indicatorChart(label: string, f: Figures): SafeHtml {
   const slot = (W - left * 2) / 5;
   const barW = slot * 0.62;
   const max = Math.max(...f.counts, 1);
-  const summary = `${label}: ${f.n} ratings, median ${f.median}, mean ${f.mean}, ${pct(f.satisfiedShare)} satisfied. `
+  const summary = `${label}: ${base(f)}, median ${f.median}, mean ${f.mean}, ${pct(f.satisfiedShare)} satisfied. `
     + f.counts.map((c, k) => `${k + 1} ${SCALE_LABELS[k].en}: ${c}`).join('; ');
   const bars = f.counts.map((c, k) => {
     const h = Math.round((c / max) * plotH);
@@ -82,13 +94,13 @@ export function indicatorChart(label: string, f: Figures): SafeHtml {
     const cx = Math.round(left + slot * k + slot / 2);
     return html`<g>
 <rect x="${x}" y="${y}" width="${Math.round(barW)}" height="${Math.max(h, 1)}" fill="url(#scale-${k + 1})" stroke="#000" stroke-width="1"/>
-<text x="${cx}" y="${y - 6}" text-anchor="middle" font-size="13" font-weight="bold">${c} (${pct(c / f.n!)})</text>
+<text x="${cx}" y="${y - 6}" text-anchor="middle" font-size="13" font-weight="bold">${c} (${pct(c / f.answers!)})</text>
 <text x="${cx}" y="${top + plotH + 17}" text-anchor="middle" font-size="13" font-weight="bold">${k + 1}</text>
 <text x="${cx}" y="${top + plotH + 34}" text-anchor="middle" font-size="11">${SCALE_LABELS[k].en}</text>
 </g>`;
   });
   return html`<figure class="indicator-chart">
-<figcaption>${label} <span class="figures">n ${f.n} · median ${f.median} · mean ${f.mean} · satisfied ${pct(f.satisfiedShare)}</span></figcaption>
+<figcaption>${label} <span class="figures">${base(f)} · median ${f.median} · mean ${f.mean} · satisfied ${pct(f.satisfiedShare)}</span></figcaption>
 <svg role="img" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet"><title>${summary}</title>
 <line x1="${left}" y1="${top + plotH}" x2="${W - left}" y2="${top + plotH}" stroke="#000" stroke-width="1"/>
 ${bars}
@@ -96,11 +108,11 @@ ${bars}
 </figure>`;
 }
 
-const cellText = (c: TableCell) => (c.withheld ? html`<span class="muted">too few</span>` : html`${pct(c.satisfiedShare)} <span class="muted">(n ${c.n})</span>`);
+const cellText = (c: TableCell) => (c.status !== 'shown' ? withheldText(c as Figures) : html`${pct(c.satisfiedShare)} <span class="muted">(${base(c)})</span>`);
 
 export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id: string) => SafeHtml): SafeHtml {
   return html`<table class="satisfaction">
-<caption>Share satisfied (rated 4 or 5) with the number of ratings, ${table.period.from} to ${table.period.to} (exclusive) ${km('ភាគរយពេញចិត្ត')}</caption>
+<caption>Share satisfied (rated 4 or 5) with the callers and answers it rests on, ${table.period.from} to ${table.period.to} (exclusive) ${km('ភាគរយពេញចិត្ត')}</caption>
 <thead><tr><th scope="col">Service ${km('សេវា')}</th>${TABLE_COLUMNS.map((c) => html`<th scope="col">${COLUMN_LABELS[c].en} ${km(COLUMN_LABELS[c].km)}</th>`)}</tr></thead>
 <tbody>${table.rows.map((r) => html`<tr><th scope="row">${serviceName(r.service)}</th>${TABLE_COLUMNS.map((c) => html`<td>${cellText(r.cells[c])}</td>`)}</tr>`)}</tbody>
 </table>`;
@@ -108,16 +120,16 @@ export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id
 
 export function communeReportHtml(area: AreaSummary, table: SatisfactionTable, deps: { serviceName: (id: string) => SafeHtml; indicatorLabel: (service: string, id: string) => string }): SafeHtml {
   const service = (s: ServiceSummary) => {
-    const f: Figures = { n: s.ratings, median: s.median, mean: s.mean, counts: s.counts, satisfiedShare: s.satisfiedShare, withheld: s.withheld };
+    const f = figuresPart(s);
     return html`<section class="service-report">
 <h2>${deps.serviceName(s.service)}</h2>
-${s.withheld ? html`<p class="muted">Too few ratings for this service in this period (fewer than 5).</p>` : html`<p>${s.ratings} ratings over all indicators · median ${s.median} · mean ${s.mean} · ${pct(s.satisfiedShare)} satisfied</p>`}
-${s.withheld ? '' : indicatorChart('All indicators together', f)}
+${s.status !== 'shown' ? html`<p>All indicators together: ${withheldText(f)}</p>` : html`<p>${base(s)} over all indicators · median ${s.median} · mean ${s.mean} · ${pct(s.satisfiedShare)} satisfied</p>`}
+${s.status !== 'shown' ? '' : indicatorChart('All indicators together', f)}
 ${s.indicators.map((i) => indicatorChart(deps.indicatorLabel(s.service, i.id), i))}
 </section>`;
   };
   return html`${chartPatterns()}
-<p class="legend">Bars: ratings at each point of the scale, 1 ${SCALE_LABELS[0].en} to 5 ${SCALE_LABELS[4].en}; each bar shows its count and share. Figures on fewer than 5 ratings are withheld. A caller who rated an indicator more than once in the period counts once (the latest rating).</p>
+<p class="legend">Bars: ratings at each point of the scale, 1 ${SCALE_LABELS[0].en} to 5 ${SCALE_LABELS[4].en}; each bar shows its count and share. Each figure shows the callers (people) and answers (ratings) it rests on; a figure resting on fewer than ${table.minCallers} callers is withheld ("too few callers"), and so is any figure that would let a withheld one be worked out by subtraction. A caller who rated an indicator more than once in the period counts once (the latest rating).</p>
 ${satisfactionTableHtml(table, deps.serviceName)}
 ${area.services.map(service)}`;
 }
@@ -146,12 +158,12 @@ export const reportPages: StaffPages = (router, deps) => {
   const { rt } = deps;
   const everyone = requireRole('admin', 'reviewer', 'viewer');
   deps.nav.push({ href: '/staff/reports', label: 'Reports', labelKm: 'របាយការណ៍', roles: ['admin', 'reviewer', 'viewer'] });
-  const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer };
+  const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer, minCallers: rt.config.reportMinCallers };
 
   const tableAndSummary = async (period: Period, area: Area) => {
-    const scope = RatingScope.of(rt.store, period, checkArea(area, rt.gazetteer));
-    const [table, summary] = await Promise.all([buildSatisfactionTable(scope, rt.scorecard), buildSummary(scope, reportDeps)]);
-    return { table, summary };
+    const checked = checkArea(area, rt.gazetteer);
+    const grid = await FigureGrid.count(rt.store, period, reportDeps);
+    return { table: buildSatisfactionTable(grid, checked, rt.scorecard), summary: buildSummary(grid, checked, reportDeps) };
   };
 
   const serviceName = (id: string) => {
@@ -198,7 +210,7 @@ ${satisfactionTableHtml(table, serviceName)}
 <h2>Communes with ratings in this period</h2>
 ${communes.length === 0 ? html`<p class="muted">No ratings in this period.</p>` : html`<table class="communes">
 <thead><tr><th scope="col">Commune ${km('ឃុំ')}</th>${rt.scorecard.services.map((s) => html`<th scope="col">${serviceName(s.id)}</th>`)}</tr></thead>
-<tbody>${communes.map((c) => html`<tr><td><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></td>${c.services.map((s) => html`<td>${s.withheld ? html`<span class="muted">too few</span>` : html`${pct(s.satisfiedShare)} <span class="muted">(n ${s.ratings})</span>`}</td>`)}</tr>`)}</tbody>
+<tbody>${communes.map((c) => html`<tr><td><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></td>${c.services.map((s) => html`<td>${cellText(s)}</td>`)}</tr>`)}</tbody>
 </table>`}`,
       });
     } catch (err) {
