@@ -74,7 +74,8 @@ export function renderPage(opts: PageOptions): string {
   const current = nav.reduce<NavItem | undefined>((best, n) => (here === n.href || here.startsWith(`${n.href}/`)) && (!best || n.href.length > best.href.length) ? n : best, undefined);
   const other: StaffLanguage = t.lang === 'km' ? 'en' : 'km';
   const back = opts.currentUrl && /^\/staff\/[^\s]*$/.test(opts.currentUrl) ? opts.currentUrl.slice(0, 300) : '/staff/messages';
-  const switchLabel = other === 'km' ? html`<span lang="km">ខ្មែរ</span>` : html`<span lang="en">English</span>`;
+  // The visible word is the other language's own name; the hidden prefix says what the button does.
+  const switchLabel = html`<span class="visually-hidden">${t('layout.language-switch')} </span>${other === 'km' ? html`<span lang="km">ខ្មែរ</span>` : html`<span lang="en">English</span>`}`;
   const page = html`<!doctype html>
 <html lang="${t.lang}">
 <head>
@@ -98,8 +99,8 @@ ${(opts.scripts ?? []).map((s) => html`<script src="/staff/static/${s}" defer></
     <button type="submit" class="secondary">${t('find.button')}</button></form>` : ''}
   <div class="top-actions">
   ${viewer
-    ? html`<form class="language" method="post" action="/staff/language">${csrfField(viewer)}<input type="hidden" name="lang" value="${other}"><input type="hidden" name="next" value="${back}"><button type="submit" class="secondary" aria-label="${t('layout.language-switch')}">${switchLabel}</button></form>`
-    : html`<a class="language" href="/staff/sign-in?lang=${other}" aria-label="${t('layout.language-switch')}">${switchLabel}</a>`}
+    ? html`<form class="language" method="post" action="/staff/language">${csrfField(viewer)}<input type="hidden" name="lang" value="${other}"><input type="hidden" name="next" value="${back}"><button type="submit" class="secondary">${switchLabel}</button></form>`
+    : html`<a class="language" href="/staff/sign-in?lang=${other}">${switchLabel}</a>`}
   ${viewer ? html`<form class="signout" method="post" action="/staff/sign-out">${csrfField(viewer)}<span class="who">${viewer.username} (${t(`role.${viewer.role}`)})</span> <button type="submit" class="secondary">${t('layout.sign-out')}</button></form>` : ''}
   </div>
 </header>

@@ -79,7 +79,7 @@ export function indicatorChart(label: string, f: Figures, t: Translate = ENGLISH
   });
   return html`<figure class="indicator-chart">
 <figcaption>${label} <span class="figures">${t('report.chart-figures', { n: f.n, median: f.median ?? '', mean: f.mean ?? '', satisfied: pct(f.satisfiedShare) })}</span></figcaption>
-<div class="chart-scroll"><svg role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" preserveAspectRatio="xMidYMid meet"><title>${summary}</title>
+<div class="chart-scroll" role="region" aria-label="${label}" tabindex="0"><svg role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" preserveAspectRatio="xMidYMid meet"><title>${summary}</title>
 <line x1="${left}" y1="${top + plotH}" x2="${W - left}" y2="${top + plotH}" stroke="#000" stroke-width="1"/>
 ${bars}
 </svg></div>
