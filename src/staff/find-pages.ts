@@ -3,7 +3,7 @@ import { MessageQueries, StaffVisibleMessage } from '../messages/message-queries
 import { html } from './html';
 import { tr } from './i18n/i18n';
 import { sendPage } from './layout';
-import { ictDateTime } from './message-pages';
+import { ictDateTime, placeLabel } from './message-pages';
 import { StaffPages } from './staff-router';
 
 /** What a caller is told and types back: digits only; staff may paste it with spaces or "No.". */
@@ -50,6 +50,7 @@ ${!ref ? html`<p class="error" role="alert">${t('find.empty')}</p>` : found.leng
   router.get('/places', everyone, (req, res) => {
     const parent = typeof req.query.parent === 'string' && /^([0-9]{2}|[0-9]{4})$/.test(req.query.parent) ? req.query.parent : '';
     const places = parent ? rt.gazetteer.childrenOf(parent) : [];
-    res.json(places.map((p) => ({ code: p.code, name: `${p.nameLatin} · ${p.nameKm}` })));
+    const t = tr(res);
+    res.json(places.map((p) => ({ code: p.code, name: placeLabel(p, t) })));
   });
 };

@@ -126,6 +126,11 @@ export function readListQuery(q: Record<string, unknown>, t: Translate): ListVie
   return { filter, order, page, params, problems };
 }
 
+/** A place in a picker: the reader's script first, the other after it (names are data, not catalog text). */
+export function placeLabel(p: { nameKm: string; nameLatin: string }, t: Translate): string {
+  return t.lang === 'km' ? `${p.nameKm} · ${p.nameLatin}` : `${p.nameLatin} · ${p.nameKm}`;
+}
+
 const listUrl = (params: Record<string, string>) => {
   const qs = new URLSearchParams(params).toString();
   return qs ? `/staff/messages?${qs}` : '/staff/messages';
@@ -170,7 +175,7 @@ export const messagePages: StaffPages = (router, deps) => {
       case 'stored': return html``;
       case 'failed': return html`<span class="error">${t('message.audio-failed')}${d.lastError ? `: ${d.lastError}` : ''}</span>`;
       case 'discarded': return html`<span class="muted">${t('message.audio-discarded')}</span>`;
-      default: return html`<span class="muted">${t('message.audio-pending', { state: d.state, attempts: d.attempts ?? 0 })}</span>`;
+      default: return html`<span class="muted">${t('message.audio-pending', { state: t(`download.${d.state}`), attempts: d.attempts ?? 0 })}</span>`;
     }
   };
   const player = (m: StaffVisibleMessage, t: Translate) =>
@@ -199,7 +204,7 @@ export const messagePages: StaffPages = (router, deps) => {
     const option = (value: string, label: SafeHtml | string, selected: string | undefined) =>
       html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
     const placeOption = (p: { code: string; nameKm: string; nameLatin: string }, selected: string | undefined) =>
-      option(p.code, `${p.nameLatin} · ${p.nameKm}`, selected);
+      option(p.code, placeLabel(p, t), selected);
     const districts = filter.provinceCode ? rt.gazetteer.childrenOf(filter.provinceCode) : [];
     const communes = filter.districtCode ? rt.gazetteer.childrenOf(filter.districtCode) : [];
     const v = (k: string) => view.params[k] ?? '';
@@ -211,7 +216,7 @@ export const messagePages: StaffPages = (router, deps) => {
   <label><span>${t('filter.commune')}</span>
     <select name="commune">${option('', communes.length ? t('filter.all-communes') : t('filter.choose-district'), filter.communeCode)}${communes.map((p) => placeOption(p, filter.communeCode))}</select></label>
   <label><span>${t('filter.service')}</span>
-    <select name="service">${option('', t('filter.all-services'), filter.service)}${rt.scorecard.services.map((s) => option(s.id, `${s.name.en} · ${s.name.km}`, filter.service))}</select></label>
+    <select name="service">${option('', t('filter.all-services'), filter.service)}${rt.scorecard.services.map((s) => option(s.id, t.lang === 'km' ? `${s.name.km} · ${s.name.en}` : `${s.name.en} · ${s.name.km}`, filter.service))}</select></label>
   <label><span>${t('filter.state')}</span>
     <select name="state">${option('', t('filter.all-states'), filter.reviewState)}${option('open', t('filter.open'), filter.reviewState)}${REVIEW_STATES.map((s) => option(s, t(`state.${s}`), filter.reviewState))}</select></label>
   <label><span>${t('filter.sort')}</span>

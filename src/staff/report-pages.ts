@@ -19,7 +19,7 @@ import { AreaSummary, buildSummary, ServiceSummary } from '../reports/scorecard-
 import { html, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
-import { ictDay } from './message-pages';
+import { ictDay, placeLabel } from './message-pages';
 import { StaffPages } from './staff-router';
 
 /** Catalog keys of the five scale points, 1 to 5. */
@@ -186,7 +186,7 @@ export const reportPages: StaffPages = (router, deps) => {
     const district = /^[0-9]{4,6}$/.test(code) ? code.slice(0, 4) : '';
     const commune = /^[0-9]{6}$/.test(code) ? code : '';
     const option = (value: string, label: string, selected: string) => html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
-    const places = (list: { code: string; nameKm: string; nameLatin: string }[], selected: string) => list.map((p) => option(p.code, `${p.nameLatin} · ${p.nameKm}`, selected));
+    const places = (list: { code: string; nameKm: string; nameLatin: string }[], selected: string) => list.map((p) => option(p.code, placeLabel(p, t), selected));
     const districts = province ? rt.gazetteer.childrenOf(province) : [];
     const communes = district ? rt.gazetteer.childrenOf(district) : [];
     return html`<form method="get" action="/staff/reports" class="filters" id="report-filters">

@@ -24,7 +24,7 @@
  * <script> or style="" (the CSP refuses them): put files in public/staff/ (served at
  * /staff/static/) and pass `scripts: ['x.js']` to sendPage; classes go in public/staff/staff.css.
  * Every word on a page comes from src/staff/i18n/messages.json (English and Khmer, Khmer marked
- * for native-speaker review): add the key there, then call t('key'). Mark Khmer data (place
+ * for native-speaker review): add the key there, then call t() with it. Mark Khmer data (place
  * names) with km(text) (lang="km" picks the Khmer font stack). Errors: throw an AppError with
  * { key } and the staff error page shows it, with the menu, in the reader's language.
  */

@@ -64,9 +64,11 @@ export function pageOverflow(page: Page): Promise<number> {
   });
 }
 
+/** A full-page screenshot (and one of the first screen, readable when the page is long) under test-output/. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(OUTPUT_DIR, { recursive: true });
   const file = path.join(OUTPUT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-top.png`) });
   return file;
 }

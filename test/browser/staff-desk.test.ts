@@ -285,6 +285,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
       check();
     }));
     await screenshot(page, `desk-360-commune-report-${ENGINE}`);
+    await page.locator('.indicator-chart:has(svg)').first().screenshot({ path: `test-output/desk-360-chart-${ENGINE}.png` });
     await context.close();
   });
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STAFF_ROLES } from '../../src/auth/roles';
-import { REVIEW_STATES } from '../../src/messages/messages';
+import { DOWNLOAD_STATES, REVIEW_STATES } from '../../src/messages/messages';
 import { TABLE_COLUMNS } from '../../src/reports/satisfaction-table';
 import { parseStaffCatalog, STAFF_CATALOG, translator } from '../../src/staff/i18n/i18n';
 import { SCALE_KEYS } from '../../src/staff/report-pages';
@@ -30,6 +30,7 @@ describe('the staff message catalog (Khmer and English)', () => {
   test('keys built from data (states, roles, table columns, scale points) have entries too', () => {
     const dynamic = [
       ...REVIEW_STATES.map((s) => `state.${s}`),
+      ...DOWNLOAD_STATES.map((s) => `download.${s}`),
       ...STAFF_ROLES.map((r) => `role.${r}`),
       ...TABLE_COLUMNS.map((c) => `report.column-${c}`),
       ...SCALE_KEYS,
