@@ -41,6 +41,14 @@ export const DOWNLOAD_STATES: readonly DownloadState[] = ['queued', 'downloading
 export type ReviewState = 'new' | 'in-review' | 'forwarded' | 'resolved' | 'dismissed';
 export const REVIEW_STATES: readonly ReviewState[] = ['new', 'in-review', 'forwarded', 'resolved', 'dismissed'];
 
+/** One move of a message from one review state to another. */
+export interface ReviewChange {
+  from: ReviewState;
+  to: ReviewState;
+  by: string;
+  at: Date;
+}
+
 export interface ReviewNote {
   by: string;
   at: Date;
@@ -95,6 +103,8 @@ export interface VoiceMessage {
   review?: {
     state: ReviewState;
     notes: ReviewNote[];
+    /** Every change of state, oldest first (messages reviewed before this was kept have none). */
+    history?: ReviewChange[];
     updatedAt?: Date;
     updatedBy?: string;
   };

@@ -24,4 +24,6 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'staff_audit', keys: { messageId: 1, at: 1 } },
   { collection: 'messages', keys: { createdAt: 1 } },
   { collection: 'messages', keys: { communeCode: 1, createdAt: 1 } },
+  // Staff find a message by the number the hotline read to the caller.
+  { collection: 'messages', keys: { referenceNumber: 1 } },
 ];
