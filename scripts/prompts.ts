@@ -11,13 +11,14 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { FfmpegError } from '../src/audio/ffmpeg';
-import { loadConfig } from '../src/config/config';
+import { AppConfig, loadConfig } from '../src/config/config';
 import { loadLanguages } from '../src/config/languages';
 import { AppError, ConfigError, DefinitionError } from '../src/errors';
 import { loadFlow } from '../src/flow/definition';
 import { Gazetteer, loadGazetteer } from '../src/gazetteer/gazetteer';
 import { catalogDrift, I4cLibrary, loadI4cContent, topicsOfFlow, withContentTexts } from '../src/i4c/content';
-import { isPlacePrompt, loadCatalog, PromptCatalog, saveCatalog } from '../src/prompts/catalog';
+import { isPlacePrompt, PromptCatalog } from '../src/prompts/catalog';
+import { loadSiteCatalog, prepareSiteAudio, saveSiteCatalog } from '../src/site/site-folder';
 import { formatCoverage, gapsOf, promptCoverage } from '../src/prompts/coverage';
 import { IMPORT_EXTENSIONS, importRecordings, listInputs } from '../src/prompts/prompt-import';
 import { createGoogleSpeechClient, findKhmerVoice, SpeechClient, SynthesisError, SynthesisItem, synthesizePrompts } from '../src/prompts/prompt-synthesis';
@@ -92,6 +93,7 @@ Options:
 interface Context {
   audioDir: string;
   catalogFile: string;
+  config: AppConfig;
   catalog: PromptCatalog;
   content: I4cLibrary;
   languages: ReturnType<typeof loadLanguages>;
@@ -101,13 +103,15 @@ interface Context {
 
 function loadContext(): Context {
   const config = loadConfig();
+  // Imports and drafts land in the site folder; seed it first so coverage sees every shipped prompt.
+  prepareSiteAudio(config);
   const languages = loadLanguages(config.languagesFile);
-  const catalog = loadCatalog(config.promptCatalogFile);
+  const catalog = loadSiteCatalog(config);
   const services = indicatorIds(loadScorecard(config.scorecardFile));
   const flow = loadFlow(config.flowFile, { services, languages: languages.languages.map((l) => l.code), hasPrompt: (id) => id in catalog.prompts });
   const content = loadI4cContent(config.i4cContentDir, { services: Object.keys(services), topics: topicsOfFlow(flow.nodes), requiredLanguages: ['en', languages.default] });
   return {
-    audioDir: config.audioDir, catalogFile: config.promptCatalogFile, catalog, content, languages,
+    config, audioDir: config.audioDir, catalogFile: config.promptCatalogFile, catalog, content, languages,
     gazetteer: loadGazetteer(config.gazetteerDir), googleCredentialsFile: config.googleCredentialsFile,
   };
 }
@@ -240,8 +244,8 @@ async function runSyncContent(args: string[]): Promise<number> {
     if (drift.length) console.error(`the catalog differs from the I4C content: ${drift.join(', ')}`);
     return drift.length ? EXIT.failures : EXIT.ok;
   }
-  saveCatalog(ctx.catalogFile, withContentTexts(ctx.catalog, ctx.content));
-  console.error(drift.length ? `updated ${drift.length} text(s) in ${ctx.catalogFile}: ${drift.join(', ')}` : `${ctx.catalogFile} already matches the content`);
+  const written = saveSiteCatalog(ctx.config, withContentTexts(ctx.catalog, ctx.content));
+  console.error(drift.length ? `updated ${drift.length} text(s) in ${written}: ${drift.join(', ')}` : `${written} already matches the content`);
   return EXIT.ok;
 }
 

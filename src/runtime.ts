@@ -7,7 +7,8 @@ import { Gazetteer, loadGazetteer } from './gazetteer/gazetteer';
 import { checkI4cContent } from './i4c/content';
 import { createLogger, Logger } from './logging/logger';
 import { MessagesRepository } from './messages/messages';
-import { loadCatalog, PromptCatalog } from './prompts/catalog';
+import { PromptCatalog } from './prompts/catalog';
+import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
 import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { CallersRepository } from './store/callers';
@@ -42,7 +43,12 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const logger = opts.logger ?? createLogger(config.logLevel);
   const languages = loadLanguages(config.languagesFile);
   const scorecard = loadScorecard(config.scorecardFile);
-  const catalog = loadCatalog(config.promptCatalogFile);
+  // The site folder's prompt audio is seeded from (and upgraded with) the shipped placeholders.
+  const siteAudio = prepareSiteAudio(config);
+  if (siteAudio?.added.length || siteAudio?.upgraded.length) {
+    logger.info({ siteAudio: config.audioDir, added: siteAudio.added.length, upgraded: siteAudio.upgraded.length }, 'site prompt audio brought up to date with the shipped placeholders');
+  }
+  const catalog = loadSiteCatalog(config);
   const services = indicatorIds(scorecard);
   const flow = loadFlow(config.flowFile, {
     services,

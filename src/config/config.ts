@@ -40,6 +40,15 @@ export interface AppConfig {
   logLevel: string;
   /** Distinct callers a published report figure rests on at least (never below 5). */
   reportMinCallers: number;
+  /** The operator's own content (SITE_DIR); see src/site/site-folder.ts. */
+  siteDir: string;
+  /** Shipped prompt audio that seeds siteDir/audio; '' when AUDIO_DIR is set explicitly (then used as is). */
+  shippedAudioDir: string;
+  /** The site's prompt-text overlay (written by sync-content); '' when PROMPT_CATALOG_FILE is set explicitly. */
+  sitePromptCatalogFile: string;
+  /** Doctor blocker ids production starts with anyway (DOCTOR_ALLOW). */
+  doctorAllow: string[];
+  backupMaxAgeHours: number;
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -159,6 +168,12 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   const generated = missingSecrets.length ? loadOrCreateDevSecrets(dataDir, missingSecrets) : {};
   const secret = (name: string) => values[name] ?? generated[name];
   const resolve = (p: string) => path.resolve(cwd, p);
+  // The operator's content lives in the site folder; a setting left unset takes the site's file
+  // when there is one, else the shipped default (so `git pull` never meets an operator's edit).
+  const siteDir = values.SITE_DIR ? resolve(values.SITE_DIR) : path.join(dataDir, 'site');
+  const explicit = (name: string) => Boolean(source[name]?.trim());
+  const siteOr = (name: string, inSite: string) =>
+    !explicit(name) && fs.existsSync(path.join(siteDir, inSite)) ? path.join(siteDir, inSite) : resolve(values[name]);
 
   return {
     nodeEnv,
@@ -179,16 +194,21 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     dataDir,
     callerHashSecret: secret('CALLER_HASH_SECRET'),
     sessionSecret: secret('SESSION_SECRET'),
-    audioDir: resolve(values.AUDIO_DIR),
-    flowFile: resolve(values.FLOW_FILE),
-    languagesFile: resolve(values.LANGUAGES_FILE),
-    scorecardFile: resolve(values.SCORECARD_FILE),
+    audioDir: explicit('AUDIO_DIR') ? resolve(values.AUDIO_DIR) : path.join(siteDir, 'audio'),
+    flowFile: siteOr('FLOW_FILE', 'config/flow.json'),
+    languagesFile: siteOr('LANGUAGES_FILE', 'config/languages.json'),
+    scorecardFile: siteOr('SCORECARD_FILE', 'config/scorecard.json'),
     promptCatalogFile: resolve(values.PROMPT_CATALOG_FILE),
-    i4cContentDir: resolve(values.I4C_CONTENT_DIR),
+    i4cContentDir: siteOr('I4C_CONTENT_DIR', 'content/i4c'),
     googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',
     gazetteerDir: resolve(values.GAZETTEER_DIR),
     logLevel: values.LOG_LEVEL,
     reportMinCallers: minCallers,
+    siteDir,
+    shippedAudioDir: explicit('AUDIO_DIR') ? '' : resolve(values.AUDIO_DIR),
+    sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),
+    doctorAllow: (values.DOCTOR_ALLOW ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+    backupMaxAgeHours: Number(values.BACKUP_MAX_AGE_HOURS),
     generatedSecrets: missingSecrets,
   };
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { probeAudio } from '../../src/audio/probe';
 import { AudioSources } from '../../src/prompts/audio-sources';
 import { importRecordings, ImportOutcome, listInputs, targetOf } from '../../src/prompts/prompt-import';
-import { FixtureKind, makeRecording, SPEECH_SECONDS, wavHeader } from '../audio/encoded-fixtures';
+import { FixtureKind, fixturePath, makeRecording, SPEECH_SECONDS, wavHeader } from '../audio/encoded-fixtures';
 import { tempDir } from '../support/engine';
 
 const LANGUAGES = ['km', 'cmo', 'tpu'];
@@ -65,8 +65,8 @@ describe('importing recordings into the prompt library', () => {
     const quiet = path.join(dir, 'scale.2.km.wav');
     const loud = path.join(dir, 'scale.1.km.wav');
     const { runFfmpeg } = await import('../../src/audio/ffmpeg');
-    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'aevalsrc=0.02*sin(2*PI*500*t):s=16000:d=1.5', quiet]);
-    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'aevalsrc=0.7*sin(2*PI*500*t):s=16000:d=1.5', loud]);
+    fs.copyFileSync(fixturePath('quiet-500.wav'), quiet);
+    fs.copyFileSync(fixturePath('loud-500.wav'), loud);
     const out = tempDir('loud-out-');
     const result = await importRecordings([quiet, loud], { audioDir: out, languages: LANGUAGES, isPromptId });
     expect(result.map((r) => r.status)).toEqual(['imported', 'imported']);
