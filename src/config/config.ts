@@ -23,6 +23,10 @@ export interface AppConfig {
   callerHashSecret: string;
   sessionSecret: string;
   audioDir: string;
+  /** The language menu offers only languages with every prompt recorded (ONLY_READY_LANGUAGES). */
+  onlyReadyLanguages: boolean;
+  /** Khmer machine-voice drafts count as recorded (ACCEPT_KHMER_MACHINE_VOICE). */
+  acceptKhmerMachineVoice: boolean;
   flowFile: string;
   languagesFile: string;
   scorecardFile: string;
@@ -128,6 +132,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
+    if (values.ONLY_READY_LANGUAGES === 'off') problems.push('ONLY_READY_LANGUAGES=off is refused in production: a caller would meet prompts nobody recorded in their language');
     if (!values.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID is required in production: voice messages are downloaded from the carrier with it');
     // The default (localhost) can never match what a real carrier signs.
     if (!source.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production: the URL the carrier calls, which webhook signatures are checked against');
@@ -159,6 +164,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     callerHashSecret: secret('CALLER_HASH_SECRET'),
     sessionSecret: secret('SESSION_SECRET'),
     audioDir: resolve(values.AUDIO_DIR),
+    onlyReadyLanguages: values.ONLY_READY_LANGUAGES === 'on' || (values.ONLY_READY_LANGUAGES === 'auto' && nodeEnv === 'production'),
+    acceptKhmerMachineVoice: values.ACCEPT_KHMER_MACHINE_VOICE === 'true',
     flowFile: resolve(values.FLOW_FILE),
     languagesFile: resolve(values.LANGUAGES_FILE),
     scorecardFile: resolve(values.SCORECARD_FILE),
