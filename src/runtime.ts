@@ -8,6 +8,7 @@ import { checkI4cContent } from './i4c/content';
 import { createLogger, Logger } from './logging/logger';
 import { MessagesRepository } from './messages/messages';
 import { PromptCatalog } from './prompts/catalog';
+import { LanguageReadiness } from './prompts/language-readiness';
 import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
 import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
@@ -30,6 +31,8 @@ export interface Runtime {
   catalog: PromptCatalog;
   gazetteer: Gazetteer;
   audio: PromptAudio;
+  /** The languages the language menu offers now (only fully recorded ones in production). */
+  languageReadiness: LanguageReadiness;
   callers: CallersRepository;
   calls: CallsRepository;
   ratings: RatingsRepository;
@@ -58,6 +61,9 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   checkI4cContent(config.i4cContentDir, flow, Object.keys(services), catalog, languages.default, logger);
   const gazetteer = loadGazetteer(config.gazetteerDir);
   const audio = new PromptAudio(config.audioDir, config.publicBaseUrl, languages.default, logger);
+  const languageReadiness = new LanguageReadiness({
+    audioDir: config.audioDir, catalog, languages, enforce: config.onlyReadyLanguages, acceptKhmerMachineVoice: config.acceptKhmerMachineVoice, logger,
+  });
 
   const store = opts.store ?? (await openStore(config));
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
@@ -68,7 +74,11 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
-    languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
+    // A getter: each turn reads the menu as it is now, so a language that loses a recording
+    // leaves it without a restart, and a caller who remembered it gets the language menu.
+    get languages() {
+      return languageReadiness.offered().map((l) => ({ code: l.code, key: l.key }));
+    },
     isCommune: (code) => gazetteer.isCommune(code),
     places: (level, parent) =>
       level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
@@ -83,7 +93,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, callers, calls, ratings, messages, turns,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, callers, calls, ratings, messages, turns,
     close: () => store.close(),
   };
 }

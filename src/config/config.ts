@@ -29,6 +29,10 @@ export interface AppConfig {
   callerHashSecret: string;
   sessionSecret: string;
   audioDir: string;
+  /** The language menu offers only languages with every prompt recorded (ONLY_READY_LANGUAGES). */
+  onlyReadyLanguages: boolean;
+  /** Khmer machine-voice drafts count as recorded (ACCEPT_KHMER_MACHINE_VOICE). */
+  acceptKhmerMachineVoice: boolean;
   flowFile: string;
   languagesFile: string;
   scorecardFile: string;
@@ -156,6 +160,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
+    if (values.ONLY_READY_LANGUAGES === 'off') problems.push('ONLY_READY_LANGUAGES=off is refused in production: a caller would meet prompts nobody recorded in their language');
     if (!values.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID is required in production: voice messages are downloaded from the carrier with it');
     // The default (localhost) can never match what a real carrier signs.
     if (!source.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production: the URL the carrier calls, which webhook signatures are checked against');
@@ -198,6 +203,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     flowFile: siteOr('FLOW_FILE', 'config/flow.json'),
     languagesFile: siteOr('LANGUAGES_FILE', 'config/languages.json'),
     scorecardFile: siteOr('SCORECARD_FILE', 'config/scorecard.json'),
+    onlyReadyLanguages: values.ONLY_READY_LANGUAGES === 'on' || (values.ONLY_READY_LANGUAGES === 'auto' && nodeEnv === 'production'),
+    acceptKhmerMachineVoice: values.ACCEPT_KHMER_MACHINE_VOICE === 'true',
     promptCatalogFile: resolve(values.PROMPT_CATALOG_FILE),
     i4cContentDir: siteOr('I4C_CONTENT_DIR', 'content/i4c'),
     googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',

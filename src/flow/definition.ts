@@ -34,6 +34,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     properties: {
       prompt: str,
       readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] },
+      readBackAgain: str,
       closingPrompt: str,
       options: {
         type: 'object',
@@ -187,7 +188,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
     switch (n.type) {
       case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts); break;
       case 'say': case 'hangup': templates.push(...n.prompts); break;
-      case 'menu': templates.push(n.prompt, ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
+      case 'menu': templates.push(n.prompt, ...(n.readBackAgain ? [n.readBackAgain] : []), ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
       case 'language-menu': templates.push(n.prompt, n.optionPrompt); break;
       case 'commune-code': templates.push(n.prompt, n.unknownPrompt); break;
       case 'place-list': templates.push(n.prompt, n.morePrompt); break;
@@ -221,6 +222,7 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
   for (const [id, n] of Object.entries(nodes)) {
     for (const next of successors(n)) if (!nodes[next]) problems.push(`node ${id} leads to ${next}, which does not exist`);
     if (n.type === 'menu' && n.options['0']) problems.push(`node ${id}: key 0 is reserved for the main menu`);
+    if (n.type === 'menu' && n.readBackAgain && !n.readBack) problems.push(`node ${id}: readBackAgain needs a readBack`);
   }
   for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);
   for (const service of Object.values(nodes).flatMap((n) => (n.type === 'menu' ? Object.values(n.options).map((o) => o.set?.service) : []))) {

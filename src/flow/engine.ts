@@ -143,7 +143,13 @@ class Turn {
     switch (n.type) {
       case 'menu':
         this.play(n.prompt);
-        if (n.readBack) this.readBack(n.readBack);
+        if (n.readBack) {
+          this.readBack(n.readBack);
+          if (n.readBackAgain) {
+            this.play(n.readBackAgain);
+            this.readBack(n.readBack);
+          }
+        }
         if (n.closingPrompt) this.play(n.closingPrompt);
         this.gather(1);
         return;

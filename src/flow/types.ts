@@ -23,7 +23,12 @@ export type FlowNode =
   | { type: 'say'; prompts: PromptTemplate[]; readBack?: ReadBack; next: string }
   | { type: 'branch'; condition: ConditionName; then: string; else: string }
   | { type: 'hangup'; prompts: PromptTemplate[] }
-  | { type: 'menu'; prompt: PromptTemplate; readBack?: ReadBack; closingPrompt?: PromptTemplate; options: Record<string, MenuOption> }
+  | {
+    type: 'menu'; prompt: PromptTemplate; readBack?: ReadBack;
+    /** Played after the read-back, which is then read once more (a number to write down). */
+    readBackAgain?: PromptTemplate;
+    closingPrompt?: PromptTemplate; options: Record<string, MenuOption>;
+  }
   | { type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string }
   | { type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string }
   | { type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string }

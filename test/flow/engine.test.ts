@@ -379,7 +379,7 @@ describe('who: demographics once per call', () => {
 describe('voice message', () => {
   const toMessage = ['2', '120101', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '1'];
 
-  it('after rating, 1 records a message about this service: record, confirm, send, reference number, main menu', () => {
+  it('after rating, 1 records a message about this service: record, confirm, send, reference number twice, then * repeats it and 1 goes to the main menu', () => {
     const t = call([...toMessage, recording('RE0000000001', '4821'), '1'], KNOWN);
     const [intro, recorded, sent] = t.slice(-3);
     expect(intro.heard).toEqual(['message.intro']);
@@ -390,7 +390,13 @@ describe('voice message', () => {
       type: 'save-message', communeCode: '120101', service: 'commune',
       recording: { recordingSid: 'RE0000000001', recordingUrl: 'https://carrier.example/RE0000000001', durationSeconds: 12, referenceNumber: '4821' },
     }]);
-    expect(sent.heard).toEqual(['message.saved', ...digitsOf('4821'), 'main.menu']);
+    const readBack = ['message.saved', ...digitsOf('4821'), 'message.reference.again', ...digitsOf('4821'), 'message.saved.after'];
+    expect(sent.heard).toEqual(readBack);
+    expect(sent.end).toEqual(MENU);
+    const after = call([...toMessage, recording('RE0000000001', '4821'), '1', '*', '1'], KNOWN);
+    expect(after[after.length - 2].heard).toEqual(readBack);
+    expect(after[after.length - 2].effects).toEqual([]);
+    expect(last(after).heard).toEqual(['main.menu']);
   });
 
   it('2 records again: the first recording is discarded and only the second is sent', () => {
@@ -401,11 +407,33 @@ describe('voice message', () => {
     expect(sent.effects).toEqual([expect.objectContaining({ type: 'save-message', recording: expect.objectContaining({ recordingSid: 'RE0000000002' }) })]);
   });
 
-  it('from the main menu without a commune, the caller is asked where and what first', () => {
+  it('from the main menu without a commune, the caller is asked where and what first, in the message path\'s own words', () => {
     const t = call(['3', '120101', '1', '2'], KNOWN);
     expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[3].heard).toEqual(['message.service.menu']);
     expect(last(t).heard).toEqual(['message.intro']);
     expect(last(t).end.type).toBe('record');
+    expect(last(t).state.vars).toMatchObject({ communeCode: '120101', service: 'health', purpose: 'message' });
+  });
+
+  it('a caller with a last commune who wants to leave a message hears message.commune.last, never a rating prompt', () => {
+    const t = call(['3', '1', '3'], { caller: { language: 'km', lastCommune: '120101' } });
+    expect(t[1].heard).toEqual(['message.commune.last', ...digitsOf('120101')]);
+    expect(t[2].heard).toEqual(['message.service.menu']);
+    expect(last(t).heard).toEqual(['message.intro']);
+    expect(last(t).state.vars).toMatchObject({ communeCode: '120101', service: 'school' });
+    const other = call(['3', '2', '120109', '1', '1'], { caller: { language: 'km', lastCommune: '120101' } });
+    expect(other[2].heard).toEqual(['rate.commune.enter']);
+    expect(other[4].heard).toEqual(['message.service.menu']);
+    expect(last(other).heard).toEqual(['message.intro']);
+    const heard = [...t, ...other].flatMap((x) => x.heard);
+    expect(heard.filter((id) => /^rate\.(commune\.last|service\.menu|intro|thanks)$/.test(id))).toEqual([]);
+  });
+
+  it('browsing by name on the message path also ends at the message service menu', () => {
+    const t = call(['3', '*', '1', '1', '1', '1'], KNOWN);
+    expect(last(t).heard).toEqual(['message.service.menu']);
   });
 
   it('a recording that ends in silence (the Redirect after Record) hears error.noinput and the recording prompt again', () => {

@@ -30,10 +30,12 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     const heard = ids(t);
     // No commune or service yet on this call: the message step asks for both first.
     expect(heard.indexOf('rate.commune.enter')).toBeLessThan(heard.indexOf('message.intro'));
-    expect(heard.indexOf('rate.service.menu')).toBeLessThan(heard.indexOf('message.intro'));
+    // ...in the message path's own words: a caller who wants to complain is not told they are rating.
+    expect(heard.indexOf('message.service.menu')).toBeLessThan(heard.indexOf('message.intro'));
+    expect(heard).not.toContain('rate.service.menu');
     expect(heard.indexOf('message.confirm')).toBeGreaterThan(heard.indexOf('message.intro'));
     expect(heard.indexOf('message.saved')).toBeGreaterThan(heard.indexOf('message.confirm'));
-    expect(heard[heard.length - 1]).toBe('main.menu');
+    expect(heard[heard.length - 1]).toBe('message.saved.after');
 
     const [m] = await h.rt.messages.forCall(t.callSid);
     expect(m).toMatchObject({
@@ -42,6 +44,9 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     });
     expect(m.referenceNumber).toMatch(/^\d{6,}$/);
     expect(digitsReadBack(heard)).toBe(m.referenceNumber);
+    // Read twice, so it can be written down.
+    const again = heard.slice(heard.lastIndexOf('message.reference.again') + 1).filter((id) => id.startsWith('digit.')).map((id) => id.slice(6)).join('');
+    expect(again).toBe(m.referenceNumber);
     expect(m.createdAt).toBeInstanceOf(Date);
   });
 
