@@ -102,7 +102,10 @@ describe(`effects only from the copy that wins (${ENGINE} store)`, () => {
     const answers = await Promise.all([turns.resume(callSid, t, recording), turns.resume(callSid, t, recording)]);
     expect(answers[0]).toEqual(answers[1]);
     const sent = await turns.resume(callSid, t + 1, { type: 'digits', digits: '1' });
-    const readBack = heardIds(sent!).filter((id) => id.startsWith('digit.')).map((id) => id.slice('digit.'.length)).join('');
+    // The number is read twice (issue 14): both readings are the same number.
+    const digitsHeard = heardIds(sent!).filter((id) => id.startsWith('digit.')).map((id) => id.slice('digit.'.length)).join('');
+    const readBack = digitsHeard.slice(0, digitsHeard.length / 2);
+    expect(digitsHeard).toBe(readBack + readBack);
     expect(readBack).toMatch(/^[0-9]{6,}$/);
     const [message] = await a.rt.messages.forCall(callSid);
     expect(message.referenceNumber).toBe(readBack);
