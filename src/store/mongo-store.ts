@@ -26,6 +26,33 @@ async function guard<R>(op: () => Promise<R>): Promise<R> {
  */
 const BULK_BATCH = 5000;
 
+/** Operators whose effect on a missing document is simply their value. */
+const VALUE_OPERATORS = new Set(['$set', '$setOnInsert', '$inc', '$min', '$max']);
+
+/**
+ * The document an upsert creates: the filter's plain top-level fields (its `_id` at least) and
+ * the update's values. Null when the filter has no plain `_id` or the update uses an operator
+ * whose result on a new document is not its value (the native upsert is used then).
+ */
+export function documentToInsert(filter: Filter, update: Update): Doc | null {
+  const id = filter._id;
+  if (id === undefined || id === null || (typeof id === 'object' && !(id instanceof Date))) return null;
+  const doc: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(filter)) {
+    if (k.startsWith('$') || k.includes('.')) continue;
+    if (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) && Object.keys(v).some((op) => op.startsWith('$'))) continue;
+    doc[k] = v;
+  }
+  for (const [op, fields] of Object.entries(update)) {
+    if (!VALUE_OPERATORS.has(op) || fields === null || typeof fields !== 'object') return null;
+    for (const [k, v] of Object.entries(fields as Record<string, unknown>)) {
+      if (k.includes('.')) return null;
+      doc[k] = v;
+    }
+  }
+  return doc as unknown as Doc;
+}
+
 class MongoCollection<T extends Doc> implements Collection<T> {
   constructor(private readonly db: Db, private readonly name: string) {}
 
@@ -63,25 +90,37 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     return guard(() => this.c.countDocuments(filter));
   }
   /**
-   * Two concurrent upserts of one key can both try to insert, and the loser gets a duplicate key
-   * (MongoDB retries some of these itself, FerretDB does not): the document exists now, so the
-   * loser's retry is a plain update.
+   * An upsert by `_id`, written as "update the document; if there is none, insert it; if another
+   * writer inserted it meanwhile, update it". MongoDB keeps concurrent upserts of one key itself,
+   * but FerretDB 2.5 (the test server) silently drops some of them: 20 `$inc` upserts of a new key
+   * at once left 14, every one reported as done. Creating the document with a plain insert makes a
+   * lost race a duplicate-key error, which is retried as an update, so no write is lost on either
+   * server. Costs one more round trip only when the document is new.
    */
-  private async upserting<R>(upsert: boolean | undefined, op: () => Promise<R>): Promise<R> {
-    const write = () => guard(op);
+  private async upsertById<R>(filter: Filter, update: Update, write: (upsert: boolean) => Promise<{ matched: boolean; result: R }>, inserted: (doc: T) => R): Promise<R> {
+    const first = await guard(() => write(false));
+    if (first.matched) return first.result;
+    const doc = documentToInsert(filter, update);
+    if (!doc) return guard(async () => (await write(true)).result);
     try {
-      return await write();
+      await guard(() => this.c.insertOne(doc as never));
+      return inserted(doc as T);
     } catch (err) {
-      if (!upsert || !(err instanceof DuplicateKeyError)) throw err;
-      return write();
+      if (!(err instanceof DuplicateKeyError)) throw err;
     }
+    const again = await guard(() => write(false));
+    // As a native upsert does when the key exists but the rest of the filter does not match.
+    if (!again.matched) throw new DuplicateKeyError('duplicate key');
+    return again.result;
   }
 
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    return this.upserting(options.upsert, async () => {
-      const r = await this.c.updateOne(filter, update, { upsert: options.upsert ?? false });
-      return { matched: r.matchedCount, upserted: r.upsertedCount > 0 };
-    });
+    const write = async (upsert: boolean) => {
+      const r = await this.c.updateOne(filter, update, { upsert });
+      return { matched: r.matchedCount > 0 || r.upsertedCount > 0, result: { matched: r.matchedCount, upserted: r.upsertedCount > 0 } };
+    };
+    if (!options.upsert) return guard(async () => (await write(false)).result);
+    return this.upsertById(filter, update, write, () => ({ matched: 0, upserted: true }));
   }
   updateMany(filter: Filter, update: Update) {
     return guard(async () => (await this.c.updateMany(filter, update)).matchedCount);
@@ -93,15 +132,17 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     }
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
-    return this.upserting(options.upsert, async () => {
-      const r = await this.c.findOneAndUpdate(filter, update, {
-        upsert: options.upsert ?? false,
+    const write = async (upsert: boolean) => {
+      const r = (await this.c.findOneAndUpdate(filter, update, {
+        upsert,
         sort: options.sort,
         returnDocument: 'after',
         includeResultMetadata: false,
-      });
-      return (r as T | null) ?? null;
-    });
+      })) as T | null;
+      return { matched: r !== null, result: r ?? null };
+    };
+    if (!options.upsert) return guard(async () => (await write(false)).result);
+    return this.upsertById(filter, update, write, (doc) => doc as T | null);
   }
   deleteOne(filter: Filter) {
     return guard(async () => (await this.c.deleteOne(filter)).deletedCount);
