@@ -117,9 +117,9 @@ describe(`store contract (${ENGINE} store)`, () => {
       const results = await Promise.all(Array.from({ length: 20 }, () => c.updateOne({ _id: `inc-${round}` }, { $inc: { n: 1 } }, { upsert: true })));
       expect(results.filter((r) => r.upserted)).toHaveLength(1);
       expect((await c.findOne({ _id: `inc-${round}` }))!.n).toBe(20);
-      const after = await Promise.all(Array.from({ length: 20 }, () => c.findOneAndUpdate({ _id: `fam-${round}` }, { $inc: { n: 1 }, $setOnInsert: { kind: 'created' } }, { upsert: true })));
+      const after = await Promise.all(Array.from({ length: 20 }, () => c.findOneAndUpdate({ _id: `fam-${round}` }, { $inc: { n: 1 }, $max: { level: 1 } }, { upsert: true })));
       expect(after.map((d) => d!.n).sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-      expect(await c.findOne({ _id: `fam-${round}` })).toEqual({ _id: `fam-${round}`, n: 20, kind: 'created' });
+      expect(await c.findOne({ _id: `fam-${round}` })).toEqual({ _id: `fam-${round}`, n: 20, level: 1 });
     }
   });
 
