@@ -126,6 +126,9 @@ export function flowResultsDescriptor(questions: Questions, v: Versioning) {
       {
         name: DATA_RESOURCE,
         path: DATA_FILE,
+        // For Data Package tools (frictionless): a table whose JSON rows have no header row.
+        profile: 'tabular-data-resource',
+        dialect: { header: false },
         mediatype: 'application/json',
         encoding: 'utf-8',
         schema: {
