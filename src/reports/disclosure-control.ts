@@ -164,8 +164,10 @@ export class FigureGrid {
 
     // A dense array while counting (at most areas x services x indicators x groups entries): faster than the Map.
     const dense: (Cell | undefined)[] = new Array(this.keyOf(this.areas.names.length, 0, 0, 0)).fill(undefined);
+    const points = SCALE_POINTS; // a local: the imported binding is a getter in the compiled module
     for (const { n, r } of numbered) {
       const k = r.key;
+      const rc = r.counts;
       const service = this.services.index.get(k.service)!;
       const indicator = this.indicators.index.get(k.indicatorId)!;
       const groups = [0, ...GROUP_QUESTIONS.map((q, i) => groupsOf[i](k[q.dim]))];
@@ -184,7 +186,7 @@ export class FigureGrid {
               this.cells.set(key, cell);
             }
             const c = cell.counts;
-            for (let s = 0; s < SCALE_POINTS; s++) c[s] += r.counts[s];
+            for (let s = 0; s < points; s++) c[s] += rc[s];
             if (cell.lastCaller !== n) {
               cell.lastCaller = n;
               cell.callers += 1;
