@@ -39,7 +39,9 @@ import { Period } from './period';
  * standard heuristic, not a linear-programming audit of every combination of sets.
  *
  * Period comparisons are only made between periods that do not overlap (scorecard-report.ts),
- * so no difference between two shown figures is a set of ratings of its own.
+ * so no difference between two shown figures in one report is a set of ratings of its own.
+ * Separate requests over overlapping periods can still be subtracted (the product asks for
+ * "any period"): see the README's limits.
  */
 
 export type Level = 'commune' | 'district' | 'province' | 'country';
@@ -111,8 +113,9 @@ export class FigureGrid {
 
   /** Counts the whole country for `period` and applies the suppression rules above. */
   static async count(store: Store, period: Period, deps: { scorecard: Scorecard; gazetteer: Gazetteer; minCallers?: number }): Promise<FigureGrid> {
+    const minCallers = checkMinCallers(deps.minCallers ?? MIN_CALLERS_FLOOR);
     const rows = await RatingScope.of(store, period).callerRows(DIMS);
-    return new FigureGrid(rows, period.label, deps.scorecard, deps.gazetteer, checkMinCallers(deps.minCallers ?? MIN_CALLERS_FLOOR));
+    return new FigureGrid(rows, period.label, deps.scorecard, deps.gazetteer, minCallers);
   }
 
   constructor(rows: CallerRow[], period: Period['label'], private readonly scorecard: Scorecard, gazetteer: Gazetteer, readonly minCallers: number) {

@@ -132,10 +132,11 @@ describe('the privacy threshold counts callers, not answers', () => {
     }
   });
 
-  it('uses a higher threshold when set, and never one below 5', () => {
+  it('uses a higher threshold when set, and never one below 5', async () => {
     const five = ['a', 'b', 'c', 'd', 'e'].map((c) => row(c, {}, [0, 0, 1, 0, 0]));
     expect(grid(five, 6).figures('commune', '010201', 'health', 'staff-attitude').status).toBe('too-few');
     expect(() => grid(five, 4)).not.toThrow(); // the constructor trusts its caller; the setting and count() check:
+    await expect(FigureGrid.count({} as never, Q1, { scorecard, gazetteer, minCallers: 4 })).rejects.toThrow(/at least 5/);
     expect(() => loadConfig({ REPORT_MIN_CALLERS: '4' })).toThrow(/REPORT_MIN_CALLERS=4 is below 5/);
     expect(loadConfig({ REPORT_MIN_CALLERS: '8' }).reportMinCallers).toBe(8);
     expect(loadConfig({}).reportMinCallers).toBe(5);
