@@ -39,7 +39,9 @@ import { Period } from './period';
  * standard heuristic, not a linear-programming audit of every combination of sets.
  *
  * Period comparisons are only made between periods that do not overlap (scorecard-report.ts),
- * so no difference between two shown figures is a set of ratings of its own.
+ * so no difference between two shown figures in one report is a set of ratings of its own.
+ * Separate requests over overlapping periods can still be subtracted (the product asks for
+ * "any period"): see the README's limits.
  */
 
 export type Level = 'commune' | 'district' | 'province' | 'country';
@@ -111,8 +113,9 @@ export class FigureGrid {
 
   /** Counts the whole country for `period` and applies the suppression rules above. */
   static async count(store: Store, period: Period, deps: { scorecard: Scorecard; gazetteer: Gazetteer; minCallers?: number }): Promise<FigureGrid> {
+    const minCallers = checkMinCallers(deps.minCallers ?? MIN_CALLERS_FLOOR);
     const rows = await RatingScope.of(store, period).callerRows(DIMS);
-    return new FigureGrid(rows, period.label, deps.scorecard, deps.gazetteer, checkMinCallers(deps.minCallers ?? MIN_CALLERS_FLOOR));
+    return new FigureGrid(rows, period.label, deps.scorecard, deps.gazetteer, minCallers);
   }
 
   constructor(rows: CallerRow[], period: Period['label'], private readonly scorecard: Scorecard, gazetteer: Gazetteer, readonly minCallers: number) {
@@ -164,8 +167,10 @@ export class FigureGrid {
 
     // A dense array while counting (at most areas x services x indicators x groups entries): faster than the Map.
     const dense: (Cell | undefined)[] = new Array(this.keyOf(this.areas.names.length, 0, 0, 0)).fill(undefined);
+    const points = SCALE_POINTS; // a local: the imported binding is a getter in the compiled module
     for (const { n, r } of numbered) {
       const k = r.key;
+      const rc = r.counts;
       const service = this.services.index.get(k.service)!;
       const indicator = this.indicators.index.get(k.indicatorId)!;
       const groups = [0, ...GROUP_QUESTIONS.map((q, i) => groupsOf[i](k[q.dim]))];
@@ -184,7 +189,7 @@ export class FigureGrid {
               this.cells.set(key, cell);
             }
             const c = cell.counts;
-            for (let s = 0; s < SCALE_POINTS; s++) c[s] += r.counts[s];
+            for (let s = 0; s < points; s++) c[s] += rc[s];
             if (cell.lastCaller !== n) {
               cell.lastCaller = n;
               cell.callers += 1;

@@ -95,9 +95,11 @@ export class RatingScope {
   }
 
   /**
-   * As countBy, one row per caller and combination of `dims`: what distinct-caller counts and
-   * the privacy threshold are built from (src/reports/disclosure-control.ts). One $group stage
-   * with one accumulator, keyed by the caller as well, so every engine runs it.
+   * As countBy, per caller as well: what distinct-caller counts and the privacy threshold are
+   * built from (src/reports/disclosure-control.ts). One $group stage with one accumulator, keyed
+   * by the caller too, so every engine runs it. A caller with several scores for one
+   * combination has a row per score (not folded: at a million ratings the rows are nearly all
+   * distinct already, and folding would hold them twice).
    */
   async callerRows(dims: Dimension[]): Promise<CallerRow[]> {
     return this.group(dims, true) as Promise<CallerRow[]>;
@@ -112,14 +114,12 @@ export class RatingScope {
       { $group: { _id: groupId, n: { $sum: 1 } } },
     ]);
     const rows = new Map<string, CountRow>();
-    const rowFor = (values: string[], caller: string | undefined) => {
-      const id = caller === undefined ? values.join('\u0000') : `${values.join('\u0000')}\u0000${caller}`;
+    const perCaller: CallerRow[] = [];
+    const keyOf = (values: string[]) => Object.fromEntries(dims.map((d, i) => [d, values[i]])) as Record<Dimension, string>;
+    const rowFor = (values: string[]) => {
+      const id = values.join('\u0000');
       let row = rows.get(id);
-      if (!row) {
-        row = { key: Object.fromEntries(dims.map((d, i) => [d, values[i]])) as Record<Dimension, string>, counts: emptyCounts() };
-        if (caller !== undefined) (row as CallerRow).callerId = caller;
-        rows.set(id, row);
-      }
+      if (!row) rows.set(id, (row = { key: keyOf(values), counts: emptyCounts() }));
       return row;
     };
     for (const g of grouped) {
@@ -129,8 +129,14 @@ export class RatingScope {
         const v = g._id[`k${i}`];
         return v === undefined || v === null || v === '' ? (DEFAULT_VALUE[d] ?? '') : String(v);
       });
-      rowFor(values, byCaller ? String(g._id.caller) : undefined).counts[score - 1] += g.n;
+      if (byCaller) {
+        const counts = emptyCounts();
+        counts[score - 1] = g.n;
+        perCaller.push({ key: keyOf(values), counts, callerId: String(g._id.caller) });
+      } else {
+        rowFor(values).counts[score - 1] += g.n;
+      }
     }
-    return [...rows.values()];
+    return byCaller ? perCaller : [...rows.values()];
   }
 }

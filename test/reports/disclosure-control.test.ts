@@ -59,6 +59,16 @@ describe('the privacy threshold counts callers, not answers', () => {
     expect(five.figures('commune', '010201', 'health', 'staff-attitude')).toMatchObject({ status: 'shown', callers: 5, answers: 5, counts: [0, 0, 5, 0, 0] });
   });
 
+  it('counts a caller once in a roll-up, however many communes or indicators they rated', () => {
+    // Five callers rate two communes of district 0102 each: 10 answers, 5 callers.
+    const rows = ['a', 'b', 'c', 'd', 'e'].flatMap((c) => [row(c, { communeCode: '010201' }, [1, 0, 0, 0, 0]), row(c, { communeCode: '010202' }, [0, 0, 0, 0, 1])]);
+    const g = grid(rows);
+    expect(g.figures('district', '0102', 'health', 'staff-attitude')).toMatchObject({ status: 'shown', callers: 5, answers: 10 });
+    expect(g.figures('country', 'KH', 'health')).toMatchObject({ callers: 5, answers: 10 });
+    // Four of them: 8 answers, still too few.
+    expect(grid(rows.slice(0, 8)).figures('district', '0102', 'health', 'staff-attitude').status).toBe('too-few');
+  });
+
   it('tells "no ratings" from "too few"', () => {
     const g = grid([row('a', {}, [0, 0, 1, 0, 0])]);
     expect(g.figures('commune', '010201', 'health', 'medicines')).toMatchObject({ status: 'no-ratings', withheld: false, callers: 0, answers: 0, counts: null });
@@ -122,10 +132,11 @@ describe('the privacy threshold counts callers, not answers', () => {
     }
   });
 
-  it('uses a higher threshold when set, and never one below 5', () => {
+  it('uses a higher threshold when set, and never one below 5', async () => {
     const five = ['a', 'b', 'c', 'd', 'e'].map((c) => row(c, {}, [0, 0, 1, 0, 0]));
     expect(grid(five, 6).figures('commune', '010201', 'health', 'staff-attitude').status).toBe('too-few');
     expect(() => grid(five, 4)).not.toThrow(); // the constructor trusts its caller; the setting and count() check:
+    await expect(FigureGrid.count({} as never, Q1, { scorecard, gazetteer, minCallers: 4 })).rejects.toThrow(/at least 5/);
     expect(() => loadConfig({ REPORT_MIN_CALLERS: '4' })).toThrow(/REPORT_MIN_CALLERS=4 is below 5/);
     expect(loadConfig({ REPORT_MIN_CALLERS: '8' }).reportMinCallers).toBe(8);
     expect(loadConfig({}).reportMinCallers).toBe(5);
