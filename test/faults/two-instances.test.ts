@@ -99,7 +99,11 @@ class Leg {
   /** The reference number read back after "send" (digit prompts after message.saved). */
   referenceHeard(): string {
     const reply = this.heard.find((ids) => ids.includes('message.saved')) ?? [];
-    return reply.filter((id) => /^digit\.[0-9]$/.test(id)).map((id) => id.slice('digit.'.length)).join('');
+    const digits = reply.filter((id) => /^digit\.[0-9]$/.test(id)).map((id) => id.slice('digit.'.length)).join('');
+    // The number is read twice (issue 14): both readings must be the same number.
+    const once = digits.slice(0, digits.length / 2);
+    if (digits !== once + once) throw new Error(`the reference number was not read twice alike: ${digits}`);
+    return once;
   }
 }
 
