@@ -241,7 +241,10 @@ if (ENGINE !== 'mongodb') {
           refs.add(m.referenceNumber);
           expect(m.download).toMatchObject({ state: 'stored', attempts: 1, deletedAtCarrier: true });
           expect(await store.files.size(m.download!.fileId!)).toBe(wavOf(seconds).length);
-          expect(carrier.requestsFor(recordingSid, 'GET').filter((q) => q.status === 200)).toHaveLength(1);
+          // Fetched to keep exactly once (one claim, one attempt, one file, above). The Record
+          // action also listens to the recording for silence before answering the caller (issue
+          // 10), once per copy of that webhook, and each copy may reach either instance: two more.
+          expect(carrier.requestsFor(recordingSid, 'GET').filter((q) => q.status === 200).length).toBeLessThanOrEqual(3);
           expect(carrier.requestsFor(recordingSid, 'DELETE')).toHaveLength(1);
           expect(carrier.has(recordingSid)).toBe(false);
         }
