@@ -42,6 +42,11 @@ describe('settings of the recording download', () => {
     expect(() => loadConfig({ ...base, CARRIER: 'somleng' })).toThrow(/CARRIER=somleng but CARRIER_API_URL is still Twilio's: set it to your Somleng API/);
   });
 
+  it('CARRIER left at twilio with a carrier API that is not Twilio\'s is warned about at start-up', () => {
+    expect(startupWarnings(loadConfig({ ...base, CARRIER_API_URL: 'https://api.somleng.org' })).join('\n')).toMatch(/if this is Somleng, set CARRIER=somleng/);
+    expect(startupWarnings(loadConfig(base)).join('\n')).not.toMatch(/CARRIER=twilio/);
+  });
+
   it('on Somleng the start-up warns that recordings stay there, and why', () => {
     const c = loadConfig({ ...base, CARRIER: 'somleng', CARRIER_API_URL: 'https://api.somleng.org' });
     expect(startupWarnings(c).join('\n')).toMatch(/CARRIER=somleng: Somleng's API has no DELETE for recordings/);
