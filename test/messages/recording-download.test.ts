@@ -436,5 +436,22 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'kept-at-carrier' }]);
     expect((await h.rt.messages.find(recordingSid))?.download?.keptAtCarrier).toBe('delete at the carrier failed: the carrier answered HTTP 503 to the DELETE (gave up after 2 attempts)');
   });
+
+  it('a silent recording the call could not listen to in time is never kept: the worker finds it silent and drops it from the staff list', async () => {
+    await setUp();
+    const recordingSid = newRecordingSid();
+    const silence = Buffer.concat([wavOf(6).subarray(0, 44), Buffer.alloc(6 * 16000)]);
+    carrier.addRecording(recordingSid, silence);
+    carrier.failNext(1, 503, 'GET'); // the in-call listen gets nothing: the caller goes on to "send"
+    const sim = simulator();
+    const t = await sim.run([...parseScript('1,3,120101,1,2'), { type: 'record', seconds: 6, recordingSid }, ...parseScript('1,hangup')]);
+    expect(t.heard.map((p) => p.id)).toContain('message.saved');
+    await recordingStatus(sim, recordingSid, 6);
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'silent' }]);
+    const m = await h.rt.messages.find(recordingSid);
+    expect(m).toMatchObject({ callerChoice: 'discarded', silent: true, download: { state: 'discarded' } });
+    expect(await h.store.files.size(`recording-${recordingSid}.wav`)).toBeNull();
+    expect(await h.store.collection('messages').countDocuments({ callerChoice: { $ne: 'discarded' } })).toBe(0);
+  });
 });
 
