@@ -226,6 +226,10 @@ export function startupWarnings(config: AppConfig): string[] {
   if (!config.signatureCheck) {
     warnings.push('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
   }
+  const apiHost = new URL(config.carrierApiUrl).hostname;
+  if (config.carrier === 'twilio' && !/(^|\.)twilio\.com$/.test(apiHost) && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(apiHost)) {
+    warnings.push(`CARRIER=twilio but CARRIER_API_URL (${config.carrierApiUrl}) is not Twilio's: if this is Somleng, set CARRIER=somleng, or callers who pause between keys lose their commune code`);
+  }
   if (config.carrier === 'somleng' && config.deleteRecordingsAtCarrier) {
     warnings.push(`CARRIER=somleng: ${SOMLENG_KEEPS_RECORDINGS}. Each stored voice message shows "kept at the carrier".`);
   }

@@ -331,10 +331,22 @@ export function initialState(ctx: FlowContext): FlowState {
   };
 }
 
-/** The keys a node waits for when it takes more than one (code entry): how many, and the key that ends them early. */
-function multiKeyEntry(def: FlowDefinition, n: Interactive): { numDigits: number; finishOnKey: string } | null {
-  if (n.type === 'commune-code') return { numDigits: def.settings.codeLength, finishOnKey: '#' };
-  return null;
+/**
+ * The keys a node's question waits for when it takes more than one (a commune code today, a
+ * reference number tomorrow): how many, and the key that ends them early. Read from the Gather
+ * the node itself asks with, so every multi-key input follows the same rule.
+ */
+type KeyEntry = { numDigits: number; finishOnKey: string; timeoutSeconds: number };
+
+function multiKeyEntry(def: FlowDefinition, ctx: FlowContext, state: FlowState, n: Interactive): KeyEntry | null {
+  const probe = new Turn(def, ctx, structuredClone(state));
+  try {
+    probe.ask(n);
+  } catch {
+    return null; // the question cannot be asked here; the turn itself will say why
+  }
+  const end = probe.end;
+  return end?.type === 'gather' && end.numDigits > 1 ? { numDigits: end.numDigits, finishOnKey: end.finishOnKey, timeoutSeconds: end.timeoutSeconds } : null;
 }
 
 /**
@@ -342,8 +354,9 @@ function multiKeyEntry(def: FlowDefinition, n: Interactive): { numDigits: number
  * no finishing key, no `*`, nothing garbled, and a carrier that ends a Gather on a pause shorter
  * than the entry's own wait (so a short entry may be a caller who paused, not one who stopped).
  */
-function entryIsShort(def: FlowDefinition, ctx: FlowContext, entry: { numDigits: number; finishOnKey: string }, keys: string): boolean {
-  if (ctx.keyGapSeconds === undefined || ctx.keyGapSeconds >= def.settings.codeTimeoutSeconds) return false;
+function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean {
+  if (ctx.keyGapSeconds === undefined || ctx.keyGapSeconds >= entry.timeoutSeconds) return false;
+  if (entry.finishOnKey && keys.includes(entry.finishOnKey)) return false;
   return /^[0-9]*$/.test(keys) && keys.length < entry.numDigits;
 }
 
@@ -367,7 +380,7 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
   if (!isInteractive(current)) throw new DefinitionError(`call waits on node ${turn.state.node}, which asks nothing`);
 
   // A multi-key entry in pieces: keep what came, gather the rest quietly, answer once it is whole.
-  const entry = multiKeyEntry(def, current);
+  const entry = multiKeyEntry(def, ctx, turn.state, current);
   const partial = turn.state.partialKeys;
   delete turn.state.partialKeys;
   if (entry && partial && input.type === 'silence') {
@@ -378,10 +391,10 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
   }
   if (entry && input.type === 'digits') {
     const keys = (partial ?? '') + input.digits;
-    if (keys.length > 0 && entryIsShort(def, ctx, entry, keys)) {
+    if (keys.length > 0 && entryIsShort(ctx, entry, keys)) {
       turn.state.silences = 0;
       turn.state.partialKeys = keys;
-      turn.end = { type: 'gather', numDigits: entry.numDigits - keys.length, finishOnKey: entry.finishOnKey, timeoutSeconds: def.settings.codeTimeoutSeconds };
+      turn.end = { type: 'gather', numDigits: entry.numDigits - keys.length, finishOnKey: entry.finishOnKey, timeoutSeconds: entry.timeoutSeconds };
       return finish(turn);
     }
     input = { type: 'digits', digits: keys };

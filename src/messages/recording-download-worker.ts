@@ -101,11 +101,19 @@ export class RecordingDownloadWorker {
   }
 
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Claims asked of the database and not yet answered: they count against the slots too. */
+  private claiming = 0;
 
   /** Claims due messages into the free slots without waiting for the ones in hand. */
   private async fillSlots(): Promise<void> {
-    while (this.running && this.inFlight.size < this.concurrency) {
-      const claimed = await this.claim();
+    while (this.running && this.inFlight.size + this.claiming < this.concurrency) {
+      this.claiming += 1;
+      let claimed: Awaited<ReturnType<RecordingDownloadWorker['claim']>>;
+      try {
+        claimed = await this.claim();
+      } finally {
+        this.claiming -= 1;
+      }
       if (!claimed) return;
       const job: Promise<unknown> = this.work(claimed.doc, claimed.claimId)
         .catch((err) => this.o.logger.error({ recordingSid: claimed.doc._id, err: (err as Error).message }, 'recording work failed; its lease will run out and it will be retried'))

@@ -96,6 +96,8 @@ export interface SimulatorOptions {
   carrierApiUrl?: string;
   /** Sends the recording status callback after each recording, as the carrier does. */
   sendRecordingStatus?: boolean;
+  /** Called when the caller has recorded, before the carrier posts it (the simulator's stand-in API keeps it). */
+  onRecorded?: (recordingSid: string, seconds: number) => void | Promise<void>;
 }
 
 export interface CallTranscript {
@@ -232,6 +234,7 @@ export class CallSimulator {
         const recordingSid = action.recordingSid
           ?? (this.opts.carrier === 'somleng' ? newUuid() : `RE${this.callSid.slice(2, 30)}${String(recordings).padStart(4, '0')}`);
         this.emit({ type: 'recorded', seconds: action.seconds, recordingSid });
+        await this.opts.onRecorded?.(recordingSid, action.seconds);
         res = await this.post(next.action!, this.recordActionParams(recordingSid, action.seconds));
         if (this.opts.sendRecordingStatus && action.seconds > 0) await this.sendRecordingStatus(recordingSid, action.seconds);
       }

@@ -150,7 +150,6 @@ export class CarrierCall {
   private readonly queue: { key: string; gapSeconds: number }[] = [];
   private readonly result: CallResult;
   private seconds = 0;
-  private first = true;
 
   constructor(
     private readonly model: CarrierModel,
@@ -201,16 +200,13 @@ export class CarrierCall {
     return this.result;
   }
 
+  /** Every request after the first: CallStatus in-progress (the first, to the voice URL, says ringing). */
   private params() {
-    // CallStatus is ringing on the first request only, in-progress after it (both platforms).
-    const status = this.first ? 'ringing' : 'in-progress';
-    this.first = false;
-    return this.model.callParams(this.call, status);
+    return this.model.callParams(this.call, 'in-progress');
   }
 
   /** Runs one TwiML document; returns the next answer, or null when the call ended. */
   private async execute(xml: string): Promise<Exchange | null> {
-    this.first = false;
     const verbs = parseTwiml(xml);
     if (!/^<\?xml[^>]*\?><Response>/.test(xml.trim())) throw new Error(`the hotline answered something that is not TwiML: ${xml.slice(0, 120)}`);
     for (const v of verbs) {

@@ -1,6 +1,7 @@
 import { CallSimulator, CallerAction, parseScript } from '../../src/simulator/call-simulator';
 import { RecordingDownloadWorker, recordingDownloadWorkerFor } from '../../src/messages/recording-download-worker';
 import { TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
+import { SOMLENG_KEEPS_RECORDINGS } from '../../src/telephony/carrier-profile';
 import { ENGINE } from '../support/engine';
 import { FakeCarrier, wavOf } from '../support/fake-carrier';
 import { startHotline, TestHotline, TEST_AUTH_TOKEN } from '../support/hotline';
@@ -400,4 +401,57 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     expect((await h.rt.messages.find(testSid))?.download).toBeUndefined();
     expect(carrier.requestsFor(testSid)).toEqual([]);
   });
+
+  it('a DELETE the carrier answers 404 (Somleng has no such route) is not counted as deleted: the message says "kept at the carrier" with the reason, and it is not retried', async () => {
+    await setUp();
+    const { sim, recordingSid, audio } = await callWithMessage(7);
+    await recordingStatus(sim, recordingSid, 7);
+    carrier.failNext(1, 404, 'DELETE');
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'kept-at-carrier' }]);
+    const m = await h.rt.messages.find(recordingSid);
+    expect(m?.download).toMatchObject({ state: 'stored', deletedAtCarrier: false, keptAtCarrier: 'the carrier answered HTTP 404 to the DELETE' });
+    expect(m?.download?.nextAttemptAt).toBeUndefined();
+    expect((await h.store.files.read(m!.download!.fileId!)).equals(audio)).toBe(true);
+    skewMs = 24 * 3600_000;
+    expect(await worker.drain()).toEqual([]);
+    expect(carrier.has(recordingSid)).toBe(true);
+  });
+
+  it('CARRIER=somleng: no DELETE is sent (Somleng cannot delete recordings) and the message says why the copy is kept', async () => {
+    await setUp({ CARRIER: 'somleng' });
+    const { sim, recordingSid } = await callWithMessage(7);
+    await recordingStatus(sim, recordingSid, 7);
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored' }]);
+    expect((await h.rt.messages.find(recordingSid))?.download).toMatchObject({ deletedAtCarrier: false, keptAtCarrier: SOMLENG_KEEPS_RECORDINGS });
+    expect(carrier.requestsFor(recordingSid, 'DELETE')).toEqual([]);
+  });
+
+  it('a DELETE that keeps failing ends "kept at the carrier" with the last reason', async () => {
+    await setUp({ RECORDING_DOWNLOAD_MAX_ATTEMPTS: '2' });
+    const { sim, recordingSid } = await callWithMessage(7);
+    await recordingStatus(sim, recordingSid, 7);
+    carrier.failNext(5, 503, 'DELETE');
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored-not-deleted' }]);
+    skewMs = 3600_000;
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'kept-at-carrier' }]);
+    expect((await h.rt.messages.find(recordingSid))?.download?.keptAtCarrier).toBe('delete at the carrier failed: the carrier answered HTTP 503 to the DELETE (gave up after 2 attempts)');
+  });
+
+  it('a silent recording the call could not listen to in time is never kept: the worker finds it silent and drops it from the staff list', async () => {
+    await setUp();
+    const recordingSid = newRecordingSid();
+    const silence = Buffer.concat([wavOf(6).subarray(0, 44), Buffer.alloc(6 * 16000)]);
+    carrier.addRecording(recordingSid, silence);
+    carrier.failNext(1, 503, 'GET'); // the in-call listen gets nothing: the caller goes on to "send"
+    const sim = simulator();
+    const t = await sim.run([...parseScript('1,3,120101,1,2'), { type: 'record', seconds: 6, recordingSid }, ...parseScript('1,hangup')]);
+    expect(t.heard.map((p) => p.id)).toContain('message.saved');
+    await recordingStatus(sim, recordingSid, 6);
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'silent' }]);
+    const m = await h.rt.messages.find(recordingSid);
+    expect(m).toMatchObject({ callerChoice: 'discarded', silent: true, download: { state: 'discarded' } });
+    expect(await h.store.files.size(`recording-${recordingSid}.wav`)).toBeNull();
+    expect(await h.store.collection('messages').countDocuments({ callerChoice: { $ne: 'discarded' } })).toBe(0);
+  });
 });
+
