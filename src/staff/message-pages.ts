@@ -271,7 +271,7 @@ ${canReview && messages.length ? html`<form id="bulk" method="post" action="/sta
 <ol class="messages">
 ${messages.map((m) => html`<li class="message" data-id="${m._id}">
   <div class="message-head">${canReview ? html`<input type="checkbox" name="id" value="${m._id}" form="bulk" class="pick" aria-label="${t('bulk.select', { ref: m.referenceNumber || m._id })}">` : ''}<a href="${detailUrl(m._id, view.params)}" class="ref">${t('common.number', { ref: m.referenceNumber || '—' })}</a> ${stateBadge(stateOf(m), t)} <span class="notes-count">${noteCount(m, t)}</span> <span class="when">${ictDateTime(m.createdAt)}</span></div>
-  <div class="place">${placeName(m.communeCode, t)}${m.communeCode ? html` <span class="muted">(${rt.gazetteer.find(m.districtCode)?.nameLatin ?? ''}, ${rt.gazetteer.find(m.provinceCode)?.nameLatin ?? ''})</span>` : ''}</div>
+  <div class="place">${placeName(m.communeCode, t)}${m.communeCode ? html` <span class="muted">(${[m.districtCode, m.provinceCode].map((c) => { const p = rt.gazetteer.find(c); return t.lang === 'km' ? p?.nameKm ?? '' : p?.nameLatin ?? ''; }).join(', ')})</span>` : ''}</div>
   <div class="service">${serviceName(m.service, t)}</div>
   <div class="meta">${t('message.language')}: ${languageName(m.language, t)} · ${duration(m.durationSeconds)}${m.callerChoice === 'unknown' ? html` · <span class="muted">${t('message.not-confirmed')}</span>` : ''}</div>
   <div class="audio">${player(m, t)}</div>

@@ -335,6 +335,22 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await fresh.context.close();
   });
 
+  /**
+   * Latin-script words a Khmer reader sees that are not marked as English data (place, service
+   * and language names carry lang="en"; usernames, codes, numbers and dates are not words).
+   */
+  const latinWords = (page: Page): Promise<string[]> => page.evaluate(() => {
+    const doc = (globalThis as any).document;
+    const words = new Set<string>();
+    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || el.closest('[lang="en"], code, script, style, option, .visually-hidden, [hidden]')) continue;
+      for (const w of String(node.textContent).match(/[A-Za-z]{3,}[A-Za-z0-9]*/g) ?? []) words.add(w);
+    }
+    return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
+  });
+
   /** Every staff page, by a role that may see it. */
   const PAGES: { name: string; path: () => string; user: string }[] = [
     { name: 'sign-in', path: () => '/staff/sign-in', user: '' },
@@ -357,6 +373,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
   for (const lang of ['en', 'km'] as const) {
     test(`axe finds no violations on any staff page, at 360 px and on a desktop, in ${lang === 'km' ? 'Khmer' : 'English'}`, async () => {
       const found: Record<string, unknown> = {};
+      const untranslated: Record<string, string[]> = {};
       for (const width of [360, 1280]) {
         const contexts = new Map<string, { context: BrowserContext; page: Page }>();
         for (const p of PAGES) {
@@ -369,6 +386,10 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
           const { page } = entry;
           await page.goto(`${h.url}${p.path()}`);
           expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe(p.user === 'reviewer2' ? 'km' : lang);
+          if (lang === 'km') {
+            const english = await latinWords(page);
+            if (english.length) untranslated[p.name] = english;
+          }
           const violations = await axeViolations(page);
           if (violations.length) found[`${p.name} @${width}`] = violations;
           // Nothing makes the whole page scroll sideways on a phone.
@@ -377,6 +398,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
         }
         for (const { context } of contexts.values()) await context.close();
       }
+      expect(untranslated).toEqual({});
       expect(Object.fromEntries(Object.entries(found).map(([k, v]) => [k, (v as { id: string; nodes: string[] }[]).map((x) => `${x.id}: ${x.nodes.join(' | ')}`)]))).toEqual({});
     });
   }
