@@ -60,6 +60,16 @@ export function scrollBox(label: string, table: SafeHtml): SafeHtml {
   return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 }
 
+/** The sign-in page in the other language, keeping where the reader was going (its `next`). */
+function signInInLanguage(currentUrl: string | undefined, lang: StaffLanguage): string {
+  const url = new URL(currentUrl ?? '/staff/sign-in', 'http://x');
+  const params = new URLSearchParams();
+  const next = url.pathname === '/staff/sign-in' ? url.searchParams.get('next') : null;
+  if (next) params.set('next', next);
+  params.set('lang', lang);
+  return `/staff/sign-in?${params.toString()}`;
+}
+
 const navLabel = (n: NavItem, t: Translate) => (n.key ? html`${t(n.key)}` : html`${n.label ?? n.href}${n.labelKm ? html` ${km(n.labelKm)}` : ''}`);
 
 /**
@@ -100,7 +110,7 @@ ${(opts.scripts ?? []).map((s) => html`<script src="/staff/static/${s}" defer></
   <div class="top-actions">
   ${viewer
     ? html`<form class="language" method="post" action="/staff/language">${csrfField(viewer)}<input type="hidden" name="lang" value="${other}"><input type="hidden" name="next" value="${back}"><button type="submit" class="secondary">${switchLabel}</button></form>`
-    : html`<a class="language" href="/staff/sign-in?lang=${other}">${switchLabel}</a>`}
+    : html`<a class="language" href="${signInInLanguage(opts.currentUrl, other)}">${switchLabel}</a>`}
   ${viewer ? html`<form class="signout" method="post" action="/staff/sign-out">${csrfField(viewer)}<span class="who">${viewer.username} (${t(`role.${viewer.role}`)})</span> <button type="submit" class="secondary">${t('layout.sign-out')}</button></form>` : ''}
   </div>
 </header>
