@@ -40,11 +40,6 @@ export function km(text: string | undefined): SafeHtml {
   return text ? html`<span lang="km" class="km">${text}</span>` : html``;
 }
 
-/** A text in a known language, marked when it differs from the page's. */
-export function inLanguage(text: string, lang: string, pageLang: StaffLanguage): SafeHtml {
-  return lang === pageLang ? html`${text}` : lang === 'km' ? km(text) : html`<span lang="${lang}">${text}</span>`;
-}
-
 /** A name in Latin script (place, service, language): marked English on a Khmer page so screen readers switch voice. */
 export function latin(text: string | undefined, t: Translate): SafeHtml {
   return t.lang === 'en' ? html`<span class="latin">${text}</span>` : html`<span class="latin" lang="en">${text}</span>`;
