@@ -316,7 +316,7 @@ ${saved === 'state' ? html`<p class="notice" role="status">${t('detail.state-sav
 ${saved === 'note' ? html`<p class="notice" role="status">${t('detail.note-saved')}</p>` : ''}
 <dl class="message-detail">
   <dt>${t('detail.reference')}</dt><dd>${m.referenceNumber || '—'}</dd>
-  <dt>${t('detail.received-at')}</dt><dd>${ictDateTime(m.createdAt)} ${t('common.cambodia-time')}</dd>
+  <dt>${t('detail.received-at')}</dt><dd>${ictDateTime(m.createdAt)} ${t('detail.cambodia-time')}</dd>
   <dt>${t('filter.commune')}</dt><dd>${placeName(m.communeCode, t)}</dd>
   <dt>${t('filter.district')}</dt><dd>${placeName(m.districtCode, t)}</dd>
   <dt>${t('filter.province')}</dt><dd>${placeName(m.provinceCode, t)}</dd>
