@@ -12,8 +12,8 @@ import { sendRecording } from './recording-stream';
 import { StaffPages } from './staff-router';
 
 const PER_PAGE = 20;
-/** Most messages one bulk change may touch (one page of the list is 20). */
-const BULK_LIMIT = 100;
+/** Most messages one bulk change may touch: a page of the list is 20, and the form parser takes 50 fields. */
+const BULK_LIMIT = 40;
 /** Cambodia keeps UTC+7 all year: dates staff type and read are local dates. */
 const ICT_OFFSET_MS = 7 * 60 * 60 * 1000;
 const MESSAGE_ID = /^[A-Za-z0-9-]{10,64}$/;
