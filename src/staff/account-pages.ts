@@ -55,14 +55,14 @@ ${scrollBox(t('accounts.title'), html`<table class="accounts">
 <tbody>
 ${accounts.map((a) => html`<tr>
   <th scope="row">${a._id}</th>
-  <td>${a._id === staff.username ? t(`role.${a.role}`) : html`<form method="post" action="/staff/accounts/${a._id}/role" class="inline">${csrfField(staff)}
+  <td>${a._id === staff.username ? t(`role.${a.role}`) : html`<form method="post" action="/staff/accounts/${a._id}/role" class="inline">${csrfField(staff)}<input type="hidden" name="_return" value="/staff/accounts">
     <select name="role" aria-label="${t('accounts.role-of', { user: a._id })}">${STAFF_ROLES.map((r) => html`<option value="${r}"${r === a.role ? html` selected` : ''}>${t(`role.${r}`)}</option>`)}</select>
     <button type="submit" class="secondary">${t('accounts.change')}</button></form>`}</td>
   <td>${a.disabled ? html`<span class="error">${t('accounts.disabled')}</span>` : t('accounts.active')}</td>
   <td>${t('accounts.session-count', { n: live(a._id) })}</td>
   <td>${ictDateTime(a.createdAt)}</td>
   <td>${a._id === staff.username ? html`<span class="muted">${t('accounts.you')}</span>` : a.disabled
-    ? html`<form method="post" action="/staff/accounts/${a._id}/disabled" class="inline">${csrfField(staff)}<input type="hidden" name="disabled" value="false"><button type="submit" class="secondary">${t('accounts.enable')}</button></form>`
+    ? html`<form method="post" action="/staff/accounts/${a._id}/disabled" class="inline">${csrfField(staff)}<input type="hidden" name="_return" value="/staff/accounts"><input type="hidden" name="disabled" value="false"><button type="submit" class="secondary">${t('accounts.enable')}</button></form>`
     : html`<a class="button-link" href="/staff/accounts/${a._id}/disable">${t('accounts.disable')}</a>`}</td>
 </tr>`)}
 </tbody>
@@ -84,7 +84,7 @@ ${accounts.map((a) => html`<tr>
       sendPage(res, {
         title: t('accounts.confirm-title', { user: name }),
         body: html`<p>${t('accounts.confirm-text', { user: name })}</p>
-<form method="post" action="/staff/accounts/${name}/disabled" class="confirm">${csrfField(staff)}
+<form method="post" action="/staff/accounts/${name}/disabled" class="confirm">${csrfField(staff)}<input type="hidden" name="_return" value="/staff/accounts">
   <input type="hidden" name="disabled" value="true">
   <button type="submit" class="danger">${t('accounts.confirm-button', { user: name })}</button>
   <a href="/staff/accounts">${t('accounts.cancel')}</a>

@@ -61,7 +61,7 @@ ${entries.map((e) => html`<tr>
   <td>${e.username}</td>
   <td><code>${e.action}</code></td>
   <td>${e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}">${t('common.number', { ref: refs.get(e.messageId) || '—' })}</a>` : ''}</td>
-  <td>${Object.entries(e.detail ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}${e.address ? ` (${e.address})` : ''}</td>
+  <td><code>${Object.entries(e.detail ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}${e.address ? ` (${e.address})` : ''}</code></td>
 </tr>`)}
 </tbody>
 </table>`)}

@@ -40,11 +40,6 @@ export function km(text: string | undefined): SafeHtml {
   return text ? html`<span lang="km" class="km">${text}</span>` : html``;
 }
 
-/** A text in a known language, marked when it differs from the page's. */
-export function inLanguage(text: string, lang: string, pageLang: StaffLanguage): SafeHtml {
-  return lang === pageLang ? html`${text}` : lang === 'km' ? km(text) : html`<span lang="${lang}">${text}</span>`;
-}
-
 /** A name in Latin script (place, service, language): marked English on a Khmer page so screen readers switch voice. */
 export function latin(text: string | undefined, t: Translate): SafeHtml {
   return t.lang === 'en' ? html`<span class="latin">${text}</span>` : html`<span class="latin" lang="en">${text}</span>`;
@@ -58,6 +53,16 @@ export function csrfField(viewer: StaffViewer | undefined): SafeHtml {
 /** A wide table in a box that scrolls sideways on a phone; focusable so the keyboard can scroll it. */
 export function scrollBox(label: string, table: SafeHtml): SafeHtml {
   return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+}
+
+/** The sign-in page in the other language, keeping where the reader was going (its `next`). */
+function signInInLanguage(currentUrl: string | undefined, lang: StaffLanguage): string {
+  const url = new URL(currentUrl ?? '/staff/sign-in', 'http://x');
+  const params = new URLSearchParams();
+  const next = url.pathname === '/staff/sign-in' ? url.searchParams.get('next') : null;
+  if (next) params.set('next', next);
+  params.set('lang', lang);
+  return `/staff/sign-in?${params.toString()}`;
 }
 
 const navLabel = (n: NavItem, t: Translate) => (n.key ? html`${t(n.key)}` : html`${n.label ?? n.href}${n.labelKm ? html` ${km(n.labelKm)}` : ''}`);
@@ -99,9 +104,9 @@ ${(opts.scripts ?? []).map((s) => html`<script src="/staff/static/${s}" defer></
     <button type="submit" class="secondary">${t('find.button')}</button></form>` : ''}
   <div class="top-actions">
   ${viewer
-    ? html`<form class="language" method="post" action="/staff/language">${csrfField(viewer)}<input type="hidden" name="lang" value="${other}"><input type="hidden" name="next" value="${back}"><button type="submit" class="secondary">${switchLabel}</button></form>`
-    : html`<a class="language" href="/staff/sign-in?lang=${other}">${switchLabel}</a>`}
-  ${viewer ? html`<form class="signout" method="post" action="/staff/sign-out">${csrfField(viewer)}<span class="who">${viewer.username} (${t(`role.${viewer.role}`)})</span> <button type="submit" class="secondary">${t('layout.sign-out')}</button></form>` : ''}
+    ? html`<form class="language" method="post" action="/staff/language">${csrfField(viewer)}<input type="hidden" name="lang" value="${other}"><input type="hidden" name="next" value="${back}"><input type="hidden" name="_return" value="${back}"><button type="submit" class="secondary">${switchLabel}</button></form>`
+    : html`<a class="language" href="${signInInLanguage(opts.currentUrl, other)}">${switchLabel}</a>`}
+  ${viewer ? html`<form class="signout" method="post" action="/staff/sign-out">${csrfField(viewer)}<input type="hidden" name="_return" value="/staff/messages"><span class="who">${viewer.username} (${t(`role.${viewer.role}`)})</span> <button type="submit" class="secondary">${t('layout.sign-out')}</button></form>` : ''}
   </div>
 </header>
 <main id="main" tabindex="-1">

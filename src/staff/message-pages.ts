@@ -12,8 +12,8 @@ import { sendRecording } from './recording-stream';
 import { StaffPages } from './staff-router';
 
 const PER_PAGE = 20;
-/** Most messages one bulk change may touch (one page of the list is 20). */
-const BULK_LIMIT = 100;
+/** Most messages one bulk change may touch: a page of the list is 20, and the form parser takes 50 fields. */
+const BULK_LIMIT = 40;
 /** Cambodia keeps UTC+7 all year: dates staff type and read are local dates. */
 const ICT_OFFSET_MS = 7 * 60 * 60 * 1000;
 const MESSAGE_ID = /^[A-Za-z0-9-]{10,64}$/;
@@ -279,7 +279,7 @@ ${canReview && messages.length ? html`<form id="bulk" method="post" action="/sta
 <ol class="messages">
 ${messages.map((m) => html`<li class="message" data-id="${m._id}">
   <div class="message-head">${canReview ? html`<input type="checkbox" name="id" value="${m._id}" form="bulk" class="pick" aria-label="${t('bulk.select', { ref: m.referenceNumber || m._id })}">` : ''}<a href="${detailUrl(m._id, view.params)}" class="ref">${t('common.number', { ref: m.referenceNumber || '—' })}</a> ${stateBadge(stateOf(m), t)} <span class="notes-count">${noteCount(m, t)}</span> <span class="when">${ictDateTime(m.createdAt)}</span></div>
-  <div class="place">${placeName(m.communeCode, t)}${m.communeCode ? html` <span class="muted">(${rt.gazetteer.find(m.districtCode)?.nameLatin ?? ''}, ${rt.gazetteer.find(m.provinceCode)?.nameLatin ?? ''})</span>` : ''}</div>
+  <div class="place">${placeName(m.communeCode, t)}${m.communeCode ? html` <span class="muted">(${[m.districtCode, m.provinceCode].map((c) => { const p = rt.gazetteer.find(c); return t.lang === 'km' ? p?.nameKm ?? '' : p?.nameLatin ?? ''; }).join(', ')})</span>` : ''}</div>
   <div class="service">${serviceName(m.service, t)}</div>
   <div class="meta">${t('message.language')}: ${languageName(m.language, t)} · ${duration(m.durationSeconds)}${m.callerChoice === 'unknown' ? html` · <span class="muted">${t('message.not-confirmed')}</span>` : ''}</div>
   <div class="audio">${player(m, t)}</div>
@@ -324,7 +324,7 @@ ${saved === 'state' ? html`<p class="notice" role="status">${t('detail.state-sav
 ${saved === 'note' ? html`<p class="notice" role="status">${t('detail.note-saved')}</p>` : ''}
 <dl class="message-detail">
   <dt>${t('detail.reference')}</dt><dd>${m.referenceNumber || '—'}</dd>
-  <dt>${t('detail.received-at')}</dt><dd>${ictDateTime(m.createdAt)} ${t('common.cambodia-time')}</dd>
+  <dt>${t('detail.received-at')}</dt><dd>${ictDateTime(m.createdAt)} ${t('detail.cambodia-time')}</dd>
   <dt>${t('filter.commune')}</dt><dd>${placeName(m.communeCode, t)}</dd>
   <dt>${t('filter.district')}</dt><dd>${placeName(m.districtCode, t)}</dd>
   <dt>${t('filter.province')}</dt><dd>${placeName(m.provinceCode, t)}</dd>

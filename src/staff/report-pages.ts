@@ -183,8 +183,10 @@ export const reportPages: StaffPages = (router, deps) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
     return s ? html`<span lang="en">${s.name.en}</span> ${km(s.name.km)}` : html`${id}`;
   };
-  const indicatorLabel = (service: string, id: string) =>
-    rt.scorecard.services.find((s) => s.id === service)?.indicators.find((i) => i.id === id)?.en ?? id;
+  // Indicator wording in Khmer is the prompt callers hear (prompts/catalog.json); English from the scorecard.
+  const indicatorLabel = (service: string, id: string, t: Translate = ENGLISH) =>
+    (t.lang === 'km' ? rt.catalog.prompts[`indicator.${service}.${id}`]?.text.km : undefined)
+    ?? rt.scorecard.services.find((s) => s.id === service)?.indicators.find((i) => i.id === id)?.en ?? id;
   const placeName = (code: string) => {
     const p = rt.gazetteer.find(code);
     return p ? html`${km(p.nameKm)} <span class="latin" lang="en">${p.nameLatin}</span> <span class="muted">${code}</span>` : html`${code}`;
@@ -279,7 +281,7 @@ ${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` :
         body: html`${form(period.label, code, t)}
 <p>${placeName(code)} · ${placeName(code.slice(0, 4))} · ${placeName(code.slice(0, 2))}</p>
 <p>${t('report.period', { from: period.label.from, to: period.label.to })} · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-commune')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a></p>
-${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel }, t)}`,
+${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) }, t)}`,
       });
     } catch (err) {
       if (err instanceof BadRequestError) badRequest(res, err.message, code, q);

@@ -153,7 +153,7 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
     await messages.markTestCall(call._id);
     if (res.status !== 200) {
       rt.logger.error({ callSid: call._id, status: res.status }, 'try the line: the hotline refused the relayed webhook');
-      throw new BadRequestError(`The hotline answered HTTP ${res.status}: ${res.body.trim().slice(0, 200)}`);
+      throw new BadRequestError(`The hotline answered HTTP ${res.status}: ${res.body.trim().slice(0, 200)}`, { key: 'try.hotline-refused', vars: { status: res.status } });
     }
     const { view: v, next } = view(call._id, res.body);
     await calls.updateOne({ _id: call._id }, { $set: { next, updatedAt: new Date() } });
@@ -173,7 +173,7 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
   router.post('/try-the-line/calls', everyone, async (req, res, next) => {
     try {
       const body = req.body ?? {};
-      if (!validateStart(body)) throw new BadRequestError('Start a call with {"firstTime": true|false}.');
+      if (!validateStart(body)) throw new BadRequestError('Start a call with {"firstTime": true|false}.', { key: 'try.bad-request' });
       const { session, staff } = staffLocals(res);
       const callSid = `${TEST_CALL_SID_PREFIX}${crypto.randomBytes(11).toString('hex')}`;
       // "First-time caller" withholds the number: the hotline then remembers nothing about the caller.
@@ -196,11 +196,11 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
     try {
       const sid = String(req.params.sid);
       const body = req.body ?? {};
-      if (!CALL_SID.test(sid)) throw new NotFoundError('No such test call.');
-      if (!validateAction(body)) throw new BadRequestError('Send {"action": "keys", "digits": "1"}, {"action": "silence"}, {"action": "record", "seconds": 5} or {"action": "hangup"}.');
+      if (!CALL_SID.test(sid)) throw new NotFoundError('No such test call.', { key: 'try.no-call' });
+      if (!validateAction(body)) throw new BadRequestError('Send {"action": "keys", "digits": "1"}, {"action": "silence"}, {"action": "record", "seconds": 5} or {"action": "hangup"}.', { key: 'try.bad-request' });
       const { session } = staffLocals(res);
       const call = await calls.findOne({ _id: sid, sessionId: session._id });
-      if (!call) throw new NotFoundError('No such test call (calls belong to the session that started them).');
+      if (!call) throw new NotFoundError('No such test call (calls belong to the session that started them).', { key: 'try.no-call' });
       const action = body as { action: 'keys' | 'silence' | 'record' | 'hangup'; digits?: string; seconds?: number };
       const params = baseParams(sid, call.firstTime ? 'anonymous' : TRY_THE_LINE_NUMBER);
       const nextStep = call.next;
@@ -211,17 +211,17 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
         return;
       }
       if (action.action === 'silence') {
-        if (!nextStep.redirect) throw new BadRequestError('The hotline gave nothing to do on silence.');
+        if (!nextStep.redirect) throw new BadRequestError('The hotline gave nothing to do on silence.', { key: 'try.not-now' });
         res.json(await relay(req, call, nextStep.redirect, params));
         return;
       }
       if (action.action === 'keys') {
-        if (nextStep.kind !== 'keys' || !nextStep.action) throw new BadRequestError('The hotline is not waiting for keys now.');
-        if (!action.digits) throw new BadRequestError('Which keys?');
+        if (nextStep.kind !== 'keys' || !nextStep.action) throw new BadRequestError('The hotline is not waiting for keys now.', { key: 'try.not-now' });
+        if (!action.digits) throw new BadRequestError('Which keys?', { key: 'try.bad-request' });
         res.json(await relay(req, call, nextStep.action, { ...params, Digits: action.digits }));
         return;
       }
-      if (nextStep.kind !== 'record' || !nextStep.action) throw new BadRequestError('The hotline is not recording now.');
+      if (nextStep.kind !== 'record' || !nextStep.action) throw new BadRequestError('The hotline is not recording now.', { key: 'try.not-now' });
       const n = call.recordings + 1;
       await calls.updateOne({ _id: sid }, { $set: { recordings: n } });
       const recordingSid = `RE${sid.slice(2)}${String(n).padStart(2, '0')}`;

@@ -335,6 +335,22 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await fresh.context.close();
   });
 
+  /**
+   * Latin-script words a Khmer reader sees that are not marked as English data (place, service
+   * and language names carry lang="en"; notes are what staff wrote; usernames, codes, numbers and dates are not words).
+   */
+  const latinWords = (page: Page): Promise<string[]> => page.evaluate(() => {
+    const doc = (globalThis as any).document;
+    const words = new Set<string>();
+    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || el.closest('[lang="en"], code, script, style, option, .visually-hidden, [hidden], .note-text')) continue;
+      for (const w of String(node.textContent).match(/[A-Za-z]{3,}[A-Za-z0-9]*/g) ?? []) words.add(w);
+    }
+    return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
+  });
+
   /** Every staff page, by a role that may see it. */
   const PAGES: { name: string; path: () => string; user: string }[] = [
     { name: 'sign-in', path: () => '/staff/sign-in', user: '' },
@@ -343,11 +359,15 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'message', path: () => `/staff/messages/${messages[3]._id}`, user: 'admin1' },
     { name: 'message-viewer', path: () => `/staff/messages/${messages[0]._id}`, user: 'viewer1' },
     { name: 'bad-dates', path: () => '/staff/messages?from=2026-02-31&to=2026-01-01', user: 'admin1' },
+    { name: 'past-the-end', path: () => '/staff/messages?page=9', user: 'admin1' },
+    { name: 'messages-notices', path: () => '/staff/messages?sort=oldest&changed=2&end=1', user: 'admin1' },
+    { name: 'message-saved', path: () => `/staff/messages/${messages[3]._id}?back=sort%3Doldest&saved=note`, user: 'admin1' },
     { name: 'find', path: () => '/staff/find?ref=123', user: 'admin1' },
     { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1' },
     { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'audit', path: () => '/staff/audit', user: 'admin1' },
+    { name: 'audit-filtered', path: () => '/staff/audit?ref=300004&from=2026-01-01&to=2030-01-01', user: 'admin1' },
     { name: 'accounts', path: () => '/staff/accounts', user: 'admin1' },
     { name: 'confirm-disable', path: () => '/staff/accounts/viewer1/disable', user: 'admin1' },
     { name: 'forbidden', path: () => '/staff/accounts', user: 'viewer1' },
@@ -357,6 +377,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
   for (const lang of ['en', 'km'] as const) {
     test(`axe finds no violations on any staff page, at 360 px and on a desktop, in ${lang === 'km' ? 'Khmer' : 'English'}`, async () => {
       const found: Record<string, unknown> = {};
+      const untranslated: Record<string, string[]> = {};
       for (const width of [360, 1280]) {
         const contexts = new Map<string, { context: BrowserContext; page: Page }>();
         for (const p of PAGES) {
@@ -369,6 +390,10 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
           const { page } = entry;
           await page.goto(`${h.url}${p.path()}`);
           expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe(p.user === 'reviewer2' ? 'km' : lang);
+          if (lang === 'km') {
+            const english = await latinWords(page);
+            if (english.length) untranslated[p.name] = english;
+          }
           const violations = await axeViolations(page);
           if (violations.length) found[`${p.name} @${width}`] = violations;
           // Nothing makes the whole page scroll sideways on a phone.
@@ -377,6 +402,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
         }
         for (const { context } of contexts.values()) await context.close();
       }
+      expect(untranslated).toEqual({});
       expect(Object.fromEntries(Object.entries(found).map(([k, v]) => [k, (v as { id: string; nodes: string[] }[]).map((x) => `${x.id}: ${x.nodes.join(' | ')}`)]))).toEqual({});
     });
   }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { STORE_UNAVAILABLE } from '../../src/app';
 import { STAFF_ROLES } from '../../src/auth/roles';
 import { DOWNLOAD_STATES, REVIEW_STATES } from '../../src/messages/messages';
 import { TABLE_COLUMNS } from '../../src/reports/satisfaction-table';
@@ -63,5 +64,7 @@ describe('the staff message catalog (Khmer and English)', () => {
     expect(km('common.page-of', { page: 2, pages: 5 })).toBe('ទំព័រ 2 នៃ 5');
     expect(km.lang).toBe('km');
     expect(() => en('no.such-key')).toThrow(/no entry no.such-key/);
+    // Staff pages say the same as the app's plain-text answer when the database fails.
+    expect(en('error.store')).toBe(STORE_UNAVAILABLE);
   });
 });

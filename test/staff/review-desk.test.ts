@@ -140,6 +140,8 @@ describe(`the review desk over HTTP (${ENGINE} store)`, () => {
     expect(res.headers.get('location')).toBe(`/staff/sign-in?next=${encodeURIComponent(`/staff/messages/${seeded[9]._id}?back=sort%3Doldest`)}`);
     const signIn = await client.page(res.headers.get('location')!);
     expect(signIn.text).toContain('A note you were typing is kept in this browser tab.');
+    // Switching language on the sign-in page keeps where it leads.
+    expect(signIn.text).toContain(`href="/staff/sign-in?next=${encodeURIComponent(`/staff/messages/${seeded[9]._id}?back=sort%3Doldest`)}&amp;lang=km"`);
     const after = await client.request('/staff/sign-in', { form: { _csrf: client.csrf, username: 'rev1', password: 'a long enough password', next: `/staff/messages/${seeded[9]._id}?back=sort%3Doldest` } });
     expect(after.headers.get('location')).toBe(`/staff/messages/${seeded[9]._id}?back=sort%3Doldest`);
     // Nothing was saved while signed out.
