@@ -18,7 +18,8 @@ import { loadFlow } from '../src/flow/definition';
 import { Gazetteer, loadGazetteer } from '../src/gazetteer/gazetteer';
 import { catalogDrift, I4cLibrary, loadI4cContent, topicsOfFlow, withContentTexts } from '../src/i4c/content';
 import { isPlacePrompt, loadCatalog, PromptCatalog, saveCatalog } from '../src/prompts/catalog';
-import { formatCoverage, gapsOf, promptCoverage } from '../src/prompts/coverage';
+import { formatCoverage, gapsOf, placeCoverage, promptCoverage } from '../src/prompts/coverage';
+import { allPlaceCodes } from '../src/prompts/place-names';
 import { IMPORT_EXTENSIONS, importRecordings, listInputs } from '../src/prompts/prompt-import';
 import { createGoogleSpeechClient, findKhmerVoice, SpeechClient, SynthesisError, SynthesisItem, synthesizePrompts } from '../src/prompts/prompt-synthesis';
 import { indicatorIds, loadScorecard } from '../src/scorecard/scorecard';
@@ -102,6 +103,8 @@ interface Context {
   gazetteer: Gazetteer;
   googleCredentialsFile: string;
   acceptKhmerMachineVoice: boolean;
+  /** The flow lets callers choose a commune by name (a place-list node), so place names count. */
+  browseByName: boolean;
 }
 
 function loadContext(): Context {
@@ -115,6 +118,7 @@ function loadContext(): Context {
     audioDir: config.audioDir, catalogFile: config.promptCatalogFile, catalog, content, languages,
     gazetteer: loadGazetteer(config.gazetteerDir), googleCredentialsFile: config.googleCredentialsFile,
     acceptKhmerMachineVoice: config.acceptKhmerMachineVoice,
+    browseByName: Object.values(flow.nodes).some((n) => n.type === 'place-list'),
   };
 }
 
@@ -145,6 +149,7 @@ async function runImport(args: string[]): Promise<number> {
     isPromptId: (id) => id in ctx.catalog.prompts || (isPlacePrompt(id) && Boolean(ctx.gazetteer.find(id.slice('place.'.length)))),
     concurrency: jobs,
     dryRun: values['dry-run'],
+    placeLanguage: ctx.languages.default,
     onFileDone: (o, done) => bar?.update(done, { file: path.basename(o.file) }),
   });
   bar?.stop();
@@ -222,11 +227,14 @@ async function runCoverage(args: string[]): Promise<number> {
   const offered = ctx.languages.languages.map((l) => l.code);
   const required = values.require === undefined ? [] : values.require === 'offered' ? offered : values.require.split(',').map((s) => s.trim()).filter(Boolean);
   for (const lang of required) if (!offered.includes(lang)) throw new UsageError(`--require: ${lang} is not a language the hotline offers (${offered.join(', ')})`);
-  const placeCodes = [...ctx.gazetteer.provinces.map((p) => p.code), ...ctx.gazetteer.provinces.flatMap((p) => ctx.gazetteer.childrenOf(p.code).map((d) => d.code)), ...ctx.gazetteer.communes().map((c) => c.code)];
-  const report = promptCoverage({ audioDir: ctx.audioDir, catalog: ctx.catalog, languages: ctx.languages.languages, defaultLanguage: ctx.languages.default, placeCodes });
+  const report = promptCoverage({ audioDir: ctx.audioDir, catalog: ctx.catalog, languages: ctx.languages.languages, defaultLanguage: ctx.languages.default });
+  const places = placeCoverage({
+    audioDir: ctx.audioDir, defaultLanguage: ctx.languages.default, browseByName: ctx.browseByName, placeCodes: allPlaceCodes(ctx.gazetteer),
+    provinces: ctx.gazetteer.provinces.map((p) => ({ code: p.code, places: allPlaceCodes(ctx.gazetteer).filter((c) => c.startsWith(p.code)) })),
+  });
   const blocking = report.filter((c) => required.includes(c.language)).map((c) => ({ language: c.language, gaps: gapsOf(c, { allowMachineVoice: values['allow-machine-voice'] || ctx.acceptKhmerMachineVoice }) })).filter((b) => b.gaps.length);
-  if (values.json) console.log(JSON.stringify({ languages: report, blocking }, null, 2));
-  else console.log(formatCoverage(report, ctx.languages.default));
+  if (values.json) console.log(JSON.stringify({ languages: report, places, blocking }, null, 2));
+  else console.log(formatCoverage(report, ctx.languages.default, places));
   if (required.length) {
     if (blocking.length) {
       console.error(`NOT READY: ${blocking.map((b) => `${b.language} has ${b.gaps.length} gap(s)`).join('; ')}`);

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AudioInputError, convertToTelephony } from '../audio/telephony-conversion';
 import { AudioSource, AudioSources } from './audio-sources';
+import { isPlacePrompt } from './catalog';
 
 /**
  * Imports recordings into the prompt library. A recording is named by prompt id and language,
@@ -31,6 +32,8 @@ export interface ImportOptions {
   /** Conversions run side by side (ffmpeg is single-threaded on these short files). */
   concurrency?: number;
   dryRun?: boolean;
+  /** Where place names go whatever folder they came in: one (Khmer) recording serves every language. */
+  placeLanguage?: string;
   onFileDone?(outcome: ImportOutcome, done: number, total: number): void;
 }
 
@@ -84,6 +87,7 @@ export async function importRecordings(files: readonly string[], opts: ImportOpt
   files.forEach((file, i) => {
     const target = targetOf(file, opts.languages, opts.isPromptId);
     if ('code' in target) return finish(i, { file, status: 'failed', code: target.code, reason: target.reason });
+    if (opts.placeLanguage && isPlacePrompt(target.promptId)) target.language = opts.placeLanguage;
     const key = `${target.language}/${target.promptId}`;
     const first = claimed.get(key);
     if (first) {

@@ -40,9 +40,13 @@ describe('npm run prompts', () => {
     const inbox = tempDir('inbox-');
     await makeRecording('amr', inbox, 'place.080101.km');
     await makeRecording('amr', inbox, 'place.999999.km');
+    // Sent in with Bunong recordings: a place name is one Khmer recording for every language.
+    await makeRecording('amr', path.join(inbox, 'cmo'), 'place.080102');
     const audioDir = tempDir('audio-');
     const r = runPromptsCli(['import', inbox], { AUDIO_DIR: audioDir });
     expect(r.stdout).toMatch(/place\.080101\.km\.amr -> km\/place\.080101\.wav/);
+    expect(r.stdout).toMatch(/cmo\/place\.080102\.amr -> km\/place\.080102\.wav/);
+    expect(fs.existsSync(path.join(audioDir, 'cmo'))).toBe(false);
     expect(r.stdout).toMatch(/place\.999999\.km\.amr: .*\[UNKNOWN_PROMPT\]/);
   });
 
