@@ -150,18 +150,23 @@ async function runImport(args: string[]): Promise<number> {
     concurrency: jobs,
     dryRun: values['dry-run'],
     placeLanguage: ctx.languages.default,
+    promptIds: Object.keys(ctx.catalog.prompts),
     onFileDone: (o, done) => bar?.update(done, { file: path.basename(o.file) }),
   });
   bar?.stop();
   if (values.json) console.log(JSON.stringify(outcomes, null, 2));
   else {
     for (const o of outcomes) {
-      if (o.status === 'imported') console.log(`ok      ${o.file} -> ${o.language}/${o.promptId}.wav (${o.durationSeconds.toFixed(2)} s${o.replaced ? `, replaced a ${o.replaced}` : ''})${values['dry-run'] ? ' [dry run]' : ''}`);
+      if (o.status === 'imported') {
+        console.log(`ok      ${o.file} -> ${o.language}/${o.promptId}.wav (${o.durationSeconds.toFixed(2)} s${o.replaced ? `, replaced a ${o.replaced}` : ''})${values['dry-run'] ? ' [dry run]' : ''}`);
+        for (const w of o.warnings) console.log(`  WARNING ${w}`);
+      }
       else console.log(`FAILED  ${o.file}: ${o.reason} [${o.code}]`);
     }
   }
   const failed = outcomes.filter((o) => o.status === 'failed').length;
-  console.error(`${outcomes.length - failed} imported, ${failed} failed${values['dry-run'] ? ' (dry run: nothing written)' : ''}`);
+  const warned = outcomes.filter((o) => o.status === 'imported' && o.warnings.length).length;
+  console.error(`${outcomes.length - failed} imported${warned ? ` (${warned} with a warning)` : ''}, ${failed} failed${values['dry-run'] ? ' (dry run: nothing written)' : ''}`);
   return failed ? EXIT.failures : EXIT.ok;
 }
 

@@ -9,9 +9,13 @@ import { runFfmpeg } from '../../src/audio/ffmpeg';
 export const SPEECH_SECONDS = 1.0;
 const tone = (hz: number) => `if(between(t,0.5,1.5),0.3*sin(2*PI*${hz}*t),0)`;
 
-export type FixtureKind = 'wav-stereo-44k' | 'mp3' | 'm4a' | 'ogg-opus' | 'ogg-vorbis' | 'amr' | 'silent-mp3' | 'hiss-m4a' | 'corrupt-m4a';
+export type FixtureKind = 'wav-stereo-44k' | 'mp3' | 'm4a' | 'ogg-opus' | 'ogg-vorbis' | 'amr' | 'silent-mp3' | 'hiss-m4a' | 'corrupt-m4a'
+  | 'quiet-speech-m4a' | 'clipped-wav' | 'truncated-wav' | 'truncated-m4a';
 
-const encoders: Record<Exclude<FixtureKind, 'corrupt-m4a'>, { ext: string; args: string[]; stereo?: boolean; silent?: boolean; hiss?: boolean }> = {
+type Cut = 'truncated-wav' | 'truncated-m4a';
+const CUT_FROM: Record<Cut, Exclude<FixtureKind, Cut | 'corrupt-m4a'>> = { 'truncated-wav': 'wav-stereo-44k', 'truncated-m4a': 'm4a' };
+
+const encoders: Record<Exclude<FixtureKind, 'corrupt-m4a' | Cut>, { ext: string; args: string[]; stereo?: boolean; silent?: boolean; hiss?: boolean; source?: string }> = {
   'wav-stereo-44k': { ext: 'wav', args: ['-c:a', 'pcm_s16le'], stereo: true },
   mp3: { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '64k'] },
   m4a: { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'] },
@@ -21,10 +25,19 @@ const encoders: Record<Exclude<FixtureKind, 'corrupt-m4a'>, { ext: string; args:
   'silent-mp3': { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '64k'], silent: true },
   // Room noise only (about -55 LUFS): a phone that recorded nobody speaking.
   'hiss-m4a': { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'], hiss: true },
+  // A person far from the phone (about -55 LUFS, as loud as the hiss above) over faint room noise:
+  // three "syllables" that rise and fall, with pauses between.
+  'quiet-speech-m4a': {
+    ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'],
+    source: "aevalsrc='if(between(t,0.5,1.7),0.004*sin(2*PI*300*t)*pow(sin(2*PI*1.25*(t-0.5)),2),0)+0.00008*sin(2*PI*4001*t)':s=44100:d=2.2",
+  },
+  // Shouted into the phone: the tone's tops cut flat at full scale.
+  'clipped-wav': { ext: 'wav', args: ['-c:a', 'pcm_s16le'], source: "aevalsrc='if(between(t,0.5,1.5),max(-1,min(1,3*sin(2*PI*440*t))),0)':s=44100:d=2.2" },
 };
 
 export function extensionOf(kind: FixtureKind): string {
-  return kind === 'corrupt-m4a' ? 'm4a' : encoders[kind].ext;
+  if (kind === 'corrupt-m4a') return 'm4a';
+  return encoders[kind in CUT_FROM ? CUT_FROM[kind as Cut] : (kind as keyof typeof encoders)].ext;
 }
 
 /** Writes a fixture of the given kind to dir/name.<ext> and returns its path. */
@@ -38,9 +51,17 @@ export async function makeRecording(kind: FixtureKind, dir: string, name: string
     fs.writeFileSync(file, junk);
     return file;
   }
-  const spec = encoders[kind];
+  if (kind in CUT_FROM) {
+    // A copy that stopped half-way (an interrupted download or transfer): the first 40% of a whole file.
+    const whole = await makeRecording(CUT_FROM[kind as Cut], fs.mkdtempSync(path.join(dir, '.whole-')), name, hz);
+    const bytes = fs.readFileSync(whole);
+    fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    fs.rmSync(path.dirname(whole), { recursive: true, force: true });
+    return file;
+  }
+  const spec = encoders[kind as keyof typeof encoders];
   const expr = spec.silent ? '0' : tone(hz);
-  const source = spec.hiss ? 'anoisesrc=a=0.01:c=pink:d=2.2:r=44100' : spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`;
+  const source = spec.source ?? (spec.hiss ? 'anoisesrc=a=0.01:c=pink:d=2.2:r=44100' : spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`);
   await runFfmpeg(['-y', '-f', 'lavfi', '-i', source, ...spec.args, file]);
   return file;
 }
