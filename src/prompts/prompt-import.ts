@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { AudioInputError, convertToTelephony } from '../audio/telephony-conversion';
 import { AudioSource, AudioSources } from './audio-sources';
 import { isPlacePrompt } from './catalog';
+import { SCRIPT_FILE_PREFIX } from './recording-script';
 
 /**
  * Imports recordings into the prompt library. A recording is named by prompt id and language,
@@ -94,16 +95,19 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** Files under the given paths (folders are walked; hidden files are skipped). */
+/**
+ * Files under the given paths (folders are walked; hidden files and the recording script that
+ * `prompts -- script` wrote into the folder are skipped, so the folder imports as it is).
+ */
 export function listInputs(paths: readonly string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string) => {
+  const walk = (p: string, inFolder: boolean) => {
     const stat = fs.statSync(p);
     if (stat.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) if (!name.startsWith('.')) walk(path.join(p, name));
-    } else out.push(p);
+      for (const name of fs.readdirSync(p).sort()) if (!name.startsWith('.')) walk(path.join(p, name), true);
+    } else if (!(inFolder && path.basename(p).startsWith(SCRIPT_FILE_PREFIX))) out.push(p);
   };
-  for (const p of paths) walk(p);
+  for (const p of paths) walk(p, false);
   return out;
 }
 
