@@ -10,6 +10,7 @@ import { MessagesRepository } from './messages/messages';
 import { PromptCatalog } from './prompts/catalog';
 import { LanguageReadiness } from './prompts/language-readiness';
 import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
+import { PlaceNames, placePromptId } from './prompts/place-names';
 import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { CallersRepository } from './store/callers';
@@ -33,6 +34,8 @@ export interface Runtime {
   audio: PromptAudio;
   /** The languages the language menu offers now (only fully recorded ones in production). */
   languageReadiness: LanguageReadiness;
+  /** Which provinces a caller can browse by name (every name in them recorded). */
+  placeNames: PlaceNames;
   callers: CallersRepository;
   calls: CallsRepository;
   ratings: RatingsRepository;
@@ -65,6 +68,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     audioDir: config.audioDir, catalog, languages, enforce: config.onlyReadyLanguages, acceptKhmerMachineVoice: config.acceptKhmerMachineVoice, logger,
   });
 
+  const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default));
+
   const store = opts.store ?? (await openStore(config));
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
   const callers = new CallersRepository(store);
@@ -80,8 +85,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
       return languageReadiness.offered().map((l) => ({ code: l.code, key: l.key }));
     },
     isCommune: (code) => gazetteer.isCommune(code),
-    places: (level, parent) =>
-      level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
+    places: (level, parent) => placeNames.offered(level, parent),
+    unlistedPlaces: (level) => placeNames.unlisted(level),
     indicators: (service) => services[service] ?? [],
     hasRecording: (id, lang) => audio.has(id, lang),
     keyGapSeconds: CARRIER_PROFILES[config.carrier].keyGapSeconds,
@@ -93,7 +98,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, callers, calls, ratings, messages, turns,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, callers, calls, ratings, messages, turns,
     close: () => store.close(),
   };
 }

@@ -8,7 +8,8 @@ import { FlowDefinition } from '../flow/types';
 import { Gazetteer } from '../gazetteer/gazetteer';
 import { I4cLibrary } from '../i4c/content';
 import { PromptCatalog } from '../prompts/catalog';
-import { promptCoverage } from '../prompts/coverage';
+import { placeCoverage, promptCoverage } from '../prompts/coverage';
+import { allPlaceCodes } from '../prompts/place-names';
 import { INDEXES } from '../store/indexes';
 import { lastBackup } from './backup-record';
 
@@ -198,9 +199,13 @@ export function contentItems(config: AppConfig, defs: DoctorDefinitions): Doctor
   const items: DoctorItem[] = [];
   // Before the first start the site folder is not seeded yet: judge what it will hold.
   const audioDir = config.shippedAudioDir && !fs.existsSync(config.audioDir) ? config.shippedAudioDir : config.audioDir;
-  const placeCodes = [...defs.gazetteer.provinces.map((p) => p.code), ...defs.gazetteer.provinces.flatMap((p) => defs.gazetteer.childrenOf(p.code)).flatMap((d) => [d.code, ...defs.gazetteer.childrenOf(d.code).map((c) => c.code)])];
-  const report = promptCoverage({ audioDir, catalog: defs.catalog, languages: defs.languages.languages, defaultLanguage: defs.languages.default, placeCodes });
+  const report = promptCoverage({ audioDir, catalog: defs.catalog, languages: defs.languages.languages, defaultLanguage: defs.languages.default });
   const browsing = Object.values(defs.flow.nodes).some((n) => n.type === 'place-list');
+  const placeCodes = allPlaceCodes(defs.gazetteer);
+  const places = placeCoverage({
+    audioDir, defaultLanguage: defs.languages.default, browseByName: browsing, placeCodes,
+    provinces: defs.gazetteer.provinces.map((p) => ({ code: p.code, places: placeCodes.filter((c) => c.startsWith(p.code)) })),
+  });
   for (const cov of report) {
     const gaps = cov.missing.length + cov.placeholder.length;
     const id = `prompts.${cov.language}`;
@@ -215,14 +220,18 @@ export function contentItems(config: AppConfig, defs: DoctorDefinitions): Doctor
         fix: `record them and run \`npm run prompts -- import <folder>\`; \`npm run prompts -- coverage\` lists each one${cov.isDefault ? '' : `, or stop offering ${cov.language} in config/languages.json (in the site folder)`}`,
       });
     }
-    // Place names fall back to Khmer like every prompt, so the default language's are the ones that count.
-    if (browsing && cov.isDefault) {
-      const voiced = cov.places.recorded + cov.places.machine;
-      const pid = 'prompts.places';
-      items.push(voiced >= cov.places.total
-        ? { id: pid, status: 'ok', message: `${cov.name}: every place name recorded for browsing by name` }
-        : { id: pid, status: 'warning', message: `${cov.name}: ${cov.places.total - voiced} of ${cov.places.total} place names not recorded; callers browsing by name hear those codes read as digits`, fix: 'record place.<code> prompts and import them (audio/README.md), or remove the browse path (the commune-code node\'s "browse") from the flow' });
-    }
+  }
+  // One recording per place serves every language (a Khmer proper noun). A province whose names
+  // are not all recorded is offered by commune code only, never read out digit by digit.
+  if (browsing) {
+    const pid = 'prompts.places';
+    items.push(places.provincesByName.length >= places.provincesTotal
+      ? { id: pid, status: 'ok', message: `every place name recorded: callers can browse all ${places.provincesTotal} provinces by name` }
+      : {
+        id: pid, status: 'warning',
+        message: `${places.provincesByName.length} of ${places.provincesTotal} provinces can be browsed by name (${places.total - places.recorded - places.machine} of ${places.total} place names not recorded); callers in the others give the commune code`,
+        fix: 'record place.<code> prompts and import them (`npm run prompts -- script --places` lists them; audio/README.md)',
+      });
   }
   const samples = defs.content.samples();
   items.push(samples.length

@@ -58,10 +58,11 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     },
   },
   'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target } },
-  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target } },
+  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str } },
   'place-list': {
     required: ['level', 'prompt', 'morePrompt', 'next'],
-    properties: { level: { enum: ['province', 'district', 'commune'] }, prompt: str, morePrompt: str, next: target },
+    dependencies: { unlistedPrompt: ['byCode'], byCode: ['unlistedPrompt'] },
+    properties: { level: { enum: ['province', 'district', 'commune'] }, prompt: str, morePrompt: str, next: target, unlistedPrompt: str, byCode: target },
   },
   'rate-indicators': {
     required: ['introPrompt', 'indicatorPrompt', 'scalePrompt', 'next'],
@@ -149,6 +150,7 @@ export function successors(n: FlowNode): string[] {
     case 'hangup': return [];
     case 'menu': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return [n.next, n.browse];
+    case 'place-list': return n.byCode ? [n.next, n.byCode] : [n.next];
     default: return [n.next];
   }
 }
@@ -190,8 +192,8 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'say': case 'hangup': templates.push(...n.prompts); break;
       case 'menu': templates.push(n.prompt, ...(n.readBackAgain ? [n.readBackAgain] : []), ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
       case 'language-menu': templates.push(n.prompt, n.optionPrompt); break;
-      case 'commune-code': templates.push(n.prompt, n.unknownPrompt); break;
-      case 'place-list': templates.push(n.prompt, n.morePrompt); break;
+      case 'commune-code': templates.push(n.prompt, n.unknownPrompt, ...(n.codeOnlyPrompt ? [n.codeOnlyPrompt] : [])); break;
+      case 'place-list': templates.push(n.prompt, n.morePrompt, ...(n.unlistedPrompt ? [n.unlistedPrompt] : [])); break;
       case 'rate-indicators': templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt); break;
       case 'question': case 'record': templates.push(n.prompt); break;
       case 'branch': break;

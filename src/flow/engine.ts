@@ -54,18 +54,18 @@ class Turn {
     if (!code) return;
     this.playDigits(code);
     const name = this.fill(this.def.prompts.place, { code });
-    if (this.hasPlaceName(name)) this.play(name);
+    if (this.hasPlaceName(name)) this.play(name, {}, this.ctx.defaultLanguage);
   }
 
-  /** A place name recorded in the caller's language or the default one (played as the fallback): a name beats digits. */
+  /** A place name is a Khmer proper noun: one recording, in the default language, serves every caller. */
   hasPlaceName(id: string): boolean {
-    return this.ctx.hasRecording(id, this.state.language) || this.ctx.hasRecording(id, this.ctx.defaultLanguage);
+    return this.ctx.hasRecording(id, this.ctx.defaultLanguage);
   }
 
   /** A place is named by its recording where one exists, else by its code read digit by digit. */
   playPlace(code: string) {
     const id = this.fill(this.def.prompts.place, { code });
-    if (this.hasPlaceName(id)) this.play(id);
+    if (this.hasPlaceName(id)) this.play(id, {}, this.ctx.defaultLanguage);
     else this.playDigits(code);
   }
 
@@ -159,7 +159,7 @@ class Turn {
         this.gather(1);
         return;
       case 'commune-code':
-        this.play(n.prompt);
+        this.play(n.codeOnlyPrompt && !this.canBrowse() ? n.codeOnlyPrompt : n.prompt);
         this.gather(this.def.settings.codeLength, this.def.settings.codeTimeoutSeconds, '#');
         return;
       case 'place-list': {
@@ -170,6 +170,7 @@ class Turn {
           this.play(this.def.prompts.digit, { digit: String(i + 1) });
         });
         if (hasMore) this.play(n.morePrompt);
+        if (n.unlistedPrompt && this.unlisted(n.level)) this.play(n.unlistedPrompt);
         this.gather(1);
         return;
       }
@@ -192,9 +193,21 @@ class Turn {
     }
   }
 
+  parentAt(level: 'province' | 'district' | 'commune'): string | undefined {
+    return level === 'district' ? this.vars.provinceCode : level === 'commune' ? this.vars.districtCode : undefined;
+  }
+
   placesAt(level: 'province' | 'district' | 'commune'): readonly string[] {
-    const parent = level === 'district' ? this.vars.provinceCode : level === 'commune' ? this.vars.districtCode : undefined;
-    return this.ctx.places(level, parent);
+    return this.ctx.places(level, this.parentAt(level));
+  }
+
+  unlisted(level: 'province' | 'district' | 'commune'): number {
+    return this.ctx.unlistedPlaces?.(level, this.parentAt(level)) ?? 0;
+  }
+
+  /** Browsing by name needs at least one province whose names are all recorded. */
+  canBrowse(): boolean {
+    return this.placesAt('province').length > 0;
   }
 
   page(level: 'province' | 'district' | 'commune') {
@@ -233,7 +246,9 @@ class Turn {
       }
       case 'commune-code': {
         if (digits.includes('*')) {
-          this.goTo(n.browse);
+          // No names to browse yet: the question again, now asking for the code only.
+          if (n.codeOnlyPrompt && !this.canBrowse()) this.ask(n);
+          else this.goTo(n.browse);
           return true;
         }
         const code = digits.replace(/#/g, '');
@@ -248,6 +263,10 @@ class Turn {
       }
       case 'place-list': {
         const { items, pages } = this.page(n.level);
+        if (digits === '#' && n.byCode && this.unlisted(n.level)) {
+          this.goTo(n.byCode);
+          return true;
+        }
         if (digits === '9' && pages > 1) {
           this.vars.page = ((this.vars.page ?? 0) + 1) % pages;
           this.ask(n);

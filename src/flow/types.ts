@@ -30,8 +30,17 @@ export type FlowNode =
     closingPrompt?: PromptTemplate; options: Record<string, MenuOption>;
   }
   | { type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string }
-  | { type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string }
-  | { type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string }
+  | {
+    type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string;
+    /** Asked instead of `prompt` (which offers * to browse) while no province can be browsed by name. */
+    codeOnlyPrompt?: PromptTemplate;
+  }
+  | {
+    type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string;
+    /** Played after each page while some places are left out of the list (their names are not all recorded): # goes to `byCode`. */
+    unlistedPrompt?: PromptTemplate;
+    byCode?: string;
+  }
   | { type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string }
   | { type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string }
   | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string };
@@ -147,6 +156,8 @@ export interface FlowContext {
   caller: { language?: string; lastCommune?: string };
   isCommune(code: string): boolean;
   places(level: 'province' | 'district' | 'commune', parentCode?: string): readonly string[];
+  /** How many places at this level `places` leaves out (names not recorded); none when absent. */
+  unlistedPlaces?(level: 'province' | 'district' | 'commune', parentCode?: string): number;
   indicators(service: string): readonly string[];
   /** Whether a recording exists for this prompt (place names are only played when recorded). */
   hasRecording(promptId: string, language: string): boolean;

@@ -74,7 +74,7 @@ export class LanguageReadiness {
   /** Re-reads the audio folder now (the studio calls this after a save). */
   refresh(first = false, signature = folderSignature(this.opts.audioDir, this.opts.languages.languages.map((l) => l.code))): void {
     const { languages, catalog, audioDir, enforce, acceptKhmerMachineVoice, logger } = this.opts;
-    const coverage = promptCoverage({ audioDir, catalog, languages: languages.languages, defaultLanguage: languages.default, placeCodes: [] });
+    const coverage = promptCoverage({ audioDir, catalog, languages: languages.languages, defaultLanguage: languages.default });
     const before = new Map(this.states.map((s) => [s.language, s.offered]));
     this.states = coverage.map((cov) => {
       const gaps = gapsOf(cov, { allowMachineVoice: acceptKhmerMachineVoice });

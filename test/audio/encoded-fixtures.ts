@@ -12,7 +12,13 @@ export const FIXTURE_DIR = path.resolve(__dirname, '../fixtures/audio');
 
 export type FixtureKind =
   | 'wav-stereo-44k' | 'mp3' | 'm4a' | 'aac' | 'mp4' | 'ogg-opus' | 'opus' | 'ogg-vorbis' | 'oga' | 'amr' | '3gp' | 'webm' | 'flac'
-  | 'silent-mp3' | 'hiss-m4a' | 'corrupt-m4a';
+  | 'silent-mp3' | 'hiss-m4a' | 'corrupt-m4a' | 'quiet-speech-m4a' | 'clipped-wav' | 'truncated-wav' | 'truncated-m4a';
+
+/** Copies that stopped half-way (an interrupted download or transfer), cut from a whole fixture. */
+type Cut = 'truncated-wav' | 'truncated-m4a';
+const CUT_FROM: Record<Cut, Exclude<FixtureKind, Cut | 'corrupt-m4a'>> = { 'truncated-wav': 'wav-stereo-44k', 'truncated-m4a': 'm4a' };
+const isCut = (kind: FixtureKind): kind is Cut => kind in CUT_FROM;
+type Committed = Exclude<FixtureKind, 'corrupt-m4a' | Cut>;
 
 export interface FixtureSpec {
   ext: string;
@@ -21,9 +27,11 @@ export interface FixtureSpec {
   stereo?: boolean;
   silent?: boolean;
   hiss?: boolean;
+  /** An ffmpeg lavfi source of its own (made in one version, 440). */
+  source?: string;
 }
 
-export const FIXTURE_SPECS: Record<Exclude<FixtureKind, 'corrupt-m4a'>, FixtureSpec> = {
+export const FIXTURE_SPECS: Record<Committed, FixtureSpec> = {
   'wav-stereo-44k': { ext: 'wav', args: ['-c:a', 'pcm_s16le'], stereo: true },
   mp3: { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '64k'] },
   m4a: { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'] },
@@ -40,6 +48,14 @@ export const FIXTURE_SPECS: Record<Exclude<FixtureKind, 'corrupt-m4a'>, FixtureS
   'silent-mp3': { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '64k'], silent: true },
   // Room noise only (about -55 LUFS): a phone that recorded nobody speaking.
   'hiss-m4a': { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'], hiss: true },
+  // A person far from the phone (about -55 LUFS, as loud as the hiss above) over faint room noise:
+  // three "syllables" that rise and fall, with pauses between.
+  'quiet-speech-m4a': {
+    ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '64k'],
+    source: "aevalsrc='if(between(t,0.5,1.7),0.004*sin(2*PI*300*t)*pow(sin(2*PI*1.25*(t-0.5)),2),0)+0.00008*sin(2*PI*4001*t)':s=44100:d=2.2",
+  },
+  // Shouted into the phone: the tone's tops cut flat at full scale.
+  'clipped-wav': { ext: 'wav', args: ['-c:a', 'pcm_s16le'], source: "aevalsrc='if(between(t,0.5,1.5),max(-1,min(1,3*sin(2*PI*440*t))),0)':s=44100:d=2.2" },
 };
 
 /** Tone pitches the committed fixtures come in (different pitches are different recordings to the duplicate check). */
@@ -61,11 +77,12 @@ export function fixturePath(name: (typeof EXTRA_FIXTURES)[number]['name']): stri
 }
 
 export function extensionOf(kind: FixtureKind): string {
-  return kind === 'corrupt-m4a' ? 'm4a' : FIXTURE_SPECS[kind].ext;
+  if (kind === 'corrupt-m4a') return 'm4a';
+  return FIXTURE_SPECS[isCut(kind) ? CUT_FROM[kind] : kind].ext;
 }
 
 /** The committed file of a kind and pitch. */
-export function fixtureFile(kind: Exclude<FixtureKind, 'corrupt-m4a'>, hz: number = 440): string {
+export function fixtureFile(kind: Committed, hz: number = 440): string {
   return path.join(FIXTURE_DIR, `${kind}-${hz}.${extensionOf(kind)}`);
 }
 
@@ -78,6 +95,12 @@ export async function makeRecording(kind: FixtureKind, dir: string, name: string
     const junk = Buffer.alloc(4000, 0x5a);
     Buffer.from('000000186674797069736f6d', 'hex').copy(junk);
     fs.writeFileSync(file, junk);
+    return file;
+  }
+  if (isCut(kind)) {
+    // The first 40% of a whole file.
+    const bytes = fs.readFileSync(fixtureFile(CUT_FROM[kind], hz));
+    fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
     return file;
   }
   const source = fixtureFile(kind, hz);

@@ -15,10 +15,10 @@ async function main() {
   fs.mkdirSync(FIXTURE_DIR, { recursive: true });
   for (const [kind, spec] of Object.entries(FIXTURE_SPECS) as [keyof typeof FIXTURE_SPECS, (typeof FIXTURE_SPECS)[keyof typeof FIXTURE_SPECS]][]) {
     // Silence, hiss and the (large) WAV come in one version; the others in every pitch.
-    const pitches = spec.silent || spec.hiss || spec.stereo ? [440] : FIXTURE_PITCHES;
+    const pitches = spec.silent || spec.hiss || spec.stereo || spec.source ? [440] : FIXTURE_PITCHES;
     for (const hz of pitches) {
       const expr = spec.silent ? '0' : tone(hz);
-      const source = spec.hiss ? 'anoisesrc=a=0.01:c=pink:d=2.2:r=44100:seed=7' : spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`;
+      const source = spec.source ?? (spec.hiss ? 'anoisesrc=a=0.01:c=pink:d=2.2:r=44100:seed=7' : spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`);
       const file = fixtureFile(kind, hz);
       await runFfmpeg(['-y', '-f', 'lavfi', '-i', source, '-map_metadata', '-1', '-fflags', '+bitexact', ...spec.args, file]);
       console.log(file, fs.statSync(file).size);

@@ -23,9 +23,18 @@ const flow = loadFlow(path.join(root, 'flows/default.json'), {
   hasPrompt: (id) => id in catalog.prompts,
 });
 
-function context(opts: { caller?: FlowContext['caller']; recorded?: string[]; keyGapSeconds?: number } = {}): FlowContext {
+interface CallOptions {
+  caller?: FlowContext['caller'];
+  recorded?: string[];
+  /** Provinces offered for browsing, and how many are left out (default: all, none). */
+  places?: { province: string[]; unlisted?: number };
+  /** The carrier's pause between keys that ends a Gather (Somleng: 2 s). */
+  keyGapSeconds?: number;
+}
+
+function context(opts: CallOptions = {}): FlowContext {
   const recorded = new Set(opts.recorded ?? []);
-  return {
+  const base: FlowContext = {
     keyGapSeconds: opts.keyGapSeconds,
     defaultLanguage: 'km',
     languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
@@ -35,6 +44,13 @@ function context(opts: { caller?: FlowContext['caller']; recorded?: string[]; ke
       level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
     indicators: (service) => services[service] ?? [],
     hasRecording: (id) => recorded.has(id),
+  };
+  if (!opts.places) return base;
+  const { province, unlisted = 0 } = opts.places;
+  return {
+    ...base,
+    places: (level, parent) => (level === 'province' ? province : base.places(level, parent)),
+    unlistedPlaces: (level) => (level === 'province' ? unlisted : 0),
   };
 }
 
@@ -56,7 +72,7 @@ interface Turn {
 }
 
 /** Plays a call: the start, then each input in turn, threading the state as the app does. */
-function call(inputs: Step[], opts: { caller?: FlowContext['caller']; recorded?: string[]; keyGapSeconds?: number } = {}): Turn[] {
+function call(inputs: Step[], opts: CallOptions = {}): Turn[] {
   const ctx = context(opts);
   const turns: Turn[] = [];
   let result: StepResult = step(flow, null, { type: 'start' }, ctx);
@@ -250,7 +266,8 @@ describe('where: the commune', () => {
 
   it('a known code is confirmed with its digits and, where recorded, its name; 1 keeps it, 2 enters again', () => {
     const named = call(['2', '120101'], { ...KNOWN, recorded: ['place.120101'] });
-    expect(named[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'place.120101']);
+    // A place name is played from its one (Khmer) recording, whatever the caller's language.
+    expect(named[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'place.120101@km']);
     const t = call(['2', '120101', '1'], KNOWN);
     expect(t[3].effects).toEqual([{ type: 'remember-commune', communeCode: '120101' }]);
     expect(t[3].state.vars.communeCode).toBe('120101');
@@ -283,8 +300,8 @@ describe('where: the commune', () => {
 
   it('a place whose name is recorded is named, the others read as digits', () => {
     const t = call(['2', '*'], { ...KNOWN, recorded: ['place.08'] });
-    expect(t[2].heard).toContain('place.08');
-    expect(t[2].heard).not.toContain('place.01');
+    expect(t[2].heard).toContain('place.08@km');
+    expect(t[2].heard.join()).not.toContain('place.01');
     expect(t[2].heard.slice(1, 4)).toEqual(['digit.0', 'digit.1', 'digit.1']);
   });
 
@@ -308,6 +325,26 @@ describe('where: the commune', () => {
     expect(t[8].heard).toEqual(t[5].heard);
     expect(t[9].heard).toEqual(['rate.commune.confirm', ...digitsOf(communes[10])]);
     expect(t[9].state.vars.pendingCommune).toBe(communes[10]);
+  });
+
+  it('while no province can be browsed by name, the caller is asked for the code only, and * asks again without reading lists', () => {
+    const t = call(['2', '*', '120101'], { ...KNOWN, places: { province: [] } });
+    expect(t[1].heard).toEqual(['rate.commune.enter.code']);
+    expect(t[2].heard).toEqual(['rate.commune.enter.code']);
+    expect(t[2].state.invalids).toBe(0);
+    expect(t[3].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+  });
+
+  it('provinces left out of the list (names missing) are announced after each page; # goes to code entry', () => {
+    const t = call(['2', '*', '#'], { ...KNOWN, places: { province: ['08'], unlisted: 24 }, recorded: ['place.08'] });
+    expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(t[2].heard).toEqual(['rate.province.menu', 'place.08@km', 'digit.1', 'rate.province.unlisted']);
+    expect(t[3].heard).toEqual(['rate.commune.enter']);
+    expect(t[3].state.node).toBe('rate.enter');
+    // With every province listed, # is no option.
+    const all = call(['2', '*', '#'], KNOWN);
+    expect(all[2].heard).not.toContain('rate.province.unlisted');
+    expect(last(all).heard[0]).toBe('error.invalid');
   });
 
   it('a key beyond the places on the last page is invalid', () => {
