@@ -39,8 +39,8 @@ export class CallTurns {
 
   /** The carrier's first request for a call. */
   async start(callSid: string, callerId: string): Promise<LastTurn> {
-    const existing = await this.deps.calls.find(callSid);
-    if (existing) return this.answerAgain(existing, 1); // the carrier retried the incoming webhook
+    // No read of the call first: nearly every incoming webhook is a new call, and a retried one
+    // finds the call already created below (and only moves the caller's lastCallAt).
     const at = this.now();
     const caller = await this.deps.callers.recordCall(callerId, at);
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
@@ -53,7 +53,7 @@ export class CallTurns {
       startedAt: at, updatedAt: at, returningRater,
     };
     const { created, record: saved } = await this.deps.calls.create(record);
-    if (!created) return this.answerAgain(saved, 1); // another copy created the call first
+    if (!created) return this.answerAgain(saved, 1); // the carrier retried the incoming webhook, or another copy created the call first
     await this.apply(saved);
     return saved.last;
   }
