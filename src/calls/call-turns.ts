@@ -28,8 +28,9 @@ export interface CallTurnsDeps {
 }
 
 /**
- * The story of a call, one turn at a time: load the call, run the engine, keep what the caller
- * gave, save the call, and say what to play. A retried webhook gets the answer it got before.
+ * The story of a call, one turn at a time: load the call, run the engine, save the turn together
+ * with what the caller gave (a compare-and-set on the turn number), keep what they gave, and say
+ * what to play. A retried or duplicated webhook gets the answer the winning copy gave.
  */
 export class CallTurns {
   private readonly now: () => Date;
