@@ -238,9 +238,20 @@ async function main() {
   const reset = resetPeak();
   const year = parsePeriod('2025-01-01', '2026-01-01');
   const deps = { scorecard, gazetteer };
-  const table = await time('national satisfaction table', () => buildSatisfactionTable(RatingScope.of(store, year), scorecard));
-  const province = await time(`province ${provinceCode} summary`, () => buildSummary(RatingScope.of(store, year, { provinces: [provinceCode] }), deps));
-  const national = o['no-national-summary'] ? null : await time('national summary (all levels)', () => buildSummary(RatingScope.of(store, year), deps));
+  // The yardstick (issue 15: each report within 3x of it): one pass of the server over every
+  // rating the reports read, with the same $match and nothing but a count.
+  const passT0 = process.hrtime.bigint();
+  await time('one full pass (same $match, a count)', () => store.collection<Rating>('ratings').aggregate([{ $match: RatingScope.of(store, year).filter }, { $group: { _id: null, n: { $sum: 1 } } }]));
+  const passMs = Number(process.hrtime.bigint() - passT0) / 1e6;
+  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = process.hrtime.bigint();
+    const out = await time(label, fn);
+    console.log(`${''.padEnd(34)} ${(Number(process.hrtime.bigint() - t0) / 1e6 / passMs).toFixed(2)}x the full pass (target <= 3)`);
+    return out;
+  };
+  const table = await timed('national satisfaction table', () => buildSatisfactionTable(RatingScope.of(store, year), scorecard));
+  const province = await timed(`province ${provinceCode} summary`, () => buildSummary(RatingScope.of(store, year, { provinces: [provinceCode] }), deps));
+  const national = o['no-national-summary'] ? null : await timed('national summary (all levels)', () => buildSummary(RatingScope.of(store, year), deps));
   console.log(`peak memory while reporting ${reset ? mb(memoryKb('VmHWM')) : `(could not reset the peak) ${mb(memoryKb('VmHWM'))}`}; peak of the whole process ${mb(process.resourceUsage().maxRSS)}`);
   console.log(`checks: health/all n=${table.rows[1].cells.all.n} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national ? `${national.communes.length} communes, country health n=${national.country?.services[1].ratings}` : 'skipped'}`);
 
