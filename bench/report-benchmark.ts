@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config/config';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { FigureGrid } from '../src/reports/disclosure-control';
 import { parsePeriod } from '../src/reports/period';
+import { RatingScope } from '../src/reports/rating-counts';
 import { buildSatisfactionTable } from '../src/reports/satisfaction-table';
 import { buildSummary } from '../src/reports/scorecard-summary';
 import { loadScorecard } from '../src/scorecard/scorecard';
@@ -238,12 +239,29 @@ async function main() {
   const reset = resetPeak();
   const year = parsePeriod('2025-01-01', '2026-01-01');
   const deps = { scorecard, gazetteer };
-  // Every report counts the whole country's grid for its period (disclosure-control.ts); the
-  // table and summaries are then read from it.
-  const grid = await time('national figure grid (distinct callers, suppression)', () => FigureGrid.count(store, year, deps));
-  const table = await time('national satisfaction table', async () => buildSatisfactionTable(grid, {}, scorecard));
-  const province = await time(`province ${provinceCode} summary`, async () => buildSummary(grid, { provinces: [provinceCode] }, deps));
-  const national = o['no-national-summary'] ? null : await time('national summary (all levels)', async () => buildSummary(grid, {}, deps));
+  // The yardstick (issue 15: each report within 3x of it): one pass of the server over every
+  // rating the reports read, with the same $match and nothing but a count.
+  const passT0 = process.hrtime.bigint();
+  await time('one full pass (same $match, a count)', () => store.collection<Rating>('ratings').aggregate([{ $match: RatingScope.of(store, year).filter }, { $group: { _id: null, n: { $sum: 1 } } }]));
+  const passMs = Number(process.hrtime.bigint() - passT0) / 1e6;
+  const ratio = (ms: number) => `${(ms / passMs).toFixed(2)}x the full pass (target <= 3)`;
+  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<{ out: T; ms: number }> => {
+    const t0 = process.hrtime.bigint();
+    const out = await time(label, fn);
+    return { out, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  };
+  // Every report counts the whole country's grid for its period (disclosure-control.ts), then
+  // reads its table or summary from it: a report costs the grid plus its own part.
+  const grid = await timed('national figure grid (distinct callers, suppression)', () => FigureGrid.count(store, year, deps));
+  console.log(`${''.padEnd(34)} ${ratio(grid.ms)}`);
+  const report = async <T>(label: string, build: () => T): Promise<T> => {
+    const own = await timed(label, async () => build());
+    console.log(`${''.padEnd(34)} with the grid: ${ratio(grid.ms + own.ms)}`);
+    return own.out;
+  };
+  const table = await report('national satisfaction table', () => buildSatisfactionTable(grid.out, {}, scorecard));
+  const province = await report(`province ${provinceCode} summary`, () => buildSummary(grid.out, { provinces: [provinceCode] }, deps));
+  const national = o['no-national-summary'] ? null : await report('national summary (all levels)', () => buildSummary(grid.out, {}, deps));
   console.log(`peak memory while reporting ${reset ? mb(memoryKb('VmHWM')) : `(could not reset the peak) ${mb(memoryKb('VmHWM'))}`}; peak of the whole process ${mb(process.resourceUsage().maxRSS)}`);
   console.log(`checks: health/all callers=${table.rows[1].cells.all.callers} answers=${table.rows[1].cells.all.answers} share=${table.rows[1].cells.all.satisfiedShare}; province ${provinceCode}: ${province.communes.length} communes; national: ${national ? `${national.communes.length} communes, country health answers=${national.country?.services[1].answers}` : 'skipped'}`);
 

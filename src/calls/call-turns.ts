@@ -28,8 +28,9 @@ export interface CallTurnsDeps {
 }
 
 /**
- * The story of a call, one turn at a time: load the call, run the engine, keep what the caller
- * gave, save the call, and say what to play. A retried webhook gets the answer it got before.
+ * The story of a call, one turn at a time: load the call, run the engine, save the turn together
+ * with what the caller gave (a compare-and-set on the turn number), keep what they gave, and say
+ * what to play. A retried or duplicated webhook gets the answer the winning copy gave.
  */
 export class CallTurns {
   private readonly now: () => Date;
@@ -39,8 +40,8 @@ export class CallTurns {
 
   /** The carrier's first request for a call. */
   async start(callSid: string, callerId: string): Promise<LastTurn> {
-    const existing = await this.deps.calls.find(callSid);
-    if (existing) return this.answerAgain(existing, 1); // the carrier retried the incoming webhook
+    // No read of the call first: nearly every incoming webhook is a new call, and a retried one
+    // finds the call already created below (and only moves the caller's lastCallAt).
     const at = this.now();
     const caller = await this.deps.callers.recordCall(callerId, at);
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
@@ -53,7 +54,7 @@ export class CallTurns {
       startedAt: at, updatedAt: at, returningRater,
     };
     const { created, record: saved } = await this.deps.calls.create(record);
-    if (!created) return this.answerAgain(saved, 1); // another copy created the call first
+    if (!created) return this.answerAgain(saved, 1); // the carrier retried the incoming webhook, or another copy created the call first
     await this.apply(saved);
     return saved.last;
   }

@@ -91,19 +91,20 @@ export class CallsRepository {
     return r.matched === 1;
   }
 
-  /** Records a carrier status, in whatever order the callbacks come: a final status is never overwritten by an earlier one. */
+  /**
+   * Records a carrier status, in whatever order the callbacks come: a final status is never
+   * overwritten by an earlier one. One upsert: it raises a stored status of lower rank, or creates
+   * the record; when a status at least as late is stored, the upsert's insert meets that record's
+   * _id (duplicate key) and nothing changes.
+   */
   async recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<void> {
     const rank = STATUS_RANK[status] ?? 0;
     const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
     if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
-    const raise = () => this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields });
-    if ((await raise()).matched === 1) return;
     try {
-      await this.statuses.insertOne({ _id: callSid, status, rank, updatedAt: at, ...(durationSeconds !== undefined ? { durationSeconds } : {}) });
+      await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      // Another callback created the record first (perhaps with an earlier status): raise it if ours is later.
-      await raise();
     }
   }
 

@@ -1,4 +1,4 @@
-import { GridFSBucket, MongoClient, MongoServerError, Db } from 'mongodb';
+import { CommandStartedEvent, Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
 import { DuplicateKeyError, StoreError } from '../errors';
 import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
 
@@ -212,14 +212,17 @@ export class MongoStore implements Store {
    * server must fail the turn within seconds (the caller hears error.system) rather than after
    * the driver's default 30 s, past the carrier's own webhook timeout.
    */
-  static async connect(uri: string, dbName: string, opts: { socketTimeoutMS?: number } = {}): Promise<MongoStore> {
+  static async connect(uri: string, dbName: string, opts: { socketTimeoutMS?: number; onCommand?: (e: CommandStartedEvent) => void } = {}): Promise<MongoStore> {
     const client = new MongoClient(uri, {
       serverSelectionTimeoutMS: 3000,
       connectTimeoutMS: 3000,
       // Command-line reports over a whole country may pass a longer limit (0: none).
       socketTimeoutMS: opts.socketTimeoutMS ?? 10000,
       maxPoolSize: 50,
+      // Only for profiling (bench/turn-profile.ts): every command the driver sends.
+      monitorCommands: Boolean(opts.onCommand),
     });
+    if (opts.onCommand) client.on('commandStarted', opts.onCommand);
     try {
       await client.connect();
     } catch (err) {
