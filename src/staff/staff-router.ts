@@ -46,6 +46,7 @@ import { auditPages } from './audit-pages';
 import { accountPages } from './account-pages';
 import { tryTheLinePages } from './try-the-line';
 import { reportPages } from './report-pages';
+import { studioPages } from './studio-pages';
 
 /** What page modules get. */
 export interface StaffDeps {
@@ -62,7 +63,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, tryTheLinePages, auditPages, accountPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, tryTheLinePages, studioPages, auditPages, accountPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({
