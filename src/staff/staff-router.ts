@@ -54,6 +54,7 @@ import { auditPages } from './audit-pages';
 import { accountPages } from './account-pages';
 import { tryTheLinePages } from './try-the-line';
 import { reportPages } from './report-pages';
+import { studioPages } from './studio-pages';
 
 /** What page modules get. */
 export interface StaffDeps {
@@ -71,7 +72,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, tryTheLinePages, auditPages, accountPages, findPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({
