@@ -63,6 +63,7 @@ export const studioPages: StaffPages = (router, deps) => {
   const readinessLine = (r: ReturnType<typeof rt.languageReadiness.report>[number]): SafeHtml => {
     if (r.ready) return html`<span class="ok">ready: offered on the language menu</span>`;
     const enforced = rt.config.onlyReadyLanguages;
+    if (r.withdrawn) return html`<span class="warn" role="alert">WITHDRAWN from the language menu: ${r.gaps.length} prompt(s) it needs are no longer recorded</span>`;
     const what = r.coverage.isDefault
       ? 'the default language: always on the line, callers hear the gaps'
       : enforced ? 'NOT offered on the language menu until these are recorded' : 'offered here for testing; in production it is left off the language menu until these are recorded';
