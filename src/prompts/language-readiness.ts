@@ -21,6 +21,8 @@ export interface LanguageState {
   name: string;
   ready: boolean;
   offered: boolean;
+  /** Offered earlier while this app ran, and no longer: a prompt it needs has gone. */
+  withdrawn: boolean;
   gaps: string[];
   coverage: LanguageCoverage;
 }
@@ -76,10 +78,13 @@ export class LanguageReadiness {
     const { languages, catalog, audioDir, enforce, acceptKhmerMachineVoice, logger } = this.opts;
     const coverage = promptCoverage({ audioDir, catalog, languages: languages.languages, defaultLanguage: languages.default });
     const before = new Map(this.states.map((s) => [s.language, s.offered]));
+    const wasWithdrawn = new Set(this.states.filter((s) => s.withdrawn).map((s) => s.language));
     this.states = coverage.map((cov) => {
       const gaps = gapsOf(cov, { allowMachineVoice: acceptKhmerMachineVoice });
       const ready = gaps.length === 0;
-      return { language: cov.language, name: cov.name, ready, offered: !enforce || ready || cov.isDefault, gaps, coverage: cov };
+      const offered = !enforce || ready || cov.isDefault;
+      const withdrawn = !offered && (before.get(cov.language) === true || wasWithdrawn.has(cov.language));
+      return { language: cov.language, name: cov.name, ready, offered, withdrawn, gaps, coverage: cov };
     });
     this.signature = signature;
     this.readAt = this.now();

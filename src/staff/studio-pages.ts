@@ -63,6 +63,7 @@ export const studioPages: StaffPages = (router, deps) => {
   const readinessLine = (r: ReturnType<typeof rt.languageReadiness.report>[number]): SafeHtml => {
     if (r.ready) return html`<span class="ok">ready: offered on the language menu</span>`;
     const enforced = rt.config.onlyReadyLanguages;
+    if (r.withdrawn) return html`<span class="warn" role="alert">WITHDRAWN from the language menu: ${r.gaps.length} prompt(s) it needs are no longer recorded</span>`;
     const what = r.coverage.isDefault
       ? 'the default language: always on the line, callers hear the gaps'
       : enforced ? 'NOT offered on the language menu until these are recorded' : 'offered here for testing; in production it is left off the language menu until these are recorded';
@@ -124,12 +125,16 @@ export const studioPages: StaffPages = (router, deps) => {
       const sha = state === 'missing' ? '' : sha256Of(file);
       const who = doc && doc.savedBy && doc.sha256 === sha ? html`${doc.savedBy}, ${doc.savedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : state === 'recorded' ? html`imported` : '';
       const audioUrl = `/audio/${language.code}/${id}.wav?v=${sha.slice(0, 12)}`;
+      // A prompt missing in this language is played in the default one (src/prompts/prompt-audio.ts).
+      const fallback = state === 'missing' && language.code !== rt.languages.default && sources.sourceOf(rt.languages.default, id) !== null;
       return html`<tr data-prompt="${id}" data-state="${state}" data-save-url="/staff/studio/${language.code}/${id}/recording">
   <td><code>${id}</code><br><span class="part">${partOf(id)}</span></td>
   <td>${entry.text[language.code] && language.code !== 'km' ? html`<p>${entry.text[language.code]}</p>` : ''}${entry.text.km ? html`<p>${km(entry.text.km)}</p>` : ''}<p class="en">${entry.text.en}</p></td>
   <td><span class="state state-${state}">${STATE_LABEL[state]}</span><br><span class="who">${who}</span></td>
   <td class="studio-actions">
-    ${state === 'missing' ? html`<span class="none">nothing plays</span>` : html`<audio class="current" controls preload="none" src="${audioUrl}"></audio>`}
+    ${state !== 'missing' ? html`<audio class="current" controls preload="none" src="${audioUrl}"></audio>`
+    : fallback ? html`<span class="none">callers hear it in ${rt.languages.default}:</span><audio class="current" controls preload="none" src="/audio/${rt.languages.default}/${id}.wav"></audio>`
+      : html`<span class="none">nothing plays</span>`}
     <div class="take">
       <button type="button" class="record">Record</button>
       <button type="button" class="stop" disabled>Stop</button>

@@ -84,6 +84,8 @@ describe(`recording studio in Chromium (${ENGINE} store)`, () => {
 
     const row = page.locator('tr[data-prompt="main.menu"]');
     expect(await row.getAttribute('data-state')).toBe('missing');
+    // What callers hear now: the Khmer fallback.
+    expect(await row.locator('audio.current').getAttribute('src')).toBe('/audio/km/main.menu.wav');
     await row.locator('button.record').click();
     await row.locator('.result', { hasText: 'Recording' }).waitFor();
     await page.waitForTimeout(2_500);

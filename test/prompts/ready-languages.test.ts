@@ -11,6 +11,7 @@ import { LanguageReadiness } from '../../src/prompts/language-readiness';
 import { parseScript } from '../../src/simulator/call-simulator';
 import { ENGINE, tempDir } from '../support/engine';
 import { ids, startHotline, TestHotline } from '../support/hotline';
+import { addAccount, StaffClient } from '../staff/staff-support';
 import { ROOT, runPromptsCli } from './prompts-cli';
 
 /**
@@ -81,11 +82,20 @@ describe(`only ready languages are offered in production (${ENGINE} store)`, () 
     expect(menuOptions(ids(after))).toEqual(['language.option.km']);
     const warning = h.logs.map((l) => JSON.parse(l)).find((l) => /language cmo withdrawn from the language menu/.test(l.msg));
     expect(warning).toMatchObject({ level: 40, language: 'cmo', gaps: ['goodbye'] });
+    expect(h.rt.languageReadiness.report().find((s) => s.language === 'cmo')).toMatchObject({ offered: false, withdrawn: true });
+    expect(h.rt.languageReadiness.report().find((s) => s.language === 'tpu')).toMatchObject({ offered: false, withdrawn: false });
+    // ...and the warning is on the studio page.
+    await addAccount(h.store, 'studio-admin', 'admin');
+    const staff = await new StaffClient(h).signedIn('studio-admin');
+    const { text } = await staff.page('/staff/studio');
+    expect(text).toMatch(/<tr data-language="cmo">[\s\S]*?WITHDRAWN from the language menu: 1 prompt\(s\) it needs are no longer recorded[\s\S]*?<\/tr>/);
+    expect(text).toMatch(/<tr data-language="tpu">[\s\S]*?1 to record: NOT offered on the language menu until these are recorded[\s\S]*?<\/tr>/);
 
     // Recorded again: offered again, still without a restart.
     recordAll(audioDir, 'cmo');
     await new Promise((r) => setTimeout(r, 1_100));
     expect(menuOptions(ids(await h.call(parseScript('hangup'))))).toEqual(['language.option.km', 'language.option.cmo']);
+    expect(h.rt.languageReadiness.report().find((s) => s.language === 'cmo')).toMatchObject({ offered: true, withdrawn: false });
   });
 
   it('`npm run prompts -- coverage --require offered` names exactly the languages the menu leaves out', async () => {
