@@ -71,9 +71,8 @@ function list<T extends string>(o: Record<string, string | true>, name: string, 
 
 /** Starts the MongoDB-compatible server for this run; returns its URI and how to stop it. */
 function startMongoCompatible(): { uri: string; stop: () => void } {
-  const candidates = [path.resolve(REPO_ROOT, '../shared/tools/mongo-compatible-server/start'), '/work/shared/tools/mongo-compatible-server/start'];
-  const starter = candidates.find((c) => fs.existsSync(c));
-  if (!starter) throw new Error('no MONGODB_URI and no ../shared/tools/mongo-compatible-server/start');
+  // The same starter as npm test: the shared start script, with the step its first run may need.
+  const starter = path.join(REPO_ROOT, 'scripts/mongo-test-server.sh');
   const r = spawnSync(starter, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the MongoDB-compatible server did not start: ${r.stderr}`);
   const uri = /MONGODB_URI='([^']+)'/.exec(r.stdout)?.[1];

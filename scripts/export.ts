@@ -4,6 +4,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../src/config/config';
 import { writeFlowResultsPackage } from '../src/exports/flow-results';
+import { BadRequestError } from '../src/errors';
 import { loadScorecard } from '../src/scorecard/scorecard';
 import { openStore } from '../src/store/open-store';
 
@@ -19,12 +20,20 @@ such as Ona and RapidPro-compatible analysers read:
                                 question_id, response, response_metadata]
 contact_id is the caller's HMAC id (never a phone number); session_id is the call.
 Raw responses: nothing is withheld; keep the files where only staff can read them.
-"Try the line" test calls are left out.
+"Try the line" test calls are left out. Questions a caller was never asked (a hang-up before
+the gender, age and disability questions) have no rows. A rating the same caller later
+replaced is kept with response_metadata.superseded_at; \`npm run report\` counts a rating in
+[from, to) when it has no superseded_at or one at or after \`to\`, so totals match.
+
+Versions: with --id of the package already in DIR, the export is a new version of it
+(Flow Results "Results Versioning"): created is kept, every question stays listed (retired
+indicators too), new questions may be added (modified is then this export's time), and a
+changed question (a new label or choice) is refused with exit status 2: use a new --id.
 
 Options:
   --out DIR    the folder to write (created if needed; files in it are replaced)
-  --id UUID    the package id (default: a new version 4 UUID); reuse it for a newer version
-               of the same package
+  --id UUID    the package id (default: a new version 4 UUID); the id of the package in DIR
+               writes a newer version of it
   --help       this text
 
 Exit status: 0 written, 1 the store or a file failed, 2 bad options.`;
@@ -71,10 +80,14 @@ async function main(): Promise<number> {
       },
     });
     if (started) bar.stop();
-    console.error(`wrote ${result.ratings} ratings as ${result.rows} responses to ${opts.out} (package ${result.id})`);
+    console.error(`wrote ${result.ratings} ratings as ${result.rows} responses to ${opts.out} (package ${result.id}, created ${result.created.toISOString()}, version ${result.modified.toISOString()})`);
     return 0;
   } catch (err) {
     bar.stop();
+    if (err instanceof BadRequestError) {
+      console.error(`export: ${err.message}`);
+      return 2;
+    }
     const cause = (err as { cause?: Error }).cause;
     console.error(`export: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
     return 1;

@@ -1,7 +1,7 @@
 /**
  * Generates the placeholder prompt audio shipped so a fresh clone runs: every catalog prompt in
  * the default language, spoken from its English reference text by espeak-ng (a tone where
- * espeak-ng is absent), prefixed "Placeholder". Each file's checksum goes into
+ * espeak-ng is absent), prefixed "Placeholder", normalised like a recording. Each file's checksum goes into
  * audio/placeholders.json so `npm run prompts -- coverage` can tell a placeholder from a recording.
  *   npx tsx scripts/generate-placeholder-audio.ts [--force]
  * --force regenerates every placeholder, never a recording or a machine-voice draft.
@@ -11,7 +11,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runFfmpeg, TELEPHONY_OUTPUT_ARGS } from '../src/audio/ffmpeg';
+import { runFfmpeg } from '../src/audio/ffmpeg';
+import { convertToTelephony } from '../src/audio/telephony-conversion';
 import { AudioSources } from '../src/prompts/audio-sources';
 import { loadCatalog } from '../src/prompts/catalog';
 
@@ -43,10 +44,12 @@ async function main() {
       const text = `Placeholder. ${entry.text.en}`;
       const r = spawnSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', source, text]);
       if (r.status !== 0) throw new Error(`espeak-ng failed for ${id}`);
-      await runFfmpeg(['-y', '-i', source, ...TELEPHONY_OUTPUT_ARGS, target]);
     } else {
-      await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=0.6', ...TELEPHONY_OUTPUT_ARGS, target]);
+      await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=0.6', '-c:a', 'pcm_s16le', source]);
     }
+    // The same pipeline as an imported recording (loudness target, trim, 8 kHz mu-law): callers
+    // hear no jump in level between placeholders and the recordings replacing them.
+    await convertToTelephony(source, target);
     manifest[`${language}/${id}`] = crypto.createHash('sha256').update(fs.readFileSync(target)).digest('hex');
     made++;
   }

@@ -7,18 +7,22 @@
  * Each command has --help. Exit status: 0 done, 1 some file failed or a required language has
  * gaps, 2 wrong usage, 3 the machine or configuration is not ready (ffmpeg, credentials, voice, files).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { FfmpegError } from '../src/audio/ffmpeg';
-import { loadConfig } from '../src/config/config';
+import { AppConfig, loadConfig } from '../src/config/config';
 import { loadLanguages } from '../src/config/languages';
 import { AppError, ConfigError, DefinitionError } from '../src/errors';
 import { loadFlow } from '../src/flow/definition';
 import { Gazetteer, loadGazetteer } from '../src/gazetteer/gazetteer';
 import { catalogDrift, I4cLibrary, loadI4cContent, topicsOfFlow, withContentTexts } from '../src/i4c/content';
 import { isPlacePrompt, loadCatalog, PromptCatalog, saveCatalog } from '../src/prompts/catalog';
-import { formatCoverage, gapsOf, promptCoverage } from '../src/prompts/coverage';
+import { loadSiteCatalog, prepareSiteAudio, saveSiteCatalog } from '../src/site/site-folder';
+import { formatCoverage, gapsOf, placeCoverage, promptCoverage, requiredPrompts } from '../src/prompts/coverage';
+import { buildScript, SCRIPT_FILE_PREFIX, scriptCsv, scriptHtml } from '../src/prompts/recording-script';
+import { allPlaceCodes } from '../src/prompts/place-names';
 import { IMPORT_EXTENSIONS, importRecordings, listInputs } from '../src/prompts/prompt-import';
 import { createGoogleSpeechClient, findKhmerVoice, SpeechClient, SynthesisError, SynthesisItem, synthesizePrompts } from '../src/prompts/prompt-synthesis';
 import { indicatorIds, loadScorecard } from '../src/scorecard/scorecard';
@@ -34,6 +38,7 @@ Commands:
   import <path>...   import recordings (${IMPORT_EXTENSIONS.join(', ')}) as telephony prompts
   synthesize         draft Khmer prompts (and place names) with Google Cloud Text-to-Speech
   coverage           list, per language, prompts that are missing, placeholders or machine voice
+  script             write a recording script (CSV or printable HTML) for voice talent
   sync-content       copy the I4C texts of content/i4c into prompts/catalog.json
 
 Run "npm run prompts -- <command> --help" for a command's options.
@@ -78,8 +83,26 @@ default language it is not played at all), and how many place names are recorded
 Options:
   --require LIST           exit 1 when any of these languages (or "offered": all of them) has a
                            missing prompt, a placeholder or (unless allowed) a machine voice
-  --allow-machine-voice    machine voices do not count as gaps for --require
+  --allow-machine-voice    Khmer machine voices do not count as gaps for --require (as with
+                           ACCEPT_KHMER_MACHINE_VOICE=true; never another language's)
+
+A language with no gap is what the language menu offers in production (ONLY_READY_LANGUAGES);
+a language with a gap is left off it. Place names are no gap: see "place names" below the report.
   --json                   print the report as JSON`,
+  script: `Usage: npm run prompts -- script --language CODE [--missing] [--format csv|html] [--out FOLDER]
+
+Writes FOLDER/recording-script.<language>.<csv|html> (FOLDER defaults to ./recordings-<language>):
+every prompt to record in that language, in the order a speaker should read them (the order of
+the call), with its reference text (the language's own where written, else Khmer and English),
+about how long it should last, and the file name to save it under (<promptId>.<language>.m4a;
+any audio format will do). Save the recordings in FOLDER; "npm run prompts -- import FOLDER"
+then takes it as it is (it skips the script itself). The HTML prints on A4 with Khmer fonts.
+
+Options:
+  --language CODE   a language of config/languages.json (required)
+  --missing         only prompts not yet recorded by a person (missing, placeholder, machine voice)
+  --format csv|html csv (UTF-8 with a byte order mark, for Excel) or html (default)
+  --out FOLDER      where to write the script`,
   'sync-content': `Usage: npm run prompts -- sync-content [--check]
 
 Copies the text of every I4C topic (content/i4c/<service>.<language>.json) into the
@@ -92,23 +115,31 @@ Options:
 interface Context {
   audioDir: string;
   catalogFile: string;
+  config: AppConfig;
   catalog: PromptCatalog;
   content: I4cLibrary;
   languages: ReturnType<typeof loadLanguages>;
   gazetteer: Gazetteer;
   googleCredentialsFile: string;
+  acceptKhmerMachineVoice: boolean;
+  /** The flow lets callers choose a commune by name (a place-list node), so place names count. */
+  browseByName: boolean;
 }
 
 function loadContext(): Context {
   const config = loadConfig();
+  // Imports and drafts land in the site folder; seed it first so coverage sees every shipped prompt.
+  prepareSiteAudio(config);
   const languages = loadLanguages(config.languagesFile);
-  const catalog = loadCatalog(config.promptCatalogFile);
+  const catalog = loadSiteCatalog(config);
   const services = indicatorIds(loadScorecard(config.scorecardFile));
   const flow = loadFlow(config.flowFile, { services, languages: languages.languages.map((l) => l.code), hasPrompt: (id) => id in catalog.prompts });
   const content = loadI4cContent(config.i4cContentDir, { services: Object.keys(services), topics: topicsOfFlow(flow.nodes), requiredLanguages: ['en', languages.default] });
   return {
-    audioDir: config.audioDir, catalogFile: config.promptCatalogFile, catalog, content, languages,
+    config, audioDir: config.audioDir, catalogFile: config.promptCatalogFile, catalog, content, languages,
     gazetteer: loadGazetteer(config.gazetteerDir), googleCredentialsFile: config.googleCredentialsFile,
+    acceptKhmerMachineVoice: config.acceptKhmerMachineVoice,
+    browseByName: Object.values(flow.nodes).some((n) => n.type === 'place-list'),
   };
 }
 
@@ -139,18 +170,24 @@ async function runImport(args: string[]): Promise<number> {
     isPromptId: (id) => id in ctx.catalog.prompts || (isPlacePrompt(id) && Boolean(ctx.gazetteer.find(id.slice('place.'.length)))),
     concurrency: jobs,
     dryRun: values['dry-run'],
+    placeLanguage: ctx.languages.default,
+    promptIds: Object.keys(ctx.catalog.prompts),
     onFileDone: (o, done) => bar?.update(done, { file: path.basename(o.file) }),
   });
   bar?.stop();
   if (values.json) console.log(JSON.stringify(outcomes, null, 2));
   else {
     for (const o of outcomes) {
-      if (o.status === 'imported') console.log(`ok      ${o.file} -> ${o.language}/${o.promptId}.wav (${o.durationSeconds.toFixed(2)} s${o.replaced ? `, replaced a ${o.replaced}` : ''})${values['dry-run'] ? ' [dry run]' : ''}`);
+      if (o.status === 'imported') {
+        console.log(`ok      ${o.file} -> ${o.language}/${o.promptId}.wav (${o.durationSeconds.toFixed(2)} s${o.replaced ? `, replaced a ${o.replaced}` : ''})${values['dry-run'] ? ' [dry run]' : ''}`);
+        for (const w of o.warnings) console.log(`  WARNING ${w}`);
+      }
       else console.log(`FAILED  ${o.file}: ${o.reason} [${o.code}]`);
     }
   }
   const failed = outcomes.filter((o) => o.status === 'failed').length;
-  console.error(`${outcomes.length - failed} imported, ${failed} failed${values['dry-run'] ? ' (dry run: nothing written)' : ''}`);
+  const warned = outcomes.filter((o) => o.status === 'imported' && o.warnings.length).length;
+  console.error(`${outcomes.length - failed} imported${warned ? ` (${warned} with a warning)` : ''}, ${failed} failed${values['dry-run'] ? ' (dry run: nothing written)' : ''}`);
   return failed ? EXIT.failures : EXIT.ok;
 }
 
@@ -216,11 +253,14 @@ async function runCoverage(args: string[]): Promise<number> {
   const offered = ctx.languages.languages.map((l) => l.code);
   const required = values.require === undefined ? [] : values.require === 'offered' ? offered : values.require.split(',').map((s) => s.trim()).filter(Boolean);
   for (const lang of required) if (!offered.includes(lang)) throw new UsageError(`--require: ${lang} is not a language the hotline offers (${offered.join(', ')})`);
-  const placeCodes = [...ctx.gazetteer.provinces.map((p) => p.code), ...ctx.gazetteer.provinces.flatMap((p) => ctx.gazetteer.childrenOf(p.code).map((d) => d.code)), ...ctx.gazetteer.communes().map((c) => c.code)];
-  const report = promptCoverage({ audioDir: ctx.audioDir, catalog: ctx.catalog, languages: ctx.languages.languages, defaultLanguage: ctx.languages.default, placeCodes });
-  const blocking = report.filter((c) => required.includes(c.language)).map((c) => ({ language: c.language, gaps: gapsOf(c, { allowMachineVoice: values['allow-machine-voice'] }) })).filter((b) => b.gaps.length);
-  if (values.json) console.log(JSON.stringify({ languages: report, blocking }, null, 2));
-  else console.log(formatCoverage(report, ctx.languages.default));
+  const report = promptCoverage({ audioDir: ctx.audioDir, catalog: ctx.catalog, languages: ctx.languages.languages, defaultLanguage: ctx.languages.default });
+  const places = placeCoverage({
+    audioDir: ctx.audioDir, defaultLanguage: ctx.languages.default, browseByName: ctx.browseByName, placeCodes: allPlaceCodes(ctx.gazetteer),
+    provinces: ctx.gazetteer.provinces.map((p) => ({ code: p.code, places: allPlaceCodes(ctx.gazetteer).filter((c) => c.startsWith(p.code)) })),
+  });
+  const blocking = report.filter((c) => required.includes(c.language)).map((c) => ({ language: c.language, gaps: gapsOf(c, { allowMachineVoice: values['allow-machine-voice'] || ctx.acceptKhmerMachineVoice }) })).filter((b) => b.gaps.length);
+  if (values.json) console.log(JSON.stringify({ languages: report, places, blocking }, null, 2));
+  else console.log(formatCoverage(report, ctx.languages.default, places));
   if (required.length) {
     if (blocking.length) {
       console.error(`NOT READY: ${blocking.map((b) => `${b.language} has ${b.gaps.length} gap(s)`).join('; ')}`);
@@ -228,6 +268,32 @@ async function runCoverage(args: string[]): Promise<number> {
     }
     console.error(`ready: ${required.join(', ')} have every prompt recorded`);
   }
+  return EXIT.ok;
+}
+
+async function runScript(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { language: { type: 'string' }, missing: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help) return help('script');
+  const ctx = loadContext();
+  const language = ctx.languages.languages.find((l) => l.code === values.language);
+  if (!values.language) throw new UsageError('script needs --language (one of ' + ctx.languages.languages.map((l) => l.code).join(', ') + ')');
+  if (!language) throw new UsageError(`--language: ${values.language} is not a language the hotline offers (${ctx.languages.languages.map((l) => l.code).join(', ')})`);
+  const format = values.format ?? 'html';
+  if (format !== 'csv' && format !== 'html') throw new UsageError('--format takes csv or html');
+  const catalog = withContentTexts(ctx.catalog, ctx.content);
+  const [cov] = promptCoverage({ audioDir: ctx.audioDir, catalog, languages: [language], defaultLanguage: ctx.languages.default });
+  const promptIds = values.missing ? gapsOf(cov, { allowMachineVoice: ctx.acceptKhmerMachineVoice }) : requiredPrompts(catalog, language.code);
+  const lines = buildScript({ catalog, language: language.code, languageName: language.name, promptIds });
+  const folder = path.resolve(values.out ?? `recordings-${language.code}`);
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `${SCRIPT_FILE_PREFIX}${language.code}.${format}`);
+  const body = format === 'csv'
+    ? scriptCsv(lines)
+    : scriptHtml(lines, { language: language.code, languageName: language.name, missingOnly: Boolean(values.missing), generatedAt: new Date() });
+  fs.writeFileSync(file, body);
+  const seconds = lines.reduce((sum, l) => sum + l.seconds, 0);
+  console.error(`${lines.length} prompt(s) to record in ${language.name}, about ${Math.ceil(seconds / 60)} min of speech: ${file}`);
+  console.log(file);
   return EXIT.ok;
 }
 
@@ -240,8 +306,8 @@ async function runSyncContent(args: string[]): Promise<number> {
     if (drift.length) console.error(`the catalog differs from the I4C content: ${drift.join(', ')}`);
     return drift.length ? EXIT.failures : EXIT.ok;
   }
-  saveCatalog(ctx.catalogFile, withContentTexts(ctx.catalog, ctx.content));
-  console.error(drift.length ? `updated ${drift.length} text(s) in ${ctx.catalogFile}: ${drift.join(', ')}` : `${ctx.catalogFile} already matches the content`);
+  const written = saveSiteCatalog(ctx.config, withContentTexts(ctx.catalog, ctx.content));
+  console.error(drift.length ? `updated ${drift.length} text(s) in ${written}: ${drift.join(', ')}` : `${written} already matches the content`);
   return EXIT.ok;
 }
 
@@ -258,6 +324,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'synthesize': return await runSynthesize(rest);
       case 'coverage': return await runCoverage(rest);
       case 'sync-content': return await runSyncContent(rest);
+      case 'script': return await runScript(rest);
       case undefined: case '--help': case '-h': case 'help': return help('main');
       default: throw new UsageError(`unknown command ${command}`);
     }

@@ -15,10 +15,15 @@ import { openStore } from '../src/store/open-store';
 const HELP = `Usage: npm run report -- --from YYYY-MM-DD --to YYYY-MM-DD [options]
 
 Scorecard figures for a period, counted from the ratings in the store: per commune, service and
-indicator the number of ratings, median, mean, count at each scale point 1-5 and share satisfied
-(4 or 5), rolled up to district, province and country. One caller's repeated ratings of one
-indicator count once per period (the latest). Figures on fewer than 5 ratings are withheld:
-null with "withheld": true in JSON, empty with "too few" in CSV.
+indicator the distinct callers and the answers (ratings) the figure rests on, median, mean,
+count at each scale point 1-5 and share satisfied (4 or 5), rolled up to district, province and
+country. One caller's repeated ratings of one indicator count once per period (the latest).
+
+Privacy: a figure resting on fewer than REPORT_MIN_CALLERS distinct callers (default and
+minimum 5) is withheld, status "too-few"; a figure that would let a withheld one be worked out
+by subtraction (from a total, its other groups, indicators or areas) is withheld too, status
+"protects-another". Withheld figures are null in JSON and empty in CSV, with the status in the
+"status" field or column. "no-ratings" (0 callers, 0 answers) is not withheld.
 
 Period: --from is inclusive, --to exclusive, both calendar days in Cambodia (UTC+07:00).
   --from 2026-01-01 --to 2026-04-01   is the first quarter of 2026.
@@ -29,9 +34,11 @@ Options:
   --district CODES         4-digit district codes (the district and its communes)
   --province CODES         2-digit province codes (the province, its districts and communes)
                            with no area: every rated commune, all roll-ups and the country
-  --table                  the satisfaction table (rows: services; columns: all, disability,
-                           indigenous, women, men; cells: share satisfied and count)
-  --compare FROM..TO       a baseline period set beside the main one, with the change
+  --table                  the satisfaction table for one area, or the country with none
+                           (rows: services; columns: all, disability, indigenous, women, men;
+                           cells: share satisfied, callers and answers)
+  --compare FROM..TO       a baseline period set beside the main one, with the change; the
+                           two periods must not overlap
   --breakdown              add figures for women, men, age groups, disability, Khmer and
                            indigenous-language callers to every service and indicator
   --format json|csv        default json. CSV has a header row and is UTF-8 with a byte order
@@ -122,7 +129,7 @@ async function main(): Promise<number> {
     // Ratings stored before repeats were marked are marked once (the running hotline has done it already).
     await ensureRepeatRatingsMarked(store, (msg, fields) => console.error(`report: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}`));
     const report = await runReport(
-      { store, scorecard, gazetteer },
+      { store, scorecard, gazetteer, minCallers: config.reportMinCallers },
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },
     );
     const text = o.format === 'csv' ? reportCsv(report, { bom: o.bom }) : `${JSON.stringify(report, null, 2)}\n`;

@@ -8,6 +8,10 @@ import * as readline from 'node:readline/promises';
 import { loadConfig } from '../src/config/config';
 import { CallerAction, CallSimulator, newCallSid, parseScript, SimEvent } from '../src/simulator/call-simulator';
 import { CarrierCallsStub, StubCall } from '../src/simulator/carrier-calls-stub';
+import { RecordingApiStandIn } from '../src/simulator/recording-api-stand-in';
+
+/** A new caller leaves a 12-second voice message about the health centre of commune 120101, and sends it. */
+const VOICE_MESSAGE = '1,3,120101,1,2,record:12,1,hangup';
 
 const HELP = `Usage: npm run simulate -- [options]
 
@@ -22,6 +26,14 @@ Options:
   --public-url URL   the URL signatures are computed over (default PUBLIC_BASE_URL)
   --auth-token TOKEN carrier auth token (default TWILIO_AUTH_TOKEN, or the generated development one)
   --call-sid SID     use this CallSid (default: a new random one)
+  --carrier NAME     play the platform: twilio or somleng (default CARRIER). Somleng posts what
+                     somleng-switch posts: UUID ids, a Record action with only RecordingUrl (the
+                     /Calls/{CallSid}/Recordings/{id} form) and RecordingDuration, the recording
+                     status callback, and the call status only at the end. Without --keys it plays
+                     a whole voice message from a new number: ${VOICE_MESSAGE}.
+                     When CARRIER_API_URL is on this machine (http://127.0.0.1:PORT), the simulator
+                     also stands in for the carrier's recording API there and waits for the hotline
+                     to download the recording.
   --json             print the transcript as JSON at the end
   --missed           a missed call, then its callback: rings POST /voice/missed (answered
                      <Reject reason="busy"/>), stands in for the carrier's Calls API at
@@ -32,6 +44,10 @@ Options:
                      (and OUTBOUND_CALLING_HOURS=00:00-24:00 to try it at night).
   --wait SECONDS     with --missed: how long to wait for the callback (default 60)
   --help             this text
+
+Example: a whole voice message as Somleng would play it (start the hotline with
+CARRIER=somleng CARRIER_API_URL=http://127.0.0.1:8089 to let the simulator hold the recording):
+  npm run simulate -- --carrier somleng
 
 Example: a new caller rates a health centre in commune 120101 in Khmer:
   npm run simulate -- --keys 1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0
@@ -82,18 +98,42 @@ async function main() {
   if (!o['auth-token'] && config.generatedSecrets.includes('TWILIO_AUTH_TOKEN') && fs.existsSync(devSecrets)) {
     authToken = JSON.parse(fs.readFileSync(devSecrets, 'utf8')).TWILIO_AUTH_TOKEN;
   }
+  const carrier = (o.carrier as string | undefined) ?? config.carrier;
+  if (carrier !== 'twilio' && carrier !== 'somleng') {
+    console.error(`--carrier must be twilio or somleng, not ${carrier}`);
+    process.exit(2);
+  }
   let actions: CallerAction[] | null = null;
   try {
-    actions = typeof o.keys === 'string' ? parseScript(o.keys) : null;
+    actions = typeof o.keys === 'string' ? parseScript(o.keys) : o.carrier ? parseScript(VOICE_MESSAGE) : null;
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);
   }
+  // The built-in voice message is a new caller's: a number never heard before.
+  const from = (o.from as string) ?? (o.carrier && !o.keys ? `+8551${String(Date.now()).slice(-8)}` : '+85512000001');
+
+  // A carrier API on this machine: hold the recordings there, as the carrier would (with --missed
+  // the Calls API stand-in holds that port instead).
+  let standIn: RecordingApiStandIn | null = null;
+  if (!o.missed && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(config.carrierApiUrl)) {
+    standIn = new RecordingApiStandIn({
+      carrier, url: config.carrierApiUrl,
+      onRequest: (r) => { if (!o.json) console.log(`⇄  carrier API: ${r.method} ${r.path} -> ${r.status}`); },
+    });
+    try {
+      await standIn.start();
+    } catch (err) {
+      console.error(`the carrier API stand-in could not listen at ${config.carrierApiUrl}: ${(err as Error).message}`);
+      standIn = null;
+    }
+  }
+  const recorded: string[] = [];
 
   let callback: { stub: CarrierCallsStub; call: StubCall } | null = null;
   if (o.missed) {
     callback = await missedCallThenCallback({
-      serverUrl, publicUrl, authToken, from: (o.from as string) ?? '+85512000001', carrierApiUrl: config.carrierApiUrl,
+      serverUrl, publicUrl, authToken, from, carrierApiUrl: config.carrierApiUrl,
       accountSid: config.twilioAccountSid, waitSeconds: Number(o.wait ?? 60),
     });
   }
@@ -102,9 +142,17 @@ async function main() {
   const pending: CallerAction[] = [];
   const sim = new CallSimulator({
     serverUrl, publicBaseUrl: publicUrl, authToken,
-    from: (o.from as string) ?? '+85512000001',
+    from,
     callSid: callback ? callback.call.sid : (o['call-sid'] as string | undefined),
     ...(callback ? { direction: 'outbound-api' as const, hotlineNumber: callback.call.from, sendStatus: false } : {}),
+    carrier,
+    accountSid: config.twilioAccountSid || undefined,
+    carrierApiUrl: config.carrierApiUrl,
+    sendRecordingStatus: true,
+    onRecorded: (sid, seconds) => {
+      recorded.push(sid);
+      standIn?.add(sid, seconds);
+    },
     onEvent: (e) => { if (!o.json) console.log(describe(e)); },
     nextAction: rl
       ? async () => {
@@ -120,7 +168,7 @@ async function main() {
         }
       : undefined,
   });
-  console.error(`calling ${serverUrl} as ${publicUrl} (CallSid ${sim.callSid})`);
+  console.error(`calling ${serverUrl} as ${publicUrl} as ${carrier} would (CallSid ${sim.callSid})`);
   let transcript;
   try {
     transcript = await sim.run(actions ?? []);
@@ -134,6 +182,15 @@ async function main() {
     const status = await callback.stub.sendStatus(callback.call, 'completed', { publicBaseUrl: publicUrl, serverUrl });
     console.error(`status callback "completed" sent: HTTP ${status}`);
     await callback.stub.stop();
+  }
+  if (standIn) {
+    // The hotline listens once during the call and its download worker fetches it again (every 2 s it looks for work).
+    for (const sid of recorded) {
+      const fetched = await standIn.waitForDownloads(sid, 2, 30_000);
+      if (!o.json) console.log(fetched ? `✓  the hotline downloaded recording ${sid}` : `!  the hotline did not download recording ${sid} within 30 s (is it running with CARRIER_API_URL=${config.carrierApiUrl}?)`);
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // its DELETE, if the carrier has one
+    await standIn.stop();
   }
   if (o.json) console.log(JSON.stringify(transcript, null, 2));
   process.exit(transcript.errors.length ? 1 : 0);

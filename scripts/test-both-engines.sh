@@ -31,9 +31,23 @@ if [ "$mongo_only" = false ]; then
 fi
 
 started_here=""
+no_server_line() {
+  echo "embedded: $passed_total passed, $failed_total failed; MongoDB pass NOT RUN: no MongoDB-compatible server. To run it, set MONGODB_URI to a MongoDB 7 or FerretDB 2 server (for example MONGODB_URI=mongodb://127.0.0.1:27017 npm test; each test makes and drops its own database), or provide $shared_starter."
+}
 if [ -z "${MONGODB_URI:-}" ]; then
+  shared_starter=${MONGO_COMPAT_STARTER:-../shared/tools/mongo-compatible-server/start}
   starter=scripts/mongo-test-server.sh
-  if exports=$("$starter" 2>/tmp/mongo-compatible-server.err); then
+  if [ ! -x "$shared_starter" ]; then
+    echo "!!! no MongoDB-compatible server: MONGODB_URI is not set and $shared_starter does not exist." >&2
+    if [ "${CI:-}" = "true" ]; then
+      echo "!!! CI=true: the suite must run on both engines; failing." >&2
+      no_server_line
+      exit 1
+    fi
+    no_server_line
+    exit $status
+  fi
+  if exports=$(MONGO_COMPAT_START="$shared_starter" "$starter" 2>/tmp/mongo-compatible-server.err); then
     eval "$exports"
     started_here=$MONGO_COMPAT_PID
   else
@@ -41,10 +55,10 @@ if [ -z "${MONGODB_URI:-}" ]; then
     cat /tmp/mongo-compatible-server.err >&2
     if [ "${CI:-}" = "true" ]; then
       echo "!!! CI=true: the suite must run on both engines; failing." >&2
+      no_server_line
       exit 1
     fi
-    echo "!!! skipping the MongoDB pass (not CI). Set MONGODB_URI to run it." >&2
-    echo "embedded only: $passed_total passed, $failed_total failed"
+    no_server_line
     exit $status
   fi
 fi

@@ -5,6 +5,9 @@ import { requireCarrierSignature } from './telephony/signature';
 import { voiceRoutes } from './telephony/voice-routes';
 import { recordingRoutes } from './telephony/recording-routes';
 import { answerAudioRoutes, outboundRoutes } from './telephony/outbound-routes';
+import { renderSystemError } from './telephony/twiml';
+import { carrierRecordingsFor } from './messages/recording-download-worker';
+import { IN_CALL_CHECK_MS, inCallSilenceCheck } from './messages/recording-silence';
 import { staffRouter } from './staff/staff-router';
 import { AuditLog } from './staff/audit-log';
 
@@ -52,14 +55,19 @@ export function createApp(rt: Runtime): express.Express {
       defaultLanguage: rt.languages.default,
       promptUrl: (id, lang) => rt.audio.url(id, lang ?? rt.languages.default),
       logger: rt.logger,
+      carrierApiUrl: rt.config.carrierApiUrl,
+      accountSid: rt.config.twilioAccountSid,
+      recordingIsSilent: inCallSilenceCheck(carrierRecordingsFor(rt.config, IN_CALL_CHECK_MS), rt.logger),
     }),
-    recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, logger: rt.logger }),
+    recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, accountSid: rt.config.twilioAccountSid, logger: rt.logger }),
     outboundRoutes({
       outbound: rt.outbound, logger: rt.logger, messages: rt.messages, audit: new AuditLog(rt.store), publicBaseUrl: rt.config.publicBaseUrl,
       promptUrl: (id, lang) => rt.audio.url(id, lang ?? rt.languages.default), defaultLanguage: rt.languages.default,
       answerAudioKey: rt.config.outbound.numberKey,
     }),
+    carrierFallback(rt),
   );
+  app.use('/voice', carrierErrorHandler(rt));
 
   // Public like prompt audio, for the carrier: one recorded answer, behind a keyed token, during its call.
   app.use('/answer-audio', answerAudioRoutes({ store: rt.store, queue: rt.outbound.queue, answerAudioKey: rt.config.outbound.numberKey }));
@@ -71,6 +79,31 @@ export function createApp(rt: Runtime): express.Express {
   });
   app.use(errorHandler(rt));
   return app;
+}
+
+/** The caller's answer when a signed carrier request cannot be served: error.system, then hang up. */
+function systemErrorTwiml(rt: Runtime): string {
+  return renderSystemError((id, lang) => rt.audio.url(id, lang ?? rt.languages.default), rt.languages.default);
+}
+
+/**
+ * A signed request to a /voice path the hotline does not serve (a voice URL mistyped at the
+ * carrier): the caller hears error.system rather than the carrier's silence or error message.
+ */
+function carrierFallback(rt: Runtime) {
+  return (req: Request, res: Response) => {
+    rt.logger.warn({ path: req.path, method: req.method }, 'the carrier called a /voice path the hotline does not serve: check the voice URL configured at the carrier (POST /voice/incoming)');
+    res.status(200).type('text/xml').send(systemErrorTwiml(rt));
+  };
+}
+
+/** Any fault inside a signed carrier request is answered with TwiML too; others go to the general handler. */
+function carrierErrorHandler(rt: Runtime) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!res.locals.carrierSigned || res.headersSent) return next(err);
+    rt.logger.error({ path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'carrier request failed; caller hears error.system');
+    res.status(200).type('text/xml').send(systemErrorTwiml(rt));
+  };
 }
 
 /** What a staff member reads when the database fails or is too slow: what happened, what to do. */

@@ -5,9 +5,14 @@
 export class AppError extends Error {
   readonly code: string = 'APP_ERROR';
   readonly status: number = 500;
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The staff message catalog's key (and values) for this message, so a staff page can show it in the reader's language. */
+  readonly messageKey?: string;
+  readonly messageVars?: Record<string, string | number>;
+  constructor(message: string, options?: { cause?: unknown; key?: string; vars?: Record<string, string | number> }) {
     super(message, options);
     this.name = new.target.name;
+    this.messageKey = options?.key;
+    this.messageVars = options?.vars;
   }
 }
 
@@ -30,6 +35,12 @@ export class BadRequestError extends AppError {
 /** A webhook whose X-Twilio-Signature does not match. */
 export class SignatureError extends AppError {
   override readonly code = 'SIGNATURE_INVALID';
+  override readonly status = 403;
+}
+
+/** Signed in, but the role (or a stale form) does not allow this. */
+export class ForbiddenError extends AppError {
+  override readonly code = 'FORBIDDEN';
   override readonly status = 403;
 }
 

@@ -8,7 +8,10 @@ import { checkI4cContent } from './i4c/content';
 import { createLogger, Logger } from './logging/logger';
 import { MessagesRepository } from './messages/messages';
 import { buildOutbound, Outbound } from './outbound/outbound';
-import { loadCatalog, PromptCatalog } from './prompts/catalog';
+import { PromptCatalog } from './prompts/catalog';
+import { LanguageReadiness } from './prompts/language-readiness';
+import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
+import { PlaceNames, placePromptId } from './prompts/place-names';
 import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { CallersRepository } from './store/callers';
@@ -17,6 +20,7 @@ import { ensureRepeatRatingsMarked } from './store/repeat-ratings';
 import { openStore } from './store/open-store';
 import { RatingsRepository } from './store/ratings';
 import { Store } from './store/store';
+import { CARRIER_PROFILES } from './telephony/carrier-profile';
 
 /** Everything the app is made of, built once from the config. */
 export interface Runtime {
@@ -29,6 +33,10 @@ export interface Runtime {
   catalog: PromptCatalog;
   gazetteer: Gazetteer;
   audio: PromptAudio;
+  /** The languages the language menu offers now (only fully recorded ones in production). */
+  languageReadiness: LanguageReadiness;
+  /** Which provinces a caller can browse by name (every name in them recorded). */
+  placeNames: PlaceNames;
   callers: CallersRepository;
   calls: CallsRepository;
   ratings: RatingsRepository;
@@ -44,7 +52,12 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const logger = opts.logger ?? createLogger(config.logLevel);
   const languages = loadLanguages(config.languagesFile);
   const scorecard = loadScorecard(config.scorecardFile);
-  const catalog = loadCatalog(config.promptCatalogFile);
+  // The site folder's prompt audio is seeded from (and upgraded with) the shipped placeholders.
+  const siteAudio = prepareSiteAudio(config);
+  if (siteAudio?.added.length || siteAudio?.upgraded.length) {
+    logger.info({ siteAudio: config.audioDir, added: siteAudio.added.length, upgraded: siteAudio.upgraded.length }, 'site prompt audio brought up to date with the shipped placeholders');
+  }
+  const catalog = loadSiteCatalog(config);
   const services = indicatorIds(scorecard);
   const flow = loadFlow(config.flowFile, {
     services,
@@ -54,6 +67,11 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   checkI4cContent(config.i4cContentDir, flow, Object.keys(services), catalog, languages.default, logger);
   const gazetteer = loadGazetteer(config.gazetteerDir);
   const audio = new PromptAudio(config.audioDir, config.publicBaseUrl, languages.default, logger);
+  const languageReadiness = new LanguageReadiness({
+    audioDir: config.audioDir, catalog, languages, enforce: config.onlyReadyLanguages, acceptKhmerMachineVoice: config.acceptKhmerMachineVoice, logger,
+  });
+
+  const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default));
 
   const store = opts.store ?? (await openStore(config));
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
@@ -65,12 +83,17 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
-    languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
+    // A getter: each turn reads the menu as it is now, so a language that loses a recording
+    // leaves it without a restart, and a caller who remembered it gets the language menu.
+    get languages() {
+      return languageReadiness.offered().map((l) => ({ code: l.code, key: l.key }));
+    },
     isCommune: (code) => gazetteer.isCommune(code),
-    places: (level, parent) =>
-      level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
+    places: (level, parent) => placeNames.offered(level, parent),
+    unlistedPlaces: (level) => placeNames.unlisted(level),
     indicators: (service) => services[service] ?? [],
     hasRecording: (id, lang) => audio.has(id, lang),
+    keyGapSeconds: CARRIER_PROFILES[config.carrier].keyGapSeconds,
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
@@ -79,7 +102,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, callers, calls, ratings, messages, turns, outbound,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, callers, calls, ratings, messages, turns, outbound,
     close: () => store.close(),
   };
 }

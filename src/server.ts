@@ -4,6 +4,8 @@ import { AppError } from './errors';
 import { createLogger } from './logging/logger';
 import { recordingDownloadWorkerFor } from './messages/recording-download-worker';
 import { callbackWorkerFor } from './outbound/outbound';
+import { loadDoctorDefinitions } from './doctor/definitions';
+import { runDoctor, unallowedBlockers } from './doctor/doctor';
 import { buildRuntime } from './runtime';
 import { claimEmbeddedStore } from './store/embedded-owner';
 
@@ -27,6 +29,22 @@ async function main() {
     logger.fatal({ err: (err as Error).message }, 'the hotline did not start');
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(err instanceof AppError && err.code !== 'STORE_UNAVAILABLE' ? 78 : 1);
+  }
+  // Production refuses to start on a readiness blocker (npm run doctor); DOCTOR_ALLOW lets a named one through, logged at every start.
+  if (config.nodeEnv === 'production') {
+    const items = await runDoctor(config, loadDoctorDefinitions(config));
+    const refused = unallowedBlockers(items);
+    for (const item of items.filter((i) => i.allowed)) logger.warn({ doctor: item.id, fix: item.fix }, `DOCTOR_ALLOW: starting despite a blocker: ${item.message}`);
+    if (refused.length) {
+      const list = refused.map((i) => `  - ${i.id}: ${i.message}
+    fix: ${i.fix}`).join('\n');
+      logger.fatal({ blockers: refused.map((i) => i.id) }, 'the hotline did not start: readiness blockers (npm run doctor)');
+      process.stderr.write(`The hotline did not start: ${refused.length} blocker(s) for a production line:\n${list}\n`
+        + 'Fix each one (npm run doctor shows every item), or name it in DOCTOR_ALLOW to start anyway.\n');
+      await rt.close();
+      releaseStore();
+      process.exit(78);
+    }
   }
   const app = createApp(rt);
   // Fetches voice messages from the carrier; the queue is in the database, so a restart loses nothing.

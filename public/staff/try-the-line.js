@@ -5,6 +5,8 @@
   'use strict';
   var phone = document.getElementById('phone');
   if (!phone) return;
+  // The page's words in the reader's language, from the staff message catalog.
+  var S = JSON.parse(phone.getAttribute('data-strings') || '{}');
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
   var statusEl = document.getElementById('call-status');
   var nowPlaying = document.getElementById('now-playing');
@@ -47,7 +49,7 @@
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify(body),
     }).then(function (res) {
-      if (res.status === 401) throw new Error('Your session has ended: reload the page and sign in again.');
+      if (res.status === 401) throw new Error(S.sessionEnded);
       if (!res.ok) return res.text().then(function (t) { throw new Error(t.trim() || ('HTTP ' + res.status)); });
       return res.json();
     }).finally(function () { busy = false; });
@@ -56,7 +58,7 @@
   function fail(err) {
     clearTimer();
     stopPrompts();
-    setState('error', 'Problem: ' + err.message);
+    setState('error', S.problem + ' ' + err.message);
     setKeys(false);
     startBtn.disabled = false;
   }
@@ -89,10 +91,10 @@
   /** Stops the prompts; those not yet played are marked skipped. */
   function stopPrompts() {
     audio.pause();
-    queue.forEach(function (item) { item.li.className = 'skipped'; });
+    queue.forEach(function (item) { item.li.className = 'skipped'; item.li.setAttribute('data-flag', S.skipped); });
     queue = [];
     var current = transcript.querySelector('li.playing');
-    if (current) current.className = 'skipped';
+    if (current) { current.className = 'skipped'; current.setAttribute('data-flag', S.skipped); }
   }
 
   function onTurn(view) {
@@ -113,12 +115,12 @@
     if (!item) return waitForCaller();
     var p = item.prompt;
     var li = item.li;
-    setState('playing', 'Playing…');
+    setState('playing', S.playing);
     setKeys(call.expects === 'keys' || call.expects === 'record');
     li.className = 'playing';
     nowPlaying.textContent = p.id;
     audio.onended = function () { li.className = 'played'; played += 1; phone.setAttribute('data-played', String(played)); playNext(); };
-    audio.onerror = function () { li.className = 'missing'; li.title = 'recording missing: ' + p.url; playNext(); };
+    audio.onerror = function () { li.className = 'missing'; li.setAttribute('data-flag', S.missing); li.title = S.missing + ': ' + p.url; playNext(); };
     audio.src = p.url;
     var started = audio.play();
     if (started && started.catch) started.catch(function () { /* onerror handles missing files */ });
@@ -127,7 +129,7 @@
   function waitForCaller() {
     nowPlaying.textContent = '';
     if (call.expects === 'ended') {
-      setState('ended', 'The hotline hung up. Call ended.');
+      setState('ended', S.hungUp);
       call = null;
       setKeys(false);
       startBtn.disabled = false;
@@ -136,14 +138,14 @@
     if (call.expects === 'record') {
       recordingSince = Date.now();
       recordHint.hidden = false;
-      setState('recording', 'Beep. Recording… press # to finish.');
+      setState('recording', S.recording);
       setKeys(true);
       // Like the carrier, stop at the maximum length even if # is never pressed.
       var max = (call.record && call.record.maxLengthSeconds) || 120;
       timer = setTimeout(function () { send({ action: 'record', seconds: max }, '(recorded until the time limit)'); }, max * 1000);
       return;
     }
-    setState('waiting', 'Press a key.');
+    setState('waiting', S.pressKey);
     setKeys(true);
     startTimer();
   }
@@ -161,8 +163,8 @@
     clearTimer();
     stopPrompts();
     recordHint.hidden = true;
-    addTranscript('You: ' + label, 'caller');
-    setState('sending', 'Sending…');
+    addTranscript(S.you + ' ' + label, 'caller');
+    setState('sending', S.sending);
     api('/staff/try-the-line/calls/' + encodeURIComponent(call.sid), body).then(onTurn, fail);
   }
 
@@ -198,10 +200,10 @@
     transcript.textContent = '';
     played = 0;
     startBtn.disabled = true;
-    setState('dialling', 'Calling the hotline…');
+    setState('dialling', S.calling);
     api('/staff/try-the-line/calls', { firstTime: firstTime.checked }).then(function (view) {
       call = { sid: view.callSid, expects: view.expects };
-      addTranscript('Test call ' + view.callSid, 'muted');
+      addTranscript(S.testCall + ' ' + view.callSid, 'muted');
       onTurn(view);
     }, fail);
   });
@@ -215,8 +217,8 @@
     stopPrompts();
     call.expects = 'ended';
     api('/staff/try-the-line/calls/' + encodeURIComponent(sid), { action: 'hangup' }).then(function () {
-      addTranscript('You hung up.', 'caller');
-      setState('ended', 'Call ended.');
+      addTranscript(S.youHungUp, 'caller');
+      setState('ended', S.ended);
       call = null;
       setKeys(false);
       startBtn.disabled = false;

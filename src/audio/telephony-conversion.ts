@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import { AppError } from '../errors';
 import { FfmpegError, runFfmpeg, TELEPHONY_OUTPUT_ARGS } from './ffmpeg';
 import { AudioProbe, probeAudio } from './probe';
+import { analyseSignal, SPEECH_MIN_DYNAMIC_RANGE_DB } from './signal-analysis';
 
 /** An input recording that cannot become a prompt; `code` says why (the file itself, not the machine). */
 export class AudioInputError extends AppError {
   constructor(
-    override readonly code: 'AUDIO_UNDECODABLE' | 'AUDIO_SILENT' | 'AUDIO_TOO_LONG' | 'AUDIO_OUTPUT_INVALID',
+    override readonly code: 'AUDIO_UNDECODABLE' | 'AUDIO_CORRUPT' | 'AUDIO_SILENT' | 'AUDIO_TOO_LONG' | 'AUDIO_OUTPUT_INVALID',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -22,11 +23,19 @@ export class AudioInputError extends AppError {
  */
 export const LOUDNESS = { integrated: -18, truePeak: -3, range: 11 };
 /**
- * Below this integrated loudness (or -inf) a file is treated as silent: a phone left recording
- * on a table (room hiss around -55 LUFS) must not be boosted into a prompt of noise. Speech from
- * a phone or chat app is usually louder than -35 LUFS.
+ * Below this integrated loudness a file must show speech to be accepted: a phone left recording
+ * on a table (steady room hiss around -55 LUFS) must not be boosted into a prompt of noise, but a
+ * quiet phone recording of a person (speech that rises and falls) is kept, with a warning.
  */
 export const SILENT_BELOW_LUFS = -50;
+/** Nothing this quiet is usable at all, speech or not (and -inf is digital silence). */
+export const INAUDIBLE_BELOW_LUFS = -75;
+/** Accepted, but the speaker is told: the gain needed raises the room noise with the voice. */
+export const QUIET_BELOW_LUFS = -40;
+/** A share of full-scale samples above this means the recording was clipped (distorted) when made. */
+export const CLIPPED_SHARE = 0.001;
+/** A file that decodes to less than this share of the length its header claims was cut short. */
+const TRUNCATED_BELOW = 0.9;
 /** Silence trimmed at the start and end is anything quieter than this after normalisation. */
 export const TRIM_THRESHOLD_DB = -45;
 /** A prompt shorter than this after trimming carries no speech. */
@@ -38,6 +47,8 @@ export interface ConversionResult {
   probe: AudioProbe;
   inputLoudness: number;
   sha256: string;
+  /** Accepted, but worth a second recording: too quiet, clipped. */
+  warnings: string[];
 }
 
 interface LoudnessMeasure {
@@ -62,10 +73,23 @@ const trimStart = `silenceremove=start_periods=1:start_threshold=${TRIM_THRESHOL
  */
 export async function convertToTelephony(input: string, output: string, opts: { timeoutMs?: number } = {}): Promise<ConversionResult> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
+  const cut = wavCutShort(input);
+  if (cut) throw new AudioInputError('AUDIO_CORRUPT', `the file is cut short: its header announces ${cut.declared} bytes of audio but only ${cut.present} are there: send the original recording again`);
   const measure = await measureLoudness(input, timeoutMs);
   const loudness = Number(measure.input_i);
-  if (!Number.isFinite(loudness) || loudness < SILENT_BELOW_LUFS) {
-    throw new AudioInputError('AUDIO_SILENT', `the recording is silent or holds only background noise (loudness ${measure.input_i} LUFS, speech is above ${SILENT_BELOW_LUFS})`);
+  const signal = await analyseSignal(input, timeoutMs);
+  const warnings: string[] = [];
+  if (!Number.isFinite(loudness) || loudness < INAUDIBLE_BELOW_LUFS) {
+    throw new AudioInputError('AUDIO_SILENT', `the recording is silent (loudness ${measure.input_i} LUFS): check the microphone and record again`);
+  }
+  if (loudness < SILENT_BELOW_LUFS && (signal.dynamicRangeDb < SPEECH_MIN_DYNAMIC_RANGE_DB || signal.activeSeconds < MIN_SPEECH_SECONDS)) {
+    throw new AudioInputError('AUDIO_SILENT', `the recording holds only background noise, no speech (loudness ${measure.input_i} LUFS, level varies by ${signal.dynamicRangeDb.toFixed(0)} dB): record again, speaking close to the phone`);
+  }
+  if (loudness < QUIET_BELOW_LUFS) {
+    warnings.push(`too quiet (${loudness.toFixed(0)} LUFS, raised by ${(LOUDNESS.integrated - loudness).toFixed(0)} dB, which also raises the room noise): if you can, record again closer to the phone`);
+  }
+  if (signal.clippedShare > CLIPPED_SHARE) {
+    warnings.push(`clipped: ${(signal.clippedShare * 100).toFixed(1)}% of it is at full scale, which sounds distorted: record again a little further from the phone or more softly`);
   }
   fs.mkdirSync(path.dirname(output), { recursive: true });
   // A dot-name without .wav: the prompt scanner and the static server both ignore it.
@@ -97,7 +121,7 @@ export async function convertToTelephony(input: string, output: string, opts: { 
     }
     const sha256 = crypto.createHash('sha256').update(fs.readFileSync(temp)).digest('hex');
     fs.renameSync(temp, output);
-    return { output, probe, inputLoudness: loudness, sha256 };
+    return { output, probe, inputLoudness: loudness, sha256, warnings };
   } finally {
     fs.rmSync(temp, { force: true });
   }
@@ -110,13 +134,28 @@ async function measureLoudness(input: string, timeoutMs: number): Promise<Loudne
     ({ stderr } = await runFfmpeg(['-i', input, '-map', '0:a:0', '-vn', '-af', `aformat=channel_layouts=mono,${loudnorm}:print_format=json`, '-f', 'null', '-'], { timeoutMs }));
   } catch (err) {
     if (err instanceof FfmpegError && err.code === 'FFMPEG_FAILED') {
-      throw new AudioInputError('AUDIO_UNDECODABLE', `not a readable audio file: ${lastMeaningfulLine(err.stderr) || err.message}`, { cause: err });
+      const why = lastMeaningfulLine(err.stderr) || err.message;
+      // A file that starts as an audio container but does not decode was damaged or cut short
+      // (an interrupted download or copy); anything else is not a recording at all.
+      if (startsLikeAudio(input)) {
+        throw new AudioInputError('AUDIO_CORRUPT', `the file is damaged or cut short (${why}): send the original recording again`, { cause: err });
+      }
+      throw new AudioInputError('AUDIO_UNDECODABLE', `not a readable audio file: ${why}`, { cause: err });
     }
     throw err;
   }
   const duration = [...stderr.matchAll(/time=(\d+):(\d+):(\d+(?:\.\d+)?)/g)].pop();
   const seconds = duration ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]) : 0;
   if (seconds > MAX_INPUT_SECONDS) throw new AudioInputError('AUDIO_TOO_LONG', `the recording lasts ${Math.round(seconds)} s; a prompt may last at most ${MAX_INPUT_SECONDS} s`);
+  // The header's claimed length against what decodes: a file cut short is corrupt, not silent.
+  const declared = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr.split(/\nOutput #0/)[0]);
+  const declaredSeconds = declared ? Number(declared[1]) * 3600 + Number(declared[2]) * 60 + Number(declared[3]) : 0;
+  if (declaredSeconds > 0.3 && seconds < declaredSeconds * TRUNCATED_BELOW) {
+    throw new AudioInputError('AUDIO_CORRUPT', `the file is cut short: its header says ${declaredSeconds.toFixed(1)} s but only ${seconds.toFixed(1)} s of audio is in it: send the original recording again`);
+  }
+  if (/corrupt|error while decoding|Invalid data found/i.test(stderr) && seconds < 0.3) {
+    throw new AudioInputError('AUDIO_CORRUPT', `the file is damaged: ${lastMeaningfulLine(stderr)}: send the original recording again`);
+  }
   const json = /\{[^{}]*"input_i"[^{}]*\}/.exec(stderr);
   if (!json) throw new AudioInputError('AUDIO_UNDECODABLE', 'no audio could be decoded from it');
   return JSON.parse(json[0]) as LoudnessMeasure;
@@ -125,4 +164,47 @@ async function measureLoudness(input: string, timeoutMs: number): Promise<Loudne
 function lastMeaningfulLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(Input|Output|Stream|Duration|Metadata|Press)/.test(l));
   return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * A WAV file names the size of its audio in its header; ffmpeg decodes whatever is there without
+ * complaint, so a copy cut short would pass as a short or silent recording. Null when whole or not a WAV.
+ */
+function wavCutShort(file: string): { declared: number; present: number } | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 4096));
+    fs.readSync(fd, head, 0, head.length, 0);
+    if (head.length < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return null;
+    for (let at = 12; at + 8 <= head.length;) {
+      const id = head.toString('ascii', at, at + 4);
+      const chunk = head.readUInt32LE(at + 4);
+      if (id === 'data') {
+        const present = size - at - 8;
+        // 0 and 0xFFFFFFFF mean "unknown" (a recorder that streamed the file and never went back).
+        if (chunk === 0 || chunk === 0xffffffff) return null;
+        return present < chunk * TRUNCATED_BELOW ? { declared: chunk, present } : null;
+      }
+      at += 8 + chunk + (chunk % 2);
+    }
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether a file begins with the signature of an audio container or stream this imports. */
+function startsLikeAudio(file: string): boolean {
+  const head = Buffer.alloc(12);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 12, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const ascii = (from: number, to: number) => head.toString('latin1', from, to);
+  return ascii(0, 4) === 'RIFF' || ascii(0, 3) === 'ID3' || ascii(0, 4) === 'OggS' || ascii(0, 5) === '#!AMR' || ascii(0, 4) === 'fLaC'
+    || ascii(4, 8) === 'ftyp' || head.readUInt32BE(0) === 0x1a45dfa3 // MP4/M4A/3GP, WebM
+    || (head[0] === 0xff && (head[1] & 0xe0) === 0xe0); // an MPEG audio frame (MP3, AAC ADTS)
 }

@@ -1,4 +1,5 @@
 import { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ForbiddenError } from '../errors';
 import { StaffViewer } from '../staff/layout';
 import { StaffRole } from './roles';
 import { sameSecret, SessionsRepository, StaffSession } from './sessions';
@@ -56,8 +57,10 @@ export function requireSession(sessions: SessionsRepository, opts: { secureCooki
       if (!session) {
         if (token) res.append('Set-Cookie', clearSessionCookie(opts.secureCookie));
         // A browser opening a page (it asks for text/html) is sent to sign in; anything else gets 401.
-        if (req.method === 'GET' && /\btext\/html\b/.test(req.header('accept') ?? '') && !req.path.endsWith('/audio')) {
-          const back = encodeURIComponent(req.originalUrl.slice(0, 300));
+        // A form sent after the session ended names the page it came from (_return): sign in, then back there.
+        const formReturn = req.method === 'POST' && typeof req.body?._return === 'string' ? String(req.body._return) : '';
+        if ((req.method === 'GET' || formReturn) && /\btext\/html\b/.test(req.header('accept') ?? '') && !req.path.endsWith('/audio')) {
+          const back = encodeURIComponent((formReturn || req.originalUrl).slice(0, 300));
           res.redirect(303, `${STAFF_PATH}/sign-in?next=${back}`);
           return;
         }
@@ -83,7 +86,7 @@ export function requireRole(...roles: StaffRole[]): RequestHandler {
       return;
     }
     if (!roles.includes(staff.role)) {
-      res.status(403).type('text/plain').send('Forbidden: your role does not allow this.\n');
+      next(new ForbiddenError('Forbidden: your role does not allow this.', { key: 'error.role' }));
       return;
     }
     next();
@@ -101,7 +104,7 @@ export function requireCsrf(): RequestHandler {
     const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const sent = typeof body._csrf === 'string' ? body._csrf : req.header('x-csrf-token') ?? '';
     if (!session || !sent || !sameSecret(sent, session.csrfToken)) {
-      res.status(403).type('text/plain').send('Forbidden: the form is out of date or did not come from this site. Reload the page and try again.\n');
+      next(new ForbiddenError('Forbidden: the form is out of date or did not come from this site. Reload the page and try again.', { key: 'error.csrf' }));
       return;
     }
     next();

@@ -1,6 +1,6 @@
 import { DefinitionError } from '../errors';
 import { step } from '../flow/engine';
-import { Effect, FlowContext, FlowDefinition, FlowInput, FlowState, StepResult } from '../flow/types';
+import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult } from '../flow/types';
 import { Logger } from '../logging/logger';
 import { CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn } from '../store/calls';
@@ -10,8 +10,9 @@ import { RatingsRepository } from '../store/ratings';
 export interface MessageSink {
   /** A short reference number for a new recording, read back to the caller. */
   newReferenceNumber(): Promise<string>;
-  saveFromCall(msg: { callSid: string; communeCode: string; service: string; language: string; recording: NonNullable<FlowState['vars']['recording']> }): Promise<void>;
-  discardFromCall(callSid: string, recordingSid: string): Promise<void>;
+  /** `at`: when the caller pressed "send" (the turn's time, so applying it again changes nothing). */
+  saveFromCall(msg: { callSid: string; communeCode: string; service: string; language: string; recording: NonNullable<FlowState['vars']['recording']>; at: Date }): Promise<void>;
+  discardFromCall(callSid: string, recordingSid: string, at: Date): Promise<void>;
 }
 
 /** How long a broken-off rating is offered to be continued. */
@@ -36,8 +37,9 @@ export interface CallTurnsDeps {
 }
 
 /**
- * The story of a call, one turn at a time: load the call, run the engine, keep what the caller
- * gave, save the call, and say what to play. A retried webhook gets the answer it got before.
+ * The story of a call, one turn at a time: load the call, run the engine, save the turn together
+ * with what the caller gave (a compare-and-set on the turn number), keep what they gave, and say
+ * what to play. A retried or duplicated webhook gets the answer the winning copy gave.
  */
 export class CallTurns {
   private readonly now: () => Date;
@@ -47,8 +49,8 @@ export class CallTurns {
 
   /** The carrier's first request for a call. */
   async start(callSid: string, callerId: string): Promise<LastTurn> {
-    const existing = await this.deps.calls.find(callSid);
-    if (existing) return existing.last; // the carrier retried the incoming webhook
+    // No read of the call first: nearly every incoming webhook is a new call, and a retried one
+    // finds the call already created below (and only moves the caller's lastCallAt).
     const at = this.now();
     const caller = await this.deps.callers.recordCall(callerId, at);
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
@@ -59,26 +61,35 @@ export class CallTurns {
     const ctx: FlowContext = { ...this.deps.context, caller: { language: known, lastCommune: caller.lastCommune, ...(unfinished ? { unfinishedRating: unfinished } : {}) } };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);
     const returningRater = Boolean(caller.lastCommune);
-    await this.apply(result.effects, { callSid, callerId, state: result.state, returningRater });
     const last: LastTurn = { output: result.output, language: result.state.language, turn: 1 };
     const record: CallRecord = {
-      _id: callSid, callerId, flowVersion: this.deps.flow.version, turn: 1, flow: result.state, last, startedAt: at, updatedAt: at, returningRater,
+      _id: callSid, callerId, flowVersion: this.deps.flow.version, turn: 1, flow: result.state, last, lastEffects: result.effects,
+      startedAt: at, updatedAt: at, returningRater,
     };
-    const { record: saved } = await this.deps.calls.create(record);
+    const { created, record: saved } = await this.deps.calls.create(record);
+    if (!created) return this.answerAgain(saved, 1); // the carrier retried the incoming webhook, or another copy created the call first
+    await this.apply(saved);
     return saved.last;
   }
 
   /**
    * A later request: what the caller pressed (or did not) in answer to turn `turn`. Returns
    * null when the call is unknown here (the caller is then started afresh by the route).
+   *
+   * Only the copy of a webhook that wins the compare-and-set on the turn (CallsRepository.advance)
+   * decides what is kept: its effects are saved in the same write as its answer and applied after
+   * it, so a losing copy with other keys (Digits 1 while the winner had 5) changes nothing, and
+   * the stored rating is the one the caller hears read back.
    */
   async resume(callSid: string, turn: number, input: FlowInput, party?: string): Promise<LastTurn | null> {
     const call = await this.deps.calls.find(callSid);
     if (!call) return null;
     // A retry of a turn already answered gets the answer already given; a turn the call has not
     // reached (a forged or confused URL) changes nothing either.
-    if (turn !== call.turn) return call.last;
-    if (input.type === 'recording' && !input.referenceNumber) {
+    if (turn !== call.turn) return this.answerAgain(call, turn + 1, party);
+    if (input.type === 'recording' && !input.silent && !input.referenceNumber) {
+      // A copy that loses the race below leaves its number unused (a gap in the sequence): only the
+      // winner's is saved, and both copies answer with it.
       input = { ...input, referenceNumber: await this.deps.messages.newReferenceNumber() };
     }
     const ctx: FlowContext = { ...this.deps.context, caller: {} };
@@ -91,17 +102,37 @@ export class CallTurns {
       this.deps.logger.error({ callSid, node: call.flow.node, err: err.message }, 'flow error; caller returned to the main menu');
       result = step(this.deps.flow, { ...call.flow, node: this.deps.flow.mainMenu, invalids: 0 }, { type: 'digits', digits: '*' }, ctx);
     }
-    await this.apply(result.effects, { callSid, callerId: call.callerId, state: result.state, returningRater: call.returningRater !== false, party });
+    const at = this.now();
     const last: LastTurn = { output: result.output, language: result.state.language, turn: call.turn + 1 };
-    if (await this.deps.calls.advance(callSid, call.turn, result.state, last, this.now())) return last;
-    // Another copy of this webhook answered first; give the caller that answer.
-    return (await this.deps.calls.find(callSid))?.last ?? last;
+    if (await this.deps.calls.advance(callSid, call.turn, result.state, last, result.effects, at)) {
+      await this.apply({ ...call, flow: result.state, lastEffects: result.effects, updatedAt: at }, party);
+      return last;
+    }
+    // Another copy of this webhook answered first: the caller gets that answer, and its effects.
+    const winner = await this.deps.calls.find(callSid);
+    return winner ? this.answerAgain(winner, call.turn + 1, party) : last;
   }
 
-  /** Keeps what the caller gave. Every effect is an upsert, so applying one twice changes nothing. */
-  private async apply(effects: Effect[], call: { callSid: string; callerId: string; state: FlowState; returningRater: boolean; party?: string }) {
-    const at = this.now();
-    for (const e of effects) {
+  /**
+   * The answer already given, for a retry or a losing copy. When it is the call's latest, its
+   * effects are applied again first (they are idempotent): the instance that saved it may have
+   * died before applying them, and this copy's reply may be the one the carrier acts on.
+   */
+  private async answerAgain(call: CallRecord, answeredTurn: number, party?: string): Promise<LastTurn> {
+    if (call.turn === answeredTurn) await this.apply(call, party);
+    return call.last;
+  }
+
+  /**
+   * Keeps what the caller gave in the call's latest turn, as of that turn (`updatedAt`). Every
+   * effect is an upsert keyed by the call, so applying one twice changes nothing. `party` is the
+   * citizen's number as this request's carrier posted it (only an answer-call opt-in uses it).
+   */
+  private async apply(call: Pick<CallRecord, '_id' | 'callerId' | 'flow' | 'lastEffects' | 'updatedAt' | 'returningRater'>, party?: string) {
+    const at = new Date(call.updatedAt);
+    const state = call.flow;
+    const callSid = call._id;
+    for (const e of call.lastEffects ?? []) {
       switch (e.type) {
         case 'remember-language':
           await this.deps.callers.rememberLanguage(call.callerId, e.language);
@@ -111,7 +142,7 @@ export class CallTurns {
           break;
         case 'save-rating':
           await this.deps.ratings.save({
-            callSid: call.callSid,
+            callSid,
             callerId: call.callerId,
             communeCode: e.communeCode,
             districtCode: e.communeCode.slice(0, 4),
@@ -119,18 +150,18 @@ export class CallTurns {
             service: e.service,
             indicatorId: e.indicatorId,
             score: e.score,
-            language: call.state.language,
-            languageGroup: this.deps.languageGroup(call.state.language),
-            demographics: call.state.vars.demographics ?? {},
+            language: state.language,
+            languageGroup: this.deps.languageGroup(state.language),
+            demographics: state.vars.demographics ?? {},
             ratedAt: at,
-          }, { mayReplace: call.returningRater });
+          }, { mayReplace: call.returningRater !== false });
           break;
         case 'set-demographics':
-          await this.deps.ratings.setDemographicsForCall(call.callSid, e.demographics, call.state.vars.rated ?? []);
+          await this.deps.ratings.setDemographicsForCall(callSid, e.demographics, state.vars.rated ?? []);
           break;
         case 'save-message':
           await this.deps.messages.saveFromCall({
-            callSid: call.callSid, communeCode: e.communeCode, service: e.service, language: call.state.language, recording: e.recording,
+            callSid, communeCode: e.communeCode, service: e.service, language: state.language, recording: e.recording, at,
           });
           break;
         case 'remember-unfinished-rating':
@@ -138,16 +169,16 @@ export class CallTurns {
           break;
         case 'request-answer-call': {
           const outcome = this.deps.answerCalls
-            ? await this.deps.answerCalls.optIn({ messageId: e.messageId, callerId: call.callerId, party: call.party, language: call.state.language })
+            ? await this.deps.answerCalls.optIn({ messageId: e.messageId, callerId: call.callerId, party, language: state.language })
             : 'off';
-          this.deps.logger.info({ callSid: call.callSid, messageId: e.messageId, outcome }, 'answer call requested');
+          this.deps.logger.info({ callSid, messageId: e.messageId, outcome }, 'answer call requested');
           break;
         }
         case 'forget-unfinished-rating':
           await this.deps.callers.forgetUnfinishedRating(call.callerId);
           break;
         case 'discard-recording':
-          await this.deps.messages.discardFromCall(call.callSid, e.recording.recordingSid);
+          await this.deps.messages.discardFromCall(callSid, e.recording.recordingSid, at);
           break;
       }
     }

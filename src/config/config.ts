@@ -5,6 +5,8 @@ import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
 import { OutboundSettings, parseOutboundSettings } from '../outbound/outbound-settings';
+import { CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
+import { MIN_CALLERS_FLOOR } from '../reports/figures';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -14,7 +16,11 @@ export interface AppConfig {
   twilioAccountSid: string;
   twilioAuthToken: string;
   signatureCheck: boolean;
+  /** CARRIER: the platform that connects the calls (see src/telephony/carrier-profile.ts). */
+  carrier: CarrierName;
   carrierApiUrl: string;
+  /** CARRIER_MEDIA_HOSTS: hosts a recording download may be redirected to. */
+  carrierMediaHosts: string[];
   deleteRecordingsAtCarrier: boolean;
   recordingDownloadMaxAttempts: number;
   recordingRetryBaseSeconds: number;
@@ -24,6 +30,10 @@ export interface AppConfig {
   callerHashSecret: string;
   sessionSecret: string;
   audioDir: string;
+  /** The language menu offers only languages with every prompt recorded (ONLY_READY_LANGUAGES). */
+  onlyReadyLanguages: boolean;
+  /** Khmer machine-voice drafts count as recorded (ACCEPT_KHMER_MACHINE_VOICE). */
+  acceptKhmerMachineVoice: boolean;
   flowFile: string;
   languagesFile: string;
   scorecardFile: string;
@@ -35,6 +45,17 @@ export interface AppConfig {
   logLevel: string;
   /** Missed-call callbacks and other outbound calls (src/outbound). */
   outbound: OutboundSettings;
+  /** Distinct callers a published report figure rests on at least (never below 5). */
+  reportMinCallers: number;
+  /** The operator's own content (SITE_DIR); see src/site/site-folder.ts. */
+  siteDir: string;
+  /** Shipped prompt audio that seeds siteDir/audio; '' when AUDIO_DIR is set explicitly (then used as is). */
+  shippedAudioDir: string;
+  /** The site's prompt-text overlay (written by sync-content); '' when PROMPT_CATALOG_FILE is set explicitly. */
+  sitePromptCatalogFile: string;
+  /** Doctor blocker ids production starts with anyway (DOCTOR_ALLOW). */
+  doctorAllow: string[];
+  backupMaxAgeHours: number;
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -125,12 +146,24 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   }
   const port = Number(values.PORT);
   if (Number.isFinite(port) && (port < 1 || port > 65535)) problems.push(`PORT=${values.PORT} must be between 1 and 65535`);
+  const minCallers = Number(values.REPORT_MIN_CALLERS);
+  if (Number.isFinite(minCallers) && minCallers < MIN_CALLERS_FLOOR) {
+    problems.push(`REPORT_MIN_CALLERS=${values.REPORT_MIN_CALLERS} is below ${MIN_CALLERS_FLOOR}: no published figure may rest on fewer than ${MIN_CALLERS_FLOOR} callers`);
+  }
 
+  const mediaHosts = (values.CARRIER_MEDIA_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of mediaHosts) {
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?$/.test(h)) problems.push(`CARRIER_MEDIA_HOSTS entry ${JSON.stringify(h)} is not a host name (host, host:port or *.example.org)`);
+  }
+  if (values.CARRIER === 'somleng' && /^https?:\/\/api\.twilio\.com$/.test(values.CARRIER_API_URL ?? '')) {
+    problems.push('CARRIER=somleng but CARRIER_API_URL is still Twilio\'s: set it to your Somleng API (for example https://api.somleng.org), where its recordings are');
+  }
   const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
+    if (values.ONLY_READY_LANGUAGES === 'off') problems.push('ONLY_READY_LANGUAGES=off is refused in production: a caller would meet prompts nobody recorded in their language');
     if (!values.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID is required in production: voice messages are downloaded from the carrier with it');
     // The default (localhost) can never match what a real carrier signs.
     if (!source.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production: the URL the carrier calls, which webhook signatures are checked against');
@@ -145,6 +178,12 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   const resolve = (p: string) => path.resolve(cwd, p);
   const outbound = parseOutboundSettings({ ...values, CALLBACK_NUMBER_KEY: secret('CALLBACK_NUMBER_KEY') });
   if (!outbound.settings) throw new ConfigError(`Configuration is invalid:\n  - ${outbound.problems.join('\n  - ')}`);
+  // The operator's content lives in the site folder; a setting left unset takes the site's file
+  // when there is one, else the shipped default (so `git pull` never meets an operator's edit).
+  const siteDir = values.SITE_DIR ? resolve(values.SITE_DIR) : path.join(dataDir, 'site');
+  const explicit = (name: string) => Boolean(source[name]?.trim());
+  const siteOr = (name: string, inSite: string) =>
+    !explicit(name) && fs.existsSync(path.join(siteDir, inSite)) ? path.join(siteDir, inSite) : resolve(values[name]);
 
   return {
     nodeEnv,
@@ -154,7 +193,9 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     twilioAccountSid: values.TWILIO_ACCOUNT_SID,
     twilioAuthToken: secret('TWILIO_AUTH_TOKEN'),
     signatureCheck: values.TWILIO_SIGNATURE_CHECK !== 'off',
+    carrier: values.CARRIER as CarrierName,
     carrierApiUrl: values.CARRIER_API_URL,
+    carrierMediaHosts: mediaHosts,
     deleteRecordingsAtCarrier: values.DELETE_RECORDINGS_AT_CARRIER !== 'false',
     recordingDownloadMaxAttempts: Math.max(1, Number(values.RECORDING_DOWNLOAD_MAX_ATTEMPTS)),
     recordingRetryBaseSeconds: Number(values.RECORDING_RETRY_BASE_SECONDS),
@@ -163,16 +204,24 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     dataDir,
     callerHashSecret: secret('CALLER_HASH_SECRET'),
     sessionSecret: secret('SESSION_SECRET'),
-    audioDir: resolve(values.AUDIO_DIR),
-    flowFile: resolve(values.FLOW_FILE),
-    languagesFile: resolve(values.LANGUAGES_FILE),
-    scorecardFile: resolve(values.SCORECARD_FILE),
+    audioDir: explicit('AUDIO_DIR') ? resolve(values.AUDIO_DIR) : path.join(siteDir, 'audio'),
+    flowFile: siteOr('FLOW_FILE', 'config/flow.json'),
+    languagesFile: siteOr('LANGUAGES_FILE', 'config/languages.json'),
+    scorecardFile: siteOr('SCORECARD_FILE', 'config/scorecard.json'),
+    onlyReadyLanguages: values.ONLY_READY_LANGUAGES === 'on' || (values.ONLY_READY_LANGUAGES === 'auto' && nodeEnv === 'production'),
+    acceptKhmerMachineVoice: values.ACCEPT_KHMER_MACHINE_VOICE === 'true',
     promptCatalogFile: resolve(values.PROMPT_CATALOG_FILE),
-    i4cContentDir: resolve(values.I4C_CONTENT_DIR),
+    i4cContentDir: siteOr('I4C_CONTENT_DIR', 'content/i4c'),
     googleCredentialsFile: values.GOOGLE_APPLICATION_CREDENTIALS ? resolve(values.GOOGLE_APPLICATION_CREDENTIALS) : '',
     gazetteerDir: resolve(values.GAZETTEER_DIR),
     logLevel: values.LOG_LEVEL,
     outbound: outbound.settings,
+    reportMinCallers: minCallers,
+    siteDir,
+    shippedAudioDir: explicit('AUDIO_DIR') ? '' : resolve(values.AUDIO_DIR),
+    sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),
+    doctorAllow: (values.DOCTOR_ALLOW ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+    backupMaxAgeHours: Number(values.BACKUP_MAX_AGE_HOURS),
     generatedSecrets: missingSecrets,
   };
 }
@@ -182,6 +231,13 @@ export function startupWarnings(config: AppConfig): string[] {
   const warnings: string[] = [];
   if (!config.signatureCheck) {
     warnings.push('TWILIO_SIGNATURE_CHECK=off: webhooks are NOT authenticated; anyone can post fake calls. Never run a real line like this.');
+  }
+  const apiHost = new URL(config.carrierApiUrl).hostname;
+  if (config.carrier === 'twilio' && !/(^|\.)twilio\.com$/.test(apiHost) && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(apiHost)) {
+    warnings.push(`CARRIER=twilio but CARRIER_API_URL (${config.carrierApiUrl}) is not Twilio's: if this is Somleng, set CARRIER=somleng, or callers who pause between keys lose their commune code`);
+  }
+  if (config.carrier === 'somleng' && config.deleteRecordingsAtCarrier) {
+    warnings.push(`CARRIER=somleng: ${SOMLENG_KEEPS_RECORDINGS}. Each stored voice message shows "kept at the carrier".`);
   }
   if (!config.deleteRecordingsAtCarrier) {
     warnings.push('DELETE_RECORDINGS_AT_CARRIER=false: every voice message also stays at the carrier, a third party');

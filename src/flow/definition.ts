@@ -34,6 +34,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     properties: {
       prompt: str,
       readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] },
+      readBackAgain: str,
       closingPrompt: str,
       options: {
         type: 'object',
@@ -58,10 +59,11 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   },
   'resume-offer': { required: ['prompt', 'pressPrompt', 'rateNode', 'next'], properties: { prompt: str, pressPrompt: str, rateNode: target, next: target } },
   'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target } },
-  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target } },
+  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str } },
   'place-list': {
     required: ['level', 'prompt', 'morePrompt', 'next'],
-    properties: { level: { enum: ['province', 'district', 'commune'] }, prompt: str, morePrompt: str, next: target },
+    dependencies: { unlistedPrompt: ['byCode'], byCode: ['unlistedPrompt'] },
+    properties: { level: { enum: ['province', 'district', 'commune'] }, prompt: str, morePrompt: str, next: target, unlistedPrompt: str, byCode: target },
   },
   'rate-indicators': {
     required: ['introPrompt', 'indicatorPrompt', 'scalePrompt', 'next'],
@@ -150,6 +152,7 @@ export function successors(n: FlowNode): string[] {
     case 'menu': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return [n.next, n.browse];
     case 'resume-offer': return [n.next, n.rateNode];
+    case 'place-list': return n.byCode ? [n.next, n.byCode] : [n.next];
     default: return [n.next];
   }
 }
@@ -189,10 +192,10 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
     switch (n.type) {
       case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts); break;
       case 'say': case 'hangup': templates.push(...n.prompts); break;
-      case 'menu': templates.push(n.prompt, ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
+      case 'menu': templates.push(n.prompt, ...(n.readBackAgain ? [n.readBackAgain] : []), ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
       case 'language-menu': templates.push(n.prompt, n.optionPrompt); break;
-      case 'commune-code': templates.push(n.prompt, n.unknownPrompt); break;
-      case 'place-list': templates.push(n.prompt, n.morePrompt); break;
+      case 'commune-code': templates.push(n.prompt, n.unknownPrompt, ...(n.codeOnlyPrompt ? [n.codeOnlyPrompt] : [])); break;
+      case 'place-list': templates.push(n.prompt, n.morePrompt, ...(n.unlistedPrompt ? [n.unlistedPrompt] : [])); break;
       case 'rate-indicators': templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt); break;
       case 'question': case 'record': templates.push(n.prompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
@@ -225,6 +228,7 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
     for (const next of successors(n)) if (!nodes[next]) problems.push(`node ${id} leads to ${next}, which does not exist`);
     if (n.type === 'menu' && n.options['0']) problems.push(`node ${id}: key 0 is reserved for the main menu`);
     if (n.type === 'resume-offer' && nodes[n.rateNode] && nodes[n.rateNode].type !== 'rate-indicators') problems.push(`node ${id}: rateNode ${n.rateNode} is not a rate-indicators node`);
+    if (n.type === 'menu' && n.readBackAgain && !n.readBack) problems.push(`node ${id}: readBackAgain needs a readBack`);
   }
   for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);
   for (const service of Object.values(nodes).flatMap((n) => (n.type === 'menu' ? Object.values(n.options).map((o) => o.set?.service) : []))) {

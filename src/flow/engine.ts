@@ -54,18 +54,18 @@ class Turn {
     if (!code) return;
     this.playDigits(code);
     const name = this.fill(this.def.prompts.place, { code });
-    if (this.hasPlaceName(name)) this.play(name);
+    if (this.hasPlaceName(name)) this.play(name, {}, this.ctx.defaultLanguage);
   }
 
-  /** A place name recorded in the caller's language or the default one (played as the fallback): a name beats digits. */
+  /** A place name is a Khmer proper noun: one recording, in the default language, serves every caller. */
   hasPlaceName(id: string): boolean {
-    return this.ctx.hasRecording(id, this.state.language) || this.ctx.hasRecording(id, this.ctx.defaultLanguage);
+    return this.ctx.hasRecording(id, this.ctx.defaultLanguage);
   }
 
   /** A place is named by its recording where one exists, else by its code read digit by digit. */
   playPlace(code: string) {
     const id = this.fill(this.def.prompts.place, { code });
-    if (this.hasPlaceName(id)) this.play(id);
+    if (this.hasPlaceName(id)) this.play(id, {}, this.ctx.defaultLanguage);
     else this.playDigits(code);
   }
 
@@ -151,7 +151,13 @@ class Turn {
     switch (n.type) {
       case 'menu':
         this.play(n.prompt);
-        if (n.readBack) this.readBack(n.readBack);
+        if (n.readBack) {
+          this.readBack(n.readBack);
+          if (n.readBackAgain) {
+            this.play(n.readBackAgain);
+            this.readBack(n.readBack);
+          }
+        }
         if (n.closingPrompt) this.play(n.closingPrompt);
         this.gather(1);
         return;
@@ -161,7 +167,7 @@ class Turn {
         this.gather(1);
         return;
       case 'commune-code':
-        this.play(n.prompt);
+        this.play(n.codeOnlyPrompt && !this.canBrowse() ? n.codeOnlyPrompt : n.prompt);
         this.gather(this.def.settings.codeLength, this.def.settings.codeTimeoutSeconds, '#');
         return;
       case 'place-list': {
@@ -172,6 +178,7 @@ class Turn {
           this.play(this.def.prompts.digit, { digit: String(i + 1) });
         });
         if (hasMore) this.play(n.morePrompt);
+        if (n.unlistedPrompt && this.unlisted(n.level)) this.play(n.unlistedPrompt);
         this.gather(1);
         return;
       }
@@ -202,9 +209,21 @@ class Turn {
     }
   }
 
+  parentAt(level: 'province' | 'district' | 'commune'): string | undefined {
+    return level === 'district' ? this.vars.provinceCode : level === 'commune' ? this.vars.districtCode : undefined;
+  }
+
   placesAt(level: 'province' | 'district' | 'commune'): readonly string[] {
-    const parent = level === 'district' ? this.vars.provinceCode : level === 'commune' ? this.vars.districtCode : undefined;
-    return this.ctx.places(level, parent);
+    return this.ctx.places(level, this.parentAt(level));
+  }
+
+  unlisted(level: 'province' | 'district' | 'commune'): number {
+    return this.ctx.unlistedPlaces?.(level, this.parentAt(level)) ?? 0;
+  }
+
+  /** Browsing by name needs at least one province whose names are all recorded. */
+  canBrowse(): boolean {
+    return this.placesAt('province').length > 0;
   }
 
   page(level: 'province' | 'district' | 'commune') {
@@ -243,7 +262,9 @@ class Turn {
       }
       case 'commune-code': {
         if (digits.includes('*')) {
-          this.goTo(n.browse);
+          // No names to browse yet: the question again, now asking for the code only.
+          if (n.codeOnlyPrompt && !this.canBrowse()) this.ask(n);
+          else this.goTo(n.browse);
           return true;
         }
         const code = digits.replace(/#/g, '');
@@ -258,6 +279,10 @@ class Turn {
       }
       case 'place-list': {
         const { items, pages } = this.page(n.level);
+        if (digits === '#' && n.byCode && this.unlisted(n.level)) {
+          this.goTo(n.byCode);
+          return true;
+        }
         if (digits === '9' && pages > 1) {
           this.vars.page = ((this.vars.page ?? 0) + 1) % pages;
           this.ask(n);
@@ -372,13 +397,43 @@ export function initialState(ctx: FlowContext): FlowState {
   };
 }
 
+/**
+ * The keys a node's question waits for when it takes more than one (a commune code today, a
+ * reference number tomorrow): how many, and the key that ends them early. Read from the Gather
+ * the node itself asks with, so every multi-key input follows the same rule.
+ */
+type KeyEntry = { numDigits: number; finishOnKey: string; timeoutSeconds: number };
+
+function multiKeyEntry(def: FlowDefinition, ctx: FlowContext, state: FlowState, n: Interactive): KeyEntry | null {
+  const probe = new Turn(def, ctx, structuredClone(state));
+  try {
+    probe.ask(n);
+  } catch {
+    return null; // the question cannot be asked here; the turn itself will say why
+  }
+  const end = probe.end;
+  return end?.type === 'gather' && end.numDigits > 1 ? { numDigits: end.numDigits, finishOnKey: end.finishOnKey, timeoutSeconds: end.timeoutSeconds } : null;
+}
+
+/**
+ * Whether keys that arrived for a multi-key entry are only its beginning: fewer than it takes,
+ * no finishing key, no `*`, nothing garbled, and a carrier that ends a Gather on a pause shorter
+ * than the entry's own wait (so a short entry may be a caller who paused, not one who stopped).
+ */
+function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean {
+  if (ctx.keyGapSeconds === undefined || ctx.keyGapSeconds >= entry.timeoutSeconds) return false;
+  if (entry.finishOnKey && keys.includes(entry.finishOnKey)) return false;
+  return /^[0-9]*$/.test(keys) && keys.length < entry.numDigits;
+}
+
 function isInteractive(n: FlowNode): n is Interactive {
   return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'resume-offer'].includes(n.type);
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */
-export function step(def: FlowDefinition, state: FlowState | null, input: FlowInput, ctx: FlowContext): StepResult {
+export function step(def: FlowDefinition, state: FlowState | null, input: FlowInput, ctx: FlowContext, carriedEffects: Effect[] = []): StepResult {
   const turn = new Turn(def, ctx, state && input.type !== 'start' ? structuredClone(state) : initialState(ctx));
+  turn.effects.push(...carriedEffects);
   if (input.type === 'start' || !state) {
     turn.goTo(def.start);
     return finish(turn);
@@ -390,6 +445,27 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
   const current = turn.node(turn.state.node);
   if (!isInteractive(current)) throw new DefinitionError(`call waits on node ${turn.state.node}, which asks nothing`);
 
+  // A multi-key entry in pieces: keep what came, gather the rest quietly, answer once it is whole.
+  const entry = multiKeyEntry(def, ctx, turn.state, current);
+  const partial = turn.state.partialKeys;
+  delete turn.state.partialKeys;
+  if (entry && partial && input.type === 'silence') {
+    // The rest never came within the wait: the entry is what the caller typed.
+    turn.state.silences = 0;
+    if (!turn.answer(current, partial)) return invalid(turn, current);
+    return finish(turn);
+  }
+  if (entry && input.type === 'digits') {
+    const keys = (partial ?? '') + input.digits;
+    if (keys.length > 0 && entryIsShort(ctx, entry, keys)) {
+      turn.state.silences = 0;
+      turn.state.partialKeys = keys;
+      turn.end = { type: 'gather', numDigits: entry.numDigits - keys.length, finishOnKey: entry.finishOnKey, timeoutSeconds: entry.timeoutSeconds };
+      return finish(turn);
+    }
+    input = { type: 'digits', digits: keys };
+  }
+
   if (input.type === 'silence') {
     turn.state.silences += 1;
     if (turn.state.silences >= def.settings.maxSilences) {
@@ -400,6 +476,12 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
       turn.ask(current);
     }
     return finish(turn);
+  }
+
+  if (input.type === 'recording' && input.silent && current.type === 'record') {
+    // Nothing was said (0 s, or no speech in it): silence, and the recording is not kept.
+    turn.effects.push({ type: 'discard-recording', recording: { recordingSid: input.recordingSid, recordingUrl: input.recordingUrl, durationSeconds: input.durationSeconds, referenceNumber: '' } });
+    return step(def, state, { type: 'silence' }, ctx, turn.effects);
   }
 
   turn.state.silences = 0;

@@ -23,10 +23,24 @@ export type FlowNode =
   | { type: 'say'; prompts: PromptTemplate[]; readBack?: ReadBack; next: string }
   | { type: 'branch'; condition: ConditionName; then: string; else: string }
   | { type: 'hangup'; prompts: PromptTemplate[] }
-  | { type: 'menu'; prompt: PromptTemplate; readBack?: ReadBack; closingPrompt?: PromptTemplate; options: Record<string, MenuOption> }
+  | {
+    type: 'menu'; prompt: PromptTemplate; readBack?: ReadBack;
+    /** Played after the read-back, which is then read once more (a number to write down). */
+    readBackAgain?: PromptTemplate;
+    closingPrompt?: PromptTemplate; options: Record<string, MenuOption>;
+  }
   | { type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string }
-  | { type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string }
-  | { type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string }
+  | {
+    type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string;
+    /** Asked instead of `prompt` (which offers * to browse) while no province can be browsed by name. */
+    codeOnlyPrompt?: PromptTemplate;
+  }
+  | {
+    type: 'place-list'; level: 'province' | 'district' | 'commune'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string;
+    /** Played after each page while some places are left out of the list (their names are not all recorded): # goes to `byCode`. */
+    unlistedPrompt?: PromptTemplate;
+    byCode?: string;
+  }
   | { type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string }
   | { type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string }
   | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string }
@@ -66,7 +80,8 @@ export type FlowInput =
   | { type: 'start' }
   | { type: 'digits'; digits: string }
   | { type: 'silence' }
-  | { type: 'recording'; recordingSid: string; recordingUrl: string; durationSeconds: number; referenceNumber: string };
+  /** silent: the carrier reported 0 s, or the audio holds no speech; the engine treats it as silence. */
+  | { type: 'recording'; recordingSid: string; recordingUrl: string; durationSeconds: number; referenceNumber: string; silent?: boolean };
 
 export interface PromptRef {
   id: string;
@@ -145,6 +160,11 @@ export interface FlowVars {
 export interface FlowState {
   node: string;
   language: string;
+  /**
+   * Keys of a multi-key entry (a commune code) that arrived short: kept while the rest is gathered
+   * without replaying the question, until the entry is complete or a wait passes in silence.
+   */
+  partialKeys?: string;
   silences: number;
   invalids: number;
   vars: FlowVars;
@@ -158,9 +178,17 @@ export interface FlowContext {
   caller: { language?: string; lastCommune?: string; unfinishedRating?: UnfinishedRating };
   isCommune(code: string): boolean;
   places(level: 'province' | 'district' | 'commune', parentCode?: string): readonly string[];
+  /** How many places at this level `places` leaves out (names not recorded); none when absent. */
+  unlistedPlaces?(level: 'province' | 'district' | 'commune', parentCode?: string): number;
   indicators(service: string): readonly string[];
   /** Whether a recording exists for this prompt (place names are only played when recorded). */
   hasRecording(promptId: string, language: string): boolean;
+  /**
+   * Seconds of pause after which the carrier ends a Gather early whatever its timeout (Somleng: 2);
+   * absent when the Gather's timeout also covers the gaps between keys (Twilio). A multi-key entry
+   * that arrives short is then only a pause, and the rest is gathered.
+   */
+  keyGapSeconds?: number;
 }
 
 export interface StepResult {

@@ -36,12 +36,32 @@ export function redactUrl(raw: string): string {
   }
 }
 
+/** What a RecordingUrl names: its account, its call (Somleng's form only) and the recording. */
+export interface RecordingResource {
+  /** The resource URL without a media extension: what is fetched (with `.wav`) and deleted. */
+  url: string;
+  accountSid: string;
+  /** Present in Somleng's form `/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{RecordingSid}`. */
+  callSid?: string;
+  recordingSid: string;
+}
+
+const RESOURCE_PATH = /^\/2010-04-01\/Accounts\/([A-Za-z0-9-]{2,64})(?:\/Calls\/([A-Za-z0-9-]{2,64}))?\/Recordings\/([A-Za-z0-9-]{2,64})$/;
+
 /**
- * Checks that `raw` is the recording resource of `recordingSid` under `carrierApiUrl` (same
- * scheme, host and port, no credentials in it) and returns it without a media extension.
- * Throws UntrustedRecordingUrlError otherwise: our credentials are only ever sent to the carrier.
+ * Reads a RecordingUrl the carrier posted. Both forms are recording resources of the Twilio API:
+ *   Twilio:  <API>/2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}
+ *   Somleng: <API>/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{RecordingSid}
+ *            (somleng app/serializers/twilio_api/webhook/recording_status_callback_serializer.rb,
+ *             RecordingUrl = api_twilio_account_phone_call_recording_url; no extension)
+ * It must be under `carrierApiUrl` (same scheme, host and port, no credentials, no query), and
+ * name what `expected` says: our AccountSid, the RecordingSid posted with it, the call it came
+ * in. Throws UntrustedRecordingUrlError otherwise: our credentials only ever go to the carrier,
+ * and one call's turn can never adopt another call's recording.
  */
-export function trustedRecordingUrl(raw: string, recordingSid: string, carrierApiUrl: string): string {
+export function parseRecordingUrl(
+  raw: string, carrierApiUrl: string, expected: { recordingSid?: string; accountSid?: string; callSid?: string } = {},
+): RecordingResource {
   let u: URL;
   let base: URL;
   try {
@@ -55,10 +75,39 @@ export function trustedRecordingUrl(raw: string, recordingSid: string, carrierAp
   if (u.search || u.hash) throw new UntrustedRecordingUrlError('RecordingUrl has a query or fragment');
   const basePath = base.pathname.replace(/\/+$/, '');
   const path = u.pathname.replace(/\.(wav|mp3|json)$/, '');
-  const m = /^\/2010-04-01\/Accounts\/([A-Za-z0-9-]{2,64})\/Recordings\/([A-Za-z0-9-]{2,64})$/.exec(path.slice(basePath.length));
+  const m = RESOURCE_PATH.exec(path.slice(basePath.length));
   if (!path.startsWith(`${basePath}/`) || !m) throw new UntrustedRecordingUrlError('RecordingUrl is not a recording resource of the carrier API');
-  if (m[2] !== recordingSid) throw new UntrustedRecordingUrlError('RecordingUrl names another recording than RecordingSid');
-  return `${u.origin}${path}`;
+  const [, accountSid, callSid, recordingSid] = m;
+  if (expected.accountSid && accountSid !== expected.accountSid) throw new UntrustedRecordingUrlError('RecordingUrl names another account than ours (TWILIO_ACCOUNT_SID)');
+  if (expected.recordingSid && recordingSid !== expected.recordingSid) throw new UntrustedRecordingUrlError('RecordingUrl names another recording than RecordingSid');
+  if (expected.callSid && callSid && callSid !== expected.callSid) throw new UntrustedRecordingUrlError('RecordingUrl names another call than CallSid');
+  return { url: `${u.origin}${path}`, accountSid, callSid, recordingSid };
+}
+
+/** The checked resource URL of `recordingSid` (see parseRecordingUrl). */
+export function trustedRecordingUrl(raw: string, recordingSid: string, carrierApiUrl: string, expected: { accountSid?: string; callSid?: string } = {}): string {
+  return parseRecordingUrl(raw, carrierApiUrl, { ...expected, recordingSid }).url;
+}
+
+/**
+ * Whether the download may follow a redirect to `target`: only to the carrier API's own origin,
+ * to a subdomain of its host, or to a host the operator listed in CARRIER_MEDIA_HOSTS (Somleng
+ * hands recordings to its S3 bucket: app/controllers/twilio_api/recordings_controller.rb#show,
+ * `redirect_to(recording.file.url, allow_other_host: true)`). Entries are host[:port] or
+ * `*.suffix`. The scheme must be https, or the API's own scheme.
+ */
+export function redirectAllowed(target: URL, carrierApiUrl: string, mediaHosts: readonly string[]): boolean {
+  const base = new URL(carrierApiUrl);
+  if (target.username || target.password) return false;
+  if (target.protocol !== 'https:' && target.protocol !== base.protocol) return false;
+  if (target.host === base.host) return true;
+  if (target.hostname.endsWith(`.${base.hostname}`) && !target.port) return true;
+  return mediaHosts.some((h) => {
+    const entry = h.trim().toLowerCase();
+    if (!entry) return false;
+    if (entry.startsWith('*.')) return target.hostname.endsWith(entry.slice(1)) && !target.port;
+    return target.host === entry || (!entry.includes(':') && target.hostname === entry && !target.port);
+  });
 }
 
 /** The resource URL for a recording when no callback gave one. */
@@ -69,11 +118,23 @@ export function recordingResourceUrl(carrierApiUrl: string, accountSid: string, 
 export interface CarrierClientOptions {
   accountSid: string;
   authToken: string;
+  /** CARRIER_API_URL: the only origin that gets our credentials. */
+  apiUrl: string;
+  /** CARRIER_MEDIA_HOSTS: other hosts a download may be redirected to (the carrier's storage). */
+  mediaHosts?: readonly string[];
   /** Per request, from sending to the last byte. */
   timeoutMs?: number;
   maxBytes: number;
   fetchImpl?: typeof fetch;
 }
+
+const MAX_REDIRECTS = 3;
+
+/** What the carrier said to a DELETE: only a 2xx means the recording is gone. */
+export type CarrierDeleteResult =
+  | { deleted: true }
+  /** The carrier refused for good (4xx such as Somleng's 404: it has no DELETE route). */
+  | { deleted: false; permanent: boolean; reason: string; httpStatus?: number };
 
 export class CarrierRecordings {
   private readonly fetchImpl: typeof fetch;
@@ -86,16 +147,37 @@ export class CarrierRecordings {
   }
 
   /**
-   * Downloads `<resource>.wav`. Redirects are followed (the carrier may hand the media to a
-   * storage host); fetch drops the Authorization header on a redirect to another origin.
+   * Downloads `<resource>.wav`. Redirects are followed by hand, at most three, and only where
+   * redirectAllowed() says (the API's origin, its subdomains, CARRIER_MEDIA_HOSTS); the
+   * credentials go only to the API's origin. Anything else fails the download.
    */
   async download(resourceUrl: string): Promise<{ data: Buffer; contentType: string }> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 60_000);
+    const apiOrigin = new URL(this.opts.apiUrl).origin;
+    let url = new URL(`${resourceUrl}.wav`);
     let res: Response;
-    try {
-      res = await this.fetchImpl(`${resourceUrl}.wav`, { headers: { authorization: this.authorization }, redirect: 'follow', signal });
-    } catch (err) {
-      throw new CarrierRequestError(`download failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`, undefined, { cause: err });
+    for (let hop = 0; ; hop++) {
+      try {
+        res = await this.fetchImpl(url, {
+          headers: url.origin === apiOrigin ? { authorization: this.authorization } : {}, redirect: 'manual', signal,
+        });
+      } catch (err) {
+        throw new CarrierRequestError(`download failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`, undefined, { cause: err });
+      }
+      if (![301, 302, 303, 307, 308].includes(res.status)) break;
+      await res.body?.cancel().catch(() => undefined);
+      const location = res.headers.get('location');
+      let next: URL;
+      try {
+        next = new URL(location ?? '', url);
+      } catch {
+        throw new CarrierRequestError(`download answered HTTP ${res.status} with no usable Location`, res.status);
+      }
+      if (!location || !redirectAllowed(next, this.opts.apiUrl, this.opts.mediaHosts ?? [])) {
+        throw new CarrierRequestError(`download redirected to ${next.protocol}//${next.host}, which is not under CARRIER_API_URL nor in CARRIER_MEDIA_HOSTS; not followed`, res.status);
+      }
+      if (hop + 1 >= MAX_REDIRECTS) throw new CarrierRequestError(`download redirected more than ${MAX_REDIRECTS} times`, res.status);
+      url = next;
     }
     if (res.status !== 200) {
       await res.body?.cancel().catch(() => undefined);
@@ -121,17 +203,23 @@ export class CarrierRecordings {
     return { data: Buffer.concat(chunks), contentType: (res.headers.get('content-type') ?? '').split(';')[0].trim() };
   }
 
-  /** DELETE on the recording resource; a recording already gone (404) counts as deleted. */
-  async delete(resourceUrl: string): Promise<void> {
+  /**
+   * DELETE on the recording resource. Only a 2xx counts as deleted: a 404 may mean the carrier
+   * has no such route (Somleng: config/routes.rb declares Recordings only: %i[index show]), so
+   * the audio may well still be there.
+   */
+  async delete(resourceUrl: string): Promise<CarrierDeleteResult> {
     let res: Response;
     try {
       res = await this.fetchImpl(resourceUrl, {
-        method: 'DELETE', headers: { authorization: this.authorization }, redirect: 'error', signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
+        method: 'DELETE', headers: { authorization: this.authorization }, redirect: 'manual', signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
       });
     } catch (err) {
-      throw new CarrierRequestError(`delete failed: ${(err as Error).message}`, undefined, { cause: err });
+      return { deleted: false, permanent: false, reason: `the DELETE failed: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}` };
     }
     await res.body?.cancel().catch(() => undefined);
-    if (res.status !== 204 && res.status !== 200 && res.status !== 404) throw new CarrierRequestError(`delete answered HTTP ${res.status}`, res.status);
+    if (res.status >= 200 && res.status < 300) return { deleted: true };
+    const permanent = res.status >= 300 && res.status < 500 && res.status !== 408 && res.status !== 429;
+    return { deleted: false, permanent, httpStatus: res.status, reason: `the carrier answered HTTP ${res.status} to the DELETE` };
   }
 }

@@ -20,7 +20,13 @@
  *   reference number may be empty strings.
  */
 import { MessageSink } from '../calls/call-turns';
-import { DuplicateKeyError } from '../errors';
+import { AppError, DuplicateKeyError } from '../errors';
+
+/** A call tried to keep a recording that another call made. */
+export class RecordingOfAnotherCallError extends AppError {
+  override readonly code = 'RECORDING_OF_ANOTHER_CALL';
+  override readonly status = 400;
+}
 import { CountersRepository } from '../store/counters';
 import { Store } from '../store/store';
 
@@ -34,6 +40,14 @@ export const DOWNLOAD_STATES: readonly DownloadState[] = ['queued', 'downloading
 /** Where staff are with it. */
 export type ReviewState = 'new' | 'in-review' | 'forwarded' | 'resolved' | 'dismissed';
 export const REVIEW_STATES: readonly ReviewState[] = ['new', 'in-review', 'forwarded', 'resolved', 'dismissed'];
+
+/** One move of a message from one review state to another. */
+export interface ReviewChange {
+  from: ReviewState;
+  to: ReviewState;
+  by: string;
+  at: Date;
+}
 
 export interface ReviewNote {
   by: string;
@@ -59,8 +73,10 @@ export interface MessageDownload {
   bytes?: number;
   contentType?: string;
   storedAt?: Date;
-  /** true once the carrier confirmed the delete; false while a delete is due or off. */
+  /** true once the carrier answered 2xx to the DELETE; false while a delete is due, off or refused. */
   deletedAtCarrier?: boolean;
+  /** Why the carrier still holds the audio when it will not be deleted there (staff see "kept at the carrier"). */
+  keptAtCarrier?: string;
 }
 
 /**
@@ -82,9 +98,13 @@ export interface VoiceMessage {
   /** sent: the caller pressed "send"; discarded: the caller recorded again; unknown: only the carrier's callback has arrived. */
   callerChoice: 'sent' | 'discarded' | 'unknown';
   download?: MessageDownload;
+  /** The recording held no speech: it is not a message (callerChoice is then 'discarded'). */
+  silent?: boolean;
   review?: {
     state: ReviewState;
     notes: ReviewNote[];
+    /** Every change of state, oldest first (messages reviewed before this was kept have none). */
+    history?: ReviewChange[];
     updatedAt?: Date;
     updatedBy?: string;
   };
@@ -127,9 +147,26 @@ export class MessagesRepository implements MessageSink {
     return String(FIRST_REFERENCE - 1 + (await this.counters.next('message-reference')));
   }
 
+  /**
+   * A recording already tied to another call is never taken over by this one: a turn can only
+   * keep its own call's recording (a forged or confused RecordingSid changes nothing).
+   */
+  private async assertRecordingOfCall(recordingSid: string, callSid: string): Promise<void> {
+    const existing = await this.collection.findOne({ _id: recordingSid });
+    if (existing && existing.callSid && existing.callSid !== callSid) {
+      throw new RecordingOfAnotherCallError(`recording ${recordingSid} belongs to another call`);
+    }
+  }
+
+  /** Matches a message that is this call's, or not yet tied to a call. */
+  private static ofCall(recordingSid: string, callSid: string) {
+    return { _id: recordingSid, $or: [{ callSid }, { callSid: '' }, { callSid: { $exists: false } }] };
+  }
+
   async saveFromCall(msg: Parameters<MessageSink['saveFromCall']>[0]): Promise<void> {
+    await this.assertRecordingOfCall(msg.recording.recordingSid, msg.callSid);
     await this.collection.updateOne(
-      { _id: msg.recording.recordingSid },
+      MessagesRepository.ofCall(msg.recording.recordingSid, msg.callSid),
       {
         $set: {
           callSid: msg.callSid,
@@ -141,7 +178,7 @@ export class MessagesRepository implements MessageSink {
           referenceNumber: msg.recording.referenceNumber,
           durationSeconds: msg.recording.durationSeconds,
           callerChoice: 'sent',
-          createdAt: this.now(),
+          createdAt: msg.at,
         },
       },
       { upsert: true },
@@ -154,10 +191,11 @@ export class MessagesRepository implements MessageSink {
    * The caller pressed "record again". Whatever already reached our store is removed; what is
    * still at the carrier is left to the worker, which deletes it there instead of downloading it.
    */
-  async discardFromCall(callSid: string, recordingSid: string): Promise<void> {
+  async discardFromCall(callSid: string, recordingSid: string, at: Date = this.now()): Promise<void> {
+    await this.assertRecordingOfCall(recordingSid, callSid);
     const doc = await this.collection.findOneAndUpdate(
-      { _id: recordingSid },
-      { $set: { callSid, callerChoice: 'discarded', createdAt: this.now() } },
+      MessagesRepository.ofCall(recordingSid, callSid),
+      { $set: { callSid, callerChoice: 'discarded', createdAt: at } },
       { upsert: true },
     );
     if (doc?.download?.state === 'stored') await this.removeDiscardedAudio(doc);
@@ -177,7 +215,7 @@ export class MessagesRepository implements MessageSink {
    * a late one fills in a message the call already saved, an early one creates the message for
    * the call's "send" to complete. Queues the download (or, for a discarded message, the delete).
    */
-  async recordCarrierCallback(r: CarrierRecordingReport): Promise<{ created: boolean; queued: boolean }> {
+  async recordCarrierCallback(r: CarrierRecordingReport): Promise<{ created: boolean; queued: boolean; otherCall?: boolean }> {
     const at = this.now();
     const download: MessageDownload =
       r.status === 'completed'
@@ -206,6 +244,8 @@ export class MessagesRepository implements MessageSink {
     }
     // The message exists (the caller pressed send or record again, or this is a repeat): queue
     // the download once; a repeated callback finds `download` set and changes nothing.
+    const existing = await this.collection.findOne({ _id: r.recordingSid });
+    if (r.callSid && existing?.callSid && existing.callSid !== r.callSid) return { created: false, queued: false, otherCall: true };
     const { matched } = await this.collection.updateOne({ _id: r.recordingSid, download: { $exists: false } }, { $set: { download } });
     return { created: false, queued: matched > 0 && download.state === 'queued' };
   }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { runFfmpeg } from '../audio/ffmpeg';
+import { SILENT_BELOW_LUFS } from '../audio/telephony-conversion';
 
 /** Downloaded bytes that are not a plausible recording: empty, not WAV/MP3, or the wrong length. */
 export class RecordingRejectedError extends AppError {
@@ -81,4 +82,21 @@ export async function checkRecording(data: Buffer, opts: { expectedSeconds?: num
     }
   }
   return checked;
+}
+
+/**
+ * Whether a caller's recording holds nothing but silence or room noise: the same loudness rule
+ * that refuses silent prompt recordings (SILENT_BELOW_LUFS, src/audio/telephony-conversion.ts),
+ * measured with ffmpeg's EBU R128 `loudnorm`. A recording of 0 s is silent without decoding.
+ */
+export async function recordingIsSilent(data: Buffer, format: 'wav' | 'mp3', opts: { timeoutMs?: number } = {}): Promise<boolean> {
+  if (format === 'wav' && wavDurationSeconds(data) === 0) return true;
+  const { stderr } = await runFfmpeg(
+    ['-f', format, '-i', 'pipe:0', '-vn', '-af', 'aformat=channel_layouts=mono,loudnorm=print_format=json', '-f', 'null', '-'],
+    { input: data, timeoutMs: opts.timeoutMs ?? 30_000 },
+  );
+  const json = /\{[^{}]*"input_i"[^{}]*\}/.exec(stderr);
+  if (!json) throw new RecordingRejectedError('the recording could not be measured for loudness');
+  const loudness = Number((JSON.parse(json[0]) as { input_i: string }).input_i);
+  return !Number.isFinite(loudness) || loudness < SILENT_BELOW_LUFS;
 }

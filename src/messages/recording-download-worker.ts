@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '../logging/logger';
 import { isTestCall } from '../store/ratings';
 import { Store } from '../store/store';
-import { CarrierRecordings, recordingResourceUrl } from './carrier-recordings';
-import { checkRecording } from './recording-audio-check';
+import { CARRIER_PROFILES, CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
+import { CarrierDeleteResult, CarrierRecordings, recordingResourceUrl } from './carrier-recordings';
+import { checkRecording, recordingIsSilent } from './recording-audio-check';
 import { MessagesRepository, VoiceMessage } from './messages';
 
 /** A 2-minute recording is about 2 MB as 8 kHz WAV; anything far bigger is not one of ours. */
@@ -16,6 +17,10 @@ export interface RecordingDownloadWorkerOptions {
   carrier: CarrierRecordings;
   logger: Logger;
   deleteAtCarrier: boolean;
+  /** Why recordings stay at the carrier when deleteAtCarrier is false (shown to staff). */
+  keptReason?: string;
+  /** How many recordings are worked on at once, so one slow download does not hold up the rest. */
+  concurrency?: number;
   maxAttempts: number;
   retryBaseSeconds: number;
   /** For the sweep that queues messages whose status callback never came. */
@@ -33,6 +38,8 @@ export interface RecordingDownloadWorkerOptions {
 export type WorkOutcome =
   | 'stored'            // audio stored (and deleted at the carrier, where configured)
   | 'stored-not-deleted' // audio stored; the carrier delete failed and will be retried
+  | 'kept-at-carrier'   // audio stored; the carrier did not delete it and will not (reason in download.keptAtCarrier)
+  | 'silent'            // the recording holds no speech: not kept as a message
   | 'deleted-at-carrier' // a retried carrier delete went through
   | 'discarded'         // the caller recorded again: nothing kept
   | 'retry'             // failed; queued again after a backoff
@@ -41,9 +48,11 @@ export type WorkOutcome =
 
 /**
  * Drains the download queue kept in the messages collection: a message is due when
- * `download.nextAttemptAt` has passed. Each instance claims one message at a time with
- * findOneAndUpdate (moving nextAttemptAt to the end of a lease), so several app instances share
- * the queue and a crashed worker's claim is picked up again when its lease runs out.
+ * `download.nextAttemptAt` has passed. Each claim is one findOneAndUpdate (moving nextAttemptAt
+ * to the end of a lease and stamping a claim id), so several app instances share the queue and a
+ * crashed worker's claim is picked up again when its lease runs out. Up to `concurrency`
+ * recordings are worked on at once: a carrier that is slow on one recording holds one slot, and
+ * the others go on claiming.
  * Order: download, verify, store, and only then DELETE at the carrier.
  */
 export class RecordingDownloadWorker {
@@ -63,14 +72,18 @@ export class RecordingDownloadWorker {
     return this.o.messages.collection;
   }
 
-  /** Polls until stop(); each poll drains what is due and, every minute, sweeps for missed callbacks. */
+  private get concurrency() {
+    return Math.max(1, this.o.concurrency ?? 4);
+  }
+
+  /** Polls until stop(); each poll fills the free slots with due messages and, every minute, sweeps for missed callbacks. */
   start(): void {
     if (this.running) return;
     this.running = true;
     const tick = async () => {
       try {
         if (this.now().getTime() - this.lastSweep >= 60_000) await this.sweepMissedCallbacks();
-        await this.drain();
+        await this.fillSlots();
       } catch (err) {
         this.o.logger.error({ err: (err as Error).message }, 'recording download worker: poll failed; will try again');
       }
@@ -79,26 +92,64 @@ export class RecordingDownloadWorker {
     this.current = tick();
   }
 
-  /** Stops polling and waits for the message in hand to finish. */
+  /** Stops polling and waits for the messages in hand to finish. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.current.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Works through every due message, one at a time, up to `limit`. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Claims asked of the database and not yet answered: they count against the slots too. */
+  private claiming = 0;
+
+  /** Claims due messages into the free slots without waiting for the ones in hand. */
+  private async fillSlots(): Promise<void> {
+    while (this.running && this.inFlight.size + this.claiming < this.concurrency) {
+      this.claiming += 1;
+      let claimed: Awaited<ReturnType<RecordingDownloadWorker['claim']>>;
+      try {
+        claimed = await this.claim();
+      } finally {
+        this.claiming -= 1;
+      }
+      if (!claimed) return;
+      const job: Promise<unknown> = this.work(claimed.doc, claimed.claimId)
+        .catch((err) => this.o.logger.error({ recordingSid: claimed.doc._id, err: (err as Error).message }, 'recording work failed; its lease will run out and it will be retried'))
+        .finally(() => {
+          this.inFlight.delete(job);
+          if (this.running) void this.fillSlots().catch(() => undefined);
+        });
+      this.inFlight.add(job);
+    }
+  }
+
+  /** Works through every due message, `concurrency` at a time, up to `limit`; resolves when all are done. */
   async drain(limit = 100): Promise<{ recordingSid: string; outcome: WorkOutcome }[]> {
     const done: { recordingSid: string; outcome: WorkOutcome }[] = [];
-    while (done.length < limit) {
-      const r = await this.runOnce();
-      if (!r) break;
-      done.push(r);
-    }
+    let started = 0;
+    const slot = async () => {
+      while (started < limit) {
+        started += 1;
+        const r = await this.runOnce();
+        if (!r) return;
+        done.push(r);
+      }
+    };
+    await Promise.all(Array.from({ length: this.concurrency }, slot));
     return done;
   }
 
   /** Claims one due message and works on it; null when nothing is due. */
   async runOnce(): Promise<{ recordingSid: string; outcome: WorkOutcome } | null> {
+    const claimed = await this.claim();
+    if (!claimed) return null;
+    return { recordingSid: claimed.doc._id, outcome: await this.work(claimed.doc, claimed.claimId) };
+  }
+
+  /** One atomic claim in the database: the oldest due message, leased to this claim id. */
+  private async claim(): Promise<{ doc: VoiceMessage; claimId: string } | null> {
     const at = this.now();
     const claimId = randomUUID();
     const doc = await this.messages.findOneAndUpdate(
@@ -107,7 +158,7 @@ export class RecordingDownloadWorker {
       { sort: { 'download.nextAttemptAt': 1 } },
     );
     if (!doc?.download || doc.download.claimId !== claimId) return null;
-    return { recordingSid: doc._id, outcome: await this.work(doc, claimId) };
+    return { doc, claimId };
   }
 
   private mine(doc: VoiceMessage, claimId: string) {
@@ -127,6 +178,7 @@ export class RecordingDownloadWorker {
       const { data } = await this.o.carrier.download(d.recordingUrl);
       const maxBytes = this.o.maxBytes ?? RECORDING_MAX_BYTES;
       checked = await checkRecording(data, { expectedSeconds: d.carrierDurationSeconds, maxBytes });
+      if (await recordingIsSilent(data, checked.format)) return this.dropSilent(doc, claimId);
       fileId = `recording-${doc._id}.${checked.format}`;
       bytes = data.length;
       await this.o.store.files.write(fileId, data, { recordingSid: doc._id, contentType: checked.contentType });
@@ -153,40 +205,75 @@ export class RecordingDownloadWorker {
     return this.deleteAtCarrier({ ...doc, download: { ...d, state: 'stored', fileId, deletedAtCarrier: false } }, claimId, true);
   }
 
-  /** Called with the audio safely in our store. */
+  /** Why the carrier keeps its copy when no DELETE is sent at all. */
+  private get keptReason(): string {
+    return this.o.keptReason ?? 'DELETE_RECORDINGS_AT_CARRIER=false';
+  }
+
+  /**
+   * A recording with no speech in it (the caller said nothing, or the line carried only noise):
+   * the caller was not leaving a message, so none is kept. It leaves the staff list like a
+   * discarded one, and goes the discarded way at the carrier.
+   */
+  private async dropSilent(doc: VoiceMessage, claimId: string): Promise<WorkOutcome> {
+    await this.messages.updateOne(this.mine(doc, claimId), { $set: { callerChoice: 'discarded', silent: true } });
+    this.o.logger.info({ recordingSid: doc._id }, 'recording is silent; not kept as a message');
+    await this.discard({ ...doc, callerChoice: 'discarded' }, claimId);
+    return 'silent';
+  }
+
+  /** Called with the audio safely in our store. Only a 2xx to the DELETE counts as deleted. */
   private async deleteAtCarrier(doc: VoiceMessage, claimId: string, justStored: boolean): Promise<WorkOutcome> {
-    if (!this.o.deleteAtCarrier || doc.download!.deletedAtCarrier) {
+    if (doc.download!.deletedAtCarrier) {
       await this.messages.updateOne(this.mine(doc, claimId), { $unset: { 'download.nextAttemptAt': true, 'download.claimId': true } });
       return 'stored';
     }
-    try {
-      await this.o.carrier.delete(doc.download!.recordingUrl);
-    } catch (err) {
-      await this.failAttempt(doc, claimId, 'delete', err);
-      return 'stored-not-deleted';
+    if (!this.o.deleteAtCarrier) {
+      await this.messages.updateOne(this.mine(doc, claimId), {
+        $set: { 'download.keptAtCarrier': this.keptReason }, $unset: { 'download.nextAttemptAt': true, 'download.claimId': true },
+      });
+      return 'stored';
+    }
+    const result = await this.o.carrier.delete(doc.download!.recordingUrl);
+    if (!result.deleted) {
+      if (result.permanent) return this.keepAtCarrier(doc, claimId, result.reason);
+      const outcome = await this.failAttempt(doc, claimId, 'delete', new Error(result.reason));
+      return outcome === 'failed' ? 'kept-at-carrier' : 'stored-not-deleted';
     }
     await this.messages.updateOne(this.mine(doc, claimId), {
-      $set: { 'download.deletedAtCarrier': true }, $unset: { 'download.nextAttemptAt': true, 'download.claimId': true, 'download.lastError': true },
+      $set: { 'download.deletedAtCarrier': true }, $unset: { 'download.nextAttemptAt': true, 'download.claimId': true, 'download.lastError': true, 'download.keptAtCarrier': true },
     });
     return justStored ? 'stored' : 'deleted-at-carrier';
+  }
+
+  /** The carrier refused the DELETE for good: say so, and stop asking. */
+  private async keepAtCarrier(doc: VoiceMessage, claimId: string, reason: string): Promise<WorkOutcome> {
+    await this.messages.updateOne(this.mine(doc, claimId), {
+      $set: { 'download.deletedAtCarrier': false, 'download.keptAtCarrier': reason },
+      $unset: { 'download.nextAttemptAt': true, 'download.claimId': true },
+    });
+    this.o.logger.warn({ recordingSid: doc._id, reason }, 'recording kept at the carrier: it did not delete it');
+    return 'kept-at-carrier';
   }
 
   /** A recording the caller replaced: removed from our store and, where configured, at the carrier. Never downloaded. */
   private async discard(doc: VoiceMessage, claimId: string): Promise<WorkOutcome> {
     if (doc.download?.fileId) await this.o.store.files.remove(doc.download.fileId);
+    let deleted: CarrierDeleteResult | null = null;
     if (this.o.deleteAtCarrier && !doc.download?.deletedAtCarrier) {
-      try {
-        await this.o.carrier.delete(doc.download!.recordingUrl);
-      } catch (err) {
+      deleted = await this.o.carrier.delete(doc.download!.recordingUrl);
+      if (!deleted.deleted && !deleted.permanent) {
         await this.messages.updateOne(this.mine(doc, claimId), { $set: { 'download.state': 'discarded' }, $unset: { 'download.fileId': true, 'download.bytes': true } });
-        return this.failAttempt({ ...doc, download: { ...doc.download!, state: 'discarded' } }, claimId, 'delete', err);
+        return this.failAttempt({ ...doc, download: { ...doc.download!, state: 'discarded' } }, claimId, 'delete', new Error(deleted.reason));
       }
     }
+    const gone = Boolean(doc.download?.deletedAtCarrier) || Boolean(deleted?.deleted);
+    const keptReason = gone ? undefined : deleted && !deleted.deleted ? deleted.reason : this.keptReason;
     await this.messages.updateOne(this.mine(doc, claimId), {
-      $set: { 'download.state': 'discarded', 'download.deletedAtCarrier': this.o.deleteAtCarrier },
+      $set: { 'download.state': 'discarded', 'download.deletedAtCarrier': gone, ...(keptReason ? { 'download.keptAtCarrier': keptReason } : {}) },
       $unset: { 'download.nextAttemptAt': true, 'download.claimId': true, 'download.fileId': true, 'download.bytes': true, 'download.storedAt': true, 'download.lastError': true },
     });
-    this.o.logger.info({ recordingSid: doc._id, deletedAtCarrier: this.o.deleteAtCarrier }, 'discarded recording not kept');
+    this.o.logger.info({ recordingSid: doc._id, deletedAtCarrier: gone }, 'discarded recording not kept');
     return 'discarded';
   }
 
@@ -197,6 +284,7 @@ export class RecordingDownloadWorker {
     const backoff = Math.min(this.o.retryBaseSeconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS);
     const set: Record<string, unknown> = { 'download.lastError': reason };
     if (phase === 'download') set['download.state'] = last ? 'failed' : 'queued';
+    if (phase === 'delete' && last) set['download.keptAtCarrier'] = `${reason} (gave up after ${attempts} attempts)`;
     if (!last) set['download.nextAttemptAt'] = new Date(this.now().getTime() + backoff * 1000);
     await this.messages.updateOne(this.mine(doc, claimId), {
       $set: set,
@@ -238,19 +326,32 @@ export class RecordingDownloadWorker {
 /** The worker as the app runs it, from the config. */
 export function recordingDownloadWorkerFor(rt: {
   store: Store; messages: MessagesRepository; logger: Logger;
-  config: { carrierApiUrl: string; twilioAccountSid: string; twilioAuthToken: string; deleteRecordingsAtCarrier: boolean; recordingDownloadMaxAttempts: number; recordingRetryBaseSeconds: number };
+  config: {
+    carrier: CarrierName; carrierApiUrl: string; carrierMediaHosts: string[]; twilioAccountSid: string; twilioAuthToken: string;
+    deleteRecordingsAtCarrier: boolean; recordingDownloadMaxAttempts: number; recordingRetryBaseSeconds: number;
+  };
 }, extra: Partial<RecordingDownloadWorkerOptions> = {}): RecordingDownloadWorker {
   const c = rt.config;
+  const profile = CARRIER_PROFILES[c.carrier];
   return new RecordingDownloadWorker({
     store: rt.store,
     messages: rt.messages,
     logger: rt.logger,
-    carrier: new CarrierRecordings({ accountSid: c.twilioAccountSid, authToken: c.twilioAuthToken, maxBytes: RECORDING_MAX_BYTES, timeoutMs: 60_000 }),
-    deleteAtCarrier: c.deleteRecordingsAtCarrier,
+    carrier: carrierRecordingsFor(c),
+    // A carrier that has no DELETE (Somleng) is not asked: its copy is kept, and staff are told why.
+    deleteAtCarrier: c.deleteRecordingsAtCarrier && profile.deletesRecordings,
+    keptReason: profile.deletesRecordings ? 'DELETE_RECORDINGS_AT_CARRIER=false' : SOMLENG_KEEPS_RECORDINGS,
     maxAttempts: c.recordingDownloadMaxAttempts,
     retryBaseSeconds: c.recordingRetryBaseSeconds,
     carrierApiUrl: c.carrierApiUrl,
     accountSid: c.twilioAccountSid,
     ...extra,
+  });
+}
+
+/** The carrier's recording API client, from the config. */
+export function carrierRecordingsFor(c: { carrierApiUrl: string; carrierMediaHosts: string[]; twilioAccountSid: string; twilioAuthToken: string }, timeoutMs = 60_000): CarrierRecordings {
+  return new CarrierRecordings({
+    accountSid: c.twilioAccountSid, authToken: c.twilioAuthToken, apiUrl: c.carrierApiUrl, mediaHosts: c.carrierMediaHosts, maxBytes: RECORDING_MAX_BYTES, timeoutMs,
   });
 }

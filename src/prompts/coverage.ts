@@ -19,8 +19,6 @@ export interface LanguageCoverage {
   machine: string[];
   placeholder: string[];
   missing: string[];
-  /** Place names are optional (the code is read back as digits without one). */
-  places: { recorded: number; machine: number; placeholder: number; total: number };
 }
 
 export interface CoverageInput {
@@ -28,8 +26,23 @@ export interface CoverageInput {
   catalog: PromptCatalog;
   languages: readonly { code: string; name: string }[];
   defaultLanguage: string;
-  /** Every place code of the gazetteer (for the place-name count). */
-  placeCodes: readonly string[];
+}
+
+/**
+ * Place names, counted once: a place name is a Khmer proper noun, so one recording per place
+ * (in the default language's folder) serves every language. They are no gap for any language:
+ * a province with a name missing is reached by commune code instead of by name.
+ */
+export interface PlaceCoverage {
+  /** Whether the flow lets callers browse by name; when not, place names are not needed. */
+  browseByName: boolean;
+  recorded: number;
+  machine: number;
+  placeholder: number;
+  total: number;
+  /** Provinces whose every name (province, districts, communes) is recorded: only these are listed to callers. */
+  provincesByName: string[];
+  provincesTotal: number;
 }
 
 /** The catalog prompts a language needs: all but the other languages' own menu entries. */
@@ -45,7 +58,6 @@ export function promptCoverage(input: CoverageInput): LanguageCoverage[] {
     const cov: LanguageCoverage = {
       language: code, name, isDefault: code === input.defaultLanguage, required: 0,
       recorded: [], machine: [], placeholder: [], missing: [],
-      places: { recorded: 0, machine: 0, placeholder: 0, total: input.placeCodes.length },
     };
     const required = requiredPrompts(input.catalog, code);
     cov.required = required.length;
@@ -55,15 +67,35 @@ export function promptCoverage(input: CoverageInput): LanguageCoverage[] {
       else if (source === 'recording') cov.recorded.push(id);
       else cov[source].push(id);
     }
-    const places = new Set(input.placeCodes);
-    for (const id of placeFiles(input.audioDir, code)) {
-      if (!places.has(id.slice('place.'.length))) continue;
-      const source = sources.sourceOf(code, id);
-      if (source === 'recording') cov.places.recorded += 1;
-      else if (source) cov.places[source] += 1;
-    }
     return cov;
   });
+}
+
+export function placeCoverage(input: {
+  audioDir: string;
+  defaultLanguage: string;
+  browseByName: boolean;
+  /** Every place code of the gazetteer. */
+  placeCodes: readonly string[];
+  /** Each province with every place code in it (itself, its districts and communes). */
+  provinces: readonly { code: string; places: readonly string[] }[];
+}): PlaceCoverage {
+  const out: PlaceCoverage = {
+    browseByName: input.browseByName, recorded: 0, machine: 0, placeholder: 0, total: input.placeCodes.length, provincesByName: [], provincesTotal: input.provinces.length,
+  };
+  const sources = AudioSources.load(input.audioDir);
+  const places = new Set(input.placeCodes);
+  const named = new Set<string>();
+  for (const id of placeFiles(input.audioDir, input.defaultLanguage)) {
+    const code = id.slice('place.'.length);
+    if (!places.has(code)) continue;
+    named.add(code);
+    const source = sources.sourceOf(input.defaultLanguage, id);
+    if (source === 'recording') out.recorded += 1;
+    else if (source) out[source] += 1;
+  }
+  out.provincesByName = input.provinces.filter((p) => p.places.every((c) => named.has(c))).map((p) => p.code);
+  return out;
 }
 
 function placeFiles(audioDir: string, language: string): string[] {
@@ -75,20 +107,34 @@ function placeFiles(audioDir: string, language: string): string[] {
     .filter(isPlacePrompt);
 }
 
-/** What keeps a language from going live: missing prompts and placeholders, and machine voices unless allowed. */
+/** The one language a machine voice exists for (Google Cloud Text-to-Speech km-KH). */
+export const MACHINE_VOICE_LANGUAGE = 'km';
+
+/**
+ * What keeps a language from going live: missing prompts and placeholders, and machine voices
+ * unless allowed, which only Khmer can be (no machine voice speaks the indigenous languages).
+ * Place names are no gap: without them communes are chosen by code (see place-names.ts).
+ */
 export function gapsOf(cov: LanguageCoverage, opts: { allowMachineVoice?: boolean } = {}): string[] {
-  return [...cov.missing, ...cov.placeholder, ...(opts.allowMachineVoice ? [] : cov.machine)].sort();
+  const machineAllowed = opts.allowMachineVoice && cov.language === MACHINE_VOICE_LANGUAGE;
+  return [...cov.missing, ...cov.placeholder, ...(machineAllowed ? [] : cov.machine)].sort();
 }
 
 /** A plain-text report: one block per language naming every gap. */
-export function formatCoverage(report: readonly LanguageCoverage[], defaultLanguage: string): string {
+export function formatCoverage(report: readonly LanguageCoverage[], defaultLanguage: string, places?: PlaceCoverage): string {
   const lines: string[] = [];
   for (const c of report) {
     const missingMeans = c.isDefault ? 'NOT PLAYED AT ALL (no fallback)' : `played in ${defaultLanguage} instead`;
-    lines.push(`${c.language} (${c.name})${c.isDefault ? ', default' : ''}: ${c.recorded.length}/${c.required} recorded, ${c.machine.length} machine voice, ${c.placeholder.length} placeholder, ${c.missing.length} missing; place names ${c.places.recorded} recorded, ${c.places.machine} machine voice of ${c.places.total}`);
+    lines.push(`${c.language} (${c.name})${c.isDefault ? ', default' : ''}: ${c.recorded.length}/${c.required} recorded, ${c.machine.length} machine voice, ${c.placeholder.length} placeholder, ${c.missing.length} missing`);
     if (c.missing.length) lines.push(`  missing, ${missingMeans}: ${c.missing.join(', ')}`);
     if (c.placeholder.length) lines.push(`  placeholder (not for a live line): ${c.placeholder.join(', ')}`);
     if (c.machine.length) lines.push(`  machine voice (draft): ${c.machine.join(', ')}`);
+  }
+  if (places?.browseByName) {
+    lines.push(`place names (one Khmer recording per place serves every language; no gap for any language): ${places.recorded} recorded, ${places.machine} machine voice of ${places.total}`);
+    lines.push(`  provinces callers can browse by name (every name in them recorded): ${places.provincesByName.length} of ${places.provincesTotal}${places.provincesByName.length ? ` (${places.provincesByName.join(', ')})` : ''}; in the others communes are chosen by code only`);
+  } else if (places) {
+    lines.push('place names: not needed (the flow has no browse-by-name path)');
   }
   return lines.join('\n');
 }

@@ -29,7 +29,8 @@ export class PromptAudio {
     const next = new Map<string, Set<string>>();
     let languages: string[] = [];
     try {
-      languages = fs.readdirSync(this.audioDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      // Dot folders (the studio's .history of earlier versions) are no language.
+      languages = fs.readdirSync(this.audioDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
     } catch (err) {
       this.logger.error({ audioDir: this.audioDir, err: (err as Error).message }, 'cannot read the prompt audio folder (AUDIO_DIR)');
     }

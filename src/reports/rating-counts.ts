@@ -49,6 +49,11 @@ export interface CountRow {
   counts: Counts;
 }
 
+/** One caller's answers for one combination of keys. */
+export interface CallerRow extends CountRow {
+  callerId: string;
+}
+
 /**
  * Ratings made with the "try the line" test call are never counted. The flag is optional on
  * ratings, so ratings without it count.
@@ -86,20 +91,35 @@ export class RatingScope {
    * key counted once.
    */
   async countBy(dims: Dimension[]): Promise<CountRow[]> {
+    return this.group(dims, false);
+  }
+
+  /**
+   * As countBy, per caller as well: what distinct-caller counts and the privacy threshold are
+   * built from (src/reports/disclosure-control.ts). One $group stage with one accumulator, keyed
+   * by the caller too, so every engine runs it. A caller with several scores for one
+   * combination has a row per score (not folded: at a million ratings the rows are nearly all
+   * distinct already, and folding would hold them twice).
+   */
+  async callerRows(dims: Dimension[]): Promise<CallerRow[]> {
+    return this.group(dims, true) as Promise<CallerRow[]>;
+  }
+
+  private async group(dims: Dimension[], byCaller: boolean): Promise<CountRow[]> {
     const groupId: Record<string, string> = { score: '$score' };
+    if (byCaller) groupId.caller = '$callerId';
     dims.forEach((d, i) => { groupId[`k${i}`] = `$${FIELD[d]}`; });
     const grouped = await this.ratings.aggregate<{ _id: Record<string, unknown>; n: number }>([
       { $match: this.filter },
       { $group: { _id: groupId, n: { $sum: 1 } } },
     ]);
     const rows = new Map<string, CountRow>();
+    const perCaller: CallerRow[] = [];
+    const keyOf = (values: string[]) => Object.fromEntries(dims.map((d, i) => [d, values[i]])) as Record<Dimension, string>;
     const rowFor = (values: string[]) => {
       const id = values.join('\u0000');
       let row = rows.get(id);
-      if (!row) {
-        row = { key: Object.fromEntries(dims.map((d, i) => [d, values[i]])) as Record<Dimension, string>, counts: emptyCounts() };
-        rows.set(id, row);
-      }
+      if (!row) rows.set(id, (row = { key: keyOf(values), counts: emptyCounts() }));
       return row;
     };
     for (const g of grouped) {
@@ -109,8 +129,14 @@ export class RatingScope {
         const v = g._id[`k${i}`];
         return v === undefined || v === null || v === '' ? (DEFAULT_VALUE[d] ?? '') : String(v);
       });
-      rowFor(values).counts[score - 1] += g.n;
+      if (byCaller) {
+        const counts = emptyCounts();
+        counts[score - 1] = g.n;
+        perCaller.push({ key: keyOf(values), counts, callerId: String(g._id.caller) });
+      } else {
+        rowFor(values).counts[score - 1] += g.n;
+      }
     }
-    return [...rows.values()];
+    return byCaller ? perCaller : [...rows.values()];
   }
 }

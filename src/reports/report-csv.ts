@@ -1,6 +1,6 @@
-import { Figures } from './figures';
+import { Figures, FigureStatus } from './figures';
 import { ComparedTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from './satisfaction-table';
-import { AreaSummary, ComparedSummary, FigureChange, Summary } from './scorecard-summary';
+import { AreaSummary, ComparedSummary, FigureChange, figuresPart, Summary } from './scorecard-summary';
 
 /**
  * CSV for spreadsheets: a header row, one row per area x service x indicator ("all" for the
@@ -9,11 +9,14 @@ import { AreaSummary, ComparedSummary, FigureChange, Summary } from './scorecard
  * A UTF-8 byte order mark (BOM) is written first by default: without it Excel on Windows
  * opens a CSV in the local code page and turns Khmer into mojibake. LibreOffice, R and
  * pandas ignore it (pandas: encoding="utf-8-sig"). Pass bom: false for tools that do not.
- * Withheld figures are empty cells, with "too few" in the withheld column.
+ * Each figure has its callers (distinct) and answers. Withheld figures are empty cells, and the
+ * status column says why: "too few" (fewer callers than the threshold) or "protects another"
+ * (withheld so that a "too few" figure cannot be worked out by subtraction); "no ratings" is
+ * 0 callers and 0 answers.
  */
 
 export const BOM = '\uFEFF';
-const TOO_FEW = 'too few';
+export const STATUS_TEXT: Record<FigureStatus, string> = { shown: '', 'no-ratings': 'no ratings', 'too-few': 'too few', 'protects-another': 'protects another' };
 
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -25,10 +28,10 @@ function csv(rows: unknown[][], bom: boolean): string {
   return (bom ? BOM : '') + rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-const FIGURE_HEADER = ['n', 'median', 'mean', 'count_1', 'count_2', 'count_3', 'count_4', 'count_5', 'satisfied_share', 'withheld'];
-const figureCells = (f: Figures) => [f.n, f.median, f.mean, ...(f.counts ?? [null, null, null, null, null]), f.satisfiedShare, f.withheld ? TOO_FEW : ''];
-const CHANGE_HEADER = ['baseline_n', 'baseline_median', 'baseline_mean', 'baseline_satisfied_share', 'baseline_withheld', 'change_median', 'change_mean', 'change_satisfied_share'];
-const changeCells = (b: Figures, c: FigureChange) => [b.n, b.median, b.mean, b.satisfiedShare, b.withheld ? TOO_FEW : '', c.median, c.mean, c.satisfiedShare];
+const FIGURE_HEADER = ['callers', 'answers', 'median', 'mean', 'count_1', 'count_2', 'count_3', 'count_4', 'count_5', 'satisfied_share', 'status'];
+const figureCells = (f: Figures) => [f.callers, f.answers, f.median, f.mean, ...(f.counts ?? [null, null, null, null, null]), f.satisfiedShare, STATUS_TEXT[f.status]];
+const CHANGE_HEADER = ['baseline_callers', 'baseline_answers', 'baseline_median', 'baseline_mean', 'baseline_satisfied_share', 'baseline_status', 'change_median', 'change_mean', 'change_satisfied_share'];
+const changeCells = (b: Figures, c: FigureChange) => [b.callers, b.answers, b.median, b.mean, b.satisfiedShare, STATUS_TEXT[b.status], c.median, c.mean, c.satisfiedShare];
 
 type AnyArea = AreaSummary & { services: (AreaSummary['services'][number] & { baseline?: Figures; change?: FigureChange; indicators: (AreaSummary['services'][number]['indicators'][number] & { baseline?: Figures; change?: FigureChange })[] })[] };
 
@@ -39,7 +42,7 @@ export function summaryCsv(summary: Summary | ComparedSummary, opts: { bom?: boo
   const areas = [...summary.communes, ...summary.districts, ...summary.provinces, ...(summary.country ? [summary.country] : [])] as AnyArea[];
   for (const a of areas) {
     for (const s of a.services) {
-      const sf: Figures = { n: s.ratings, median: s.median, mean: s.mean, counts: s.counts, satisfiedShare: s.satisfiedShare, withheld: s.withheld };
+      const sf = figuresPart(s);
       const lead = [summary.period.from, summary.period.to, a.level, a.code, a.name.km, a.name.latin, s.service];
       rows.push([...lead, 'all', ...figureCells(sf), ...(compared ? changeCells(s.baseline!, s.change!) : [])]);
       for (const i of s.indicators) rows.push([...lead, i.id, ...figureCells(i), ...(compared ? changeCells(i.baseline!, i.change!) : [])]);
@@ -52,11 +55,11 @@ export function tableCsv(table: SatisfactionTable | ComparedTable, opts: { bom?:
   const compared = 'baseline' in table;
   const header = ['period_from', 'period_to', 'service'];
   for (const col of TABLE_COLUMNS) {
-    header.push(`${col}_n`, `${col}_satisfied_share`);
-    if (compared) header.push(`${col}_baseline_n`, `${col}_baseline_satisfied_share`, `${col}_change`);
+    header.push(`${col}_callers`, `${col}_answers`, `${col}_satisfied_share`, `${col}_status`);
+    if (compared) header.push(`${col}_baseline_callers`, `${col}_baseline_answers`, `${col}_baseline_satisfied_share`, `${col}_baseline_status`, `${col}_change`);
   }
   const rows: unknown[][] = [header];
-  const show = (c: TableCell) => [c.withheld ? TOO_FEW : c.n, c.withheld ? TOO_FEW : c.satisfiedShare];
+  const show = (c: TableCell) => [c.callers, c.answers, c.satisfiedShare, STATUS_TEXT[c.status]];
   for (const r of table.rows) {
     const row: unknown[] = [table.period.from, table.period.to, r.service];
     for (const col of TABLE_COLUMNS) {

@@ -1,51 +1,58 @@
 import { Scorecard } from '../scorecard/scorecard';
-import { addCounts, change, Counts, emptyCounts, figuresOf } from './figures';
-import { RatingScope } from './rating-counts';
+import { BadRequestError } from '../errors';
+import { change, Figures, FigureStatus } from './figures';
+import { ALL_CALLERS, ALL_INDICATORS, COUNTRY_CODE, FigureGrid, Level } from './disclosure-control';
+import { Area } from './rating-counts';
 
 /**
  * The satisfaction table, the form in which scorecard results are reported: one row per
- * service, one column per group, each cell the share satisfied (4 or 5) with its count.
- * Counted in one database pass grouped by (service, gender, disability, language group, score).
+ * service, one column per group, each cell the share satisfied (4 or 5) with its callers and
+ * answers. Cells are the period's FigureGrid cells for one area (disclosure-control.ts), so a
+ * cell is withheld here exactly when it is withheld in the summary and on the staff pages.
  */
 
 export const TABLE_COLUMNS = ['all', 'disability', 'indigenous', 'women', 'men'] as const;
 export type TableColumn = (typeof TABLE_COLUMNS)[number];
 
 export interface TableCell {
-  n: number | null;
-  satisfiedShare: number | null;
+  status: FigureStatus;
   withheld: boolean;
+  callers: number | null;
+  answers: number | null;
+  satisfiedShare: number | null;
 }
 
 export interface SatisfactionTable {
   period: { from: string; to: string };
+  /** The one area of the table: level and code (KH for the whole country). */
+  area: { level: Level; code: string };
+  minCallers: number;
   rows: { service: string; cells: Record<TableColumn, TableCell> }[];
 }
 
-const IN_COLUMN: Record<TableColumn, (key: Record<string, string>) => boolean> = {
-  all: () => true,
-  disability: (k) => k.disability === 'yes',
-  indigenous: (k) => k.languageGroup === 'indigenous',
-  women: (k) => k.gender === 'woman',
-  men: (k) => k.gender === 'man',
-};
+const GRID_GROUP: Record<TableColumn, string> = { all: ALL_CALLERS, disability: 'disability', indigenous: 'indigenous', women: 'women', men: 'men' };
 
-function cell(counts: Counts, satisfiedFrom: number): TableCell {
-  const f = figuresOf(counts, satisfiedFrom);
-  return { n: f.n, satisfiedShare: f.satisfiedShare, withheld: f.withheld };
+const cellOf = (f: Figures): TableCell => ({ status: f.status, withheld: f.withheld, callers: f.callers, answers: f.answers, satisfiedShare: f.satisfiedShare });
+
+/**
+ * The table for one area (one commune, district or province, or none for the country). Several
+ * areas pooled would be a figure outside the grid, which suppression has not checked.
+ */
+export function tableArea(area: Area): { level: Level; code: string } {
+  const codes = [...(area.communes ?? []).map((c) => ['commune', c]), ...(area.districts ?? []).map((c) => ['district', c]), ...(area.provinces ?? []).map((c) => ['province', c])] as [Level, string][];
+  if (codes.length > 1) throw new BadRequestError('the satisfaction table is for one area at a time (one --commune, --district or --province, or none for the country)');
+  return codes.length ? { level: codes[0][0], code: codes[0][1] } : { level: 'country', code: COUNTRY_CODE };
 }
 
-export async function buildSatisfactionTable(scope: RatingScope, scorecard: Scorecard): Promise<SatisfactionTable> {
-  const rows = await scope.countBy(['service', 'gender', 'disability', 'languageGroup']);
+export function buildSatisfactionTable(grid: FigureGrid, area: Area, scorecard: Scorecard): SatisfactionTable {
+  const where = tableArea(area);
   return {
-    period: scope.period.label,
+    period: grid.period,
+    area: where,
+    minCallers: grid.minCallers,
     rows: scorecard.services.map((s) => {
       const cells = {} as Record<TableColumn, TableCell>;
-      for (const col of TABLE_COLUMNS) {
-        const counts = emptyCounts();
-        for (const r of rows) if (r.key.service === s.id && IN_COLUMN[col](r.key)) addCounts(counts, r.counts);
-        cells[col] = cell(counts, scorecard.scale.satisfiedFrom);
-      }
+      for (const col of TABLE_COLUMNS) cells[col] = cellOf(grid.figures(where.level, where.code, s.id, ALL_INDICATORS, GRID_GROUP[col]));
       return { service: s.id, cells };
     }),
   };
@@ -60,6 +67,8 @@ export interface ComparedCell extends TableCell {
 export interface ComparedTable {
   period: { from: string; to: string };
   baseline: { from: string; to: string };
+  area: { level: Level; code: string };
+  minCallers: number;
   rows: { service: string; cells: Record<TableColumn, ComparedCell> }[];
 }
 
@@ -67,6 +76,8 @@ export function compareTables(later: SatisfactionTable, baseline: SatisfactionTa
   return {
     period: later.period,
     baseline: baseline.period,
+    area: later.area,
+    minCallers: later.minCallers,
     rows: later.rows.map((row, i) => {
       const cells = {} as Record<TableColumn, ComparedCell>;
       for (const col of TABLE_COLUMNS) {

@@ -3,9 +3,10 @@ import { Gazetteer } from '../gazetteer/gazetteer';
 import { Scorecard } from '../scorecard/scorecard';
 import { Store } from '../store/store';
 import { Period } from './period';
-import { Area, RatingScope } from './rating-counts';
+import { FigureGrid } from './disclosure-control';
+import { Area } from './rating-counts';
 import { summaryCsv, tableCsv } from './report-csv';
-import { buildSatisfactionTable, compareTables, ComparedTable, SatisfactionTable } from './satisfaction-table';
+import { buildSatisfactionTable, compareTables, ComparedTable, SatisfactionTable, tableArea } from './satisfaction-table';
 import { buildSummary, compareSummaries, ComparedSummary, Summary } from './scorecard-summary';
 
 /** One report as the command line and the staff pages ask for it. */
@@ -25,6 +26,19 @@ export interface ReportDeps {
   store: Store;
   scorecard: Scorecard;
   gazetteer: Gazetteer;
+  /** REPORT_MIN_CALLERS: distinct callers a shown figure rests on at least (5 when not given). */
+  minCallers?: number;
+}
+
+/**
+ * Two periods side by side must not overlap: the difference of two shown figures over
+ * overlapping periods would be the ratings of the part they do not share, which may be one
+ * caller's.
+ */
+export function checkComparable(period: Period, baseline: Period): void {
+  if (period.from < baseline.to && baseline.from < period.to) {
+    throw new BadRequestError(`the periods ${period.label.from}..${period.label.to} and ${baseline.label.from}..${baseline.label.to} overlap: compare periods that do not (their difference could single out a caller)`);
+  }
 }
 
 const LEVELS = [
@@ -51,11 +65,13 @@ export function checkArea(area: Area, gazetteer: Gazetteer): Area {
 
 export async function runReport(deps: ReportDeps, req: ReportRequest): Promise<Report> {
   const area = checkArea(req.area, deps.gazetteer);
-  const build = (period: Period) => {
-    const scope = RatingScope.of(deps.store, period, area);
+  if (req.table) tableArea(area);
+  if (req.baseline) checkComparable(req.period, req.baseline);
+  const build = async (period: Period) => {
+    const grid = await FigureGrid.count(deps.store, period, deps);
     return req.table
-      ? buildSatisfactionTable(scope, deps.scorecard)
-      : buildSummary(scope, deps, { breakdowns: req.breakdowns });
+      ? buildSatisfactionTable(grid, area, deps.scorecard)
+      : buildSummary(grid, area, deps, { breakdowns: req.breakdowns });
   };
   const later = await build(req.period);
   if (!req.baseline) return later;

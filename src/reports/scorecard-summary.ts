@@ -1,11 +1,14 @@
 import { Gazetteer } from '../gazetteer/gazetteer';
 import { Scorecard } from '../scorecard/scorecard';
-import { addCounts, change, Counts, emptyCounts, Figures, figuresOf } from './figures';
-import { Area, CountRow, Dimension, RatingScope } from './rating-counts';
+import { change, Figures, NO_RATINGS } from './figures';
+import { ALL_INDICATORS, FigureGrid, GROUP_NAMES, GroupName, Level } from './disclosure-control';
+import { Area } from './rating-counts';
 
 /**
  * Per-commune scorecard summaries, rolled up to district, province and country: per service
- * (pooled over its indicators) and per indicator, optionally broken down by group.
+ * (pooled over its indicators) and per indicator, optionally broken down by group. Every figure
+ * comes from the period's FigureGrid (disclosure-control.ts): distinct callers and answers,
+ * withheld under the threshold and where a withheld figure could be worked out by subtraction.
  *
  * Which areas appear: every commune asked for by code, plus every commune with a rating in
  * scope; a district or province appears when it was asked for as a whole (--district,
@@ -13,36 +16,16 @@ import { Area, CountRow, Dimension, RatingScope } from './rating-counts';
  * a partial sum passed off as a whole district.
  */
 
-export type Level = 'commune' | 'district' | 'province' | 'country';
-
-/** Breakdown groups: which rating field and value each one selects. */
-export const GROUPS = {
-  women: { dim: 'gender', value: 'woman' },
-  men: { dim: 'gender', value: 'man' },
-  'age-under-25': { dim: 'ageGroup', value: 'under-25' },
-  'age-25-59': { dim: 'ageGroup', value: '25-59' },
-  'age-60-plus': { dim: 'ageGroup', value: '60-plus' },
-  disability: { dim: 'disability', value: 'yes' },
-  khmer: { dim: 'languageGroup', value: 'khmer' },
-  indigenous: { dim: 'languageGroup', value: 'indigenous' },
-} as const satisfies Record<string, { dim: Dimension; value: string }>;
-export type GroupName = keyof typeof GROUPS;
-export const GROUP_NAMES = Object.keys(GROUPS) as GroupName[];
+export type { Level, GroupName };
+export { GROUP_NAMES };
 
 export interface IndicatorSummary extends Figures {
   id: string;
   groups?: Record<GroupName, Figures>;
 }
 
-export interface ServiceSummary {
+export interface ServiceSummary extends Figures {
   service: string;
-  /** Ratings over all the service's indicators (null when withheld). */
-  ratings: number | null;
-  satisfiedShare: number | null;
-  median: number | null;
-  mean: number | null;
-  counts: Counts | null;
-  withheld: boolean;
   groups?: Record<GroupName, Figures>;
   indicators: IndicatorSummary[];
 }
@@ -56,6 +39,8 @@ export interface AreaSummary {
 
 export interface Summary {
   period: { from: string; to: string };
+  /** Distinct callers a shown figure rests on at least. */
+  minCallers: number;
   communes: AreaSummary[];
   districts: AreaSummary[];
   provinces: AreaSummary[];
@@ -66,61 +51,25 @@ export interface SummaryOptions {
   breakdowns?: boolean;
 }
 
-const ALL = '*';
-
-/** Counts keyed by level|area|service|indicator(or *)|group. */
-class Tally {
-  private readonly map = new Map<string, Counts>();
-  add(level: Level, area: string, service: string, indicator: string, group: string, counts: Counts) {
-    for (const ind of [indicator, ALL]) {
-      const id = `${level}|${area}|${service}|${ind}|${group}`;
-      addCounts(this.map.get(id) ?? (this.map.set(id, emptyCounts()), this.map.get(id)!), counts);
-    }
-  }
-  get(level: Level, area: string, service: string, indicator: string, group: string): Counts {
-    return this.map.get(`${level}|${area}|${service}|${indicator}|${group}`) ?? emptyCounts();
-  }
+/** Whether a commune lies in the area (no area: everywhere). */
+export function inArea(commune: string, area: Area): boolean {
+  const none = !area.communes?.length && !area.districts?.length && !area.provinces?.length;
+  return none || !!area.communes?.includes(commune) || !!area.districts?.includes(commune.slice(0, 4)) || !!area.provinces?.includes(commune.slice(0, 2));
 }
 
-export async function buildSummary(
-  scope: RatingScope,
+export function buildSummary(
+  grid: FigureGrid,
+  area: Area,
   deps: { scorecard: Scorecard; gazetteer: Gazetteer },
   options: SummaryOptions = {},
-): Promise<Summary> {
+): Summary {
   const { scorecard, gazetteer } = deps;
-  const area: Area = scope.area;
   const noArea = !area.communes?.length && !area.districts?.length && !area.provinces?.length;
-  const satisfiedFrom = scorecard.scale.satisfiedFrom;
-
-  const base = await scope.countBy(['communeCode', 'service', 'indicatorId']);
-  const byGroup: { group: string; rows: CountRow[] }[] = [{ group: 'all', rows: base }];
-  if (options.breakdowns) {
-    const dims = [...new Set(Object.values(GROUPS).map((g) => g.dim))] as Dimension[];
-    const perDim = await Promise.all(dims.map((d) => scope.countBy(['communeCode', 'service', 'indicatorId', d])));
-    dims.forEach((d, i) => {
-      for (const [name, g] of Object.entries(GROUPS)) {
-        if (g.dim === d) byGroup.push({ group: name, rows: perDim[i].filter((r) => r.key[d] === g.value) });
-      }
-    });
-  }
-
-  const tally = new Tally();
-  const ratedCommunes = new Set<string>();
-  for (const { group, rows } of byGroup) {
-    for (const r of rows) {
-      const commune = r.key.communeCode;
-      const { districtCode, provinceCode } = gazetteer.lineage(commune);
-      if (group === 'all') ratedCommunes.add(commune);
-      tally.add('commune', commune, r.key.service, r.key.indicatorId, group, r.counts);
-      tally.add('district', districtCode, r.key.service, r.key.indicatorId, group, r.counts);
-      tally.add('province', provinceCode, r.key.service, r.key.indicatorId, group, r.counts);
-      tally.add('country', ALL, r.key.service, r.key.indicatorId, group, r.counts);
-    }
-  }
+  const ratedCommunes = grid.ratedCommunes().filter((c) => inArea(c, area));
 
   const groupFigures = (level: Level, code: string, service: string, indicator: string) =>
     options.breakdowns
-      ? (Object.fromEntries(GROUP_NAMES.map((g) => [g, figuresOf(tally.get(level, code, service, indicator, g), satisfiedFrom)])) as Record<GroupName, Figures>)
+      ? (Object.fromEntries(GROUP_NAMES.map((g) => [g, grid.figures(level, code, service, indicator, g)])) as Record<GroupName, Figures>)
       : undefined;
 
   const areaSummary = (level: Level, code: string): AreaSummary => {
@@ -131,20 +80,14 @@ export async function buildSummary(
       code: level === 'country' ? 'KH' : code,
       name,
       services: scorecard.services.map((s) => {
-        const f = figuresOf(tally.get(level, code, s.id, ALL, 'all'), satisfiedFrom);
-        const groups = groupFigures(level, code, s.id, ALL);
+        const groups = groupFigures(level, code, s.id, ALL_INDICATORS);
         return {
           service: s.id,
-          ratings: f.n,
-          satisfiedShare: f.satisfiedShare,
-          median: f.median,
-          mean: f.mean,
-          counts: f.counts,
-          withheld: f.withheld,
+          ...grid.figures(level, code, s.id),
           ...(groups ? { groups } : {}),
           indicators: s.indicators.map((ind) => {
             const g = groupFigures(level, code, s.id, ind.id);
-            return { id: ind.id, ...figuresOf(tally.get(level, code, s.id, ind.id, 'all'), satisfiedFrom), ...(g ? { groups: g } : {}) };
+            return { id: ind.id, ...grid.figures(level, code, s.id, ind.id), ...(g ? { groups: g } : {}) };
           }),
         };
       }),
@@ -164,16 +107,18 @@ export async function buildSummary(
   }
   const sorted = (s: Set<string>) => [...s].sort();
   return {
-    period: scope.period.label,
+    period: grid.period,
+    minCallers: grid.minCallers,
     communes: sorted(communeCodes).map((c) => areaSummary('commune', c)),
     districts: sorted(districtCodes).map((c) => areaSummary('district', c)),
     provinces: sorted(provinceCodes).map((c) => areaSummary('province', c)),
-    country: noArea ? areaSummary('country', ALL) : null,
+    country: noArea ? areaSummary('country', 'KH') : null,
   };
 }
 
 export interface FigureChange {
-  n: number | null;
+  callers: number | null;
+  answers: number | null;
   median: number | null;
   mean: number | null;
   satisfiedShare: number | null;
@@ -181,7 +126,8 @@ export interface FigureChange {
 
 export function figureChange(later: Figures, baseline: Figures): FigureChange {
   return {
-    n: change(later.n, baseline.n, 0),
+    callers: change(later.callers, baseline.callers, 0),
+    answers: change(later.answers, baseline.answers, 0),
     median: change(later.median, baseline.median, 2),
     mean: change(later.mean, baseline.mean, 2),
     satisfiedShare: change(later.satisfiedShare, baseline.satisfiedShare, 4),
@@ -191,6 +137,7 @@ export function figureChange(later: Figures, baseline: Figures): FigureChange {
 export interface ComparedSummary {
   period: { from: string; to: string };
   baseline: { from: string; to: string };
+  minCallers: number;
   communes: ComparedArea[];
   districts: ComparedArea[];
   provinces: ComparedArea[];
@@ -200,17 +147,17 @@ export interface ComparedArea extends Omit<AreaSummary, 'services'> {
   services: (ServiceSummary & { baseline: Figures; change: FigureChange; indicators: (IndicatorSummary & { baseline: Figures; change: FigureChange })[] })[];
 }
 
-const serviceFigures = (s: ServiceSummary): Figures => ({ n: s.ratings, median: s.median, mean: s.mean, counts: s.counts, satisfiedShare: s.satisfiedShare, withheld: s.withheld });
-const indicatorFigures = (i: IndicatorSummary): Figures => ({ n: i.n, median: i.median, mean: i.mean, counts: i.counts, satisfiedShare: i.satisfiedShare, withheld: i.withheld });
+/** The figures of a service or indicator summary, without its id, groups or indicators. */
+export const figuresPart = (f: Figures): Figures => ({
+  status: f.status, withheld: f.withheld, callers: f.callers, answers: f.answers, median: f.median, mean: f.mean, counts: f.counts, satisfiedShare: f.satisfiedShare,
+});
 
 /** The later period's summary with, per service and indicator, the baseline's figures and the change. */
 export function compareSummaries(later: Summary, baseline: Summary): ComparedSummary {
+  // An area listed for one period only had no ratings in the other.
   const emptyArea = (a: AreaSummary): AreaSummary => ({
     ...a,
-    services: a.services.map((s) => ({
-      service: s.service, ratings: null, satisfiedShare: null, median: null, mean: null, counts: null, withheld: true,
-      indicators: s.indicators.map((i) => ({ id: i.id, n: null, median: null, mean: null, counts: null, satisfiedShare: null, withheld: true })),
-    })),
+    services: a.services.map((s) => ({ service: s.service, ...NO_RATINGS, indicators: s.indicators.map((i) => ({ id: i.id, ...NO_RATINGS })) })),
   });
   const merge = (l: AreaSummary | undefined, b: AreaSummary | undefined): ComparedArea => {
     const lat = l ?? emptyArea(b!);
@@ -221,12 +168,12 @@ export function compareSummaries(later: Summary, baseline: Summary): ComparedSum
         const bs = base.services[si];
         return {
           ...s,
-          baseline: serviceFigures(bs),
-          change: figureChange(serviceFigures(s), serviceFigures(bs)),
+          baseline: figuresPart(bs),
+          change: figureChange(figuresPart(s), figuresPart(bs)),
           indicators: s.indicators.map((i, ii) => ({
             ...i,
-            baseline: indicatorFigures(bs.indicators[ii]),
-            change: figureChange(indicatorFigures(i), indicatorFigures(bs.indicators[ii])),
+            baseline: figuresPart(bs.indicators[ii]),
+            change: figureChange(figuresPart(i), figuresPart(bs.indicators[ii])),
           })),
         };
       }),
@@ -239,6 +186,7 @@ export function compareSummaries(later: Summary, baseline: Summary): ComparedSum
   return {
     period: later.period,
     baseline: baseline.period,
+    minCallers: later.minCallers,
     communes: mergeList(later.communes, baseline.communes),
     districts: mergeList(later.districts, baseline.districts),
     provinces: mergeList(later.provinces, baseline.provinces),

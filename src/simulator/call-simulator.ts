@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { signWebhook } from '../telephony/signature';
 
 /**
@@ -88,6 +89,19 @@ export interface SimulatorOptions {
   /** Asks for each action as the call goes (interactive use); otherwise the list given to run() is used. */
   nextAction?: () => Promise<CallerAction | undefined>;
   fetchImpl?: typeof fetch;
+  /**
+   * Which platform to play: what it posts differs (see src/telephony/carrier-profile.ts and the
+   * carrier models in test/carriers/). Default twilio.
+   */
+  carrier?: 'twilio' | 'somleng';
+  /** The account the carrier posts as, and in RecordingUrl (TWILIO_ACCOUNT_SID). */
+  accountSid?: string;
+  /** Where the carrier's recordings are (CARRIER_API_URL), for RecordingUrl. */
+  carrierApiUrl?: string;
+  /** Sends the recording status callback after each recording, as the carrier does. */
+  sendRecordingStatus?: boolean;
+  /** Called when the caller has recorded, before the carrier posts it (the simulator's stand-in API keeps it). */
+  onRecorded?: (recordingSid: string, seconds: number) => void | Promise<void>;
 }
 
 export interface CallTranscript {
@@ -98,6 +112,11 @@ export interface CallTranscript {
   latenciesMs: number[];
   errors: string[];
   ended: boolean;
+}
+
+/** Somleng's ids are UUIDs (somleng db/schema.rb: phone_calls and recordings have `id: :uuid`). */
+export function newUuid(): string {
+  return crypto.randomUUID();
 }
 
 export function newCallSid(): string {
@@ -112,7 +131,7 @@ export class CallSimulator {
 
   constructor(private readonly opts: SimulatorOptions) {
     this.fetchImpl = opts.fetchImpl ?? fetch;
-    this.callSid = opts.callSid ?? newCallSid();
+    this.callSid = opts.callSid ?? (opts.carrier === 'somleng' ? newUuid() : newCallSid());
     this.transcript = { callSid: this.callSid, events: [], heard: [], latenciesMs: [], errors: [], ended: false };
   }
 
@@ -142,15 +161,57 @@ export class CallSimulator {
     return { status: res.status, body };
   }
 
-  private baseParams(): Record<string, string> {
+  private get accountSid() {
+    return this.opts.accountSid ?? 'ACsimulator';
+  }
+
+  private get apiUrl() {
+    return (this.opts.carrierApiUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
+  }
+
+  /**
+   * The parameters every request of the call carries. Somleng: Caller, Called, From, To, CallSid,
+   * Direction, AccountSid, ApiVersion, and CallStatus `ringing` on the first request and
+   * `in-progress` after it (somleng-switch components/app/app/call_controllers/call_controller.rb,
+   * request_twiml and redirect). Twilio sends the same names.
+   */
+  private baseParams(callStatus = 'in-progress'): Record<string, string> {
+    // A callback (outbound-api) comes from the hotline's number to the citizen.
     const hotline = this.opts.hotlineNumber ?? '+855000000';
-    const parties = this.opts.direction === 'outbound-api' ? { From: hotline, To: this.opts.from } : { From: this.opts.from, To: hotline };
-    return { CallSid: this.callSid, AccountSid: 'ACsimulator', ...parties, CallStatus: 'in-progress', Direction: this.opts.direction ?? 'inbound' };
+    const [from, to] = this.opts.direction === 'outbound-api' ? [hotline, this.opts.from] : [this.opts.from, hotline];
+    return {
+      CallSid: this.callSid, AccountSid: this.accountSid, From: from, To: to, Caller: from, Called: to,
+      CallStatus: callStatus, Direction: this.opts.direction ?? 'inbound', ApiVersion: '2010-04-01',
+    };
+  }
+
+  /** What the carrier posts to a Record action (see test/carriers/ for each platform's sources). */
+  recordActionParams(recordingSid: string, seconds: number): Record<string, string> {
+    if (this.opts.carrier === 'somleng') {
+      // somleng-switch components/app/app/workflows/execute_record.rb build_callback_params: only these two.
+      return { ...this.baseParams(), RecordingUrl: this.recordingUrl(recordingSid), RecordingDuration: String(seconds) };
+    }
+    return { ...this.baseParams(), RecordingSid: recordingSid, RecordingUrl: this.recordingUrl(recordingSid), RecordingDuration: String(seconds), Digits: '#' };
+  }
+
+  /** The recording's resource URL as the carrier writes it (Somleng's names the call). */
+  recordingUrl(recordingSid: string): string {
+    return this.opts.carrier === 'somleng'
+      ? `${this.apiUrl}/2010-04-01/Accounts/${this.accountSid}/Calls/${this.callSid}/Recordings/${recordingSid}`
+      : `${this.apiUrl}/2010-04-01/Accounts/${this.accountSid}/Recordings/${recordingSid}`;
+  }
+
+  /** The recording status callback, as both carriers send it once the recording is ready. */
+  async sendRecordingStatus(recordingSid: string, seconds: number): Promise<{ status: number; body: string }> {
+    return this.post('/voice/recording-status', {
+      AccountSid: this.accountSid, CallSid: this.callSid, RecordingSid: recordingSid, RecordingUrl: this.recordingUrl(recordingSid),
+      RecordingStatus: 'completed', RecordingDuration: String(seconds), RecordingChannels: '1', RecordingSource: 'RecordVerb', ApiVersion: '2010-04-01',
+    });
   }
 
   /** Runs the whole call: dials in, then plays the actions in order until the hotline or the script hangs up. */
   async run(actions: CallerAction[] = []): Promise<CallTranscript> {
-    let res = await this.post('/voice/incoming', { ...this.baseParams(), CallStatus: 'ringing' });
+    let res = await this.post('/voice/incoming', this.baseParams('ringing'));
     const queue = [...actions];
     let recordings = 0;
     while (res.status === 200) {
@@ -177,20 +238,17 @@ export class CallSimulator {
       } else {
         if (next.kind !== 'record') throw new Error(`the hotline is not recording (it expects ${next.kind})`);
         recordings += 1;
-        const recordingSid = action.recordingSid ?? `RE${this.callSid.slice(2, 30)}${String(recordings).padStart(4, '0')}`;
+        const recordingSid = action.recordingSid
+          ?? (this.opts.carrier === 'somleng' ? newUuid() : `RE${this.callSid.slice(2, 30)}${String(recordings).padStart(4, '0')}`);
         this.emit({ type: 'recorded', seconds: action.seconds, recordingSid });
-        res = await this.post(next.action!, {
-          ...this.baseParams(),
-          RecordingSid: recordingSid,
-          RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/ACsimulator/Recordings/${recordingSid}`,
-          RecordingDuration: String(action.seconds),
-          Digits: '#',
-        });
+        await this.opts.onRecorded?.(recordingSid, action.seconds);
+        res = await this.post(next.action!, this.recordActionParams(recordingSid, action.seconds));
+        if (this.opts.sendRecordingStatus && action.seconds > 0) await this.sendRecordingStatus(recordingSid, action.seconds);
       }
     }
     this.transcript.ended = true;
     if (this.opts.sendStatus !== false) {
-      await this.post('/voice/status', { ...this.baseParams(), CallStatus: 'completed', CallDuration: '60' });
+      await this.post('/voice/status', { ...this.baseParams('completed'), CallDuration: '60' });
     }
     return this.transcript;
   }

@@ -34,15 +34,34 @@ export class AuditLog {
     await this.collection.insertOne({ _id, at, ...entry });
   }
 
-  async page(filter: { username?: string; messageId?: string; action?: string }, page: number, perPage: number) {
+  /**
+   * One page of entries, newest first, found by the database: a range on `at` (indexed) for the
+   * dates, skip and limit for the page, so a view never reads the whole log into this process.
+   */
+  async page(filter: AuditFilter, page: number, perPage: number): Promise<{ entries: AuditEntry[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.username) query.username = filter.username;
-    if (filter.messageId) query.messageId = filter.messageId;
+    if (filter.messageIds) query.messageId = { $in: [...filter.messageIds] };
+    else if (filter.messageId) query.messageId = filter.messageId;
     if (filter.action) query.action = filter.action;
+    if (filter.from || filter.to) {
+      query.at = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lte: filter.to } : {}) };
+    }
     const [entries, total] = await Promise.all([
       this.collection.find(query, { sort: { at: -1, _id: -1 }, skip: (page - 1) * perPage, limit: perPage }),
       this.collection.countDocuments(query),
     ]);
     return { entries, total };
   }
+}
+
+export interface AuditFilter {
+  username?: string;
+  messageId?: string;
+  /** Any of these messages (a reference number can name more than one over the years). */
+  messageIds?: readonly string[];
+  action?: string;
+  /** Inclusive range on `at`. */
+  from?: Date;
+  to?: Date;
 }

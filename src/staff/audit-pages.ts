@@ -1,49 +1,72 @@
-import { requireRole } from '../auth/staff-auth';
+import { requireRole, staffLocals } from '../auth/staff-auth';
+import { MessageQueries, StaffVisibleMessage } from '../messages/message-queries';
+import { AuditFilter } from './audit-log';
+import { normalizeReference } from './find-pages';
 import { html } from './html';
-import { sendPage } from './layout';
-import { ictDateTime } from './message-pages';
+import { tr } from './i18n/i18n';
+import { scrollBox, sendPage } from './layout';
+import { ictDateTime, ictDay } from './message-pages';
 import { StaffPages } from './staff-router';
 
 const PER_PAGE = 50;
 
-/** The audit log, for admins only: who did what to which message, newest first. */
+/** The audit log, for admins only: who did what to which message (by its reference number), newest first. */
 export const auditPages: StaffPages = (router, deps) => {
-  deps.nav.push({ href: '/staff/audit', label: 'Audit log', roles: ['admin'] });
+  deps.nav.push({ href: '/staff/audit', key: 'nav.audit', roles: ['admin'] });
+  const messages = new MessageQueries(deps.rt.store.collection<StaffVisibleMessage>('messages'));
 
   router.get('/audit', requireRole('admin'), async (req, res, next) => {
     try {
+      const t = tr(res);
       const q = req.query as Record<string, unknown>;
-      const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64) : '');
-      const filter = { username: str(q.username), messageId: str(q.message), action: str(q.action) };
+      const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64).trim() : '');
+      const form = { username: str(q.username), ref: normalizeReference(q.ref), action: str(q.action), from: str(q.from), to: str(q.to) };
       const page = Math.max(1, Math.min(10_000, Number.parseInt(str(q.page), 10) || 1));
-      const { entries, total } = await deps.audit.page(filter, page, PER_PAGE);
-      await deps.audit.record({ username: res.locals.staff.username, action: 'view-audit-log' });
+      const from = ictDay(form.from, false, t);
+      const to = ictDay(form.to, true, t);
+      const problems = [from.problem, to.problem].filter((p): p is string => Boolean(p));
+      if (from.at && to.at && from.at > to.at) problems.push(t('filter.from-after-to', { from: form.from, to: form.to }));
+
+      const filterForm = html`<form method="get" action="/staff/audit" class="filters">
+  <label><span>${t('audit.user')}</span> <input name="username" value="${form.username}" autocapitalize="none"></label>
+  <label><span>${t('audit.reference')}</span> <input name="ref" value="${form.ref}" inputmode="numeric" maxlength="12"></label>
+  <label><span>${t('audit.action')}</span> <input name="action" value="${form.action}" autocapitalize="none"></label>
+  <label><span>${t('filter.from')}</span> <input type="date" name="from" value="${form.from}"></label>
+  <label><span>${t('filter.to')}</span> <input type="date" name="to" value="${form.to}"></label>
+  <div class="filter-buttons"><button type="submit">${t('filter.apply')}</button> <a href="/staff/audit">${t('filter.clear')}</a></div>
+</form>`;
+      if (problems.length) {
+        sendPage(res, { title: t('audit.title'), body: html`${filterForm}<div class="error" role="alert">${problems.map((p) => html`<p>${p}</p>`)}<p>${t('filter.fix-and-retry')}</p></div>` }, 400);
+        return;
+      }
+      const filter: AuditFilter = { username: form.username || undefined, action: form.action || undefined, from: from.at, to: to.at };
+      if (form.ref) filter.messageIds = (await messages.findByReference(form.ref)).map((m) => m._id);
+      const { entries, total } = filter.messageIds?.length === 0 ? { entries: [], total: 0 } : await deps.audit.page(filter, page, PER_PAGE);
+      await deps.audit.record({ username: staffLocals(res).staff.username, action: 'view-audit-log' });
+      const refs = await messages.referenceNumbers(entries.map((e) => e.messageId).filter((id): id is string => Boolean(id)));
       const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-      const link = (p: number) => `/staff/audit?${new URLSearchParams({ ...filter, page: String(p) }).toString()}`;
+      const used = Object.fromEntries(Object.entries(form).filter(([, v]) => v));
+      const link = (p: number) => `/staff/audit?${new URLSearchParams({ ...used, ...(p > 1 ? { page: String(p) } : {}) }).toString()}`;
+      const pastTheEnd = page > pages;
       sendPage(res, {
-        title: 'Audit log',
-        body: html`
-<form method="get" action="/staff/audit" class="filters">
-  <label>User <input name="username" value="${filter.username}"></label>
-  <label>Message <input name="message" value="${filter.messageId}"></label>
-  <label>Action <input name="action" value="${filter.action}"></label>
-  <button type="submit">Filter</button>
-</form>
-<p>${total} entries.</p>
-<table class="audit">
-<thead><tr><th>When (Cambodia time)</th><th>Who</th><th>What</th><th>Message</th><th>Details</th></tr></thead>
+        title: t('audit.title'),
+        body: html`${filterForm}
+<p>${t('audit.count', { n: total })} ${t('common.cambodia-time')}</p>
+${pastTheEnd ? html`<p class="error" role="alert">${t('list.past-end', { page, pages })} <a href="${link(pages)}">${t('list.to-last-page', { pages })}</a></p>` : ''}
+${scrollBox(t('audit.title'), html`<table class="audit">
+<thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.user')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.message')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
 <tbody>
 ${entries.map((e) => html`<tr>
   <td>${ictDateTime(e.at, true)}</td>
   <td>${e.username}</td>
-  <td>${e.action}</td>
-  <td>${e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}">${e.messageId}</a>` : ''}</td>
-  <td>${Object.entries(e.detail ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}${e.address ? ` (${e.address})` : ''}</td>
+  <td><code>${e.action}</code></td>
+  <td>${e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}">${t('common.number', { ref: refs.get(e.messageId) || '—' })}</a>` : ''}</td>
+  <td><code>${Object.entries(e.detail ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}${e.address ? ` (${e.address})` : ''}</code></td>
 </tr>`)}
 </tbody>
-</table>
-<p class="pager">${page > 1 ? html`<a href="${link(page - 1)}">← Newer</a>` : ''} Page ${page} of ${pages} ${page < pages ? html`<a href="${link(page + 1)}">Older →</a>` : ''}</p>`,
-      });
+</table>`)}
+<nav class="pager" aria-label="${t('common.pages')}">${page > 1 && !pastTheEnd ? html`<a href="${link(page - 1)}" rel="prev">← ${t('common.previous')}</a>` : ''} <span>${t('common.page-of', { page: Math.min(page, pages), pages })}</span> ${page < pages ? html`<a href="${link(page + 1)}" rel="next">${t('common.next')} →</a>` : ''}</nav>`,
+      }, pastTheEnd && total > 0 ? 404 : 200);
     } catch (err) {
       next(err);
     }

@@ -1,7 +1,8 @@
 /**
  * Scorecard report pages for staff: the satisfaction table for an area, a commune page with a
- * bar chart per indicator, and CSV downloads. Figures come from src/reports (withheld under 5
- * ratings, one caller counted once per indicator and period).
+ * bar chart per indicator, and CSV downloads. Figures come from src/reports: each shows its
+ * distinct callers and its answers, and is withheld under REPORT_MIN_CALLERS callers or where it
+ * would let a withheld figure be worked out (src/reports/disclosure-control.ts).
  *
  * Charts are server-rendered SVG that read in print and in greyscale: each scale point has its
  * own hatch pattern as well as a tint, every bar carries its count and share as text, and the
@@ -11,30 +12,21 @@ import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
+import { FigureGrid } from '../reports/disclosure-control';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
-import { Area, RatingScope } from '../reports/rating-counts';
+import { Area } from '../reports/rating-counts';
 import { buildSatisfactionTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
 import { checkArea, reportCsv, runReport } from '../reports/scorecard-report';
-import { AreaSummary, buildSummary, ServiceSummary } from '../reports/scorecard-summary';
+import { AreaSummary, buildSummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
 import { html, SafeHtml } from './html';
-import { km, sendPage } from './layout';
+import { Translate, tr, translator } from './i18n/i18n';
+import { km, scrollBox, sendPage } from './layout';
+import { ictDay, placeLabel } from './message-pages';
 import { StaffPages } from './staff-router';
 
-export const SCALE_LABELS = [
-  { en: 'Very bad', km: 'អាក្រក់ណាស់' },
-  { en: 'Bad', km: 'អាក្រក់' },
-  { en: 'Acceptable', km: 'មធ្យម' },
-  { en: 'Good', km: 'ល្អ' },
-  { en: 'Very good', km: 'ល្អណាស់' },
-] as const;
-
-const COLUMN_LABELS: Record<(typeof TABLE_COLUMNS)[number], { en: string; km: string }> = {
-  all: { en: 'All', km: 'ទាំងអស់' },
-  disability: { en: 'People with disabilities', km: 'ជនមានពិការភាព' },
-  indigenous: { en: 'Indigenous-language callers', km: 'ជនជាតិដើមភាគតិច' },
-  women: { en: 'Women', km: 'ស្ត្រី' },
-  men: { en: 'Men', km: 'បុរស' },
-};
+/** Catalog keys of the five scale points, 1 to 5. */
+export const SCALE_KEYS = ['scale.1', 'scale.2', 'scale.3', 'scale.4', 'scale.5'] as const;
+const ENGLISH = translator('en');
 
 const TINTS = ['#f4c7c3', '#fbe3c2', '#eeeeee', '#d4ecd0', '#a8d5a2'];
 
@@ -59,10 +51,20 @@ export function chartPatterns(): SafeHtml {
 
 const pct = (share: number | null) => (share === null ? '' : `${Math.round(share * 100)}%`);
 
-/** One indicator's distribution over the five scale points, or a "too few" note when withheld. */
-export function indicatorChart(label: string, f: Figures): SafeHtml {
-  if (f.withheld || !f.counts || !f.n) {
-    return html`<figure class="indicator-chart withheld"><figcaption>${label}</figcaption><p class="muted">Too few ratings to show (fewer than 5) ${km('មិនគ្រប់ចំនួន')}</p></figure>`;
+/** Why a figure has no numbers: nobody rated, too few callers, or withheld to protect another. */
+export function withheldText(f: Figures, t: Translate = ENGLISH): SafeHtml {
+  if (f.status === 'no-ratings') return html`<span class="muted">${t('report.no-ratings-cell')}</span>`;
+  if (f.status === 'protects-another') return html`<span class="muted">${t('report.protects-another')}</span>`;
+  return html`<span class="muted">${t('report.too-few')}</span>`;
+}
+
+/** "n callers · m answers", the people and the ratings a shown figure rests on. */
+const base = (f: { callers: number | null; answers: number | null }, t: Translate) => t('report.base', { callers: f.callers ?? '', answers: f.answers ?? '' });
+
+/** One indicator's distribution over the five scale points, or why there is none. */
+export function indicatorChart(label: string, f: Figures, t: Translate = ENGLISH): SafeHtml {
+  if (f.status !== 'shown' || !f.counts || !f.answers) {
+    return html`<figure class="indicator-chart withheld"><figcaption>${label}</figcaption><p>${withheldText(f, t)}</p></figure>`;
   }
   const W = 420;
   const H = 220;
@@ -73,8 +75,8 @@ export function indicatorChart(label: string, f: Figures): SafeHtml {
   const slot = (W - left * 2) / 5;
   const barW = slot * 0.62;
   const max = Math.max(...f.counts, 1);
-  const summary = `${label}: ${f.n} ratings, median ${f.median}, mean ${f.mean}, ${pct(f.satisfiedShare)} satisfied. `
-    + f.counts.map((c, k) => `${k + 1} ${SCALE_LABELS[k].en}: ${c}`).join('; ');
+  const summary = `${label}: ${t('report.chart-summary', { base: base(f, t), median: f.median ?? '', mean: f.mean ?? '', satisfied: pct(f.satisfiedShare) })} `
+    + f.counts.map((c, k) => `${k + 1} ${t(SCALE_KEYS[k])}: ${c}`).join('; ');
   const bars = f.counts.map((c, k) => {
     const h = Math.round((c / max) * plotH);
     const x = Math.round(left + slot * k + (slot - barW) / 2);
@@ -82,43 +84,43 @@ export function indicatorChart(label: string, f: Figures): SafeHtml {
     const cx = Math.round(left + slot * k + slot / 2);
     return html`<g>
 <rect x="${x}" y="${y}" width="${Math.round(barW)}" height="${Math.max(h, 1)}" fill="url(#scale-${k + 1})" stroke="#000" stroke-width="1"/>
-<text x="${cx}" y="${y - 6}" text-anchor="middle" font-size="13" font-weight="bold">${c} (${pct(c / f.n!)})</text>
+<text x="${cx}" y="${y - 6}" text-anchor="middle" font-size="13" font-weight="bold">${c} (${pct(c / f.answers!)})</text>
 <text x="${cx}" y="${top + plotH + 17}" text-anchor="middle" font-size="13" font-weight="bold">${k + 1}</text>
-<text x="${cx}" y="${top + plotH + 34}" text-anchor="middle" font-size="11">${SCALE_LABELS[k].en}</text>
+<text x="${cx}" y="${top + plotH + 34}" text-anchor="middle" font-size="11">${t(SCALE_KEYS[k])}</text>
 </g>`;
   });
   return html`<figure class="indicator-chart">
-<figcaption>${label} <span class="figures">n ${f.n} · median ${f.median} · mean ${f.mean} · satisfied ${pct(f.satisfiedShare)}</span></figcaption>
-<svg role="img" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet"><title>${summary}</title>
+<figcaption>${label} <span class="figures">${t('report.chart-figures', { base: base(f, t), median: f.median ?? '', mean: f.mean ?? '', satisfied: pct(f.satisfiedShare) })}</span></figcaption>
+<div class="chart-scroll" role="region" aria-label="${label}" tabindex="0"><svg role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" preserveAspectRatio="xMidYMid meet"><title>${summary}</title>
 <line x1="${left}" y1="${top + plotH}" x2="${W - left}" y2="${top + plotH}" stroke="#000" stroke-width="1"/>
 ${bars}
-</svg>
+</svg></div>
 </figure>`;
 }
 
-const cellText = (c: TableCell) => (c.withheld ? html`<span class="muted">too few</span>` : html`${pct(c.satisfiedShare)} <span class="muted">(n ${c.n})</span>`);
+const cellText = (c: TableCell, t: Translate) => (c.status !== 'shown' ? withheldText(c as Figures, t) : html`${pct(c.satisfiedShare)} <span class="muted">(${base(c, t)})</span>`);
 
-export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id: string) => SafeHtml): SafeHtml {
-  return html`<table class="satisfaction">
-<caption>Share satisfied (rated 4 or 5) with the number of ratings, ${table.period.from} to ${table.period.to} (exclusive) ${km('ភាគរយពេញចិត្ត')}</caption>
-<thead><tr><th scope="col">Service ${km('សេវា')}</th>${TABLE_COLUMNS.map((c) => html`<th scope="col">${COLUMN_LABELS[c].en} ${km(COLUMN_LABELS[c].km)}</th>`)}</tr></thead>
-<tbody>${table.rows.map((r) => html`<tr><th scope="row">${serviceName(r.service)}</th>${TABLE_COLUMNS.map((c) => html`<td>${cellText(r.cells[c])}</td>`)}</tr>`)}</tbody>
-</table>`;
+export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id: string) => SafeHtml, t: Translate = ENGLISH): SafeHtml {
+  return scrollBox(t('report.table-caption', { from: table.period.from, to: table.period.to }), html`<table class="satisfaction">
+<caption>${t('report.table-caption', { from: table.period.from, to: table.period.to })}</caption>
+<thead><tr><th scope="col">${t('filter.service')}</th>${TABLE_COLUMNS.map((c) => html`<th scope="col">${t(`report.column-${c}`)}</th>`)}</tr></thead>
+<tbody>${table.rows.map((r) => html`<tr><th scope="row">${serviceName(r.service)}</th>${TABLE_COLUMNS.map((c) => html`<td>${cellText(r.cells[c], t)}</td>`)}</tr>`)}</tbody>
+</table>`);
 }
 
-export function communeReportHtml(area: AreaSummary, table: SatisfactionTable, deps: { serviceName: (id: string) => SafeHtml; indicatorLabel: (service: string, id: string) => string }): SafeHtml {
+export function communeReportHtml(area: AreaSummary, table: SatisfactionTable, deps: { serviceName: (id: string) => SafeHtml; indicatorLabel: (service: string, id: string) => string }, t: Translate = ENGLISH): SafeHtml {
   const service = (s: ServiceSummary) => {
-    const f: Figures = { n: s.ratings, median: s.median, mean: s.mean, counts: s.counts, satisfiedShare: s.satisfiedShare, withheld: s.withheld };
+    const f = figuresPart(s);
     return html`<section class="service-report">
 <h2>${deps.serviceName(s.service)}</h2>
-${s.withheld ? html`<p class="muted">Too few ratings for this service in this period (fewer than 5).</p>` : html`<p>${s.ratings} ratings over all indicators · median ${s.median} · mean ${s.mean} · ${pct(s.satisfiedShare)} satisfied</p>`}
-${s.withheld ? '' : indicatorChart('All indicators together', f)}
-${s.indicators.map((i) => indicatorChart(deps.indicatorLabel(s.service, i.id), i))}
+${s.status !== 'shown' ? html`<p>${t('report.all-indicators')}: ${withheldText(f, t)}</p>` : html`<p>${t('report.service-figures', { base: base(s, t), median: s.median ?? '', mean: s.mean ?? '', satisfied: pct(s.satisfiedShare) })}</p>`}
+${s.status !== 'shown' ? '' : indicatorChart(t('report.all-indicators'), f, t)}
+${s.indicators.map((i) => indicatorChart(deps.indicatorLabel(s.service, i.id), i, t))}
 </section>`;
   };
   return html`${chartPatterns()}
-<p class="legend">Bars: ratings at each point of the scale, 1 ${SCALE_LABELS[0].en} to 5 ${SCALE_LABELS[4].en}; each bar shows its count and share. Figures on fewer than 5 ratings are withheld. A caller who rated an indicator more than once in the period counts once (the latest rating).</p>
-${satisfactionTableHtml(table, deps.serviceName)}
+<p class="legend">${t('report.legend', { low: t(SCALE_KEYS[0]), high: t(SCALE_KEYS[4]), min: table.minCallers })}</p>
+${satisfactionTableHtml(table, deps.serviceName, t)}
 ${area.services.map(service)}`;
 }
 
@@ -142,45 +144,97 @@ export function areaFromCode(code: unknown): Area {
   throw new BadRequestError(`area code ${JSON.stringify(c.slice(0, 20))} must be 2 (province), 4 (district) or 6 (commune) digits`);
 }
 
+/** The area from the picker (province, district, commune: the most specific wins) or an older link's `code`. */
+export function areaCodeFromQuery(q: Record<string, unknown>): string {
+  const pick = (k: string, digits: number) => (typeof q[k] === 'string' && new RegExp(`^[0-9]{${digits}}$`).test((q[k] as string).trim()) ? (q[k] as string).trim() : '');
+  const commune = pick('commune', 6);
+  const district = pick('district', 4);
+  const province = pick('province', 2);
+  if (commune && (!district || commune.startsWith(district))) return commune;
+  if (district && (!province || district.startsWith(province))) return district;
+  if (province) return province;
+  return typeof q.code === 'string' ? q.code.trim().slice(0, 20) : '';
+}
+
+/** Bad days (2026-02-31) and an end not after the start, in the reader's words, before any figure is computed. */
+function periodProblems(q: Record<string, unknown>, t: Translate): string[] {
+  const from = typeof q.from === 'string' ? q.from : '';
+  const to = typeof q.to === 'string' ? q.to : '';
+  const a = ictDay(from, false, t);
+  const b = ictDay(to, false, t);
+  const problems = [a.problem, b.problem].filter((p): p is string => Boolean(p));
+  if (a.at && b.at && b.at <= a.at) problems.push(t('report.to-not-after-from', { from, to }));
+  return problems;
+}
+
 export const reportPages: StaffPages = (router, deps) => {
   const { rt } = deps;
   const everyone = requireRole('admin', 'reviewer', 'viewer');
-  deps.nav.push({ href: '/staff/reports', label: 'Reports', labelKm: 'របាយការណ៍', roles: ['admin', 'reviewer', 'viewer'] });
-  const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer };
+  deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
+  const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer, minCallers: rt.config.reportMinCallers };
 
   const tableAndSummary = async (period: Period, area: Area) => {
-    const scope = RatingScope.of(rt.store, period, checkArea(area, rt.gazetteer));
-    const [table, summary] = await Promise.all([buildSatisfactionTable(scope, rt.scorecard), buildSummary(scope, reportDeps)]);
-    return { table, summary };
+    const checked = checkArea(area, rt.gazetteer);
+    const grid = await FigureGrid.count(rt.store, period, reportDeps);
+    return { table: buildSatisfactionTable(grid, checked, rt.scorecard), summary: buildSummary(grid, checked, reportDeps) };
   };
 
   const serviceName = (id: string) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
-    return s ? html`${s.name.en} ${km(s.name.km)}` : html`${id}`;
+    return s ? html`<span lang="en">${s.name.en}</span> ${km(s.name.km)}` : html`${id}`;
   };
-  const indicatorLabel = (service: string, id: string) =>
-    rt.scorecard.services.find((s) => s.id === service)?.indicators.find((i) => i.id === id)?.en ?? id;
+  // Indicator wording in Khmer is the prompt callers hear (prompts/catalog.json); English from the scorecard.
+  const indicatorLabel = (service: string, id: string, t: Translate = ENGLISH) =>
+    (t.lang === 'km' ? rt.catalog.prompts[`indicator.${service}.${id}`]?.text.km : undefined)
+    ?? rt.scorecard.services.find((s) => s.id === service)?.indicators.find((i) => i.id === id)?.en ?? id;
   const placeName = (code: string) => {
     const p = rt.gazetteer.find(code);
-    return p ? html`${km(p.nameKm)} <span class="latin">${p.nameLatin}</span> <span class="muted">${code}</span>` : html`${code}`;
+    return p ? html`${km(p.nameKm)} <span class="latin" lang="en">${p.nameLatin}</span> <span class="muted">${code}</span>` : html`${code}`;
   };
   const query = (period: Period, code: string) =>
     new URLSearchParams({ from: period.label.from, to: period.label.to, ...(code ? { code } : {}) }).toString();
 
-  const form = (period: Period | null, code: string) => html`<form method="get" action="/staff/reports" class="filters">
-  <label><span>Area code ${km('លេខកូដ')}</span><input name="code" value="${code}" inputmode="numeric" maxlength="6" placeholder="province 2, district 4 or commune 6 digits; empty: whole country"></label>
-  <label><span>From ${km('ពី')}</span><input name="from" type="date" value="${period?.label.from ?? ''}"></label>
-  <label><span>To (not included) ${km('ដល់')}</span><input name="to" type="date" value="${period?.label.to ?? ''}"></label>
-  <button type="submit">Show</button>
+  /** The area picker: province, then its districts, then their communes, by name; the script fills the next list in. */
+  const form = (period: { from: string; to: string } | null, code: string, t: Translate) => {
+    const province = /^[0-9]{2,6}$/.test(code) ? code.slice(0, 2) : '';
+    const district = /^[0-9]{4,6}$/.test(code) ? code.slice(0, 4) : '';
+    const commune = /^[0-9]{6}$/.test(code) ? code : '';
+    const option = (value: string, label: string, selected: string) => html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
+    const places = (list: { code: string; nameKm: string; nameLatin: string }[], selected: string) => list.map((p) => option(p.code, placeLabel(p, t), selected));
+    const districts = province ? rt.gazetteer.childrenOf(province) : [];
+    const communes = district ? rt.gazetteer.childrenOf(district) : [];
+    return html`<form method="get" action="/staff/reports" class="filters" id="report-filters">
+  <label><span>${t('filter.province')}</span>
+    <select name="province" data-children="district" data-all="${t('filter.all-districts')}" data-choose="${t('filter.choose-province')}">${option('', t('report.whole-country'), province)}${places(rt.gazetteer.provinces, province)}</select></label>
+  <label><span>${t('filter.district')}</span>
+    <select name="district" data-children="commune" data-all="${t('filter.all-communes')}" data-choose="${t('filter.choose-district')}">${option('', districts.length ? t('filter.all-districts') : t('filter.choose-province'), district)}${places(districts, district)}</select></label>
+  <label><span>${t('filter.commune')}</span>
+    <select name="commune">${option('', communes.length ? t('filter.all-communes') : t('filter.choose-district'), commune)}${places(communes, commune)}</select></label>
+  <label><span>${t('filter.from')}</span> <input name="from" type="date" value="${period?.from ?? ''}"></label>
+  <label><span>${t('report.to-exclusive')}</span> <input name="to" type="date" value="${period?.to ?? ''}"></label>
+  <div class="filter-buttons"><button type="submit">${t('report.show')}</button></div>
 </form>`;
+  };
 
-  const badRequest = (res: Response, err: BadRequestError, code: string) =>
-    sendPage(res, { title: 'Reports', body: html`${form(null, code)}<p class="error" role="alert">${err.message}</p>` }, 400);
+  const badRequest = (res: Response, message: string | string[], code: string, q: Record<string, unknown>) => {
+    const t = tr(res);
+    const given = { from: typeof q.from === 'string' ? q.from.slice(0, 10) : '', to: typeof q.to === 'string' ? q.to.slice(0, 10) : '' };
+    const messages = Array.isArray(message) ? message : [message];
+    sendPage(res, {
+      title: t('report.title'),
+      scripts: ['messages.js'],
+      body: html`${form(given, code, t)}<div class="error" role="alert">${messages.map((m) => html`<p>${m}</p>`)}<p>${t('filter.fix-and-retry')}</p></div>`,
+    }, 400);
+  };
 
   router.get('/reports', everyone, async (req: Request, res: Response, next) => {
-    const code = typeof req.query.code === 'string' ? req.query.code.trim() : '';
+    const q = req.query as Record<string, unknown>;
+    const code = areaCodeFromQuery(q);
+    const t = tr(res);
     try {
-      const period = periodFromQuery(req.query);
+      const problems = periodProblems(q, t);
+      if (problems.length) return badRequest(res, problems, code, q);
+      const period = periodFromQuery(q);
       const area = areaFromCode(code);
       if (area.communes) {
         res.redirect(303, `/staff/reports/commune/${code}?${query(period, '')}`);
@@ -190,48 +244,56 @@ export const reportPages: StaffPages = (router, deps) => {
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
       const communes = summary.communes;
       sendPage(res, {
-        title: 'Scorecard reports',
-        body: html`${form(period, code)}
-<h2>${code ? placeName(code) : html`Whole country ${km('ទូទាំងប្រទេស')}`}</h2>
-${satisfactionTableHtml(table, serviceName)}
-<p><a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">Download the table (CSV)</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">Download all figures (CSV)</a></p>
-<h2>Communes with ratings in this period</h2>
-${communes.length === 0 ? html`<p class="muted">No ratings in this period.</p>` : html`<table class="communes">
-<thead><tr><th scope="col">Commune ${km('ឃុំ')}</th>${rt.scorecard.services.map((s) => html`<th scope="col">${serviceName(s.id)}</th>`)}</tr></thead>
-<tbody>${communes.map((c) => html`<tr><td><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></td>${c.services.map((s) => html`<td>${s.withheld ? html`<span class="muted">too few</span>` : html`${pct(s.satisfiedShare)} <span class="muted">(n ${s.ratings})</span>`}</td>`)}</tr>`)}</tbody>
-</table>`}`,
+        title: t('report.title'),
+        scripts: ['messages.js'],
+        body: html`${form(period.label, code, t)}
+<h2>${code ? placeName(code) : t('report.whole-country')}</h2>
+${satisfactionTableHtml(table, serviceName, t)}
+<p><a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-all')}</a></p>
+<h2>${t('report.communes-heading')}</h2>
+${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` : scrollBox(t('report.communes-heading'), html`<table class="communes">
+<thead><tr><th scope="col">${t('filter.commune')}</th>${rt.scorecard.services.map((s) => html`<th scope="col">${serviceName(s.id)}</th>`)}</tr></thead>
+<tbody>${communes.map((c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`)}</tbody>
+</table>`)}`,
       });
     } catch (err) {
-      if (err instanceof BadRequestError) badRequest(res, err, code);
+      if (err instanceof BadRequestError) badRequest(res, err.message, code, q);
       else next(err);
     }
   });
 
   router.get('/reports/commune/:code', everyone, async (req: Request, res: Response, next) => {
     const code = String(req.params.code);
+    const q = req.query as Record<string, unknown>;
+    const t = tr(res);
     try {
-      const period = periodFromQuery(req.query);
-      if (!rt.gazetteer.isCommune(code)) throw new BadRequestError(`${code.slice(0, 20)} is not a commune code in the gazetteer`);
+      const problems = periodProblems(q, t);
+      if (problems.length) return badRequest(res, problems, code, q);
+      const period = periodFromQuery(q);
+      if (!rt.gazetteer.isCommune(code)) throw new BadRequestError(t('report.not-a-commune', { code: code.slice(0, 20) }));
       const area = { communes: [code] };
       const { table, summary } = await tableAndSummary(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code, from: period.label.from, to: period.label.to } });
       const place = rt.gazetteer.find(code)!;
       sendPage(res, {
-        title: `${place.nameLatin} (${code})`,
-        body: html`${form(period, code)}
+        title: `${t.lang === 'km' ? place.nameKm : place.nameLatin} (${code})`,
+        scripts: ['messages.js'],
+        body: html`${form(period.label, code, t)}
 <p>${placeName(code)} · ${placeName(code.slice(0, 4))} · ${placeName(code.slice(0, 2))}</p>
-<p>Period: ${period.label.from} to ${period.label.to} (not included) · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">Download this commune's figures (CSV)</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">Download the table (CSV)</a></p>
-${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel })}`,
+<p>${t('report.period', { from: period.label.from, to: period.label.to })} · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-commune')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a></p>
+${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) }, t)}`,
       });
     } catch (err) {
-      if (err instanceof BadRequestError) badRequest(res, err, code);
+      if (err instanceof BadRequestError) badRequest(res, err.message, code, q);
       else next(err);
     }
   });
 
   router.get('/reports/download.csv', everyone, async (req: Request, res: Response, next) => {
-    const code = typeof req.query.code === 'string' ? req.query.code.trim() : '';
+    const code = areaCodeFromQuery(req.query as Record<string, unknown>);
     try {
+      const problems = periodProblems(req.query as Record<string, unknown>, tr(res));
+      if (problems.length) throw new BadRequestError(problems.join(' '));
       const period = periodFromQuery(req.query);
       const area = areaFromCode(code);
       const table = req.query.kind === 'table';

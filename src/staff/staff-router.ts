@@ -9,10 +9,11 @@
  *   import { sendPage } from './layout';
  *
  *   export const reportPages: StaffPages = (router, deps) => {
- *     deps.nav.push({ href: '/staff/reports', label: 'Reports', labelKm: 'របាយការណ៍', roles: ['admin', 'reviewer', 'viewer'] });
+ *     deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
  *     router.get('/reports', requireRole('admin', 'reviewer', 'viewer'), async (req, res) => {
+ *       const t = tr(res);                       // the reader's language (src/staff/i18n/i18n.ts)
  *       await deps.audit.record({ username: res.locals.staff.username, action: 'view-report' });
- *       sendPage(res, { title: 'Reports', body: html`<p>${someValue}</p>` });   // html`` escapes values
+ *       sendPage(res, { title: t('report.title'), body: html`<p>${t('report.period', { from, to })}</p>` });   // html`` escapes values
  *     });
  *   };
  *
@@ -22,13 +23,16 @@
  * relative to /staff. Security headers and Cache-Control: no-store are set for you. No inline
  * <script> or style="" (the CSP refuses them): put files in public/staff/ (served at
  * /staff/static/) and pass `scripts: ['x.js']` to sendPage; classes go in public/staff/staff.css.
- * Mark Khmer text with km(text) (lang="km" picks the Khmer font stack).
+ * Every word on a page comes from src/staff/i18n/messages.json (English and Khmer, Khmer marked
+ * for native-speaker review): add the key there, then call t() with it. Mark Khmer data (place
+ * names) with km(text) (lang="km" picks the Khmer font stack). Errors: throw an AppError with
+ * { key } and the staff error page shows it, with the menu, in the reader's language.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import Ajv from 'ajv';
-import express, { Request, Response, Router } from 'express';
+import express, { NextFunction, Request, Response, Router } from 'express';
 import { Runtime } from '../runtime';
 import { verifyPassword, decoyHash } from '../auth/passwords';
 import { normalizeUsername, StaffAccountsRepository, USERNAME_PATTERN } from '../auth/staff-accounts';
@@ -37,9 +41,13 @@ import { SignInThrottle } from '../auth/sign-in-throttle';
 import {
   clearSessionCookie, readCookie, requireCsrf, requireSession, SESSION_COOKIE, sessionCookie, staffLocals, STAFF_PATH,
 } from '../auth/staff-auth';
+import { AppError, BadRequestError, NotFoundError, StoreError } from '../errors';
 import { AuditLog } from './audit-log';
 import { html } from './html';
+import { isStaffLanguage, languageCookie, LANGUAGE_COOKIE, requestLanguage, translator, tr } from './i18n/i18n';
 import { NavItem, sendPage } from './layout';
+import { StaffPreferences } from './preferences';
+import { findPages } from './find-pages';
 import { staffSecurityHeaders } from './security-headers';
 import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
@@ -47,6 +55,7 @@ import { accountPages } from './account-pages';
 import { tryTheLinePages } from './try-the-line';
 import { reportPages } from './report-pages';
 import { outboundPages } from './outbound-pages';
+import { studioPages } from './studio-pages';
 
 /** What page modules get. */
 export interface StaffDeps {
@@ -55,6 +64,7 @@ export interface StaffDeps {
   sessions: SessionsRepository;
   throttle: SignInThrottle;
   audit: AuditLog;
+  preferences: StaffPreferences;
   /** Navigation bar entries; a module pushes its own. */
   nav: NavItem[];
   secureCookie: boolean;
@@ -63,7 +73,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, outboundPages, tryTheLinePages, auditPages, accountPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({
@@ -76,6 +86,12 @@ const validateSignIn = new Ajv({ allErrors: true }).compile({
     password: { type: 'string', maxLength: 1024 },
     next: { type: 'string', maxLength: 300 },
   },
+});
+const validateLanguage = new Ajv().compile({
+  type: 'object',
+  required: ['lang'],
+  additionalProperties: false,
+  properties: { lang: { enum: ['en', 'km'] }, next: { type: 'string', maxLength: 300 }, _csrf: { type: 'string' } },
 });
 
 /** public/staff at the package root, whether running from src/ (tsx) or dist/src/ (build). */
@@ -92,6 +108,7 @@ export function staffDeps(rt: Runtime): StaffDeps {
     sessions: new SessionsRepository(rt.store, rt.config.sessionSecret),
     throttle: new SignInThrottle(rt.store),
     audit: new AuditLog(rt.store),
+    preferences: new StaffPreferences(rt.store),
     nav: [],
     secureCookie: rt.config.publicBaseUrl.startsWith('https:'),
   };
@@ -114,20 +131,29 @@ export function staffRouter(rt: Runtime, deps: StaffDeps = staffDeps(rt)): Route
   }));
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   router.use(express.json({ limit: '4kb' }));
+  // Every page speaks the reader's language: the remembered cookie, else the browser's first choice.
+  router.use((req, res, next) => {
+    res.locals.t = translator(requestLanguage(req, readCookie(req, LANGUAGE_COOKIE)));
+    res.locals.currentUrl = req.originalUrl.slice(0, 300);
+    next();
+  });
 
-  const signInPage = (res: Response, opts: { token: string; next: string; username?: string; error?: string }, status = 200) =>
+  const signInPage = (res: Response, opts: { token: string; next: string; username?: string; error?: string }, status = 200) => {
+    const t = tr(res);
     sendPage(res, {
-      title: 'Sign in',
+      title: t('sign-in.title'),
       body: html`
 ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice">${t('sign-in.to-continue')}</p>` : ''}
 <form method="post" action="${STAFF_PATH}/sign-in" class="sign-in">
   <input type="hidden" name="_csrf" value="${opts.token}">
   <input type="hidden" name="next" value="${opts.next}">
-  <label>Username <input name="username" autocomplete="username" required maxlength="32" value="${opts.username ?? ''}" autocapitalize="none"></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
-  <button type="submit">Sign in</button>
+  <label>${t('sign-in.username')} <input name="username" autocomplete="username" required maxlength="32" value="${opts.username ?? ''}" autocapitalize="none"></label>
+  <label>${t('sign-in.password')} <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+  <button type="submit">${t('sign-in.button')}</button>
 </form>`,
     }, status);
+  };
 
   // Sign-in has no session yet: its CSRF token is a random value in a SameSite=Strict cookie that
   // the form must echo (double submit), so another site cannot sign a browser in as someone else.
@@ -143,6 +169,11 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
   router.get('/', (_req, res) => res.redirect(303, `${STAFF_PATH}/messages`));
 
   router.get('/sign-in', (req, res) => {
+    // Choosing a language before signing in: remembered in a cookie, then the same form again.
+    if (isStaffLanguage(req.query.lang)) {
+      res.append('Set-Cookie', languageCookie(req.query.lang, deps.secureCookie));
+      res.locals.t = translator(req.query.lang);
+    }
     signInPage(res, { token: signInToken(req, res), next: safeNext(req.query.next) });
   });
 
@@ -152,11 +183,11 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
       const cookieToken = readCookie(req, SIGN_IN_COOKIE) ?? '';
       const sent = typeof body._csrf === 'string' ? body._csrf : '';
       if (!cookieToken || !sent || !sameSecret(sent, cookieToken)) {
-        res.status(403).type('text/plain').send('Forbidden: the sign-in form is out of date. Reload the page and try again.\n');
+        signInPage(res, { token: signInToken(req, res), next: safeNext(body.next), error: tr(res)('sign-in.stale') }, 403);
         return;
       }
       if (!validateSignIn(body)) {
-        res.status(400).type('text/plain').send('Bad request: the sign-in form needs a username and a password.\n');
+        signInPage(res, { token: cookieToken, next: safeNext(body.next), error: tr(res)('sign-in.incomplete') }, 400);
         return;
       }
       const nextUrl = safeNext(body.next);
@@ -165,14 +196,14 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
       const address = addressOf(req);
       const again = { token: cookieToken, next: nextUrl, username: username.slice(0, 32) };
       if (!USERNAME_PATTERN.test(username) || !password || password.length > 1024) {
-        signInPage(res, { ...again, error: 'Wrong username or password.' }, 401);
+        signInPage(res, { ...again, error: tr(res)('sign-in.wrong') }, 401);
         return;
       }
       const verdict = await deps.throttle.check(username, address);
       if (verdict.locked) {
         rt.logger.warn({ username, address, reason: verdict.reason }, 'staff sign-in refused: too many failures');
         await deps.audit.record({ username, action: 'sign-in-locked', address, detail: { reason: verdict.reason ?? '' } });
-        signInPage(res, { ...again, error: 'Too many failed sign-ins. Wait 15 to 30 minutes, or ask an administrator.' }, 429);
+        signInPage(res, { ...again, error: tr(res)('sign-in.locked') }, 429);
         return;
       }
       const account = await deps.accounts.find(username);
@@ -181,7 +212,7 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
         await deps.throttle.recordFailure(username, address);
         rt.logger.warn({ username, address, known: Boolean(account) }, 'staff sign-in failed');
         await deps.audit.record({ username, action: 'sign-in-failed', address });
-        signInPage(res, { ...again, error: 'Wrong username or password.' }, 401);
+        signInPage(res, { ...again, error: tr(res)('sign-in.wrong') }, 401);
         return;
       }
       // Rotation: whatever session this browser had is ended; the new one gets a fresh token.
@@ -192,6 +223,9 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
       await deps.audit.record({ username, action: 'sign-in', address });
       rt.logger.info({ username, role: account.role }, 'staff signed in');
       res.append('Set-Cookie', sessionCookie(token, deps.secureCookie, Math.floor(SESSION_ABSOLUTE_MS / 1000)));
+      // The language this staff member chose last time, on whatever computer they sign in from.
+      const chosen = await deps.preferences.language(account._id);
+      if (chosen) res.append('Set-Cookie', languageCookie(chosen, deps.secureCookie));
       res.redirect(303, nextUrl);
     } catch (err) {
       next(err);
@@ -202,9 +236,24 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
   const pages = Router();
   pages.use(requireSession(deps.sessions, { secureCookie: deps.secureCookie }));
   pages.use(requireCsrf());
-  pages.use((_req, res, next) => {
+  pages.use((req, res, next) => {
     res.locals.nav = deps.nav;
+    // _return (where a form was sent from) only matters when the session has ended; see requireSession.
+    if (req.body && typeof req.body === 'object') delete (req.body as Record<string, unknown>)._return;
     next();
+  });
+
+  pages.post('/language', async (req, res, next) => {
+    try {
+      if (!validateLanguage(req.body)) throw new BadRequestError('Choose en or km.', { key: 'error.language' });
+      const { lang, next: back } = req.body as { lang: 'en' | 'km'; next?: string };
+      const { session } = staffLocals(res);
+      await deps.preferences.setLanguage(session.username, lang);
+      res.append('Set-Cookie', languageCookie(lang, deps.secureCookie));
+      res.redirect(303, safeNext(back));
+    } catch (err) {
+      next(err);
+    }
   });
 
   pages.post('/sign-out', async (req, res, next) => {
@@ -220,6 +269,43 @@ ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
   });
 
   for (const addPages of PAGE_MODULES) addPages(pages, deps);
+  pages.use((_req, _res, next) => next(new NotFoundError('Not found.', { key: 'error.not-found' })));
   router.use(pages);
+  router.use(staffErrorPage(rt));
   return router;
+}
+
+/**
+ * Refusals and failures under /staff as pages with the menu, in the reader's language, saying
+ * what to do next. Scripts (JSON requests, audio) get the same words as plain text. Never a stack trace.
+ */
+function staffErrorPage(rt: Runtime) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const t = tr(res);
+    const e = err as { status?: number; statusCode?: number; type?: string };
+    let status = err instanceof AppError ? err.status : e.status ?? e.statusCode ?? 500;
+    if (status < 400 || status > 599) status = 500;
+    let message: string;
+    if (err instanceof AppError && err.messageKey) message = t(err.messageKey, err.messageVars);
+    else if (err instanceof StoreError) message = t('error.store');
+    else if (err instanceof AppError && status < 500) message = err.message;
+    else if (e.type === 'entity.too.large') message = t('error.too-large');
+    else if (e.type === 'entity.parse.failed') message = t('error.unreadable');
+    else message = t('error.internal');
+    if (status >= 500) rt.logger.error({ path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'request failed');
+    else rt.logger.warn({ path: req.path, status }, err instanceof Error ? err.message : message);
+    const wantsPage = /\btext\/html\b/.test(req.header('accept') ?? '') && !req.path.endsWith('/audio');
+    if (!wantsPage) {
+      res.status(status).type('text/plain').send(`${message}\n`);
+      return;
+    }
+    const title = status === 403 ? t('error.title-forbidden') : status === 404 ? t('error.title-not-found') : status < 500 ? t('error.title-bad-request') : t('error.title-failed');
+    sendPage(res, {
+      title,
+      body: html`<p class="error" role="alert">${message}</p>
+<p>${t('error.what-next')}</p>
+<ul><li><a href="/staff/messages">${t('error.to-messages')}</a></li>${res.locals.staff ? '' : html`<li><a href="/staff/sign-in">${t('sign-in.title')}</a></li>`}</ul>`,
+    }, status);
+  };
 }

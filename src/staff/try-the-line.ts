@@ -23,7 +23,8 @@ import { MessageQueries, StaffVisibleMessage } from '../messages/message-queries
 import { CallSimulator, parseTwiml, promptOf } from '../simulator/call-simulator';
 import { TEST_CALL_SID_PREFIX } from '../store/ratings';
 import { html, SafeHtml } from './html';
-import { km, sendPage } from './layout';
+import { Translate, tr } from './i18n/i18n';
+import { sendPage } from './layout';
 import { StaffPages } from './staff-router';
 
 /** The fixed caller number of every test call: not a number any phone can have. */
@@ -90,7 +91,7 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
   const calls = rt.store.collection<TestCall>('staff_test_calls');
   const messages = new MessageQueries(rt.store.collection<StaffVisibleMessage>('messages'));
   const everyone = requireRole('admin', 'reviewer', 'viewer');
-  deps.nav.push({ href: '/staff/try-the-line', label: 'Try the line', labelKm: 'សាកល្បងខ្សែ', roles: ['admin', 'reviewer', 'viewer'] });
+  deps.nav.push({ href: '/staff/try-the-line', key: 'nav.try-the-line', roles: ['admin', 'reviewer', 'viewer'] });
 
   /** This server as it is reached over loopback: the address and port the staff request came in on. */
   const loopbackUrl = (req: Request) => {
@@ -152,7 +153,7 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
     await messages.markTestCall(call._id);
     if (res.status !== 200) {
       rt.logger.error({ callSid: call._id, status: res.status }, 'try the line: the hotline refused the relayed webhook');
-      throw new BadRequestError(`The hotline answered HTTP ${res.status}: ${res.body.trim().slice(0, 200)}`);
+      throw new BadRequestError(`The hotline answered HTTP ${res.status}: ${res.body.trim().slice(0, 200)}`, { key: 'try.hotline-refused', vars: { status: res.status } });
     }
     const { view: v, next } = view(call._id, res.body);
     await calls.updateOne({ _id: call._id }, { $set: { next, updatedAt: new Date() } });
@@ -161,17 +162,18 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
   };
 
   router.get('/try-the-line', everyone, (_req, res) => {
+    const t = tr(res);
     sendPage(res, {
-      title: 'Try the line',
+      title: t('try.title'),
       scripts: ['try-the-line.js'],
-      body: tryTheLineBody(),
+      body: tryTheLineBody(t),
     });
   });
 
   router.post('/try-the-line/calls', everyone, async (req, res, next) => {
     try {
       const body = req.body ?? {};
-      if (!validateStart(body)) throw new BadRequestError('Start a call with {"firstTime": true|false}.');
+      if (!validateStart(body)) throw new BadRequestError('Start a call with {"firstTime": true|false}.', { key: 'try.bad-request' });
       const { session, staff } = staffLocals(res);
       const callSid = `${TEST_CALL_SID_PREFIX}${crypto.randomBytes(11).toString('hex')}`;
       // "First-time caller" withholds the number: the hotline then remembers nothing about the caller.
@@ -194,11 +196,11 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
     try {
       const sid = String(req.params.sid);
       const body = req.body ?? {};
-      if (!CALL_SID.test(sid)) throw new NotFoundError('No such test call.');
-      if (!validateAction(body)) throw new BadRequestError('Send {"action": "keys", "digits": "1"}, {"action": "silence"}, {"action": "record", "seconds": 5} or {"action": "hangup"}.');
+      if (!CALL_SID.test(sid)) throw new NotFoundError('No such test call.', { key: 'try.no-call' });
+      if (!validateAction(body)) throw new BadRequestError('Send {"action": "keys", "digits": "1"}, {"action": "silence"}, {"action": "record", "seconds": 5} or {"action": "hangup"}.', { key: 'try.bad-request' });
       const { session } = staffLocals(res);
       const call = await calls.findOne({ _id: sid, sessionId: session._id });
-      if (!call) throw new NotFoundError('No such test call (calls belong to the session that started them).');
+      if (!call) throw new NotFoundError('No such test call (calls belong to the session that started them).', { key: 'try.no-call' });
       const action = body as { action: 'keys' | 'silence' | 'record' | 'hangup'; digits?: string; seconds?: number };
       const params = baseParams(sid, call.firstTime ? 'anonymous' : TRY_THE_LINE_NUMBER);
       const nextStep = call.next;
@@ -209,17 +211,17 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
         return;
       }
       if (action.action === 'silence') {
-        if (!nextStep.redirect) throw new BadRequestError('The hotline gave nothing to do on silence.');
+        if (!nextStep.redirect) throw new BadRequestError('The hotline gave nothing to do on silence.', { key: 'try.not-now' });
         res.json(await relay(req, call, nextStep.redirect, params));
         return;
       }
       if (action.action === 'keys') {
-        if (nextStep.kind !== 'keys' || !nextStep.action) throw new BadRequestError('The hotline is not waiting for keys now.');
-        if (!action.digits) throw new BadRequestError('Which keys?');
+        if (nextStep.kind !== 'keys' || !nextStep.action) throw new BadRequestError('The hotline is not waiting for keys now.', { key: 'try.not-now' });
+        if (!action.digits) throw new BadRequestError('Which keys?', { key: 'try.bad-request' });
         res.json(await relay(req, call, nextStep.action, { ...params, Digits: action.digits }));
         return;
       }
-      if (nextStep.kind !== 'record' || !nextStep.action) throw new BadRequestError('The hotline is not recording now.');
+      if (nextStep.kind !== 'record' || !nextStep.action) throw new BadRequestError('The hotline is not recording now.', { key: 'try.not-now' });
       const n = call.recordings + 1;
       await calls.updateOne({ _id: sid }, { $set: { recordings: n } });
       const recordingSid = `RE${sid.slice(2)}${String(n).padStart(2, '0')}`;
@@ -236,29 +238,35 @@ export const tryTheLinePages: StaffPages = (router, deps) => {
   });
 };
 
-function tryTheLineBody(): SafeHtml {
+/** Words the page's script shows, in the reader's language. */
+const SCRIPT_STRINGS = {
+  sessionEnded: 'try.session-ended', problem: 'try.problem', playing: 'try.playing', hungUp: 'try.hung-up', recording: 'try.recording',
+  pressKey: 'try.press-key', you: 'try.you', sending: 'try.sending', calling: 'try.calling', testCall: 'try.test-call',
+  youHungUp: 'try.you-hung-up', ended: 'try.ended', skipped: 'try.skipped', missing: 'try.missing',
+} as const;
+
+function tryTheLineBody(t: Translate): SafeHtml {
   const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+  const strings = JSON.stringify(Object.fromEntries(Object.entries(SCRIPT_STRINGS).map(([k, key]) => [k, t(key)])));
   return html`
-<p class="notice">A test call through the real hotline, from the test number ${TRY_THE_LINE_NUMBER}. Ratings given here are
-marked as test ratings and left out of every report; a message recorded here is not kept. Choose the language on the
-call's own language menu. ${km('ការហៅសាកល្បង៖ មិនរាប់ក្នុងរបាយការណ៍ទេ។')}</p>
-<div id="phone" class="phone" data-state="idle">
+<p class="notice">${t('try.notice', { number: TRY_THE_LINE_NUMBER })}</p>
+<div id="phone" class="phone" data-state="idle" data-strings="${strings}">
   <div class="phone-screen" aria-live="polite">
-    <p id="call-status">Not connected.</p>
+    <p id="call-status">${t('try.not-connected')}</p>
     <p id="now-playing" class="now-playing"></p>
     <p id="typed" class="typed"></p>
   </div>
-  <div class="keypad" role="group" aria-label="Keypad">
+  <div class="keypad" role="group" aria-label="${t('try.keypad')}">
     ${keys.map((k) => html`<button type="button" class="key" data-key="${k}" disabled>${k}</button>`)}
   </div>
   <div class="call-buttons">
-    <button type="button" id="call-start">Call</button>
-    <label class="inline"><input type="checkbox" id="first-time"> as a first-time caller</label>
-    <button type="button" id="call-silence" class="secondary" disabled>Stay silent</button>
-    <button type="button" id="call-hangup" class="secondary" disabled>Hang up</button>
+    <button type="button" id="call-start">${t('try.call')}</button>
+    <label class="inline"><input type="checkbox" id="first-time"> ${t('try.first-time')}</label>
+    <button type="button" id="call-silence" class="secondary" disabled>${t('try.silent')}</button>
+    <button type="button" id="call-hangup" class="secondary" disabled>${t('try.hang-up')}</button>
   </div>
-  <p id="record-hint" class="muted" hidden>The hotline is recording: speak if you like (nothing is recorded in the browser), then press # to finish.</p>
+  <p id="record-hint" class="muted" hidden>${t('try.record-hint')}</p>
 </div>
-<h2>Heard on this call</h2>
+<h2>${t('try.heard')}</h2>
 <ol id="transcript" class="transcript"></ol>`;
 }

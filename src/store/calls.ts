@@ -1,5 +1,5 @@
 import { DuplicateKeyError } from '../errors';
-import { FlowState, TurnOutput } from '../flow/types';
+import { Effect, FlowState, TurnOutput } from '../flow/types';
 import { Store } from './store';
 
 /** What was last said to the caller, so a retried webhook gets the same answer. */
@@ -28,6 +28,14 @@ export interface CallRecord {
    * calls stored before the flag existed: read as "may have rated".
    */
   returningRater?: boolean;
+  /**
+   * What the turn that produced `last` asked to keep (ratings, a message...), saved in the same
+   * write as `last` and applied as of `updatedAt`. Only the copy of a webhook that wins the
+   * compare-and-set on `turn` writes it, so the stored answer is the one the caller hears; a
+   * losing copy or a retry re-applies these (idempotent) before answering, so they are kept even
+   * if the winner's instance died between saving the turn and applying them.
+   */
+  lastEffects?: Effect[];
 }
 
 /** Carrier statuses in the order a call goes through them; a later one never gives way to an earlier one. */
@@ -75,27 +83,28 @@ export class CallsRepository {
    * Saves the turn only if nobody answered it first (compare-and-set on the turn number), so
    * two copies of one webhook, on two instances, cannot both advance the call.
    */
-  async advance(callSid: string, fromTurn: number, flow: FlowState, last: LastTurn, at: Date): Promise<boolean> {
+  async advance(callSid: string, fromTurn: number, flow: FlowState, last: LastTurn, effects: Effect[], at: Date): Promise<boolean> {
     const r = await this.calls.updateOne(
       { _id: callSid, turn: fromTurn },
-      { $set: { flow, last, updatedAt: at, turn: fromTurn + 1 } },
+      { $set: { flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1 } },
     );
     return r.matched === 1;
   }
 
-  /** Records a carrier status, in whatever order the callbacks come: a final status is never overwritten by an earlier one. */
+  /**
+   * Records a carrier status, in whatever order the callbacks come: a final status is never
+   * overwritten by an earlier one. One upsert: it raises a stored status of lower rank, or creates
+   * the record; when a status at least as late is stored, the upsert's insert meets that record's
+   * _id (duplicate key) and nothing changes.
+   */
   async recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<void> {
     const rank = STATUS_RANK[status] ?? 0;
     const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
     if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
-    const raise = () => this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields });
-    if ((await raise()).matched === 1) return;
     try {
-      await this.statuses.insertOne({ _id: callSid, status, rank, updatedAt: at, ...(durationSeconds !== undefined ? { durationSeconds } : {}) });
+      await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      // Another callback created the record first (perhaps with an earlier status): raise it if ours is later.
-      await raise();
     }
   }
 

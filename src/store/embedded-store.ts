@@ -130,9 +130,10 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   async aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     assertPortablePipeline(pipeline); // rejects (BadRequestError), like every other failure here
     return this.run(async () => {
-      // Let NeDB apply a leading $match (it may use an index), and mingo the rest.
+      // Let NeDB apply a leading $match (it may use an index), and mingo the rest. NeDB has no
+      // $expr: a $match using it goes to mingo whole.
       const [first, ...rest] = pipeline;
-      const leadingMatch = first && '$match' in first ? (first.$match as Filter) : null;
+      const leadingMatch = first && '$match' in first && !JSON.stringify(first.$match).includes('"$expr"') ? (first.$match as Filter) : null;
       const docs = await this.ds.findAsync(leadingMatch ?? {});
       return mingoAggregate(docs, leadingMatch ? rest : pipeline) as R[];
     });

@@ -24,6 +24,10 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'staff_audit', keys: { messageId: 1, at: 1 } },
   { collection: 'messages', keys: { createdAt: 1 } },
   { collection: 'messages', keys: { communeCode: 1, createdAt: 1 } },
+  // Audit log pages sort newest first by time then id: MongoDB walks this index backwards, no sort in memory.
+  { collection: 'staff_audit', keys: { at: 1, _id: 1 } },
+  // Staff find a message by the number the hotline read to the caller.
+  { collection: 'messages', keys: { referenceNumber: 1 } },
   // Callbacks: one owed per caller (activeKey is unique while owed), due work, a caller's day, the staff list.
   { collection: 'outbound_callbacks', keys: { activeKey: 1 }, unique: true },
   { collection: 'outbound_callbacks', keys: { state: 1, nextAttemptAt: 1 } },

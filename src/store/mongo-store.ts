@@ -1,4 +1,4 @@
-import { GridFSBucket, MongoClient, MongoServerError, Db } from 'mongodb';
+import { CommandStartedEvent, Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
 import { DuplicateKeyError, StoreError } from '../errors';
 import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
 
@@ -20,54 +20,41 @@ async function guard<R>(op: () => Promise<R>): Promise<R> {
 }
 
 /**
- * FerretDB 1.x (the CI engine) runs an update as a read then a write outside a transaction
- * (FerretDB issue #3040): two concurrent conditional updates or findOneAndUpdates can both
- * apply, so a claim or a compare-and-set is not atomic there. On FerretDB this process therefore
- * runs writes to one document one at a time, and writes by any other filter alone: atomic within
- * one app instance (tests, a pilot). MongoDB itself is atomic per document and needs none of it (`serial` is false).
+ * Updates per bulkWrite in updateEachById: one unordered command each. The driver would split
+ * larger batches itself (100,000 per command); 5,000 keeps each command well inside the socket
+ * timeout (the test server applied 500 updates in 123 ms).
  */
-class WriteSerializer {
-  /** Per collection: the last collection-wide write, and the writes in flight per document `_id`. */
-  private readonly lanes = new Map<string, { wide: Promise<unknown>; docs: Map<string, Promise<unknown>> }>();
-  constructor(readonly serial: boolean) {}
+const BULK_BATCH = 5000;
 
-  /**
-   * Writes naming one document by `_id` wait only for earlier writes to that document (and for
-   * collection-wide ones); a write by any other filter waits for everything before it. Calls
-   * then proceed in parallel, while claims and compare-and-sets stay one at a time.
-   */
-  run<R>(collection: string, filter: Filter, op: () => Promise<R>): Promise<R> {
-    if (!this.serial) return op();
-    let lane = this.lanes.get(collection);
-    if (!lane) {
-      lane = { wide: Promise.resolve(), docs: new Map() };
-      this.lanes.set(collection, lane);
-    }
-    const id = typeof filter._id === 'string' ? filter._id : null;
-    const before = id === null ? [lane.wide, ...lane.docs.values()] : [lane.wide, lane.docs.get(id) ?? Promise.resolve()];
-    const result = Promise.all(before).then(op, op);
-    const done = result.catch(() => undefined);
-    if (id === null) {
-      lane.wide = done;
-      lane.docs.clear(); // every per-document write before it is now behind `wide`
-    } else {
-      lane.docs.set(id, done);
-      const docs = lane.docs;
-      void done.then(() => { if (docs.get(id) === done) docs.delete(id); });
-    }
-    return result;
-  }
-}
+/** Operators whose effect on a missing document is simply their value. */
+const VALUE_OPERATORS = new Set(['$set', '$setOnInsert', '$inc', '$min', '$max']);
 
 /**
- * Updates per bulkWrite. FerretDB 1.24 never answers an update command of 100 or more
- * statements (measured here: 99 took 0.3 s, 100 hung until the socket timed out), so stay
- * well under that; MongoDB takes up to 100,000 per command.
+ * The document an upsert creates: the filter's plain top-level fields (its `_id` at least) and
+ * the update's values. Null when the filter has no plain `_id` or the update uses an operator
+ * whose result on a new document is not its value (the native upsert is used then).
  */
-const BULK_BATCH = 50;
+export function documentToInsert(filter: Filter, update: Update): Doc | null {
+  const id = filter._id;
+  if (id === undefined || id === null || (typeof id === 'object' && !(id instanceof Date))) return null;
+  const doc: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(filter)) {
+    if (k.startsWith('$') || k.includes('.')) continue;
+    if (v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) && Object.keys(v).some((op) => op.startsWith('$'))) continue;
+    doc[k] = v;
+  }
+  for (const [op, fields] of Object.entries(update)) {
+    if (!VALUE_OPERATORS.has(op) || fields === null || typeof fields !== 'object') return null;
+    for (const [k, v] of Object.entries(fields as Record<string, unknown>)) {
+      if (k.includes('.')) return null;
+      doc[k] = v;
+    }
+  }
+  return doc as unknown as Doc;
+}
 
 class MongoCollection<T extends Doc> implements Collection<T> {
-  constructor(private readonly db: Db, private readonly name: string, private readonly writes: WriteSerializer) {}
+  constructor(private readonly db: Db, private readonly name: string) {}
 
   // The driver's generic filter types are stricter than our shared contract; documents are plain objects.
   private get c() {
@@ -103,52 +90,65 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     return guard(() => this.c.countDocuments(filter));
   }
   /**
-   * Two concurrent upserts of one key can both try to insert, and the loser gets a duplicate key
-   * (MongoDB retries some of these itself, FerretDB does not): the document exists now, so the
-   * loser's retry is a plain update.
+   * An upsert by `_id`, written as "update the document; if there is none, insert it; if another
+   * writer inserted it meanwhile, update it". MongoDB keeps concurrent upserts of one key itself,
+   * but FerretDB 2.5 (the test server) silently drops some of them: 20 `$inc` upserts of a new key
+   * at once left 14, every one reported as done. Creating the document with a plain insert makes a
+   * lost race a duplicate-key error, which is retried as an update, so no write is lost on either
+   * server. Costs one more round trip only when the document is new.
    */
-  private async upserting<R>(filter: Filter, upsert: boolean | undefined, op: () => Promise<R>): Promise<R> {
-    const write = () => this.writes.run(this.name, filter, () => guard(op));
+  private async upsertById<R>(filter: Filter, update: Update, write: (upsert: boolean) => Promise<{ matched: boolean; result: R }>, inserted: (doc: T) => R): Promise<R> {
+    const first = await guard(() => write(false));
+    if (first.matched) return first.result;
+    const doc = documentToInsert(filter, update);
+    if (!doc) return guard(async () => (await write(true)).result);
     try {
-      return await write();
+      await guard(() => this.c.insertOne(doc as never));
+      return inserted(doc as T);
     } catch (err) {
-      if (!upsert || !(err instanceof DuplicateKeyError)) throw err;
-      return write();
+      if (!(err instanceof DuplicateKeyError)) throw err;
     }
+    const again = await guard(() => write(false));
+    // As a native upsert does when the key exists but the rest of the filter does not match.
+    if (!again.matched) throw new DuplicateKeyError('duplicate key');
+    return again.result;
   }
 
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    return this.upserting(filter, options.upsert, async () => {
-      const r = await this.c.updateOne(filter, update, { upsert: options.upsert ?? false });
-      return { matched: r.matchedCount, upserted: r.upsertedCount > 0 };
-    });
+    const write = async (upsert: boolean) => {
+      const r = await this.c.updateOne(filter, update, { upsert });
+      return { matched: r.matchedCount > 0 || r.upsertedCount > 0, result: { matched: r.matchedCount, upserted: r.upsertedCount > 0 } };
+    };
+    if (!options.upsert) return guard(async () => (await write(false)).result);
+    return this.upsertById(filter, update, write, () => ({ matched: 0, upserted: true }));
   }
   updateMany(filter: Filter, update: Update) {
-    return this.writes.run(this.name, filter, () => guard(async () => (await this.c.updateMany(filter, update)).matchedCount));
+    return guard(async () => (await this.c.updateMany(filter, update)).matchedCount);
   }
   async updateEachById(updates: readonly { _id: string; update: Update }[]) {
     for (let i = 0; i < updates.length; i += BULK_BATCH) {
       const ops = updates.slice(i, i + BULK_BATCH).map((u) => ({ updateOne: { filter: { _id: u._id }, update: u.update } }));
-      // A collection-wide write for the serializer (empty filter): it spans many documents.
-      await this.writes.run(this.name, {}, () => guard(async () => { await this.c.bulkWrite(ops, { ordered: false }); }));
+      await guard(async () => { await this.c.bulkWrite(ops, { ordered: false }); });
     }
   }
   findOneAndUpdate(filter: Filter, update: Update, options: { upsert?: boolean; sort?: SortSpec } = {}) {
-    return this.upserting(filter, options.upsert, async () => {
-      const r = await this.c.findOneAndUpdate(filter, update, {
-        upsert: options.upsert ?? false,
+    const write = async (upsert: boolean) => {
+      const r = (await this.c.findOneAndUpdate(filter, update, {
+        upsert,
         sort: options.sort,
         returnDocument: 'after',
         includeResultMetadata: false,
-      });
-      return (r as T | null) ?? null;
-    });
+      })) as T | null;
+      return { matched: r !== null, result: r ?? null };
+    };
+    if (!options.upsert) return guard(async () => (await write(false)).result);
+    return this.upsertById(filter, update, write, (doc) => doc as T | null);
   }
   deleteOne(filter: Filter) {
-    return this.writes.run(this.name, filter, () => guard(async () => (await this.c.deleteOne(filter)).deletedCount));
+    return guard(async () => (await this.c.deleteOne(filter)).deletedCount);
   }
   deleteMany(filter: Filter) {
-    return this.writes.run(this.name, filter, () => guard(async () => (await this.c.deleteMany(filter)).deletedCount));
+    return guard(async () => (await this.c.deleteMany(filter)).deletedCount);
   }
   async aggregate<R>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     assertPortablePipeline(pipeline); // rejects (BadRequestError), like every other failure here
@@ -203,10 +203,8 @@ class GridFsFiles implements FileStore {
 export class MongoStore implements Store {
   readonly engine = 'mongodb' as const;
   readonly files: FileStore;
-  private readonly writes: WriteSerializer;
-  private constructor(private readonly client: MongoClient, private readonly db: Db, isFerretDb: boolean) {
+  private constructor(private readonly client: MongoClient, private readonly db: Db) {
     this.files = new GridFsFiles(db);
-    this.writes = new WriteSerializer(isFerretDb);
   }
 
   /**
@@ -214,45 +212,42 @@ export class MongoStore implements Store {
    * server must fail the turn within seconds (the caller hears error.system) rather than after
    * the driver's default 30 s, past the carrier's own webhook timeout.
    */
-  static async connect(uri: string, dbName: string, opts: { socketTimeoutMS?: number } = {}): Promise<MongoStore> {
+  static async connect(uri: string, dbName: string, opts: { socketTimeoutMS?: number; onCommand?: (e: CommandStartedEvent) => void } = {}): Promise<MongoStore> {
     const client = new MongoClient(uri, {
       serverSelectionTimeoutMS: 3000,
       connectTimeoutMS: 3000,
       // Command-line reports over a whole country may pass a longer limit (0: none).
       socketTimeoutMS: opts.socketTimeoutMS ?? 10000,
       maxPoolSize: 50,
+      // Only for profiling (bench/turn-profile.ts): every command the driver sends.
+      monitorCommands: Boolean(opts.onCommand),
     });
+    if (opts.onCommand) client.on('commandStarted', opts.onCommand);
     try {
       await client.connect();
     } catch (err) {
       throw new StoreError(`cannot connect to MongoDB at MONGODB_URI: ${(err as Error).message}`, { cause: err });
     }
-    // FerretDB says who it is in buildInfo; see WriteSerializer for why that matters.
-    const info = await guard(() => client.db(dbName).admin().command({ buildInfo: 1 }));
-    return new MongoStore(client, client.db(dbName), 'ferretdbVersion' in info);
+    return new MongoStore(client, client.db(dbName));
   }
 
   collection<T extends Doc>(name: string): Collection<T> {
-    return new MongoCollection<T>(this.db, name, this.writes);
+    return new MongoCollection<T>(this.db, name);
   }
 
+  /**
+   * One createIndexes command per collection. TTL indexes (expireAfterSeconds) are the
+   * database's own: MongoDB and FerretDB 2 delete expired documents themselves.
+   */
   async ensureIndexes(specs: readonly IndexSpec[]) {
-    for (const spec of specs) {
-      const create = (ttl: boolean) =>
-        this.db.collection(spec.collection).createIndex(spec.keys, {
-          unique: spec.unique ?? false,
-          ...(ttl && spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
-        });
-      await guard(async () => {
-        try {
-          await create(true);
-        } catch (err) {
-          // FerretDB 1.x has no TTL indexes (NotImplemented, code 238): keep the plain index. Expiry
-          // is then only a clean-up, so repositories must also filter expired documents themselves.
-          if (!(err instanceof MongoServerError && err.code === 238 && spec.expireAfterSeconds !== undefined)) throw err;
-          await create(false);
-        }
-      });
+    const byCollection = new Map<string, IndexSpec[]>();
+    for (const spec of specs) byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), spec]);
+    for (const [collection, list] of byCollection) {
+      await guard(() => this.db.collection(collection).createIndexes(list.map((spec) => ({
+        key: spec.keys,
+        unique: spec.unique ?? false,
+        ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
+      }))));
     }
   }
 

@@ -88,9 +88,9 @@ const keyOf = (r: RepeatKey) => `${r.callerId}\u0000${r.communeCode}\u0000${r.se
  * 1. count the keys into hashed buckets (a key seen twice lands in a bucket counted twice);
  * 2. collect the ratings of keys in buckets counted more than once (the repeats, and a few
  *    single keys that share a bucket, which need no change), and clear stray marks elsewhere.
- * The grouping happens here, not in the database: FerretDB 1.x's $group compares each document
- * with every group so far, quadratic when nearly every rating is its own group (measured: such a
- * $group over 1,000,000 ratings had not finished after 15 minutes). Marks are written by _id.
+ * The grouping happens here, in memory bounded by the repeats, rather than in a $group over
+ * every key: nearly every rating is its own key, and on the embedded store mingo would hold all of
+ * them at once. Marks are written by _id, in bulk.
  */
 export async function markAllRepeatRatings(store: Store): Promise<MarkAllResult> {
   const ratings = store.collection<Rating>('ratings');

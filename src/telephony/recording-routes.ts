@@ -1,12 +1,14 @@
 import { Router } from 'express';
 import { Logger } from '../logging/logger';
-import { redactUrl, trustedRecordingUrl, UntrustedRecordingUrlError } from '../messages/carrier-recordings';
+import { parseRecordingUrl, redactUrl, UntrustedRecordingUrlError } from '../messages/carrier-recordings';
 import { MessagesRepository } from '../messages/messages';
 import { CARRIER_SID, carrierParam } from './carrier-params';
 
 export interface RecordingRoutesDeps {
   messages: MessagesRepository;
   carrierApiUrl: string;
+  /** TWILIO_ACCOUNT_SID: a RecordingUrl of another account is refused. */
+  accountSid: string;
   logger: Logger;
 }
 
@@ -18,6 +20,12 @@ const param = carrierParam;
  * recordingStatusCallback). Mounted behind the same body parser and signature check as the
  * other /voice webhooks. The message is upserted by RecordingSid and its download queued; the
  * worker does the slow part, so the carrier gets its answer at once.
+ *
+ * Both carriers post RecordingSid, RecordingUrl, RecordingStatus, RecordingDuration, CallSid and
+ * AccountSid here (Somleng: app/serializers/twilio_api/webhook/recording_status_callback_serializer.rb,
+ * its RecordingUrl in the /Calls/{CallSid}/Recordings/{RecordingSid} form). The carrier does not
+ * play this answer (Somleng: app/workflows/twilio_api/notify_webhook.rb ignores it), so refusals
+ * keep their HTTP status.
  */
 export function recordingRoutes(deps: RecordingRoutesDeps): Router {
   const router = Router();
@@ -41,7 +49,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Router {
     }
     let recordingUrl: string;
     try {
-      recordingUrl = trustedRecordingUrl(rawUrl, recordingSid, deps.carrierApiUrl);
+      recordingUrl = parseRecordingUrl(rawUrl, deps.carrierApiUrl, { recordingSid, accountSid: deps.accountSid || undefined, callSid }).url;
     } catch (err) {
       if (!(err instanceof UntrustedRecordingUrlError)) throw err;
       deps.logger.warn({ recordingSid, callSid, recordingUrl: redactUrl(rawUrl), reason: err.message }, 'recording status callback refused: RecordingUrl is not the carrier API');
@@ -57,6 +65,11 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Router {
         durationSeconds: Number.isFinite(duration) && duration >= 0 ? duration : undefined,
         callSid,
       });
+      if (r.otherCall) {
+        deps.logger.warn({ recordingSid, callSid }, 'recording status callback refused: the recording belongs to another call');
+        res.status(400).type('text/plain').send('Bad request: this recording belongs to another call.\n');
+        return;
+      }
       deps.logger.info({ recordingSid, callSid, status, created: r.created, queued: r.queued }, 'recording status callback');
       res.status(204).end();
     } catch (err) {

@@ -8,11 +8,18 @@ import { Logger } from '../logging/logger';
  */
 export function requireCarrierSignature(opts: { enabled: boolean; authToken: string; publicBaseUrl: string; logger: Logger }) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!opts.enabled) return next();
+    if (!opts.enabled) {
+      res.locals.carrierSigned = true;
+      return next();
+    }
     const signature = req.header('x-twilio-signature');
     const url = opts.publicBaseUrl + req.originalUrl;
     const params = req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : {};
-    if (signature && twilio.validateRequest(opts.authToken, signature, url, params)) return next();
+    if (signature && twilio.validateRequest(opts.authToken, signature, url, params)) {
+      // Past this point the request is the carrier's: whatever goes wrong, it is answered with TwiML.
+      res.locals.carrierSigned = true;
+      return next();
+    }
     opts.logger.warn({ path: req.path, hasSignature: Boolean(signature) }, 'webhook refused: X-Twilio-Signature does not match');
     res.status(403).type('text/plain').send('Forbidden: the X-Twilio-Signature header does not match this request.\n');
   };

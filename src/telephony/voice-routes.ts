@@ -4,9 +4,11 @@ import { TurnDeadlineError } from '../errors';
 import { FlowInput } from '../flow/types';
 import { Logger } from '../logging/logger';
 import { callerIdFor } from '../store/callers';
+import { isTestCall } from '../store/ratings';
 import { CallsRepository, CALL_STATUSES } from '../store/calls';
 import { LastTurn } from '../store/calls';
-import { CARRIER_SID, carrierParam } from './carrier-params';
+import { UntrustedRecordingUrlError } from '../messages/carrier-recordings';
+import { CARRIER_SID, carrierParam, postedRecording } from './carrier-params';
 import { PromptUrl, renderSystemError, renderTwiml } from './twiml';
 
 export interface VoiceRoutesDeps {
@@ -18,6 +20,14 @@ export interface VoiceRoutesDeps {
   defaultLanguage: string;
   promptUrl: PromptUrl;
   logger: Logger;
+  /** CARRIER_API_URL and TWILIO_ACCOUNT_SID: a posted RecordingUrl must be ours, under the API. */
+  carrierApiUrl: string;
+  accountSid: string;
+  /**
+   * Listens to a posted recording: true when it holds no speech, undefined when that could not be
+   * told in time (the download worker checks again before anything is kept).
+   */
+  recordingIsSilent?: (recordingUrl: string) => Promise<boolean | undefined>;
   now?: () => Date;
   /** How long a turn may take before the caller hears error.system (default TURN_DEADLINE_MS). */
   turnDeadlineMs?: number;
@@ -25,13 +35,12 @@ export interface VoiceRoutesDeps {
 
 /**
  * Twilio waits 15 s for a webhook, then plays its own error message. A turn still waiting on an
- * overloaded or stalled database after 10 s answers error.system instead (npm run bench on
- * FerretDB showed turns queueing past 15 s at 200 concurrent calls).
+ * overloaded or stalled database after 10 s answers error.system instead (an earlier, slower test
+ * server showed turns queueing past 15 s at 200 concurrent calls).
  */
 export const TURN_DEADLINE_MS = 10_000;
 
 const CALL_SID = CARRIER_SID;
-const RECORDING_SID = CARRIER_SID;
 
 const param = carrierParam;
 
@@ -77,6 +86,18 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
   };
 
+  /**
+   * A signed request this route cannot serve (parameters missing or garbage). Somleng executes
+   * whatever body it gets (somleng-switch components/app/app/models/twiml_endpoint.rb returns
+   * `last_response.to_s` whatever the status) and hangs up in silence on a body that is not TwiML
+   * (workflows/execute_twiml.rb rescues TwiMLError); Twilio plays its own error on a 4xx. So the
+   * caller hears error.system and the call ends, and the log says what was wrong.
+   */
+  const refuseWithTwiml = (req: Request, res: Response, why: string) => {
+    deps.logger.warn({ path: req.path, why }, 'signed webhook could not be served; caller hears error.system');
+    reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
+  };
+
   const callerIdOf = (callSid: string, from: string | undefined) => {
     // Withheld numbers are not one caller: key them by the call so nothing is remembered.
     const number = from && /[0-9]{3,}/.test(from) ? from : `anonymous:${callSid}`;
@@ -89,7 +110,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   router.post('/incoming', async (req, res) => {
     const callSid = param(req, 'CallSid');
     if (!callSid || !CALL_SID.test(callSid)) {
-      res.status(400).type('text/plain').send('Bad request: CallSid is missing or malformed.\n');
+      refuseWithTwiml(req, res, 'CallSid is missing or malformed');
       return;
     }
     try {
@@ -103,12 +124,26 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     const callSid = param(req, 'CallSid');
     const turn = Number(req.query.t);
     if (!callSid || !CALL_SID.test(callSid) || !Number.isInteger(turn) || turn < 1 || turn > 100_000) {
-      res.status(400).type('text/plain').send('Bad request: CallSid or the turn number is missing or malformed.\n');
+      refuseWithTwiml(req, res, 'CallSid or the turn number is missing or malformed');
+      return;
+    }
+    let input: FlowInput;
+    try {
+      input = inputOf(req, { carrierApiUrl: deps.carrierApiUrl, accountSid: deps.accountSid, callSid });
+    } catch (err) {
+      if (!(err instanceof UntrustedRecordingUrlError)) throw err;
+      refuseWithTwiml(req, res, `RecordingUrl refused: ${err.message}`);
       return;
     }
     try {
-      const last = await withinDeadline((async () =>
-        (await deps.turns.resume(callSid, turn, inputOf(req), partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req))))());
+      const last = await withinDeadline((async () => {
+        // A test call from the staff "try the line" page never reached a carrier: nothing to listen to.
+        if (input.type === 'recording' && !input.silent && deps.recordingIsSilent && !isTestCall(callSid)) {
+          const silent = await deps.recordingIsSilent(input.recordingUrl);
+          if (silent) input = { ...input, silent: true };
+        }
+        return (await deps.turns.resume(callSid, turn, input, partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)));
+      })());
       reply(res, render(last));
     } catch (err) {
       failSafely(req, res, err, callSid);
@@ -135,15 +170,14 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   return router;
 }
 
-/** What the caller did, from the carrier's parameters. Anything but keys 0-9 * # is an invalid key. */
-export function inputOf(req: Request): FlowInput {
+/**
+ * What the caller did, from the carrier's parameters. Anything but keys 0-9 * # is an invalid key.
+ * A recording is read by postedRecording (RecordingSid, or its identity from RecordingUrl).
+ */
+export function inputOf(req: Request, carrier: { carrierApiUrl: string; accountSid: string; callSid: string }): FlowInput {
   if (req.query.in === 'silence') return { type: 'silence' };
-  const recordingSid = param(req, 'RecordingSid');
-  const recordingUrl = param(req, 'RecordingUrl');
-  if (recordingSid && recordingUrl && RECORDING_SID.test(recordingSid)) {
-    const duration = Number(param(req, 'RecordingDuration'));
-    return { type: 'recording', recordingSid, recordingUrl, durationSeconds: Number.isFinite(duration) ? duration : 0, referenceNumber: '' };
-  }
+  const recording = postedRecording(req, carrier);
+  if (recording) return { type: 'recording', ...recording, referenceNumber: '' };
   const digits = param(req, 'Digits');
   if (digits === undefined) {
     // Digits sent twice (an array) is garbage, not silence: it must not count towards hanging up.

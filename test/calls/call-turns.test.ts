@@ -77,7 +77,8 @@ describe(`call turns (${ENGINE} store)`, () => {
     const ref = call!.flow.vars.recording!.referenceNumber;
     expect(ref).toMatch(/^[0-9]+$/);
     const sent = await turns.resume(sid, t + 1, { type: 'digits', digits: '1' });
-    expect(heard(sent!)).toEqual(['message.saved', ...[...ref].map((d) => `digit.${d}`), 'message.answer.ask']);
+    const digits = [...ref].map((d) => `digit.${d}`);
+    expect(heard(sent!)).toEqual(['message.saved', ...digits, 'message.reference.again', ...digits, 'message.answer.ask']);
     expect(await h.rt.messages.newReferenceNumber()).toBe(String(Number(ref) + 1));
   });
 });

@@ -136,6 +136,7 @@ describe('.env.example', () => {
 });
 
 describe('start-up of the server (src/server.ts)', () => {
+  jest.setTimeout(60_000);
   const tsx = path.join(root, 'node_modules/.bin/tsx');
   function start(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
     return new Promise((resolve) => {
@@ -147,7 +148,8 @@ describe('start-up of the server (src/server.ts)', () => {
       };
       child.stdout.on('data', seen);
       child.stderr.on('data', seen);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+      // Generous: a first start seeds the site folder, and CI shares two cores with the other test worker.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 45000);
       child.on('exit', (code) => {
         clearTimeout(timer);
         resolve({ code, out });

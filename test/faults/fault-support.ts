@@ -117,10 +117,9 @@ export function mongoCompatibleBinary(): string | null {
   };
   const found = find();
   if (found) return found;
-  const starter = [path.resolve(REPO_ROOT, '../shared/tools/mongo-compatible-server/start'), '/work/shared/tools/mongo-compatible-server/start']
-    .find((s) => fs.existsSync(s));
-  if (!starter) return null;
-  const r = spawnSync(starter, { encoding: 'utf8', timeout: 600_000 });
+  if (!fs.existsSync(path.resolve(REPO_ROOT, '../shared/tools/mongo-compatible-server/start'))) return null;
+  // The same starter as npm test: the shared start script, with the step its first run may need.
+  const r = spawnSync(path.join(REPO_ROOT, 'scripts/mongo-test-server.sh'), { encoding: 'utf8', timeout: 600_000 });
   const pid = Number(/MONGO_COMPAT_PID=(\d+)/.exec(r.stdout ?? '')?.[1]);
   if (pid) process.kill(pid, 'SIGTERM');
   return find();

@@ -31,6 +31,13 @@ describe(`malformed and forged webhook requests (${ENGINE} store)`, () => {
   const signedForm = (path: string, params: Record<string, string>) =>
     send(path, { body: new URLSearchParams(params).toString(), contentType: 'application/x-www-form-urlencoded', signature: sign(path, params) });
 
+  /** What a signed call request that cannot be served gets: error.system, then hang up (never plain text, which Somleng cannot play). */
+  function expectSystemErrorTwiml(r: { status: number; type: string; body: string }) {
+    expect(r.status).toBe(200);
+    expect(r.type).toMatch(/^text\/xml/);
+    expect(r.body).toMatch(/<Play>[^<]*\/error\.system\.[a-z0-9]+<\/Play><Hangup\/><\/Response>$/);
+  }
+
   function expectShortAnswer(r: { status: number; body: string }) {
     expect(r.body.length).toBeLessThan(300);
     expect(r.body).not.toMatch(/\bat \S+ \(|node_modules|\.ts:\d+|\.js:\d+|Error:/);
@@ -41,20 +48,20 @@ describe(`malformed and forged webhook requests (${ENGINE} store)`, () => {
     expect(h.logs.filter((l) => l.includes('"level":50'))).toEqual([]);
   });
 
-  it('a signed incoming call without CallSid, or with a garbage one, is refused with 400 and a plain message', async () => {
+  it('a signed incoming call without CallSid, or with a garbage one, gets error.system then hang-up, and no call is made', async () => {
     const cases: Record<string, string>[] = [{ From: '+85512000001' }, { CallSid: '../../etc/passwd', From: '+85512000001' }, { CallSid: '<script>alert(1)</script>' }, { CallSid: '' }];
     for (const params of cases) {
       const r = await signedForm('/voice/incoming', params);
-      expect(r.status).toBe(400);
-      expect(r.type).toMatch(/^text\/plain/);
+      expectSystemErrorTwiml(r);
       expectShortAnswer(r);
     }
+    expect(await h.store.collection('calls').countDocuments({})).toBe(0);
   });
 
-  it('a turn with a missing, non-numeric, zero or absurd turn number is refused with 400', async () => {
+  it('a signed turn with a missing, non-numeric, zero or absurd turn number gets error.system then hang-up', async () => {
     for (const query of ['', '?t=abc', '?t=0', '?t=-1', '?t=1e9', '?t=1.5', '?t[]=1']) {
       const r = await signedForm(`/voice/turn${query}`, { CallSid: CALL_SID, Digits: '1' });
-      expect(r.status).toBe(400);
+      expectSystemErrorTwiml(r);
       expectShortAnswer(r);
     }
   });
@@ -105,7 +112,7 @@ describe(`malformed and forged webhook requests (${ENGINE} store)`, () => {
     ] as const) {
       // Signed over the URL alone: what the signature check sees when the body is not a form.
       const r = await send('/voice/incoming', { body, contentType, signature: sign('/voice/incoming', {}) });
-      expect(r.status).toBe(400);
+      expectSystemErrorTwiml(r);
       expectShortAnswer(r);
     }
     expect(await h.rt.calls.find(CALL_SID)).toBeNull();
@@ -118,16 +125,16 @@ describe(`malformed and forged webhook requests (${ENGINE} store)`, () => {
     expectShortAnswer(r);
   });
 
-  it('unknown paths answer 404 with a plain message, signed or not', async () => {
+  it('unknown paths answer 404 with a plain message; a signed one under /voice gets error.system TwiML', async () => {
     for (const r of [
       await send('/nothing-here', { method: 'GET' }),
       await send('/voice/../../etc/passwd', { method: 'GET' }),
       await send('/audio/km/../../package.json', { method: 'GET' }),
-      await signedForm('/voice/nothing-here', { CallSid: CALL_SID }),
     ]) {
       expect(r.status).toBe(404);
       expectShortAnswer(r);
     }
+    expectSystemErrorTwiml(await signedForm('/voice/nothing-here', { CallSid: CALL_SID }));
   });
 
   it('a webhook without a signature, with a garbage one, or signed with another token is refused with 403', async () => {

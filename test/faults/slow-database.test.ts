@@ -34,6 +34,8 @@ async function webhooksWithDeadline(h: TestHotline): Promise<{ url: string; clos
     defaultLanguage: h.rt.languages.default,
     promptUrl: (id, lang) => h.rt.audio.url(id, lang ?? h.rt.languages.default),
     logger: h.rt.logger,
+    carrierApiUrl: h.config.carrierApiUrl,
+    accountSid: h.config.twilioAccountSid,
     turnDeadlineMs: DEADLINE_MS,
   }));
   server.on('request', app);

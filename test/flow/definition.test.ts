@@ -116,6 +116,21 @@ describe('flow definition', () => {
     expect(refusal(flow)).toMatch(/prompt rate\.thanks\.loudly is not in the prompt catalog/);
   });
 
+  it('a second read-back needs a read-back; a list\'s code-entry way out needs both its prompt and its target', () => {
+    const flow = shipped();
+    delete nodeOf(flow, 'message.saved').readBack;
+    expect(refusal(flow)).toMatch(/node message\.saved: readBackAgain needs a readBack/);
+    const noTarget = shipped();
+    delete nodeOf(noTarget, 'rate.province').byCode;
+    expect(refusal(noTarget)).toMatch(/must have property byCode when property unlistedPrompt is present/);
+    const badTarget = shipped();
+    nodeOf(badTarget, 'rate.province').byCode = 'nowhere';
+    expect(refusal(badTarget)).toMatch(/node rate\.province leads to nowhere, which does not exist/);
+    const missingPrompt = shipped();
+    nodeOf(missingPrompt, 'rate.enter').codeOnlyPrompt = 'rate.commune.code.only';
+    expect(refusal(missingPrompt)).toMatch(/prompt rate\.commune\.code\.only is not in the prompt catalog/);
+  });
+
   it('a template prompt missing for one of its values is refused naming the expanded id', () => {
     const thin: FlowCheckContext = { ...check, hasPrompt: (id) => id !== 'indicator.school.facilities' && check.hasPrompt(id) };
     expect(() => parseFlow(shipped(), thin, 'x')).toThrow(/prompt indicator\.school\.facilities is not in the prompt catalog/);

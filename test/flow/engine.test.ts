@@ -23,9 +23,19 @@ const flow = loadFlow(path.join(root, 'flows/default.json'), {
   hasPrompt: (id) => id in catalog.prompts,
 });
 
-function context(opts: { caller?: FlowContext['caller']; recorded?: string[] } = {}): FlowContext {
+interface CallOptions {
+  caller?: FlowContext['caller'];
+  recorded?: string[];
+  /** Provinces offered for browsing, and how many are left out (default: all, none). */
+  places?: { province: string[]; unlisted?: number };
+  /** The carrier's pause between keys that ends a Gather (Somleng: 2 s). */
+  keyGapSeconds?: number;
+}
+
+function context(opts: CallOptions = {}): FlowContext {
   const recorded = new Set(opts.recorded ?? []);
-  return {
+  const base: FlowContext = {
+    keyGapSeconds: opts.keyGapSeconds,
     defaultLanguage: 'km',
     languages: languages.languages.map((l) => ({ code: l.code, key: l.key })),
     caller: opts.caller ?? {},
@@ -34,6 +44,13 @@ function context(opts: { caller?: FlowContext['caller']; recorded?: string[] } =
       level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
     indicators: (service) => services[service] ?? [],
     hasRecording: (id) => recorded.has(id),
+  };
+  if (!opts.places) return base;
+  const { province, unlisted = 0 } = opts.places;
+  return {
+    ...base,
+    places: (level, parent) => (level === 'province' ? province : base.places(level, parent)),
+    unlistedPlaces: (level) => (level === 'province' ? unlisted : 0),
   };
 }
 
@@ -55,7 +72,7 @@ interface Turn {
 }
 
 /** Plays a call: the start, then each input in turn, threading the state as the app does. */
-function call(inputs: Step[], opts: { caller?: FlowContext['caller']; recorded?: string[] } = {}): Turn[] {
+function call(inputs: Step[], opts: CallOptions = {}): Turn[] {
   const ctx = context(opts);
   const turns: Turn[] = [];
   let result: StepResult = step(flow, null, { type: 'start' }, ctx);
@@ -249,7 +266,8 @@ describe('where: the commune', () => {
 
   it('a known code is confirmed with its digits and, where recorded, its name; 1 keeps it, 2 enters again', () => {
     const named = call(['2', '120101'], { ...KNOWN, recorded: ['place.120101'] });
-    expect(named[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'place.120101']);
+    // A place name is played from its one (Khmer) recording, whatever the caller's language.
+    expect(named[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'place.120101@km']);
     const t = call(['2', '120101', '1'], KNOWN);
     expect(t[3].effects).toEqual([{ type: 'remember-commune', communeCode: '120101' }]);
     expect(t[3].state.vars.communeCode).toBe('120101');
@@ -282,8 +300,8 @@ describe('where: the commune', () => {
 
   it('a place whose name is recorded is named, the others read as digits', () => {
     const t = call(['2', '*'], { ...KNOWN, recorded: ['place.08'] });
-    expect(t[2].heard).toContain('place.08');
-    expect(t[2].heard).not.toContain('place.01');
+    expect(t[2].heard).toContain('place.08@km');
+    expect(t[2].heard.join()).not.toContain('place.01');
     expect(t[2].heard.slice(1, 4)).toEqual(['digit.0', 'digit.1', 'digit.1']);
   });
 
@@ -307,6 +325,26 @@ describe('where: the commune', () => {
     expect(t[8].heard).toEqual(t[5].heard);
     expect(t[9].heard).toEqual(['rate.commune.confirm', ...digitsOf(communes[10])]);
     expect(t[9].state.vars.pendingCommune).toBe(communes[10]);
+  });
+
+  it('while no province can be browsed by name, the caller is asked for the code only, and * asks again without reading lists', () => {
+    const t = call(['2', '*', '120101'], { ...KNOWN, places: { province: [] } });
+    expect(t[1].heard).toEqual(['rate.commune.enter.code']);
+    expect(t[2].heard).toEqual(['rate.commune.enter.code']);
+    expect(t[2].state.invalids).toBe(0);
+    expect(t[3].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+  });
+
+  it('provinces left out of the list (names missing) are announced after each page; # goes to code entry', () => {
+    const t = call(['2', '*', '#'], { ...KNOWN, places: { province: ['08'], unlisted: 24 }, recorded: ['place.08'] });
+    expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(t[2].heard).toEqual(['rate.province.menu', 'place.08@km', 'digit.1', 'rate.province.unlisted']);
+    expect(t[3].heard).toEqual(['rate.commune.enter']);
+    expect(t[3].state.node).toBe('rate.enter');
+    // With every province listed, # is no option.
+    const all = call(['2', '*', '#'], KNOWN);
+    expect(all[2].heard).not.toContain('rate.province.unlisted');
+    expect(last(all).heard[0]).toBe('error.invalid');
   });
 
   it('a key beyond the places on the last page is invalid', () => {
@@ -382,7 +420,7 @@ describe('who: demographics once per call', () => {
 describe('voice message', () => {
   const toMessage = ['2', '120101', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '1'];
 
-  it('after rating, 1 records a message about this service: record, confirm, send, reference number, the answer-call offer', () => {
+  it('after rating, 1 records a message about this service: record, confirm, send, reference number twice, then the answer-call offer; * repeats them', () => {
     const t = call([...toMessage, recording('RE0000000001', '4821'), '1'], KNOWN);
     const [intro, recorded, sent] = t.slice(-3);
     expect(intro.heard).toEqual(['message.intro']);
@@ -393,16 +431,27 @@ describe('voice message', () => {
       type: 'save-message', communeCode: '120101', service: 'commune',
       recording: { recordingSid: 'RE0000000001', recordingUrl: 'https://carrier.example/RE0000000001', durationSeconds: 12, referenceNumber: '4821' },
     }]);
-    expect(sent.heard).toEqual(['message.saved', ...digitsOf('4821'), 'message.answer.ask']);
+    const readBack = ['message.saved', ...digitsOf('4821'), 'message.reference.again', ...digitsOf('4821'), 'message.answer.ask'];
+    expect(sent.heard).toEqual(readBack);
+    expect(sent.end).toEqual(MENU);
+    const again = call([...toMessage, recording('RE0000000001', '4821'), '1', '*'], KNOWN);
+    expect(last(again).heard).toEqual(readBack);
+    expect(last(again).effects).toEqual([]);
   });
 
-  it('after sending, 1 asks for the answer call (the message named), 2 goes to the main menu without one', () => {
+  it('after sending, 1 asks for the answer call (the message named), 2 declines; both hear the number once more, then * repeats it and 1 goes to the main menu', () => {
+    const after = ['message.reference.again', ...digitsOf('4821'), 'message.saved.after'];
     const yes = call([...toMessage, recording('RE0000000001', '4821'), '1', '1'], KNOWN);
     expect(last(yes).effects).toEqual([{ type: 'request-answer-call', messageId: 'RE0000000001' }]);
-    expect(last(yes).heard).toEqual(['message.answer.yes', 'main.menu']);
+    expect(last(yes).heard).toEqual(['message.answer.yes', ...after]);
+    expect(last(yes).end).toEqual(MENU);
     const no = call([...toMessage, recording('RE0000000001', '4821'), '1', '2'], KNOWN);
     expect(last(no).effects).toEqual([]);
-    expect(last(no).heard).toEqual(['main.menu']);
+    expect(last(no).heard).toEqual(after);
+    const then = call([...toMessage, recording('RE0000000001', '4821'), '1', '2', '*', '1'], KNOWN);
+    expect(then[then.length - 2].heard).toEqual(after);
+    expect(then[then.length - 2].effects).toEqual([]);
+    expect(last(then).heard).toEqual(['main.menu']);
   });
 
   it('2 records again: the first recording is discarded and only the second is sent', () => {
@@ -413,11 +462,33 @@ describe('voice message', () => {
     expect(sent.effects).toEqual([expect.objectContaining({ type: 'save-message', recording: expect.objectContaining({ recordingSid: 'RE0000000002' }) })]);
   });
 
-  it('from the main menu without a commune, the caller is asked where and what first', () => {
+  it('from the main menu without a commune, the caller is asked where and what first, in the message path\'s own words', () => {
     const t = call(['3', '120101', '1', '2'], KNOWN);
     expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[3].heard).toEqual(['message.service.menu']);
     expect(last(t).heard).toEqual(['message.intro']);
     expect(last(t).end.type).toBe('record');
+    expect(last(t).state.vars).toMatchObject({ communeCode: '120101', service: 'health', purpose: 'message' });
+  });
+
+  it('a caller with a last commune who wants to leave a message hears message.commune.last, never a rating prompt', () => {
+    const t = call(['3', '1', '3'], { caller: { language: 'km', lastCommune: '120101' } });
+    expect(t[1].heard).toEqual(['message.commune.last', ...digitsOf('120101')]);
+    expect(t[2].heard).toEqual(['message.service.menu']);
+    expect(last(t).heard).toEqual(['message.intro']);
+    expect(last(t).state.vars).toMatchObject({ communeCode: '120101', service: 'school' });
+    const other = call(['3', '2', '120109', '1', '1'], { caller: { language: 'km', lastCommune: '120101' } });
+    expect(other[2].heard).toEqual(['rate.commune.enter']);
+    expect(other[4].heard).toEqual(['message.service.menu']);
+    expect(last(other).heard).toEqual(['message.intro']);
+    const heard = [...t, ...other].flatMap((x) => x.heard);
+    expect(heard.filter((id) => /^rate\.(commune\.last|service\.menu|intro|thanks)$/.test(id))).toEqual([]);
+  });
+
+  it('browsing by name on the message path also ends at the message service menu', () => {
+    const t = call(['3', '*', '1', '1', '1', '1'], KNOWN);
+    expect(last(t).heard).toEqual(['message.service.menu']);
   });
 
   it('a recording that ends in silence (the Redirect after Record) hears error.noinput and the recording prompt again', () => {
@@ -431,5 +502,53 @@ describe('voice message', () => {
     const t = call(['3', '120101', '1', '2', '5'], KNOWN);
     expect(last(t).heard).toEqual(['error.invalid', 'message.intro']);
     expect(last(t).effects).toEqual([]);
+  });
+});
+
+describe('a multi-key entry that arrives in pieces (a carrier that ends a Gather on a 2 s pause, as Somleng does)', () => {
+  const SOMLENG = { ...KNOWN, keyGapSeconds: 2 };
+
+  it('a short code is kept and the rest gathered without a word; once whole it is read back', () => {
+    const t = call(['2', '12', '01', '01'], SOMLENG);
+    expect(t[2].heard).toEqual([]);
+    expect(t[2].end).toEqual({ ...CODE, numDigits: 4 });
+    expect(t[2].state.partialKeys).toBe('12');
+    expect(t[3].heard).toEqual([]);
+    expect(t[3].end).toEqual({ ...CODE, numDigits: 2 });
+    expect(t[4].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[4].state.partialKeys).toBeUndefined();
+    expect(t[4].state.vars.pendingCommune).toBe('120101');
+  });
+
+  it('when the rest never comes within the code wait, what was typed is read back as unknown, not counted as a silence', () => {
+    const t = call(['2', '12', 'silence'], SOMLENG);
+    expect(t[3].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+    expect(t[3].state.silences).toBe(0);
+    expect(t[3].state.partialKeys).toBeUndefined();
+  });
+
+  it('# ends a short code at once, and * still means "I do not know the code"', () => {
+    expect(call(['2', '12#'], SOMLENG)[2].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+    expect(call(['2', '12', '*'], SOMLENG)[3].state.node).toBe(call(['2', '*'], KNOWN)[2].state.node);
+  });
+
+  it('where the Gather timeout covers the gaps (Twilio), a short code means the caller stopped: it is answered at once', () => {
+    expect(call(['2', '12'], KNOWN)[2].heard).toEqual(['rate.commune.unknown', 'digit.1', 'digit.2', 'rate.commune.enter']);
+  });
+
+  it('single-key menus are not held back', () => {
+    expect(call(['2', '120101', '1'], SOMLENG)[3].heard).toEqual(['rate.service.menu']);
+  });
+});
+
+describe('a recording with nothing said in it', () => {
+  it('is silence: error.noinput and the recording question again, and it is discarded', () => {
+    const silent: FlowInput = { type: 'recording', recordingSid: 'RE-silent', recordingUrl: 'https://carrier.example/RE-silent', durationSeconds: 0, referenceNumber: '', silent: true };
+    const t = call(['3', '120101', '1', '2', silent], KNOWN);
+    expect(last(t).heard).toEqual(['error.noinput', 'message.intro']);
+    expect(last(t).end).toEqual({ type: 'record', maxLengthSeconds: 120 });
+    expect(last(t).effects).toEqual([{ type: 'discard-recording', recording: expect.objectContaining({ recordingSid: 'RE-silent' }) }]);
+    expect(last(t).state.silences).toBe(1);
+    expect(last(t).state.vars.recording).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { redactUrl, recordingResourceUrl, trustedRecordingUrl, UntrustedRecordingUrlError } from '../../src/messages/carrier-recordings';
+import { parseRecordingUrl, redactUrl, redirectAllowed, recordingResourceUrl, trustedRecordingUrl, UntrustedRecordingUrlError } from '../../src/messages/carrier-recordings';
 
 const SID = 'RE0123456789abcdef0123456789abcdef';
 const API = 'https://api.twilio.com';
@@ -40,4 +40,30 @@ describe('which RecordingUrl the app will fetch with its carrier credentials', (
   it('builds the resource URL of a recording from the account', () => {
     expect(recordingResourceUrl('https://api.twilio.com/', 'AC1', SID)).toBe(`https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/${SID}`);
   });
+
+  it("reads Somleng's form, which names the call, and takes the recording's identity from the URL when no RecordingSid came", () => {
+    const api = 'https://api.somleng.org';
+    const account = '0f6f4d8e-2b1a-4c52-9d7e-1c0b2f3a4d5e';
+    const call = 'a1b2c3d4-0000-4000-8000-000000000001';
+    const rec = 'b2c3d4e5-0000-4000-8000-000000000002';
+    const url = `${api}/2010-04-01/Accounts/${account}/Calls/${call}/Recordings/${rec}`;
+    expect(parseRecordingUrl(url, api, { accountSid: account, callSid: call })).toEqual({ url, accountSid: account, callSid: call, recordingSid: rec });
+    expect(() => parseRecordingUrl(url, api, { accountSid: account, callSid: 'another-call-0000000000' })).toThrow(/another call/);
+    expect(() => parseRecordingUrl(url, api, { accountSid: 'ACsomeoneelse0000000' })).toThrow(/another account/);
+    expect(() => parseRecordingUrl(url, api, { recordingSid: 'RE0000000000000000' })).toThrow(/another recording/);
+  });
+
+  it('follows a download redirect only to the API, its subdomains, or CARRIER_MEDIA_HOSTS', () => {
+    const api = 'https://api.somleng.org';
+    const ok = (u: string, hosts: string[] = []) => redirectAllowed(new URL(u), api, hosts);
+    expect(ok('https://api.somleng.org/x.wav')).toBe(true);
+    expect(ok('https://media.api.somleng.org/x.wav')).toBe(true);
+    expect(ok('https://uploads.s3.amazonaws.com/x.wav')).toBe(false);
+    expect(ok('https://uploads.s3.amazonaws.com/x.wav', ['uploads.s3.amazonaws.com'])).toBe(true);
+    expect(ok('https://b.s3.amazonaws.com/x.wav', ['*.s3.amazonaws.com'])).toBe(true);
+    expect(ok('http://uploads.s3.amazonaws.com/x.wav', ['uploads.s3.amazonaws.com'])).toBe(false); // not https
+    expect(ok('https://u:p@api.somleng.org/x.wav')).toBe(false);
+    expect(ok('https://api.somleng.org.evil.example/x.wav')).toBe(false);
+  });
 });
+

@@ -1,6 +1,7 @@
-import { runFfmpeg } from '../../src/audio/ffmpeg';
+import * as fs from 'node:fs';
 import { checkRecording, RecordingRejectedError, wavDurationSeconds } from '../../src/messages/recording-audio-check';
 import { wavOf } from '../support/fake-carrier';
+import { fixturePath } from '../audio/encoded-fixtures';
 
 const MAX = 5 * 1024 * 1024;
 
@@ -33,7 +34,7 @@ describe('checking downloaded audio before the carrier copy is deleted', () => {
   });
 
   it('measures an MP3 by decoding it with ffmpeg', async () => {
-    const { stdout: mp3 } = await runFfmpeg(['-f', 'wav', '-i', 'pipe:0', '-c:a', 'libmp3lame', '-b:a', '32k', '-f', 'mp3', 'pipe:1'], { input: wavOf(6) });
+    const mp3 = fs.readFileSync(fixturePath('message-6s.mp3'));
     const checked = await checkRecording(mp3, { expectedSeconds: 6, maxBytes: MAX });
     expect(checked.format).toBe('mp3');
     expect(checked.contentType).toBe('audio/mpeg');

@@ -1,6 +1,7 @@
 import { CallSimulator, CallerAction, parseScript } from '../../src/simulator/call-simulator';
 import { RecordingDownloadWorker, recordingDownloadWorkerFor } from '../../src/messages/recording-download-worker';
 import { TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
+import { SOMLENG_KEEPS_RECORDINGS } from '../../src/telephony/carrier-profile';
 import { ENGINE } from '../support/engine';
 import { FakeCarrier, wavOf } from '../support/fake-carrier';
 import { startHotline, TestHotline, TEST_AUTH_TOKEN } from '../support/hotline';
@@ -16,9 +17,9 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
   /** The worker's clock runs ahead of the wall clock by this much, to reach retry times without waiting. */
   let skewMs = 0;
 
-  async function setUp(env: Record<string, string> = {}) {
+  async function setUp(env: Record<string, string> = {}, envOf: (c: FakeCarrier) => Record<string, string> = () => ({})) {
     carrier = await new FakeCarrier(ACCOUNT, TEST_AUTH_TOKEN).start();
-    h = await startHotline({ CARRIER_API_URL: carrier.url, TWILIO_ACCOUNT_SID: ACCOUNT, RECORDING_RETRY_BASE_SECONDS: '30', ...env });
+    h = await startHotline({ CARRIER_API_URL: carrier.url, TWILIO_ACCOUNT_SID: ACCOUNT, RECORDING_RETRY_BASE_SECONDS: '30', ...env, ...envOf(carrier) });
     skewMs = 0;
     worker = recordingDownloadWorkerFor(h.rt, { now: () => new Date(Date.now() + skewMs) });
   }
@@ -29,7 +30,10 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
   });
 
   function simulator(opts: { nextAction?: () => Promise<CallerAction | undefined>; from?: string } = {}) {
-    return new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: opts.from ?? '+85512000111', nextAction: opts.nextAction });
+    return new CallSimulator({
+      serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: opts.from ?? '+85512000111', nextAction: opts.nextAction,
+      accountSid: ACCOUNT, carrierApiUrl: carrier.url,
+    });
   }
 
   /** Posts the carrier's recording status callback, signed as the carrier signs it. */
@@ -69,21 +73,22 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const stored = await h.store.files.read(m!.download!.fileId!);
     expect(stored.equals(audio)).toBe(true);
     expect(storedWhenDeleted).toEqual([audio.length]);
-    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'DELETE 204']);
+    // The first GET is the hotline listening to the recording during the call (src/messages/recording-silence.ts).
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200', 'DELETE 204']);
     expect(carrier.requestsFor(recordingSid).every((r) => r.authorized)).toBe(true);
     expect(carrier.has(recordingSid)).toBe(false);
     expect(await worker.runOnce()).toBeNull();
   });
 
-  it('when the carrier redirects the media to a storage host, the audio is stored and the credentials stay with the carrier', async () => {
-    await setUp();
+  it('when the carrier redirects the media to a storage host listed in CARRIER_MEDIA_HOSTS, the audio is stored and the credentials stay with the carrier', async () => {
+    await setUp({}, (c) => ({ CARRIER_MEDIA_HOSTS: c.mediaHost }));
     carrier.redirectMedia = true;
     const { sim, recordingSid, audio } = await callWithMessage(9);
     await recordingStatus(sim, recordingSid, 9);
     expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored' }]);
     expect((await h.store.files.read(`recording-${recordingSid}.wav`)).equals(audio)).toBe(true);
-    expect(carrier.mediaAuthorizations).toEqual([undefined]);
-    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 302', 'DELETE 204']);
+    expect(carrier.mediaAuthorizations).toEqual([undefined, undefined]);
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 302', 'GET 302', 'DELETE 204']);
   });
 
   it('a carrier that fails twice then succeeds still ends with the message stored, after backing off', async () => {
@@ -194,7 +199,7 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     expect((await recordingStatus(sim, recordingSid, 8)).status).toBe(204); // again, after it is stored
     expect(await worker.drain()).toEqual([]);
     expect(await h.store.collection('messages').countDocuments({ _id: recordingSid })).toBe(1);
-    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET', 'DELETE']);
+    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET', 'GET', 'DELETE']); // in-call listen, download, delete
     expect((await h.store.files.read(`recording-${recordingSid}.wav`)).equals(audio)).toBe(true);
   });
 
@@ -262,7 +267,7 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const outcomes = Object.fromEntries((await worker.drain()).map((o) => [o.recordingSid, o.outcome]));
     expect(outcomes).toEqual({ [early]: 'discarded', [late]: 'discarded', [kept]: 'stored' });
     for (const sid of [early, late]) {
-      expect(carrier.requestsFor(sid).map((r) => r.method)).toEqual(['DELETE']);
+      expect(carrier.requestsFor(sid).map((r) => r.method)).toEqual(['GET', 'DELETE']); // listened to in the call, never downloaded
       expect(await h.store.files.size(`recording-${sid}.wav`)).toBeNull();
       expect((await h.rt.messages.find(sid))?.download).toMatchObject({ state: 'discarded', deletedAtCarrier: true });
     }
@@ -300,7 +305,8 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const m = await h.rt.messages.find(recordingSid);
     expect(m?.download).toMatchObject({ state: 'stored', deletedAtCarrier: false });
     expect((await h.store.files.read(m!.download!.fileId!)).equals(audio)).toBe(true);
-    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET']);
+    expect(carrier.requestsFor(recordingSid).map((r) => r.method)).toEqual(['GET', 'GET']);
+    expect(m?.download?.keptAtCarrier).toBe('DELETE_RECORDINGS_AT_CARRIER=false');
     expect(carrier.has(recordingSid)).toBe(true);
   });
 
@@ -320,7 +326,7 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     m = await h.rt.messages.find(recordingSid);
     expect(m?.download).toMatchObject({ state: 'stored', deletedAtCarrier: true });
     expect(m?.download?.lastError).toBeUndefined();
-    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'DELETE 502', 'DELETE 204']);
+    expect(carrier.requestsFor(recordingSid).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200', 'DELETE 502', 'DELETE 204']);
   });
 
   it('a claim left "downloading" by a crashed worker is taken over after its lease, by a new worker', async () => {
@@ -380,7 +386,10 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     const { recordingSid, audio } = await callWithMessage(6);
     // A staff "try the line" test call never reached a carrier: the sweep leaves it alone.
     const testSid = newRecordingSid();
-    await new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: '+0000000000', callSid: `${TEST_CALL_SID_PREFIX}0000000000000000000001` })
+    await new CallSimulator({
+      serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: '+0000000000', callSid: `${TEST_CALL_SID_PREFIX}0000000000000000000001`,
+      accountSid: ACCOUNT, carrierApiUrl: carrier.url,
+    })
       .run([...parseScript('1,3,120101,1,2'), { type: 'record', seconds: 6, recordingSid: testSid }, ...parseScript('1,hangup')]);
     expect((await h.rt.messages.find(testSid))?.callerChoice).toBe('sent');
     expect((await h.rt.messages.find(recordingSid))?.download).toBeUndefined();
@@ -392,4 +401,57 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     expect((await h.rt.messages.find(testSid))?.download).toBeUndefined();
     expect(carrier.requestsFor(testSid)).toEqual([]);
   });
+
+  it('a DELETE the carrier answers 404 (Somleng has no such route) is not counted as deleted: the message says "kept at the carrier" with the reason, and it is not retried', async () => {
+    await setUp();
+    const { sim, recordingSid, audio } = await callWithMessage(7);
+    await recordingStatus(sim, recordingSid, 7);
+    carrier.failNext(1, 404, 'DELETE');
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'kept-at-carrier' }]);
+    const m = await h.rt.messages.find(recordingSid);
+    expect(m?.download).toMatchObject({ state: 'stored', deletedAtCarrier: false, keptAtCarrier: 'the carrier answered HTTP 404 to the DELETE' });
+    expect(m?.download?.nextAttemptAt).toBeUndefined();
+    expect((await h.store.files.read(m!.download!.fileId!)).equals(audio)).toBe(true);
+    skewMs = 24 * 3600_000;
+    expect(await worker.drain()).toEqual([]);
+    expect(carrier.has(recordingSid)).toBe(true);
+  });
+
+  it('CARRIER=somleng: no DELETE is sent (Somleng cannot delete recordings) and the message says why the copy is kept', async () => {
+    await setUp({ CARRIER: 'somleng' });
+    const { sim, recordingSid } = await callWithMessage(7);
+    await recordingStatus(sim, recordingSid, 7);
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored' }]);
+    expect((await h.rt.messages.find(recordingSid))?.download).toMatchObject({ deletedAtCarrier: false, keptAtCarrier: SOMLENG_KEEPS_RECORDINGS });
+    expect(carrier.requestsFor(recordingSid, 'DELETE')).toEqual([]);
+  });
+
+  it('a DELETE that keeps failing ends "kept at the carrier" with the last reason', async () => {
+    await setUp({ RECORDING_DOWNLOAD_MAX_ATTEMPTS: '2' });
+    const { sim, recordingSid } = await callWithMessage(7);
+    await recordingStatus(sim, recordingSid, 7);
+    carrier.failNext(5, 503, 'DELETE');
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'stored-not-deleted' }]);
+    skewMs = 3600_000;
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'kept-at-carrier' }]);
+    expect((await h.rt.messages.find(recordingSid))?.download?.keptAtCarrier).toBe('delete at the carrier failed: the carrier answered HTTP 503 to the DELETE (gave up after 2 attempts)');
+  });
+
+  it('a silent recording the call could not listen to in time is never kept: the worker finds it silent and drops it from the staff list', async () => {
+    await setUp();
+    const recordingSid = newRecordingSid();
+    const silence = Buffer.concat([wavOf(6).subarray(0, 44), Buffer.alloc(6 * 16000)]);
+    carrier.addRecording(recordingSid, silence);
+    carrier.failNext(1, 503, 'GET'); // the in-call listen gets nothing: the caller goes on to "send"
+    const sim = simulator();
+    const t = await sim.run([...parseScript('1,3,120101,1,2'), { type: 'record', seconds: 6, recordingSid }, ...parseScript('1,hangup')]);
+    expect(t.heard.map((p) => p.id)).toContain('message.saved');
+    await recordingStatus(sim, recordingSid, 6);
+    expect(await worker.drain()).toEqual([{ recordingSid, outcome: 'silent' }]);
+    const m = await h.rt.messages.find(recordingSid);
+    expect(m).toMatchObject({ callerChoice: 'discarded', silent: true, download: { state: 'discarded' } });
+    expect(await h.store.files.size(`recording-${recordingSid}.wav`)).toBeNull();
+    expect(await h.store.collection('messages').countDocuments({ callerChoice: { $ne: 'discarded' } })).toBe(0);
+  });
 });
+

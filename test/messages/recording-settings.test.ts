@@ -32,4 +32,31 @@ describe('settings of the recording download', () => {
     expect(() => loadConfig(production)).toThrow(/TWILIO_ACCOUNT_SID is required in production/);
     expect(loadConfig({ ...production, TWILIO_ACCOUNT_SID: 'AC1' }).twilioAccountSid).toBe('AC1');
   });
+
+  it('CARRIER names the platform once: twilio by default, somleng accepted, anything else refused', () => {
+    expect(loadConfig(base).carrier).toBe('twilio');
+    expect(loadConfig({ ...base, CARRIER: 'somleng', CARRIER_API_URL: 'https://api.somleng.org' }).carrier).toBe('somleng');
+    expect(() => loadConfig({ ...base, CARRIER: 'plivo' })).toThrow(/CARRIER="plivo" must be one of: twilio, somleng/);
+  });
+
+  it('CARRIER=somleng with the Twilio API left in CARRIER_API_URL is refused at start-up, saying what to set', () => {
+    expect(() => loadConfig({ ...base, CARRIER: 'somleng' })).toThrow(/CARRIER=somleng but CARRIER_API_URL is still Twilio's: set it to your Somleng API/);
+  });
+
+  it('CARRIER left at twilio with a carrier API that is not Twilio\'s is warned about at start-up', () => {
+    expect(startupWarnings(loadConfig({ ...base, CARRIER_API_URL: 'https://api.somleng.org' })).join('\n')).toMatch(/if this is Somleng, set CARRIER=somleng/);
+    expect(startupWarnings(loadConfig(base)).join('\n')).not.toMatch(/CARRIER=twilio/);
+  });
+
+  it('on Somleng the start-up warns that recordings stay there, and why', () => {
+    const c = loadConfig({ ...base, CARRIER: 'somleng', CARRIER_API_URL: 'https://api.somleng.org' });
+    expect(startupWarnings(c).join('\n')).toMatch(/CARRIER=somleng: Somleng's API has no DELETE for recordings/);
+  });
+
+  it('CARRIER_MEDIA_HOSTS takes host names, host:port and *.suffix, and refuses URLs', () => {
+    expect(loadConfig({ ...base, CARRIER_MEDIA_HOSTS: 'uploads.s3.ap-southeast-1.amazonaws.com, *.example.org,localhost:9000' }).carrierMediaHosts)
+      .toEqual(['uploads.s3.ap-southeast-1.amazonaws.com', '*.example.org', 'localhost:9000']);
+    expect(() => loadConfig({ ...base, CARRIER_MEDIA_HOSTS: 'https://evil.example/' })).toThrow(/CARRIER_MEDIA_HOSTS entry "https:\/\/evil.example\/" is not a host name/);
+  });
 });
+

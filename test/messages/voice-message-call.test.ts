@@ -29,11 +29,14 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     expect(t.errors).toEqual([]);
     const heard = ids(t);
     // No commune or service yet on this call: the message step asks for both first.
-    expect(heard.indexOf('rate.commune.enter')).toBeLessThan(heard.indexOf('message.intro'));
-    expect(heard.indexOf('rate.service.menu')).toBeLessThan(heard.indexOf('message.intro'));
+    expect(heard.indexOf('rate.commune.enter.code')).toBeGreaterThan(-1);
+    expect(heard.indexOf('rate.commune.enter.code')).toBeLessThan(heard.indexOf('message.intro'));
+    // ...in the message path's own words: a caller who wants to complain is not told they are rating.
+    expect(heard.indexOf('message.service.menu')).toBeLessThan(heard.indexOf('message.intro'));
+    expect(heard).not.toContain('rate.service.menu');
     expect(heard.indexOf('message.confirm')).toBeGreaterThan(heard.indexOf('message.intro'));
     expect(heard.indexOf('message.saved')).toBeGreaterThan(heard.indexOf('message.confirm'));
-    // Then the offer to be called back with the answer (src/outbound).
+    // Read twice, then the offer to be called back with the answer (src/outbound).
     expect(heard[heard.length - 1]).toBe('message.answer.ask');
 
     const [m] = await h.rt.messages.forCall(t.callSid);
@@ -43,6 +46,9 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     });
     expect(m.referenceNumber).toMatch(/^\d{6,}$/);
     expect(digitsReadBack(heard)).toBe(m.referenceNumber);
+    // Read twice, so it can be written down.
+    const again = heard.slice(heard.lastIndexOf('message.reference.again') + 1).filter((id) => id.startsWith('digit.')).map((id) => id.slice(6)).join('');
+    expect(again).toBe(m.referenceNumber);
     expect(m.createdAt).toBeInstanceOf(Date);
   });
 
@@ -80,7 +86,7 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     expect(t.errors).toEqual([]);
     const heard = ids(t);
     const afterThanks = heard.slice(heard.indexOf('rate.thanks'));
-    expect(afterThanks).not.toContain('rate.commune.enter');
+    expect(afterThanks.filter((id) => id.startsWith('rate.commune.enter'))).toEqual([]);
     expect(afterThanks).not.toContain('rate.service.menu');
     expect(afterThanks[1]).toBe('message.intro');
     const [m] = await h.rt.messages.forCall(t.callSid);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioSources } from '../../src/prompts/audio-sources';
 import { loadCatalog } from '../../src/prompts/catalog';
-import { formatCoverage, gapsOf, promptCoverage, requiredPrompts } from '../../src/prompts/coverage';
+import { formatCoverage, gapsOf, placeCoverage, promptCoverage, requiredPrompts } from '../../src/prompts/coverage';
 import { tempDir } from '../support/engine';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -26,7 +26,11 @@ function library(): string {
 
 describe('prompt coverage per language', () => {
   const dir = library();
-  const report = promptCoverage({ audioDir: dir, catalog, languages: LANGS, defaultLanguage: 'km', placeCodes: ['12', '1201', '120101', '120102'] });
+  const report = promptCoverage({ audioDir: dir, catalog, languages: LANGS, defaultLanguage: 'km' });
+  const placeInput = {
+    audioDir: dir, defaultLanguage: 'km', browseByName: true, placeCodes: ['12', '1201', '120101', '120102', '08', '0801', '080101'],
+    provinces: [{ code: '12', places: ['12', '1201', '120101', '120102'] }, { code: '08', places: ['08', '0801', '080101'] }],
+  };
   const [km, cmo] = report;
 
   it('a language needs every catalog prompt but the other languages\' menu entries', () => {
@@ -46,7 +50,6 @@ describe('prompt coverage per language', () => {
     expect(cmo.recorded).toEqual(['info.health.fees', 'main.menu']);
     expect(cmo.missing).toContain('info.health.menu');
     expect(cmo.missing.length).toBe(cmo.required - 2);
-    expect(cmo.places).toEqual({ recorded: 1, machine: 0, placeholder: 0, total: 4 });
   });
 
   it('counts machine voice as a gap unless allowed', () => {
@@ -56,16 +59,28 @@ describe('prompt coverage per language', () => {
   });
 
   it('the text report names each gap and what the caller hears instead', () => {
-    const text = formatCoverage(report, 'km');
-    expect(text).toContain(`cmo (Bunong): 2/${cmo.required} recorded, 0 machine voice, 0 placeholder, ${cmo.required - 2} missing; place names 1 recorded, 0 machine voice of 4`);
+    const text = formatCoverage(report, 'km', placeCoverage(placeInput));
+    expect(text).toContain(`cmo (Bunong): 2/${cmo.required} recorded, 0 machine voice, 0 placeholder, ${cmo.required - 2} missing\n`);
     expect(text).toMatch(/missing, played in km instead: .*info\.health\.menu/);
     expect(text).toMatch(/machine voice \(draft\): scale\.4/);
   });
 
   it('in the default language a missing prompt is reported as not played at all', () => {
     fs.rmSync(path.join(dir, 'km/error.system.wav'));
-    const [k] = promptCoverage({ audioDir: dir, catalog, languages: LANGS.slice(0, 1), defaultLanguage: 'km', placeCodes: [] });
+    const [k] = promptCoverage({ audioDir: dir, catalog, languages: LANGS.slice(0, 1), defaultLanguage: 'km' });
     expect(k.missing).toEqual(['error.system']);
     expect(formatCoverage([k], 'km')).toMatch(/missing, NOT PLAYED AT ALL \(no fallback\): error\.system/);
+  });
+
+  it('place names are counted once, from the Khmer folder, for every language; a province is browsable only with every name in it', () => {
+    // The library has a cmo place name only: it does not count (one Khmer recording serves all).
+    expect(placeCoverage(placeInput)).toEqual({ browseByName: true, recorded: 0, machine: 0, placeholder: 0, total: 7, provincesByName: [], provincesTotal: 2 });
+    for (const code of ['08', '0801', '080101', '12']) fs.copyFileSync(path.join(dir, 'cmo/main.menu.wav'), path.join(dir, `km/place.${code}.wav`));
+    const places = placeCoverage(placeInput);
+    expect(places).toMatchObject({ recorded: 4, total: 7, provincesByName: ['08'] });
+    const text = formatCoverage(report, 'km', places);
+    expect(text).toContain('place names (one Khmer recording per place serves every language; no gap for any language): 4 recorded, 0 machine voice of 7');
+    expect(text).toContain('provinces callers can browse by name (every name in them recorded): 1 of 2 (08); in the others communes are chosen by code only');
+    expect(formatCoverage(report, 'km', { ...places, browseByName: false })).toContain('place names: not needed (the flow has no browse-by-name path)');
   });
 });

@@ -6,8 +6,9 @@ import { startHotline, TestHotline } from '../support/hotline';
 
 /**
  * A caller who does not know the commune code chooses province, district and commune from
- * spoken lists, as a person would: Kandal (08) is the 8th province; district 0801 is its first
- * district and has 18 communes, so its list runs to three pages of eight.
+ * spoken lists of names, as a person would. Only provinces whose every name is recorded are
+ * listed (Kandal here); district 0801 is Kandal's first district and has 18 communes, so its
+ * list runs to three pages of eight. Codes are never read out digit by digit in a list.
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -26,39 +27,44 @@ function turns(t: CallTranscript): HeardPrompt[][] {
 const idsOf = (ps: HeardPrompt[]) => ps.map((p) => p.id);
 const digits = (code: string) => [...code].map((d) => `digit.${d}`);
 
-/** The spoken list of one page: each place by name (if recorded) or digits, then its key. */
-function page(menu: string, codes: string[], named: Set<string>, more: boolean): string[] {
-  return [menu, ...codes.flatMap((c, i) => [...(named.has(c) ? [`place.${c}`] : digits(c)), `digit.${i + 1}`]), ...(more ? ['rate.page.more'] : [])];
+/** The spoken list of one page: each place by its name, then its key. */
+function page(menu: string, codes: string[], more: boolean): string[] {
+  return [menu, ...codes.flatMap((c, i) => [`place.${c}`, `digit.${i + 1}`]), ...(more ? ['rate.page.more'] : [])];
+}
+
+/** Records a name (any audio will do: the flow only needs the file) for each place, in Khmer only. */
+function recordNames(audioDir: string, codes: Iterable<string>) {
+  for (const code of codes) fs.copyFileSync(path.join(ROOT, 'audio/km/digit.8.wav'), path.join(audioDir, 'km', `place.${code}.wav`));
 }
 
 describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
   let h: TestHotline;
-  const named = new Set(['08', '080101', '080128']);
+  let audioDir: string;
   beforeAll(async () => {
-    const audioDir = tempDir('audio-');
+    audioDir = tempDir('audio-');
     fs.cpSync(path.join(ROOT, 'audio'), audioDir, { recursive: true });
-    // Place names recorded in Khmer only: any audio will do, the flow only needs the file to exist.
-    for (const code of named) fs.copyFileSync(path.join(ROOT, 'audio/km/digit.8.wav'), path.join(audioDir, 'km', `place.${code}.wav`));
+    // Kandal (08) has every name recorded; Phnom Penh (12) only its own name and one commune's.
     h = await startHotline({ AUDIO_DIR: audioDir });
+    const kandal = ['08', ...h.rt.gazetteer.childrenOf('08').flatMap((d) => [d.code, ...h.rt.gazetteer.childrenOf(d.code).map((c) => c.code)])];
+    recordNames(audioDir, [...kandal, '12', '120101']);
+    h.rt.audio.rescan();
   });
   afterAll(async () => {
     await h.stop();
   });
 
-  it('pages through a district of eighteen communes with 9, repeats a page with *, and names recorded places', async () => {
-    // Khmer, rate, "I don't know the code", Kandal, its first district, next, repeat, next, next (wraps), next, next, the 18th commune.
-    const t = await h.call(parseScript('1,2,*,8,1,9,*,9,9,9,9,2,hangup'), { from: '+85512000101' });
+  it('lists only provinces whose every place name is recorded, by name, says the others can be reached by code, and pages through eighteen communes', async () => {
+    // Khmer, rate, "I don't know the code", Kandal (the only province listed), its first district, next, repeat, next, next (wraps), next, next, the 18th commune.
+    const t = await h.call(parseScript('1,2,*,1,1,9,*,9,9,9,9,2,hangup'), { from: '+85512000101' });
     expect(t.errors).toEqual([]);
     const heard = turns(t).map(idsOf);
-    const provinces = heard[3];
-    expect(provinces[0]).toBe('rate.province.menu');
-    // Kandal is named by its recording, key 8; Banteay Meanchey (01) is read as digits, key 1.
-    expect(provinces.slice(1, 4)).toEqual(['digit.0', 'digit.1', 'digit.1']);
-    expect(provinces.slice(-3)).toEqual(['place.08', 'digit.8', 'rate.page.more']);
+    expect(heard[3]).toEqual(['rate.province.menu', 'place.08', 'digit.1', 'rate.province.unlisted']);
+    const districts = h.rt.gazetteer.childrenOf('08').map((d) => d.code);
+    expect(heard[4]).toEqual(page('rate.district.menu', districts.slice(0, 8), districts.length > 8));
 
-    const p1 = page('rate.commune.menu', DISTRICT_0801.slice(0, 8), named, true);
-    const p2 = page('rate.commune.menu', DISTRICT_0801.slice(8, 16), named, true);
-    const p3 = page('rate.commune.menu', DISTRICT_0801.slice(16), named, true);
+    const p1 = page('rate.commune.menu', DISTRICT_0801.slice(0, 8), true);
+    const p2 = page('rate.commune.menu', DISTRICT_0801.slice(8, 16), true);
+    const p3 = page('rate.commune.menu', DISTRICT_0801.slice(16), true);
     expect(heard[5]).toEqual(p1); // after choosing district 1
     expect(heard[6]).toEqual(p2); // 9: next page
     expect(heard[7]).toEqual(p2); // *: the same page again
@@ -70,20 +76,38 @@ describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
     expect(heard[12]).toEqual(['rate.commune.confirm', ...digits('080128'), 'place.080128']);
   });
 
-  it('a commune without a recorded name is read back as digits only', async () => {
-    const t = await h.call(parseScript('1,2,*,8,1,2,hangup'), { from: '+85512000102' });
-    expect(idsOf(turns(t)[6])).toEqual(['rate.commune.confirm', ...digits('080102')]);
+  it('# on the province list enters a code instead (for a province not listed)', async () => {
+    const t = await h.call(parseScript('1,2,*,#,120101,hangup'), { from: '+85512000102' });
+    const heard = turns(t).map(idsOf);
+    expect(heard[4]).toEqual(['rate.commune.enter']);
+    expect(heard[5]).toEqual(['rate.commune.confirm', ...digits('120101'), 'place.120101']);
   });
 
   it('a key beyond the page is refused and the page is played again', async () => {
-    const t = await h.call(parseScript('1,2,*,8,1,9,9,3,hangup'), { from: '+85512000103' });
+    const t = await h.call(parseScript('1,2,*,1,1,9,9,3,hangup'), { from: '+85512000103' });
     const heard = turns(t).map(idsOf);
-    expect(heard[8]).toEqual(['error.invalid', ...page('rate.commune.menu', DISTRICT_0801.slice(16), named, true)]);
+    expect(heard[8]).toEqual(['error.invalid', ...page('rate.commune.menu', DISTRICT_0801.slice(16), true)]);
   });
 
-  it('a Bunong caller hears the Khmer recording of a place name rather than its digits', async () => {
-    const t = await h.call(parseScript('2,2,*,8,1,hangup'), { from: '+85512000104' });
+  it('a Bunong caller hears the one Khmer recording of a place name', async () => {
+    const t = await h.call(parseScript('2,2,*,1,1,hangup'), { from: '+85512000104' });
     const commune = turns(t)[5];
     expect(commune[1]).toEqual(expect.objectContaining({ id: 'place.080101', language: 'km' }));
+  });
+
+  it('a province that loses one name leaves the list; with no province left, the caller is asked for the code only', async () => {
+    fs.rmSync(path.join(audioDir, 'km/place.080128.wav'));
+    h.rt.audio.rescan();
+    try {
+      const t = await h.call(parseScript('1,2,*,120101,hangup'), { from: '+85512000105' });
+      const heard = turns(t).map(idsOf);
+      expect(heard[2]).toEqual(['rate.commune.enter.code']);
+      expect(heard[3]).toEqual(['rate.commune.enter.code']); // * asks again: no list of digits
+      expect(heard[4][0]).toBe('rate.commune.confirm');
+      expect(heard.flat().filter((id) => /^rate\.(province|district|commune)\.menu$/.test(id))).toEqual([]);
+    } finally {
+      recordNames(audioDir, ['080128']);
+      h.rt.audio.rescan();
+    }
   });
 });

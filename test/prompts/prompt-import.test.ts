@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runFfmpeg } from '../../src/audio/ffmpeg';
 import { probeAudio } from '../../src/audio/probe';
 import { AudioSources } from '../../src/prompts/audio-sources';
 import { importRecordings, ImportOutcome, listInputs, targetOf } from '../../src/prompts/prompt-import';
-import { FixtureKind, makeRecording, SPEECH_SECONDS, wavHeader } from '../audio/encoded-fixtures';
+import { FixtureKind, fixturePath, makeRecording, SPEECH_SECONDS, wavHeader } from '../audio/encoded-fixtures';
 import { tempDir } from '../support/engine';
 
 const LANGUAGES = ['km', 'cmo', 'tpu'];
@@ -35,6 +36,10 @@ describe('importing recordings into the prompt library', () => {
     files['silent-mp3'] = await makeRecording('silent-mp3', inbox, 'scale.1.cmo');
     files['hiss-m4a'] = await makeRecording('hiss-m4a', inbox, 'scale.2.cmo');
     files['corrupt-m4a'] = await makeRecording('corrupt-m4a', path.join(inbox, 'km'), 'goodbye');
+    files['quiet-speech-m4a'] = await makeRecording('quiet-speech-m4a', inbox, 'scale.1.tpu');
+    files['clipped-wav'] = await makeRecording('clipped-wav', inbox, 'scale.2.tpu');
+    files['truncated-wav'] = await makeRecording('truncated-wav', inbox, 'welcome.tpu');
+    files['truncated-m4a'] = await makeRecording('truncated-m4a', inbox, 'main.menu.tpu');
     outcomes = await importRecordings(listInputs([inbox]), { audioDir, languages: LANGUAGES, isPromptId });
   }, 120_000);
 
@@ -65,8 +70,8 @@ describe('importing recordings into the prompt library', () => {
     const quiet = path.join(dir, 'scale.2.km.wav');
     const loud = path.join(dir, 'scale.1.km.wav');
     const { runFfmpeg } = await import('../../src/audio/ffmpeg');
-    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'aevalsrc=0.02*sin(2*PI*500*t):s=16000:d=1.5', quiet]);
-    await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'aevalsrc=0.7*sin(2*PI*500*t):s=16000:d=1.5', loud]);
+    fs.copyFileSync(fixturePath('quiet-500.wav'), quiet);
+    fs.copyFileSync(fixturePath('loud-500.wav'), loud);
     const out = tempDir('loud-out-');
     const result = await importRecordings([quiet, loud], { audioDir: out, languages: LANGUAGES, isPromptId });
     expect(result.map((r) => r.status)).toEqual(['imported', 'imported']);
@@ -89,8 +94,33 @@ describe('importing recordings into the prompt library', () => {
     expect(fs.existsSync(path.join(audioDir, 'cmo', 'scale.2.wav'))).toBe(false);
   });
 
+  it('a quiet phone recording of a person (-55 LUFS, as quiet as the hiss) is accepted, raised to the target, with a warning', async () => {
+    const o = outcomeOf('quiet-speech-m4a');
+    expect(o).toMatchObject({ status: 'imported', language: 'tpu', promptId: 'scale.1', warnings: [expect.stringMatching(/^too quiet \(-5\d LUFS, raised by \d+ dB/)] });
+    const { stderr } = await runFfmpeg(['-i', path.join(audioDir, 'tpu/scale.1.wav'), '-af', 'loudnorm=print_format=json', '-f', 'null', '-']);
+    expect(Number(/"input_i" : "(-?[\d.]+)"/.exec(stderr)![1])).toBeGreaterThan(-21);
+  });
+
+  it('a clipped recording is accepted with a warning saying so', () => {
+    expect(outcomeOf('clipped-wav')).toMatchObject({ status: 'imported', warnings: [expect.stringMatching(/^clipped: \d+\.\d% of it is at full scale/)] });
+    expect(outcomeOf('mp3')).toMatchObject({ status: 'imported', warnings: [] });
+  });
+
+  it.each(['truncated-wav', 'truncated-m4a'] as const)('a %s (a copy cut short) is reported as corrupt, not silent, and writes nothing', (kind) => {
+    expect(outcomeOf(kind)).toMatchObject({ status: 'failed', code: 'AUDIO_CORRUPT', reason: expect.stringMatching(/cut short.*send the original recording again/) });
+    expect(fs.existsSync(path.join(audioDir, 'tpu', `${outcomeOf(kind).promptId}.wav`))).toBe(false);
+  });
+
+  it('a file that is no recording at all is reported as unreadable, not corrupt', async () => {
+    const dir = tempDir('text-');
+    fs.mkdirSync(path.join(dir, 'km'));
+    fs.writeFileSync(path.join(dir, 'km', 'digit.1.mp3'), 'this is a note, not a recording\n'.repeat(50));
+    const [o] = await importRecordings([path.join(dir, 'km', 'digit.1.mp3')], { audioDir: tempDir('text-out-'), languages: LANGUAGES, isPromptId });
+    expect(o).toMatchObject({ status: 'failed', code: 'AUDIO_UNDECODABLE' });
+  });
+
   it('a corrupt recording is reported by file and leaves the placeholder it would have replaced untouched', () => {
-    expect(outcomeOf('corrupt-m4a')).toMatchObject({ status: 'failed', code: 'AUDIO_UNDECODABLE', promptId: 'goodbye', language: 'km' });
+    expect(outcomeOf('corrupt-m4a')).toMatchObject({ status: 'failed', code: 'AUDIO_CORRUPT', promptId: 'goodbye', language: 'km' });
     const shipped = fs.readFileSync(path.resolve(__dirname, '../../audio/km/goodbye.wav'));
     expect(fs.readFileSync(path.join(audioDir, 'km', 'goodbye.wav')).equals(shipped)).toBe(true);
     expect(AudioSources.load(audioDir).sourceOf('km', 'goodbye')).toBe('placeholder');
@@ -131,6 +161,17 @@ describe('naming recordings by prompt id and language', () => {
     expect(t('/in/xyz/welcome.wav')).toMatchObject({ code: 'UNKNOWN_LANGUAGE' });
     expect(t('/in/recordings/welcome.wav')).toMatchObject({ code: 'UNNAMED' });
     expect(t('/in/km/welcome.txt')).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+  });
+  it('accepts names in any case, as phones and chat apps write them', () => {
+    expect(t('/in/Welcome.KM.MP3')).toEqual({ language: 'km', promptId: 'welcome' });
+    expect(t('/in/CMO/Main.Menu.m4a')).toEqual({ language: 'cmo', promptId: 'main.menu' });
+    expect(t('/in/Place.120101.Km.Wav')).toEqual({ language: 'km', promptId: 'place.120101' });
+  });
+  it('suggests the closest prompt id for a typo', () => {
+    const ids = [...PROMPTS];
+    expect(targetOf('/in/km/wellcome.wav', LANGUAGES, isPromptId, ids)).toMatchObject({ code: 'UNKNOWN_PROMPT', reason: expect.stringMatching(/did you mean welcome\?$/) });
+    expect(targetOf('/in/info.helth.fees.cmo.mp3', LANGUAGES, isPromptId, ids)).toMatchObject({ reason: expect.stringMatching(/did you mean info\.health\.fees\?$/) });
+    expect(targetOf('/in/km/something-else-entirely.wav', LANGUAGES, isPromptId, ids)).toMatchObject({ reason: expect.not.stringMatching(/did you mean/) });
   });
   it('reports the second of two files for the same prompt and language as a duplicate', async () => {
     const dir = tempDir('dup-');

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runFfmpeg } from '../../src/audio/ffmpeg';
 import { probeAudio } from '../../src/audio/probe';
 import { AudioSources } from '../../src/prompts/audio-sources';
 import { createGoogleSpeechClient, findKhmerVoice, SpeechClient, SynthesisError, synthesizePrompts } from '../../src/prompts/prompt-synthesis';
-import { makeRecording } from '../audio/encoded-fixtures';
+import { fixturePath, makeRecording } from '../audio/encoded-fixtures';
 import { tempDir } from '../support/engine';
 import { runPromptsCli } from './prompts-cli';
 
@@ -12,8 +11,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** What Google returns for LINEAR16: a WAV with a header, here a 0.8 s tone at 16 kHz. */
 async function linear16Speech(): Promise<Buffer> {
-  const { stdout } = await runFfmpeg(['-f', 'lavfi', '-i', "aevalsrc='0.2*sin(2*PI*300*t)':s=16000:d=0.8", '-c:a', 'pcm_s16le', '-f', 'wav', '-']);
-  return stdout;
+  return fs.readFileSync(fixturePath('linear16-300.wav'));
 }
 
 /** A stand-in for the Google client that records what it was asked. */

@@ -25,14 +25,16 @@ describe('npm run prompts', () => {
     await makeRecording('m4a', path.join(inbox, 'km'), 'goodbye');
     await makeRecording('corrupt-m4a', path.join(inbox, 'km'), 'welcome');
     await makeRecording('mp3', inbox, 'info.health.taxes.km');
+    await makeRecording('clipped-wav', inbox, 'Scale.3.KM');
     const audioDir = tempDir('audio-');
     const r = runPromptsCli(['import', inbox], { AUDIO_DIR: audioDir });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^ok {6}.*goodbye\.m4a -> km\/goodbye\.wav/m);
-    expect(r.stdout).toMatch(/^FAILED {2}.*welcome\.m4a: not a readable audio file.*\[AUDIO_UNDECODABLE\]/m);
-    expect(r.stdout).toMatch(/^FAILED {2}.*info\.health\.taxes\.km\.mp3: info\.health\.taxes is not a prompt id.*\[UNKNOWN_PROMPT\]/m);
-    expect(r.stderr).toMatch(/1 imported, 2 failed/);
-    expect(fs.readdirSync(path.join(audioDir, 'km'))).toEqual(['goodbye.wav']);
+    expect(r.stdout).toMatch(/^FAILED {2}.*welcome\.m4a: the file is damaged or cut short.*send the original recording again \[AUDIO_CORRUPT\]/m);
+    expect(r.stdout).toMatch(/^FAILED {2}.*info\.health\.taxes\.km\.mp3: info\.health\.taxes is not a prompt id.*did you mean info\.health\.fees\? \[UNKNOWN_PROMPT\]/m);
+    expect(r.stdout).toMatch(/^ok {6}.*Scale\.3\.KM\.wav -> km\/scale\.3\.wav.*\n {2}WARNING clipped: /m);
+    expect(r.stderr).toMatch(/2 imported \(1 with a warning\), 2 failed/);
+    expect(fs.readdirSync(path.join(audioDir, 'km')).sort()).toEqual(['goodbye.wav', 'scale.3.wav']);
     expect(await probeAudio(path.join(audioDir, 'km', 'goodbye.wav'))).toMatchObject({ codec: 'pcm_mulaw', sampleRate: 8000, channels: 1 });
   });
 
@@ -40,9 +42,13 @@ describe('npm run prompts', () => {
     const inbox = tempDir('inbox-');
     await makeRecording('amr', inbox, 'place.080101.km');
     await makeRecording('amr', inbox, 'place.999999.km');
+    // Sent in with Bunong recordings: a place name is one Khmer recording for every language.
+    await makeRecording('amr', path.join(inbox, 'cmo'), 'place.080102');
     const audioDir = tempDir('audio-');
     const r = runPromptsCli(['import', inbox], { AUDIO_DIR: audioDir });
     expect(r.stdout).toMatch(/place\.080101\.km\.amr -> km\/place\.080101\.wav/);
+    expect(r.stdout).toMatch(/cmo\/place\.080102\.amr -> km\/place\.080102\.wav/);
+    expect(fs.existsSync(path.join(audioDir, 'cmo'))).toBe(false);
     expect(r.stdout).toMatch(/place\.999999\.km\.amr: .*\[UNKNOWN_PROMPT\]/);
   });
 

@@ -22,9 +22,13 @@ describe('figures from counts at the five scale points', () => {
     expect(satisfiedShareOf([0, 0, 5, 0, 0])).toBe(0);
   });
 
-  it('withholds every figure built on four ratings and shows them from five', () => {
-    expect(figuresOf([2, 1, 0, 0, 1])).toEqual({ n: null, median: null, mean: null, counts: null, satisfiedShare: null, withheld: true });
-    expect(figuresOf([0, 0, 5, 0, 0])).toEqual({ n: 5, median: 3, mean: 3, counts: [0, 0, 5, 0, 0], satisfiedShare: 0, withheld: false });
+  it('nulls every number of a withheld figure, callers and answers included, and keeps "no ratings" apart', () => {
+    const withheld = { callers: null, answers: null, median: null, mean: null, counts: null, satisfiedShare: null, withheld: true };
+    expect(figuresOf([5, 1, 0, 0, 0], 1, 'too-few')).toEqual({ status: 'too-few', ...withheld });
+    expect(figuresOf([5, 1, 0, 0, 0], 6, 'protects-another')).toEqual({ status: 'protects-another', ...withheld });
+    expect(figuresOf([0, 0, 0, 0, 0], 0, 'no-ratings')).toEqual({ status: 'no-ratings', withheld: false, callers: 0, answers: 0, median: null, mean: null, counts: null, satisfiedShare: null });
+    // Five callers, six answers.
+    expect(figuresOf([0, 0, 5, 1, 0], 5, 'shown')).toEqual({ status: 'shown', withheld: false, callers: 5, answers: 6, median: 3, mean: 3.17, counts: [0, 0, 5, 1, 0], satisfiedShare: 0.1667 });
   });
 
   it('reports no change when either period is withheld', () => {

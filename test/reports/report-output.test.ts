@@ -30,14 +30,15 @@ describe('report output: JSON shape and CSV', () => {
     );
   });
 
-  it('writes the summary CSV with a BOM, a header row, Khmer names and "too few" for withheld figures', async () => {
+  it('writes the summary CSV with a BOM, a header row, Khmer names, callers and answers, and the status of withheld figures', async () => {
     const report = await runReport({ store, scorecard, gazetteer }, { period: Q1, area: { communes: ['010201'] } });
     const text = reportCsv(report);
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).split('\r\n');
-    expect(lines[0]).toBe('period_from,period_to,level,code,name_km,name_latin,service,indicator,n,median,mean,count_1,count_2,count_3,count_4,count_5,satisfied_share,withheld');
-    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,10,3.5,3.2,2,2,1,2,3,0.5,');
-    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,too few');
+    expect(lines[0]).toBe('period_from,period_to,level,code,name_km,name_latin,service,indicator,callers,answers,median,mean,count_1,count_2,count_3,count_4,count_5,satisfied_share,status');
+    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,6,10,3.5,3.2,2,2,1,2,3,0.5,');
+    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,,too few');
+    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,school,all,0,0,,,,,,,,,no ratings');
     // one row per service (all) and per indicator: 3 services, 5 + 6 + 5 indicators
     expect(lines.filter((l) => l.includes(',commune,010201,')).length).toBe(3 + 16);
     expect(reportCsv(report, { bom: false }).charCodeAt(0)).toBe('p'.charCodeAt(0));
@@ -46,9 +47,14 @@ describe('report output: JSON shape and CSV', () => {
   it('writes the compared table CSV with baseline and change columns', async () => {
     const report = await runReport({ store, scorecard, gazetteer }, { period: Q1, baseline: parsePeriodRange('2025-10-01..2026-01-01'), area: { communes: ['010201'] }, table: true });
     const [header, , health] = reportCsv(report, { bom: false }).split('\r\n');
-    expect(header.split(',').slice(0, 8)).toEqual(['period_from', 'period_to', 'service', 'all_n', 'all_satisfied_share', 'all_baseline_n', 'all_baseline_satisfied_share', 'all_change']);
-    // Q1 health 10 ratings, 5 satisfied; Q4 6 ratings, 1 satisfied; women Q1: c1 4, c2 2, c3 3, c2 1, c3 1.
-    expect(health.startsWith('2026-01-01,2026-04-01,health,10,0.5,6,0.1667,0.3333,too few,too few,too few,too few,,')).toBe(true);
+    expect(header.split(',').slice(0, 12)).toEqual(['period_from', 'period_to', 'service', 'all_callers', 'all_answers', 'all_satisfied_share', 'all_status', 'all_baseline_callers', 'all_baseline_answers', 'all_baseline_satisfied_share', 'all_baseline_status', 'all_change']);
+    // Q1 health 6 callers, 10 answers, 5 satisfied; Q4 6 callers, 6 answers, 1 satisfied; disability Q1: c1, c5 (too few); Q4: nobody.
+    expect(health.startsWith('2026-01-01,2026-04-01,health,6,10,0.5,,6,6,0.1667,,0.3333,,,,too few,0,0,,no ratings,,')).toBe(true);
+  });
+
+  it('refuses a table over several areas and periods that overlap', async () => {
+    await expect(runReport({ store, scorecard, gazetteer }, { period: Q1, area: { communes: ['010201', '010202'] }, table: true })).rejects.toThrow(/one area at a time/);
+    await expect(runReport({ store, scorecard, gazetteer }, { period: Q1, baseline: parsePeriodRange('2026-03-01..2026-06-01'), area: {} })).rejects.toThrow(/overlap/);
   });
 });
 
@@ -83,8 +89,8 @@ describe(`npm run report on ratings stored before repeats were marked (${ENGINE}
     expect(first.status).toBe(0);
     expect(first.stderr).toMatch(/^report: upgrade: marking ratings that the same caller later rated again/);
     expect(first.stderr).toMatch(/upgrade: marked the ratings .*"changed":2/);
-    // Without the marks c1's two Q1 ratings (1 then 4) would both count: 16, not 15.
-    expect(JSON.parse(first.stdout).rows[1].cells.all).toEqual({ n: 15, satisfiedShare: 0.3333, withheld: false });
+    // Without the marks c1's two Q1 ratings (1 then 4) would both count: 16 answers, not 15.
+    expect(JSON.parse(first.stdout).rows[1].cells.all).toEqual({ status: 'shown', withheld: false, callers: 11, answers: 15, satisfiedShare: 0.3333 });
     const second = runReportCommand(opened.env, args);
     expect(second.stderr).toBe('');
     expect(second.stdout).toBe(first.stdout);
@@ -100,22 +106,30 @@ describe(`npm run report (${ENGINE} store)`, () => {
 
   const run = (args: string[]) => runReportCommand(opened.env, args);
 
-  it('prints the satisfaction table as JSON with withheld cells null', () => {
+  it('prints the satisfaction table as JSON with withheld cells null and their status', () => {
     const r = run(['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const table = JSON.parse(r.stdout);
     expect(table.period).toEqual({ from: '2026-01-01', to: '2026-04-01' });
+    const withheld = (status: string) => ({ status, withheld: true, callers: null, answers: null, satisfiedShare: null });
+    expect(table.minCallers).toBe(5);
     expect(table.rows[1]).toEqual({
       service: 'health',
       cells: {
-        all: { n: 15, satisfiedShare: 0.3333, withheld: false },
-        disability: { n: null, satisfiedShare: null, withheld: true },
-        indigenous: { n: null, satisfiedShare: null, withheld: true },
-        women: { n: 5, satisfiedShare: 0.2, withheld: false },
-        men: { n: 10, satisfiedShare: 0.4, withheld: false },
+        all: { status: 'shown', withheld: false, callers: 11, answers: 15, satisfiedShare: 0.3333 },
+        disability: withheld('too-few'),
+        indigenous: withheld('too-few'),
+        women: withheld('too-few'),
+        men: withheld('protects-another'),
       },
     });
+    // A higher threshold from the setting: 11 callers still shown, under 12 withheld.
+    const strict = JSON.parse(runReportCommand({ ...opened.env, REPORT_MIN_CALLERS: '12' }, ['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01']).stdout);
+    expect(strict.rows[1].cells.all).toEqual(withheld('too-few'));
+    const low = runReportCommand({ ...opened.env, REPORT_MIN_CALLERS: '3' }, ['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01']);
+    expect(low.status).toBe(1);
+    expect(low.stderr).toContain('REPORT_MIN_CALLERS=3 is below 5');
   });
 
   it('prints a commune summary in the documented shape', () => {
@@ -124,8 +138,8 @@ describe(`npm run report (${ENGINE} store)`, () => {
     const s = JSON.parse(r.stdout);
     expect(s.communes[0]).toMatchObject({ code: '010201', name: { km: 'បន្ទាយនាង', latin: 'Banteay Neang' } });
     const health = s.communes[0].services.find((x: { service: string }) => x.service === 'health');
-    expect(health).toMatchObject({ service: 'health', ratings: 10, satisfiedShare: 0.5 });
-    expect(health.indicators[0]).toEqual({ id: 'staff-attitude', n: 6, median: 4, mean: 3.83, counts: [0, 1, 1, 2, 2], satisfiedShare: 0.6667, withheld: false });
+    expect(health).toMatchObject({ service: 'health', status: 'shown', callers: 6, answers: 10, satisfiedShare: 0.5 });
+    expect(health.indicators[0]).toEqual({ id: 'staff-attitude', status: 'protects-another', withheld: true, callers: null, answers: null, median: null, mean: null, counts: null, satisfiedShare: null });
   });
 
   it('exits 2 with a clear message on a bad date or code, and prints help', () => {

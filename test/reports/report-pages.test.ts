@@ -8,14 +8,14 @@ import { FIXTURE, storeRatings } from './rating-fixture';
 
 describe('report page renderers', () => {
   it('draws one patterned, labelled bar per scale point with its count and share', () => {
-    const svg = indicatorChart('Staff are polite', { n: 6, counts: [0, 1, 1, 2, 2], median: 4, mean: 3.83, satisfiedShare: 0.6667, withheld: false }).value;
+    const svg = indicatorChart('Staff are polite', { status: 'shown', callers: 5, answers: 6, counts: [0, 1, 1, 2, 2], median: 4, mean: 3.83, satisfiedShare: 0.6667, withheld: false }).value;
     for (let k = 1; k <= 5; k++) expect(svg).toContain(`fill="url(#scale-${k})"`);
     // Values as text on the bars: 0 (0%), 1 (17%), 1 (17%), 2 (33%), 2 (33%).
     expect([...svg.matchAll(/font-weight="bold">(\d+ \(\d+%\))</g)].map((m) => m[1])).toEqual(['0 (0%)', '1 (17%)', '1 (17%)', '2 (33%)', '2 (33%)']);
     expect(svg).toContain('Very bad');
     expect(svg).toContain('Very good');
-    expect(svg).toContain('n 6 · median 4 · mean 3.83 · satisfied 67%');
-    expect(svg).toMatch(/<title>Staff are polite: 6 ratings, median 4, mean 3.83, 67% satisfied\. 1 Very bad: 0; 2 Bad: 1/);
+    expect(svg).toContain('5 callers · 6 answers · median 4 · mean 3.83 · satisfied 67%');
+    expect(svg).toMatch(/<title>Staff are polite: 5 callers · 6 answers, median 4, mean 3.83, 67% satisfied\. 1 Very bad: 0; 2 Bad: 1/);
     // The tallest bars (2 ratings) fill the plot; the empty one is a 1-pixel line.
     const heights = [...svg.matchAll(/<rect x="\d+" y="\d+" width="\d+" height="(\d+)"/g)].map((m) => Number(m[1]));
     expect(heights[0]).toBe(1);
@@ -23,9 +23,12 @@ describe('report page renderers', () => {
     expect(heights[1]).toBe(Math.round(heights[3] / 2));
   });
 
-  it('shows "too few" instead of a chart for a withheld indicator, and escapes labels', () => {
-    const out = indicatorChart('<b>x</b>', { n: null, counts: null, median: null, mean: null, satisfiedShare: null, withheld: true }).value;
-    expect(out).toContain('Too few ratings');
+  it('shows "too few callers", "withheld" or "no ratings" instead of a chart, and escapes labels', () => {
+    const none = { callers: null, answers: null, counts: null, median: null, mean: null, satisfiedShare: null };
+    const out = indicatorChart('<b>x</b>', { status: 'too-few', withheld: true, ...none }).value;
+    expect(out).toContain('too few callers');
+    expect(indicatorChart('x', { status: 'protects-another', withheld: true, ...none }).value).toContain('withheld: protects a smaller figure');
+    expect(indicatorChart('x', { status: 'no-ratings', withheld: false, ...none, callers: 0, answers: 0 }).value).toContain('no ratings');
     expect(out).not.toContain('<svg');
     expect(out).toContain('&lt;b&gt;x&lt;/b&gt;');
   });
@@ -36,13 +39,13 @@ describe('report page renderers', () => {
   });
 
   it('renders the satisfaction table with shares, counts and "too few"', () => {
-    const cell = (n: number | null, s: number | null) => ({ n, satisfiedShare: s, withheld: n === null });
+    const cell = (callers: number | null, answers: number | null, s: number | null) => ({ status: callers === null ? 'too-few' as const : 'shown' as const, callers, answers, satisfiedShare: s, withheld: callers === null });
     const out = satisfactionTableHtml(
-      { period: { from: '2026-01-01', to: '2026-04-01' }, rows: [{ service: 'health', cells: { all: cell(15, 0.3333), disability: cell(null, null), indigenous: cell(null, null), women: cell(5, 0.2), men: cell(10, 0.4) } }] },
+      { period: { from: '2026-01-01', to: '2026-04-01' }, area: { level: 'province', code: '01' }, minCallers: 5, rows: [{ service: 'health', cells: { all: cell(11, 15, 0.3333), disability: cell(null, null, null), indigenous: cell(null, null, null), women: cell(5, 6, 0.2), men: { status: 'protects-another', withheld: true, callers: null, answers: null, satisfiedShare: null } } }] },
       (id) => html`${id}`,
     ).value;
-    expect(out).toContain('<td>33% <span class="muted">(n 15)</span></td><td><span class="muted">too few</span></td>');
-    expect(out).toContain('<td>20% <span class="muted">(n 5)</span></td><td>40% <span class="muted">(n 10)</span></td>');
+    expect(out).toContain('<td>33% <span class="muted">(11 callers · 15 answers)</span></td><td><span class="muted">too few callers</span></td>');
+    expect(out).toContain('<td>20% <span class="muted">(5 callers · 6 answers)</span></td><td><span class="muted">withheld: protects a smaller figure');
   });
 
   it('reads the area from a 2, 4 or 6 digit code and refuses anything else', () => {
@@ -82,9 +85,11 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     const { res, text } = await viewer.page(`/staff/reports/commune/010201?${Q1}`);
     expect(res.status).toBe(200);
     expect(text).toContain('<span lang="km" class="km">បន្ទាយនាង</span>');
-    expect(text).toContain('n 6 · median 4 · mean 3.83 · satisfied 67%');
-    expect(text).toContain('Too few ratings to show');
-    expect(text).toContain('<td>50% <span class="muted">(n 10)</span></td>');
+    // health: 6 callers, 10 answers; medicines (4 callers) too few, so staff-attitude protects it.
+    expect(text).toContain('6 callers · 10 answers · median 3.5 · mean 3.2 · satisfied 50%');
+    expect(text).toContain('too few callers');
+    expect(text).toContain('withheld: protects a smaller figure');
+    expect(text).toContain('<td>50% <span class="muted">(6 callers · 10 answers)</span></td>');
     expect(text).toContain('/staff/reports/download.csv?from=2026-01-01&amp;to=2026-04-01&amp;code=010201&amp;kind=summary');
   });
 
@@ -95,15 +100,19 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     expect(res.headers.get('content-disposition')).toContain('scorecard-summary-010201-2026-01-01-2026-04-01.csv');
     const body = Buffer.from(await res.arrayBuffer()).toString('utf8');
     expect(body.charCodeAt(0)).toBe(0xfeff);
-    expect(body).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,staff-attitude,6,4,3.83,0,1,1,2,2,0.6667,\r\n');
-    expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,too few\r\n');
+    expect(body).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,6,10,3.5,3.2,2,2,1,2,3,0.5,\r\n');
+    expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,,too few\r\n');
+    expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,staff-attitude,,,,,,,,,,,protects another\r\n');
+    expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,cleanliness,0,0,,,,,,,,,no ratings\r\n');
   });
 
   it('shows a province: its satisfaction table and its rated communes, and sends a commune code to the commune page', async () => {
     const { res, text } = await viewer.page(`/staff/reports?${Q1}&code=01`);
     expect(res.status).toBe(200);
-    // health row: all 15 (33%), disability and indigenous too few, women 5 (20%), men 10 (40%)
-    expect(text).toContain('<td>33% <span class="muted">(n 15)</span></td><td><span class="muted">too few</span></td><td><span class="muted">too few</span></td><td>20% <span class="muted">(n 5)</span></td><td>40% <span class="muted">(n 10)</span></td>');
+    // health row: all 11 callers, 15 answers (33%); disability, indigenous, women too few; men protect the women.
+    expect(text).toContain('<td>33% <span class="muted">(11 callers · 15 answers)</span></td>');
+    expect(text.match(/too few callers/g)!.length).toBeGreaterThanOrEqual(3);
+    expect(text).toContain('withheld: protects a smaller figure');
     expect(text).toContain('href="/staff/reports/commune/010201?from=2026-01-01&amp;to=2026-04-01"');
     expect(text).toContain('href="/staff/reports/commune/010202?from=2026-01-01&amp;to=2026-04-01"');
     expect(text).not.toContain('/staff/reports/commune/120101');

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
-import { RatingScope } from '../../src/reports/rating-counts';
+import { FigureGrid } from '../../src/reports/disclosure-control';
+import { auditSummary } from './disclosure-audit';
 import { parsePeriod } from '../../src/reports/period';
 import { buildSatisfactionTable, compareTables } from '../../src/reports/satisfaction-table';
 import { buildSummary, compareSummaries } from '../../src/reports/scorecard-summary';
 import { loadScorecard } from '../../src/scorecard/scorecard';
-import { Rating } from '../../src/store/ratings';
 import { FIXTURE, storeRatings } from './rating-fixture';
 import { Store } from '../../src/store/store';
 import { closeTestStore, openTestStore } from '../support/engine';
@@ -21,114 +21,114 @@ const scorecard = loadScorecard(path.join(root, 'config', 'scorecard.json'));
 const Q1 = parsePeriod('2026-01-01', '2026-04-01');
 const Q4 = parsePeriod('2025-10-01', '2026-01-01');
 
+/** The ratings the Q1 report counts, worked out by hand: in [from, to), not test calls, the latest of a repeat. */
+const Q1_COUNTED = FIXTURE.filter((r) => r.ratedAt >= Q1.from && r.ratedAt < Q1.to && !(r as { testCall?: boolean }).testCall && !(r.callerId === 'c1' && r.score === 1));
+
 describe('scorecard reports on a fixed data set', () => {
   let store: Store;
+  let grid: FigureGrid;
   beforeAll(async () => {
     store = await openTestStore();
     await storeRatings(store);
+    grid = await FigureGrid.count(store, Q1, { scorecard, gazetteer });
   });
   afterAll(async () => closeTestStore(store));
 
   const deps = { scorecard, gazetteer };
   const health = (a: { services: { service: string }[] }) => a.services.find((s) => s.service === 'health') as any;
   const indicator = (a: { services: { service: string }[] }, id: string) => health(a).indicators.find((i: { id: string }) => i.id === id);
+  const WITHHELD = { callers: null, answers: null, median: null, mean: null, counts: null, satisfiedShare: null, withheld: true };
 
-  it('counts a caller who rated twice once, with the latest rating, and keeps the period boundary from-inclusive, to-exclusive', async () => {
-    const summary = await buildSummary(RatingScope.of(store, Q1, { communes: ['010201'] }), deps);
+  it('counts a caller who rated twice once, with the latest rating, and keeps the period boundary from-inclusive, to-exclusive', () => {
+    const summary = buildSummary(grid, { communes: ['010201'] }, deps);
     expect(summary.communes.map((c) => c.code)).toEqual(['010201']);
     const commune = summary.communes[0];
     expect(commune.name).toEqual({ km: 'បន្ទាយនាង', latin: 'Banteay Neang' });
-    // c1=4 (not 1), c2=2, c3=3, c4=4, c5=5, c6=5; c7 at `to` and test call c8 left out.
-    expect(indicator(commune, 'staff-attitude')).toEqual({
-      id: 'staff-attitude', n: 6, counts: [0, 1, 1, 2, 2], median: 4, mean: 3.83, satisfiedShare: 0.6667, withheld: false,
-    });
+    // staff-attitude c1=4 (not 1), c2=2, c3=3, c4=4, c5=5, c6=5 (c7 at `to` and test call c8 left
+    // out) + medicines c2 1, c3 1, c4 2, c5 5 = [2,2,1,2,3]: 1,1,2,2,3,4,4,5,5,5 -> median (3+4)/2,
+    // mean 32/10; six callers, ten answers.
+    expect(health(commune)).toMatchObject({ service: 'health', status: 'shown', callers: 6, answers: 10, counts: [2, 2, 1, 2, 3], median: 3.5, mean: 3.2, satisfiedShare: 0.5, withheld: false });
   });
 
-  it('withholds an indicator with four ratings but pools it into the service figures', async () => {
-    const summary = await buildSummary(RatingScope.of(store, Q1, { communes: ['010201'] }), deps);
-    const commune = summary.communes[0];
-    expect(indicator(commune, 'medicines')).toEqual({ id: 'medicines', n: null, counts: null, median: null, mean: null, satisfiedShare: null, withheld: true });
-    // staff [0,1,1,2,2] + medicines [2,1,0,0,1] = [2,2,1,2,3]: 1,1,2,2,3,4,4,5,5,5 -> median (3+4)/2, mean 32/10.
-    expect(health(commune)).toMatchObject({ service: 'health', ratings: 10, counts: [2, 2, 1, 2, 3], median: 3.5, mean: 3.2, satisfiedShare: 0.5, withheld: false });
-    expect(commune.services.find((s) => s.service === 'school')).toMatchObject({ ratings: null, withheld: true });
+  it('withholds an indicator of four callers, and the next-smallest indicator with it, since the service total is shown', () => {
+    const commune = buildSummary(grid, { communes: ['010201'] }, deps).communes[0];
+    expect(indicator(commune, 'medicines')).toEqual({ id: 'medicines', status: 'too-few', ...WITHHELD });
+    // health (shown) minus staff-attitude would be the four medicines callers.
+    expect(indicator(commune, 'staff-attitude')).toEqual({ id: 'staff-attitude', status: 'protects-another', ...WITHHELD });
+    expect(indicator(commune, 'cleanliness')).toMatchObject({ status: 'no-ratings', withheld: false, callers: 0, answers: 0, counts: null });
+    expect(commune.services.find((s) => s.service === 'school')).toMatchObject({ status: 'no-ratings', callers: 0, answers: 0 });
   });
 
-  it('rolls communes up to their district and province when a province is asked for', async () => {
-    const summary = await buildSummary(RatingScope.of(store, Q1, { provinces: ['01'] }), deps);
+  it('rolls communes up to their district and province when a province is asked for', () => {
+    const summary = buildSummary(grid, { provinces: ['01'] }, deps);
     expect(summary.communes.map((c) => c.code)).toEqual(['010201', '010202']);
     expect(summary.country).toBeNull();
     const district = summary.districts.find((d) => d.code === '0102')!;
-    // [0,1,1,2,2] + [0,0,5,0,0]: 2,3,3,3,3,3,3,4,4,5,5 -> median 3, mean 38/11, share 4/11.
-    expect(indicator(district, 'staff-attitude')).toMatchObject({ n: 11, counts: [0, 1, 6, 2, 2], median: 3, mean: 3.45, satisfiedShare: 0.3636 });
-    expect(indicator(summary.provinces[0], 'staff-attitude')).toMatchObject({ n: 11, counts: [0, 1, 6, 2, 2] });
+    // [2,2,1,2,3] + five 3s of 010202: 1,1,2,2,3,3,3,3,3,3,4,4,5,5,5 -> median 3, mean 47/15, share 5/15.
+    expect(health(district)).toMatchObject({ callers: 11, answers: 15, counts: [2, 2, 6, 2, 3], median: 3, mean: 3.13, satisfiedShare: 0.3333 });
+    expect(health(summary.provinces[0])).toMatchObject({ callers: 11, answers: 15, counts: [2, 2, 6, 2, 3] });
+    expect(indicator(summary.communes[1], 'staff-attitude')).toMatchObject({ status: 'shown', callers: 5, answers: 5, counts: [0, 0, 5, 0, 0] });
     expect(summary.districts.every((d) => d.code.startsWith('01'))).toBe(true);
+    expect(auditSummary(summary, Q1_COUNTED)).toEqual([]);
   });
 
-  it('adds the country and every rated area when no area is given', async () => {
-    const summary = await buildSummary(RatingScope.of(store, Q1), deps);
+  it('adds the country and every rated area when no area is given', () => {
+    const summary = buildSummary(grid, {}, deps);
     expect(summary.communes.map((c) => c.code)).toEqual(['010201', '010202', '120101']);
     expect(summary.provinces.map((p) => p.code)).toEqual(['01', '12']);
-    expect(indicator(summary.country!, 'staff-attitude')).toMatchObject({ n: 16, counts: [5, 1, 6, 2, 2] });
+    // 16 callers: c1-c6, c9-c13, e1-e5; 20 answers.
+    expect(health(summary.country!)).toMatchObject({ callers: 16, answers: 20, counts: [7, 2, 6, 2, 3] });
+    expect(auditSummary(summary, Q1_COUNTED)).toEqual([]);
   });
 
-  it('breaks figures down by group, counting the superseded rating in no group', async () => {
-    const summary = await buildSummary(RatingScope.of(store, Q1, { communes: ['010201'] }), deps, { breakdowns: true });
-    const staff = indicator(summary.communes[0], 'staff-attitude');
-    // women: c1=4, c2=2, c3=3 -> withheld; men: c4=4, c5=5, c6=5 -> withheld.
-    expect(staff.groups.women).toMatchObject({ withheld: true });
-    // service level, women: staff 4,2,3 + medicines 1,1 -> [2,1,1,1,0], median 2, share 1/5.
-    expect(health(summary.communes[0]).groups.women).toEqual({ n: 5, counts: [2, 1, 1, 1, 0], median: 2, mean: 2.2, satisfiedShare: 0.2, withheld: false });
-    // men: staff 4,5,5 + medicines 2,5 -> [0,1,0,1,3]
-    expect(health(summary.communes[0]).groups.men).toMatchObject({ n: 5, counts: [0, 1, 0, 1, 3], median: 5, satisfiedShare: 0.8 });
-    // Khmer: staff c2 2, c3 3, c4 4, c6 5 + medicines c2 1, c3 1, c4 2 -> [2,2,1,1,1], share 2/7.
-    expect(health(summary.communes[0]).groups.khmer).toMatchObject({ n: 7, counts: [2, 2, 1, 1, 1], median: 2, satisfiedShare: 0.2857 });
-    expect(health(summary.communes[0]).groups.indigenous).toMatchObject({ withheld: true });
+  it('breaks figures down by group by callers, not answers: three women with five answers are too few', () => {
+    const summary = buildSummary(grid, { communes: ['010201'] }, deps, { breakdowns: true });
+    // women: c1, c2, c3 (five answers); men: c4, c5, c6; Khmer: c2, c3, c4, c6; indigenous: c1, c5.
+    for (const g of ['women', 'men', 'khmer', 'indigenous', 'disability'] as const) expect(health(summary.communes[0]).groups[g]).toMatchObject({ status: 'too-few', callers: null, answers: null });
+    expect(health(summary.communes[0]).groups['age-60-plus']).toMatchObject({ status: 'no-ratings', callers: 0 });
+    expect(auditSummary(summary, Q1_COUNTED)).toEqual([]);
   });
 
-  it('breaks a district down by age group, withholding the groups with too few ratings', async () => {
-    const summary = await buildSummary(RatingScope.of(store, Q1, { districts: ['0102'] }), deps, { breakdowns: true });
+  it('breaks a district down by group, withholding the groups with too few callers', () => {
+    const summary = buildSummary(grid, { districts: ['0102'] }, deps, { breakdowns: true });
     const staff = indicator(summary.districts[0], 'staff-attitude');
     // 60-plus: the five men of 010202 who rated 3; nobody else gave an age.
-    expect(staff.groups['age-60-plus']).toEqual({ n: 5, counts: [0, 0, 5, 0, 0], median: 3, mean: 3, satisfiedShare: 0, withheld: false });
-    expect(staff.groups['age-25-59']).toMatchObject({ withheld: true });
+    expect(staff.groups['age-60-plus']).toEqual({ status: 'shown', withheld: false, callers: 5, answers: 5, counts: [0, 0, 5, 0, 0], median: 3, mean: 3, satisfiedShare: 0 });
+    expect(staff.groups['age-25-59']).toMatchObject({ status: 'no-ratings' });
     // men in the district: c4 4, c5 5, c6 5 + five 3s -> [0,0,5,1,2], median (3+3)/2 over 8.
-    expect(staff.groups.men).toEqual({ n: 8, counts: [0, 0, 5, 1, 2], median: 3, mean: 3.63, satisfiedShare: 0.375, withheld: false });
+    expect(staff.groups.men).toEqual({ status: 'shown', withheld: false, callers: 8, answers: 8, counts: [0, 0, 5, 1, 2], median: 3, mean: 3.63, satisfiedShare: 0.375 });
+    expect(staff.groups.women).toMatchObject({ status: 'too-few' });
+    expect(auditSummary(summary, Q1_COUNTED)).toEqual([]);
   });
 
-  it('builds the satisfaction table with shares, counts and a withheld cell', async () => {
-    const table = await buildSatisfactionTable(RatingScope.of(store, Q1, { provinces: ['01'] }), scorecard);
+  it('builds the satisfaction table with shares, callers, answers and withheld cells', () => {
+    const table = buildSatisfactionTable(grid, { provinces: ['01'] }, scorecard);
     expect(table.period).toEqual({ from: '2026-01-01', to: '2026-04-01' });
+    expect(table.area).toEqual({ level: 'province', code: '01' });
     const row = table.rows.find((r) => r.service === 'health')!;
-    // all: 6 + 4 + 5 = 15, satisfied c1,c4,c5,c6 (staff) + c5 (medicines) = 5.
-    expect(row.cells.all).toEqual({ n: 15, satisfiedShare: 0.3333, withheld: false });
-    // disability and indigenous: c1 staff, c5 staff, c5 medicines = 3 -> withheld.
-    expect(row.cells.disability).toEqual({ n: null, satisfiedShare: null, withheld: true });
-    expect(row.cells.indigenous).toEqual({ n: null, satisfiedShare: null, withheld: true });
-    // women: c1 4, c2 2, c3 3, c2 1, c3 1 -> 1 of 5.
-    expect(row.cells.women).toEqual({ n: 5, satisfiedShare: 0.2, withheld: false });
-    // men: c4 4, c5 5, c6 5, c4 2, c5 5, five 3s -> 4 of 10.
-    expect(row.cells.men).toEqual({ n: 10, satisfiedShare: 0.4, withheld: false });
+    expect(row.cells.all).toEqual({ status: 'shown', withheld: false, callers: 11, answers: 15, satisfiedShare: 0.3333 });
+    // disability and indigenous: c1, c5; women: c1, c2, c3.
+    expect(row.cells.disability).toMatchObject({ status: 'too-few', callers: null });
+    expect(row.cells.indigenous).toMatchObject({ status: 'too-few', callers: null });
+    expect(row.cells.women).toMatchObject({ status: 'too-few', callers: null });
+    // men (8 callers) would give the three women away as all minus men.
+    expect(row.cells.men).toEqual({ status: 'protects-another', withheld: true, callers: null, answers: null, satisfiedShare: null });
     expect(table.rows.map((r) => r.service)).toEqual(['commune', 'health', 'school']);
-    expect(table.rows[0].cells.all.withheld).toBe(true);
+    expect(table.rows[0].cells.all.status).toBe('no-ratings');
+    expect(() => buildSatisfactionTable(grid, { provinces: ['01', '12'] }, scorecard)).toThrow(/one area at a time/);
   });
 
   it('sets two periods side by side with the change', async () => {
     const area = { communes: ['010201'] };
-    const [later, baseline] = await Promise.all([
-      buildSummary(RatingScope.of(store, Q1, area), deps),
-      buildSummary(RatingScope.of(store, Q4, area), deps),
-    ]);
-    // Q4: d1..d5 = 2, c1 = 5 -> [0,5,0,0,1], median 2, mean 2.5, share 1/6.
-    const staff = indicator(compareSummaries(later, baseline).communes[0], 'staff-attitude');
-    expect(staff.baseline).toMatchObject({ n: 6, counts: [0, 5, 0, 0, 1], median: 2, mean: 2.5, satisfiedShare: 0.1667 });
-    expect(staff.change).toEqual({ n: 0, median: 2, mean: 1.33, satisfiedShare: 0.5 });
-    expect(indicator(compareSummaries(later, baseline).communes[0], 'medicines').change.satisfiedShare).toBeNull();
+    const q4 = await FigureGrid.count(store, Q4, deps);
+    const compared = compareSummaries(buildSummary(grid, area, deps), buildSummary(q4, area, deps));
+    // Q4: d1..d5 = 2, c1 = 5 -> [0,5,0,0,1], median 2, mean 2.5, share 1/6; six callers.
+    const h = health(compared.communes[0]);
+    expect(h.baseline).toMatchObject({ status: 'shown', callers: 6, answers: 6, counts: [0, 5, 0, 0, 1], median: 2, mean: 2.5, satisfiedShare: 0.1667 });
+    expect(h.change).toEqual({ callers: 0, answers: 4, median: 1.5, mean: 0.7, satisfiedShare: 0.3333 });
+    expect(indicator(compared.communes[0], 'staff-attitude').change.satisfiedShare).toBeNull();
 
-    const tables = compareTables(
-      await buildSatisfactionTable(RatingScope.of(store, Q1, area), scorecard),
-      await buildSatisfactionTable(RatingScope.of(store, Q4, area), scorecard),
-    );
-    // Q1 health in 010201: 10 ratings, 5 satisfied; Q4: 6 ratings, 1 satisfied.
-    expect(tables.rows[1].cells.all).toMatchObject({ n: 10, satisfiedShare: 0.5, baseline: { n: 6, satisfiedShare: 0.1667 }, change: 0.3333 });
+    const tables = compareTables(buildSatisfactionTable(grid, area, scorecard), buildSatisfactionTable(q4, area, scorecard));
+    expect(tables.rows[1].cells.all).toMatchObject({ callers: 6, answers: 10, satisfiedShare: 0.5, baseline: { callers: 6, answers: 6, satisfiedShare: 0.1667 }, change: 0.3333 });
   });
 });

@@ -48,7 +48,7 @@ describe(`no secret, phone number or recording credentials in the logs (${ENGINE
 
   it('a rating call, a voice message fetched from the carrier, refused webhooks and staff sign-ins log none of them', async () => {
     const sim = (o: Partial<ConstructorParameters<typeof CallSimulator>[0]> = {}) =>
-      new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: CALLER, ...o });
+      new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: CALLER, accountSid: ACCOUNT, carrierApiUrl: carrier.url, ...o });
 
     // A full rating, then a call that leaves a voice message.
     const rating = await sim().run(parseScript('1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0,hangup'));
@@ -58,6 +58,7 @@ describe(`no secret, phone number or recording credentials in the logs (${ENGINE
     const messageCall = sim();
     await messageCall.run([...parseScript('3,120101,1,2'), { type: 'record', seconds: 3, recordingSid }, ...parseScript('1,hangup')]);
     expect(messageCall.transcript.errors).toEqual([]);
+    expect(messageCall.transcript.heard.map((p) => p.id)).toContain('message.saved');
     const callback = (url: string, sid = recordingSid) => messageCall.post('/voice/recording-status', {
       AccountSid: ACCOUNT, CallSid: messageCall.callSid, From: CALLER, RecordingSid: sid, RecordingUrl: url, RecordingStatus: 'completed', RecordingDuration: '3',
     });

@@ -107,4 +107,16 @@ describe(`staff messages list and detail (${ENGINE} store)`, () => {
     expect((await rev.request(`/staff/messages/${discarded._id}/audio`)).status).toBe(404);
     expect((await rev.request('/staff/messages/RE0000000000nothing')).status).toBe(404);
   });
+
+  test('a stored message says whether the carrier deleted its copy, or kept it and why', async () => {
+    const kept = await seedMessage(h.store, { referenceNumber: '200101', communeCode: '120101' });
+    await h.store.collection('messages').updateOne({ _id: kept._id }, { $set: { 'download.deletedAtCarrier': false, 'download.keptAtCarrier': 'the carrier answered HTTP 404 to the DELETE' } });
+    const gone = await seedMessage(h.store, { referenceNumber: '200102', communeCode: '120101' });
+    await h.store.collection('messages').updateOne({ _id: gone._id }, { $set: { 'download.deletedAtCarrier': true } });
+    expect((await rev.page(`/staff/messages/${kept._id}`)).text).toContain('kept at the carrier: the carrier answered HTTP 404 to the DELETE');
+    const goneText = (await rev.page(`/staff/messages/${gone._id}`)).text;
+    expect(goneText).toContain('deleted at the carrier');
+    expect(goneText).not.toContain('kept at the carrier');
+  });
 });
+

@@ -110,6 +110,19 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect((await c.findOne({ _id: 'race2' }))!.n).toBe(20);
   });
 
+  // FerretDB 2.5 dropped some of 20 concurrent upserts that create one key (14 left, each reported
+  // as done) in about one round of four: ten fresh keys make a lossy store fail almost surely.
+  it('no concurrent upsert that creates a key is lost: $inc by updateOne and by findOneAndUpdate, ten fresh keys each', async () => {
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.all(Array.from({ length: 20 }, () => c.updateOne({ _id: `inc-${round}` }, { $inc: { n: 1 } }, { upsert: true })));
+      expect(results.filter((r) => r.upserted)).toHaveLength(1);
+      expect((await c.findOne({ _id: `inc-${round}` }))!.n).toBe(20);
+      const after = await Promise.all(Array.from({ length: 20 }, () => c.findOneAndUpdate({ _id: `fam-${round}` }, { $inc: { n: 1 }, $max: { level: 1 } }, { upsert: true })));
+      expect(after.map((d) => d!.n).sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await c.findOne({ _id: `fam-${round}` })).toEqual({ _id: `fam-${round}`, n: 20, level: 1 });
+    }
+  });
+
   it('updateMany updates every match and returns the count', async () => {
     expect(await c.updateMany({ kind: 'x' }, { $set: { state: 'checked' } })).toBe(2);
     expect(await c.countDocuments({ state: 'checked' })).toBe(2);
@@ -124,10 +137,24 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect(await c.findOne({ _id: 'a' })).toMatchObject({ state: 'done' });
     expect(await c.findOne({ _id: 'b' })).not.toHaveProperty('state');
     expect(await c.countDocuments({ _id: 'nope' })).toBe(0);
-    const many = Array.from({ length: 250 }, (_, i) => ({ _id: `m${i}`, kind: 'm', n: i })); // batches of 50 on MongoDB
+    const many = Array.from({ length: 5050 }, (_, i) => ({ _id: `m${i}`, kind: 'm', n: i })); // bulkWrites of 5,000 on MongoDB
     await c.insertMany(many);
     await c.updateEachById(many.map((m) => ({ _id: m._id, update: { $inc: { n: 1 } } })));
     expect((await c.find({ kind: 'm' }, { sort: { n: 1 } })).map((m) => m.n)).toEqual(many.map((m) => m.n + 1));
+  });
+
+  it('a TTL index is the database\'s own: created with expireAfterSeconds (MongoDB), expired documents gone (embedded)', async () => {
+    await store.ensureIndexes([{ collection: 'ttl_things', keys: { expiresAt: 1 }, expireAfterSeconds: 0 }]);
+    if (store.engine === 'mongodb') {
+      // MongoDB and FerretDB 2 delete expired documents in a background pass (every 60 s on MongoDB): check the index itself.
+      const db = (store as unknown as { db: import('mongodb').Db }).db;
+      const ttl = (await db.collection('ttl_things').indexes()).find((i) => i.key.expiresAt === 1);
+      expect(ttl).toMatchObject({ expireAfterSeconds: 0 });
+    } else {
+      const ttl = store.collection<{ _id: string; expiresAt: Date }>('ttl_things');
+      await ttl.insertMany([{ _id: 'old', expiresAt: new Date(Date.now() - 1000) }, { _id: 'new', expiresAt: new Date(Date.now() + 60_000) }]);
+      expect((await ttl.find({})).map((d) => d._id)).toEqual(['new']);
+    }
   });
 
   it('findOneAndUpdate returns the document after the update, or null when nothing matches', async () => {
@@ -179,12 +206,16 @@ describe(`store contract (${ENGINE} store)`, () => {
   });
 
   it.each([
-    [[{ $lookup: { from: 'x', localField: 'a', foreignField: 'b', as: 'c' } }], /\$lookup is not portable/],
-    [[{ $group: { _id: '$kind', avg: { $avg: '$n' } } }], /accumulator for avg must be \$sum/],
-    [[{ $group: { _id: '$kind', top: { $max: '$n' } } }], /accumulator for top must be \$sum/],
-    [[{ $match: {}, $sort: { n: 1 } }], /not portable/],
-    [[{ $group: { _id: '$kind', total: { $sum: '$n' }, count: { $sum: 1 } } }], /only one accumulator/],
-    [[{ $facet: {} }], /\$facet is not portable/],
+    [[{ $lookup: { from: 'x', localField: 'a', foreignField: 'b', as: 'c' } }], /stage \$lookup/],
+    [[{ $bucket: { groupBy: '$n', boundaries: [0, 3, 10] } }], /stage \$bucket/],
+    [[{ $group: { _id: '$kind', top: { $top: { sortBy: { n: -1 }, output: '$n' } } } }], /accumulator for top/],
+    [[{ $group: { _id: '$kind', merged: { $mergeObjects: '$d' } } }], /accumulator for merged/],
+    [[{ $group: { _id: '$kind', total: { $sum: { $pow: ['$n', 2] } } } }], /expression operator \$pow in \$group.total/],
+    [[{ $project: { m: { $regexMatch: { input: '$kind', regex: 'x' } } } }], /expression operator \$regexMatch/],
+    [[{ $match: { $where: 'this.n > 1' } }], /query operator \$where/],
+    [[{ $match: { $expr: { $function: {} } } }], /expression operator \$function/],
+    [[{ $match: {}, $sort: { n: 1 } }], /exactly one operator/],
+    [[{ $facet: { a: [{ $unionWith: 'other' }] } }], /stage \$unionWith/],
   ])('a non-portable pipeline is refused before it runs: %j', async (pipeline, message) => {
     await expect(c.aggregate(pipeline as Record<string, unknown>[])).rejects.toThrow(BadRequestError);
     await expect(c.aggregate(pipeline as Record<string, unknown>[])).rejects.toThrow(message);
@@ -269,15 +300,17 @@ describe(`repositories (${ENGINE} store)`, () => {
       const calls = new CallsRepository(store);
       await calls.create(record('CA2'));
       const results = await Promise.all([
-        calls.advance('CA2', 1, { ...flow, node: 'from-a' }, last(2), new Date()),
-        calls.advance('CA2', 1, { ...flow, node: 'from-b' }, last(2), new Date()),
+        calls.advance('CA2', 1, { ...flow, node: 'from-a' }, last(2), [{ type: 'remember-commune', communeCode: '120101' }], new Date()),
+        calls.advance('CA2', 1, { ...flow, node: 'from-b' }, last(2), [{ type: 'remember-commune', communeCode: '120102' }], new Date()),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       const saved = await calls.find('CA2');
       expect(saved!.turn).toBe(2);
       expect(saved!.flow.node).toBe(results[0] ? 'from-a' : 'from-b');
-      expect(await calls.advance('CA2', 1, flow, last(2), new Date())).toBe(false);
-      expect(await calls.advance('CA-unknown', 1, flow, last(2), new Date())).toBe(false);
+      // The winner's effects are saved with its turn, never the loser's.
+      expect(saved!.lastEffects).toEqual([{ type: 'remember-commune', communeCode: results[0] ? '120101' : '120102' }]);
+      expect(await calls.advance('CA2', 1, flow, last(2), [], new Date())).toBe(false);
+      expect(await calls.advance('CA-unknown', 1, flow, last(2), [], new Date())).toBe(false);
     });
 
     it.each([
@@ -351,6 +384,15 @@ describe(`repositories (${ENGINE} store)`, () => {
       expect(Math.min(...values)).toBe(1);
       expect(Math.max(...values)).toBe(25);
       expect(await counters.next('other')).toBe(1);
+    });
+
+    it('two instances drawing a new sequence at once never get the same number', async () => {
+      for (let round = 0; round < 10; round++) {
+        const one = new CountersRepository(store);
+        const two = new CountersRepository(store);
+        const values = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).next(`fresh-${round}`)));
+        expect([...values].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      }
     });
   });
 });

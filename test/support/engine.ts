@@ -16,12 +16,19 @@ export function tempDir(prefix = 'hotline-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A fresh, empty store of the selected engine: its own database or its own folder. */
-export async function openTestStore(dataDir = tempDir()): Promise<Store> {
+/** A database name no other test uses. */
+export function testDbName(prefix = 'test'): string {
+  return `${prefix}_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+}
+
+/**
+ * A fresh, empty store of the selected engine: its own database or its own folder. `dbName`
+ * (MongoDB only) connects to that database instead, as a second app instance would.
+ */
+export async function openTestStore(dataDir = tempDir(), dbName = testDbName()): Promise<Store> {
   let store: Store;
   if (ENGINE === 'mongodb') {
-    const db = `test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    store = await MongoStore.connect(process.env.MONGODB_URI!, db);
+    store = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
   } else {
     store = new EmbeddedStore(dataDir);
   }

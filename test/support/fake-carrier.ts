@@ -27,6 +27,21 @@ export class FakeCarrier {
   redirectMedia = false;
   /** Authorization headers the storage host received (it must get none). */
   readonly mediaAuthorizations: (string | undefined)[] = [];
+  /** Media GETs of these recordings wait until the test lets them go (a slow carrier). */
+  private readonly held = new Map<string, Promise<void>>();
+  /** Redirect media to this URL instead of the storage host (a carrier pointing elsewhere). */
+  redirectTo?: string;
+
+  /** Holds every media GET of `recordingSid` until the returned function is called. */
+  hold(recordingSid: string): () => void {
+    let release!: () => void;
+    this.held.set(recordingSid, new Promise<void>((resolve) => { release = resolve; }));
+    return () => {
+      this.held.delete(recordingSid);
+      release();
+    };
+  }
+
   /** Runs when a DELETE arrives, before it is answered (a test checks the store there). */
   onDelete?: (recordingSid: string) => Promise<void> | void;
 
@@ -51,6 +66,11 @@ export class FakeCarrier {
       s.closeAllConnections?.();
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
+  }
+
+  /** host:port of the storage host media is redirected to (another origin than the API). */
+  get mediaHost(): string {
+    return `localhost:${(this.media.address() as AddressInfo).port}`;
   }
 
   /** The recording resource URL, as the carrier puts it in RecordingUrl. */
@@ -101,6 +121,13 @@ export class FakeCarrier {
     const rec = this.recordings.get(sid);
     if (req.method === 'GET') {
       if (!rec || m[3] === '.json') return answer(404, '{"message":"no such recording"}');
+      await this.held.get(sid);
+      if (this.redirectTo) {
+        this.requests.push({ method: 'GET', path, recordingSid: sid, status: 302, authorized });
+        res.writeHead(302, { location: this.redirectTo });
+        res.end();
+        return;
+      }
       if (this.redirectMedia) {
         // "localhost" is another origin than "127.0.0.1": fetch must not forward the credentials.
         this.requests.push({ method: 'GET', path, recordingSid: sid, status: 302, authorized });

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logging/logger';
 import { buildRuntime, Runtime } from '../../src/runtime';
 import { CallerAction, CallSimulator, CallTranscript } from '../../src/simulator/call-simulator';
 import { Store } from '../../src/store/store';
-import { closeTestStore, openTestStore, tempDir } from './engine';
+import { closeTestStore, ENGINE, openTestStore, tempDir, testDbName } from './engine';
 
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
@@ -48,7 +48,10 @@ export async function startHotline(env: Record<string, string> = {}, opts: { sto
   const app = createApp(rt);
   server.on('request', app);
   const simulator = (o: { from?: string; callSid?: string } = {}) =>
-    new CallSimulator({ serverUrl: url, publicBaseUrl: url, authToken: TEST_AUTH_TOKEN, from: o.from ?? '+85512345678', callSid: o.callSid });
+    new CallSimulator({
+      serverUrl: url, publicBaseUrl: url, authToken: TEST_AUTH_TOKEN, from: o.from ?? '+85512345678', callSid: o.callSid,
+      accountSid: config.twilioAccountSid, carrierApiUrl: config.carrierApiUrl,
+    });
   return {
     rt, config, url, store, logs,
     simulator,
@@ -62,3 +65,28 @@ export async function startHotline(env: Record<string, string> = {}, opts: { sto
 }
 
 export const ids = (t: CallTranscript) => t.heard.map((p) => p.id);
+
+/** What the carrier believes the hotline's URL is when two instances sit behind one load balancer. */
+export const SHARED_PUBLIC_URL = 'https://hotline.example';
+
+/**
+ * Two app instances on one database, as behind a load balancer: each has its own connection
+ * and nothing in memory in common, and both answer to SHARED_PUBLIC_URL. On the embedded engine
+ * the store belongs to one process, so there is one instance, returned twice.
+ */
+export async function startHotlinePair(env: Record<string, string> = {}): Promise<[TestHotline, TestHotline]> {
+  const shared = { PUBLIC_BASE_URL: SHARED_PUBLIC_URL, ...env };
+  if (ENGINE !== 'mongodb') {
+    const only = await startHotline(shared);
+    return [only, only];
+  }
+  const dbName = testDbName('pair');
+  const a = await startHotline(shared, { store: await openTestStore(tempDir(), dbName) });
+  const b = await startHotline(shared, { store: await openTestStore(tempDir(), dbName) });
+  return [a, b];
+}
+
+/** A simulated carrier leg to one instance of a pair (signatures over SHARED_PUBLIC_URL). */
+export function simulatorFor(h: TestHotline, callSid: string, from = '+85512345678'): CallSimulator {
+  return new CallSimulator({ serverUrl: h.url, publicBaseUrl: SHARED_PUBLIC_URL, authToken: TEST_AUTH_TOKEN, from, callSid });
+}

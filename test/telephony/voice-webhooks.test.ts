@@ -77,6 +77,18 @@ class Call {
   }
 }
 
+/**
+ * A signed request the hotline cannot serve: the caller hears error.system and the call ends.
+ * Somleng would hang up in silence on a plain-text body (somleng-switch
+ * components/app/app/workflows/execute_twiml.rb rescues the parse error), Twilio would play its own error.
+ */
+const expectSystemErrorTwiml = (r: Reply) => {
+  expect(r.status).toBe(200);
+  expect(r.type).toMatch(/^text\/xml/);
+  expect(heard(r)).toEqual(['error.system']);
+  expect(parseTwiml(r.body).map((v) => v.name)).toEqual(['Play', 'Hangup']);
+};
+
 const expectPlainShortError = (r: Reply, status: number) => {
   expect(r.status).toBe(status);
   expect(r.type).toMatch(/^text\/plain/);
@@ -133,22 +145,22 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
     });
   });
 
-  describe('garbage parameters: 4xx in plain words or a valid TwiML answer, never a 500 or a stack', () => {
-    it('a missing CallSid is a 400', async () => {
-      expectPlainShortError(await post(h, '/voice/incoming', { From: '+85512000999' }), 400);
-      expectPlainShortError(await post(h, '/voice/turn?t=1', { Digits: '1' }), 400);
+  describe('garbage parameters: error.system TwiML to a signed call request, 4xx in plain words to a callback, never a 500 or a stack', () => {
+    it('a missing CallSid: the caller hears error.system; a status callback without one is a 400', async () => {
+      expectSystemErrorTwiml(await post(h, '/voice/incoming', { From: '+85512000999' }));
+      expectSystemErrorTwiml(await post(h, '/voice/turn?t=1', { Digits: '1' }));
       expectPlainShortError(await post(h, '/voice/status', { CallStatus: 'completed' }), 400);
     });
 
-    it('a malformed CallSid is a 400', async () => {
-      expectPlainShortError(await post(h, '/voice/incoming', { CallSid: '../../etc/passwd' }), 400);
-      expectPlainShortError(await post(h, '/voice/incoming', { CallSid: 'x'.repeat(500) }), 400);
+    it('a malformed CallSid: the caller hears error.system', async () => {
+      expectSystemErrorTwiml(await post(h, '/voice/incoming', { CallSid: '../../etc/passwd' }));
+      expectSystemErrorTwiml(await post(h, '/voice/incoming', { CallSid: 'x'.repeat(500) }));
     });
 
-    it.each(['', 't=abc', 't=0', 't=-1', 't=1.5', 't=99999999', 't=1&t=2'])('a bad turn number (%s) is a 400', async (query) => {
+    it.each(['', 't=abc', 't=0', 't=-1', 't=1.5', 't=99999999', 't=1&t=2'])('a bad turn number (%s): error.system, and the call does not move', async (query) => {
       const c = new Call(h);
       await c.dial();
-      expectPlainShortError(await post(h, `/voice/turn${query ? `?${query}` : ''}`, c.params({ Digits: '1' })), 400);
+      expectSystemErrorTwiml(await post(h, `/voice/turn${query ? `?${query}` : ''}`, c.params({ Digits: '1' })));
       expect((await h.rt.calls.find(c.sid))!.turn).toBe(1);
     });
 
@@ -190,15 +202,16 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       expect(heard(await second.dial()).slice(0, 2)).toEqual(['welcome', 'language.menu']);
     });
 
-    it('a JSON body (wrong content type) is a 400 in plain words', async () => {
+    it('a JSON body (wrong content type) is not misread: error.system, and the call does not move', async () => {
       const c = new Call(h);
       await c.dial();
       const body = JSON.stringify(c.params({ Digits: '1' }));
       const r = await post(h, actionOf(c.reply), {}, { contentType: 'application/json', body });
-      expectPlainShortError(r, 400);
-      const unsigned = await post(h, '/voice/incoming', {}, { contentType: 'text/plain', body: 'CallSid=CA1' });
-      expect([400, 403]).toContain(unsigned.status);
-      expectPlainShortError(unsigned, unsigned.status);
+      expectSystemErrorTwiml(r);
+      expect((await h.rt.calls.find(c.sid))!.turn).toBe(1);
+      // Signed over no parameters, which is all the signature check can read from a text body.
+      expectSystemErrorTwiml(await post(h, '/voice/incoming', {}, { contentType: 'text/plain', body: 'CallSid=CA1' }));
+      expectPlainShortError(await post(h, '/voice/incoming', {}, { contentType: 'text/plain', body: 'CallSid=CA1', signature: null }), 403);
     });
 
     it('a body over the size limit is refused in plain words', async () => {
@@ -206,9 +219,11 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       expectPlainShortError(r, 413);
     });
 
-    it('an unknown CallStatus is a 400; an unknown /voice path is a 404', async () => {
+    it('an unknown CallStatus is a 400; a signed request to an unknown /voice path (a mistyped voice URL) gets error.system', async () => {
       expectPlainShortError(await post(h, '/voice/status', { CallSid: newSid(), CallStatus: 'exploded' }), 400);
-      expectPlainShortError(await post(h, '/voice/nowhere', { CallSid: newSid() }), 404);
+      expectSystemErrorTwiml(await post(h, '/voice/nowhere', { CallSid: newSid() }));
+      expect(h.logs.some((l) => l.includes('check the voice URL configured at the carrier'))).toBe(true);
+      expectPlainShortError(await post(h, '/voice/nowhere', { CallSid: newSid() }, { signature: 'wrong' }), 403);
     });
   });
 
@@ -315,7 +330,8 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       const c = new Call(h);
       await c.dial();
       await c.press('1', '2');
-      expect(heard(c.reply)).toEqual(['rate.commune.enter']);
+      // The shipped audio has no place names, so the code is asked for without the browse option.
+      expect(heard(c.reply)).toEqual(['rate.commune.enter.code']);
       await c.press('120101', '1');
       expect(heard(await c.press('7'))).toEqual(['error.invalid', 'rate.service.menu']);
       expect(heard(await c.press('#'))).toEqual(['error.invalid', 'rate.service.menu']);
@@ -327,7 +343,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       await c.dial();
       await c.press('1', '2');
       expect(heard(await c.press('999991'))).toEqual([
-        'rate.commune.unknown', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.1', 'rate.commune.enter',
+        'rate.commune.unknown', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.1', 'rate.commune.enter.code',
       ]);
     });
 

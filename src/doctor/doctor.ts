@@ -1,0 +1,300 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { AppConfig } from '../config/config';
+import { LanguageConfig } from '../config/languages';
+import { FlowDefinition } from '../flow/types';
+import { Gazetteer } from '../gazetteer/gazetteer';
+import { I4cLibrary } from '../i4c/content';
+import { PromptCatalog } from '../prompts/catalog';
+import { placeCoverage, promptCoverage } from '../prompts/coverage';
+import { allPlaceCodes } from '../prompts/place-names';
+import { INDEXES } from '../store/indexes';
+import { lastBackup } from './backup-record';
+
+/**
+ * `npm run doctor`: is this installation ready for a real line? Each item is ok, a warning, or
+ * a blocker, with what to do. In production the server runs the same checks at start-up and
+ * refuses to start on a blocker, unless DOCTOR_ALLOW names it (then it is logged at every start).
+ */
+export type DoctorStatus = 'ok' | 'warning' | 'blocker';
+
+export interface DoctorItem {
+  /** Stable id, the one DOCTOR_ALLOW names (e.g. store.embedded). */
+  id: string;
+  status: DoctorStatus;
+  /** What was found. */
+  message: string;
+  /** What to do about it (warnings and blockers). */
+  fix?: string;
+  /** A blocker that DOCTOR_ALLOW lets production start with anyway. */
+  allowed?: boolean;
+}
+
+/** The definitions the hotline has loaded (the server's runtime, or loaded by the command). */
+export interface DoctorDefinitions {
+  languages: LanguageConfig;
+  catalog: PromptCatalog;
+  flow: FlowDefinition;
+  content: I4cLibrary;
+  gazetteer: Gazetteer;
+}
+
+export interface DoctorDeps {
+  fetch?: typeof fetch;
+  /** Free bytes on DATA_DIR's file system and free memory; overridable for tests. */
+  diskFree?: (dir: string) => number;
+  memoryFree?: () => number;
+  now?: () => Date;
+  carrierTimeoutMs?: number;
+}
+
+const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_BITS = 128;
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+/**
+ * A cautious estimate of a secret's entropy in bits: the smaller of its length times the
+ * Shannon entropy of its characters (punishes repetition) and its length times log2 of the
+ * alphabet its character classes span (punishes a small alphabet).
+ */
+export function secretBits(secret: string): number {
+  if (!secret) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = [...secret].length;
+  let shannon = 0;
+  for (const c of counts.values()) shannon -= (c / n) * Math.log2(c / n);
+  let pool = 0;
+  if (/[a-z]/.test(secret)) pool += 26;
+  if (/[A-Z]/.test(secret)) pool += 26;
+  if (/[0-9]/.test(secret)) pool += 10;
+  if (/[^a-zA-Z0-9]/.test(secret)) pool += 33;
+  return Math.min(shannon * n, Math.log2(Math.max(pool, 2)) * n);
+}
+
+const GENERATE = 'generate one with `openssl rand -hex 32` and set it in .env (or the service environment)';
+
+function secretItem(id: string, name: string, value: string, generated: boolean, extra = ''): DoctorItem {
+  if (generated) {
+    return { id, status: 'blocker', message: `${name} was generated for development and kept in DATA_DIR/development-secrets.json`, fix: `${GENERATE}${extra}` };
+  }
+  const length = [...value].length;
+  const bits = Math.round(secretBits(value));
+  if (length < MIN_SECRET_LENGTH || bits < MIN_SECRET_BITS) {
+    return { id, status: 'blocker', message: `${name} is weak: ${length} characters, about ${bits} bits of entropy (at least ${MIN_SECRET_LENGTH} characters and ${MIN_SECRET_BITS} bits needed)`, fix: `${GENERATE}${extra}` };
+  }
+  return { id, status: 'ok', message: `${name}: ${length} characters, about ${bits} bits of entropy` };
+}
+
+export function settingsItems(config: AppConfig): DoctorItem[] {
+  const generated = new Set(config.generatedSecrets);
+  const items: DoctorItem[] = [
+    secretItem('secret.caller-hash', 'CALLER_HASH_SECRET', config.callerHashSecret, generated.has('CALLER_HASH_SECRET'),
+      '. Changing it later forgets every caller: choose it once, before the first real call'),
+    secretItem('secret.session', 'SESSION_SECRET', config.sessionSecret, generated.has('SESSION_SECRET'), '. Changing it signs every staff member out'),
+  ];
+  if (generated.has('TWILIO_AUTH_TOKEN') || !config.twilioAuthToken) {
+    items.push({ id: 'secret.carrier-token', status: 'blocker', message: 'TWILIO_AUTH_TOKEN is not the carrier\'s: webhooks from the real carrier would be refused', fix: 'copy the auth token from the carrier\'s console (Twilio or Somleng account settings) into TWILIO_AUTH_TOKEN' });
+  } else {
+    items.push({ id: 'secret.carrier-token', status: 'ok', message: 'TWILIO_AUTH_TOKEN is set' });
+  }
+  const url = new URL(config.publicBaseUrl);
+  if (url.protocol !== 'https:') {
+    items.push({ id: 'public-url.https', status: 'blocker', message: `PUBLIC_BASE_URL=${config.publicBaseUrl} is not https: callers' keys, voice messages and staff passwords would cross the internet in clear`, fix: 'serve the hotline behind a TLS reverse proxy (deploy/nginx-hotline.conf) and set PUBLIC_BASE_URL=https://your.domain' });
+  } else if (['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) {
+    items.push({ id: 'public-url.https', status: 'blocker', message: `PUBLIC_BASE_URL=${config.publicBaseUrl} names this machine: the carrier cannot reach it`, fix: 'set PUBLIC_BASE_URL to the public https address the carrier calls' });
+  } else {
+    items.push({ id: 'public-url.https', status: 'ok', message: `PUBLIC_BASE_URL=${config.publicBaseUrl}` });
+  }
+  if (!config.signatureCheck) {
+    items.push({ id: 'signature-check.off', status: 'blocker', message: 'TWILIO_SIGNATURE_CHECK=off: anyone can post fake calls', fix: 'remove TWILIO_SIGNATURE_CHECK (it defaults to on)' });
+  }
+  return items;
+}
+
+/** The store: MongoDB for production, reachable, with every index the app declares. */
+export async function storeItems(config: AppConfig): Promise<DoctorItem[]> {
+  if (!config.mongodbUri) {
+    return [{ id: 'store.embedded', status: 'blocker', message: 'the embedded store (one process, files in DATA_DIR) is for trials and small pilots, not a live line', fix: 'set MONGODB_URI to a MongoDB 7 server, then copy the data with `npm run migrate -- --to <MONGODB_URI>`; DOCTOR_ALLOW=store.embedded starts anyway' }];
+  }
+  const client = new MongoClient(config.mongodbUri, { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000 });
+  try {
+    await client.connect();
+    const db = client.db(config.mongodbDb);
+    await db.command({ ping: 1 });
+    const missing: string[] = [];
+    const byCollection = new Map<string, string[]>();
+    for (const spec of INDEXES) {
+      if (!byCollection.has(spec.collection)) {
+        const existing = await db.collection(spec.collection).listIndexes().toArray().catch(() => []);
+        byCollection.set(spec.collection, existing.map((i) => JSON.stringify(i.key)));
+      }
+      if (!byCollection.get(spec.collection)!.includes(JSON.stringify(spec.keys))) missing.push(`${spec.collection} ${JSON.stringify(spec.keys)}`);
+    }
+    const items: DoctorItem[] = [{ id: 'store.mongodb', status: 'ok', message: `MongoDB answers (database ${config.mongodbDb})` }];
+    items.push(missing.length
+      ? { id: 'store.indexes', status: 'warning', message: `${missing.length} of ${INDEXES.length} indexes are missing: ${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; …' : ''}`, fix: 'start the hotline once (it creates every index at start-up), then run the doctor again; reports and the download queue are slow without them' }
+      : { id: 'store.indexes', status: 'ok', message: `all ${INDEXES.length} indexes are in place` });
+    return items;
+  } catch (err) {
+    return [{ id: 'store.unreachable', status: 'blocker', message: `MongoDB at MONGODB_URI does not answer: ${(err as Error).message}`, fix: 'start the database or correct MONGODB_URI (user, password, host, port); the hotline cannot take calls without it' }];
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The carrier: a harmless authenticated GET of the account (Twilio: "Fetch an Account",
+ * GET /2010-04-01/Accounts/{Sid}.json; Somleng implements the same route, spec/requests/twilio_api/accounts_spec.rb),
+ * then the numbers' voice URL and status callback (GET …/IncomingPhoneNumbers.json, both carriers).
+ */
+export async function carrierItems(config: AppConfig, deps: DoctorDeps = {}): Promise<DoctorItem[]> {
+  const voiceUrl = `${config.publicBaseUrl}/voice/incoming`;
+  const statusUrl = `${config.publicBaseUrl}/voice/status`;
+  const webhooks: DoctorItem = {
+    id: 'carrier.webhooks', status: 'ok',
+    message: `set at the carrier, for the hotline's number: voice URL ${voiceUrl} (POST), status callback ${statusUrl} (POST)`,
+  };
+  if (!config.twilioAccountSid || config.generatedSecrets.includes('TWILIO_AUTH_TOKEN')) {
+    return [{ id: 'carrier.credentials', status: 'blocker', message: 'no carrier account: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set', fix: 'copy the account SID and auth token from the carrier into TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN' }, webhooks];
+  }
+  const doFetch = deps.fetch ?? fetch;
+  const auth = `Basic ${Buffer.from(`${config.twilioAccountSid}:${config.twilioAuthToken}`).toString('base64')}`;
+  const base = `${config.carrierApiUrl}/2010-04-01/Accounts/${encodeURIComponent(config.twilioAccountSid)}`;
+  const get = (url: string) => doFetch(url, { method: 'GET', headers: { authorization: auth, accept: 'application/json' }, signal: AbortSignal.timeout(deps.carrierTimeoutMs ?? 8000), redirect: 'error' });
+  let res: Response;
+  try {
+    res = await get(`${base}.json`);
+  } catch (err) {
+    return [{ id: 'carrier.credentials', status: 'warning', message: `the carrier API at ${config.carrierApiUrl} did not answer: ${(err as Error).message}`, fix: 'check CARRIER_API_URL (https://api.twilio.com, or your Somleng API host) and this machine\'s outbound network; run the doctor again' }, webhooks];
+  }
+  if (res.status === 401 || res.status === 403) {
+    return [{ id: 'carrier.credentials', status: 'blocker', message: `the carrier refused TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (HTTP ${res.status} from ${config.carrierApiUrl})`, fix: 'copy both again from the carrier\'s console; voice messages cannot be downloaded and webhooks will be refused until they match' }, webhooks];
+  }
+  if (!res.ok) {
+    return [{ id: 'carrier.credentials', status: 'warning', message: `the carrier answered HTTP ${res.status} for the account`, fix: 'check CARRIER_API_URL and TWILIO_ACCOUNT_SID; run the doctor again' }, webhooks];
+  }
+  const items: DoctorItem[] = [{ id: 'carrier.credentials', status: 'ok', message: `the carrier at ${config.carrierApiUrl} accepts the account's credentials` }];
+  try {
+    const numbers = await get(`${base}/IncomingPhoneNumbers.json`);
+    const body = numbers.ok ? ((await numbers.json()) as { incoming_phone_numbers?: { phone_number?: string; voice_url?: string | null; status_callback?: string | null }[] }) : {};
+    const list = body.incoming_phone_numbers ?? [];
+    const wrong = list.filter((n) => n.voice_url !== voiceUrl).map((n) => `${n.phone_number ?? '?'} calls ${n.voice_url || '(nothing)'}`);
+    if (list.length && wrong.length === list.length) {
+      items.push({ ...webhooks, status: 'warning', message: `no number of this account sends calls to ${voiceUrl} (${wrong.slice(0, 3).join('; ')})`, fix: `at the carrier, set the hotline number's voice URL to ${voiceUrl} (POST) and its status callback to ${statusUrl} (POST)` });
+      return items;
+    }
+  } catch {
+    /* the numbers are a convenience; the credentials answered */
+  }
+  items.push(webhooks);
+  return items;
+}
+
+/** Prompt coverage of each offered language (and place names, when callers can browse by name), and I4C samples. */
+export function contentItems(config: AppConfig, defs: DoctorDefinitions): DoctorItem[] {
+  const items: DoctorItem[] = [];
+  // Before the first start the site folder is not seeded yet: judge what it will hold.
+  const audioDir = config.shippedAudioDir && !fs.existsSync(config.audioDir) ? config.shippedAudioDir : config.audioDir;
+  const report = promptCoverage({ audioDir, catalog: defs.catalog, languages: defs.languages.languages, defaultLanguage: defs.languages.default });
+  const browsing = Object.values(defs.flow.nodes).some((n) => n.type === 'place-list');
+  const placeCodes = allPlaceCodes(defs.gazetteer);
+  const places = placeCoverage({
+    audioDir, defaultLanguage: defs.languages.default, browseByName: browsing, placeCodes,
+    provinces: defs.gazetteer.provinces.map((p) => ({ code: p.code, places: placeCodes.filter((c) => c.startsWith(p.code)) })),
+  });
+  for (const cov of report) {
+    const gaps = cov.missing.length + cov.placeholder.length;
+    const id = `prompts.${cov.language}`;
+    if (gaps === 0 && cov.machine.length === 0) {
+      items.push({ id, status: 'ok', message: `${cov.name} (${cov.language}): all ${cov.required} prompts recorded` });
+    } else {
+      const parts = [cov.missing.length && `${cov.missing.length} missing`, cov.placeholder.length && `${cov.placeholder.length} still placeholders`, cov.machine.length && `${cov.machine.length} machine voice`].filter(Boolean);
+      const status: DoctorStatus = cov.isDefault && gaps > 0 ? 'blocker' : 'warning';
+      items.push({
+        id, status,
+        message: `${cov.name} (${cov.language}): ${parts.join(', ')} of ${cov.required} prompts${cov.isDefault ? '' : ' (callers hear Khmer for those)'}`,
+        fix: `record them and run \`npm run prompts -- import <folder>\`; \`npm run prompts -- coverage\` lists each one${cov.isDefault ? '' : `, or stop offering ${cov.language} in config/languages.json (in the site folder)`}`,
+      });
+    }
+  }
+  // One recording per place serves every language (a Khmer proper noun). A province whose names
+  // are not all recorded is offered by commune code only, never read out digit by digit.
+  if (browsing) {
+    const pid = 'prompts.places';
+    items.push(places.provincesByName.length >= places.provincesTotal
+      ? { id: pid, status: 'ok', message: `every place name recorded: callers can browse all ${places.provincesTotal} provinces by name` }
+      : {
+        id: pid, status: 'warning',
+        message: `${places.provincesByName.length} of ${places.provincesTotal} provinces can be browsed by name (${places.total - places.recorded - places.machine} of ${places.total} place names not recorded); callers in the others give the commune code`,
+        fix: 'record place.<code> prompts and import them (`npm run prompts -- script --places` lists them; audio/README.md)',
+      });
+  }
+  const samples = defs.content.samples();
+  items.push(samples.length
+    ? { id: 'i4c.samples', status: 'warning', message: `${samples.length} I4C text file(s) are still the shipped SAMPLES (${samples.slice(0, 4).map((s) => `${s.service}.${s.language}`).join(', ')}${samples.length > 4 ? ', …' : ''}): callers hear "this is sample information"`, fix: `put the province's official texts in ${path.join(config.siteDir, 'content/i4c')} with "status": "official" (content/README.md)` }
+    : { id: 'i4c.samples', status: 'ok', message: 'every I4C text is marked official' });
+  return items;
+}
+
+/** Disk, memory and the age of the last backup. */
+export function machineItems(config: AppConfig, deps: DoctorDeps = {}): DoctorItem[] {
+  const items: DoctorItem[] = [];
+  const diskFree = deps.diskFree ?? ((dir: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  });
+  const free = diskFree(config.dataDir);
+  const gb = (b: number) => `${(b / GIB).toFixed(1)} GB`;
+  items.push(free < 0.25 * GIB
+    ? { id: 'disk.space', status: 'blocker', message: `only ${gb(free)} free where DATA_DIR is (${config.dataDir}); voice messages and the store would fail`, fix: 'free disk space or move DATA_DIR to a larger disk' }
+    : free < 2 * GIB
+      ? { id: 'disk.space', status: 'warning', message: `${gb(free)} free where DATA_DIR is; a two-minute voice message is about 2 MB`, fix: 'plan more space, and keep backups on another disk' }
+      : { id: 'disk.space', status: 'ok', message: `${gb(free)} free where DATA_DIR is` });
+  const mem = (deps.memoryFree ?? os.freemem)();
+  items.push(mem < 128 * MIB
+    ? { id: 'memory.free', status: 'warning', message: `only ${Math.round(mem / MIB)} MB of memory free; the hotline needs about 250 MB`, fix: 'stop other programs or add memory' }
+    : { id: 'memory.free', status: 'ok', message: `${Math.round(mem / MIB)} MB of memory free` });
+  const last = lastBackup(config.dataDir);
+  const now = (deps.now ?? (() => new Date()))();
+  if (!last) {
+    items.push({ id: 'backup.age', status: 'warning', message: 'no backup has been made on this machine', fix: 'run `npm run backup -- --out FILE` and schedule it (deploy/hotline-backup.timer); keep a copy off the machine' });
+  } else {
+    const hours = (now.getTime() - new Date(last.at).getTime()) / 3_600_000;
+    items.push(hours > config.backupMaxAgeHours
+      ? { id: 'backup.age', status: 'warning', message: `the last backup (${last.file}) is ${Math.round(hours)} hours old`, fix: `check the backup schedule (deploy/hotline-backup.timer: systemctl status hotline-backup.timer); BACKUP_MAX_AGE_HOURS=${config.backupMaxAgeHours}` }
+      : { id: 'backup.age', status: 'ok', message: `last backup ${Math.round(hours * 10) / 10} hours ago (${last.file})` });
+  }
+  return items;
+}
+
+/** Every item, with DOCTOR_ALLOW applied. */
+export async function runDoctor(config: AppConfig, defs: DoctorDefinitions, deps: DoctorDeps = {}): Promise<DoctorItem[]> {
+  const items = [
+    ...settingsItems(config),
+    ...(await storeItems(config)),
+    ...(await carrierItems(config, deps)),
+    ...contentItems(config, defs),
+    ...machineItems(config, deps),
+  ];
+  const allow = new Set(config.doctorAllow);
+  for (const item of items) if (item.status === 'blocker' && allow.has(item.id)) item.allowed = true;
+  return items;
+}
+
+export const unallowedBlockers = (items: readonly DoctorItem[]) => items.filter((i) => i.status === 'blocker' && !i.allowed);
+
+export function formatDoctor(items: readonly DoctorItem[]): string {
+  const mark: Record<DoctorStatus, string> = { ok: 'ok     ', warning: 'WARNING', blocker: 'BLOCKER' };
+  const lines = items.map((i) => `${mark[i.status]} ${i.id}: ${i.message}${i.allowed ? ' [allowed by DOCTOR_ALLOW]' : ''}${i.fix && i.status !== 'ok' ? `\n        fix: ${i.fix}` : ''}`);
+  const blockers = unallowedBlockers(items).length;
+  const warnings = items.filter((i) => i.status === 'warning').length;
+  lines.push('', blockers
+    ? `${blockers} blocker(s): not ready for a real line. In production the hotline refuses to start until each is fixed (or named in DOCTOR_ALLOW).`
+    : `no blockers${warnings ? `, ${warnings} warning(s)` : ''}: ready for a real line.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,61 @@
+import { Gazetteer } from '../gazetteer/gazetteer';
+
+/**
+ * Place names, done once. A place name is a Khmer proper noun, so one recording per place,
+ * `<default language>/place.<code>` (Khmer), serves every language.
+ *
+ * A caller browses by name only where every name is recorded: a province is listed only when its
+ * own name and those of all its districts and communes are. While any is missing, that
+ * province's communes are chosen by their code (from the poster), never read out digit by digit
+ * in long pages.
+ */
+
+export const placePromptId = (code: string) => `place.${code}`;
+
+/** Every place a caller can hear by name when browsing: provinces, then districts, then communes. */
+export function allPlaceCodes(gazetteer: Gazetteer): string[] {
+  const districts = gazetteer.provinces.flatMap((p) => gazetteer.childrenOf(p.code));
+  const communes = districts.flatMap((d) => gazetteer.childrenOf(d.code));
+  return [...gazetteer.provinces, ...districts, ...communes].map((p) => p.code);
+}
+
+export interface ProvinceNames {
+  code: string;
+  /** Places of the province (itself, districts, communes) and how many of them have a name recorded. */
+  places: number;
+  named: number;
+  missing: string[];
+}
+
+export class PlaceNames {
+  /**
+   * @param isNamed whether a place's name is recorded (the hotline passes its prompt library, which
+   *   re-reads the audio folder, so a new recording counts without a restart).
+   */
+  constructor(private readonly gazetteer: Gazetteer, private readonly isNamed: (code: string) => boolean) {}
+
+  /** Per province: how many of its names are recorded, and which are missing. */
+  provinces(): ProvinceNames[] {
+    return this.gazetteer.provinces.map((p) => {
+      const codes = [p.code, ...this.gazetteer.childrenOf(p.code).flatMap((d) => [d.code, ...this.gazetteer.childrenOf(d.code).map((c) => c.code)])];
+      const missing = codes.filter((c) => !this.isNamed(c));
+      return { code: p.code, places: codes.length, named: codes.length - missing.length, missing };
+    });
+  }
+
+  browsableProvinces(): string[] {
+    return this.provinces().filter((p) => p.missing.length === 0).map((p) => p.code);
+  }
+
+  /** The places a browsing caller is offered: all named, in code order. */
+  offered(level: 'province' | 'district' | 'commune', parentCode?: string): string[] {
+    if (level === 'province') return this.browsableProvinces();
+    // Districts and communes are only reached through a listed (fully named) province.
+    return this.gazetteer.childrenOf(parentCode ?? '').map((p) => p.code);
+  }
+
+  /** How many places at this level are left out of the spoken list. */
+  unlisted(level: 'province' | 'district' | 'commune'): number {
+    return level === 'province' ? this.gazetteer.provinces.length - this.browsableProvinces().length : 0;
+  }
+}

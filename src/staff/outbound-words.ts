@@ -1,0 +1,49 @@
+import { CallbackEntry, CallbackKind, CallbackState } from '../outbound/callback-queue';
+import { Translate } from './i18n/i18n';
+
+/**
+ * The callback queue's codes (states, outcomes, kinds) in the reader's language. Each code has
+ * its own literal t() call, so test/staff/i18n.test.ts sees every key and tsc sees every code.
+ */
+type Word = (t: Translate) => string;
+
+const STATE_WORDS: Record<CallbackState, Word> = {
+  'awaiting-answer': (t) => t('outbound.state-awaiting-answer'),
+  queued: (t) => t('outbound.state-queued'),
+  retry: (t) => t('outbound.state-retry'),
+  dialing: (t) => t('outbound.state-dialing'),
+  unsure: (t) => t('outbound.state-unsure'),
+  ringing: (t) => t('outbound.state-ringing'),
+  'in-progress': (t) => t('outbound.state-in-progress'),
+  completed: (t) => t('outbound.state-completed'),
+  abandoned: (t) => t('outbound.state-abandoned'),
+};
+
+const OUTCOME_WORDS: Record<NonNullable<CallbackEntry['outcome']>, Word> = {
+  answered: (t) => t('outbound.outcome-answered'),
+  'no-answer': (t) => t('outbound.outcome-no-answer'),
+  busy: (t) => t('outbound.outcome-busy'),
+  failed: (t) => t('outbound.outcome-failed'),
+  refused: (t) => t('outbound.outcome-refused'),
+  'number-not-allowed': (t) => t('outbound.outcome-number-not-allowed'),
+};
+
+const KIND_WORDS: Record<CallbackKind, Word> = {
+  'missed-call': (t) => t('outbound.kind-missed-call'),
+  'message-answer': (t) => t('outbound.kind-message-answer'),
+};
+
+const own = <T extends object>(o: T, k: string): k is Extract<keyof T, string> => Object.prototype.hasOwnProperty.call(o, k);
+
+export function callbackStateWord(state: string, t: Translate): string {
+  return own(STATE_WORDS, state) ? STATE_WORDS[state](t) : state;
+}
+
+/** An outcome, or the state an entry ended in when it has none. */
+export function callbackOutcomeWord(outcome: string, t: Translate): string {
+  return own(OUTCOME_WORDS, outcome) ? OUTCOME_WORDS[outcome](t) : callbackStateWord(outcome, t);
+}
+
+export function callbackKindWord(kind: string, t: Translate): string {
+  return own(KIND_WORDS, kind) ? KIND_WORDS[kind](t) : kind;
+}

@@ -1,0 +1,221 @@
+/**
+ * The recording studio: a page per language listing every prompt with its reference texts, its
+ * state (missing, placeholder, machine voice, recorded) and who saved it when; staff play what
+ * callers hear now, record in the browser (public/staff/studio.js, MediaRecorder) or drop a file,
+ * and save. A save runs the import pipeline (src/prompts/prompt-versions.ts); the hotline plays
+ * the new recording from the next call; the replaced file is kept, so one click undoes the save.
+ * Saves and undos go into the audit log. An admin right (admins run the line).
+ */
+import express, { Response } from 'express';
+import { requireRole, staffLocals } from '../auth/staff-auth';
+import { isPlacePrompt } from '../prompts/catalog';
+import { AudioSources, sha256Of } from '../prompts/audio-sources';
+import { requiredPrompts } from '../prompts/coverage';
+import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
+import { PromptVersions } from '../prompts/prompt-versions';
+import { FLOW_PARTS, FlowPart, partOf } from '../prompts/recording-script';
+import { STAFF_CSP } from './security-headers';
+import { html, SafeHtml } from './html';
+import { csrfField, km, sendPage } from './layout';
+import { StaffPages } from './staff-router';
+
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const EXTENSION_OF_TYPE: Record<string, string> = {
+  'audio/webm': 'webm', 'video/webm': 'webm', 'audio/ogg': 'ogg', 'audio/opus': 'opus', 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav',
+  'audio/mpeg': 'mp3', 'audio/mp3': 'mp3', 'audio/mp4': 'm4a', 'audio/x-m4a': 'm4a', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/3gpp': '3gp', 'audio/flac': 'flac',
+};
+type PromptState = 'missing' | 'placeholder' | 'machine' | 'recorded';
+const STATE_LABEL: Record<PromptState, string> = { missing: 'missing', placeholder: 'placeholder', machine: 'machine voice', recorded: 'recorded' };
+
+/** The page records from the microphone and plays takes from blob: URLs; other staff pages allow neither. */
+function allowMicrophone(res: Response) {
+  res.setHeader('Permissions-Policy', 'camera=(), microphone=(self), geolocation=()');
+  res.setHeader('Content-Security-Policy', STAFF_CSP.replace("media-src 'self'", "media-src 'self' blob:"));
+}
+
+function extensionOf(contentType: string | undefined, fileName: string | undefined): string | null {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (EXTENSION_OF_TYPE[type]) return EXTENSION_OF_TYPE[type];
+  const ext = (fileName ?? '').split('.').pop()?.toLowerCase() ?? '';
+  return (IMPORT_EXTENSIONS as readonly string[]).includes(ext) ? ext : null;
+}
+
+export const studioPages: StaffPages = (router, deps) => {
+  const { rt } = deps;
+  const languages = rt.languages.languages;
+  const versions = new PromptVersions(rt.store, {
+    audioDir: rt.config.audioDir,
+    languages: languages.map((l) => l.code),
+    isPromptId: (id) => id in rt.catalog.prompts || (isPlacePrompt(id) && Boolean(rt.gazetteer.find(id.slice('place.'.length)))),
+    promptIds: Object.keys(rt.catalog.prompts),
+    placeLanguage: rt.languages.default,
+  });
+  deps.nav.push({ href: '/staff/studio', label: 'Studio', labelKm: 'ស្ទូឌីយោ', roles: ['admin'] });
+
+  const stateOf = (report: ReturnType<typeof rt.languageReadiness.report>[number], id: string): PromptState => {
+    const c = report.coverage;
+    if (c.missing.includes(id)) return 'missing';
+    if (c.placeholder.includes(id)) return 'placeholder';
+    if (c.machine.includes(id)) return 'machine';
+    return 'recorded';
+  };
+
+  const readinessLine = (r: ReturnType<typeof rt.languageReadiness.report>[number]): SafeHtml => {
+    if (r.ready) return html`<span class="ok">ready: offered on the language menu</span>`;
+    const enforced = rt.config.onlyReadyLanguages;
+    if (r.withdrawn) return html`<span class="warn" role="alert">WITHDRAWN from the language menu: ${r.gaps.length} prompt(s) it needs are no longer recorded</span>`;
+    const what = r.coverage.isDefault
+      ? 'the default language: always on the line, callers hear the gaps'
+      : enforced ? 'NOT offered on the language menu until these are recorded' : 'offered here for testing; in production it is left off the language menu until these are recorded';
+    return html`<span class="warn" role="status">${r.gaps.length} to record: ${what}</span>`;
+  };
+
+  router.get('/studio', requireRole('admin'), async (_req, res) => {
+    const report = rt.languageReadiness.report();
+    const rows = report.map((r) => {
+      const required = r.coverage.required;
+      const recorded = required - r.gaps.length;
+      const parts = FLOW_PARTS.map((p) => {
+        const ids = requiredPrompts(rt.catalog, r.language).filter((id) => partOf(id) === p.id);
+        const done = ids.filter((id) => !r.gaps.includes(id)).length;
+        return html`<td class="num">${done}/${ids.length}</td>`;
+      });
+      return html`<tr data-language="${r.language}">
+  <td><a href="/staff/studio/${r.language}">${r.name}</a> (${r.language})</td>
+  <td class="num"><progress max="${required}" value="${recorded}"></progress> ${recorded}/${required}</td>
+  ${parts}
+  <td>${readinessLine(r)}</td>
+</tr>`;
+    });
+    allowMicrophone(res);
+    sendPage(res, {
+      title: 'Recording studio',
+      body: html`
+<p>Every prompt a caller can reach, per language. A language is offered on the language menu only when all its prompts are recorded by a person${rt.config.acceptKhmerMachineVoice ? ' (Khmer machine voice counts)' : ''}: the same rule as <code>npm run prompts -- coverage --require offered</code>.</p>
+<table class="studio-languages">
+  <thead><tr><th>Language</th><th>Recorded</th>${FLOW_PARTS.map((p) => html`<th>${p.en}</th>`)}<th>Still needed</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table>`,
+    });
+  });
+
+  router.get('/studio/:language', requireRole('admin'), async (req, res) => {
+    const language = languages.find((l) => l.code === req.params.language);
+    if (!language) {
+      res.status(404).type('text/plain').send('No such language on this hotline.\n');
+      return;
+    }
+    const report = rt.languageReadiness.report().find((r) => r.language === language.code)!;
+    const missingOnly = req.query.missing === '1';
+    const part = FLOW_PARTS.some((p) => p.id === req.query.part) ? (req.query.part as FlowPart) : null;
+    const saved = await versions.savedIn(language.code);
+    const sources = AudioSources.load(rt.config.audioDir);
+    const ids = requiredPrompts(rt.catalog, language.code)
+      .filter((id) => !missingOnly || report.gaps.includes(id))
+      .filter((id) => !part || partOf(id) === part);
+    const order = new Map(Object.keys(rt.catalog.prompts).map((id, i) => [id, i]));
+    const partIndex = new Map(FLOW_PARTS.map((p, i) => [p.id as string, i]));
+    ids.sort((a, b) => partIndex.get(partOf(a))! - partIndex.get(partOf(b))! || order.get(a)! - order.get(b)!);
+    const staff = staffLocals(res).staff;
+    const rows = ids.map((id) => {
+      const entry = rt.catalog.prompts[id];
+      const state = stateOf(report, id);
+      const file = sources.fileOf(language.code, id);
+      const doc = saved.get(id);
+      const sha = state === 'missing' ? '' : sha256Of(file);
+      const who = doc && doc.savedBy && doc.sha256 === sha ? html`${doc.savedBy}, ${doc.savedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : state === 'recorded' ? html`imported` : '';
+      const audioUrl = `/audio/${language.code}/${id}.wav?v=${sha.slice(0, 12)}`;
+      // A prompt missing in this language is played in the default one (src/prompts/prompt-audio.ts).
+      const fallback = state === 'missing' && language.code !== rt.languages.default && sources.sourceOf(rt.languages.default, id) !== null;
+      return html`<tr data-prompt="${id}" data-state="${state}" data-save-url="/staff/studio/${language.code}/${id}/recording">
+  <td><code>${id}</code><br><span class="part">${partOf(id)}</span></td>
+  <td>${entry.text[language.code] && language.code !== 'km' ? html`<p>${entry.text[language.code]}</p>` : ''}${entry.text.km ? html`<p>${km(entry.text.km)}</p>` : ''}<p class="en">${entry.text.en}</p></td>
+  <td><span class="state state-${state}">${STATE_LABEL[state]}</span><br><span class="who">${who}</span></td>
+  <td class="studio-actions">
+    ${state !== 'missing' ? html`<audio class="current" controls preload="none" src="${audioUrl}"></audio>`
+    : fallback ? html`<span class="none">callers hear it in ${rt.languages.default}:</span><audio class="current" controls preload="none" src="/audio/${rt.languages.default}/${id}.wav"></audio>`
+      : html`<span class="none">nothing plays</span>`}
+    <div class="take">
+      <button type="button" class="record">Record</button>
+      <button type="button" class="stop" disabled>Stop</button>
+      <label class="drop">or a file <input type="file" class="file" accept="audio/*,${IMPORT_EXTENSIONS.map((e) => `.${e}`).join(',')}"></label>
+      <audio class="take-audio" controls hidden></audio>
+      <button type="button" class="save" disabled>Save</button>
+      <span class="result" role="status"></span>
+    </div>
+    ${doc?.previous.length ? html`<form method="post" action="/staff/studio/${language.code}/${id}/undo">${csrfField(staff)}<button type="submit" class="undo">Undo last save</button></form>` : ''}
+  </td>
+</tr>`;
+    });
+    const filterLink = (label: string, query: string) => html`<a href="/staff/studio/${language.code}${query}">${label}</a>`;
+    allowMicrophone(res);
+    sendPage(res, {
+      title: `Studio: ${language.name}`,
+      scripts: ['studio.js'],
+      body: html`
+<p><a href="/staff/studio">All languages</a> · ${language.name} (${language.code}): ${report.coverage.required - report.gaps.length}/${report.coverage.required} recorded. ${readinessLine(report)}</p>
+${report.gaps.length ? html`<p class="gaps">Still needed: ${report.gaps.join(', ')}</p>` : ''}
+<p class="filters">Show: ${filterLink('all', '')} · ${filterLink('still needed only', '?missing=1')} · ${FLOW_PARTS.map((p) => html`${filterLink(p.en, `?part=${p.id}${missingOnly ? '&missing=1' : ''}`)} `)}</p>
+${csrfField(staff)}
+<table class="studio-prompts">
+  <thead><tr><th>Prompt</th><th>Reference text</th><th>State</th><th>Listen, record, save</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table>`,
+    });
+  });
+
+  router.post('/studio/:language/:promptId/recording', requireRole('admin'), express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES }), async (req, res, next) => {
+    try {
+      const language = languages.find((l) => l.code === req.params.language);
+      const promptId = String(req.params.promptId);
+      if (!language || !requiredPrompts(rt.catalog, language.code).includes(promptId)) {
+        res.status(404).json({ ok: false, message: 'No such prompt in this language.' });
+        return;
+      }
+      const body = req.body as Buffer;
+      const ext = extensionOf(req.header('content-type'), req.header('x-file-name'));
+      if (!Buffer.isBuffer(body) || body.length === 0) {
+        res.status(400).json({ ok: false, message: 'The recording is empty: record again, or choose a file.' });
+        return;
+      }
+      if (!ext) {
+        res.status(415).json({ ok: false, message: `Not an audio format the hotline imports (${IMPORT_EXTENSIONS.join(', ')}).` });
+        return;
+      }
+      const username = staffLocals(res).staff.username;
+      const result = await versions.save(language.code, promptId, body, ext, username);
+      if (!result.ok) {
+        await deps.audit.record({ username, action: 'studio-save-refused', detail: { language: language.code, promptId, code: result.outcome.code } });
+        res.status(422).json({ ok: false, message: result.outcome.reason, code: result.outcome.code });
+        return;
+      }
+      // This instance plays it from the next call; others see it at their next folder scan.
+      rt.audio.rescan();
+      rt.languageReadiness.refresh();
+      await deps.audit.record({ username, action: 'studio-save', detail: { language: language.code, promptId, replaced: result.outcome.replaced ?? 'nothing', seconds: Number(result.outcome.durationSeconds.toFixed(2)) } });
+      res.json({ ok: true, message: `Saved: callers hear it from the next call (${result.outcome.durationSeconds.toFixed(1)} s).`, warnings: result.outcome.warnings });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/studio/:language/:promptId/undo', requireRole('admin'), async (req, res, next) => {
+    try {
+      const language = languages.find((l) => l.code === req.params.language);
+      const promptId = String(req.params.promptId);
+      if (!language || !requiredPrompts(rt.catalog, language.code).includes(promptId)) {
+        res.status(404).type('text/plain').send('No such prompt in this language.\n');
+        return;
+      }
+      const undone = await versions.undo(language.code, promptId);
+      if (undone) {
+        rt.audio.rescan();
+        rt.languageReadiness.refresh();
+        await deps.audit.record({ username: staffLocals(res).staff.username, action: 'studio-undo', detail: { language: language.code, promptId } });
+      }
+      res.redirect(303, `/staff/studio/${language.code}`);
+    } catch (err) {
+      next(err);
+    }
+  });
+};

@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { PASSWORD } from '../staff/staff-support';
+
+export const OUTPUT_DIR = path.join(process.cwd(), 'test-output');
+
+/** Debian's Chromium, as every browser test here runs it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core in the page (WCAG 2.0/2.1 A and AA plus best practices) and returns its
+ * violations. The source is evaluated through the DevTools protocol, so the staff CSP (no inline
+ * scripts) needs no exception.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const result = await axe.run((globalThis as any).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n: any) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+  });
+}
+
+/** Presses Tab until the focused element matches `selector`: proves it is reachable by keyboard. */
+export async function tabTo(page: Page, selector: string, max = 120): Promise<void> {
+  for (let i = 0; i < max; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => Boolean((globalThis as any).document.activeElement?.matches(s)), selector)) return;
+  }
+  throw new Error(`${selector} was not reached with ${max} presses of Tab`);
+}
+
+/** Signs in with the keyboard only: type, Tab, type, Enter. */
+export async function signInByKeyboard(page: Page, baseUrl: string, username: string, password = PASSWORD): Promise<void> {
+  if (!page.url().includes('/staff/sign-in')) await page.goto(`${baseUrl}/staff/sign-in`);
+  await tabTo(page, 'input[name=username]');
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/sign-in')), page.keyboard.press('Enter')]);
+}
+
+/** Whether the page itself scrolls sideways (it must not: wide tables and charts scroll in their own boxes). */
+export function pageOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const d = (globalThis as any).document.documentElement;
+    return d.scrollWidth - d.clientWidth;
+  });
+}
+
+/** A full-page screenshot (and one of the first screen, readable when the page is long) under test-output/. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  const file = path.join(OUTPUT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-top.png`) });
+  return file;
+}

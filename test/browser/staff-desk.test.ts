@@ -1,0 +1,409 @@
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { SessionsRepository } from '../../src/auth/sessions';
+import { StaffVisibleMessage } from '../../src/messages/message-queries';
+import { AuditEntry } from '../../src/staff/audit-log';
+import { ENGINE } from '../support/engine';
+import { startHotline, TestHotline } from '../support/hotline';
+import { storeRatings } from '../reports/rating-fixture';
+import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
+import { axeViolations, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
+
+/**
+ * The review desk in Chromium: keyboard only, on a 360 px phone and a desktop, in English and
+ * Khmer, with axe-core checking every staff page.
+ */
+jest.setTimeout(180_000);
+
+describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
+  let h: TestHotline;
+  let browser: Browser;
+  const messages: StaffVisibleMessage[] = [];
+  const DAY = 24 * 3600_000;
+  const base = Date.parse('2026-03-01T03:00:00Z');
+
+  beforeAll(async () => {
+    h = await startHotline();
+    await addAccount(h.store, 'admin1', 'admin');
+    await addAccount(h.store, 'reviewer1', 'reviewer');
+    await addAccount(h.store, 'reviewer2', 'reviewer');
+    await addAccount(h.store, 'viewer1', 'viewer');
+    await storeRatings(h.store);
+    // 23 messages a day apart (reference 300001 is the oldest); two already dealt with.
+    for (let i = 0; i < 23; i += 1) {
+      messages.push(await seedMessage(h.store, {
+        referenceNumber: String(300001 + i),
+        communeCode: i % 2 ? '120101' : '010201',
+        service: i % 3 ? 'health' : 'school',
+        audio: i < 3 ? toneWav(1) : null,
+        state: i === 1 ? 'resolved' : i === 2 ? 'dismissed' : undefined,
+        createdAt: new Date(base + i * DAY),
+      }));
+    }
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+
+  const newPage = async (width: number, lang?: 'km'): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ viewport: { width, height: 800 }, ...(lang ? { locale: 'km-KH' } : {}) });
+    const page = await context.newPage();
+    return { context, page };
+  };
+  const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
+  const viewerRow = (page: Page) => page.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: 'viewer1', exact: true }) });
+  const stored = (ref: string) => h.store.collection<StaffVisibleMessage>('messages').findOne({ referenceNumber: ref });
+
+  test('a reviewer works through the open queue oldest first, by keyboard only', async () => {
+    const { context, page } = await newPage(1280);
+    await page.goto(`${h.url}/staff/messages`);
+    await signInByKeyboard(page, h.url, 'reviewer1');
+    expect(new URL(page.url()).pathname).toBe('/staff/messages');
+
+    // Skip link first, then the menu marks where we are.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.className)).toBe('skip-link');
+    expect(await page.locator('nav a[aria-current=page]').innerText()).toBe('Messages');
+
+    // Choosing a state and an order with the keyboard does not reload the page.
+    const before = page.url();
+    await tabTo(page, 'select[name=state]');
+    await page.keyboard.type('Open');
+    await tabTo(page, 'select[name=sort]');
+    await page.keyboard.type('Oldest');
+    // Province by keyboard: the district list is filled in without a reload.
+    await page.keyboard.down('Shift');
+    await tabTo(page, 'select[name=province]');
+    await page.keyboard.up('Shift');
+    await page.keyboard.type('Phnom');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('select[name=district] option').length > 1);
+    expect(page.url()).toBe(before);
+    expect(await page.locator('select[name=district] option').first().innerText()).toBe('All districts');
+    // Back to all provinces (Home picks the first option), then filter.
+    await tabTo(page, 'select[name=province]');
+    await page.keyboard.press('Home');
+    await tabTo(page, '#message-filters button[type=submit]');
+    await Promise.all([page.waitForURL(/state=open/), page.keyboard.press('Enter')]);
+    expect(page.url()).toContain('sort=oldest');
+    expect(await text(page, 'p.count')).toContain('21 messages');
+    const refs = await page.locator('li.message a.ref').allInnerTexts();
+    expect(refs.slice(0, 3)).toEqual(['No. 300001', 'No. 300004', 'No. 300005']);
+    expect(refs).toHaveLength(20);
+
+    // Page 2 keeps the filter; open its only message and go back: same filter, same page.
+    await tabTo(page, 'a[rel=next]');
+    await Promise.all([page.waitForURL(/page=2/), page.keyboard.press('Enter')]);
+    expect(await page.locator('li.message a.ref').allInnerTexts()).toEqual(['No. 300023']);
+    await tabTo(page, 'li.message a.ref');
+    await Promise.all([page.waitForURL(/\/staff\/messages\/RE/), page.keyboard.press('Enter')]);
+    await tabTo(page, 'a.back');
+    await Promise.all([page.waitForURL(/\/staff\/messages\?/), page.keyboard.press('Enter')]);
+    const back = new URL(page.url());
+    expect(Object.fromEntries(back.searchParams)).toEqual({ state: 'open', sort: 'oldest', page: '2' });
+
+    // From the first page: open the oldest, move it to "in review" with "save and next".
+    await page.goto(`${h.url}/staff/messages?state=open&sort=oldest`);
+    await tabTo(page, 'li.message a.ref');
+    await Promise.all([page.waitForURL(/\/staff\/messages\/RE/), page.keyboard.press('Enter')]);
+    expect(await text(page, 'h1')).toBe('Message No. 300001');
+    await tabTo(page, 'form.review-state select[name=state]');
+    await page.keyboard.type('In review');
+    await tabTo(page, 'form.review-state button[value=next]');
+    const first = new URL(page.url()).pathname;
+    await Promise.all([page.waitForURL((u) => u.pathname !== first && !u.pathname.endsWith('/state')), page.keyboard.press('Enter')]);
+    expect(await text(page, 'h1')).toBe('Message No. 300004');
+    // The next message keeps the list it came from.
+    expect(new URL(page.url()).searchParams.get('back')).toBe('state=open&sort=oldest');
+    expect((await stored('300001'))?.review?.state).toBe('in-review');
+
+    // A note typed while the session ends is kept: sign in again, the note is back, then saved.
+    await tabTo(page, 'textarea[name=text]');
+    await page.keyboard.type('Called the health centre; the chief will call back.');
+    await new SessionsRepository(h.store, h.config.sessionSecret).collection.deleteMany({ username: 'reviewer1' });
+    await tabTo(page, 'form.add-note button[type=submit]');
+    await Promise.all([page.waitForURL(/\/staff\/sign-in/), page.keyboard.press('Enter')]);
+    expect(await text(page, 'p.notice')).toContain('note you were typing is kept');
+    await signInByKeyboard(page, h.url, 'reviewer1');
+    expect(await text(page, 'h1')).toBe('Message No. 300004');
+    expect(await page.locator('textarea[name=text]').inputValue()).toBe('Called the health centre; the chief will call back.');
+    await expect(text(page, '#note-restored')).resolves.toContain('unsaved note was restored');
+    await tabTo(page, 'form.add-note button[type=submit]');
+    await Promise.all([page.waitForURL(/saved=note/), page.keyboard.press('Enter')]);
+    expect(await page.locator('textarea[name=text]').inputValue()).toBe('');
+    // Saved: reloading does not bring the draft back.
+    await page.reload();
+    expect(await page.locator('textarea[name=text]').inputValue()).toBe('');
+
+    // The whole history: received, the note. Then a state change joins it.
+    await tabTo(page, 'form.review-state select[name=state]');
+    await page.keyboard.type('Forwarded');
+    await tabTo(page, 'form.review-state button[value=stay]');
+    await Promise.all([page.waitForURL(/saved=state/), page.keyboard.press('Enter')]);
+    const history = await page.locator('ol.history li').allInnerTexts();
+    expect(history).toHaveLength(3);
+    expect(history[0]).toContain('left the message');
+    expect(history[1]).toMatch(/reviewer1 added a note:\s*Called the health centre/);
+    expect(history[2]).toMatch(/reviewer1 moved it:\s*New → Forwarded/);
+
+    // The list shows the note count.
+    await page.goto(`${h.url}/staff/messages?sort=oldest`);
+    const row = page.locator('li.message', { hasText: 'No. 300004' });
+    expect(await row.locator('.notes-count').innerText()).toBe('1 note');
+
+    // Bulk: tick two messages with the space bar, move both to "resolved".
+    await tabTo(page, `input.pick[value="${messages[4]._id}"]`);
+    await page.keyboard.press('Space');
+    await tabTo(page, `input.pick[value="${messages[5]._id}"]`);
+    await page.keyboard.press('Space');
+    await page.keyboard.down('Shift');
+    await tabTo(page, 'form.bulk select[name=state]');
+    await page.keyboard.up('Shift');
+    await page.keyboard.type('Resolved');
+    await tabTo(page, 'form.bulk button[type=submit]');
+    await Promise.all([page.waitForURL(/changed=2/), page.keyboard.press('Enter')]);
+    expect(await text(page, 'p.notice')).toContain('2 message(s) changed');
+    expect(page.url()).toContain('sort=oldest');
+    expect((await stored('300005'))?.review?.state).toBe('resolved');
+    expect((await stored('300006'))?.review?.history?.map((x) => `${x.from}>${x.to}:${x.by}`)).toEqual(['new>resolved:reviewer1']);
+
+    // Find by reference number from the box on every page.
+    await tabTo(page, '#find-ref');
+    await page.keyboard.type('300017');
+    await Promise.all([page.waitForURL(/\/staff\/messages\/RE/), page.keyboard.press('Enter')]);
+    expect(await text(page, 'h1')).toBe('Message No. 300017');
+    await tabTo(page, '#find-ref');
+    await page.keyboard.type('999999');
+    await Promise.all([page.waitForURL(/\/staff\/find/), page.keyboard.press('Enter')]);
+    expect(await text(page, '[role=alert]')).toBe('No message has the reference number 999999.');
+    expect(await page.locator('nav a').count()).toBeGreaterThan(2);
+    await context.close();
+  });
+
+  test('"save and next" at the end of the list, bad dates and pages past the end say what is wrong', async () => {
+    const { context, page } = await newPage(1280);
+    await signInByKeyboard(page, h.url, 'reviewer2');
+    // The newest message is last in the oldest-first list: save and next goes back to the list.
+    const newest = messages[messages.length - 1];
+    await page.goto(`${h.url}/staff/messages/${newest._id}?back=${encodeURIComponent('sort=oldest')}`);
+    await page.click('form.review-state button[value=next]');
+    await page.waitForURL(/end=1/);
+    expect(await text(page, 'p.notice')).toContain('That was the last message in this list');
+
+    await page.goto(`${h.url}/staff/messages?from=2026-02-31`);
+    expect(await text(page, '[role=alert]')).toContain('2026-02-31 is not a day in the calendar');
+    await page.goto(`${h.url}/staff/messages?from=2026-03-10&to=2026-03-01`);
+    expect(await text(page, '[role=alert]')).toContain('The start date 2026-03-10 is after the end date 2026-03-01');
+    const past = await page.goto(`${h.url}/staff/messages?page=9`);
+    expect(past?.status()).toBe(404);
+    expect(await text(page, '[role=alert]')).toContain('There is no page 9: this list has 2 page(s).');
+    await page.click('[role=alert] a');
+    expect(await page.locator('li.message').count()).toBe(3);
+    await page.goto(`${h.url}/staff/reports?from=2026-02-30&to=2026-04-01`);
+    expect(await text(page, '[role=alert]')).toContain('2026-02-30 is not a day in the calendar');
+    await page.goto(`${h.url}/staff/reports?from=2026-04-01&to=2026-01-01`);
+    expect(await text(page, '[role=alert]')).toContain('must be after the start date');
+
+    // Refusals are pages with the menu: a reviewer opening the audit log, an unknown page.
+    const refused = await page.goto(`${h.url}/staff/audit`);
+    expect(refused?.status()).toBe(403);
+    expect(await text(page, 'h1')).toBe('Not allowed');
+    expect(await page.locator('header nav a').count()).toBeGreaterThan(2);
+    const missing = await page.goto(`${h.url}/staff/no-such-page`);
+    expect(missing?.status()).toBe(404);
+    expect(await text(page, '[role=alert]')).toBe('There is no such page.');
+    await context.close();
+  });
+
+  test('an admin reads the audit log by reference number and dates, and confirms before disabling an account', async () => {
+    const { context, page } = await newPage(1280);
+    await signInByKeyboard(page, h.url, 'admin1');
+    await page.goto(`${h.url}/staff/messages/${messages[7]._id}`);
+    await page.goto(`${h.url}/staff/audit`);
+    const cell = page.locator('table.audit td a').first();
+    expect(await cell.innerText()).toBe('No. 300008');
+    await tabTo(page, 'form.filters input[name=ref]');
+    await page.keyboard.type('300008');
+    await Promise.all([page.waitForURL(/ref=300008/), page.keyboard.press('Enter')]);
+    const actions = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts();
+    expect(actions).toEqual(['view-message']);
+    await page.goto(`${h.url}/staff/audit?from=2026-02-31`);
+    expect(await text(page, '[role=alert]')).toContain('2026-02-31 is not a day in the calendar');
+
+    // Disabling asks first; "No" changes nothing; "Yes" disables.
+    await page.goto(`${h.url}/staff/accounts`);
+    await tabTo(page, 'a[href="/staff/accounts/viewer1/disable"]');
+    await Promise.all([page.waitForURL(/viewer1\/disable/), page.keyboard.press('Enter')]);
+    expect(await text(page, 'h1')).toBe('Disable viewer1?');
+    await tabTo(page, 'form.confirm a');
+    await Promise.all([page.waitForURL(/\/staff\/accounts$/), page.keyboard.press('Enter')]);
+    expect(await viewerRow(page).innerText()).toContain('active');
+    await page.goto(`${h.url}/staff/accounts/viewer1/disable`);
+    await tabTo(page, 'form.confirm button');
+    await Promise.all([page.waitForURL(/\/staff\/accounts$/), page.keyboard.press('Enter')]);
+    expect(await viewerRow(page).innerText()).toContain('disabled');
+    const entries = await h.store.collection<AuditEntry>('staff_audit').find({ action: 'disable-account' });
+    expect(entries.map((e) => e.detail?.account)).toEqual(['viewer1']);
+    // Enable again for the other tests.
+    await viewerRow(page).locator('button', { hasText: 'Enable' }).click();
+    await page.waitForLoadState('load');
+    await context.close();
+  });
+
+  test('reports: the area is picked by name with the keyboard, and charts keep their width', async () => {
+    const { context, page } = await newPage(360);
+    await signInByKeyboard(page, h.url, 'viewer1');
+    await page.goto(`${h.url}/staff/reports?from=2026-01-01&to=2026-04-01`);
+    const before = page.url();
+    await tabTo(page, 'select[name=province]');
+    await page.keyboard.type('Banteay');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('select[name=district] option').length > 1);
+    await tabTo(page, 'select[name=district]');
+    await page.keyboard.type('Mongkol');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('select[name=commune] option').length > 1);
+    await tabTo(page, 'select[name=commune]');
+    await page.keyboard.type('Banteay Neang');
+    expect(page.url()).toBe(before);
+    await tabTo(page, '#report-filters button[type=submit]');
+    await Promise.all([page.waitForURL(/\/staff\/reports\/commune\/010201/), page.keyboard.press('Enter')]);
+    expect(await text(page, 'h1')).toBe('Banteay Neang (010201)');
+    // Charts are drawn 420 px wide and scroll in their own box; the page itself does not scroll sideways.
+    const widths = await page.locator('.indicator-chart svg').evaluateAll((svgs) => svgs.map((s: any) => s.getBoundingClientRect().width));
+    expect(widths.length).toBeGreaterThan(0);
+    for (const w of widths) expect(w).toBeGreaterThanOrEqual(400);
+    expect(await pageOverflow(page)).toBe(0);
+    const table = page.locator('.table-scroll').first();
+    expect(await table.evaluate((el: any) => el.scrollWidth > el.clientWidth)).toBe(true);
+    // The table box takes the keyboard, so it can be scrolled without a mouse.
+    await tabTo(page, '.table-scroll');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    // (Chromium scrolls smoothly: wait for it.)
+    await table.evaluate((el: any) => new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const check = () => (el.scrollLeft > 0 ? resolve() : Date.now() - t0 > 3000 ? reject(new Error('the table did not scroll')) : setTimeout(check, 50));
+      check();
+    }));
+    await screenshot(page, `desk-360-commune-report-${ENGINE}`);
+    await page.locator('.indicator-chart:has(svg)').first().screenshot({ path: `test-output/desk-360-chart-${ENGINE}.png` });
+    await context.close();
+  });
+
+  test('try the line works from the keyboard', async () => {
+    const { context, page } = await newPage(360);
+    await signInByKeyboard(page, h.url, 'viewer1');
+    await page.goto(`${h.url}/staff/try-the-line`);
+    await tabTo(page, '#call-start');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#transcript code');
+    await page.waitForFunction(() => !(globalThis as any).document.querySelector('button.key[data-key="1"]').disabled, undefined, { timeout: 20_000 });
+    await tabTo(page, 'button.key[data-key="1"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('#transcript li.caller')].length > 0, undefined, { timeout: 20_000 });
+    await tabTo(page, '#call-hangup');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('phone').getAttribute('data-state') === 'ended', undefined, { timeout: 20_000 });
+    await context.close();
+  });
+
+  test('each staff member chooses a language; it is remembered, and the page says which', async () => {
+    const { context, page } = await newPage(1280);
+    // Before signing in: the sign-in page in Khmer from the language link.
+    await page.goto(`${h.url}/staff/sign-in`);
+    await tabTo(page, 'a.language');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (globalThis as any).document.documentElement.lang === 'km');
+    expect(await text(page, 'h1')).toBe('ចូលប្រើ');
+    await signInByKeyboard(page, h.url, 'reviewer2');
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('km');
+    expect(await text(page, 'h1')).toBe('សារជាសំឡេង');
+    // Switch to English with the header button: stored with the account.
+    await tabTo(page, 'form.language button');
+    await Promise.all([page.waitForURL(/\/staff\/messages/), page.keyboard.press('Enter')]);
+    await page.waitForFunction(() => (globalThis as any).document.documentElement.lang === 'en');
+    expect(await text(page, 'h1')).toBe('Voice messages');
+    // Back to Khmer, then a new browser (no cookies) with an English locale: after signing in, Khmer again.
+    await page.locator('form.language button').click();
+    await page.waitForFunction(() => (globalThis as any).document.documentElement.lang === 'km');
+    await context.close();
+    const fresh = await newPage(1280);
+    await fresh.page.goto(`${h.url}/staff/sign-in`);
+    expect(await fresh.page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('en');
+    await signInByKeyboard(fresh.page, h.url, 'reviewer2');
+    expect(await fresh.page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('km');
+    expect(await fresh.page.locator('nav a[aria-current=page]').innerText()).toBe('សារ');
+    await fresh.context.close();
+  });
+
+  /**
+   * Latin-script words a Khmer reader sees that are not marked as English data (place, service
+   * and language names carry lang="en"; notes are what staff wrote; usernames, codes, numbers and dates are not words).
+   */
+  const latinWords = (page: Page): Promise<string[]> => page.evaluate(() => {
+    const doc = (globalThis as any).document;
+    const words = new Set<string>();
+    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || el.closest('[lang="en"], code, script, style, option, .visually-hidden, [hidden], .note-text')) continue;
+      for (const w of String(node.textContent).match(/[A-Za-z]{3,}[A-Za-z0-9]*/g) ?? []) words.add(w);
+    }
+    return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
+  });
+
+  /** Every staff page, by a role that may see it. */
+  const PAGES: { name: string; path: () => string; user: string }[] = [
+    { name: 'sign-in', path: () => '/staff/sign-in', user: '' },
+    { name: 'messages', path: () => '/staff/messages', user: 'admin1' },
+    { name: 'messages-filtered', path: () => '/staff/messages?province=12&district=1201&state=open&sort=oldest', user: 'admin1' },
+    { name: 'message', path: () => `/staff/messages/${messages[3]._id}`, user: 'admin1' },
+    { name: 'message-viewer', path: () => `/staff/messages/${messages[0]._id}`, user: 'viewer1' },
+    { name: 'bad-dates', path: () => '/staff/messages?from=2026-02-31&to=2026-01-01', user: 'admin1' },
+    { name: 'past-the-end', path: () => '/staff/messages?page=9', user: 'admin1' },
+    { name: 'messages-notices', path: () => '/staff/messages?sort=oldest&changed=2&end=1', user: 'admin1' },
+    { name: 'message-saved', path: () => `/staff/messages/${messages[3]._id}?back=sort%3Doldest&saved=note`, user: 'admin1' },
+    { name: 'find', path: () => '/staff/find?ref=123', user: 'admin1' },
+    { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1' },
+    { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },
+    { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
+    { name: 'audit', path: () => '/staff/audit', user: 'admin1' },
+    { name: 'audit-filtered', path: () => '/staff/audit?ref=300004&from=2026-01-01&to=2030-01-01', user: 'admin1' },
+    { name: 'accounts', path: () => '/staff/accounts', user: 'admin1' },
+    { name: 'confirm-disable', path: () => '/staff/accounts/viewer1/disable', user: 'admin1' },
+    { name: 'forbidden', path: () => '/staff/accounts', user: 'viewer1' },
+    { name: 'not-found', path: () => '/staff/messages/RE0000000000000000000', user: 'viewer1' },
+  ];
+
+  for (const lang of ['en', 'km'] as const) {
+    test(`axe finds no violations on any staff page, at 360 px and on a desktop, in ${lang === 'km' ? 'Khmer' : 'English'}`, async () => {
+      const found: Record<string, unknown> = {};
+      const untranslated: Record<string, string[]> = {};
+      for (const width of [360, 1280]) {
+        const contexts = new Map<string, { context: BrowserContext; page: Page }>();
+        for (const p of PAGES) {
+          let entry = contexts.get(p.user);
+          if (!entry) {
+            entry = await newPage(width, lang === 'km' ? 'km' : undefined);
+            if (p.user) await signInByKeyboard(entry.page, h.url, p.user);
+            contexts.set(p.user, entry);
+          }
+          const { page } = entry;
+          await page.goto(`${h.url}${p.path()}`);
+          expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe(p.user === 'reviewer2' ? 'km' : lang);
+          if (lang === 'km') {
+            const english = await latinWords(page);
+            if (english.length) untranslated[p.name] = english;
+          }
+          const violations = await axeViolations(page);
+          if (violations.length) found[`${p.name} @${width}`] = violations;
+          // Nothing makes the whole page scroll sideways on a phone.
+          if (width === 360) expect({ page: p.name, overflow: await pageOverflow(page) }).toEqual({ page: p.name, overflow: 0 });
+          await screenshot(page, `desk-${lang}-${width}-${p.name}-${ENGINE}`);
+        }
+        for (const { context } of contexts.values()) await context.close();
+      }
+      expect(untranslated).toEqual({});
+      expect(Object.fromEntries(Object.entries(found).map(([k, v]) => [k, (v as { id: string; nodes: string[] }[]).map((x) => `${x.id}: ${x.nodes.join(' | ')}`)]))).toEqual({});
+    });
+  }
+});

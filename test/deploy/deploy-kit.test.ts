@@ -1,0 +1,110 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tempDir } from '../support/engine';
+
+/**
+ * The deploy/ kit, each file checked with the tool that reads it where this machine has it
+ * (Debian's nginx, systemd-analyze, logrotate). A missing tool is a failure under CI=true.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const DEPLOY = path.join(ROOT, 'deploy');
+const read = (f: string) => fs.readFileSync(path.join(DEPLOY, f), 'utf8');
+const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+const needs = (bin: string) => {
+  if (have(bin)) return true;
+  if (process.env.CI === 'true') throw new Error(`${bin} is not installed; CI=true, so this is a failure, not a skip`);
+  console.warn(`${bin} not installed: its deploy/ check did not run (apt-get install -y ${bin})`);
+  return false;
+};
+
+describe('deploy/nginx-hotline.conf', () => {
+  const conf = read('nginx-hotline.conf');
+
+  it('has TLS, the carrier 15 s timeout, a body limit and the forwarded headers TRUST_PROXY relies on', () => {
+    expect(conf).toMatch(/listen 443 ssl( http2)?;/);
+    expect(conf).toMatch(/return 301 https:\/\/\$host\$request_uri;/);
+    expect(conf).toMatch(/proxy_read_timeout 15s;/);
+    expect(conf).toMatch(/client_max_body_size \d+k;/);
+    for (const h of ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto $scheme', 'Host $host']) expect(conf).toContain(`proxy_set_header ${h};`);
+    expect(conf).toMatch(/TRUST_PROXY=loopback/);
+  });
+
+  it('passes nginx -t (with a throw-away certificate in place of the real one)', () => {
+    if (!needs('nginx') || !needs('openssl')) return;
+    const dir = tempDir('nginx-');
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=hotline.example.org', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const site = conf
+      .replace('/etc/letsencrypt/live/hotline.example.org/fullchain.pem', cert)
+      .replace('/etc/letsencrypt/live/hotline.example.org/privkey.pem', key)
+      .replace(/\/var\/log\/nginx\//g, `${dir}/`)
+      .replace('/var/www/html', dir);
+    fs.writeFileSync(path.join(dir, 'hotline.conf'), site);
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), [
+      `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log;`, 'events {}',
+      `http { access_log ${dir}/access.log; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; include ${dir}/hotline.conf; }`,
+    ].join('\n'));
+    const r = spawnSync('nginx', ['-t', '-p', dir, '-e', `${dir}/error.log`, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/syntax is ok/);
+    expect(r.stderr).toMatch(/test is successful/);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('deploy/ systemd units', () => {
+  it('run the built server as the unprivileged user hotline, DATA_DIR 0700, no compile, production', () => {
+    const unit = read('hotline.service');
+    expect(unit).toMatch(/^User=hotline$/m);
+    expect(unit).toMatch(/^Environment=DATA_DIR=\/var\/lib\/hotline$/m);
+    expect(unit).toMatch(/^StateDirectory=hotline$/m);
+    expect(unit).toMatch(/^StateDirectoryMode=0700$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node dist\/src\/server\.js$/m);
+    expect(unit).toMatch(/^Environment=NODE_ENV=production$/m);
+    expect(unit).toMatch(/^RestartPreventExitStatus=78$/m); // a doctor blocker is not fixed by restarting
+    expect(read('hotline-backup.service')).toMatch(/scripts\/backup\.ts --out \/var\/backups\/hotline\//);
+    expect(read('hotline-backup.timer')).toMatch(/^OnCalendar=\*-\*-\* 02:30:00$/m);
+  });
+
+  it('pass systemd-analyze verify', () => {
+    if (!needs('systemd-analyze')) return;
+    const r = spawnSync('systemd-analyze', ['verify', ...['hotline.service', 'hotline-backup.service', 'hotline-backup.timer'].map((f) => path.join(DEPLOY, f))], { encoding: 'utf8' });
+    const about = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /hotline/.test(l));
+    expect(about).toEqual([]);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('deploy/logrotate-hotline', () => {
+  it('rotates the hotline log in place (copytruncate), as logrotate runs it', () => {
+    if (!needs('logrotate')) return;
+    const dir = tempDir('logrotate-');
+    const log = path.join(dir, 'hotline.log');
+    fs.writeFileSync(log, '{"level":30,"msg":"hotline listening"}\n');
+    const me = os.userInfo().username;
+    const group = spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim();
+    const conf = read('logrotate-hotline').replace('/var/log/hotline/*.log', `${dir}/*.log`).replace(/su hotline hotline/, `su ${me} ${group}`).replace(/create 0640 hotline hotline/, `create 0640 ${me} ${group}`);
+    fs.writeFileSync(path.join(dir, 'rotate.conf'), conf, { mode: 0o644 });
+    const r = spawnSync('logrotate', ['-f', '-s', path.join(dir, 'state'), path.join(dir, 'rotate.conf')], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'hotline.log.1'), 'utf8')).toContain('hotline listening');
+    expect(fs.statSync(log).size).toBe(0);
+  });
+});
+
+describe('deploy/Dockerfile and compose.yaml', () => {
+  it('build with dev tools and run the built server without them, with MongoDB beside it', () => {
+    const docker = read('Dockerfile');
+    expect(docker).toMatch(/RUN npm run build && npm prune --omit=dev/);
+    expect(docker).toMatch(/^USER node$/m);
+    expect(docker).toMatch(/^CMD \["node", "dist\/src\/server\.js"\]$/m);
+    const compose = read('compose.yaml');
+    expect(compose).toMatch(/image: mongo:7/);
+    expect(compose).toMatch(/MONGODB_URI: mongodb:\/\/mongo:27017/);
+    expect(compose).toMatch(/"127\.0\.0\.1:3000:3000"/); // only the TLS proxy on this machine reaches it
+  });
+});
