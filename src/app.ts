@@ -10,7 +10,8 @@ import { staffRouter } from './staff/staff-router';
 export function createApp(rt: Runtime): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Off unless TRUST_PROXY names the reverse proxy in front: then req.ip is the real client.
+  app.set('trust proxy', rt.config.trustProxy);
 
   app.get('/health', async (_req, res) => {
     try {

@@ -4,6 +4,7 @@ import { AppError } from './errors';
 import { createLogger } from './logging/logger';
 import { recordingDownloadWorkerFor } from './messages/recording-download-worker';
 import { buildRuntime } from './runtime';
+import { AuditRetention } from './staff/audit-retention';
 import { claimEmbeddedStore } from './store/embedded-owner';
 
 async function main() {
@@ -31,11 +32,14 @@ async function main() {
   // Fetches voice messages from the carrier; the queue is in the database, so a restart loses nothing.
   const downloads = recordingDownloadWorkerFor(rt);
   downloads.start();
+  const auditRetention = new AuditRetention(rt.store, config.auditRetentionDays, logger);
+  auditRetention.start();
   const server = app.listen(config.port, config.host, () => {
     logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
   });
   const stop = () => {
     logger.info('shutting down');
+    auditRetention.stop();
     server.close(() => void downloads.stop().then(() => rt.close()).finally(() => {
       releaseStore();
       process.exit(0);
