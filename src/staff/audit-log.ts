@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { DuplicateKeyError } from '../errors';
 import { Store } from '../store/store';
 
 /** What staff did. Views, plays and changes of messages, and everything about accounts and sign-in. */
@@ -61,6 +62,24 @@ export class AuditLog {
       { upsert: true },
     );
     return Number(merged?.detail?.count ?? 1);
+  }
+
+  /**
+   * Records `entry` only the first time `onceKey` is seen (e.g. one play per session and message,
+   * however many range requests the player makes). The claim is an insert into
+   * staff_audit_once, unique by _id, so two requests at once still make one entry; claims expire
+   * after `forMs` (a session's lifetime). Returns whether the entry was written.
+   */
+  async recordOnce(onceKey: string, forMs: number, entry: Omit<AuditEntry, '_id' | 'at'>): Promise<boolean> {
+    const _id = crypto.createHash('sha256').update(onceKey).digest('hex');
+    try {
+      await this.store.collection<{ _id: string; expiresAt: Date }>('staff_audit_once').insertOne({ _id, expiresAt: new Date(this.now().getTime() + forMs) });
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) return false;
+      throw err;
+    }
+    await this.record(entry);
+    return true;
   }
 
   async page(filter: { username?: string; messageId?: string; action?: string }, page: number, perPage: number) {
