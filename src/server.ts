@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { createHttpServer } from './http-server';
 import { loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
 import { createLogger } from './logging/logger';
@@ -34,7 +35,10 @@ async function main() {
   downloads.start();
   const auditRetention = new AuditRetention(rt.store, config.auditRetentionDays, logger);
   auditRetention.start();
-  const server = app.listen(config.port, config.host, () => {
+  // Timeouts and a connection cap fit for a carrier's 15 s (src/http-server.ts).
+  const server = createHttpServer({ maxConnections: config.httpMaxConnections });
+  server.on('request', app);
+  server.listen(config.port, config.host, () => {
     logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
   });
   const stop = () => {
