@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { chooseFfmpeg, describeFfmpeg } from './audio/ffmpeg';
 import { createHttpServer } from './http-server';
 import { loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
@@ -18,6 +19,13 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   for (const warning of startupWarnings(config)) logger.warn(warning);
+  // Which ffmpeg converts prompts and decodes recordings: the system's is preferred over the bundled 2018 build.
+  try {
+    const ffmpeg = describeFfmpeg(chooseFfmpeg());
+    logger[ffmpeg.level](ffmpeg.message);
+  } catch (err) {
+    logger.warn(`${(err as Error).message}; MP3 voice messages cannot be checked until ffmpeg is installed`);
+  }
   let rt;
   let releaseStore = () => {};
   try {

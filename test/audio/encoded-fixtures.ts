@@ -41,7 +41,11 @@ export async function makeRecording(kind: FixtureKind, dir: string, name: string
   const spec = encoders[kind];
   const expr = spec.silent ? '0' : tone(hz);
   const source = spec.hiss ? 'anoisesrc=a=0.01:c=pink:d=2.2:r=44100' : spec.stereo ? `aevalsrc='${expr}|${expr}':c=stereo:s=44100:d=2.2` : `aevalsrc='${expr}':s=44100:d=2.2`;
-  await runFfmpeg(['-y', '-f', 'lavfi', '-i', source, ...spec.args, file]);
+  // Debian's ffmpeg (the system one the app prefers) has no AMR encoder, only the decoder the app
+  // needs: the fixture is encoded with the bundled build.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const binary = kind === 'amr' ? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path : undefined;
+  await runFfmpeg(['-y', '-f', 'lavfi', '-i', source, ...spec.args, file], { binary });
   return file;
 }
 
