@@ -12,12 +12,13 @@ import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
-import { Area, RatingScope } from '../reports/rating-counts';
-import { buildSatisfactionTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
-import { checkArea, reportCsv, runReport } from '../reports/scorecard-report';
-import { AreaSummary, buildSummary, ServiceSummary } from '../reports/scorecard-summary';
+import { Area } from '../reports/rating-counts';
+import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
+import { reportCsv } from '../reports/scorecard-report';
+import { AreaSummary, ServiceSummary } from '../reports/scorecard-summary';
 import { html, SafeHtml } from './html';
 import { km, sendPage } from './layout';
+import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 
 export const SCALE_LABELS = [
@@ -146,13 +147,10 @@ export const reportPages: StaffPages = (router, deps) => {
   const { rt } = deps;
   const everyone = requireRole('admin', 'reviewer', 'viewer');
   deps.nav.push({ href: '/staff/reports', label: 'Reports', labelKm: 'របាយការណ៍', roles: ['admin', 'reviewer', 'viewer'] });
-  const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer };
 
-  const tableAndSummary = async (period: Period, area: Area) => {
-    const scope = RatingScope.of(rt.store, period, checkArea(area, rt.gazetteer));
-    const [table, summary] = await Promise.all([buildSatisfactionTable(scope, rt.scorecard), buildSummary(scope, reportDeps)]);
-    return { table, summary };
-  };
+  // Off the webhooks' event loop on the embedded store (a worker thread): src/staff/report-runner.ts.
+  const runner = new ReportRunner(rt);
+  const tableAndSummary = (period: Period, area: Area) => runner.tableAndSummary(period, area);
 
   const serviceName = (id: string) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
@@ -235,7 +233,7 @@ ${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel })
       const period = periodFromQuery(req.query);
       const area = areaFromCode(code);
       const table = req.query.kind === 'table';
-      const report = await runReport(reportDeps, { period, area, table });
+      const report = await runner.report({ period, area, table });
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'download-report', detail: { area: code || 'country', kind: table ? 'table' : 'summary', from: period.label.from, to: period.label.to } });
       const name = `scorecard-${table ? 'table' : 'summary'}-${code || 'country'}-${period.label.from}-${period.label.to}.csv`;
       res.status(200).type('text/csv; charset=utf-8').attachment(name).send(reportCsv(report));
