@@ -34,6 +34,7 @@ Options:
                        otherwise starts ../shared/tools/mongo-compatible-server for the run
   --shapes LIST        realistic,saturation,staff-busy (default all three)
   --staff-ratings N    ratings seeded for the staff-busy row (default 50000; audit entries: N/5)
+  --staff-pause-ms N   a staff member's reading time between pages (default 1000; 0 hammers them)
   --duration SECONDS   saturation length (default 15)
   --calls N            calls per realistic caller (default 2)
   --callers-realistic N   (default 200)
@@ -103,6 +104,7 @@ async function main() {
   let shapes: Shape[];
   let staffBusy = false;
   let staffRatings = 50_000;
+  let staffPauseMs = 1000;
   let realisticShape: Shape = REALISTIC;
   const staffBusyResults: StaffBusyResult[] = [];
   try {
@@ -115,6 +117,7 @@ async function main() {
     const shapeNames = list(o, 'shapes', ['realistic', 'saturation', 'staff-busy'] as const);
     staffBusy = shapeNames.includes('staff-busy');
     staffRatings = positive(o, 'staff-ratings', 50_000);
+    staffPauseMs = o['staff-pause-ms'] === '0' ? 0 : positive(o, 'staff-pause-ms', 1000);
     const realistic: Shape = { ...REALISTIC, callers: positive(o, 'callers-realistic', REALISTIC.callers), callsPerCaller: positive(o, 'calls', REALISTIC.callsPerCaller!) };
     const saturation: Shape = { ...SATURATION, callers: positive(o, 'callers-saturation', SATURATION.callers), durationMs: 1000 * positive(o, 'duration', SATURATION.durationMs! / 1000) };
     shapes = shapeNames.filter((n) => n !== 'staff-busy').map((n) => (n === 'realistic' ? realistic : saturation));
@@ -204,7 +207,7 @@ async function main() {
       try {
         await warmUp(server, scripts);
         process.stderr.write(`${engine.padEnd(8)} staff-busy: callers alone, then with staff busy...\n`);
-        staffBusyResults.push(await runStaffBusy({ server, shape: realisticShape, scripts }));
+        staffBusyResults.push(await runStaffBusy({ server, shape: realisticShape, scripts, pauseMs: staffPauseMs }));
       } finally {
         await server.stop();
         if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
