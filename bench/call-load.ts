@@ -11,6 +11,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { CallerAction, CallSimulator, parseScript } from '../src/simulator/call-simulator';
+import { EmbeddedStore } from '../src/store/embedded-store';
+import { INDEXES } from '../src/store/indexes';
+import { MongoStore } from '../src/store/mongo-store';
+import { Store } from '../src/store/store';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const BENCH_AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';
@@ -118,6 +122,8 @@ export interface HotlineProcessOptions {
   /** Writes a V8 CPU profile (node --cpu-prof) into this folder when the server stops. */
   cpuProfDir?: string;
   workDir: string;
+  /** Fills the store before the server starts (the staff-busy row seeds ratings, audit entries and a staff account). */
+  prepare?: (store: Store) => Promise<void>;
 }
 
 /** Starts the built hotline (`node dist/src/server.js`, so `npm run build` first) on a free loopback port. */
@@ -143,6 +149,15 @@ export async function startHotlineProcess(o: HotlineProcessOptions): Promise<Run
     MONGODB_URI: o.engine === 'mongodb' ? o.mongodbUri : '',
     MONGODB_DB: o.mongodbDb ?? 'hotline_bench',
   };
+  if (o.prepare) {
+    const store = o.engine === 'mongodb' ? await MongoStore.connect(o.mongodbUri!, env.MONGODB_DB!) : new EmbeddedStore(dataDir);
+    try {
+      await store.ensureIndexes(INDEXES);
+      await o.prepare(store);
+    } finally {
+      await store.close();
+    }
+  }
   const args = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, entry] : [entry];
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', out, out] });

@@ -11,6 +11,7 @@ import {
   ShapeResult, startFloorProcess, startHotlineProcess, warmUp,
 } from '../bench/call-load';
 import { MongoStore } from '../src/store/mongo-store';
+import { formatStaffBusy, missedStaffBusy, prepareStaffBusy, runStaffBusy, StaffBusyResult } from '../bench/staff-busy';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -21,6 +22,9 @@ Express app answering one fixed TwiML document) with the same shapes:
   realistic   200 concurrent callers, 0.5-1.5 s pause before each turn, starts staggered over 10 s,
               2 calls each (capped at 120 s)
   saturation  100 callers with no pause, for 15 s (capped at 45 s)
+  staff-busy  the realistic load on a store seeded with a year of ratings and audit entries, run
+              alone and then while 2 staff members keep opening the national table and the audit
+              log; prints the webhooks' p99 with staff busy as a ratio to it alone (target <= 2x)
 A request unanswered after 15 s (the carrier's webhook timeout) is an error.
 Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (VmHWM), with our
 p99 and throughput as ratios to the floor's. Loopback only.
@@ -28,7 +32,9 @@ p99 and throughput as ratios to the floor's. Loopback only.
 Options:
   --engines LIST       embedded,mongodb (default both). mongodb uses MONGODB_URI or --mongodb-uri,
                        otherwise starts ../shared/tools/mongo-compatible-server for the run
-  --shapes LIST        realistic,saturation (default both)
+  --shapes LIST        realistic,saturation,staff-busy (default all three)
+  --staff-ratings N    ratings seeded for the staff-busy row (default 50000; audit entries: N/5)
+  --staff-pause-ms N   a staff member's reading time between pages (default 1000; 0 hammers them)
   --duration SECONDS   saturation length (default 15)
   --calls N            calls per realistic caller (default 2)
   --callers-realistic N   (default 200)
@@ -95,6 +101,11 @@ async function main() {
   let o: Record<string, string | true>;
   let engines: ('embedded' | 'mongodb')[];
   let shapes: Shape[];
+  let staffBusy = false;
+  let staffRatings = 50_000;
+  let staffPauseMs = 1000;
+  let realisticShape: Shape = REALISTIC;
+  const staffBusyResults: StaffBusyResult[] = [];
   try {
     o = parseArgs(process.argv.slice(2));
     if (o.help) {
@@ -102,10 +113,14 @@ async function main() {
       return 0;
     }
     engines = list(o, 'engines', ['embedded', 'mongodb'] as const);
-    const shapeNames = list(o, 'shapes', ['realistic', 'saturation'] as const);
+    const shapeNames = list(o, 'shapes', ['realistic', 'saturation', 'staff-busy'] as const);
+    staffBusy = shapeNames.includes('staff-busy');
+    staffRatings = positive(o, 'staff-ratings', 50_000);
+    staffPauseMs = o['staff-pause-ms'] === '0' ? 0 : positive(o, 'staff-pause-ms', 1000);
     const realistic: Shape = { ...REALISTIC, callers: positive(o, 'callers-realistic', REALISTIC.callers), callsPerCaller: positive(o, 'calls', REALISTIC.callsPerCaller!) };
     const saturation: Shape = { ...SATURATION, callers: positive(o, 'callers-saturation', SATURATION.callers), durationMs: 1000 * positive(o, 'duration', SATURATION.durationMs! / 1000) };
-    shapes = shapeNames.map((n) => (n === 'realistic' ? realistic : saturation));
+    shapes = shapeNames.filter((n) => n !== 'staff-busy').map((n) => (n === 'realistic' ? realistic : saturation));
+    realisticShape = realistic;
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${HELP}`);
     return 2;
@@ -176,6 +191,27 @@ async function main() {
         }
       }
     }
+    // The staff-busy row: the realistic load alone, then with staff busy, on one seeded server per engine.
+    for (const engine of staffBusy ? engines : []) {
+      const mongodbDb = `bench_staff_busy_${Date.now()}`;
+      let server: RunningServer;
+      try {
+        process.stderr.write(`${engine.padEnd(8)} staff-busy: seeding ${staffRatings} ratings...\n`);
+        server = await startHotlineProcess({ engine, workDir, mongodbUri: mongo?.uri, mongodbDb, prepare: (store) => prepareStaffBusy(store, staffRatings) });
+      } catch (err) {
+        process.stderr.write(`${engine} staff-busy: the server did not start: ${(err as Error).message}\n`);
+        failedToStart.push(`${engine} staff-busy`);
+        continue;
+      }
+      try {
+        await warmUp(server, scripts);
+        process.stderr.write(`${engine.padEnd(8)} staff-busy: callers alone, then with staff busy...\n`);
+        staffBusyResults.push(await runStaffBusy({ server, shape: realisticShape, scripts, pauseMs: staffPauseMs }));
+      } finally {
+        await server.stop();
+        if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
+      }
+    }
   } finally {
     bars.stop();
     mongo?.stop();
@@ -187,7 +223,8 @@ async function main() {
     console.log(`\n${r.engine} ${r.shape}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
   }
   if (typeof o.json === 'string') fs.writeFileSync(o.json, JSON.stringify(results, null, 2));
-  const missed = missedTargets(results);
+  if (staffBusyResults.length) console.log(`\n${formatStaffBusy(staffBusyResults)}`);
+  const missed = [...missedTargets(results), ...missedStaffBusy(staffBusyResults)];
   console.log(missed.length ? `\nTargets missed:\n  - ${missed.join('\n  - ')}` : '\nAll targets met.');
   if (failedToStart.length) console.log(`\nNot measured (the server did not start): ${failedToStart.join(', ')}`);
   fs.rmSync(workDir, { recursive: true, force: true });

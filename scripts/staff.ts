@@ -2,6 +2,7 @@
  * npm run staff -- <command>: staff accounts for the /staff web app, from the command line
  * (the first admin is created this way at set-up). Passwords are read from standard input.
  */
+import * as os from 'node:os';
 import { AccountAdmin } from '../src/auth/account-admin';
 import { isStaffRole, STAFF_ROLES, StaffRole } from '../src/auth/roles';
 import { loadConfig } from '../src/config/config';
@@ -26,8 +27,10 @@ viewer (read and listen only).
 The password is asked twice without echo on a terminal, or read as the first line of a pipe:
   npm run staff -- add sokha --role admin
   printf '%s\\n' "$PASSWORD" | npm run staff -- add dara --role reviewer
-Passwords need at least 10 characters. The command uses the same settings as the server
-(.env or the environment: MONGODB_URI or DATA_DIR, SESSION_SECRET).
+Passwords need at least 12 characters, not a common password (see src/auth/common-passwords.ts)
+with digits added, nor the username. Every change is written to the staff audit log, under
+"command line (<system user>)". The command uses the same settings as the server (.env or the
+environment: MONGODB_URI or DATA_DIR, SESSION_SECRET).
 
 Options:
   --role ROLE   admin, reviewer or viewer
@@ -105,6 +108,14 @@ async function readPassword(): Promise<string> {
   return text.split(/\r?\n/)[0];
 }
 
+function systemUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown user';
+  }
+}
+
 async function main(): Promise<number> {
   let cmd: ReturnType<typeof parse>;
   try {
@@ -142,7 +153,8 @@ async function main(): Promise<number> {
   const username = cmd.username ? AccountAdmin.checkUsername(cmd.username) : '';
   const store = await openStore(config, { tool: 'npm run staff' });
   try {
-    const admin = new AccountAdmin(store, config.sessionSecret);
+    // Every change is audited, like one made on the web pages; the system user stands for the admin.
+    const admin = new AccountAdmin(store, config.sessionSecret, { auditAs: `command line (${systemUser()})` });
     switch (cmd.command) {
       case 'add': {
         const password = await readPassword();

@@ -11,11 +11,15 @@ import { IN_CALL_CHECK_MS, inCallSilenceCheck } from './messages/recording-silen
 import { staffRouter } from './staff/staff-router';
 import { AuditLog } from './staff/audit-log';
 
+/** /audio/<language>/<prompt id>.wav, as src/prompts/prompt-audio.ts makes the URLs. */
+const PROMPT_AUDIO_PATH = /^\/[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.wav$/;
+
 /** The HTTP app: carrier webhooks, prompt audio, and (mounted by their modules) the staff pages. */
 export function createApp(rt: Runtime): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Off unless TRUST_PROXY names the reverse proxy in front: then req.ip is the real client.
+  app.set('trust proxy', rt.config.trustProxy);
 
   app.get('/health', async (_req, res) => {
     try {
@@ -27,11 +31,22 @@ export function createApp(rt: Runtime): express.Express {
   });
 
   // Prompt audio is public (the carrier fetches it); ETag lets the carrier revalidate after a re-recording.
+  // Only <language>/<prompt id>.wav: nothing else in AUDIO_DIR (notes, lists, a stray file) is served,
+  // always as audio/wav with nosniff, so no browser reads a planted file as a page or a script.
+  app.use('/audio', (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !PROMPT_AUDIO_PATH.test(req.path)) {
+      res.status(404).type('text/plain').send('Not found.\n');
+      return;
+    }
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.use('/audio', express.static(rt.config.audioDir, {
+    setHeaders: (res) => res.setHeader('Content-Type', 'audio/wav'),
+    fallthrough: true,
     etag: true,
     lastModified: true,
     maxAge: '10m',
-    fallthrough: true,
     index: false,
     dotfiles: 'ignore',
   }));

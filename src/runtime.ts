@@ -11,7 +11,7 @@ import { buildOutbound, Outbound } from './outbound/outbound';
 import { PromptCatalog } from './prompts/catalog';
 import { LanguageReadiness } from './prompts/language-readiness';
 import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
-import { PlaceNames, placePromptId } from './prompts/place-names';
+import { allPlaceCodes, DraftPlaceNames, PlaceNames, placePromptId } from './prompts/place-names';
 import { PromptAudio } from './prompts/prompt-audio';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { CallersRepository } from './store/callers';
@@ -71,7 +71,11 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     audioDir: config.audioDir, catalog, languages, enforce: config.onlyReadyLanguages, acceptKhmerMachineVoice: config.acceptKhmerMachineVoice, logger,
   });
 
-  const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default));
+  // Where machine voice does not count as recorded, a synthesized place name does not either.
+  const drafts = config.onlyReadyLanguages && !config.acceptKhmerMachineVoice
+    ? new DraftPlaceNames(config.audioDir, languages.default, allPlaceCodes(gazetteer))
+    : null;
+  const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default) && !drafts?.has(code));
 
   const store = opts.store ?? (await openStore(config));
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));

@@ -1,4 +1,6 @@
 import { createApp } from './app';
+import { chooseFfmpeg, describeFfmpeg } from './audio/ffmpeg';
+import { createHttpServer } from './http-server';
 import { loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
 import { createLogger } from './logging/logger';
@@ -7,6 +9,7 @@ import { callbackWorkerFor } from './outbound/outbound';
 import { loadDoctorDefinitions } from './doctor/definitions';
 import { runDoctor, unallowedBlockers } from './doctor/doctor';
 import { buildRuntime } from './runtime';
+import { AuditRetention } from './staff/audit-retention';
 import { claimEmbeddedStore } from './store/embedded-owner';
 
 async function main() {
@@ -19,6 +22,13 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   for (const warning of startupWarnings(config)) logger.warn(warning);
+  // Which ffmpeg converts prompts and decodes recordings: the system's is preferred over the bundled 2018 build.
+  try {
+    const ffmpeg = describeFfmpeg(chooseFfmpeg());
+    logger[ffmpeg.level](ffmpeg.message);
+  } catch (err) {
+    logger.warn(`${(err as Error).message}; MP3 voice messages cannot be checked until ffmpeg is installed`);
+  }
   let rt;
   let releaseStore = () => {};
   try {
@@ -54,11 +64,17 @@ async function main() {
   const callbacks = callbackWorkerFor(rt);
   if (config.outbound.fromNumber && config.twilioAccountSid) callbacks.start();
   else logger.warn('OUTBOUND_FROM_NUMBER or TWILIO_ACCOUNT_SID is not set: missed calls (POST /voice/missed) are answered busy and queued, but nobody is called back until both are set');
-  const server = app.listen(config.port, config.host, () => {
+  const auditRetention = new AuditRetention(rt.store, config.auditRetentionDays, logger);
+  auditRetention.start();
+  // Timeouts and a connection cap fit for a carrier's 15 s (src/http-server.ts).
+  const server = createHttpServer({ maxConnections: config.httpMaxConnections });
+  server.on('request', app);
+  server.listen(config.port, config.host, () => {
     logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
   });
   const stop = () => {
     logger.info('shutting down');
+    auditRetention.stop();
     server.close(() => void Promise.all([downloads.stop(), callbacks.stop()]).then(() => rt.close()).finally(() => {
       releaseStore();
       process.exit(0);

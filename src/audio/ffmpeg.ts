@@ -16,22 +16,70 @@ export class FfmpegTimeoutError extends FfmpegError {
   override readonly code = 'FFMPEG_TIMEOUT';
 }
 
-let cachedBinary: string | undefined;
+let cachedBinary: FfmpegChoice | undefined;
 
-/** FFMPEG_PATH, else `ffmpeg` on PATH, else the binary inside @ffmpeg-installer/ffmpeg. */
-export function ffmpegBinary(env: Record<string, string | undefined> = process.env): string {
-  if (env.FFMPEG_PATH) return env.FFMPEG_PATH;
-  if (cachedBinary) return cachedBinary;
+/** Which ffmpeg runs, and why that one (said at start-up: src/server.ts). */
+export interface FfmpegChoice {
+  path: string;
+  source: 'FFMPEG_PATH' | 'system' | 'bundled';
+}
+
+/**
+ * FFMPEG_PATH, else the system's `ffmpeg` on PATH (kept up to date with security fixes by the
+ * operating system), else, only when there is none, the binary inside @ffmpeg-installer/ffmpeg
+ * (a 2018 build that gets no fixes).
+ */
+export function chooseFfmpeg(env: Record<string, string | undefined> = process.env): FfmpegChoice {
+  if (env.FFMPEG_PATH) return { path: env.FFMPEG_PATH, source: 'FFMPEG_PATH' };
+  if (env === process.env && cachedBinary) return cachedBinary;
+  let choice: FfmpegChoice | undefined;
   for (const dir of (env.PATH ?? '').split(':')) {
-    if (dir && fs.existsSync(`${dir}/ffmpeg`)) return (cachedBinary = `${dir}/ffmpeg`);
+    if (dir && fs.existsSync(`${dir}/ffmpeg`)) {
+      choice = { path: `${dir}/ffmpeg`, source: 'system' };
+      break;
+    }
   }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cachedBinary = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-    return cachedBinary;
-  } catch (err) {
-    throw new FfmpegNotFoundError('ffmpeg not found: set FFMPEG_PATH, install ffmpeg, or run npm install', '', { cause: err });
+  if (!choice) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      choice = { path: (require('@ffmpeg-installer/ffmpeg') as { path: string }).path, source: 'bundled' };
+    } catch (err) {
+      throw new FfmpegNotFoundError('ffmpeg not found: set FFMPEG_PATH, install ffmpeg, or run npm install', '', { cause: err });
+    }
   }
+  if (env === process.env) cachedBinary = choice;
+  return choice;
+}
+
+/** The ffmpeg binary to run (see chooseFfmpeg). */
+export function ffmpegBinary(env: Record<string, string | undefined> = process.env): string {
+  return chooseFfmpeg(env).path;
+}
+
+/** The start-up line naming the ffmpeg in use, with a warning when it is the old bundled build. */
+export function describeFfmpeg(choice: FfmpegChoice): { level: 'info' | 'warn'; message: string } {
+  if (choice.source === 'bundled') {
+    return { level: 'warn', message: `ffmpeg: the bundled 2018 build (${choice.path}) because no system ffmpeg is on PATH; it gets no security fixes: install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH` };
+  }
+  return { level: 'info', message: `ffmpeg: ${choice.source === 'system' ? 'the system build' : 'FFMPEG_PATH'} (${choice.path})` };
+}
+
+/**
+ * ffmpeg's demuxer for each audio file extension the app reads. Inputs are always decoded with
+ * an explicit format (`-f`): ffmpeg's guessing from content would let a file named .mp3 be read
+ * by any of its hundreds of demuxers (playlists among them, which open further URLs).
+ */
+const DEMUXERS: Record<string, string> = {
+  wav: 'wav', mp3: 'mp3', m4a: 'mov', mp4: 'mov', '3gp': 'mov', aac: 'aac', ogg: 'ogg', oga: 'ogg', opus: 'ogg',
+  amr: 'amr', webm: 'matroska', flac: 'flac',
+};
+
+/** `-f <demuxer>` for a file by its extension (or the given one); throws FfmpegError for any other. */
+export function inputFormatArgs(fileOrExtension: string): string[] {
+  const ext = (fileOrExtension.includes('.') ? fileOrExtension.slice(fileOrExtension.lastIndexOf('.') + 1) : fileOrExtension).toLowerCase();
+  const demuxer = DEMUXERS[ext];
+  if (!demuxer) throw new FfmpegError(`no input format is allowed for .${ext} files (allowed: ${Object.keys(DEMUXERS).join(', ')})`);
+  return ['-f', demuxer];
 }
 
 export interface RunResult {

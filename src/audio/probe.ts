@@ -1,4 +1,4 @@
-import { FfmpegError, runFfmpeg } from './ffmpeg';
+import { FfmpegError, inputFormatArgs, runFfmpeg } from './ffmpeg';
 
 /** What a decoded audio file is: read from ffmpeg's own description of its first audio stream. */
 export interface AudioProbe {
@@ -13,8 +13,8 @@ export interface AudioProbe {
  * Probes an audio file by decoding it to nowhere (the bundled ffmpeg ships without ffprobe).
  * The duration is the decoded length, so a truncated file cannot pass for a whole one.
  */
-export async function probeAudio(file: string, timeoutMs = 30_000): Promise<AudioProbe> {
-  const { stderr } = await runFfmpeg(['-i', file, '-map', '0:a:0', '-f', 'null', '-'], { timeoutMs });
+export async function probeAudio(file: string, timeoutMs = 30_000, format?: string): Promise<AudioProbe> {
+  const { stderr } = await runFfmpeg([...inputFormatArgs(format ?? file), '-i', file, '-map', '0:a:0', '-f', 'null', '-'], { timeoutMs });
   return parseProbe(stderr);
 }
 

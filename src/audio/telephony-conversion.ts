@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '../errors';
-import { FfmpegError, runFfmpeg, TELEPHONY_OUTPUT_ARGS } from './ffmpeg';
+import { FfmpegError, inputFormatArgs, runFfmpeg, TELEPHONY_OUTPUT_ARGS } from './ffmpeg';
 import { AudioProbe, probeAudio } from './probe';
 import { analyseSignal, SPEECH_MIN_DYNAMIC_RANGE_DB } from './signal-analysis';
 
@@ -105,14 +105,14 @@ export async function convertToTelephony(input: string, output: string, opts: { 
       trimStart, 'areverse', trimStart, 'areverse', 'aresample=8000',
     ].join(',');
     try {
-      await runFfmpeg(['-y', '-i', input, '-map', '0:a:0', '-vn', '-af', filters, ...TELEPHONY_OUTPUT_ARGS, temp], { timeoutMs });
+      await runFfmpeg(['-y', ...inputFormatArgs(input), '-i', input, '-map', '0:a:0', '-vn', '-af', filters, ...TELEPHONY_OUTPUT_ARGS, temp], { timeoutMs });
     } catch (err) {
       if (err instanceof FfmpegError && err.code === 'FFMPEG_FAILED') {
         throw new AudioInputError('AUDIO_UNDECODABLE', `ffmpeg could not convert it: ${err.message}`, { cause: err });
       }
       throw err;
     }
-    const probe = await probeAudio(temp, timeoutMs);
+    const probe = await probeAudio(temp, timeoutMs, 'wav');
     if (probe.codec !== 'pcm_mulaw' || probe.sampleRate !== 8000 || probe.channels !== 1) {
       throw new AudioInputError('AUDIO_OUTPUT_INVALID', `the converted file is ${probe.codec} ${probe.sampleRate} Hz ${probe.channels} channel(s), not mu-law 8 kHz mono`);
     }
@@ -131,7 +131,7 @@ export async function convertToTelephony(input: string, output: string, opts: { 
 async function measureLoudness(input: string, timeoutMs: number): Promise<LoudnessMeasure> {
   let stderr: string;
   try {
-    ({ stderr } = await runFfmpeg(['-i', input, '-map', '0:a:0', '-vn', '-af', `aformat=channel_layouts=mono,${loudnorm}:print_format=json`, '-f', 'null', '-'], { timeoutMs }));
+    ({ stderr } = await runFfmpeg([...inputFormatArgs(input), '-i', input, '-map', '0:a:0', '-vn', '-af', `aformat=channel_layouts=mono,${loudnorm}:print_format=json`, '-f', 'null', '-'], { timeoutMs }));
   } catch (err) {
     if (err instanceof FfmpegError && err.code === 'FFMPEG_FAILED') {
       const why = lastMeaningfulLine(err.stderr) || err.message;

@@ -1,4 +1,5 @@
 import { BadRequestError, DuplicateKeyError } from '../errors';
+import { AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
 import { passwordProblem } from './passwords';
 import { StaffRole } from './roles';
@@ -8,13 +9,23 @@ import { normalizeUsername, StaffAccount, StaffAccountsRepository, USERNAME_PATT
 /**
  * Account administration as the command line (scripts/staff.ts) does it. Changing a password or
  * disabling an account signs that person out everywhere at once.
+ *
+ * With `auditAs`, every change is written to the staff audit log under that name (the command
+ * line passes "command line (<system user>)"); the web pages write their own entries, with the
+ * signed-in admin's name, so they leave it out.
  */
 export class AccountAdmin {
   readonly accounts: StaffAccountsRepository;
   readonly sessions: SessionsRepository;
-  constructor(store: Store, sessionSecret: string) {
+  private readonly audit?: AuditLog;
+  constructor(store: Store, sessionSecret: string, private readonly opts: { auditAs?: string } = {}) {
     this.accounts = new StaffAccountsRepository(store);
     this.sessions = new SessionsRepository(store, sessionSecret);
+    if (opts.auditAs) this.audit = new AuditLog(store);
+  }
+
+  private async audited(action: string, detail: Record<string, string | number | boolean>): Promise<void> {
+    if (this.audit) await this.audit.record({ username: this.opts.auditAs!, action, detail });
   }
 
   static checkUsername(username: string): string {
@@ -25,37 +36,49 @@ export class AccountAdmin {
     return name;
   }
 
-  static checkPassword(password: string): void {
-    const problem = passwordProblem(password);
+  static checkPassword(password: string, username?: string): void {
+    const problem = passwordProblem(password, username);
     if (problem) throw new BadRequestError(problem);
   }
 
   async add(username: string, role: StaffRole, password: string): Promise<StaffAccount> {
     const name = AccountAdmin.checkUsername(username);
-    AccountAdmin.checkPassword(password);
+    AccountAdmin.checkPassword(password, name);
+    let account: StaffAccount;
     try {
-      return await this.accounts.create(name, role, password);
+      account = await this.accounts.create(name, role, password);
     } catch (err) {
       if (err instanceof DuplicateKeyError) throw new BadRequestError(`the username ${name} is already taken`, { cause: err });
       throw err;
     }
+    await this.audited('add-account', { account: name, role });
+    return account;
   }
 
   async changePassword(username: string, password: string): Promise<number> {
-    AccountAdmin.checkPassword(password);
-    await this.accounts.setPassword(username, password);
-    return this.sessions.endAllFor(normalizeUsername(username));
+    const name = normalizeUsername(username);
+    AccountAdmin.checkPassword(password, name);
+    await this.accounts.setPassword(name, password);
+    const ended = await this.sessions.endAllFor(name);
+    await this.audited('change-password', { account: name, sessionsEnded: ended });
+    return ended;
   }
 
   async setDisabled(username: string, disabled: boolean): Promise<number> {
-    await this.accounts.setDisabled(username, disabled);
-    return disabled ? this.sessions.endAllFor(normalizeUsername(username)) : 0;
+    const name = normalizeUsername(username);
+    await this.accounts.setDisabled(name, disabled);
+    const ended = disabled ? await this.sessions.endAllFor(name) : 0;
+    await this.audited(disabled ? 'disable-account' : 'enable-account', { account: name, sessionsEnded: ended });
+    return ended;
   }
 
   async setRole(username: string, role: StaffRole): Promise<number> {
-    await this.accounts.setRole(username, role);
+    const name = normalizeUsername(username);
+    await this.accounts.setRole(name, role);
     // Sessions carry the role they were opened with: end them so the new role applies at once.
-    return this.sessions.endAllFor(normalizeUsername(username));
+    const ended = await this.sessions.endAllFor(name);
+    await this.audited('change-role', { account: name, role, sessionsEnded: ended });
+    return ended;
   }
 
   list(): Promise<StaffAccount[]> {

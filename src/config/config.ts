@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
@@ -56,6 +57,10 @@ export interface AppConfig {
   /** Doctor blocker ids production starts with anyway (DOCTOR_ALLOW). */
   doctorAllow: string[];
   backupMaxAgeHours: number;
+  /** Express's "trust proxy": false, a hop count, or the proxies' addresses (TRUST_PROXY). */
+  trustProxy: false | number | string[];
+  httpMaxConnections: number;
+  auditRetentionDays: number;
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -93,6 +98,35 @@ function explain(spec: SettingSpec, value: string): string {
     case 'enum': return `${spec.name}=${JSON.stringify(value)} must be one of: ${spec.values!.join(', ')}`;
     default: return `${spec.name}=${JSON.stringify(value)} is not valid`;
   }
+}
+
+/** Express's named ranges (proxy-addr): loopback, link-local and unique-local addresses. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY as Express's "trust proxy" takes it, minus `true` (trusting every hop lets any
+ * client write its own X-Forwarded-For and pick its address, escaping the sign-in limits).
+ */
+export function parseTrustProxy(raw: string): { value: false | number | string[] } | { problem: string } {
+  const v = raw.trim().toLowerCase();
+  if (v === '' || v === 'off' || v === 'false' || v === '0') return { value: false };
+  if (/^[0-9]{1,2}$/.test(v)) return { value: Number(v) };
+  if (['true', 'on', 'all', 'yes'].includes(v)) {
+    return { problem: `TRUST_PROXY=${raw} would trust every X-Forwarded-For, so any client could choose its own address: give the number of proxies in front (usually 1) or their addresses` };
+  }
+  const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = items.filter((item) => {
+    if (PROXY_RANGE_NAMES.includes(item)) return false;
+    const [address, prefix, ...rest] = item.split('/');
+    const family = net.isIP(address);
+    if (!family || rest.length) return true;
+    if (prefix === undefined) return false;
+    return !/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (bad.length || !items.length) {
+    return { problem: `TRUST_PROXY=${JSON.stringify(raw)} is not off, a hop count, or a comma-separated list of addresses, CIDRs or ${PROXY_RANGE_NAMES.join('/')} (bad: ${bad.join(', ')})` };
+  }
+  return { value: items };
 }
 
 /** Development secrets are generated once and kept beside the embedded store, so callers stay known across restarts. */
@@ -158,6 +192,11 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   if (values.CARRIER === 'somleng' && /^https?:\/\/api\.twilio\.com$/.test(values.CARRIER_API_URL ?? '')) {
     problems.push('CARRIER=somleng but CARRIER_API_URL is still Twilio\'s: set it to your Somleng API (for example https://api.somleng.org), where its recordings are');
   }
+  const trustProxy = parseTrustProxy(values.TRUST_PROXY ?? '');
+  if ('problem' in trustProxy) problems.push(trustProxy.problem);
+  if (Number(values.AUDIT_RETENTION_DAYS) < 90) problems.push(`AUDIT_RETENTION_DAYS=${values.AUDIT_RETENTION_DAYS} is too short: at least 90 days, so an investigation can still find what staff did`);
+  if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
+
   const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
   if (nodeEnv === 'production') {
@@ -222,6 +261,9 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),
     doctorAllow: (values.DOCTOR_ALLOW ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     backupMaxAgeHours: Number(values.BACKUP_MAX_AGE_HOURS),
+    trustProxy: 'value' in trustProxy ? trustProxy.value : false,
+    httpMaxConnections: Number(values.HTTP_MAX_CONNECTIONS),
+    auditRetentionDays: Number(values.AUDIT_RETENTION_DAYS),
     generatedSecrets: missingSecrets,
   };
 }

@@ -64,6 +64,12 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'GAZETTEER_DIR', type: 'string', default: './data/gazetteer', doc: 'provinces, districts and communes CSV files' },
   { name: 'REPORT_MIN_CALLERS', type: 'integer', default: '5',
     doc: 'distinct callers a published report figure rests on at least; smaller figures are withheld (never below 5)' },
+  { name: 'TRUST_PROXY', type: 'string', default: 'off',
+    doc: 'which reverse proxy in front may name the client in X-Forwarded-For: off, a hop count (1 = one proxy), or its addresses/CIDRs (comma-separated; loopback, linklocal, uniquelocal)' },
+  { name: 'HTTP_MAX_CONNECTIONS', type: 'integer', default: '1000',
+    doc: 'open connections the server accepts at once; more are closed at once, so slow clients cannot use up the server' },
+  { name: 'AUDIT_RETENTION_DAYS', type: 'integer', default: '400',
+    doc: 'staff audit-log entries older than this many days are deleted (checked at start-up and every 6 hours; at least 90)' },
   // Outbound calls (src/outbound): missed-call callbacks. One block; .env.example follows it.
   { name: 'CALLBACK_NUMBER_KEY', type: 'string', secret: true,
     doc: 'AES-256-GCM key (64 hex characters) for caller numbers kept only while their callback is due; erased when it ends' },

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { runFfmpeg } from '../audio/ffmpeg';
+import { inputFormatArgs, runFfmpeg } from '../audio/ffmpeg';
 import { SILENT_BELOW_LUFS } from '../audio/telephony-conversion';
 
 /** Downloaded bytes that are not a plausible recording: empty, not WAV/MP3, or the wrong length. */
@@ -50,7 +50,8 @@ function looksLikeMp3(data: Buffer): boolean {
 
 /** MP3 has no length in its header; ffmpeg decodes it and reports the time it reached. */
 async function mp3DurationSeconds(data: Buffer): Promise<number> {
-  const { stderr } = await runFfmpeg(['-i', 'pipe:0', '-f', 'null', '-'], { input: data, timeoutMs: 30_000 });
+  // Decoded as MP3 and nothing else: never let ffmpeg guess the format of bytes from outside.
+  const { stderr } = await runFfmpeg([...inputFormatArgs('mp3'), '-i', 'pipe:0', '-f', 'null', '-'], { input: data, timeoutMs: 30_000 });
   const times = [...stderr.matchAll(/time=(\d+):(\d+):(\d+(?:\.\d+)?)/g)];
   const last = times[times.length - 1];
   if (!last) throw new RecordingRejectedError('MP3 file could not be decoded');

@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import { Gazetteer } from '../gazetteer/gazetteer';
+import { AudioSources, sha256Of } from './audio-sources';
 
 /**
  * Place names, done once. A place name is a Khmer proper noun, so one recording per place,
@@ -57,5 +59,54 @@ export class PlaceNames {
   /** How many places at this level are left out of the spoken list. */
   unlisted(level: 'province' | 'district' | 'commune'): number {
     return level === 'province' ? this.gazetteer.provinces.length - this.browsableProvinces().length : 0;
+  }
+}
+
+/**
+ * Place names that are still machine-voice drafts (`npm run prompts -- synthesize --places`):
+ * the ones listed in machine-voice.json whose file is still that draft. Where machine voice does
+ * not count as recorded (production without ACCEPT_KHMER_MACHINE_VOICE), they are not offered
+ * for browsing. Re-read every `ttlMs`; a file is only hashed again when its size or time changed.
+ */
+export class DraftPlaceNames {
+  private drafts = new Set<string>();
+  private readAt = -Infinity;
+  private readonly hashes = new Map<string, { stamp: string; sha256: string }>();
+
+  constructor(
+    private readonly audioDir: string,
+    private readonly language: string,
+    private readonly codes: readonly string[],
+    private readonly ttlMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  has(code: string): boolean {
+    if (this.now() - this.readAt >= this.ttlMs) this.read();
+    return this.drafts.has(code);
+  }
+
+  private read() {
+    const sources = AudioSources.load(this.audioDir);
+    const drafts = new Set<string>();
+    for (const code of this.codes) {
+      const id = placePromptId(code);
+      const entry = sources.machineVoiceOf(this.language, id);
+      if (!entry) continue;
+      const file = sources.fileOf(this.language, id);
+      let stamp: string;
+      try {
+        const st = fs.statSync(file);
+        stamp = `${st.size}:${st.mtimeMs}`;
+      } catch {
+        continue;
+      }
+      const cached = this.hashes.get(id);
+      const sha256 = cached?.stamp === stamp ? cached.sha256 : sha256Of(file);
+      this.hashes.set(id, { stamp, sha256 });
+      if (sha256 === entry.sha256) drafts.add(code);
+    }
+    this.drafts = drafts;
+    this.readAt = this.now();
   }
 }

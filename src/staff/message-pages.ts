@@ -1,5 +1,6 @@
 import Ajv from 'ajv';
 import { Request, Response } from 'express';
+import { SESSION_ABSOLUTE_MS } from '../auth/sessions';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, NotFoundError } from '../errors';
 import { MessageFilter, MessageOrder, MessageQueries, ReviewStateFilter, StaffVisibleMessage } from '../messages/message-queries';
@@ -444,10 +445,10 @@ ${canReview ? html`
       const audio = audioOf(m);
       if (!audio) throw new NotFoundError('This message has no stored audio yet.', { key: 'message.no-audio' });
       const range = req.header('range');
-      // One play is one entry: the player's follow-up range requests for later bytes are not logged.
-      if (req.method === 'GET' && (!range || /^bytes=0-/.test(range.trim()))) {
-        await deps.audit.record({ username: staffLocals(res).staff.username, action: 'play-message', messageId: m._id });
-      }
+      // One play is one entry per session and message, whatever the Range: the player's follow-up
+      // requests add nothing, and no Range trick ("bytes=00-", "bytes=-N") fetches audio unlogged.
+      const { staff, session } = staffLocals(res);
+      await deps.audit.recordOnce(`play-message\n${session._id}\n${m._id}`, SESSION_ABSOLUTE_MS, { username: staff.username, action: 'play-message', messageId: m._id });
       if ((await sendRecording(res, rt.store.files, audio.fileId, audio.contentType, range)) === 'missing') {
         rt.logger.error({ messageId: m._id, fileId: audio.fileId }, 'stored message audio is missing from the file store');
         throw new NotFoundError('The audio of this message is missing.', { key: 'message.audio-missing' });

@@ -12,16 +12,16 @@ import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
-import { FigureGrid } from '../reports/disclosure-control';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
 import { Area } from '../reports/rating-counts';
-import { buildSatisfactionTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
-import { checkArea, reportCsv, runReport } from '../reports/scorecard-report';
-import { AreaSummary, buildSummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
+import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
+import { reportCsv } from '../reports/scorecard-report';
+import { AreaSummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
 import { html, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
 import { ictDay, placeLabel } from './message-pages';
+import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 
 /** Catalog keys of the five scale points, 1 to 5. */
@@ -171,13 +171,10 @@ export const reportPages: StaffPages = (router, deps) => {
   const { rt } = deps;
   const everyone = requireRole('admin', 'reviewer', 'viewer');
   deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
-  const reportDeps = { store: rt.store, scorecard: rt.scorecard, gazetteer: rt.gazetteer, minCallers: rt.config.reportMinCallers };
 
-  const tableAndSummary = async (period: Period, area: Area) => {
-    const checked = checkArea(area, rt.gazetteer);
-    const grid = await FigureGrid.count(rt.store, period, reportDeps);
-    return { table: buildSatisfactionTable(grid, checked, rt.scorecard), summary: buildSummary(grid, checked, reportDeps) };
-  };
+  // Off the webhooks' event loop on the embedded store (a worker thread): src/staff/report-runner.ts.
+  const runner = new ReportRunner(rt);
+  const tableAndSummary = (period: Period, area: Area) => runner.tableAndSummary(period, area);
 
   const serviceName = (id: string) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
@@ -297,7 +294,7 @@ ${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel: (
       const period = periodFromQuery(req.query);
       const area = areaFromCode(code);
       const table = req.query.kind === 'table';
-      const report = await runReport(reportDeps, { period, area, table });
+      const report = await runner.report({ period, area, table });
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'download-report', detail: { area: code || 'country', kind: table ? 'table' : 'summary', from: period.label.from, to: period.label.to } });
       const name = `scorecard-${table ? 'table' : 'summary'}-${code || 'country'}-${period.label.from}-${period.label.to}.csv`;
       res.status(200).type('text/csv; charset=utf-8').attachment(name).send(reportCsv(report));

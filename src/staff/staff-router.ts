@@ -38,6 +38,7 @@ import { verifyPassword, decoyHash } from '../auth/passwords';
 import { normalizeUsername, StaffAccountsRepository, USERNAME_PATTERN } from '../auth/staff-accounts';
 import { SessionsRepository, SESSION_ABSOLUTE_MS, sameSecret } from '../auth/sessions';
 import { SignInThrottle } from '../auth/sign-in-throttle';
+import { PasswordCheckGate } from '../auth/password-check-gate';
 import {
   clearSessionCookie, readCookie, requireCsrf, requireSession, SESSION_COOKIE, sessionCookie, staffLocals, STAFF_PATH,
 } from '../auth/staff-auth';
@@ -63,6 +64,8 @@ export interface StaffDeps {
   accounts: StaffAccountsRepository;
   sessions: SessionsRepository;
   throttle: SignInThrottle;
+  /** Bounds concurrent password checks in this process; the excess is refused with 429. */
+  passwordChecks: PasswordCheckGate;
   audit: AuditLog;
   preferences: StaffPreferences;
   /** Navigation bar entries; a module pushes its own. */
@@ -107,6 +110,7 @@ export function staffDeps(rt: Runtime): StaffDeps {
     accounts: new StaffAccountsRepository(rt.store),
     sessions: new SessionsRepository(rt.store, rt.config.sessionSecret),
     throttle: new SignInThrottle(rt.store),
+    passwordChecks: new PasswordCheckGate(),
     audit: new AuditLog(rt.store),
     preferences: new StaffPreferences(rt.store),
     nav: [],
@@ -114,17 +118,30 @@ export function staffDeps(rt: Runtime): StaffDeps {
   };
 }
 
+/** Log the 1st, 10th, 100th... merged refusal: enough to see a flood, never a line per request. */
+function isFirstOrRound(count: number): boolean {
+  return count === 1 || /^10+$/.test(String(count));
+}
+
 /** Only same-app paths: never an open redirect to another site. */
 function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/staff\/[A-Za-z0-9/_?=&%.-]*$/.test(value) && !value.includes('//') ? value : `${STAFF_PATH}/messages`;
 }
 
-function addressOf(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the connection's peer, or, behind a proxy named by TRUST_PROXY, the
+ * address that proxy saw (Express reads X-Forwarded-For only as far as TRUST_PROXY trusts it).
+ */
+export function addressOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
+
 
 export function staffRouter(rt: Runtime, deps: StaffDeps = staffDeps(rt)): Router {
   const router = Router();
+  // The decoy hash is made now, not on the first sign-in for an unknown username: otherwise that
+  // one takes twice as long as for a known username, which tells a guesser the name is unknown.
+  void decoyHash();
   router.use(staffSecurityHeaders({ https: deps.secureCookie }));
   router.use('/static', express.static(STATIC_DIR, {
     index: false, dotfiles: 'ignore', fallthrough: false, etag: true, maxAge: 0,
@@ -199,17 +216,32 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
         signInPage(res, { ...again, error: tr(res)('sign-in.wrong') }, 401);
         return;
       }
-      const verdict = await deps.throttle.check(username, address);
+      // Count this attempt and check the limits in one atomic step, before the slow password check.
+      const verdict = await deps.throttle.attempt(username, address);
       if (verdict.locked) {
-        rt.logger.warn({ username, address, reason: verdict.reason }, 'staff sign-in refused: too many failures');
-        await deps.audit.record({ username, action: 'sign-in-locked', address, detail: { reason: verdict.reason ?? '' } });
+        // Merged: a flood of these is a few audit entries and log lines, not one per request.
+        // Known and unknown usernames take this same path, with no password check for either.
+        const count = await deps.audit.recordRepeated({ username, action: 'sign-in-locked', address, detail: { reason: verdict.reason ?? '' } });
+        if (isFirstOrRound(count)) rt.logger.warn({ username, address, reason: verdict.reason, refusedSoFar: count }, 'staff sign-in refused: too many failures');
         signInPage(res, { ...again, error: tr(res)('sign-in.locked') }, 429);
         return;
       }
-      const account = await deps.accounts.find(username);
-      const ok = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
+      const checked = await deps.passwordChecks.run(async () => {
+        const account = await deps.accounts.find(username);
+        const ok = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
+        return { account, ok };
+      });
+      if (checked === 'busy') {
+        // Never checked, so it does not count towards a lockout.
+        await deps.throttle.takeBack(verdict);
+        const count = await deps.audit.recordRepeated({ username, action: 'sign-in-busy', address });
+        if (isFirstOrRound(count)) rt.logger.warn({ username, address, refusedSoFar: count }, 'staff sign-in refused: too many password checks at once');
+        res.setHeader('Retry-After', '5');
+        signInPage(res, { ...again, error: tr(res)('sign-in.busy') }, 429);
+        return;
+      }
+      const { account, ok } = checked;
       if (!account || !ok || account.disabled) {
-        await deps.throttle.recordFailure(username, address);
         rt.logger.warn({ username, address, known: Boolean(account) }, 'staff sign-in failed');
         await deps.audit.record({ username, action: 'sign-in-failed', address });
         signInPage(res, { ...again, error: tr(res)('sign-in.wrong') }, 401);
@@ -219,7 +251,7 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
       const old = readCookie(req, SESSION_COOKIE);
       if (old) await deps.sessions.end(deps.sessions.idOf(old));
       const { token } = await deps.sessions.create(account._id, account.role);
-      await deps.throttle.recordSuccess(username);
+      await deps.throttle.recordSuccess(username, verdict);
       await deps.audit.record({ username, action: 'sign-in', address });
       rt.logger.info({ username, role: account.role }, 'staff signed in');
       res.append('Set-Cookie', sessionCookie(token, deps.secureCookie, Math.floor(SESSION_ABSOLUTE_MS / 1000)));

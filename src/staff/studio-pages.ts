@@ -50,7 +50,7 @@ export const studioPages: StaffPages = (router, deps) => {
     promptIds: Object.keys(rt.catalog.prompts),
     placeLanguage: rt.languages.default,
   });
-  deps.nav.push({ href: '/staff/studio', label: 'Studio', labelKm: 'ស្ទូឌីយោ', roles: ['admin'] });
+  deps.nav.push({ href: '/staff/studio', key: 'nav.studio', roles: ['admin'] });
 
   const stateOf = (report: ReturnType<typeof rt.languageReadiness.report>[number], id: string): PromptState => {
     const c = report.coverage;

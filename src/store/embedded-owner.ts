@@ -38,7 +38,7 @@ export function claimEmbeddedStore(dataDir: string): () => void {
   }
   const file = path.join(dataDir, PID_FILE);
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(file, `${process.pid}\n`);
+  fs.writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
   return () => {
     try {
       if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });

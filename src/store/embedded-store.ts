@@ -21,6 +21,19 @@ function translate(err: unknown): Error {
 
 const COMPACTION_INTERVAL_MS = 10 * 60 * 1000;
 
+/**
+ * Staff accounts, sessions, callers' hashes and voice messages: readable by the hotline's own
+ * user only (files 0600, folders 0700), whatever the umask.
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** Creates `dir` (and parents) as 0700, and tightens it if it was made before with looser rights. */
+function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  fs.chmodSync(dir, PRIVATE_DIR_MODE);
+}
+
 class EmbeddedCollection<T extends Doc> implements Collection<T> {
   private readonly ready: Promise<void>;
   /** A snapshot is read from another process's files without rewriting them, and refuses writes. */
@@ -148,11 +161,11 @@ class DirectoryFiles implements FileStore {
   }
   async write(id: string, data: Buffer, metadata: Record<string, unknown>) {
     try {
-      await fs.promises.mkdir(this.dir, { recursive: true });
+      await fs.promises.mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       const file = this.pathOf(id);
       // Write then rename: a crash never leaves a half-written recording under its final name.
-      await fs.promises.writeFile(`${file}.tmp`, data);
-      await fs.promises.writeFile(`${file}.meta.json`, JSON.stringify(metadata));
+      await fs.promises.writeFile(`${file}.tmp`, data, { mode: PRIVATE_FILE_MODE });
+      await fs.promises.writeFile(`${file}.meta.json`, JSON.stringify(metadata), { mode: PRIVATE_FILE_MODE });
       await fs.promises.rename(`${file}.tmp`, file);
     } catch (err) {
       throw translate(err);
@@ -196,7 +209,13 @@ export class EmbeddedStore implements Store {
 
   /** `snapshot`: read the files another process owns, without rewriting them; writes are refused. */
   constructor(private readonly dataDir: string, private readonly opts: { snapshot?: boolean } = {}) {
-    fs.mkdirSync(path.join(dataDir, 'store'), { recursive: true });
+    if (opts.snapshot) {
+      fs.mkdirSync(path.join(dataDir, 'store'), { recursive: true });
+    } else {
+      privateDir(dataDir);
+      privateDir(path.join(dataDir, 'store'));
+      if (fs.existsSync(path.join(dataDir, 'recordings'))) privateDir(path.join(dataDir, 'recordings'));
+    }
     this.files = new DirectoryFiles(path.join(dataDir, 'recordings'));
   }
 
@@ -207,7 +226,7 @@ export class EmbeddedStore implements Store {
       const file = path.join(this.dataDir, 'store', `${name}.db`);
       c = this.opts.snapshot
         ? new EmbeddedCollection(new Datastore({ inMemoryOnly: true }), file)
-        : new EmbeddedCollection(new Datastore({ filename: file }));
+        : new EmbeddedCollection(new Datastore({ filename: file, modes: { fileMode: PRIVATE_FILE_MODE, dirMode: PRIVATE_DIR_MODE } }));
       this.collections.set(name, c);
     }
     return c;

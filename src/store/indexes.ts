@@ -20,6 +20,8 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'staff_sign_in_failures', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_sign_in_failures', keys: { key: 1 } },
   { collection: 'staff_audit', keys: { at: 1 } },
+  // "Audited once" claims (one play per session and message) expire with the session.
+  { collection: 'staff_audit_once', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_test_calls', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_audit', keys: { messageId: 1, at: 1 } },
   { collection: 'messages', keys: { createdAt: 1 } },

@@ -10,6 +10,7 @@ import { LastTurn } from '../store/calls';
 import { UntrustedRecordingUrlError } from '../messages/carrier-recordings';
 import { CARRIER_SID, carrierParam, postedRecording } from './carrier-params';
 import { PromptUrl, renderSystemError, renderTwiml } from './twiml';
+import { isWithheldCaller } from './withheld-caller';
 
 export interface VoiceRoutesDeps {
   turns: CallTurns;
@@ -99,8 +100,8 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   };
 
   const callerIdOf = (callSid: string, from: string | undefined) => {
-    // Withheld numbers are not one caller: key them by the call so nothing is remembered.
-    const number = from && /[0-9]{3,}/.test(from) ? from : `anonymous:${callSid}`;
+    // Withheld numbers (every carrier placeholder too) are not one caller: key them by the call so nothing is remembered.
+    const number = isWithheldCaller(from) ? `anonymous:${callSid}` : from!;
     return callerIdFor(number, deps.callerHashSecret);
   };
 

@@ -21,7 +21,7 @@ describe('staff password hashing', () => {
   });
 
   test('short passwords are refused', () => {
-    expect(passwordProblem('short')).toMatch(/at least 10/);
+    expect(passwordProblem('short')).toMatch(/at least 12/);
     expect(passwordProblem('long enough now')).toBeNull();
   });
 

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AudioSources, sha256Of } from '../../src/prompts/audio-sources';
 import { CallTranscript, HeardPrompt, parseScript } from '../../src/simulator/call-simulator';
 import { ENGINE, tempDir } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -108,6 +109,43 @@ describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
     } finally {
       recordNames(audioDir, ['080128']);
       h.rt.audio.rescan();
+    }
+  });
+});
+
+describe(`machine-voice place names in production (${ENGINE} store)`, () => {
+  /** Kandal fully named, one of its commune names a machine-voice draft. */
+  async function hotline(acceptMachineVoice: boolean): Promise<TestHotline> {
+    const audioDir = tempDir('audio-');
+    fs.cpSync(path.join(ROOT, 'audio'), audioDir, { recursive: true });
+    const h = await startHotline({ AUDIO_DIR: audioDir, ONLY_READY_LANGUAGES: 'on', ACCEPT_KHMER_MACHINE_VOICE: String(acceptMachineVoice) });
+    const kandal = ['08', ...h.rt.gazetteer.childrenOf('08').flatMap((d) => [d.code, ...h.rt.gazetteer.childrenOf(d.code).map((c) => c.code)])];
+    recordNames(audioDir, kandal);
+    const draft = path.join(audioDir, 'km/place.080128.wav');
+    fs.writeFileSync(draft, Buffer.concat([fs.readFileSync(draft), Buffer.from('synthesized')]));
+    const sources = AudioSources.load(audioDir);
+    sources.markMachine('km', 'place.080128', { sha256: sha256Of(draft), voice: 'km-KH-Standard-A', synthesizedAt: '2026-11-30T00:00:00Z' });
+    sources.saveMachineVoices();
+    h.rt.audio.rescan();
+    return h;
+  }
+
+  it('a province with a machine-voice name is not offered by name unless ACCEPT_KHMER_MACHINE_VOICE is true', async () => {
+    const strict = await hotline(false);
+    try {
+      const t = await strict.call(parseScript('1,2,hangup'), { from: '+85512000106' });
+      expect(turns(t).map(idsOf)[2]).toEqual(['rate.commune.enter.code']);
+    } finally {
+      await strict.stop();
+    }
+    const accepting = await hotline(true);
+    try {
+      const t = await accepting.call(parseScript('1,2,*,hangup'), { from: '+85512000107' });
+      const heard = turns(t).map(idsOf);
+      expect(heard[2]).toEqual(['rate.commune.enter']);
+      expect(heard[3]).toEqual(['rate.province.menu', 'place.08', 'digit.1', 'rate.province.unlisted']);
+    } finally {
+      await accepting.stop();
     }
   });
 });

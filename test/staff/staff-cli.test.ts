@@ -81,4 +81,30 @@ describe(`npm run staff (${ENGINE} store)`, () => {
       await store.close();
     }
   });
+
+  test('every account change from the command line is in the staff audit log, with who ran it and never the password (issue 12, finding 5)', async () => {
+    expect(run(['add', 'vanna', '--role', 'viewer'], 'river stone first 1\n').status).toBe(0);
+    expect(run(['role', 'vanna', '--role', 'reviewer']).status).toBe(0);
+    expect(run(['passwd', 'vanna'], 'river stone second 2\n').status).toBe(0);
+    expect(run(['disable', 'vanna']).status).toBe(0);
+    expect(run(['enable', 'vanna']).status).toBe(0);
+    const store = await open();
+    try {
+      const entries = await store.collection<{ _id: string; action: string; username: string; detail?: Record<string, unknown> }>('staff_audit')
+        .find({ 'detail.account': 'vanna' }, { sort: { _id: 1 } });
+      expect(entries.map((e) => e.action)).toEqual(['add-account', 'change-role', 'change-password', 'disable-account', 'enable-account']);
+      for (const e of entries) expect(e.username).toMatch(/^command line \(.+\)$/);
+      expect(entries[0].detail).toMatchObject({ role: 'viewer' });
+      expect(entries[1].detail).toMatchObject({ role: 'reviewer' });
+      expect(JSON.stringify(entries)).not.toMatch(/river stone/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a weak password is refused with the reason (issue 12, finding 1)', () => {
+    const r = run(['add', 'rithy', '--role', 'viewer'], 'Password2024!\n');
+    expect(r.status).toBe(65);
+    expect(r.stderr).toMatch(/guessers try first/);
+  });
 });

@@ -1,7 +1,7 @@
-import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
+import { createHttpServer } from '../../src/http-server';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/logging/logger';
 import { buildRuntime, Runtime } from '../../src/runtime';
@@ -25,7 +25,8 @@ export interface TestHotline {
 
 export async function startHotline(env: Record<string, string> = {}, opts: { store?: Store } = {}): Promise<TestHotline> {
   const dataDir = tempDir();
-  const server = http.createServer();
+  // The same server settings as src/server.ts: timeouts and the connection cap.
+  const server = createHttpServer({ maxConnections: Number(env.HTTP_MAX_CONNECTIONS ?? 1000) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;

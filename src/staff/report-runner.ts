@@ -1,0 +1,81 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BadRequestError, StoreError } from '../errors';
+import { Area } from '../reports/rating-counts';
+import { Period } from '../reports/period';
+import { SatisfactionTable } from '../reports/satisfaction-table';
+import { Report, ReportRequest, runReport } from '../reports/scorecard-report';
+import { Summary } from '../reports/scorecard-summary';
+import { Runtime } from '../runtime';
+import { tableAndSummary } from '../reports/table-and-summary';
+import type { ReportJob } from './report-worker';
+
+/** Reports computed at once in worker threads; more wait their turn (each one reads the store's files). */
+export const MAX_REPORT_WORKERS = 1;
+
+/**
+ * Where report computation runs. On the embedded store, in a worker thread on a snapshot of
+ * DATA_DIR's files, so a national table over a long period does not hold up the webhooks on the
+ * event loop (issue 12, finding 10). On MongoDB the counting runs in the database and the app
+ * only awaits it, so it stays in this process.
+ */
+export class ReportRunner {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly rt: Runtime) {}
+
+  private get deps() {
+    return { store: this.rt.store, scorecard: this.rt.scorecard, gazetteer: this.rt.gazetteer, minCallers: this.rt.config.reportMinCallers };
+  }
+
+  get offLoop(): boolean {
+    return this.rt.store.engine === 'embedded';
+  }
+
+  async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary }> {
+    if (this.offLoop) return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
+    return tableAndSummary(this.deps, period, area);
+  }
+
+  async report(request: ReportRequest): Promise<Report> {
+    if (this.offLoop) return (await this.inWorker({ kind: 'report', request })) as Report;
+    return runReport(this.deps, request);
+  }
+
+  private async inWorker(job: ReportJob['job']): Promise<unknown> {
+    if (this.running >= MAX_REPORT_WORKERS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+    try {
+      return await runWorker({ dataDir: this.rt.config.dataDir, scorecardFile: this.rt.config.scorecardFile, gazetteerDir: this.rt.config.gazetteerDir, minCallers: this.rt.config.reportMinCallers, job });
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** The worker's file beside this one: .js when built, .ts under tsx or jest (then loaded through tsx). */
+function runWorker(data: ReportJob): Promise<unknown> {
+  const ts = __filename.endsWith('.ts');
+  const file = path.join(__dirname, `report-worker${ts ? '.ts' : '.js'}`);
+  return new Promise((resolve, reject) => {
+    // Under tsx or jest the worker's TypeScript is loaded through tsx's require hook.
+    const worker = ts
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(file)});`, { eval: true, workerData: data })
+      : new Worker(file, { workerData: data });
+    let settled = false;
+    worker.once('message', (m: { ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+      settled = true;
+      if (m.ok) resolve(m.result);
+      else if (m.error?.name === 'BadRequestError') reject(new BadRequestError(m.error.message));
+      else reject(new StoreError(`the report could not be computed: ${m.error?.message ?? 'unknown error'}`));
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      if (!settled) reject(new StoreError(`the report worker failed: ${err.message}`, { cause: err }));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new StoreError(`the report worker stopped (exit ${code}) before answering`));
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import * as satisfactionTable from '../../src/reports/satisfaction-table';
+import * as scorecardSummary from '../../src/reports/scorecard-summary';
+import * as scorecardReport from '../../src/reports/scorecard-report';
+import { ENGINE } from '../support/engine';
+import { startHotline, TestHotline } from '../support/hotline';
+import { addAccount, StaffClient } from '../staff/staff-support';
+import { storeRatings } from './rating-fixture';
+
+/**
+ * Issue 12, finding 10: on the embedded store a report is read and aggregated by JavaScript, which
+ * on the webhooks' event loop made callers wait. It now runs in a worker thread on a snapshot of
+ * the store's files; the figures are the same (report-pages.test.ts checks them). On MongoDB the
+ * database does the counting and the app only awaits it, so it stays in the process.
+ */
+describe(`report computation and the webhooks' event loop (${ENGINE} store)`, () => {
+  let h: TestHotline;
+  let viewer: StaffClient;
+  beforeAll(async () => {
+    h = await startHotline();
+    await storeRatings(h.store);
+    await addAccount(h.store, 'view1', 'viewer');
+    viewer = await new StaffClient(h).signedIn('view1');
+  });
+  afterAll(async () => h.stop());
+  afterEach(() => jest.restoreAllMocks());
+
+  const spies = () => [
+    jest.spyOn(satisfactionTable, 'buildSatisfactionTable'),
+    jest.spyOn(scorecardSummary, 'buildSummary'),
+    jest.spyOn(scorecardReport, 'runReport'),
+  ];
+  const Q1 = 'from=2026-01-01&to=2026-04-01';
+
+  it(ENGINE === 'embedded'
+    ? 'the national table, a commune page and a CSV are computed outside the event loop (no report code runs in this thread) with the same figures'
+    : 'on MongoDB the report is counted by the database, awaited in this process', async () => {
+    const watched = spies();
+    const national = await viewer.page(`/staff/reports?${Q1}`);
+    expect(national.res.status).toBe(200);
+    const commune = await viewer.page(`/staff/reports/commune/010201?${Q1}`);
+    expect(commune.res.status).toBe(200);
+    expect(commune.text).toContain('n 6 · median 4 · mean 3.83 · satisfied 67%');
+    const csv = await viewer.request(`/staff/reports/download.csv?${Q1}&code=010201&kind=table`);
+    expect(csv.status).toBe(200);
+    const calls = watched.reduce((n, s) => n + s.mock.calls.length, 0);
+    if (ENGINE === 'embedded') expect(calls).toBe(0);
+    else expect(calls).toBeGreaterThan(0);
+  });
+
+  it('a bad area code is still a plain 400 from the worker', async () => {
+    const res = await viewer.request(`/staff/reports/download.csv?${Q1}&code=999999&kind=table`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toMatch(/\n\s+at /);
+  });
+});
