@@ -49,6 +49,12 @@ export class NotFoundError extends AppError {
   override readonly status = 404;
 }
 
+/** The request crossed a change made meanwhile (another reviewer acted first): reload and look again. */
+export class ConflictError extends AppError {
+  override readonly code = 'CONFLICT';
+  override readonly status = 409;
+}
+
 /** The database could not be reached or refused an operation. */
 export class StoreError extends AppError {
   override readonly code = 'STORE_UNAVAILABLE';

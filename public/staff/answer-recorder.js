@@ -6,6 +6,9 @@
   var buttons = document.querySelectorAll('button.record-answer');
   if (!buttons.length) return;
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+  // The page's words in the reader's language (src/staff/i18n/messages.json, outbound.*).
+  var holder = document.querySelector('[data-strings]');
+  var S = JSON.parse((holder && holder.getAttribute('data-strings')) || '{}');
   var MAX_MS = 60000;
 
   function statusFor(messageId) {
@@ -21,7 +24,7 @@
     var say = function (text) { if (status) status.textContent = text; };
 
     function send(blob) {
-      say('Sending…');
+      say(S.sending);
       fetch('/staff/outbound/answer-recording?messageId=' + encodeURIComponent(messageId), {
         method: 'POST',
         headers: { 'content-type': blob.type || 'application/octet-stream', 'x-csrf-token': csrf },
@@ -31,7 +34,7 @@
         if (res.ok) { window.location.reload(); return; }
         return res.text().then(function (text) { say(text); button.disabled = false; });
       }).catch(function () {
-        say('The recording could not be sent. Check the connection and try again.');
+        say(S.sendFailed);
         button.disabled = false;
       });
     }
@@ -42,7 +45,7 @@
         return;
       }
       if (!navigator.mediaDevices || !window.MediaRecorder) {
-        say('This browser cannot record. Choose a recorded answer instead.');
+        say(S.cannotRecord);
         return;
       }
       navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
@@ -52,16 +55,16 @@
         recorder.onstop = function () {
           clearTimeout(timer);
           stream.getTracks().forEach(function (t) { t.stop(); });
-          button.textContent = 'Record a short answer';
+          button.textContent = S.record;
           button.disabled = true;
           send(new Blob(chunks, { type: recorder.mimeType || 'audio/webm' }));
         };
         recorder.start();
-        button.textContent = 'Stop and send';
-        say('Recording… (at most one minute)');
+        button.textContent = S.stop;
+        say(S.recording);
         timer = setTimeout(function () { if (recorder.state === 'recording') recorder.stop(); }, MAX_MS);
       }).catch(function () {
-        say('The microphone is not available. Allow it for this site, or choose a recorded answer.');
+        say(S.noMicrophone);
       });
     });
   });

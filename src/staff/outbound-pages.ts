@@ -3,9 +3,12 @@ import { requireRole } from '../auth/staff-auth';
 import { AudioInputError } from '../audio/telephony-conversion';
 import { ANSWER_UPLOAD_MAX_BYTES, storeAnswerRecording } from '../outbound/answer-recordings';
 import { CALLBACK_STATES } from '../outbound/callback-queue';
-import { html } from './html';
-import { csrfField, sendPage } from './layout';
+import { BadRequestError, ConflictError } from '../errors';
+import { html, SafeHtml } from './html';
+import { Translate, tr } from './i18n/i18n';
+import { csrfField, km, latin, scrollBox, sendPage } from './layout';
 import { ictDateTime } from './message-pages';
+import { callbackKindWord, callbackOutcomeWord, callbackStateWord } from './outbound-words';
 import { StaffPages } from './staff-router';
 
 const CALLER_ID = /^[0-9a-f]{64}$/;
@@ -21,10 +24,17 @@ const STANDARD_ANSWER = /^answer\.standard\.[a-z0-9-]+$/;
  */
 export const outboundPages: StaffPages = (router, deps) => {
   const { rt } = deps;
-  deps.nav.push({ href: '/staff/outbound', label: 'Outbound calls', labelKm: 'ការហៅចេញ', roles: ['admin', 'reviewer', 'viewer'] });
+  deps.nav.push({ href: '/staff/outbound', key: 'nav.outbound', roles: ['admin', 'reviewer', 'viewer'] });
+
+  const languageName = (code: string | undefined, t: Translate): SafeHtml => {
+    const l = rt.languages.languages.find((x) => x.code === code);
+    if (!l) return html`${code || t('common.unknown')}`;
+    return l.nativeName !== l.name ? html`${km(l.nativeName)} ${latin(l.name, t)}` : latin(l.name, t);
+  };
 
   router.get('/outbound', requireRole('admin', 'reviewer', 'viewer'), async (_req, res, next) => {
     try {
+      const t = tr(res);
       const { queue, limits } = rt.outbound;
       const viewer = res.locals.staff;
       const o = rt.config.outbound;
@@ -36,44 +46,54 @@ export const outboundPages: StaffPages = (router, deps) => {
       const admin = viewer.role === 'admin';
       await deps.audit.record({ username: viewer.username, action: 'view-outbound' });
       const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+      const changed = control.changedBy
+        ? ` — ${t(control.paused ? 'outbound.paused-by' : 'outbound.resumed-by', { who: control.changedBy, at: ictDateTime(control.changedAt!) })}`
+        : '';
+      // Words the recorder script shows, in the reader's language.
+      const scriptStrings = JSON.stringify({
+        record: t('outbound.record-answer'), stop: t('outbound.script-stop'), recording: t('outbound.script-recording'),
+        sending: t('outbound.script-sending'), sendFailed: t('outbound.script-send-failed'),
+        cannotRecord: t('outbound.script-cannot-record'), noMicrophone: t('outbound.script-no-microphone'),
+      });
       // This page may use the microphone (recording an answer); every other staff page may not.
       res.setHeader('Permissions-Policy', 'camera=(), microphone=(self), geolocation=()');
       sendPage(res, {
-        title: 'Outbound calls',
+        title: t('outbound.title'),
         scripts: ['answer-recorder.js'],
         body: html`
-<section class="outbound-status">
-  <p><strong>${control.paused ? 'Paused' : 'Calling'}</strong>${control.changedBy ? html` — ${control.paused ? 'paused' : 'resumed'} by ${control.changedBy} at ${ictDateTime(control.changedAt!)}` : ''}</p>
-  ${admin ? html`<form method="post" action="/staff/outbound/${control.paused ? 'resume' : 'pause'}">${csrfField(viewer)}<button type="submit">${control.paused ? 'Resume outbound calling' : 'Pause all outbound calling'}</button></form>` : ''}
-  <p>Today: <strong>${placed}</strong> of ${o.dailyBudget} calls in the daily budget. Lines in use: ${lines} of ${o.maxConcurrent}.
-  At most ${o.maxPerMinute} calls started a minute, between ${hhmm(o.callingHours.startMinute)} and ${hhmm(o.callingHours.endMinute)} Cambodia time; ${o.maxAttempts} tries per callback.</p>
-  ${o.fromNumber ? '' : html`<p class="error">OUTBOUND_FROM_NUMBER is not set: callbacks are queued but none is placed. Set it to the hotline's number at the carrier.</p>`}
+<section class="outbound-status" data-strings="${scriptStrings}">
+  <p><strong>${control.paused ? t('outbound.paused') : t('outbound.calling')}</strong>${changed}</p>
+  ${admin ? html`<form method="post" action="/staff/outbound/${control.paused ? 'resume' : 'pause'}">${csrfField(viewer)}<button type="submit">${control.paused ? t('outbound.resume-button') : t('outbound.pause-button')}</button></form>` : ''}
+  <p><strong>${t('outbound.today', { placed, budget: o.dailyBudget })}</strong> ${t('outbound.lines', { lines, max: o.maxConcurrent })}
+  ${t('outbound.limits', { perminute: o.maxPerMinute, from: hhmm(o.callingHours.startMinute), to: hhmm(o.callingHours.endMinute), attempts: o.maxAttempts })}</p>
+  ${o.fromNumber ? '' : html`<p class="error">${t('outbound.no-from-number')}</p>`}
 </section>
-<table class="outbound-counts"><thead><tr>${CALLBACK_STATES.map((s) => html`<th>${s}</th>`)}</tr></thead>
-<tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>
-<h2>Messages waiting for their answer call</h2>
-<p>These callers asked to be called back with the answer to their voice message. Choose the recorded answer: the message is marked resolved and the hotline calls them in their language.</p>
-<ul class="awaiting-answers">${awaiting.map((e) => html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}">message ${e.messageId}</a> (${e.language ?? ''}, asked ${ictDateTime(e.createdAt)})
+${scrollBox(t('outbound.counts'), html`<table class="outbound-counts"><caption>${t('outbound.counts')}</caption><thead><tr>${CALLBACK_STATES.map((s) => html`<th scope="col">${callbackStateWord(s, t)}</th>`)}</tr></thead>
+<tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>`)}
+<h2>${t('outbound.awaiting-title')}</h2>
+<p>${t('outbound.awaiting-help')}</p>
+<ul class="awaiting-answers">${awaiting.map((e) => html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}">${t('outbound.awaiting-message')} <code>${e.messageId}</code></a>
+  (${languageName(e.language, t)}, ${t('outbound.awaiting-asked', { at: ictDateTime(e.createdAt) })})
   ${canAnswer ? html`<form method="post" action="/staff/outbound/answer" class="inline">${csrfField(viewer)}<input type="hidden" name="messageId" value="${e.messageId ?? ''}">
-  <select name="answer">${answers.map(([id, p]) => html`<option value="${id}">${p.text.en}</option>`)}</select> <button type="submit">Resolve and call back</button></form>
-  or <button type="button" class="record-answer" data-message="${e.messageId ?? ''}">Record a short answer</button> <span class="record-status" data-message="${e.messageId ?? ''}"></span>` : ''}</li>`)}</ul>
-<h2>Queue (newest 100)</h2>
-<table class="outbound-queue">
-<thead><tr><th>Queued (Cambodia time)</th><th>Kind</th><th>Caller (hashed)</th><th>State</th><th>Attempts</th><th>Last status</th><th>Next try</th><th>Outcome</th></tr></thead>
+  <label>${t('outbound.answer-label')} <select name="answer">${answers.map(([id, p]) => html`<option value="${id}">${p.text[t.lang] ?? p.text.en}</option>`)}</select></label> <button type="submit">${t('outbound.resolve-and-call')}</button></form>
+  ${t('outbound.or')} <button type="button" class="record-answer" data-message="${e.messageId ?? ''}">${t('outbound.record-answer')}</button> <span class="record-status" role="status" data-message="${e.messageId ?? ''}"></span>` : ''}</li>`)}</ul>
+<h2>${t('outbound.queue-title')}</h2>
+${scrollBox(t('outbound.queue-title'), html`<table class="outbound-queue">
+<thead><tr><th scope="col">${t('outbound.col-queued')}</th><th scope="col">${t('outbound.col-kind')}</th><th scope="col">${t('outbound.col-caller')}</th><th scope="col">${t('outbound.col-state')}</th><th scope="col">${t('outbound.col-attempts')}</th><th scope="col">${t('outbound.col-last-status')}</th><th scope="col">${t('outbound.col-next')}</th><th scope="col">${t('outbound.col-outcome')}</th></tr></thead>
 <tbody>
 ${recent.map((e) => html`<tr>
-  <td>${ictDateTime(e.createdAt)}</td><td>${e.kind}</td><td><code class="caller-id">${e.callerId}</code></td>
-  <td>${e.state}</td><td>${e.attempts}</td><td>${e.lastStatus ?? ''}${e.lastError ? html` <span class="error">${e.lastError}</span>` : ''}</td>
-  <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? ictDateTime(e.nextAttemptAt) : ''}</td><td>${e.outcome ?? ''}</td>
+  <td>${ictDateTime(e.createdAt)}</td><td>${callbackKindWord(e.kind, t)}</td><td><code class="caller-id">${e.callerId}</code></td>
+  <td>${callbackStateWord(e.state, t)}</td><td>${e.attempts}</td><td>${e.lastStatus ? html`<code>${e.lastStatus}</code>` : ''}${e.lastError ? html` <span class="error">${latin(e.lastError, t)}</span>` : ''}</td>
+  <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? ictDateTime(e.nextAttemptAt) : ''}</td><td>${e.outcome ? callbackOutcomeWord(e.outcome, t) : ''}</td>
 </tr>`)}
 </tbody>
-</table>
-<h2>Blocked callers</h2>
+</table>`)}
+<h2>${t('outbound.blocked-title')}</h2>
 ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters">${csrfField(viewer)}
-  <label>Caller id (the 64-character hashed id) <input name="callerId" required pattern="[0-9a-f]{64}" maxlength="64"></label>
-  <button type="submit">Block callbacks</button></form>` : ''}
-<ul>${blocks.map((b) => html`<li><code>${b._id}</code> by ${b.by} at ${ictDateTime(b.at)}
-  ${admin ? html`<form method="post" action="/staff/outbound/unblock" class="inline">${csrfField(viewer)}<input type="hidden" name="callerId" value="${b._id}"><button type="submit">Unblock</button></form>` : ''}</li>`)}</ul>`,
+  <label>${t('outbound.block-label')} <input name="callerId" required pattern="[0-9a-f]{64}" maxlength="64"></label>
+  <button type="submit">${t('outbound.block-button')}</button></form>` : ''}
+<ul>${blocks.map((b) => html`<li><code>${b._id}</code> ${t('outbound.blocked-by', { who: b.by, at: ictDateTime(b.at) })}
+  ${admin ? html`<form method="post" action="/staff/outbound/unblock" class="inline">${csrfField(viewer)}<input type="hidden" name="callerId" value="${b._id}"><button type="submit">${t('outbound.unblock')}</button></form>` : ''}</li>`)}</ul>`,
       });
     } catch (err) {
       next(err);
@@ -99,13 +119,11 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       const messageId = typeof req.body?.messageId === 'string' ? req.body.messageId : '';
       const answer = typeof req.body?.answer === 'string' ? req.body.answer : '';
       if (!MESSAGE_ID.test(messageId) || !STANDARD_ANSWER.test(answer) || !(answer in rt.catalog.prompts)) {
-        res.status(400).type('text/plain').send('Bad request: choose a message and one of the recorded standard answers.\n');
-        return;
+        throw new BadRequestError('Choose a message and one of the recorded standard answers.', { key: 'outbound.bad-answer' });
       }
       const username = res.locals.staff.username;
       if (!(await rt.outbound.queue.queueAnswer(messageId, { promptId: answer }, username))) {
-        res.status(409).type('text/plain').send('This caller did not ask for an answer call, or it is already queued. Reload the page.\n');
-        return;
+        throw new ConflictError('No answer call awaits this message.', { key: 'outbound.not-awaiting' });
       }
       const at = new Date();
       await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': at, 'review.updatedBy': username } });
@@ -123,27 +141,21 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       const messageId = typeof req.query.messageId === 'string' ? req.query.messageId : '';
       const upload = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!MESSAGE_ID.test(messageId) || upload.length === 0) {
-        res.status(400).type('text/plain').send('Bad request: a message id and a recording are needed.\n');
-        return;
+        throw new BadRequestError('A message id and a recording are needed.', { key: 'outbound.bad-recording-request' });
       }
       const entry = await rt.outbound.queue.awaitingAnswerFor(messageId);
-      if (!entry) {
-        res.status(409).type('text/plain').send('This caller did not ask for an answer call, or it is already queued. Reload the page.\n');
-        return;
-      }
+      if (!entry) throw new ConflictError('No answer call awaits this message.', { key: 'outbound.not-awaiting' });
       let fileId: string;
       try {
         fileId = await storeAnswerRecording(rt.store, entry._id, upload);
       } catch (err) {
         if (!(err instanceof AudioInputError)) throw err;
-        res.status(400).type('text/plain').send(`The recording cannot be used: ${err.message}. Record it again, closer to the microphone.\n`);
-        return;
+        throw new BadRequestError(`The recording cannot be used: ${err.message}`, { key: 'outbound.recording-unusable', vars: { problem: err.message } });
       }
       const username = res.locals.staff.username;
       if (!(await rt.outbound.queue.queueAnswer(messageId, { fileId }, username))) {
         await rt.store.files.remove(fileId);
-        res.status(409).type('text/plain').send('This answer call was queued meanwhile by someone else. Reload the page.\n');
-        return;
+        throw new ConflictError('The answer call was queued meanwhile.', { key: 'outbound.queued-meanwhile' });
       }
       await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': new Date(), 'review.updatedBy': username } });
       await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer: 'recorded' } });
@@ -158,8 +170,7 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       try {
         const callerId = typeof req.body?.callerId === 'string' ? req.body.callerId.trim().toLowerCase() : '';
         if (!CALLER_ID.test(callerId)) {
-          res.status(400).type('text/plain').send('Bad request: give the caller\'s hashed id (64 characters 0-9 a-f), as shown on the messages and outbound pages. Phone numbers are not accepted.\n');
-          return;
+          throw new BadRequestError('Not a hashed caller id.', { key: 'outbound.bad-caller-id' });
         }
         const username = res.locals.staff.username;
         if (block) await rt.outbound.queue.block(callerId, username);

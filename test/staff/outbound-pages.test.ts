@@ -1,4 +1,7 @@
+import { CALLBACK_STATES } from '../../src/outbound/callback-queue';
 import { AuditLog } from '../../src/staff/audit-log';
+import { translator } from '../../src/staff/i18n/i18n';
+import { callbackKindWord, callbackOutcomeWord, callbackStateWord } from '../../src/staff/outbound-words';
 import { callerIdFor } from '../../src/store/callers';
 import { signWebhook } from '../../src/telephony/signature';
 import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
@@ -27,7 +30,7 @@ describe('staff page "Outbound calls"', () => {
     const c = await new StaffClient(h).signedIn('view1');
     const { res, text } = await c.page('/staff/outbound');
     expect(res.status).toBe(200);
-    expect(text).toContain('<strong>1</strong> of 120 calls in the daily budget');
+    expect(text).toContain('<strong>Today: 1 of 120 calls in the daily budget.</strong>');
     expect(text).toContain(callerIdFor(CITIZEN, h.config.callerHashSecret));
     expect(text).toMatch(/<td>queued<\/td><td>0<\/td>/);
     expect(text).not.toContain('12345678');
@@ -60,5 +63,39 @@ describe('staff page "Outbound calls"', () => {
     expect(await h.rt.outbound.queue.collection.countDocuments({})).toBe(0);
     const { entries } = await new AuditLog(h.store).page({ action: 'outbound-block' }, 1, 10);
     expect(entries[0]).toMatchObject({ username: 'admin1', detail: { callerId } });
+  });
+
+  it('speaks Khmer to a reader who chose it: headings, states and buttons from the staff catalog', async () => {
+    await ring(h, CITIZEN);
+    const c = await new StaffClient(h).signedIn('admin1');
+    await c.page('/staff/outbound');
+    expect((await c.post('/staff/language', { lang: 'km', next: '/staff/outbound' })).status).toBe(303);
+    const { res, text } = await c.page('/staff/outbound');
+    expect(res.status).toBe(200);
+    const km = translator('km');
+    for (const key of ['outbound.title', 'outbound.awaiting-title', 'outbound.queue-title', 'outbound.blocked-title', 'outbound.pause-button', 'outbound.col-caller']) {
+      expect(text).toContain(km(key));
+    }
+    expect(text).toContain(`<td>${km('outbound.state-queued')}</td><td>0</td>`);
+    expect(text).not.toContain('Pause all outbound calling');
+    // The recorder script gets its words in Khmer too.
+    expect(text).toContain(km('outbound.script-stop'));
+  });
+});
+
+describe('the outbound words (states, outcomes, kinds) in both staff languages', () => {
+  it('has an English and a Khmer word for every code, never the code itself in Khmer', () => {
+    const outcomes = ['answered', 'no-answer', 'busy', 'failed', 'refused', 'number-not-allowed'];
+    for (const lang of ['en', 'km'] as const) {
+      const t = translator(lang);
+      const words = [
+        ...CALLBACK_STATES.map((s) => callbackStateWord(s, t)),
+        ...outcomes.map((o) => callbackOutcomeWord(o, t)),
+        ...(['missed-call', 'message-answer'] as const).map((k) => callbackKindWord(k, t)),
+      ];
+      for (const w of words) expect(w).toMatch(lang === 'km' ? /[\u1780-\u17FF]/ : /^[a-z (),-]+$/);
+    }
+    // An ended entry without an outcome shows its state.
+    expect(callbackOutcomeWord('abandoned', translator('en'))).toBe('abandoned');
   });
 });
