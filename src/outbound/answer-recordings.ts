@@ -12,11 +12,13 @@ export const ANSWER_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
  * A short answer a staff member recorded in the browser for one message: converted like any
  * prompt (mono 8 kHz mu-law, loudness-normalised, silence trimmed; src/audio) and kept in the
  * store's files as `answer-<entryId>.wav`. Throws AudioInputError for silence or garbage.
+ * `extension` names the upload's format (src/staff/audio-upload.ts).
  */
-export async function storeAnswerRecording(store: Store, entryId: string, upload: Buffer): Promise<string> {
+export async function storeAnswerRecording(store: Store, entryId: string, upload: Buffer, extension: string): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'answer-'));
   try {
-    const input = path.join(dir, 'upload');
+    // Decoded as the format it was sent as (`extension`, e.g. webm from MediaRecorder), never guessed.
+    const input = path.join(dir, `upload.${extension}`);
     const output = path.join(dir, 'answer.wav');
     fs.writeFileSync(input, upload);
     await convertToTelephony(input, output, { timeoutMs: 60_000 });

@@ -10,6 +10,7 @@ import { CallbackWorker, CallbackWorkerOptions } from './callback-worker';
 import { TwilioCarrierCalls } from './carrier-calls';
 import { NumberCipher } from './number-cipher';
 import { OutboundLimits } from './outbound-limits';
+import { isWithheldCaller } from '../telephony/withheld-caller';
 
 /** The outbound-calls capability as the app holds it: the queue and the shared limits. */
 export interface Outbound {
@@ -28,7 +29,8 @@ export type MissedCallOutcome = RequestOutcome | 'no-number' | 'number-not-allow
  * with letters (sip:, client:, anonymous) is not a number we could call back.
  */
 export function callableNumber(from: string | undefined, allowedPrefixes: readonly string[]): string | null | 'not-allowed' {
-  if (!from) return null;
+  // A withheld caller (Twilio's keypad placeholders such as +266696687) is nobody to call back.
+  if (!from || isWithheldCaller(from)) return null;
   const m = /^\+?([1-9][0-9]{7,14})$/.exec(from.trim());
   if (!m) return null;
   const number = `+${m[1]}`;

@@ -10,6 +10,8 @@ import { csrfField, km, latin, scrollBox, sendPage } from './layout';
 import { ictDateTime } from './message-pages';
 import { callbackKindWord, callbackOutcomeWord, callbackStateWord } from './outbound-words';
 import { StaffPages } from './staff-router';
+import { uploadExtension } from './audio-upload';
+import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
 
 const CALLER_ID = /^[0-9a-f]{64}$/;
 const MESSAGE_ID = /^[A-Za-z0-9-]{10,64}$/;
@@ -143,11 +145,13 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       if (!MESSAGE_ID.test(messageId) || upload.length === 0) {
         throw new BadRequestError('A message id and a recording are needed.', { key: 'outbound.bad-recording-request' });
       }
+      const extension = uploadExtension(req.header('content-type'), undefined);
+      if (!extension) throw new BadRequestError('Not an audio format the hotline imports.', { key: 'outbound.recording-format', vars: { formats: IMPORT_EXTENSIONS.join(', ') } });
       const entry = await rt.outbound.queue.awaitingAnswerFor(messageId);
       if (!entry) throw new ConflictError('No answer call awaits this message.', { key: 'outbound.not-awaiting' });
       let fileId: string;
       try {
-        fileId = await storeAnswerRecording(rt.store, entry._id, upload);
+        fileId = await storeAnswerRecording(rt.store, entry._id, upload, extension);
       } catch (err) {
         if (!(err instanceof AudioInputError)) throw err;
         throw new BadRequestError(`The recording cannot be used: ${err.message}`, { key: 'outbound.recording-unusable', vars: { problem: err.message } });

@@ -18,12 +18,9 @@ import { STAFF_CSP } from './security-headers';
 import { html, SafeHtml } from './html';
 import { csrfField, km, sendPage } from './layout';
 import { StaffPages } from './staff-router';
+import { uploadExtension } from './audio-upload';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-const EXTENSION_OF_TYPE: Record<string, string> = {
-  'audio/webm': 'webm', 'video/webm': 'webm', 'audio/ogg': 'ogg', 'audio/opus': 'opus', 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav',
-  'audio/mpeg': 'mp3', 'audio/mp3': 'mp3', 'audio/mp4': 'm4a', 'audio/x-m4a': 'm4a', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/3gpp': '3gp', 'audio/flac': 'flac',
-};
 type PromptState = 'missing' | 'placeholder' | 'machine' | 'recorded';
 const STATE_LABEL: Record<PromptState, string> = { missing: 'missing', placeholder: 'placeholder', machine: 'machine voice', recorded: 'recorded' };
 
@@ -31,13 +28,6 @@ const STATE_LABEL: Record<PromptState, string> = { missing: 'missing', placehold
 function allowMicrophone(res: Response) {
   res.setHeader('Permissions-Policy', 'camera=(), microphone=(self), geolocation=()');
   res.setHeader('Content-Security-Policy', STAFF_CSP.replace("media-src 'self'", "media-src 'self' blob:"));
-}
-
-function extensionOf(contentType: string | undefined, fileName: string | undefined): string | null {
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (EXTENSION_OF_TYPE[type]) return EXTENSION_OF_TYPE[type];
-  const ext = (fileName ?? '').split('.').pop()?.toLowerCase() ?? '';
-  return (IMPORT_EXTENSIONS as readonly string[]).includes(ext) ? ext : null;
 }
 
 export const studioPages: StaffPages = (router, deps) => {
@@ -173,7 +163,7 @@ ${csrfField(staff)}
         return;
       }
       const body = req.body as Buffer;
-      const ext = extensionOf(req.header('content-type'), req.header('x-file-name'));
+      const ext = uploadExtension(req.header('content-type'), req.header('x-file-name'));
       if (!Buffer.isBuffer(body) || body.length === 0) {
         res.status(400).json({ ok: false, message: 'The recording is empty: record again, or choose a file.' });
         return;

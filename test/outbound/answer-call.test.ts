@@ -46,7 +46,7 @@ describe(`closing the loop on a voice message (${ENGINE})`, () => {
 
     const staff = await new StaffClient(h).signedIn('rev1');
     const page = await staff.page('/staff/outbound');
-    expect(page.text).toContain(`message ${RECORDING}`);
+    expect(page.text).toContain(`message <code>${RECORDING}</code>`);
     expect((await staff.post('/staff/outbound/answer', { messageId: RECORDING, answer: 'answer.standard.resolved' })).status).toBe(303);
     expect((await h.rt.messages.find(RECORDING))?.review?.state).toBe('resolved');
     expect((await staff.post('/staff/outbound/answer', { messageId: RECORDING, answer: 'answer.standard.resolved' })).status).toBe(409);

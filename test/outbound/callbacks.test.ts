@@ -1,7 +1,7 @@
 import { CallbackWorker } from '../../src/outbound/callback-worker';
 import { CallbackEntry } from '../../src/outbound/callback-queue';
 import { TwilioCarrierCalls } from '../../src/outbound/carrier-calls';
-import { buildOutbound, callbackWorkerFor } from '../../src/outbound/outbound';
+import { buildOutbound, callableNumber, callbackWorkerFor } from '../../src/outbound/outbound';
 import { callerIdFor } from '../../src/store/callers';
 import { MongoStore } from '../../src/store/mongo-store';
 import { Store } from '../../src/store/store';
@@ -256,7 +256,11 @@ describe('missed-call callbacks: dedupe, limits and abuse', () => {
     });
     expect(forged.status).toBe(403);
     // Signed by the carrier, but a number outside OUTBOUND_ALLOWED_PREFIXES, a SIP address, a withheld number.
-    for (const from of ['+19005550100', 'sip:alice@example.com', 'anonymous', '+855', '']) await ring(h, from);
+    for (const from of ['+19005550100', 'sip:alice@example.com', 'anonymous', '+855', '', '+266696687']) await ring(h, from);
+    // Twilio's withheld caller IDs spelled on a keypad are nobody, whatever prefixes are allowed (src/telephony/withheld-caller.ts).
+    expect(callableNumber('+266696687', ['+'])).toBeNull();
+    expect(callableNumber('+8656696', ['+'])).toBeNull();
+    expect(callableNumber('+85512345678', ['+'])).toBe('+85512345678');
     // Our own outbound calls never queue a callback, nor does the hotline's own number.
     await ring(h, '+85599000333', { Direction: 'outbound-api' });
     await ring(h, FROM);
