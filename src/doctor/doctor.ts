@@ -95,6 +95,8 @@ export function settingsItems(config: AppConfig): DoctorItem[] {
     secretItem('secret.caller-hash', 'CALLER_HASH_SECRET', config.callerHashSecret, generated.has('CALLER_HASH_SECRET'),
       '. Changing it later forgets every caller: choose it once, before the first real call'),
     secretItem('secret.session', 'SESSION_SECRET', config.sessionSecret, generated.has('SESSION_SECRET'), '. Changing it signs every staff member out'),
+    secretItem('secret.callback-number', 'CALLBACK_NUMBER_KEY', config.outbound.numberKey.toString('hex'), generated.has('CALLBACK_NUMBER_KEY'),
+      '. Changing it abandons the callbacks still owed (their numbers can no longer be read)'),
   ];
   if (generated.has('TWILIO_AUTH_TOKEN') || !config.twilioAuthToken) {
     items.push({ id: 'secret.carrier-token', status: 'blocker', message: 'TWILIO_AUTH_TOKEN is not the carrier\'s: webhooks from the real carrier would be refused', fix: 'copy the auth token from the carrier\'s console (Twilio or Somleng account settings) into TWILIO_AUTH_TOKEN' });

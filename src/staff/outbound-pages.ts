@@ -94,7 +94,7 @@ ${recent.map((e) => html`<tr>
 ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters">${csrfField(viewer)}
   <label>${t('outbound.block-label')} <input name="callerId" required pattern="[0-9a-f]{64}" maxlength="64"></label>
   <button type="submit">${t('outbound.block-button')}</button></form>` : ''}
-<ul>${blocks.map((b) => html`<li><code>${b._id}</code> ${t('outbound.blocked-by', { who: b.by, at: ictDateTime(b.at) })}
+<ul class="blocked-callers">${blocks.map((b) => html`<li><code>${b._id}</code> ${t('outbound.blocked-by', { who: b.by, at: ictDateTime(b.at) })}
   ${admin ? html`<form method="post" action="/staff/outbound/unblock" class="inline">${csrfField(viewer)}<input type="hidden" name="callerId" value="${b._id}"><button type="submit">${t('outbound.unblock')}</button></form>` : ''}</li>`)}</ul>`,
       });
     } catch (err) {

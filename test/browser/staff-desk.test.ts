@@ -39,6 +39,10 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
         createdAt: new Date(base + i * DAY),
       }));
     }
+    // Outbound calls: a caller waiting for an answer, a callback queued, a blocked caller (long ids on a phone).
+    await h.rt.outbound.optIn({ messageId: messages[4]._id, callerId: 'c'.repeat(64), party: '+85512777000', language: 'km' });
+    await h.rt.outbound.missedCall('+85512777001');
+    await h.rt.outbound.queue.block('b'.repeat(64), 'admin1');
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -366,6 +370,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1' },
     { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
+    { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
     { name: 'audit', path: () => '/staff/audit', user: 'admin1' },
     { name: 'audit-filtered', path: () => '/staff/audit?ref=300004&from=2026-01-01&to=2030-01-01', user: 'admin1' },
     { name: 'accounts', path: () => '/staff/accounts', user: 'admin1' },

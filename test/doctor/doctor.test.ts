@@ -17,9 +17,10 @@ import { ENGINE, tempDir } from '../support/engine';
 const ROOT = path.resolve(__dirname, '../..');
 const STRONG = 'f3a9c1e07b6d4258a1c9e3f5d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6';
 const STRONG2 = 'Zq8vN1xR4tY7uI0oP3aS6dF9gH2jK5lL8zX1cV4bN7mQ0wE3rT6yU9iO2pA5sD8f';
+const STRONG_HEX = '9c4e1a7b3f08d2e6c5b9a1f47e3d0c28b6a5f9e1d3c7b0a4e8f2d6c1b5a9e3f7';
 const READY = {
   NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://hotline.example.org', TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
-  TWILIO_AUTH_TOKEN: 'carrier-token-0123456789abcdef01', CALLER_HASH_SECRET: STRONG, SESSION_SECRET: STRONG2, LOG_LEVEL: 'silent',
+  TWILIO_AUTH_TOKEN: 'carrier-token-0123456789abcdef01', CALLER_HASH_SECRET: STRONG, SESSION_SECRET: STRONG2, CALLBACK_NUMBER_KEY: STRONG_HEX, LOG_LEVEL: 'silent',
 };
 const config = (env: Record<string, string> = {}): AppConfig => loadConfig({ DATA_DIR: tempDir(), ...READY, MONGODB_URI: '', ...env }, { cwd: ROOT });
 const item = (items: DoctorItem[], id: string) => {
@@ -71,6 +72,10 @@ describe('doctor: settings', () => {
     expect(item(dev, 'secret.carrier-token').status).toBe('blocker');
     expect(item(settingsItems(config()), 'secret.caller-hash').status).toBe('ok');
     expect(item(settingsItems(config()), 'secret.session').status).toBe('ok');
+    // The callback number key too (valid hex, but 64 zeros is no secret).
+    expect(item(settingsItems(config({ CALLBACK_NUMBER_KEY: '0'.repeat(64) })), 'secret.callback-number')).toMatchObject({ status: 'blocker', message: expect.stringMatching(/CALLBACK_NUMBER_KEY is weak/) });
+    expect(item(dev, 'secret.callback-number').message).toMatch(/generated for development/);
+    expect(item(settingsItems(config()), 'secret.callback-number').status).toBe('ok');
   });
 
   it('an http:// or local PUBLIC_BASE_URL is a blocker; https is ok', () => {

@@ -154,7 +154,7 @@ describe('what counts as recorded', () => {
 
   it('ONLY_READY_LANGUAGES is on in production by default and cannot be turned off there', () => {
     const { loadConfig } = require('../../src/config/config') as typeof import('../../src/config/config');
-    const prod = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', CALLER_HASH_SECRET: 'c', SESSION_SECRET: 's', TWILIO_ACCOUNT_SID: 'AC1', PUBLIC_BASE_URL: 'https://hotline.example.org', DATA_DIR: tempDir() };
+    const prod = { NODE_ENV: 'production', TWILIO_AUTH_TOKEN: 't', CALLER_HASH_SECRET: 'c', SESSION_SECRET: 's', CALLBACK_NUMBER_KEY: 'ab'.repeat(32), TWILIO_ACCOUNT_SID: 'AC1', PUBLIC_BASE_URL: 'https://hotline.example.org', DATA_DIR: tempDir() };
     expect(loadConfig(prod).onlyReadyLanguages).toBe(true);
     expect(loadConfig({ ...prod, NODE_ENV: 'development' }).onlyReadyLanguages).toBe(false);
     expect(() => loadConfig({ ...prod, ONLY_READY_LANGUAGES: 'off' })).toThrow(/ONLY_READY_LANGUAGES=off is refused in production/);
