@@ -68,7 +68,7 @@ export const outboundPages: StaffPages = (router, deps) => {
   ${admin ? html`<form method="post" action="/staff/outbound/${control.paused ? 'resume' : 'pause'}">${csrfField(viewer)}<button type="submit">${control.paused ? t('outbound.resume-button') : t('outbound.pause-button')}</button></form>` : ''}
   <p><strong>${t('outbound.today', { placed, budget: o.dailyBudget })}</strong> ${t('outbound.lines', { lines, max: o.maxConcurrent })}
   ${t('outbound.limits', { perminute: o.maxPerMinute, from: hhmm(o.callingHours.startMinute), to: hhmm(o.callingHours.endMinute), attempts: o.maxAttempts })}</p>
-  ${o.fromNumber ? '' : html`<p class="error">${t('outbound.no-from-number')}</p>`}
+  ${o.fromNumber ? '' : html`<p class="error"><code>OUTBOUND_FROM_NUMBER</code> ${t('outbound.no-from-number')}</p>`}
 </section>
 ${scrollBox(t('outbound.counts'), html`<table class="outbound-counts"><caption>${t('outbound.counts')}</caption><thead><tr>${CALLBACK_STATES.map((s) => html`<th scope="col">${callbackStateWord(s, t)}</th>`)}</tr></thead>
 <tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>`)}
