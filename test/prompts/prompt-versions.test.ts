@@ -27,7 +27,7 @@ describe(`prompt versions (${ENGINE} store)`, () => {
 
   it('two saves and two undos: each undo puts back the version before, then the placeholder; a third undo has nothing to do', async () => {
     const placeholder = sha256Of(file());
-    const first = await versions.save('km', 'goodbye', await upload(440), 'mp3', 'anna');
+    const first = await versions.save('km', 'goodbye', await upload(600), 'mp3', 'anna');
     expect(first).toMatchObject({ ok: true, outcome: { replaced: 'placeholder' } });
     const afterFirst = sha256Of(file());
     const second = await versions.save('km', 'goodbye', await upload(500), 'mp3', 'bora');
@@ -49,7 +49,7 @@ describe(`prompt versions (${ENGINE} store)`, () => {
     const refused = await versions.save('cmo', 'welcome', Buffer.from('not audio at all '.repeat(100)), 'mp3', 'anna');
     expect(refused).toMatchObject({ ok: false, outcome: { code: 'AUDIO_UNDECODABLE' } });
     expect(await versions.find('cmo', 'welcome')).toBeNull();
-    const saved = await versions.save('cmo', 'welcome', await upload(600), 'mp3', 'anna');
+    const saved = await versions.save('cmo', 'welcome', await upload(700), 'mp3', 'anna');
     expect(saved.ok).toBe(true);
     expect(fs.existsSync(path.join(audioDir, 'cmo/welcome.wav'))).toBe(true);
     expect(await versions.undo('cmo', 'welcome')).toBe(true);
