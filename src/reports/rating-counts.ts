@@ -105,6 +105,30 @@ export class RatingScope {
     return this.group(dims, true) as Promise<CallerRow[]>;
   }
 
+  /**
+   * Visits each counted rating of the scope with its caller, the values of `dims` read as
+   * countBy reads them (a missing answer as unstated) and its score; ratings with a score off the
+   * scale are left out, as countBy leaves them out. Streamed through the store's cursor, with only
+   * the fields needed: nothing is held per rating. `values` is one array reused for every visit.
+   */
+  async forEachRating(dims: Dimension[], visit: (callerId: string, values: string[], score: number) => void): Promise<void> {
+    const paths = dims.map((d) => FIELD[d].split('.'));
+    const projection: Record<string, 1> = { callerId: 1, score: 1 };
+    for (const p of paths) projection[p[0]] = 1;
+    const values: string[] = new Array(dims.length);
+    await this.ratings.forEach(this.filter, { projection }, (doc) => {
+      const score = Number(doc.score);
+      if (!Number.isInteger(score) || score < 1 || score > SCALE_POINTS) return;
+      for (let i = 0; i < paths.length; i++) {
+        const p = paths[i];
+        let v: unknown = (doc as unknown as Record<string, unknown>)[p[0]];
+        for (let k = 1; k < p.length && v !== undefined && v !== null; k++) v = (v as Record<string, unknown>)[p[k]];
+        values[i] = v === undefined || v === null || v === '' ? (DEFAULT_VALUE[dims[i]] ?? '') : String(v);
+      }
+      visit(String(doc.callerId), values, score);
+    });
+  }
+
   private async group(dims: Dimension[], byCaller: boolean): Promise<CountRow[]> {
     const groupId: Record<string, string> = { score: '$score' };
     if (byCaller) groupId.caller = '$callerId';
