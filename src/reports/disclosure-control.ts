@@ -117,7 +117,8 @@ export class FigureGrid {
   /** Counts the whole country for `period` and applies the suppression rules above. */
   static async count(store: Store, period: Period, deps: { scorecard: Scorecard; gazetteer: Gazetteer; minCallers?: number }): Promise<FigureGrid> {
     const minCallers = checkMinCallers(deps.minCallers ?? MIN_CALLERS_FLOOR);
-    const ratings = await RatingColumns.read(RatingScope.of(store, period));
+    // Grouped in the database on a server; the embedded store's documents are in memory already.
+    const ratings = await RatingColumns.read(RatingScope.of(store, period), store.engine === 'embedded' ? 'documents' : 'grouped');
     return new FigureGrid(ratings, period.label, deps.scorecard, deps.gazetteer, minCallers);
   }
 

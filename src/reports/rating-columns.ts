@@ -42,10 +42,10 @@ export class RatingColumns {
   readonly callers = new Dictionary();
   readonly dictionaries: Dictionary[] = COLUMN_DIMS.map(() => new Dictionary());
 
-  /** Streams the scope's counted ratings (a cursor on MongoDB), never holding them as documents. */
-  static async read(scope: RatingScope): Promise<RatingColumns> {
+  /** Streams the scope's counted ratings (see RatingScope.forEachRating), never holding them as documents. */
+  static async read(scope: RatingScope, read: 'grouped' | 'documents' = 'grouped'): Promise<RatingColumns> {
     const columns = new RatingColumns();
-    await scope.forEachRating([...COLUMN_DIMS], (callerId, values, score) => columns.add(callerId, values, score, 1));
+    await scope.forEachRating([...COLUMN_DIMS], (callerId, values, score) => columns.add(callerId, values, score, 1), read);
     return columns;
   }
 
