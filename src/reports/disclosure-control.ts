@@ -1,8 +1,9 @@
 import { Gazetteer } from '../gazetteer/gazetteer';
 import { Scorecard } from '../scorecard/scorecard';
 import { Store } from '../store/store';
-import { Counts, emptyCounts, Figures, figuresOf, FigureStatus, MIN_CALLERS_FLOOR, SCALE_POINTS } from './figures';
+import { emptyCounts, Figures, figuresOf, FigureStatus, MIN_CALLERS_FLOOR, SCALE_POINTS } from './figures';
 import { CallerRow, Dimension, RatingScope } from './rating-counts';
+import { COLUMN_DIMS, RatingColumns } from './rating-columns';
 import { Period } from './period';
 
 /**
@@ -60,8 +61,6 @@ export const GROUP_QUESTIONS = [
 export const GROUP_NAMES = ['women', 'men', 'age-under-25', 'age-25-59', 'age-60-plus', 'disability', 'khmer', 'indigenous'] as const;
 export type GroupName = (typeof GROUP_NAMES)[number];
 
-const DIMS: Dimension[] = ['communeCode', 'service', 'indicatorId', ...GROUP_QUESTIONS.map((q) => q.dim)];
-
 /** A REPORT_MIN_CALLERS value checked: a whole number, never below the floor of 5. */
 export function checkMinCallers(value: number): number {
   if (!Number.isInteger(value) || value < MIN_CALLERS_FLOOR) {
@@ -70,31 +69,21 @@ export function checkMinCallers(value: number): number {
   return value;
 }
 
-interface Cell {
-  /** Position in the canonical order (area, service, indicator, group), the same on every engine. */
-  key: number;
-  area: number;
-  service: number;
-  indicator: number;
-  group: number;
-  counts: Counts;
-  callers: number;
-  /** The caller (numbered) last counted, so that each caller counts once: rows come sorted by caller. */
-  lastCaller: number;
-  /** While callers < minCallers: who they are, to size unions of small cells exactly. */
-  few: number[] | null;
-  status: FigureStatus;
-  /** False for cells no report shows (the "rest" groups, retired indicators): hidden parts. */
-  published: boolean;
-}
-
-interface AdditiveSet {
-  total: Cell;
-  parts: Cell[];
-}
-
 const GROUPS: string[] = [ALL_CALLERS, ...GROUP_QUESTIONS.flatMap((q) => [...Object.values(q.groups), q.rest])];
 const GROUP_INDEX = new Map(GROUPS.map((g, i) => [g, i]));
+/** Where each group question's answers are in RatingColumns (after commune, service, indicator). */
+const QUESTION_COLUMN = GROUP_QUESTIONS.map((q) => {
+  const column = (COLUMN_DIMS as readonly Dimension[]).indexOf(q.dim);
+  if (column < 0) throw new Error(`RatingColumns does not keep ${q.dim}`);
+  return column;
+});
+const [COMMUNE_COLUMN, SERVICE_COLUMN, INDICATOR_COLUMN] = (['communeCode', 'service', 'indicatorId'] as const).map((d) => COLUMN_DIMS.indexOf(d));
+
+/** A cell's status, as kept in the grid's `status` array. */
+const SHOWN = 0;
+const TOO_FEW = 1;
+const PROTECTS_ANOTHER = 2;
+const STATUS_NAMES: FigureStatus[] = ['shown', 'too-few', 'protects-another'];
 
 /** Numbers for a sorted list of names, so that cells are keyed by small integers in a fixed order. */
 function numbering(names: Iterable<string>): { names: string[]; index: Map<string, number> } {
@@ -102,121 +91,186 @@ function numbering(names: Iterable<string>): { names: string[]; index: Map<strin
   return { names: sorted, index: new Map(sorted.map((n, i) => [n, i])) };
 }
 
+/**
+ * Cells are kept in typed arrays, not objects (a national grid has ~600,000 of them), indexed by
+ *   slot = (area * pairs + pair) * groups + group,
+ * where `pair` numbers the (service, indicator) combinations that were rated, each service's
+ * "all indicators" included, in (service, indicator) order. Areas, services and indicators are
+ * numbered from sorted names, so slot order is the canonical order of cells (area, service,
+ * indicator, group): the same on every engine. A slot with 0 callers has no ratings.
+ */
 export class FigureGrid {
-  /** Cells by key = ((area * services + service) * indicators + indicator) * groups + group. */
-  private readonly cells = new Map<number, Cell>();
   private readonly communes: string[];
   private readonly areas: { names: string[]; index: Map<string, number> };
   private readonly services: { names: string[]; index: Map<string, number> };
   private readonly indicators: { names: string[]; index: Map<string, number> };
+  /** pairOf[service * indicators + indicator]: the pair's number, or -1 when never rated. */
+  private readonly pairOf: Int32Array;
+  private readonly pairs: number;
+  /** Distinct callers per slot. */
+  private readonly callers: Int32Array;
+  /** Answers per slot and scale point: counts[slot * SCALE_POINTS + score - 1]. */
+  private readonly counts: Int32Array;
+  private readonly status: Uint8Array;
   readonly period: Period['label'];
 
   /** Counts the whole country for `period` and applies the suppression rules above. */
   static async count(store: Store, period: Period, deps: { scorecard: Scorecard; gazetteer: Gazetteer; minCallers?: number }): Promise<FigureGrid> {
     const minCallers = checkMinCallers(deps.minCallers ?? MIN_CALLERS_FLOOR);
-    const rows = await RatingScope.of(store, period).callerRows(DIMS);
-    return new FigureGrid(rows, period.label, deps.scorecard, deps.gazetteer, minCallers);
+    // Grouped in the database on a server; the embedded store's documents are in memory already.
+    const ratings = await RatingColumns.read(RatingScope.of(store, period), store.engine === 'embedded' ? 'documents' : 'grouped');
+    return new FigureGrid(ratings, period.label, deps.scorecard, deps.gazetteer, minCallers);
   }
 
-  constructor(rows: CallerRow[], period: Period['label'], private readonly scorecard: Scorecard, gazetteer: Gazetteer, readonly minCallers: number) {
+  /** From the period's ratings as columns, or as rows per caller (RatingScope.callerRows). */
+  constructor(ratings: RatingColumns | readonly CallerRow[], period: Period['label'], private readonly scorecard: Scorecard, gazetteer: Gazetteer, readonly minCallers: number) {
     this.period = period;
+    const columns = ratings instanceof RatingColumns ? ratings : RatingColumns.fromRows(ratings);
+    const communeNames = columns.dictionaries[COMMUNE_COLUMN].names;
+    const serviceNames = columns.dictionaries[SERVICE_COLUMN].names;
+    const indicatorNames = columns.dictionaries[INDICATOR_COLUMN].names;
+
     // Number areas, services and indicators in sorted order: the same cells in the same order on every engine.
-    const communeSet = new Set<string>();
     const areaNames = new Set<string>([`country\t${COUNTRY_CODE}`]);
-    const serviceNames = new Set<string>();
-    const indicatorNames = new Set<string>([ALL_INDICATORS]);
-    for (const r of rows) {
-      communeSet.add(r.key.communeCode);
-      serviceNames.add(r.key.service);
-      indicatorNames.add(r.key.indicatorId);
-    }
-    for (const c of communeSet) {
+    for (const c of communeNames) {
       const { districtCode, provinceCode } = gazetteer.lineage(c);
       areaNames.add(`commune\t${c}`).add(`district\t${districtCode}`).add(`province\t${provinceCode}`);
     }
-    this.communes = [...communeSet].sort();
+    this.communes = [...communeNames].sort();
     this.areas = numbering(areaNames);
     this.services = numbering(serviceNames);
-    this.indicators = numbering(indicatorNames);
-    const nS = this.services.names.length;
+    this.indicators = numbering([ALL_INDICATORS, ...indicatorNames]);
     const nI = this.indicators.names.length;
     const nG = GROUPS.length;
     const ALL_I = this.indicators.index.get(ALL_INDICATORS)!;
+    const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
 
+    // Column values (numbered as first seen) to the sorted numbers above.
+    const n = columns.length;
+    const serviceOf = Int32Array.from(serviceNames, (name) => this.services.index.get(name)!);
+    const indicatorOf = Int32Array.from(indicatorNames, (name) => this.indicators.index.get(name)!);
+    const communeAreas = new Int32Array(communeNames.length * 4);
+    communeNames.forEach((c, k) => {
+      const { districtCode, provinceCode } = gazetteer.lineage(c);
+      communeAreas.set([areaOf('commune', c), areaOf('district', districtCode), areaOf('province', provinceCode), areaOf('country', COUNTRY_CODE)], k * 4);
+    });
+    const groupOf = GROUP_QUESTIONS.map((q, k) => Int32Array.from(columns.dictionaries[QUESTION_COLUMN[k]].names, (value) => GROUP_INDEX.get((q.groups as Record<string, string>)[value] ?? q.rest)!));
+    const communeCol = columns.values[COMMUNE_COLUMN];
+    const serviceCol = columns.values[SERVICE_COLUMN];
+    const indicatorCol = columns.values[INDICATOR_COLUMN];
+    const groupCols = QUESTION_COLUMN.map((k) => columns.values[k]);
+
+    // Pairs rated, numbered in (service, indicator) order.
+    const rated = new Uint8Array(this.services.names.length * nI);
+    for (let r = 0; r < n; r++) {
+      const s = serviceOf[serviceCol[r]];
+      rated[s * nI + indicatorOf[indicatorCol[r]]] = 1;
+      rated[s * nI + ALL_I] = 1;
+    }
+    this.pairOf = new Int32Array(rated.length).fill(-1);
+    const pairService: number[] = [];
+    const pairIndicator: number[] = [];
+    for (let k = 0; k < rated.length; k++) {
+      if (!rated[k]) continue;
+      this.pairOf[k] = pairService.length;
+      pairService.push(Math.floor(k / nI));
+      pairIndicator.push(k % nI);
+    }
+    const P = (this.pairs = pairService.length);
+    const slots = this.areas.names.length * P * nG;
+    this.callers = new Int32Array(slots);
+    this.counts = new Int32Array(slots * SCALE_POINTS);
+    this.status = new Uint8Array(slots);
+
+    // Every rating adds to its cells at 4 levels x (its indicator, all) x (all callers, 4 groups).
+    // Rows come ordered by caller, so a cell counts a caller once when its last caller differs.
+    const order = columns.byCaller();
+    const callerCol = columns.caller;
+    const scoreCol = columns.score;
+    const weightCol = columns.weight;
+    const points = SCALE_POINTS; // a local: the imported binding is a getter in the compiled module
+    const lastCaller = new Int32Array(slots).fill(-1);
+    const groups = new Int32Array(1 + GROUP_QUESTIONS.length);
+    const rowPairs = new Int32Array(2);
+    /** Calls `visit(slot, caller)` for each cell of each row, rows in caller order. */
+    const eachCell = (visit: (slot: number, row: number) => void) => {
+      for (let o = 0; o < n; o++) {
+        const r = order[o];
+        const s = serviceOf[serviceCol[r]];
+        rowPairs[0] = this.pairOf[s * nI + indicatorOf[indicatorCol[r]]];
+        rowPairs[1] = this.pairOf[s * nI + ALL_I];
+        for (let q = 0; q < groupCols.length; q++) groups[q + 1] = groupOf[q][groupCols[q][r]];
+        const c4 = communeCol[r] * 4;
+        for (let a = 0; a < 4; a++) {
+          const area = communeAreas[c4 + a];
+          for (let p = 0; p < 2; p++) {
+            const base = (area * P + rowPairs[p]) * nG;
+            for (let g = 0; g < groups.length; g++) visit(base + groups[g], r);
+          }
+        }
+      }
+    };
+    const { callers, counts } = this;
+    eachCell((slot, r) => {
+      counts[slot * points + scoreCol[r] - 1] += weightCol[r];
+      const who = callerCol[r];
+      if (lastCaller[slot] !== who) {
+        lastCaller[slot] = who;
+        callers[slot] += 1;
+      }
+    });
+
+    // Who the callers of each cell with fewer than minCallers are, to size unions of small cells exactly.
+    const fewStart = new Int32Array(slots + 1);
+    for (let slot = 0; slot < slots; slot++) {
+      const c = callers[slot];
+      fewStart[slot + 1] = fewStart[slot] + (c > 0 && c < minCallers ? c : 0);
+    }
+    const few = new Int32Array(fewStart[slots]);
+    if (few.length) {
+      const filled = new Int32Array(slots);
+      lastCaller.fill(-1);
+      eachCell((slot, r) => {
+        const who = callerCol[r];
+        if (callers[slot] < minCallers && lastCaller[slot] !== who) {
+          lastCaller[slot] = who;
+          few[fewStart[slot] + filled[slot]++] = who;
+        }
+      });
+    }
+
+    // Published cells: a scorecard service, a published group, and all indicators or a scorecard indicator.
     const publishedIndicator = new Set<string>();
     for (const s of scorecard.services) for (const i of s.indicators) publishedIndicator.add(`${s.id}\t${i.id}`);
     const publishedService = new Set(scorecard.services.map((s) => s.id));
     const publishedGroup = new Set<string>([ALL_CALLERS, ...GROUP_NAMES]);
-
-    // Callers numbered, rows sorted by caller: each cell counts a caller once.
-    const callerIds = new Map<string, number>();
-    const numbered = rows.map((r) => {
-      let n = callerIds.get(r.callerId);
-      if (n === undefined) callerIds.set(r.callerId, (n = callerIds.size));
-      return { n, r };
-    });
-    numbered.sort((a, b) => a.n - b.n);
-
-    const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
-    const communeAreas = new Map<string, number[]>();
-    for (const c of this.communes) {
-      const { districtCode, provinceCode } = gazetteer.lineage(c);
-      communeAreas.set(c, [areaOf('commune', c), areaOf('district', districtCode), areaOf('province', provinceCode), areaOf('country', COUNTRY_CODE)]);
-    }
-    const groupsOf = GROUP_QUESTIONS.map((q) => (value: string) => GROUP_INDEX.get((q.groups as Record<string, string>)[value] ?? q.rest)!);
-
-    // A dense array while counting (at most areas x services x indicators x groups entries): faster than the Map.
-    const dense: (Cell | undefined)[] = new Array(this.keyOf(this.areas.names.length, 0, 0, 0)).fill(undefined);
-    const points = SCALE_POINTS; // a local: the imported binding is a getter in the compiled module
-    for (const { n, r } of numbered) {
-      const k = r.key;
-      const rc = r.counts;
-      const service = this.services.index.get(k.service)!;
-      const indicator = this.indicators.index.get(k.indicatorId)!;
-      const groups = [0, ...GROUP_QUESTIONS.map((q, i) => groupsOf[i](k[q.dim]))];
-      const indicatorShown = publishedIndicator.has(`${k.service}\t${k.indicatorId}`);
-      const serviceShown = publishedService.has(k.service);
-      for (const area of communeAreas.get(k.communeCode)!) {
-        for (const ind of [indicator, ALL_I]) {
-          const base = ((area * nS + service) * nI + ind) * nG;
-          for (const g of groups) {
-            const key = base + g;
-            let cell = dense[key];
-            if (!cell) {
-              const shows = serviceShown && publishedGroup.has(GROUPS[g]) && (ind === ALL_I || indicatorShown);
-              cell = { key, area, service, indicator: ind, group: g, counts: emptyCounts(), callers: 0, lastCaller: -1, few: [], status: 'shown', published: shows };
-              dense[key] = cell;
-              this.cells.set(key, cell);
-            }
-            const c = cell.counts;
-            for (let s = 0; s < points; s++) c[s] += rc[s];
-            if (cell.lastCaller !== n) {
-              cell.lastCaller = n;
-              cell.callers += 1;
-              if (cell.few) {
-                if (cell.callers < minCallers) cell.few.push(n);
-                else cell.few = null;
-              }
-            }
-          }
-        }
-      }
+    const published = new Uint8Array(P * nG);
+    for (let p = 0; p < P; p++) {
+      const service = this.services.names[pairService[p]];
+      const indicatorShown = pairIndicator[p] === ALL_I || publishedIndicator.has(`${service}\t${this.indicators.names[pairIndicator[p]]}`);
+      for (let g = 0; g < nG; g++) published[p * nG + g] = publishedService.has(service) && publishedGroup.has(GROUPS[g]) && indicatorShown ? 1 : 0;
     }
 
-    for (const cell of this.cells.values()) cell.status = cell.callers < minCallers ? 'too-few' : 'shown';
-    this.suppressComplements(this.additiveSets(gazetteer, ALL_I));
+    for (let slot = 0; slot < slots; slot++) if (callers[slot] > 0) this.status[slot] = callers[slot] < minCallers ? TOO_FEW : SHOWN;
+    const sets = this.additiveSets(gazetteer, pairService, pairIndicator, ALL_I);
+    this.suppressComplements(sets, { published, few, fewStart, callerCount: columns.callers.size });
   }
 
-  private keyOf(area: number, service: number, indicator: number, group: number): number {
-    return ((area * this.services.names.length + service) * this.indicators.names.length + indicator) * GROUPS.length + group;
+  private slotOf(area: number, pair: number, group: number): number {
+    return (area * this.pairs + pair) * GROUPS.length + group;
   }
 
-  private additiveSets(gazetteer: Gazetteer, ALL_I: number): AdditiveSet[] {
+  /**
+   * Additive sets as flat arrays: set k has total `total[k]` and parts `parts[start[k]..start[k+1])`,
+   * ordered by total (slot order), and for one total: each group question, then its indicators,
+   * then its child areas.
+   */
+  private additiveSets(gazetteer: Gazetteer, pairService: number[], pairIndicator: number[], ALL_I: number): { total: number[]; start: number[]; parts: number[] } {
     // Children of each area that has ratings: communes of a district, districts of a province, provinces of the country.
-    const children = new Map<number, Set<number>>();
+    const childSets = new Map<number, Set<number>>();
     const addChild = (parent: number, child: number) => {
-      let set = children.get(parent);
-      if (!set) children.set(parent, (set = new Set()));
+      let set = childSets.get(parent);
+      if (!set) childSets.set(parent, (set = new Set()));
       set.add(child);
     };
     const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
@@ -226,78 +280,129 @@ export class FigureGrid {
       addChild(areaOf('province', provinceCode), areaOf('district', districtCode));
       addChild(areaOf('country', COUNTRY_CODE), areaOf('province', provinceCode));
     }
-    const indicatorsOf = new Map<number, number[]>();
-    for (const cell of this.cells.values()) {
-      if (cell.indicator === ALL_I) continue;
-      let list = indicatorsOf.get(cell.service);
-      if (!list) indicatorsOf.set(cell.service, (list = []));
-      if (!list.includes(cell.indicator)) list.push(cell.indicator);
-    }
+    const children: (number[] | undefined)[] = this.areas.names.map((_, a) => (childSets.has(a) ? [...childSets.get(a)!] : undefined));
+    // Indicators of each service that were rated anywhere (pairs other than "all indicators").
+    const indicatorPairs: number[][] = this.services.names.map(() => []);
+    pairService.forEach((s, p) => { if (pairIndicator[p] !== ALL_I) indicatorPairs[s].push(p); });
     const questionGroups = GROUP_QUESTIONS.map((q) => [...Object.values(q.groups), q.rest].map((g) => GROUP_INDEX.get(g)!));
 
-    const sets: AdditiveSet[] = [];
-    const add = (total: Cell, keys: number[]) => {
-      const parts: Cell[] = [];
-      for (const k of keys) {
-        const c = this.cells.get(k);
-        if (c) parts.push(c);
-      }
-      if (parts.length) sets.push({ total, parts });
+    const nG = GROUPS.length;
+    const P = this.pairs;
+    const { callers } = this;
+    const sets = { total: [] as number[], start: [0], parts: [] as number[] };
+    const close = (total: number) => {
+      if (sets.parts.length === sets.start[sets.start.length - 1]) return; // no parts rated
+      sets.total.push(total);
+      sets.start.push(sets.parts.length);
     };
-    for (const total of this.cells.values()) {
-      const { area, service, indicator, group } = total;
-      if (group === 0) for (const gs of questionGroups) add(total, gs.map((g) => this.keyOf(area, service, indicator, g)));
-      if (indicator === ALL_I) add(total, (indicatorsOf.get(service) ?? []).map((i) => this.keyOf(area, service, i, group)));
-      const kids = children.get(area);
-      if (kids) add(total, [...kids].map((a) => this.keyOf(a, service, indicator, group)));
+    const part = (slot: number) => { if (callers[slot] > 0) sets.parts.push(slot); };
+    for (let total = 0; total < callers.length; total++) {
+      if (callers[total] === 0) continue;
+      const g = total % nG;
+      const pair = Math.floor(total / nG) % P;
+      const area = Math.floor(total / (nG * P));
+      if (g === 0) {
+        for (const gs of questionGroups) {
+          for (const g2 of gs) part(total + g2);
+          close(total);
+        }
+      }
+      if (pairIndicator[pair] === ALL_I) {
+        for (const p of indicatorPairs[pairService[pair]]) part(this.slotOf(area, p, g));
+        close(total);
+      }
+      const kids = children[area];
+      if (kids) {
+        for (const a of kids) part(this.slotOf(a, pair, g));
+        close(total);
+      }
     }
-    // A fixed order (keys are numbered from sorted names), so both engines withhold the same cells.
-    return sets.sort((a, b) => a.total.key - b.total.key);
+    return sets;
   }
 
-  private suppressComplements(sets: AdditiveSet[]): void {
-    const hidden = (c: Cell) => !c.published || c.status !== 'shown';
-    const smallest = (cells: Cell[]) => cells.reduce<Cell | null>((best, c) => {
-      if (!best) return c;
-      const a = [c.callers, c.counts.reduce((x, y) => x + y, 0)];
-      const b = [best.callers, best.counts.reduce((x, y) => x + y, 0)];
-      return a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && c.key < best.key))) ? c : best;
-    }, null);
-    /** Distinct callers behind the hidden parts taken together, exact below minCallers. */
-    const unionCallers = (cells: Cell[]) => {
-      const who = new Set<number>();
-      for (const c of cells) {
-        if (!c.few) return this.minCallers;
-        for (const n of c.few) who.add(n);
-      }
-      return who.size;
+  private suppressComplements(
+    sets: { total: number[]; start: number[]; parts: number[] },
+    cells: { published: Uint8Array; few: Int32Array; fewStart: Int32Array; callerCount: number },
+  ): void {
+    const { callers, counts, status, minCallers } = this;
+    const { published, few, fewStart } = cells;
+    const perPair = published.length;
+    const points = SCALE_POINTS;
+    const hidden = (c: number) => !published[c % perPair] || status[c] !== SHOWN;
+    const answers = (c: number) => {
+      let sum = 0;
+      for (let k = c * points; k < (c + 1) * points; k++) sum += counts[k];
+      return sum;
     };
-    const withhold = (c: Cell) => { c.status = 'protects-another'; };
-    /** Rule 1 for one set; true when it withheld a cell. */
-    const protectHiddenParts = ({ total, parts }: AdditiveSet) => {
+    /** Fewest callers, then fewest answers, then first in the canonical order. */
+    const smaller = (a: number, b: number) => {
+      if (callers[a] !== callers[b]) return callers[a] < callers[b];
+      const x = answers(a);
+      const y = answers(b);
+      return x !== y ? x < y : a < b;
+    };
+    // Distinct callers behind the hidden parts taken together, exact below minCallers: callers
+    // are marked with the number of the union being counted.
+    const mark = new Int32Array(cells.callerCount);
+    let union = 0;
+    const unionCallers = (from: number, to: number) => {
+      union += 1;
+      let size = 0;
+      for (let i = from; i < to; i++) {
+        const c = sets.parts[i];
+        if (!hidden(c)) continue;
+        if (callers[c] >= minCallers) return minCallers;
+        for (let k = fewStart[c]; k < fewStart[c + 1]; k++) {
+          if (mark[few[k]] !== union) {
+            mark[few[k]] = union;
+            size += 1;
+          }
+        }
+      }
+      return size;
+    };
+    /** Rule 1 for set k; true when it withheld a cell. */
+    const protectHiddenParts = (k: number) => {
+      const total = sets.total[k];
       if (hidden(total)) return false;
-      const hiddenParts = parts.filter(hidden);
-      if (hiddenParts.length === 0) return false;
-      const together = unionCallers(hiddenParts);
-      if (together === 0 || together >= this.minCallers) return false;
-      withhold(smallest(parts.filter((p) => !hidden(p))) ?? total);
+      const from = sets.start[k];
+      const to = sets.start[k + 1];
+      let best = -1;
+      let anyHidden = false;
+      for (let i = from; i < to; i++) {
+        const c = sets.parts[i];
+        if (hidden(c)) anyHidden = true;
+        else if (best < 0 || smaller(c, best)) best = c;
+      }
+      if (!anyHidden) return false;
+      const together = unionCallers(from, to);
+      if (together === 0 || together >= minCallers) return false;
+      status[best >= 0 ? best : total] = PROTECTS_ANOTHER;
       return true;
     };
-    /** Rule 2 for one set; true when it withheld a cell. */
-    const protectHiddenTotal = ({ total, parts }: AdditiveSet) => {
-      if (!hidden(total) || !total.published || parts.some(hidden)) return false;
-      withhold(smallest(parts)!);
+    /** Rule 2 for set k; true when it withheld a cell. */
+    const protectHiddenTotal = (k: number) => {
+      const total = sets.total[k];
+      if (!hidden(total) || !published[total % perPair]) return false;
+      let best = -1;
+      for (let i = sets.start[k]; i < sets.start[k + 1]; i++) {
+        const c = sets.parts[i];
+        if (hidden(c)) return false;
+        if (best < 0 || smaller(c, best)) best = c;
+      }
+      status[best] = PROTECTS_ANOTHER;
       return true;
     };
     // Rule 1 until nothing changes, then one pass of rule 2, and again: rule 1 first, because the
     // cells it withholds often already hide what rule 2 would otherwise withhold in addition.
+    const count = sets.total.length;
     for (let changed = true; changed;) {
       for (let again = true; again;) {
         again = false;
-        for (const set of sets) if (protectHiddenParts(set)) again = true;
+        for (let k = 0; k < count; k++) if (protectHiddenParts(k)) again = true;
       }
       changed = false;
-      for (const set of sets) if (protectHiddenTotal(set)) changed = true;
+      for (let k = 0; k < count; k++) if (protectHiddenTotal(k)) changed = true;
     }
   }
 
@@ -307,9 +412,11 @@ export class FigureGrid {
     const s = this.services.index.get(service);
     const i = this.indicators.index.get(indicator);
     const g = GROUP_INDEX.get(group);
-    const cell = area === undefined || s === undefined || i === undefined || g === undefined ? undefined : this.cells.get(this.keyOf(area, s, i, g));
-    if (!cell) return figuresOf(emptyCounts(), 0, 'no-ratings');
-    return figuresOf(cell.counts, cell.callers, cell.status, this.scorecard.scale.satisfiedFrom);
+    const pair = s === undefined || i === undefined ? -1 : this.pairOf[s * this.indicators.names.length + i];
+    const slot = area === undefined || pair < 0 || g === undefined ? -1 : this.slotOf(area, pair, g);
+    if (slot < 0 || this.callers[slot] === 0) return figuresOf(emptyCounts(), 0, 'no-ratings');
+    const counts = Array.from(this.counts.subarray(slot * SCALE_POINTS, (slot + 1) * SCALE_POINTS));
+    return figuresOf(counts, this.callers[slot], STATUS_NAMES[this.status[slot]], this.scorecard.scale.satisfiedFrom);
   }
 
   /** Communes with at least one rating in the period, in code order. */

@@ -105,6 +105,59 @@ export class RatingScope {
     return this.group(dims, true) as Promise<CallerRow[]>;
   }
 
+  /**
+   * Visits each counted rating of the scope with its caller, the values of `dims` read as
+   * countBy reads them (a missing answer as unstated) and its score; ratings with a score off the
+   * scale are left out, as countBy leaves them out. `values` is one array reused for every visit.
+   * Nothing is held per rating. Two ways to read, with the same visits:
+   * - 'grouped' (for a database server): grouped in the database by caller and every dimension
+   *   but the indicator, each group with its (indicator, score) pairs ($push), read through a
+   *   cursor (aggregateEach). About one group per call, so a sixth of the documents cross from
+   *   the server: on the MongoDB-compatible test server sending documents costs far more than
+   *   scanning them (100,000 ratings: 5.7 s read one by one, 1.1 s grouped).
+   * - 'documents' (for the embedded store, which holds them in memory anyway and whose $group is
+   *   slow): each matching document.
+   */
+  async forEachRating(dims: Dimension[], visit: (callerId: string, values: string[], score: number) => void, read: 'grouped' | 'documents' = 'grouped'): Promise<void> {
+    if (read === 'documents') return this.forEachDocument(dims, visit);
+    const pushed = dims.indexOf('indicatorId');
+    if (pushed < 0) throw new Error('forEachRating needs the indicator among its dimensions');
+    const groupId: Record<string, string> = { caller: '$callerId' };
+    dims.forEach((d, i) => { if (i !== pushed) groupId[`k${i}`] = `$${FIELD[d]}`; });
+    const valueOf = (d: Dimension, v: unknown) => (v === undefined || v === null || v === '' ? (DEFAULT_VALUE[d] ?? '') : String(v));
+    const values: string[] = new Array(dims.length);
+    await this.ratings.aggregateEach<{ _id: Record<string, unknown>; r: { i?: unknown; s?: unknown }[] }>([
+      { $match: this.filter },
+      { $group: { _id: groupId, r: { $push: { i: `$${FIELD.indicatorId}`, s: '$score' } } } },
+    ], (g) => {
+      const callerId = String(g._id.caller);
+      for (let i = 0; i < dims.length; i++) if (i !== pushed) values[i] = valueOf(dims[i], g._id[`k${i}`]);
+      for (const rating of g.r) {
+        const score = Number(rating.s);
+        if (!Number.isInteger(score) || score < 1 || score > SCALE_POINTS) continue;
+        values[pushed] = valueOf('indicatorId', rating.i);
+        visit(callerId, values, score);
+      }
+    });
+  }
+
+  private async forEachDocument(dims: Dimension[], visit: (callerId: string, values: string[], score: number) => void): Promise<void> {
+    const paths = dims.map((d) => FIELD[d].split('.'));
+    const values: string[] = new Array(dims.length);
+    // No projection: NeDB copies each document either way, and projecting took longer than that.
+    await this.ratings.forEach(this.filter, {}, (doc) => {
+      const score = Number(doc.score);
+      if (!Number.isInteger(score) || score < 1 || score > SCALE_POINTS) return;
+      for (let i = 0; i < paths.length; i++) {
+        const p = paths[i];
+        let v: unknown = (doc as unknown as Record<string, unknown>)[p[0]];
+        for (let k = 1; k < p.length && v !== undefined && v !== null; k++) v = (v as Record<string, unknown>)[p[k]];
+        values[i] = v === undefined || v === null || v === '' ? (DEFAULT_VALUE[dims[i]] ?? '') : String(v);
+      }
+      visit(String(doc.callerId), values, score);
+    });
+  }
+
   private async group(dims: Dimension[], byCaller: boolean): Promise<CountRow[]> {
     const groupId: Record<string, string> = { score: '$score' };
     if (byCaller) groupId.caller = '$callerId';

@@ -151,6 +151,10 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
       return mingoAggregate(docs, leadingMatch ? rest : pipeline) as R[];
     });
   }
+  /** mingo runs the pipeline over documents held in memory anyway: one aggregate, then the visits. */
+  async aggregateEach<R>(pipeline: Record<string, unknown>[], visit: (result: R) => void): Promise<void> {
+    for (const result of await this.aggregate<R>(pipeline)) visit(result);
+  }
 }
 
 class DirectoryFiles implements FileStore {

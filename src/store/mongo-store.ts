@@ -154,6 +154,12 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     assertPortablePipeline(pipeline); // rejects (BadRequestError), like every other failure here
     return guard(() => this.c.aggregate(pipeline, { allowDiskUse: true }).toArray() as Promise<R[]>);
   }
+  async aggregateEach<R>(pipeline: Record<string, unknown>[], visit: (result: R) => void): Promise<void> {
+    assertPortablePipeline(pipeline);
+    return guard(async () => {
+      for await (const result of this.c.aggregate(pipeline, { allowDiskUse: true, batchSize: 5000 })) visit(result as R);
+    });
+  }
 }
 
 class GridFsFiles implements FileStore {

@@ -47,6 +47,11 @@ export interface Collection<T extends Doc> {
   deleteMany(filter: Filter): Promise<number>;
   /** Runs a pipeline within the subset MongoDB, FerretDB 2 and mingo all run alike (assertPortablePipeline). */
   aggregate<R = Record<string, unknown>>(pipeline: Record<string, unknown>[]): Promise<R[]>;
+  /**
+   * As aggregate, visiting each result without holding them all in this process (MongoDB: a
+   * cursor read in batches), for pipelines with many results, e.g. the report's figure grid.
+   */
+  aggregateEach<R = Record<string, unknown>>(pipeline: Record<string, unknown>[], visit: (result: R) => void): Promise<void>;
 }
 
 export interface IndexSpec {

@@ -205,6 +205,17 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect(await c.aggregate([{ $match: { state: 'queued' } }, { $count: 'queued' }])).toEqual([{ queued: 3 }]);
   });
 
+  it('aggregateEach visits each result of a portable pipeline once, and refuses the rest', async () => {
+    const seen: { _id: string; items: { n: number }[] }[] = [];
+    await c.aggregateEach<{ _id: string; items: { n: number }[] }>([
+      { $match: { n: { $gte: 1 } } },
+      { $group: { _id: '$kind', items: { $push: { n: '$n' } } } },
+    ], (r) => seen.push(r));
+    const byKind = seen.map((r) => [r._id, r.items.map((i) => i.n).sort()]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    expect(byKind).toEqual([['x', [2, 3]], ['y', [1]], ['z', [5]]]);
+    await expect(c.aggregateEach([{ $lookup: { from: 'x', localField: 'a', foreignField: 'b', as: 'c' } }], () => {})).rejects.toThrow(BadRequestError);
+  });
+
   it.each([
     [[{ $lookup: { from: 'x', localField: 'a', foreignField: 'b', as: 'c' } }], /stage \$lookup/],
     [[{ $bucket: { groupBy: '$n', boundaries: [0, 3, 10] } }], /stage \$bucket/],
