@@ -5,6 +5,13 @@
   'use strict';
   var csrf = document.querySelector('input[name="_csrf"]');
   var token = csrf ? csrf.value : '';
+  // The words come from the staff catalog in the page's language (studio.js.* keys).
+  var table = document.querySelector('table.studio-prompts');
+  var messages = table ? JSON.parse(table.getAttribute('data-messages') || '{}') : {};
+  var recordAgain = table ? table.getAttribute('data-record-again') : '';
+  function say(key, vars) {
+    return (messages[key] || key).replace(/\{([a-z]+)\}/g, function (all, name) { return vars && name in vars ? String(vars[name]) : all; });
+  }
 
   function preferredType() {
     var types = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4'];
@@ -32,13 +39,13 @@
       take.src = URL.createObjectURL(b);
       take.hidden = false;
       save.disabled = false;
-      result.textContent = 'Listen back, then save, or record again.';
+      result.textContent = say('listen-back');
     }
 
     record.addEventListener('click', function () {
       result.textContent = '';
       if (!navigator.mediaDevices || !window.MediaRecorder) {
-        result.textContent = 'This browser cannot record: choose a file instead.';
+        result.textContent = say('cannot-record');
         return;
       }
       navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
@@ -50,15 +57,15 @@
           stream.getTracks().forEach(function (t) { t.stop(); });
           useTake(new Blob(chunks, { type: recorder.mimeType || type || 'audio/webm' }), '');
           record.disabled = false;
-          record.textContent = 'Record again';
+          record.textContent = recordAgain;
         };
         recorder.start();
         record.disabled = true;
         stop.disabled = false;
         save.disabled = true;
-        result.textContent = 'Recording... press Stop when done.';
+        result.textContent = say('recording');
       }).catch(function (err) {
-        result.textContent = 'No microphone (' + err.name + '): allow it for this site, or choose a file.';
+        result.textContent = say('no-microphone', { error: err.name });
       });
     });
 
@@ -74,20 +81,20 @@
     save.addEventListener('click', function () {
       if (!blob) return;
       save.disabled = true;
-      result.textContent = 'Saving...';
+      result.textContent = say('saving');
       var headers = { 'x-csrf-token': token, 'content-type': blob.type || 'application/octet-stream' };
       if (fileName) headers['x-file-name'] = fileName;
       fetch(row.getAttribute('data-save-url'), { method: 'POST', headers: headers, body: blob, credentials: 'same-origin' })
         .then(function (r) { return r.json().then(function (body) { return { status: r.status, body: body }; }); })
         .then(function (r) {
-          var text = r.body.message || ('Not saved (' + r.status + ')');
-          if (r.body.warnings && r.body.warnings.length) text += ' Warning: ' + r.body.warnings.join('; ');
+          var text = r.body.message || say('not-saved-status', { status: r.status });
+          if (r.body.warnings && r.body.warnings.length) text += say('warning', { warnings: r.body.warnings.join('; ') });
           result.textContent = text;
           row.setAttribute('data-saved', r.body.ok ? 'yes' : 'no');
           if (!r.body.ok) save.disabled = false;
         })
         .catch(function () {
-          result.textContent = 'Not saved: the server did not answer. Try again.';
+          result.textContent = say('no-answer');
           save.disabled = false;
         });
     });

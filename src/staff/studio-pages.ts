@@ -16,13 +16,16 @@ import { PromptVersions } from '../prompts/prompt-versions';
 import { FLOW_PARTS, FlowPart, partOf } from '../prompts/recording-script';
 import { STAFF_CSP } from './security-headers';
 import { html, SafeHtml } from './html';
-import { csrfField, km, sendPage } from './layout';
+import { csrfField, km, latin, scrollBox, sendPage } from './layout';
+import { Translate, tr } from './i18n/i18n';
 import { StaffPages } from './staff-router';
 import { uploadExtension } from './audio-upload';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-type PromptState = 'missing' | 'placeholder' | 'machine' | 'recorded';
-const STATE_LABEL: Record<PromptState, string> = { missing: 'missing', placeholder: 'placeholder', machine: 'machine voice', recorded: 'recorded' };
+export const PROMPT_STATES = ['missing', 'placeholder', 'machine', 'recorded'] as const;
+type PromptState = (typeof PROMPT_STATES)[number];
+/** The browser script's messages (studio.js.<key> in the staff catalog), handed over in a data- attribute. */
+export const STUDIO_SCRIPT_KEYS = ['listen-back', 'cannot-record', 'recording', 'no-microphone', 'saving', 'not-saved-status', 'warning', 'no-answer'] as const;
 
 /** The page records from the microphone and plays takes from blob: URLs; other staff pages allow neither. */
 function allowMicrophone(res: Response) {
@@ -42,6 +45,13 @@ export const studioPages: StaffPages = (router, deps) => {
   });
   deps.nav.push({ href: '/staff/studio', key: 'nav.studio', roles: ['admin'] });
 
+  /** A language's own name and its English one; the Latin one marked English on a Khmer page. */
+  const languageName = (t: Translate, code: string): SafeHtml => {
+    const l = languages.find((x) => x.code === code)!;
+    return l.nativeName !== l.name ? html`${l.code === 'km' ? km(l.nativeName) : latin(l.nativeName, t)} ${latin(l.name, t)}` : latin(l.name, t);
+  };
+  const partTitle = (t: Translate, id: FlowPart): string => FLOW_PARTS.find((p) => p.id === id)![t.lang];
+
   const stateOf = (report: ReturnType<typeof rt.languageReadiness.report>[number], id: string): PromptState => {
     const c = report.coverage;
     if (c.missing.includes(id)) return 'missing';
@@ -50,17 +60,18 @@ export const studioPages: StaffPages = (router, deps) => {
     return 'recorded';
   };
 
-  const readinessLine = (r: ReturnType<typeof rt.languageReadiness.report>[number]): SafeHtml => {
-    if (r.ready) return html`<span class="ok">ready: offered on the language menu</span>`;
+  const readinessLine = (t: Translate, r: ReturnType<typeof rt.languageReadiness.report>[number]): SafeHtml => {
+    if (r.ready) return html`<span class="ok">${t('studio.ready')}</span>`;
     const enforced = rt.config.onlyReadyLanguages;
-    if (r.withdrawn) return html`<span class="warn" role="alert">WITHDRAWN from the language menu: ${r.gaps.length} prompt(s) it needs are no longer recorded</span>`;
+    if (r.withdrawn) return html`<span class="warn" role="alert">${t('studio.withdrawn', { count: r.gaps.length })}</span>`;
     const what = r.coverage.isDefault
-      ? 'the default language: always on the line, callers hear the gaps'
-      : enforced ? 'NOT offered on the language menu until these are recorded' : 'offered here for testing; in production it is left off the language menu until these are recorded';
-    return html`<span class="warn" role="status">${r.gaps.length} to record: ${what}</span>`;
+      ? t('studio.gaps-default')
+      : enforced ? t('studio.gaps-enforced') : t('studio.gaps-testing');
+    return html`<span class="warn" role="status">${t('studio.to-record', { count: r.gaps.length, what })}</span>`;
   };
 
   router.get('/studio', requireRole('admin'), async (_req, res) => {
+    const t = tr(res);
     const report = rt.languageReadiness.report();
     const rows = report.map((r) => {
       const required = r.coverage.required;
@@ -71,28 +82,29 @@ export const studioPages: StaffPages = (router, deps) => {
         return html`<td class="num">${done}/${ids.length}</td>`;
       });
       return html`<tr data-language="${r.language}">
-  <td><a href="/staff/studio/${r.language}">${r.name}</a> (${r.language})</td>
+  <td><a href="/staff/studio/${r.language}">${languageName(t, r.language)}</a> (<code>${r.language}</code>)</td>
   <td class="num"><progress max="${required}" value="${recorded}"></progress> ${recorded}/${required}</td>
   ${parts}
-  <td>${readinessLine(r)}</td>
+  <td>${readinessLine(t, r)}</td>
 </tr>`;
     });
     allowMicrophone(res);
     sendPage(res, {
-      title: 'Recording studio',
+      title: t('studio.title'),
       body: html`
-<p>Every prompt a caller can reach, per language. A language is offered on the language menu only when all its prompts are recorded by a person${rt.config.acceptKhmerMachineVoice ? ' (Khmer machine voice counts)' : ''}: the same rule as <code>npm run prompts -- coverage --require offered</code>.</p>
-<table class="studio-languages">
-  <thead><tr><th>Language</th><th>Recorded</th>${FLOW_PARTS.map((p) => html`<th>${p.en}</th>`)}<th>Still needed</th></tr></thead>
+<p>${t('studio.intro', { machine: rt.config.acceptKhmerMachineVoice ? t('studio.machine-counts') : '' })} <code lang="en">npm run prompts -- coverage --require offered</code>.</p>
+${scrollBox(t('studio.title'), html`<table class="studio-languages">
+  <thead><tr><th>${t('studio.col-language')}</th><th>${t('studio.col-recorded')}</th>${FLOW_PARTS.map((p) => html`<th>${p[t.lang]}</th>`)}<th>${t('studio.col-still-needed')}</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>`,
+</table>`)}`,
     });
   });
 
   router.get('/studio/:language', requireRole('admin'), async (req, res) => {
+    const t = tr(res);
     const language = languages.find((l) => l.code === req.params.language);
     if (!language) {
-      res.status(404).type('text/plain').send('No such language on this hotline.\n');
+      res.status(404).type('text/plain').send(`${t('studio.no-language')}\n`);
       return;
     }
     const report = rt.languageReadiness.report().find((r) => r.language === language.code)!;
@@ -113,44 +125,44 @@ export const studioPages: StaffPages = (router, deps) => {
       const file = sources.fileOf(language.code, id);
       const doc = saved.get(id);
       const sha = state === 'missing' ? '' : sha256Of(file);
-      const who = doc && doc.savedBy && doc.sha256 === sha ? html`${doc.savedBy}, ${doc.savedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : state === 'recorded' ? html`imported` : '';
+      const who = doc && doc.savedBy && doc.sha256 === sha ? html`${doc.savedBy}, ${doc.savedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : state === 'recorded' ? t('studio.imported') : '';
       const audioUrl = `/audio/${language.code}/${id}.wav?v=${sha.slice(0, 12)}`;
       // A prompt missing in this language is played in the default one (src/prompts/prompt-audio.ts).
       const fallback = state === 'missing' && language.code !== rt.languages.default && sources.sourceOf(rt.languages.default, id) !== null;
       return html`<tr data-prompt="${id}" data-state="${state}" data-save-url="/staff/studio/${language.code}/${id}/recording">
-  <td><code>${id}</code><br><span class="part">${partOf(id)}</span></td>
-  <td>${entry.text[language.code] && language.code !== 'km' ? html`<p>${entry.text[language.code]}</p>` : ''}${entry.text.km ? html`<p>${km(entry.text.km)}</p>` : ''}<p class="en">${entry.text.en}</p></td>
-  <td><span class="state state-${state}">${STATE_LABEL[state]}</span><br><span class="who">${who}</span></td>
+  <td><code>${id}</code><br><span class="part">${partTitle(t, partOf(id))}</span></td>
+  <td>${entry.text[language.code] && language.code !== 'km' ? html`<p>${entry.text[language.code]}</p>` : ''}${entry.text.km ? html`<p>${km(entry.text.km)}</p>` : ''}<p class="en" lang="en">${entry.text.en}</p></td>
+  <td><span class="state state-${state}">${t(`studio.state.${state}`)}</span><br><span class="who">${who}</span></td>
   <td class="studio-actions">
     ${state !== 'missing' ? html`<audio class="current" controls preload="none" src="${audioUrl}"></audio>`
-    : fallback ? html`<span class="none">callers hear it in ${rt.languages.default}:</span><audio class="current" controls preload="none" src="/audio/${rt.languages.default}/${id}.wav"></audio>`
-      : html`<span class="none">nothing plays</span>`}
+    : fallback ? html`<span class="none">${t('studio.fallback', { language: rt.languages.default })}</span><audio class="current" controls preload="none" src="/audio/${rt.languages.default}/${id}.wav"></audio>`
+      : html`<span class="none">${t('studio.nothing-plays')}</span>`}
     <div class="take">
-      <button type="button" class="record">Record</button>
-      <button type="button" class="stop" disabled>Stop</button>
-      <label class="drop">or a file <input type="file" class="file" accept="audio/*,${IMPORT_EXTENSIONS.map((e) => `.${e}`).join(',')}"></label>
+      <button type="button" class="record">${t('studio.record')}</button>
+      <button type="button" class="stop" disabled>${t('studio.stop')}</button>
+      <label class="drop">${t('studio.or-file')} <input type="file" class="file" accept="audio/*,${IMPORT_EXTENSIONS.map((e) => `.${e}`).join(',')}"></label>
       <audio class="take-audio" controls hidden></audio>
-      <button type="button" class="save" disabled>Save</button>
+      <button type="button" class="save" disabled>${t('studio.save')}</button>
       <span class="result" role="status"></span>
     </div>
-    ${doc?.previous.length ? html`<form method="post" action="/staff/studio/${language.code}/${id}/undo">${csrfField(staff)}<button type="submit" class="undo">Undo last save</button></form>` : ''}
+    ${doc?.previous.length ? html`<form method="post" action="/staff/studio/${language.code}/${id}/undo">${csrfField(staff)}<button type="submit" class="undo">${t('studio.undo')}</button></form>` : ''}
   </td>
 </tr>`;
     });
     const filterLink = (label: string, query: string) => html`<a href="/staff/studio/${language.code}${query}">${label}</a>`;
     allowMicrophone(res);
     sendPage(res, {
-      title: `Studio: ${language.name}`,
+      title: t('studio.language-title', { language: t.lang === 'km' ? language.nativeName : language.name }),
       scripts: ['studio.js'],
       body: html`
-<p><a href="/staff/studio">All languages</a> · ${language.name} (${language.code}): ${report.coverage.required - report.gaps.length}/${report.coverage.required} recorded. ${readinessLine(report)}</p>
-${report.gaps.length ? html`<p class="gaps">Still needed: ${report.gaps.join(', ')}</p>` : ''}
-<p class="filters">Show: ${filterLink('all', '')} · ${filterLink('still needed only', '?missing=1')} · ${FLOW_PARTS.map((p) => html`${filterLink(p.en, `?part=${p.id}${missingOnly ? '&missing=1' : ''}`)} `)}</p>
+<p><a href="/staff/studio">${t('studio.all-languages')}</a> · ${languageName(t, language.code)} (<code>${language.code}</code>): ${t('studio.recorded-count', { done: report.coverage.required - report.gaps.length, required: report.coverage.required })} ${readinessLine(t, report)}</p>
+${report.gaps.length ? html`<p class="gaps">${t('studio.still-needed-list')} <code>${report.gaps.join(', ')}</code></p>` : ''}
+<p class="filters">${t('studio.show')} ${filterLink(t('studio.filter-all'), '')} · ${filterLink(t('studio.filter-missing'), '?missing=1')} · ${FLOW_PARTS.map((p) => html`${filterLink(p[t.lang], `?part=${p.id}${missingOnly ? '&missing=1' : ''}`)} `)}</p>
 ${csrfField(staff)}
-<table class="studio-prompts">
-  <thead><tr><th>Prompt</th><th>Reference text</th><th>State</th><th>Listen, record, save</th></tr></thead>
+${scrollBox(t('studio.language-title', { language: t.lang === 'km' ? language.nativeName : language.name }), html`<table class="studio-prompts" data-messages="${JSON.stringify(Object.fromEntries(STUDIO_SCRIPT_KEYS.map((k) => [k, t(`studio.js.${k}`)])))}" data-record-again="${t('studio.record-again')}">
+  <thead><tr><th>${t('studio.col-prompt')}</th><th>${t('studio.col-text')}</th><th>${t('studio.col-state')}</th><th>${t('studio.col-actions')}</th></tr></thead>
   <tbody>${rows}</tbody>
-</table>`,
+</table>`)}`,
     });
   });
 
@@ -159,17 +171,17 @@ ${csrfField(staff)}
       const language = languages.find((l) => l.code === req.params.language);
       const promptId = String(req.params.promptId);
       if (!language || !requiredPrompts(rt.catalog, language.code).includes(promptId)) {
-        res.status(404).json({ ok: false, message: 'No such prompt in this language.' });
+        res.status(404).json({ ok: false, message: tr(res)('studio.no-prompt') });
         return;
       }
       const body = req.body as Buffer;
       const ext = uploadExtension(req.header('content-type'), req.header('x-file-name'));
       if (!Buffer.isBuffer(body) || body.length === 0) {
-        res.status(400).json({ ok: false, message: 'The recording is empty: record again, or choose a file.' });
+        res.status(400).json({ ok: false, message: tr(res)('studio.empty') });
         return;
       }
       if (!ext) {
-        res.status(415).json({ ok: false, message: `Not an audio format the hotline imports (${IMPORT_EXTENSIONS.join(', ')}).` });
+        res.status(415).json({ ok: false, message: tr(res)('studio.bad-format', { formats: IMPORT_EXTENSIONS.join(', ') }) });
         return;
       }
       const username = staffLocals(res).staff.username;
@@ -183,7 +195,7 @@ ${csrfField(staff)}
       rt.audio.rescan();
       rt.languageReadiness.refresh();
       await deps.audit.record({ username, action: 'studio-save', detail: { language: language.code, promptId, replaced: result.outcome.replaced ?? 'nothing', seconds: Number(result.outcome.durationSeconds.toFixed(2)) } });
-      res.json({ ok: true, message: `Saved: callers hear it from the next call (${result.outcome.durationSeconds.toFixed(1)} s).`, warnings: result.outcome.warnings });
+      res.json({ ok: true, message: tr(res)('studio.saved', { seconds: result.outcome.durationSeconds.toFixed(1) }), warnings: result.outcome.warnings });
     } catch (err) {
       next(err);
     }
@@ -194,7 +206,7 @@ ${csrfField(staff)}
       const language = languages.find((l) => l.code === req.params.language);
       const promptId = String(req.params.promptId);
       if (!language || !requiredPrompts(rt.catalog, language.code).includes(promptId)) {
-        res.status(404).type('text/plain').send('No such prompt in this language.\n');
+        res.status(404).type('text/plain').send(`${tr(res)('studio.no-prompt')}\n`);
         return;
       }
       const undone = await versions.undo(language.code, promptId);

@@ -371,6 +371,8 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
+    { name: 'studio', path: () => '/staff/studio', user: 'admin1' },
+    { name: 'studio-language', path: () => '/staff/studio/km', user: 'admin1' },
     { name: 'audit', path: () => '/staff/audit', user: 'admin1' },
     { name: 'audit-filtered', path: () => '/staff/audit?ref=300004&from=2026-01-01&to=2030-01-01', user: 'admin1' },
     { name: 'accounts', path: () => '/staff/accounts', user: 'admin1' },
