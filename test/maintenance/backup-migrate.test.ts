@@ -144,15 +144,10 @@ describe(`backup and restore (${ENGINE})`, () => {
 });
 
 const runMigration = Boolean(MONGODB_URI);
-if (!runMigration) {
-  if (process.env.CI === 'true') {
-    it('migration to MongoDB needs a MongoDB-compatible server (MONGODB_URI); CI=true, so this is a failure, not a skip', () => {
-      throw new Error('MONGODB_URI is not set');
-    });
-  } else {
-    console.warn('migration test skipped on this pass: it runs on the MongoDB pass of npm test (MONGODB_URI)');
-  }
-}
+// npm test runs the suite twice and clears MONGODB_URI for the embedded pass, so the migration
+// (embedded to MongoDB) runs on the MongoDB pass; scripts/test-both-engines.sh fails under CI=true
+// when that pass cannot run, so a missing server is never a silent skip.
+if (!runMigration) console.warn('migration test skipped on this pass: it runs on the MongoDB pass of npm test (MONGODB_URI)');
 
 (runMigration ? describe : describe.skip)('migration from the embedded store to MongoDB', () => {
   it('copies everything (recordings into GridFS), agrees on counts and report figures, resumes, and a second run changes nothing', async () => {
