@@ -34,18 +34,22 @@ started_here=""
 no_server_line() {
   echo "embedded: $passed_total passed, $failed_total failed; MongoDB pass NOT RUN: no MongoDB-compatible server. To run it, set MONGODB_URI to a MongoDB 7 or FerretDB 2 server (for example MONGODB_URI=mongodb://127.0.0.1:27017 npm test; each test makes and drops its own database), or provide $shared_starter."
 }
+# No MongoDB pass: a failure under CI=true, otherwise said in the closing line.
+end_without_mongo_pass() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "!!! CI=true: the suite must run on both engines; failing." >&2
+    no_server_line
+    exit 1
+  fi
+  no_server_line
+  exit $status
+}
 if [ -z "${MONGODB_URI:-}" ]; then
   shared_starter=${MONGO_COMPAT_STARTER:-../shared/tools/mongo-compatible-server/start}
   starter=scripts/mongo-test-server.sh
   if [ ! -x "$shared_starter" ]; then
     echo "!!! no MongoDB-compatible server: MONGODB_URI is not set and $shared_starter does not exist." >&2
-    if [ "${CI:-}" = "true" ]; then
-      echo "!!! CI=true: the suite must run on both engines; failing." >&2
-      no_server_line
-      exit 1
-    fi
-    no_server_line
-    exit $status
+    end_without_mongo_pass
   fi
   if exports=$(MONGO_COMPAT_START="$shared_starter" "$starter" 2>/tmp/mongo-compatible-server.err); then
     eval "$exports"
@@ -53,13 +57,7 @@ if [ -z "${MONGODB_URI:-}" ]; then
   else
     echo "!!! the MongoDB-compatible server could not start ($starter):" >&2
     cat /tmp/mongo-compatible-server.err >&2
-    if [ "${CI:-}" = "true" ]; then
-      echo "!!! CI=true: the suite must run on both engines; failing." >&2
-      no_server_line
-      exit 1
-    fi
-    no_server_line
-    exit $status
+    end_without_mongo_pass
   fi
 fi
 
