@@ -71,11 +71,11 @@ export class RecordingApiStandIn {
   }
 }
 
-/** A mono 16-bit PCM WAV at 8 kHz holding a varying tone: something to hear, and not silence. */
-export function toneWav(seconds: number): Buffer {
+/** A mono 16-bit PCM WAV at 8 kHz holding a varying tone (something to hear), or digital silence. */
+export function toneWav(seconds: number, silent = false): Buffer {
   const samples = Math.round(seconds * 8000);
   const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(8000 * Math.sin((i * (300 + (i % 997))) / 8000)), i * 2);
+  if (!silent) for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(8000 * Math.sin((i * (300 + (i % 997))) / 8000)), i * 2);
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'ascii');
   h.writeUInt32LE(36 + data.length, 4);

@@ -1,3 +1,4 @@
+import { toneWav } from '../../src/simulator/recording-api-stand-in';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parseTwiml, promptOf } from '../../src/simulator/call-simulator';
@@ -109,23 +110,7 @@ export abstract class RecordingApi {
 
 /** A mono 16-bit PCM WAV at 8 kHz: a varying tone (speech stands in), or digital silence. */
 export function wav(seconds: number, silent = false): Buffer {
-  const samples = Math.round(seconds * 8000);
-  const data = Buffer.alloc(samples * 2);
-  if (!silent) for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(8000 * Math.sin((i * (300 + (i % 997))) / 8000)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return toneWav(seconds, silent);
 }
 
 export interface CallResult {
