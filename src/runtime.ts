@@ -75,7 +75,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const drafts = config.onlyReadyLanguages && !config.acceptKhmerMachineVoice
     ? new DraftPlaceNames(config.audioDir, languages.default, allPlaceCodes(gazetteer))
     : null;
-  const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default) && !drafts?.has(code));
+  const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default) && !drafts?.has(code), () => audio.generation());
 
   const store = opts.store ?? (await openStore(config));
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));

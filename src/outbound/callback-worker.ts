@@ -59,7 +59,7 @@ export class CallbackWorker {
         for (;;) {
           const outcome = await this.placeNext();
           if (outcome === 'paced') {
-            wait = Math.min(wait, this.o.limits.msToNextSlot() + 5);
+            wait = Math.min(wait, (await this.o.limits.msToNextSlot()) + 5);
             break;
           }
           if (!['placed', 'unsure', 'not-placed', 'refused'].includes(outcome) || !this.running) break;

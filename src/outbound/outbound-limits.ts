@@ -4,11 +4,13 @@ import { cambodianDay } from './cambodia-time';
 
 /**
  * The shared limits on outbound calling, kept in the database so they hold across every app
- * instance: lines (calls at once), pace slots (calls started per minute), the day's budget, and
+ * instance: lines (calls at once), the pace (calls started per minute), the day's budget, and
  * the staff pause switch. Each is taken with one atomic write.
  */
 interface Line { _id: string; holder: string; until: Date }
-interface PaceSlot { _id: string; expiresAt: Date }
+/** The time of the last outbound start, one record for every instance. */
+interface PaceRecord { _id: string; lastStartAt: Date }
+const PACE_ID = 'last-start';
 interface DayCount { _id: string; placed: number }
 export interface OutboundControl { _id: string; paused: boolean; changedBy?: string; changedAt?: Date }
 
@@ -21,7 +23,7 @@ export class OutboundLimits {
   ) {}
 
   private get lines() { return this.store.collection<Line>('outbound_lines'); }
-  private get pace() { return this.store.collection<PaceSlot>('outbound_pace'); }
+  private get pace() { return this.store.collection<PaceRecord>('outbound_pace'); }
   private get days() { return this.store.collection<DayCount>('outbound_days'); }
   private get control() { return this.store.collection<OutboundControl>('outbound_control'); }
 
@@ -74,25 +76,38 @@ export class OutboundLimits {
   }
 
   /**
-   * Takes the current pace slot (one start per slot, across instances); false when this slot's
-   * start is already taken. Slots are deleted by the database a while later.
+   * Takes the right to start one call now, across instances: one compare-and-set on the time of
+   * the last start, which must be at least slotMs ago. Any two starts are therefore slotMs apart,
+   * so no window of any length holds more than the configured pace (slots aligned to the clock let
+   * two starts fall on either side of a slot boundary, and a 10 s window could hold M/6 + 1).
+   * False when the last start was too recent. Instances' clocks are assumed to agree (NTP).
    */
   async takePaceSlot(): Promise<boolean> {
-    const at = this.now().getTime();
-    const slot = Math.floor(at / this.slotMs);
-    try {
-      await this.pace.insertOne({ _id: `slot-${this.slotMs}-${slot}`, expiresAt: new Date(at + 3600_000) });
-      return true;
-    } catch (err) {
-      if (err instanceof DuplicateKeyError) return false;
-      throw err;
-    }
+    const at = this.now();
+    await this.ensurePaceRecord();
+    const got = await this.pace.findOneAndUpdate(
+      { _id: PACE_ID, lastStartAt: { $lte: new Date(at.getTime() - this.slotMs) } },
+      { $set: { lastStartAt: at } },
+    );
+    return got !== null;
   }
 
-  /** Milliseconds until the next pace slot opens. */
-  msToNextSlot(): number {
-    const at = this.now().getTime();
-    return this.slotMs - (at % this.slotMs);
+  /** Milliseconds until a start is allowed again (0 when it is now). */
+  async msToNextSlot(): Promise<number> {
+    const last = (await this.pace.findOne({ _id: PACE_ID }))?.lastStartAt;
+    if (!last) return 0;
+    return Math.max(0, new Date(last).getTime() + this.slotMs - this.now().getTime());
+  }
+
+  private paceRecordCreated = false;
+  private async ensurePaceRecord(): Promise<void> {
+    if (this.paceRecordCreated) return;
+    try {
+      await this.pace.insertOne({ _id: PACE_ID, lastStartAt: new Date(0) });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+    this.paceRecordCreated = true;
   }
 
   /** Counts one call against today's budget; false (nothing counted) when the budget is spent. */

@@ -30,11 +30,20 @@ export interface ProvinceNames {
 }
 
 export class PlaceNames {
+  private browsable: { codes: string[]; generation: number } | null = null;
+
   /**
    * @param isNamed whether a place's name is recorded (the hotline passes its prompt library, which
    *   re-reads the audio folder, so a new recording counts without a restart).
+   * @param namesGeneration changes whenever the recordings may have changed (the prompt library's
+   *   re-reads): every browsing turn asks for the browsable provinces, and working them out checks
+   *   all 1,900 place names, so they are kept until then.
    */
-  constructor(private readonly gazetteer: Gazetteer, private readonly isNamed: (code: string) => boolean) {}
+  constructor(
+    private readonly gazetteer: Gazetteer,
+    private readonly isNamed: (code: string) => boolean,
+    private readonly namesGeneration: () => number = () => NaN,
+  ) {}
 
   /** Per province: how many of its names are recorded, and which are missing. */
   provinces(): ProvinceNames[] {
@@ -46,7 +55,12 @@ export class PlaceNames {
   }
 
   browsableProvinces(): string[] {
-    return this.provinces().filter((p) => p.missing.length === 0).map((p) => p.code);
+    const generation = this.namesGeneration();
+    // NaN (no generation given) never equals itself: worked out afresh each time.
+    if (!this.browsable || this.browsable.generation !== generation) {
+      this.browsable = { codes: this.provinces().filter((p) => p.missing.length === 0).map((p) => p.code), generation };
+    }
+    return this.browsable.codes;
   }
 
   /** The places a browsing caller is offered: all named, in code order. */

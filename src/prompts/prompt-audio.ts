@@ -13,6 +13,7 @@ export class PromptAudio {
   private available = new Map<string, Set<string>>();
   private scannedAt = 0;
   private readonly fallbackLoggedAt = new Map<string, number>();
+  private scans = 0;
 
   constructor(
     private readonly audioDir: string,
@@ -43,6 +44,13 @@ export class PromptAudio {
     }
     this.available = next;
     this.scannedAt = this.now();
+    this.scans++;
+  }
+
+  /** Changes at every re-read of the folder: what was worked out from the recordings before may be stale. */
+  generation(): number {
+    this.fresh();
+    return this.scans;
   }
 
   private fresh() {

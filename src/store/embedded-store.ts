@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import Datastore from '@seald-io/nedb';
 import { aggregate as mingoAggregate } from 'mingo';
 import { DuplicateKeyError, StoreError } from '../errors';
+import { appendThroughOpenFile } from './datafile-appender';
 import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
 
 /**
@@ -230,10 +231,16 @@ export class EmbeddedStore implements Store {
       const file = path.join(this.dataDir, 'store', `${name}.db`);
       c = this.opts.snapshot
         ? new EmbeddedCollection(new Datastore({ inMemoryOnly: true }), file)
-        : new EmbeddedCollection(new Datastore({ filename: file, modes: { fileMode: PRIVATE_FILE_MODE, dirMode: PRIVATE_DIR_MODE } }));
+        : new EmbeddedCollection(EmbeddedStore.openDatafile(file));
       this.collections.set(name, c);
     }
     return c;
+  }
+
+  private static openDatafile(file: string): Datastore<any> {
+    const ds = new Datastore({ filename: file, modes: { fileMode: PRIVATE_FILE_MODE, dirMode: PRIVATE_DIR_MODE } });
+    appendThroughOpenFile(ds, file, PRIVATE_FILE_MODE);
+    return ds;
   }
 
   collection<T extends Doc>(name: string): Collection<T> {
