@@ -1,3 +1,4 @@
+import './heap-growth'; // first: a V8 setting, before anything is allocated
 import { createApp } from './app';
 import { chooseFfmpeg, describeFfmpeg } from './audio/ffmpeg';
 import { createHttpServer } from './http-server';
