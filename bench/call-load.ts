@@ -4,6 +4,7 @@
  * process, and the figures that come out: turns per second, turn latency percentiles, errors and
  * the server's peak memory. scripts/bench.ts runs it on both engines and on the floor.
  */
+import { CpuPerTurn } from './cpu-time';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -66,6 +67,10 @@ export interface ShapeResult {
   errors: number;
   errorSamples: string[];
   peakMb: number | null;
+  /** CPU milliseconds per turn of the server, the database server (when it runs here) and the load generator (scripts/bench.ts). */
+  cpu?: CpuPerTurn;
+  /** MongoDB rows: one findOne by _id timed every 20 ms during the row (bench/database-probe.ts). */
+  databaseRoundTrip?: { p50: number; p99: number; n: number };
 }
 
 export async function freePort(): Promise<number> {
@@ -350,4 +355,36 @@ export function missedTargets(results: ShapeResult[], t: Targets = TARGETS): str
     }
   }
   return missed;
+}
+
+/**
+ * Who used the machine's cores in each row: CPU milliseconds per turn of the server, the database
+ * server (FerretDB and its PostgreSQL, when started here or named by MONGO_COMPAT_PID) and the load
+ * generator, and how busy the cores were. For a row with the database on these cores it also
+ * estimates the throughput ratio with the database's CPU given back to the hotline (as on a
+ * separate database host): the measured turns/s scaled by (all CPU per turn) / (all but the
+ * database's). An estimate for a CPU-bound row, not a measurement.
+ */
+export function formatCpu(results: ShapeResult[], cores: number): string {
+  const floor = new Map(results.filter((r) => r.engine === 'floor').map((r) => [r.shape, r]));
+  const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toFixed(2));
+  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db round trip p50/p99 ms'];
+  const rows = results.filter((r) => r.cpu).map((r) => {
+    const c = r.cpu!;
+    const all = (c.server ?? 0) + (c.database ?? 0) + c.loadGenerator;
+    const f = floor.get(r.shape);
+    const ratio = f ? r.turnsPerSecond / f.turnsPerSecond : null;
+    // Only where the cores were the limit (saturation): a row paced by its callers gains nothing in throughput.
+    const elsewhere = r.shape === 'saturation' && ratio !== null && c.database !== null && all - c.database > 0 ? (ratio * all) / (all - c.database) : null;
+    const trip = r.databaseRoundTrip;
+    return [
+      r.engine, r.shape, ms(c.server), ms(c.database), ms(c.loadGenerator),
+      `${((r.turnsPerSecond * all) / 1000).toFixed(2)} of ${cores}`,
+      ratio === null ? '-' : ratio.toFixed(2), elsewhere === null ? '-' : elsewhere.toFixed(2),
+      trip ? `${trip.p50.toFixed(1)} / ${trip.p99.toFixed(1)}` : '-',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }

@@ -4,12 +4,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import {
-  benchWorkDir, Engine, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
+  benchWorkDir, Engine, formatCpu, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
   ShapeResult, startFloorProcess, startHotlineProcess, warmUp,
 } from '../bench/call-load';
+import { measureCpu } from '../bench/cpu-time';
+import { startDatabaseProbe } from '../bench/database-probe';
 import { MongoStore } from '../src/store/mongo-store';
 import { formatStaffBusy, missedStaffBusy, prepareStaffBusy, runStaffBusy, StaffBusyResult } from '../bench/staff-busy';
 
@@ -27,7 +30,11 @@ Express app answering one fixed TwiML document) with the same shapes:
               log; prints the webhooks' p99 with staff busy as a ratio to it alone (target <= 2x)
 A request unanswered after 15 s (the carrier's webhook timeout) is an error.
 Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (VmHWM), with our
-p99 and throughput as ratios to the floor's. Loopback only.
+p99 and throughput as ratios to the floor's, then each row's CPU milliseconds per turn: the server's,
+the database server's (started here, or named by MONGO_COMPAT_PID with MONGODB_URI) and the load
+generator's, with an estimate of the MongoDB rows' saturation throughput with the database on
+another host, and the database's round trip (one findOne by _id, timed every 20 ms) during the row.
+Loopback only.
 
 Options:
   --engines LIST       embedded,mongodb (default both). mongodb uses MONGODB_URI or --mongodb-uri,
@@ -76,7 +83,7 @@ function list<T extends string>(o: Record<string, string | true>, name: string, 
 }
 
 /** Starts the MongoDB-compatible server for this run; returns its URI and how to stop it. */
-function startMongoCompatible(): { uri: string; stop: () => void } {
+function startMongoCompatible(): { uri: string; pid?: number; stop: () => void } {
   // The same starter as npm test: the shared start script, with the step its first run may need.
   const starter = path.join(REPO_ROOT, 'scripts/mongo-test-server.sh');
   const r = spawnSync(starter, { encoding: 'utf8' });
@@ -84,7 +91,7 @@ function startMongoCompatible(): { uri: string; stop: () => void } {
   const uri = /MONGODB_URI='([^']+)'/.exec(r.stdout)?.[1];
   const pid = Number(/MONGO_COMPAT_PID=(\d+)/.exec(r.stdout)?.[1]);
   if (!uri || !pid) throw new Error(`unexpected output from ${starter}: ${r.stdout}`);
-  return { uri, stop: () => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } } };
+  return { uri, pid, stop: () => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } } };
 }
 
 async function dropDatabase(uri: string, db: string): Promise<void> {
@@ -128,7 +135,7 @@ async function main() {
 
   const workDir = benchWorkDir();
   const scripts = new RatingScripts();
-  let mongo: { uri: string; stop: () => void } | null = null;
+  let mongo: { uri: string; pid?: number; stop: () => void } | null = null;
   const results: ShapeResult[] = [];
   const failedToStart: string[] = [];
   // A bar per row on a terminal; one line per row otherwise (cli-progress draws nothing useful off a TTY).
@@ -141,7 +148,9 @@ async function main() {
   try {
     if (engines.includes('mongodb')) {
       const uri = typeof o['mongodb-uri'] === 'string' ? o['mongodb-uri'] : process.env.MONGODB_URI;
-      mongo = uri ? { uri, stop: () => undefined } : startMongoCompatible();
+      // The server's PID (ours, or MONGO_COMPAT_PID from the test server's start script) lets the CPU table count the database's time.
+      const namedPid = Number(process.env.MONGO_COMPAT_PID);
+      mongo = uri ? { uri, pid: uri === process.env.MONGODB_URI && namedPid > 0 ? namedPid : undefined, stop: () => undefined } : startMongoCompatible();
     }
     const targets: Engine[] = ['floor', ...engines];
     // Shape by shape, the floor first: the machine is shared, so rows compared with each other are measured close together.
@@ -179,7 +188,11 @@ async function main() {
             timer = setInterval(() => b.update(Math.min(total, Math.round((Date.now() - t0) / 1000))), 500);
             bar = b;
           }
+          const cpu = measureCpu(server.pid, engine === 'mongodb' ? mongo?.pid : undefined);
+          const probe = engine === 'mongodb' && mongo ? await startDatabaseProbe(mongo.uri, mongodbDb) : null;
           const r = await runShape({ server, shape, scripts, onCall: (n) => { if (shape.callsPerCaller !== undefined) bar?.update(n); } });
+          r.cpu = cpu.finish(r.turns);
+          if (probe) r.databaseRoundTrip = await probe.stop();
           bar?.update(bar.getTotal());
           if (!tty) process.stderr.write(`${row} done: ${r.turns} turns in ${r.seconds.toFixed(1)} s, ${r.errors} errors\n`);
           results.push(r);
@@ -219,6 +232,8 @@ async function main() {
 
   console.log('');
   console.log(formatTable(results));
+  console.log(`\nCPU per turn (this machine's ${os.cpus().length} cores are shared by the server, the database server and the load generator):`);
+  console.log(formatCpu(results, os.cpus().length));
   for (const r of results.filter((x) => x.errorSamples.length)) {
     console.log(`\n${r.engine} ${r.shape}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
   }

@@ -102,7 +102,7 @@ export class CallsRepository {
     const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
     if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
     try {
-      await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true });
+      await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true, likelyNew: true });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
     }

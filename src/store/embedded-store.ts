@@ -99,7 +99,7 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   countDocuments(filter: Filter) {
     return this.run(() => this.ds.countAsync(filter) as Promise<number>);
   }
-  updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+  updateOne(filter: Filter, update: Update, options: { upsert?: boolean; likelyNew?: boolean } = {}) {
     this.writable();
     return this.run(async () => {
       const r = await this.ds.updateAsync(filter, update, { upsert: options.upsert ?? false, multi: false });

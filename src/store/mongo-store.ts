@@ -97,10 +97,15 @@ class MongoCollection<T extends Doc> implements Collection<T> {
    * lost race a duplicate-key error, which is retried as an update, so no write is lost on either
    * server. Costs one more round trip only when the document is new.
    */
-  private async upsertById<R>(filter: Filter, update: Update, write: (upsert: boolean) => Promise<{ matched: boolean; result: R }>, inserted: (doc: T) => R): Promise<R> {
-    const first = await guard(() => write(false));
-    if (first.matched) return first.result;
+  private async upsertById<R>(
+    filter: Filter, update: Update, write: (upsert: boolean) => Promise<{ matched: boolean; result: R }>, inserted: (doc: T) => R, likelyNew = false,
+  ): Promise<R> {
     const doc = documentToInsert(filter, update);
+    // Update first when the document usually exists; insert first when it is usually new (one round trip each way).
+    if (!likelyNew || !doc) {
+      const first = await guard(() => write(false));
+      if (first.matched) return first.result;
+    }
     if (!doc) return guard(async () => (await write(true)).result);
     try {
       await guard(() => this.c.insertOne(doc as never));
@@ -114,13 +119,13 @@ class MongoCollection<T extends Doc> implements Collection<T> {
     return again.result;
   }
 
-  updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+  updateOne(filter: Filter, update: Update, options: { upsert?: boolean; likelyNew?: boolean } = {}) {
     const write = async (upsert: boolean) => {
       const r = await this.c.updateOne(filter, update, { upsert });
       return { matched: r.matchedCount > 0 || r.upsertedCount > 0, result: { matched: r.matchedCount, upserted: r.upsertedCount > 0 } };
     };
     if (!options.upsert) return guard(async () => (await write(false)).result);
-    return this.upsertById(filter, update, write, () => ({ matched: 0, upserted: true }));
+    return this.upsertById(filter, update, write, () => ({ matched: 0, upserted: true }), options.likelyNew);
   }
   updateMany(filter: Filter, update: Update) {
     return guard(async () => (await this.c.updateMany(filter, update)).matchedCount);

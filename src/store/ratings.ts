@@ -55,7 +55,7 @@ export class RatingsRepository {
   async save(rating: Omit<Rating, '_id' | 'supersededAt' | 'testCall'>, opts: { mayReplace?: boolean } = {}): Promise<void> {
     const _id = ratingId(rating);
     const test = isTestCall(rating.callSid);
-    await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true });
+    await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true, likelyNew: true });
     if (!test && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
   }
 

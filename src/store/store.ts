@@ -33,8 +33,12 @@ export interface Collection<T extends Doc> {
    */
   forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void): Promise<void>;
   countDocuments(filter: Filter): Promise<number>;
-  /** Returns how many documents matched, and whether one was inserted by upsert. */
-  updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;
+  /**
+   * Returns how many documents matched, and whether one was inserted by upsert. `likelyNew`: the
+   * caller expects the upsert to create the document nearly always (a new rating, a call's first
+   * status); an engine that creates upserted documents in two steps then tries the insert first.
+   */
+  updateOne(filter: Filter, update: Update, options?: { upsert?: boolean; likelyNew?: boolean }): Promise<{ matched: number; upserted: boolean }>;
   updateMany(filter: Filter, update: Update): Promise<number>;
   /**
    * Applies one update to each named document (a missing one is skipped), for bulk maintenance

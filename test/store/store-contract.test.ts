@@ -103,6 +103,19 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect(await c.findOne({ _id: 'e' })).toEqual({ _id: 'e', kind: 'new', n: 2 });
   });
 
+  it('an upsert marked likelyNew behaves exactly like any upsert: inserts, updates, refuses a key whose filter does not match, and loses no concurrent $inc', async () => {
+    const likelyNew = { upsert: true, likelyNew: true };
+    expect(await c.updateOne({ _id: 'ln' }, { $set: { kind: 'new', n: 1 } }, likelyNew)).toEqual({ matched: 0, upserted: true });
+    expect(await c.updateOne({ _id: 'ln' }, { $set: { n: 2 } }, likelyNew)).toEqual({ matched: 1, upserted: false });
+    expect(await c.findOne({ _id: 'ln' })).toEqual({ _id: 'ln', kind: 'new', n: 2 });
+    // As a call's status: raised only past a lower rank; otherwise the upsert meets the existing _id.
+    await expect(c.updateOne({ _id: 'ln', n: { $lt: 2 } }, { $set: { n: 1 } }, likelyNew)).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect(await c.updateOne({ _id: 'ln', n: { $lt: 3 } }, { $set: { n: 3 } }, likelyNew)).toEqual({ matched: 1, upserted: false });
+    const results = await Promise.all(Array.from({ length: 20 }, () => c.updateOne({ _id: 'ln-inc' }, { $inc: { n: 1 } }, likelyNew)));
+    expect(results.filter((r) => r.upserted)).toHaveLength(1);
+    expect((await c.findOne({ _id: 'ln-inc' }))!.n).toBe(20);
+  });
+
   it('many upserts of one key at the same moment: one document, no error', async () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => c.updateOne({ _id: 'race' }, { $set: { kind: 'r', n: i } }, { upsert: true })));
     expect(await c.countDocuments({ _id: 'race' })).toBe(1);
