@@ -59,7 +59,7 @@ export class CallbackWorker {
         for (;;) {
           const outcome = await this.placeNext();
           if (outcome === 'paced') {
-            wait = Math.min(wait, (await this.o.limits.msToNextSlot()) + 5);
+            wait = Math.min(wait, (await this.o.limits.msToNextSlot()) + 1);
             break;
           }
           if (!['placed', 'unsure', 'not-placed', 'refused'].includes(outcome) || !this.running) break;
@@ -85,13 +85,12 @@ export class CallbackWorker {
     if (!withinCallingHours(at, this.o.callingHours)) return 'closed';
     if (await this.o.limits.isPaused()) return 'paused';
     if (!(await this.o.queue.hasDue())) return 'idle';
+    // The pace first: every step between the moment a start is allowed and taking it makes the
+    // pace lag (a start taken but not used, as when every line is busy, only slows it).
+    if (!(await this.o.limits.takePaceSlot())) return 'paced';
     // The line is held under a placeholder until an entry is claimed, then handed to it.
     const holder = `claim-${Math.random().toString(36).slice(2)}`;
     if (!(await this.o.limits.takeLine(holder, new Date(at.getTime() + 120_000)))) return 'lines-busy';
-    if (!(await this.o.limits.takePaceSlot())) {
-      await this.o.limits.releaseLine(holder);
-      return 'paced';
-    }
     if (!(await this.o.limits.spendBudget())) {
       await this.o.limits.releaseLine(holder);
       return 'no-budget';

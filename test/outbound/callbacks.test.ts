@@ -335,6 +335,9 @@ describe('pacing, calling hours and budget', () => {
     await nextSlot();
     expect(await worker.placeNext()).toBe('lines-busy');
     await carrier.finish(carrier.calls[0], 'completed');
+    // The start allowed a moment ago went unused (no line): the next one waits its own turn.
+    expect(await worker.placeNext()).toBe('paced');
+    await nextSlot();
     expect(await worker.placeNext()).toBe('placed');
     expect(carrier.calls).toHaveLength(3);
   });
