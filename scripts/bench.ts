@@ -210,7 +210,10 @@ async function main() {
       let server: RunningServer;
       try {
         process.stderr.write(`${engine.padEnd(8)} staff-busy: seeding ${staffRatings} ratings...\n`);
-        server = await startHotlineProcess({ engine, workDir, mongodbUri: mongo?.uri, mongodbDb, prepare: (store) => prepareStaffBusy(store, staffRatings) });
+        server = await startHotlineProcess({
+          engine, workDir, mongodbUri: mongo?.uri, mongodbDb, prepare: (store) => prepareStaffBusy(store, staffRatings),
+          cpuProfDir: typeof o['cpu-prof'] === 'string' ? path.resolve(o['cpu-prof'], `${engine}-staff-busy`) : undefined,
+        });
       } catch (err) {
         process.stderr.write(`${engine} staff-busy: the server did not start: ${(err as Error).message}\n`);
         failedToStart.push(`${engine} staff-busy`);
@@ -230,10 +233,12 @@ async function main() {
     mongo?.stop();
   }
 
-  console.log('');
-  console.log(formatTable(results));
-  console.log(`\nCPU per turn (this machine's ${os.cpus().length} cores are shared by the server, the database server and the load generator):`);
-  console.log(formatCpu(results, os.cpus().length));
+  if (results.length) {
+    console.log('');
+    console.log(formatTable(results));
+    console.log(`\nCPU per turn (this machine's ${os.cpus().length} cores are shared by the server, the database server and the load generator):`);
+    console.log(formatCpu(results, os.cpus().length));
+  }
   for (const r of results.filter((x) => x.errorSamples.length)) {
     console.log(`\n${r.engine} ${r.shape}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
   }
