@@ -11,7 +11,8 @@ const model = require('@seald-io/nedb/lib/model.js') as { serialize(doc: unknown
  * writes each change with one synchronous write of a few hundred bytes.
  *
  * Durability is unchanged: the write returns once the kernel has the bytes (neither version
- * calls fsync), so a killed process loses no write it acknowledged. NeDB runs one operation at a
+ * calls fsync), so a killed process loses no write it acknowledged. Before each write the open
+ * file is checked to still be the one at its path (two cheap stat calls). NeDB runs one operation at a
  * time per data file, so appends never interleave. Compaction replaces the file (a new file
  * renamed over it), so the open file is closed first and reopened at the next append.
  */
@@ -35,6 +36,10 @@ export function appendThroughOpenFile(ds: Datastore<any>, filename: string, file
     if (!lines) return;
     const bytes = Buffer.from(lines, 'utf8');
     try {
+      // Still the file at its path? If the data folder was moved, deleted or replaced, a write to
+      // the open file would vanish with it: reopen by path, which fails loudly (the caller hears
+      // error.system) where appendFile would have failed too.
+      if (fd !== null && !isFileAt(fd, filename)) closeFile();
       if (fd === null) fd = fs.openSync(filename, 'a', fileMode);
       for (let written = 0; written < bytes.length;) written += fs.writeSync(fd, bytes, written);
     } catch (err) {
@@ -55,4 +60,15 @@ export function appendThroughOpenFile(ds: Datastore<any>, filename: string, file
     await drop();
     closeFile();
   };
+}
+
+/** Whether `fd` is the file now found at `filename` (same device and inode). */
+function isFileAt(fd: number, filename: string): boolean {
+  try {
+    const open = fs.fstatSync(fd);
+    const atPath = fs.statSync(filename);
+    return open.ino === atPath.ino && open.dev === atPath.dev;
+  } catch {
+    return false;
+  }
 }
