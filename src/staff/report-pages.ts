@@ -17,7 +17,7 @@ import { Area } from '../reports/rating-counts';
 import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
 import { reportCsv } from '../reports/scorecard-report';
 import { AreaSummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
-import { html, SafeHtml } from './html';
+import { html, htmlInSlices, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
 import { ictDay, placeLabel } from './message-pages';
@@ -237,9 +237,9 @@ export const reportPages: StaffPages = (router, deps) => {
         res.redirect(303, `/staff/reports/commune/${code}?${query(period, '')}`);
         return;
       }
-      const { table, summary } = await tableAndSummary(period, area);
+      const { table, communes } = await runner.tableAndCommuneRows(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
-      const communes = summary.communes;
+      const communeRows = await htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`);
       sendPage(res, {
         title: t('report.title'),
         scripts: ['messages.js'],
@@ -250,7 +250,7 @@ ${satisfactionTableHtml(table, serviceName, t)}
 <h2>${t('report.communes-heading')}</h2>
 ${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` : scrollBox(t('report.communes-heading'), html`<table class="communes">
 <thead><tr><th scope="col">${t('filter.commune')}</th>${rt.scorecard.services.map((s) => html`<th scope="col">${serviceName(s.id)}</th>`)}</tr></thead>
-<tbody>${communes.map((c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`)}</tbody>
+<tbody>${communeRows}</tbody>
 </table>`)}`,
       });
     } catch (err) {

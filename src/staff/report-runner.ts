@@ -7,7 +7,7 @@ import { SatisfactionTable } from '../reports/satisfaction-table';
 import { Report, ReportRequest, runReport } from '../reports/scorecard-report';
 import { Summary } from '../reports/scorecard-summary';
 import { Runtime } from '../runtime';
-import { tableAndSummary } from '../reports/table-and-summary';
+import { CommuneRow, tableAndCommuneRows, tableAndSummary } from '../reports/table-and-summary';
 import type { ReportJob } from './report-worker';
 
 /** Reports computed at once in worker threads; more wait their turn (each one reads the store's files). */
@@ -35,6 +35,12 @@ export class ReportRunner {
   async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary }> {
     if (this.offLoop) return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
     return tableAndSummary(this.deps, period, area);
+  }
+
+  /** An area page's table and commune rows (src/reports/table-and-summary.ts). */
+  async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[] }> {
+    if (this.offLoop) return (await this.inWorker({ kind: 'table-and-communes', period, area })) as { table: SatisfactionTable; communes: CommuneRow[] };
+    return tableAndCommuneRows(this.deps, period, area);
   }
 
   async report(request: ReportRequest): Promise<Report> {

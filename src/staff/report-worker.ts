@@ -9,7 +9,7 @@ import { loadGazetteer } from '../gazetteer/gazetteer';
 import { Area } from '../reports/rating-counts';
 import { Period } from '../reports/period';
 import { ReportRequest, runReport } from '../reports/scorecard-report';
-import { tableAndSummary } from '../reports/table-and-summary';
+import { tableAndCommuneRows, tableAndSummary } from '../reports/table-and-summary';
 import { loadScorecard } from '../scorecard/scorecard';
 import { EmbeddedStore } from '../store/embedded-store';
 
@@ -18,7 +18,10 @@ export interface ReportJob {
   scorecardFile: string;
   gazetteerDir: string;
   minCallers: number;
-  job: { kind: 'table-and-summary'; period: Period; area: Area } | { kind: 'report'; request: ReportRequest };
+  job:
+    | { kind: 'table-and-summary'; period: Period; area: Area }
+    | { kind: 'table-and-communes'; period: Period; area: Area }
+    | { kind: 'report'; request: ReportRequest };
 }
 
 async function run(input: ReportJob): Promise<unknown> {
@@ -26,6 +29,7 @@ async function run(input: ReportJob): Promise<unknown> {
   try {
     const deps = { store, scorecard: loadScorecard(input.scorecardFile), gazetteer: loadGazetteer(input.gazetteerDir), minCallers: input.minCallers };
     if (input.job.kind === 'report') return await runReport(deps, input.job.request);
+    if (input.job.kind === 'table-and-communes') return await tableAndCommuneRows(deps, input.job.period, input.job.area);
     return await tableAndSummary(deps, input.job.period, input.job.area);
   } finally {
     await store.close();

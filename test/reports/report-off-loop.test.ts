@@ -1,6 +1,9 @@
 import * as satisfactionTable from '../../src/reports/satisfaction-table';
 import * as scorecardSummary from '../../src/reports/scorecard-summary';
 import * as scorecardReport from '../../src/reports/scorecard-report';
+import { tableAndCommuneRows, tableAndSummary } from '../../src/reports/table-and-summary';
+import { html, htmlInSlices } from '../../src/staff/html';
+import { areaFromCode, periodFromQuery } from '../../src/staff/report-pages';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, StaffClient } from '../staff/staff-support';
@@ -52,5 +55,32 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     const res = await viewer.request(`/staff/reports/download.csv?${Q1}&code=999999&kind=table`);
     expect(res.status).toBe(400);
     expect(await res.text()).not.toMatch(/\n\s+at /);
+  });
+
+  it('an area page gets its table and a row per commune with each service\'s figures: the summary without indicators or groups', async () => {
+    const deps = { store: h.store, scorecard: h.rt.scorecard, gazetteer: h.rt.gazetteer, minCallers: h.config.reportMinCallers };
+    const period = periodFromQuery({ from: '2026-01-01', to: '2026-04-01' });
+    const { table, summary } = await tableAndSummary(deps, period, areaFromCode(''));
+    const rows = await tableAndCommuneRows(deps, period, areaFromCode(''));
+    expect(rows.table).toEqual(table);
+    expect(rows.communes.length).toBeGreaterThan(0);
+    expect(rows.communes).toEqual(summary.communes.map((c) => ({
+      code: c.code,
+      services: c.services.map((sv) => Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'indicators' && k !== 'groups'))),
+    })));
+    expect(JSON.stringify(rows.communes)).not.toMatch(/"indicators"|"groups"/);
+  });
+});
+
+describe('rendering a long list a slice at a time', () => {
+  it('renders every item in order, and lets other work run between slices', async () => {
+    const items = Array.from({ length: 250 }, (_, i) => i);
+    const ranBetween: number[] = [];
+    let rendered = 0;
+    setImmediate(() => ranBetween.push(rendered));
+    const out = await htmlInSlices(items, (i) => { rendered++; return html`<li>${i}</li>`; }, 100);
+    expect(out.value).toBe(items.map((i) => `<li>${i}</li>`).join(''));
+    // The callback queued before rendering ran after the first slice, not after the whole list.
+    expect(ranBetween).toEqual([100]);
   });
 });
