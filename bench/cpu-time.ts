@@ -80,3 +80,26 @@ export function measureCpu(serverPid: number, databasePid: number | undefined): 
     },
   };
 }
+
+/**
+ * Waits until the processes under `rootPid` use less than `maxCores` of CPU over `windowMs`, or
+ * until `timeoutMs` passes: after seeding, a database server keeps working for a while (PostgreSQL's
+ * checkpoints and autovacuum), and a row measured during that measures the seeding. Returns the
+ * milliseconds waited, or null when the process cannot be read here.
+ */
+export async function waitUntilIdle(rootPid: number, o: { maxCores?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<number | null> {
+  const maxCores = o.maxCores ?? 0.05;
+  const windowMs = o.windowMs ?? 2000;
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const started = Date.now();
+  let before = processTreeCpuMs(rootPid);
+  if (before === null) return null;
+  while (Date.now() - started < timeoutMs) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const after = processTreeCpuMs(rootPid);
+    if (after === null) return null;
+    if ((after - before) / windowMs < maxCores) return Date.now() - started;
+    before = after;
+  }
+  return Date.now() - started;
+}

@@ -11,7 +11,7 @@ import {
   benchWorkDir, Engine, formatCpu, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
   ShapeResult, startFloorProcess, startHotlineProcess, warmUp,
 } from '../bench/call-load';
-import { measureCpu } from '../bench/cpu-time';
+import { measureCpu, waitUntilIdle } from '../bench/cpu-time';
 import { startDatabaseProbe } from '../bench/database-probe';
 import { MongoStore } from '../src/store/mongo-store';
 import { formatStaffBusy, missedStaffBusy, prepareStaffBusy, runStaffBusy, StaffBusyResult } from '../bench/staff-busy';
@@ -221,6 +221,9 @@ async function main() {
       }
       try {
         await warmUp(server, scripts);
+        // The seeding's aftermath (the database server's checkpoints and autovacuum, the embedded store's load) is not part of the row.
+        const settledMs = await waitUntilIdle(engine === 'mongodb' && mongo?.pid ? mongo.pid : server.pid);
+        if (settledMs !== null) process.stderr.write(`${engine.padEnd(8)} staff-busy: ${engine === 'mongodb' ? 'the database server' : 'the server'} idle after ${(settledMs / 1000).toFixed(0)} s\n`);
         process.stderr.write(`${engine.padEnd(8)} staff-busy: callers alone, then with staff busy...\n`);
         staffBusyResults.push(await runStaffBusy({ server, shape: realisticShape, scripts, pauseMs: staffPauseMs }));
       } finally {

@@ -184,9 +184,16 @@ export const reportPages: StaffPages = (router, deps) => {
   const indicatorLabel = (service: string, id: string, t: Translate = ENGLISH) =>
     (t.lang === 'km' ? rt.catalog.prompts[`indicator.${service}.${id}`]?.text.km : undefined)
     ?? rt.scorecard.services.find((s) => s.id === service)?.indicators.find((i) => i.id === id)?.en ?? id;
+  // The same in every language and on every page: kept once made (a country page names 1,650 communes).
+  const placeNames = new Map<string, SafeHtml>();
   const placeName = (code: string) => {
-    const p = rt.gazetteer.find(code);
-    return p ? html`${km(p.nameKm)} <span class="latin" lang="en">${p.nameLatin}</span> <span class="muted">${code}</span>` : html`${code}`;
+    let made = placeNames.get(code);
+    if (!made) {
+      const p = rt.gazetteer.find(code);
+      made = p ? html`${km(p.nameKm)} <span class="latin" lang="en">${p.nameLatin}</span> <span class="muted">${code}</span>` : html`${code}`;
+      if (p) placeNames.set(code, made);
+    }
+    return made;
   };
   const query = (period: Period, code: string) =>
     new URLSearchParams({ from: period.label.from, to: period.label.to, ...(code ? { code } : {}) }).toString();
@@ -239,7 +246,7 @@ export const reportPages: StaffPages = (router, deps) => {
       }
       const { table, communes } = await runner.tableAndCommuneRows(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
-      const communeRows = await htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`);
+      const communeRows = await htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50);
       sendPage(res, {
         title: t('report.title'),
         scripts: ['messages.js'],

@@ -61,11 +61,15 @@ export class RatingsRepository {
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */
   async setDemographicsForCall(callSid: string, demographics: Demographics, ratedKeys?: readonly string[]): Promise<void> {
-    // By _id when the call's ratings are known: every engine finds those by its primary index.
+    // By _id when the call's ratings are known, one update per rating in one bulk write: each is
+    // found by the primary index. (An updateMany on `_id: {$in: …}` scanned the collection on the
+    // test server: 10-18 ms with 50,000 ratings against 1.5 ms, three times per call.)
     // The engine's keys (FlowVars.rated) are commune:service:indicator, the tail of ratingId().
-    const filter = ratedKeys ? { _id: { $in: ratedKeys.map((key) => `${callSid}:${key}`) } } : { callSid };
-    if (ratedKeys && ratedKeys.length === 0) return;
-    await this.collection.updateMany(filter, { $set: { demographics } });
+    if (!ratedKeys) {
+      await this.collection.updateMany({ callSid }, { $set: { demographics } });
+      return;
+    }
+    await this.collection.updateEachById(ratedKeys.map((key) => ({ _id: `${callSid}:${key}`, update: { $set: { demographics } } })));
   }
 
   forCall(callSid: string): Promise<Rating[]> {
