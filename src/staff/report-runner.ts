@@ -10,7 +10,7 @@ import { Runtime } from '../runtime';
 import { CommuneRow, tableAndCommuneRows, tableAndSummary } from '../reports/table-and-summary';
 import type { ReportJob } from './report-worker';
 
-/** Reports computed at once in worker threads; more wait their turn (each one reads the store's files). */
+/** Reports computed at once (in worker threads on the embedded store, in the database on MongoDB); more wait their turn. */
 export const MAX_REPORT_WORKERS = 1;
 
 /**
@@ -34,25 +34,34 @@ export class ReportRunner {
 
   async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary }> {
     if (this.offLoop) return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
-    return tableAndSummary(this.deps, period, area);
+    return this.oneAtATime(() => tableAndSummary(this.deps, period, area));
   }
 
   /** An area page's table and commune rows (src/reports/table-and-summary.ts). */
   async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[] }> {
     if (this.offLoop) return (await this.inWorker({ kind: 'table-and-communes', period, area })) as { table: SatisfactionTable; communes: CommuneRow[] };
-    return tableAndCommuneRows(this.deps, period, area);
+    return this.oneAtATime(() => tableAndCommuneRows(this.deps, period, area));
   }
 
   async report(request: ReportRequest): Promise<Report> {
     if (this.offLoop) return (await this.inWorker({ kind: 'report', request })) as Report;
-    return runReport(this.deps, request);
+    return this.oneAtATime(() => runReport(this.deps, request));
   }
 
-  private async inWorker(job: ReportJob['job']): Promise<unknown> {
+  private inWorker(job: ReportJob['job']): Promise<unknown> {
+    return this.oneAtATime(() => runWorker({ dataDir: this.rt.config.dataDir, scorecardFile: this.rt.config.scorecardFile, gazetteerDir: this.rt.config.gazetteerDir, minCallers: this.rt.config.reportMinCallers, job }));
+  }
+
+  /**
+   * At most MAX_REPORT_WORKERS reports at once, on either engine; more wait their turn. A report
+   * reads every rating of its period: on the embedded store in a worker thread, on MongoDB in the
+   * database. Two at once took both cores of a small machine, and callers' turns waited on them.
+   */
+  private async oneAtATime<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= MAX_REPORT_WORKERS) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running += 1;
     try {
-      return await runWorker({ dataDir: this.rt.config.dataDir, scorecardFile: this.rt.config.scorecardFile, gazetteerDir: this.rt.config.gazetteerDir, minCallers: this.rt.config.reportMinCallers, job });
+      return await work();
     } finally {
       this.running -= 1;
       this.waiting.shift()?.();
