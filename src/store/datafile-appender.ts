@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import type Datastore from '@seald-io/nedb';
 // NeDB's own serializer: the lines written must be exactly what its loader parses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const model = require('@seald-io/nedb/lib/model.js') as { serialize(doc: unknown): string };
 
 /**

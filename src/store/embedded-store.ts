@@ -20,6 +20,17 @@ function translate(err: unknown): Error {
   return new StoreError('the embedded store failed', { cause: err });
 }
 
+// NeDB's own cursor (matching documents as references) and value comparison (MongoDB's order of types).
+const NedbCursor = require('@seald-io/nedb/lib/cursor.js') as new (ds: Datastore<any>, query: Filter) => PromiseLike<Doc[]>;
+const nedbModel = require('@seald-io/nedb/lib/model.js') as { getDotValue(doc: unknown, path: string): unknown; compareThings(a: unknown, b: unknown): number };
+
+/** NeDB's comparison, with the common cases (two dates, numbers or strings) compared directly. */
+function compareValues(a: unknown, b: unknown): number {
+  if (a instanceof Date && b instanceof Date) return Math.sign(a.getTime() - b.getTime());
+  if ((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')) return a < b ? -1 : a > b ? 1 : 0;
+  return nedbModel.compareThings(a, b);
+}
+
 const COMPACTION_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
@@ -85,12 +96,37 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
   find(filter: Filter, options: FindOptions = {}) {
     return this.run(async () => {
+      if (options.sort) return this.findSorted(filter, options, options.sort);
       let cursor = this.ds.findAsync(filter, options.projection ?? {});
-      if (options.sort) cursor = cursor.sort(options.sort);
       if (options.skip) cursor = cursor.skip(options.skip);
       if (options.limit) cursor = cursor.limit(options.limit);
       return (await cursor) as T[];
     });
+  }
+
+  /**
+   * A sorted find. NeDB sorts by running its generic comparison, with a path lookup, for every
+   * pair of documents: one page of a 10,000-entry audit log took about 45 ms of the webhooks'
+   * event loop. Here each document's sort values are read once and compared directly, and only
+   * the page is copied (found again by _id, with the projection). Ties keep NeDB's order.
+   */
+  private async findSorted(filter: Filter, options: FindOptions, sort: SortSpec): Promise<T[]> {
+    const matches = (await new NedbCursor(this.ds, filter)) as T[]; // references, not copies
+    const keys = Object.entries(sort);
+    const rows = matches.map((doc) => ({ doc, values: keys.map(([path]) => nedbModel.getDotValue(doc, path)) }));
+    rows.sort((a, b) => {
+      for (let i = 0; i < keys.length; i++) {
+        const c = compareValues(a.values[i], b.values[i]);
+        if (c !== 0) return keys[i][1] * c;
+      }
+      return 0;
+    });
+    const skip = options.skip ?? 0;
+    const ids = rows.slice(skip, options.limit ? skip + options.limit : undefined).map((r) => r.doc._id);
+    if (ids.length === 0) return [];
+    const copies = (await this.ds.findAsync({ _id: { $in: ids } }, options.projection ?? {})) as T[];
+    const byId = new Map(copies.map((d) => [d._id, d]));
+    return ids.map((id) => byId.get(id)).filter((d): d is T => d !== undefined);
   }
   /** The embedded engine holds every document in memory anyway: one find, then the visits. */
   async forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void) {

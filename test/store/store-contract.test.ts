@@ -68,6 +68,21 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect((await c.find({ at: { $gt: new Date('2026-01-02T12:00:00Z') } }, { sort: { _id: 1 } })).map((t) => t._id)).toEqual(['a', 'd']);
   });
 
+  it('a sorted page: two keys (a date, then _id for ties), newest first, skip, limit and projection; a missing value sorts lowest', async () => {
+    const log = store.collection<{ _id: string; at?: Date; who?: string }>('sorted_page');
+    const day = (d: number) => new Date(Date.UTC(2026, 10, d));
+    await log.insertMany([
+      { _id: 'e1', at: day(3), who: 'ann' }, { _id: 'e2', at: day(5), who: 'bo' }, { _id: 'e3', at: day(5), who: 'cy' },
+      { _id: 'e4', at: day(1), who: 'di' }, { _id: 'e5', who: 'ed' }, { _id: 'e6', at: day(4), who: 'fa' },
+    ]);
+    const page = async (skip: number, limit: number) =>
+      (await log.find({}, { sort: { at: -1, _id: -1 }, skip, limit, projection: { who: 1 } })).map((d) => `${d._id}:${d.who}:${'at' in d}`);
+    expect(await page(0, 3)).toEqual(['e3:cy:false', 'e2:bo:false', 'e6:fa:false']);
+    expect(await page(3, 3)).toEqual(['e1:ann:false', 'e4:di:false', 'e5:ed:false']);
+    expect(await page(6, 3)).toEqual([]);
+    expect((await log.find({ who: { $ne: 'bo' } }, { sort: { at: 1, _id: 1 } })).map((d) => d._id)).toEqual(['e5', 'e4', 'e1', 'e6', 'e3']);
+  });
+
   it('find with a projection returns only the named fields and _id', async () => {
     const rows = await c.find({ kind: 'x' }, { sort: { _id: 1 }, projection: { n: 1 } });
     expect(rows).toEqual([{ _id: 'a', n: 3 }, { _id: 'c', n: 2 }]);
