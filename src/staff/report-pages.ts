@@ -172,7 +172,7 @@ export const reportPages: StaffPages = (router, deps) => {
   const everyone = requireRole('admin', 'reviewer', 'viewer');
   deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
 
-  // Off the webhooks' event loop on the embedded store (a worker thread): src/staff/report-runner.ts.
+  // Off the webhooks' event loop on the embedded store (a child process): src/staff/report-runner.ts.
   const runner = new ReportRunner(rt);
   const tableAndSummary = (period: Period, area: Area) => runner.tableAndSummary(period, area);
 

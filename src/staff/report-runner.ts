@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import { BadRequestError, StoreError } from '../errors';
 import { Area } from '../reports/rating-counts';
 import { Period } from '../reports/period';
@@ -10,11 +11,11 @@ import { Runtime } from '../runtime';
 import { CommuneRow, tableAndCommuneRows, tableAndSummary } from '../reports/table-and-summary';
 import type { ReportJob } from './report-worker';
 
-/** Reports computed at once (in worker threads on the embedded store, in the database on MongoDB); more wait their turn. */
+/** Reports computed at once (in a child process on the embedded store, in the database on MongoDB); more wait their turn. */
 export const MAX_REPORT_WORKERS = 1;
 
 /**
- * Where report computation runs. On the embedded store, in a worker thread on a snapshot of
+ * Where report computation runs. On the embedded store, in a child process on a snapshot of
  * DATA_DIR's files, so a national table over a long period does not hold up the webhooks on the
  * event loop (issue 12, finding 10). On MongoDB the counting runs in the database and the app
  * only awaits it, so it stays in this process.
@@ -54,7 +55,7 @@ export class ReportRunner {
 
   /**
    * At most MAX_REPORT_WORKERS reports at once, on either engine; more wait their turn. A report
-   * reads every rating of its period: on the embedded store in a worker thread, on MongoDB in the
+   * reads every rating of its period: on the embedded store in a child process, on MongoDB in the
    * database. Two at once took both cores of a small machine, and callers' turns waited on them.
    */
   private async oneAtATime<T>(work: () => Promise<T>): Promise<T> {
@@ -69,28 +70,47 @@ export class ReportRunner {
   }
 }
 
-/** The worker's file beside this one: .js when built, .ts under tsx or jest (then loaded through tsx). */
+/**
+ * Runs one report in a child process (src/staff/report-worker.ts). A process, not a worker thread:
+ * on Linux a nice value belongs to each thread, and a worker thread shares the process's garbage
+ * collector threads, which kept competing with the webhooks at normal priority. Started through
+ * `nice -n 19` where it exists, so every thread of the child, from its first, yields the CPU to
+ * callers. Under tsx or jest the child loads its TypeScript through tsx.
+ */
 function runWorker(data: ReportJob): Promise<unknown> {
   const ts = __filename.endsWith('.ts');
   const file = path.join(__dirname, `report-worker${ts ? '.ts' : '.js'}`);
+  const nodeArgs = ts ? ['--require', require.resolve('tsx/cjs')] : [];
+  const viaNice = fs.existsSync(NICE);
   return new Promise((resolve, reject) => {
-    // Under tsx or jest the worker's TypeScript is loaded through tsx's require hook.
-    const worker = ts
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(file)});`, { eval: true, workerData: data })
-      : new Worker(file, { workerData: data });
+    const child = fork(file, [], {
+      execPath: viaNice ? NICE : process.execPath,
+      execArgv: viaNice ? ['-n', '19', process.execPath, ...nodeArgs] : nodeArgs,
+      env: { ...process.env, HOTLINE_REPORT_CHILD: '1' },
+      serialization: 'advanced', // structured clone, as between threads: Dates stay Dates
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let settled = false;
-    worker.once('message', (m: { ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+    child.once('message', (m: { ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
       settled = true;
       if (m.ok) resolve(m.result);
       else if (m.error?.name === 'BadRequestError') reject(new BadRequestError(m.error.message));
       else reject(new StoreError(`the report could not be computed: ${m.error?.message ?? 'unknown error'}`));
-      void worker.terminate();
     });
-    worker.once('error', (err) => {
-      if (!settled) reject(new StoreError(`the report worker failed: ${err.message}`, { cause: err }));
+    child.once('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(new StoreError(`the report process failed: ${err.message}`, { cause: err }));
+      }
     });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new StoreError(`the report worker stopped (exit ${code}) before answering`));
+    child.once('exit', (code, signal) => {
+      if (!settled) {
+        settled = true;
+        reject(new StoreError(`the report process stopped (${signal ?? `exit ${code}`}) before answering`));
+      }
     });
+    child.send(data);
   });
 }
+
+const NICE = '/usr/bin/nice';

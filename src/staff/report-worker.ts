@@ -1,10 +1,8 @@
 /**
- * Runs a scorecard report in a worker thread, on a read-only snapshot of the embedded store's
+ * Runs a scorecard report in a child process, on a read-only snapshot of the embedded store's
  * files (src/staff/report-runner.ts starts it). On the embedded store a report's reading and
  * aggregation are JavaScript on the event loop: in the webhooks' process they made callers wait.
  */
-import * as os from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
 import { loadGazetteer } from '../gazetteer/gazetteer';
 import { Area } from '../reports/rating-counts';
 import { Period } from '../reports/period';
@@ -36,24 +34,13 @@ async function run(input: ReportJob): Promise<unknown> {
   }
 }
 
-/**
- * The lowest CPU priority for this thread. The worker keeps webhooks off the event loop's queue,
- * but on a small machine it still takes a core the webhooks' thread and the database need: a
- * report is staff work that can wait, a caller cannot. On Linux a nice value is per thread and
- * setpriority(0) names the calling thread, so the rest of the process keeps its priority.
- */
-function yieldCpuToCallers(): void {
-  try {
-    os.setPriority(0, 19);
-  } catch {
-    // Not allowed here (some containers): the report still runs, at normal priority.
-  }
-}
-
-if (parentPort) {
-  if (process.platform === 'linux') yieldCpuToCallers();
-  run(workerData as ReportJob).then(
-    (result) => parentPort!.postMessage({ ok: true, result }),
-    (err: Error & { code?: string; status?: number }) => parentPort!.postMessage({ ok: false, error: { name: err.name, message: err.message, code: err.code, status: err.status } }),
-  );
+// Started by src/staff/report-runner.ts as a child process at the lowest CPU priority (every
+// thread of it, its garbage collector's too): it gets its job as the first message and answers once.
+if (process.env.HOTLINE_REPORT_CHILD === '1' && process.send) {
+  process.once('message', (job: ReportJob) => {
+    run(job).then(
+      (result) => process.send!({ ok: true, result }, () => process.exit(0)),
+      (err: Error & { code?: string; status?: number }) => process.send!({ ok: false, error: { name: err.name, message: err.message, code: err.code, status: err.status } }, () => process.exit(0)),
+    );
+  });
 }

@@ -11,7 +11,7 @@ import { storeRatings } from './rating-fixture';
 
 /**
  * Issue 12, finding 10: on the embedded store a report is read and aggregated by JavaScript, which
- * on the webhooks' event loop made callers wait. It now runs in a worker thread on a snapshot of
+ * on the webhooks' event loop made callers wait. It now runs in a child process on a snapshot of
  * the store's files; the figures are the same (report-pages.test.ts checks them). On MongoDB the
  * database does the counting and the app only awaits it, so it stays in the process.
  */
