@@ -22,7 +22,7 @@ export interface CommuneRow {
 /**
  * An area page (the country, a province, a district): its table and one row per commune, all the
  * page shows of the summary. A fraction of the whole summary (5.6 MB for the country with
- * 50,000 ratings), which matters where it is copied from a worker thread to the webhooks' thread.
+ * 50,000 ratings), which matters where it is copied from the report process to the hotline's.
  */
 export async function tableAndCommuneRows(deps: ReportDeps, period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[] }> {
   const { table, summary } = await tableAndSummary(deps, period, area);
