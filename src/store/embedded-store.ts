@@ -21,8 +21,16 @@ function translate(err: unknown): Error {
 }
 
 // NeDB's own cursor (matching documents as references) and value comparison (MongoDB's order of types).
-const NedbCursor = require('@seald-io/nedb/lib/cursor.js') as new (ds: Datastore<any>, query: Filter) => PromiseLike<Doc[]>;
-const nedbModel = require('@seald-io/nedb/lib/model.js') as { getDotValue(doc: unknown, path: string): unknown; compareThings(a: unknown, b: unknown): number };
+interface NedbCursorLike extends PromiseLike<Doc[]> {
+  projection(projection: Record<string, 0 | 1>): NedbCursorLike;
+  _project(docs: Doc[]): Doc[];
+}
+const NedbCursor = require('@seald-io/nedb/lib/cursor.js') as new (ds: Datastore<any>, query: Filter) => NedbCursorLike;
+const nedbModel = require('@seald-io/nedb/lib/model.js') as {
+  getDotValue(doc: unknown, path: string): unknown;
+  compareThings(a: unknown, b: unknown): number;
+  deepCopy(doc: unknown): unknown;
+};
 
 /** NeDB's comparison, with the common cases (two dates, numbers or strings) compared directly. */
 function compareValues(a: unknown, b: unknown): number {
@@ -108,7 +116,7 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
    * A sorted find. NeDB sorts by running its generic comparison, with a path lookup, for every
    * pair of documents: one page of a 10,000-entry audit log took about 45 ms of the webhooks'
    * event loop. Here each document's sort values are read once and compared directly, and only
-   * the page is copied (found again by _id, with the projection). Ties keep NeDB's order.
+   * the page is copied. Ties keep NeDB's order.
    */
   private async findSorted(filter: Filter, options: FindOptions, sort: SortSpec): Promise<T[]> {
     const matches = (await new NedbCursor(this.ds, filter)) as T[]; // references, not copies
@@ -122,11 +130,10 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
       return 0;
     });
     const skip = options.skip ?? 0;
-    const ids = rows.slice(skip, options.limit ? skip + options.limit : undefined).map((r) => r.doc._id);
-    if (ids.length === 0) return [];
-    const copies = (await this.ds.findAsync({ _id: { $in: ids } }, options.projection ?? {})) as T[];
-    const byId = new Map(copies.map((d) => [d._id, d]));
-    return ids.map((id) => byId.get(id)).filter((d): d is T => d !== undefined);
+    const page = rows.slice(skip, options.limit ? skip + options.limit : undefined).map((r) => r.doc);
+    // Shaped and copied as NeDB's own find does (its cursor's projection, then a deep copy).
+    const shaper = new NedbCursor(this.ds, {}).projection(options.projection ?? {});
+    return shaper._project(page).map((doc) => nedbModel.deepCopy(doc) as T);
   }
   /** The embedded engine holds every document in memory anyway: one find, then the visits. */
   async forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void) {

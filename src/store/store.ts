@@ -41,8 +41,9 @@ export interface Collection<T extends Doc> {
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean; likelyNew?: boolean }): Promise<{ matched: number; upserted: boolean }>;
   updateMany(filter: Filter, update: Update): Promise<number>;
   /**
-   * Applies one update to each named document (a missing one is skipped), for bulk maintenance
-   * such as a data upgrade: unordered bulkWrites of up to 10,000 on MongoDB (one round trip each).
+   * Applies one update to each named document (a missing one is skipped): a data upgrade, or a
+   * call's few ratings. Unordered bulkWrites on MongoDB (one round trip per batch), each update
+   * found by _id.
    */
   updateEachById(updates: readonly { _id: string; update: Update }[]): Promise<void>;
   /** Atomically updates one matching document and returns it as it is after the update. */
