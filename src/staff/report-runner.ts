@@ -5,58 +5,49 @@ import { BadRequestError, StoreError } from '../errors';
 import { Area } from '../reports/rating-counts';
 import { Period } from '../reports/period';
 import { SatisfactionTable } from '../reports/satisfaction-table';
-import { Report, ReportRequest, runReport } from '../reports/scorecard-report';
+import { Report, ReportRequest } from '../reports/scorecard-report';
 import { Summary } from '../reports/scorecard-summary';
 import { Runtime } from '../runtime';
-import { CommuneRow, tableAndCommuneRows, tableAndSummary } from '../reports/table-and-summary';
+import { CommuneRow } from '../reports/table-and-summary';
 import type { ReportJob } from './report-worker';
 
-/** Reports computed at once (in a child process on the embedded store, in the database on MongoDB); more wait their turn. */
+/** Reports computed at once (each in a child process); more wait their turn. */
 export const MAX_REPORT_WORKERS = 1;
 
 /**
- * Where report computation runs. On the embedded store, in a child process on a snapshot of
- * DATA_DIR's files, so a national table over a long period does not hold up the webhooks on the
- * event loop (issue 12, finding 10). On MongoDB the counting runs in the database and the app
- * only awaits it, so it stays in this process.
+ * Where report computation runs: in a child process, so a national table over a long period does
+ * not hold up the webhooks on the event loop (issue 12, finding 10). On the embedded store the
+ * child reads a snapshot of DATA_DIR's files; on MongoDB it opens its own connection. On MongoDB
+ * the database groups the ratings, but decoding its answer and building the figures was still
+ * up to 0.8 s of JavaScript at a time in the webhooks' process for the country.
  */
 export class ReportRunner {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly rt: Runtime) {}
 
-  private get deps() {
-    return { store: this.rt.store, scorecard: this.rt.scorecard, gazetteer: this.rt.gazetteer, minCallers: this.rt.config.reportMinCallers };
-  }
-
-  get offLoop(): boolean {
-    return this.rt.store.engine === 'embedded';
-  }
-
   async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary }> {
-    if (this.offLoop) return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
-    return this.oneAtATime(() => tableAndSummary(this.deps, period, area));
+    return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
   }
 
   /** An area page's table and commune rows (src/reports/table-and-summary.ts). */
   async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[] }> {
-    if (this.offLoop) return (await this.inWorker({ kind: 'table-and-communes', period, area })) as { table: SatisfactionTable; communes: CommuneRow[] };
-    return this.oneAtATime(() => tableAndCommuneRows(this.deps, period, area));
+    return (await this.inWorker({ kind: 'table-and-communes', period, area })) as { table: SatisfactionTable; communes: CommuneRow[] };
   }
 
   async report(request: ReportRequest): Promise<Report> {
-    if (this.offLoop) return (await this.inWorker({ kind: 'report', request })) as Report;
-    return this.oneAtATime(() => runReport(this.deps, request));
+    return (await this.inWorker({ kind: 'report', request })) as Report;
   }
 
   private inWorker(job: ReportJob['job']): Promise<unknown> {
-    return this.oneAtATime(() => runWorker({ dataDir: this.rt.config.dataDir, scorecardFile: this.rt.config.scorecardFile, gazetteerDir: this.rt.config.gazetteerDir, minCallers: this.rt.config.reportMinCallers, job }));
+    const { config } = this.rt;
+    return this.oneAtATime(() => runWorker({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job }));
   }
 
   /**
    * At most MAX_REPORT_WORKERS reports at once, on either engine; more wait their turn. A report
-   * reads every rating of its period: on the embedded store in a child process, on MongoDB in the
-   * database. Two at once took both cores of a small machine, and callers' turns waited on them.
+   * reads every rating of its period (on MongoDB the database groups them). Two at once took both
+   * cores of a small machine, and callers' turns waited on them.
    */
   private async oneAtATime<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= MAX_REPORT_WORKERS) await new Promise<void>((resolve) => this.waiting.push(resolve));

@@ -4,7 +4,7 @@ import Datastore from '@seald-io/nedb';
 import { aggregate as mingoAggregate } from 'mingo';
 import { DuplicateKeyError, StoreError } from '../errors';
 import { appendThroughOpenFile } from './datafile-appender';
-import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
+import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, StoreSource, Update } from './store';
 
 /**
  * The embedded engine: NeDB (append-only files with MongoDB's query and update operators)
@@ -265,6 +265,10 @@ export class EmbeddedStore implements Store {
       if (fs.existsSync(path.join(dataDir, 'recordings'))) privateDir(path.join(dataDir, 'recordings'));
     }
     this.files = new DirectoryFiles(path.join(dataDir, 'recordings'));
+  }
+
+  readerSource(): StoreSource {
+    return { engine: 'embedded', dataDir: this.dataDir };
   }
 
   private datastore(name: string): EmbeddedCollection<any> {

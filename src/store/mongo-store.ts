@@ -1,6 +1,6 @@
 import { CommandStartedEvent, Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
 import { DuplicateKeyError, StoreError } from '../errors';
-import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, Update } from './store';
+import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, StoreSource, Update } from './store';
 
 /** Branch on the server's error code, never its message (11000: duplicate key). */
 function translate(err: unknown): Error {
@@ -214,8 +214,12 @@ class GridFsFiles implements FileStore {
 export class MongoStore implements Store {
   readonly engine = 'mongodb' as const;
   readonly files: FileStore;
-  private constructor(private readonly client: MongoClient, private readonly db: Db) {
+  private constructor(private readonly client: MongoClient, private readonly db: Db, private readonly uri: string) {
     this.files = new GridFsFiles(db);
+  }
+
+  readerSource(): StoreSource {
+    return { engine: 'mongodb', uri: this.uri, db: this.db.databaseName };
   }
 
   /**
@@ -239,7 +243,7 @@ export class MongoStore implements Store {
     } catch (err) {
       throw new StoreError(`cannot connect to MongoDB at MONGODB_URI: ${(err as Error).message}`, { cause: err });
     }
-    return new MongoStore(client, client.db(dbName));
+    return new MongoStore(client, client.db(dbName), uri);
   }
 
   collection<T extends Doc>(name: string): Collection<T> {

@@ -86,7 +86,12 @@ export interface Store {
   close(): Promise<void>;
   /** Deletes every collection and file: for tests only. */
   dropEverything(): Promise<void>;
+  /** How another process on this machine opens the same data to read it (the report process). */
+  readerSource(): StoreSource;
 }
+
+/** The embedded store's folder, or the MongoDB server and database. Holds credentials: never log it. */
+export type StoreSource = { engine: 'embedded'; dataDir: string } | { engine: 'mongodb'; uri: string; db: string };
 
 /**
  * The aggregation subset that MongoDB 7, the FerretDB 2.5 test server (PostgreSQL + DocumentDB)
