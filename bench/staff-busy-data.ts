@@ -8,7 +8,10 @@ import { Store } from '../src/store/store';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** `count` ratings spread over this year to date across every commune, and one audit entry per 5 ratings. */
+/**
+ * `count` ratings spread over this year to date across every commune, a call's ratings from one
+ * caller, and one audit entry per 5 ratings.
+ */
 export async function seedStaffBusyData(store: Store, count: number): Promise<void> {
   const gazetteer = loadGazetteer(path.join(ROOT, 'data/gazetteer'));
   const scorecard = loadScorecard(path.join(ROOT, 'config/scorecard.json'));
@@ -27,14 +30,18 @@ export async function seedStaffBusyData(store: Store, count: number): Promise<vo
     const service = pick(scorecard.services);
     const lineage = gazetteer.lineage(commune.code);
     const at = yearStart + Math.floor(random() * span);
+    // One caller per call, as on the line, some calling more than once; a call's answers about
+    // the caller (asked once, at its end) on each of its ratings.
+    const callerId = `seed-caller-${Math.floor(random() * count / 10)}`;
+    const demographics = { gender: pick(['woman', 'man', 'unstated']), ageGroup: pick(['under-25', '25-59', '60-plus']), disability: pick(['yes', 'no', 'no', 'no']) };
     for (const ind of service.indicators) {
       if (made >= count) break;
       batch.push({
         _id: `CAseed${call.toString(36)}:${commune.code}:${service.id}:${ind.id}`,
-        callSid: `CAseed${call.toString(36)}`, callerId: `seed-caller-${Math.floor(random() * count / 10)}`,
+        callSid: `CAseed${call.toString(36)}`, callerId,
         communeCode: commune.code, districtCode: lineage.districtCode, provinceCode: lineage.provinceCode,
         service: service.id, indicatorId: ind.id, score: 1 + Math.floor(random() * 5), language: 'km', languageGroup: 'khmer',
-        demographics: { gender: pick(['woman', 'man', 'unstated']), ageGroup: pick(['under-25', '25-59', '60-plus']), disability: pick(['yes', 'no', 'no', 'no']) },
+        demographics,
         ratedAt: new Date(at),
       } as Rating);
       made++;
