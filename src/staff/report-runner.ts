@@ -24,7 +24,9 @@ export const MAX_REPORT_WORKERS = 1;
 export class ReportRunner {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly rt: Runtime) {}
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** `compute` runs one report; tests wrap it to count computations. */
+  constructor(private readonly rt: Runtime, private readonly compute: (job: ReportJob) => Promise<unknown> = runReportProcess) {}
 
   async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary }> {
     return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
@@ -39,9 +41,22 @@ export class ReportRunner {
     return (await this.inWorker({ kind: 'report', request })) as Report;
   }
 
+  /**
+   * A report asked for while the same one (same kind, period and area) is waiting or being
+   * computed shares that computation instead of queueing another: two staff members opening the
+   * national table together cost the database one pass. Its figures are then as of when that
+   * computation began, at most its own duration earlier; nothing is kept once it has answered.
+   */
   private inWorker(job: ReportJob['job']): Promise<unknown> {
+    const key = JSON.stringify(job);
+    const shared = this.inFlight.get(key);
+    if (shared) return shared;
     const { config } = this.rt;
-    return this.oneAtATime(() => runWorker({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job }));
+    const computed = this.oneAtATime(() => this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job }));
+    this.inFlight.set(key, computed);
+    const done = () => this.inFlight.delete(key);
+    computed.then(done, done);
+    return computed;
   }
 
   /**
@@ -68,7 +83,7 @@ export class ReportRunner {
  * `nice -n 19` where it exists, so every thread of the child, from its first, yields the CPU to
  * callers. Under tsx or jest the child loads its TypeScript through tsx.
  */
-function runWorker(data: ReportJob): Promise<unknown> {
+export function runReportProcess(data: ReportJob): Promise<unknown> {
   const ts = __filename.endsWith('.ts');
   const file = path.join(__dirname, `report-worker${ts ? '.ts' : '.js'}`);
   const nodeArgs = ts ? ['--require', require.resolve('tsx/cjs')] : [];

@@ -3,6 +3,7 @@ import * as scorecardSummary from '../../src/reports/scorecard-summary';
 import * as scorecardReport from '../../src/reports/scorecard-report';
 import { tableAndCommuneRows, tableAndSummary } from '../../src/reports/table-and-summary';
 import { html, htmlInSlices } from '../../src/staff/html';
+import { ReportRunner, runReportProcess } from '../../src/staff/report-runner';
 import { areaFromCode, periodFromQuery } from '../../src/staff/report-pages';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -48,6 +49,23 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     expect(csv.status).toBe(200);
     const calls = watched.reduce((n, s) => n + s.mock.calls.length, 0);
     expect(calls).toBe(0);
+  });
+
+  it('two staff members asking for the same report at once share one computation; a report asked for later is computed afresh', async () => {
+    let computations = 0;
+    const runner = new ReportRunner(h.rt, (job) => { computations++; return runReportProcess(job); });
+    const q1 = periodFromQuery({ from: '2026-01-01', to: '2026-04-01' });
+    const country = areaFromCode('');
+    const [a, b, other] = await Promise.all([
+      runner.tableAndCommuneRows(q1, country),
+      runner.tableAndCommuneRows(q1, country),
+      runner.tableAndCommuneRows(periodFromQuery({ from: '2026-01-01', to: '2026-03-01' }), country),
+    ]);
+    expect(b).toEqual(a);
+    expect(other).not.toEqual(a);
+    expect(computations).toBe(2); // Q1 once, the other period once
+    expect(await runner.tableAndCommuneRows(q1, country)).toEqual(a);
+    expect(computations).toBe(3);
   });
 
   it('a bad area code is still a plain 400 from the worker', async () => {
