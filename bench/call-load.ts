@@ -358,6 +358,29 @@ export function missedTargets(results: ShapeResult[], t: Targets = TARGETS): str
 }
 
 /**
+ * For each saturation row with its database on these cores: whether the database server and the
+ * load generator alone already use more CPU per turn than the throughput target leaves for a turn
+ * (all cores / the target's turns per second). Then no hotline, however cheap, reaches the target
+ * on this machine, and the sentence says so with the figures.
+ */
+export function cpuVerdicts(results: ShapeResult[], cores: number, t: Targets = TARGETS): string[] {
+  const floor = new Map(results.filter((r) => r.engine === 'floor').map((r) => [r.shape, r]));
+  const out: string[] = [];
+  for (const r of results) {
+    const f = floor.get(r.shape);
+    if (r.shape !== 'saturation' || !f || !r.cpu || r.cpu.database === null) continue;
+    const allowed = (cores * 1000) / (t.saturationThroughputRatio * f.turnsPerSecond);
+    const others = r.cpu.database + r.cpu.loadGenerator;
+    out.push(others >= allowed
+      ? `${r.engine} saturation: the database server (${r.cpu.database.toFixed(2)} ms/turn) and the load generator (${r.cpu.loadGenerator.toFixed(2)}) alone use ${others.toFixed(2)} ms of CPU per turn, `
+        + `more than the ${allowed.toFixed(2)} ms a turn may use at ${t.saturationThroughputRatio} of the floor's ${f.turnsPerSecond.toFixed(0)} turns/s on ${cores} cores: out of reach on this machine for any hotline`
+      : `${r.engine} saturation: the database server and the load generator use ${others.toFixed(2)} ms of CPU per turn of the ${allowed.toFixed(2)} ms the target allows on ${cores} cores; `
+        + `${(allowed - others).toFixed(2)} ms are left for the hotline, which used ${(r.cpu.server ?? 0).toFixed(2)}`);
+  }
+  return out;
+}
+
+/**
  * Who used the machine's cores in each row: CPU milliseconds per turn of the server, the database
  * server (FerretDB and its PostgreSQL, when started here or named by MONGO_COMPAT_PID) and the load
  * generator, and how busy the cores were. For a row with the database on these cores it also
@@ -365,10 +388,10 @@ export function missedTargets(results: ShapeResult[], t: Targets = TARGETS): str
  * separate database host): the measured turns/s scaled by (all CPU per turn) / (all but the
  * database's). An estimate for a CPU-bound row, not a measurement.
  */
-export function formatCpu(results: ShapeResult[], cores: number): string {
+export function formatCpu(results: ShapeResult[], cores: number, t: Targets = TARGETS): string {
   const floor = new Map(results.filter((r) => r.engine === 'floor').map((r) => [r.shape, r]));
   const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toFixed(2));
-  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db round trip p50/p99 ms'];
+  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db round trip p50/p99 ms', 'CPU ms/turn the target allows (all cores)'];
   const rows = results.filter((r) => r.cpu).map((r) => {
     const c = r.cpu!;
     const all = (c.server ?? 0) + (c.database ?? 0) + c.loadGenerator;
@@ -382,6 +405,10 @@ export function formatCpu(results: ShapeResult[], cores: number): string {
       `${((r.turnsPerSecond * all) / 1000).toFixed(2)} of ${cores}`,
       ratio === null ? '-' : ratio.toFixed(2), elsewhere === null ? '-' : elsewhere.toFixed(2),
       trip ? `${trip.p50.toFixed(1)} / ${trip.p99.toFixed(1)}` : '-',
+      // At the saturation target every turn, of server, database and load generator together, may
+      // use at most this much CPU; where the database and load generator alone use more, no hotline
+      // could reach the target on these cores.
+      r.shape === 'saturation' && f ? ms((cores * 1000) / (t.saturationThroughputRatio * f.turnsPerSecond)) : '-',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

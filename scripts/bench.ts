@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import cliProgress from 'cli-progress';
 import {
-  benchWorkDir, Engine, formatCpu, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
+  benchWorkDir, cpuVerdicts, Engine, formatCpu, formatTable, missedTargets, RatingScripts, REALISTIC, REPO_ROOT, RunningServer, runShape, SATURATION, Shape,
   ShapeResult, startFloorProcess, startHotlineProcess, warmUp,
 } from '../bench/call-load';
 import { measureCpu, waitUntilIdle } from '../bench/cpu-time';
@@ -26,8 +26,9 @@ Express app answering one fixed TwiML document) with the same shapes:
               2 calls each (capped at 120 s)
   saturation  100 callers with no pause, for 15 s (capped at 45 s)
   staff-busy  the realistic load on a store seeded with a year of ratings and audit entries, run
-              alone and then while 2 staff members keep opening the national table and the audit
-              log; prints the webhooks' p99 with staff busy as a ratio to it alone (target <= 2x)
+              alone, then while 2 staff members keep opening the national table and the audit
+              log, then alone again; prints the webhooks' p99 with staff busy as a ratio to the
+              lower p99 alone (target <= 2x)
 A request unanswered after 15 s (the carrier's webhook timeout) is an error.
 Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (VmHWM), with our
 p99 and throughput as ratios to the floor's, then each row's CPU milliseconds per turn: the server's,
@@ -224,7 +225,7 @@ async function main() {
         // The seeding's aftermath (the database server's checkpoints and autovacuum, the embedded store's load) is not part of the row.
         const settledMs = await waitUntilIdle(engine === 'mongodb' && mongo?.pid ? mongo.pid : server.pid);
         if (settledMs !== null) process.stderr.write(`${engine.padEnd(8)} staff-busy: ${engine === 'mongodb' ? 'the database server' : 'the server'} idle after ${(settledMs / 1000).toFixed(0)} s\n`);
-        process.stderr.write(`${engine.padEnd(8)} staff-busy: callers alone, then with staff busy...\n`);
+        process.stderr.write(`${engine.padEnd(8)} staff-busy: callers alone, with staff busy, then alone again...\n`);
         staffBusyResults.push(await runStaffBusy({ server, shape: realisticShape, scripts, pauseMs: staffPauseMs }));
       } finally {
         await server.stop();
@@ -241,6 +242,7 @@ async function main() {
     console.log(formatTable(results));
     console.log(`\nCPU per turn (this machine's ${os.cpus().length} cores are shared by the server, the database server and the load generator):`);
     console.log(formatCpu(results, os.cpus().length));
+    for (const verdict of cpuVerdicts(results, os.cpus().length)) console.log(`\n${verdict}`);
   }
   for (const r of results.filter((x) => x.errorSamples.length)) {
     console.log(`\n${r.engine} ${r.shape}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
