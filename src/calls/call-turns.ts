@@ -1,8 +1,8 @@
 import { DefinitionError } from '../errors';
 import { step } from '../flow/engine';
-import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult } from '../flow/types';
+import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult, UnfinishedRating } from '../flow/types';
 import { Logger } from '../logging/logger';
-import { CallersRepository } from '../store/callers';
+import { Caller, CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn } from '../store/calls';
 import { RatingsRepository } from '../store/ratings';
 
@@ -55,9 +55,7 @@ export class CallTurns {
     const caller = await this.deps.callers.recordCall(callerId, at);
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
     // A rating that broke off in the last day is offered to be continued (a resume-offer node).
-    const unfinished = caller.unfinishedRating && at.getTime() - new Date(caller.unfinishedRating.at).getTime() < RESUME_WITHIN_MS
-      ? { communeCode: caller.unfinishedRating.communeCode, service: caller.unfinishedRating.service, indicatorIndex: caller.unfinishedRating.indicatorIndex }
-      : undefined;
+    const unfinished = await this.unfinishedRating(caller, at);
     const ctx: FlowContext = { ...this.deps.context, caller: { language: known, lastCommune: caller.lastCommune, ...(unfinished ? { unfinishedRating: unfinished } : {}) } };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);
     const returningRater = Boolean(caller.lastCommune);
@@ -70,6 +68,26 @@ export class CallTurns {
     if (!created) return this.answerAgain(saved, 1); // the carrier retried the incoming webhook, or another copy created the call first
     await this.apply(saved);
     return saved.last;
+  }
+
+  /**
+   * The caller's rating begun within the last day and not finished, at its next indicator: past
+   * the last one answered in the call that began it (that call's ratings say which), since only
+   * its beginning is written to the caller. One indexed read, only when there is such a rating.
+   */
+  private async unfinishedRating(caller: Caller, at: Date): Promise<UnfinishedRating | undefined> {
+    const noted = caller.unfinishedRating;
+    if (!noted || at.getTime() - new Date(noted.at).getTime() >= RESUME_WITHIN_MS) return undefined;
+    let next = noted.indicatorIndex;
+    if (noted.callSid) {
+      const order = this.deps.context.indicators(noted.service);
+      for (const r of await this.deps.ratings.forCall(noted.callSid)) {
+        if (r.communeCode === noted.communeCode && r.service === noted.service) next = Math.max(next, order.indexOf(r.indicatorId) + 1);
+      }
+      // Every indicator answered: the write that forgets it was lost (an instance died after saving the turn).
+      if (next >= order.length) return undefined;
+    }
+    return { communeCode: noted.communeCode, service: noted.service, indicatorIndex: next };
   }
 
   /**
@@ -165,7 +183,7 @@ export class CallTurns {
           });
           break;
         case 'remember-unfinished-rating':
-          await this.deps.callers.rememberUnfinishedRating(call.callerId, e.rating, at);
+          await this.deps.callers.rememberUnfinishedRating(call.callerId, e.rating, at, callSid);
           break;
         case 'request-answer-call': {
           const outcome = this.deps.answerCalls

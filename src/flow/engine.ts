@@ -310,9 +310,14 @@ class Turn {
         this.state.invalids = 0;
         if (this.vars.indicatorIndex >= this.ctx.indicators(service).length) {
           this.effects.push({ type: 'forget-unfinished-rating' });
+          delete this.vars.unfinishedNoted;
           this.goTo(n.next);
         } else {
-          this.effects.push({ type: 'remember-unfinished-rating', rating: { communeCode, service, indicatorIndex: this.vars.indicatorIndex } });
+          // Noted once per service rated; later answers are found among the call's ratings.
+          if (this.vars.unfinishedNoted !== `${communeCode}:${service}`) {
+            this.effects.push({ type: 'remember-unfinished-rating', rating: { communeCode, service, indicatorIndex: this.vars.indicatorIndex } });
+            this.vars.unfinishedNoted = `${communeCode}:${service}`;
+          }
           this.ask(n);
         }
         return true;

@@ -120,7 +120,11 @@ export type Effect =
   | { type: 'set-demographics'; demographics: Demographics }
   | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording }
   | { type: 'discard-recording'; recording: PendingRecording }
-  /** The caller is part-way through rating: where to go on if the call breaks off. */
+  /**
+   * The caller has begun rating a service in this call (its first answer): where to go on if the
+   * call breaks off. Made once per service rated, not per answer: the next call finds how far the
+   * caller got from this call's ratings (src/calls/call-turns.ts), which saves a write per answer.
+   */
   | { type: 'remember-unfinished-rating'; rating: UnfinishedRating }
   | { type: 'forget-unfinished-rating' }
   /** The caller wants to be called back with the answer to the message they just sent. */
@@ -155,6 +159,8 @@ export interface FlowVars {
   sentMessageId?: string;
   /** A rating of an earlier call this call may go on with (offered by a resume-offer node). */
   resumable?: UnfinishedRating;
+  /** commune:service of the rating begun in this call and noted as unfinished (once per service). */
+  unfinishedNoted?: string;
 }
 
 export interface FlowState {

@@ -6,8 +6,13 @@ export interface Caller {
   _id: string;
   language?: string;
   lastCommune?: string;
-  /** A rating that broke off, offered to be continued on the next call within a day. */
-  unfinishedRating?: { communeCode: string; service: string; indicatorIndex: number; at: Date };
+  /**
+   * A rating begun and not finished, offered to be continued on the next call within a day of
+   * `at`. `indicatorIndex` is where it began in call `callSid`; how far it got is read from that
+   * call's ratings (src/calls/call-turns.ts). Without `callSid` (written before it existed) it is
+   * the next indicator itself.
+   */
+  unfinishedRating?: { communeCode: string; service: string; indicatorIndex: number; at: Date; callSid?: string };
   firstCallAt: Date;
   lastCallAt: Date;
 }
@@ -41,8 +46,8 @@ export class CallersRepository {
     await this.c.updateOne({ _id: id }, { $set: { language } }, { upsert: true });
   }
 
-  async rememberUnfinishedRating(id: string, rating: { communeCode: string; service: string; indicatorIndex: number }, at: Date): Promise<void> {
-    await this.c.updateOne({ _id: id }, { $set: { unfinishedRating: { ...rating, at } } }, { upsert: true });
+  async rememberUnfinishedRating(id: string, rating: { communeCode: string; service: string; indicatorIndex: number }, at: Date, callSid: string): Promise<void> {
+    await this.c.updateOne({ _id: id }, { $set: { unfinishedRating: { ...rating, at, callSid } } }, { upsert: true });
   }
 
   async forgetUnfinishedRating(id: string): Promise<void> {

@@ -364,11 +364,11 @@ describe('how good: indicators 1 to 5', () => {
     expect(t[4].heard).toEqual(['rate.intro', `indicator.health.${health[0]}`]);
     scores.forEach((score, i) => {
       const turn = t[5 + i];
-      // Each save also notes where to go on if the call breaks off (forgotten after the last one).
-      const next = i < health.length - 1
-        ? { type: 'remember-unfinished-rating', rating: { communeCode: '120101', service: 'health', indicatorIndex: i + 1 } }
-        : { type: 'forget-unfinished-rating' };
-      expect(turn.effects).toEqual([{ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[i], score: Number(score) }, next]);
+      // The first save also notes the rating as begun, in case the call breaks off; the last one
+      // forgets it. Saves in between note nothing: how far it got is in the call's ratings.
+      const note = i === 0 ? [{ type: 'remember-unfinished-rating', rating: { communeCode: '120101', service: 'health', indicatorIndex: 1 } }]
+        : i === health.length - 1 ? [{ type: 'forget-unfinished-rating' }] : [];
+      expect(turn.effects).toEqual([{ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[i], score: Number(score) }, ...note]);
       expect(turn.heard[0]).toBe(`scale.${score}`);
       if (i < health.length - 1) expect(turn.heard.slice(1)).toEqual([`indicator.health.${health[i + 1]}`]);
     });

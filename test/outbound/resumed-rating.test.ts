@@ -46,7 +46,8 @@ describe(`a rating broken off in a callback is offered again on the next call ($
     const call = await callbackDropsMidRating();
     expect((await h.rt.ratings.forCall(call.sid)).map((r) => [r.indicatorId, r.score])).toEqual([[HEALTH[0], 4], [HEALTH[1], 5]]);
     const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
-    expect((await h.rt.callers.find(callerId))?.unfinishedRating).toMatchObject({ communeCode: '120101', service: 'health', indicatorIndex: 2 });
+    // Noted once, at the first answer, with the call: how far it got is in that call's ratings.
+    expect((await h.rt.callers.find(callerId))?.unfinishedRating).toMatchObject({ communeCode: '120101', service: 'health', indicatorIndex: 1, callSid: call.sid });
     expect((await h.rt.outbound.queue.collection.findOne({}))?.state).toBe('completed');
 
     const next = await h.call(parseScript('1,3,2,hangup'), { from: CITIZEN });
@@ -59,7 +60,36 @@ describe(`a rating broken off in a callback is offered again on the next call ($
     expect(afterPress).not.toContain('rate.intro');
     const ratings = await h.rt.ratings.forCall(next.callSid);
     expect(ratings.map((r) => [r.communeCode, r.indicatorId, r.score])).toEqual([['120101', HEALTH[2], 3], ['120101', HEALTH[3], 2]]);
-    expect((await h.rt.callers.find(callerId))?.unfinishedRating?.indicatorIndex).toBe(4);
+    expect((await h.rt.callers.find(callerId))?.unfinishedRating).toMatchObject({ indicatorIndex: 3, callSid: next.callSid });
+    // Broken off again: the call after goes on where this one stopped.
+    const third = ids(await h.call(parseScript('1,hangup'), { from: CITIZEN }));
+    expect(third.slice(0, 2)).toEqual(['welcome.back', 'rate.resume.health']);
+    expect(third[third.indexOf('rate.resume.press') + 1]).toBe(`indicator.health.${HEALTH[4]}`);
+  });
+
+  it('a rating noted before the call was (no callSid) goes on at its own next indicator', async () => {
+    const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
+    await h.store.collection<Caller>('callers').insertOne({
+      _id: callerId, firstCallAt: new Date(), lastCallAt: new Date(), lastCommune: '120101', language: 'km',
+      unfinishedRating: { communeCode: '120101', service: 'health', indicatorIndex: 3, at: new Date() },
+    });
+    const heard = ids(await h.call(parseScript('1,hangup'), { from: CITIZEN }));
+    expect(heard[heard.indexOf('rate.resume.press') + 1]).toBe(`indicator.health.${HEALTH[3]}`);
+  });
+
+  it('when every indicator was answered but the note was not forgotten (an instance died), nothing is offered', async () => {
+    const call = await callbackDropsMidRating();
+    // The last two answers, in that call, as if its instance died before forgetting the note.
+    const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
+    for (const [i, id] of HEALTH.slice(2).entries()) {
+      await h.rt.ratings.save({
+        callSid: call.sid, callerId, communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'health', indicatorId: id,
+        score: 3, language: 'km', languageGroup: 'khmer', demographics: {}, ratedAt: new Date(Date.now() + i),
+      }, { mayReplace: false });
+    }
+    expect((await h.rt.callers.find(callerId))?.unfinishedRating).toBeDefined();
+    const t = await h.call(parseScript('hangup'), { from: CITIZEN });
+    expect(ids(t)).toEqual(['welcome.back', 'main.menu']);
   });
 
   it('2 declines: the main menu, and the offer is not made again', async () => {
