@@ -48,6 +48,8 @@ export interface AppConfig {
   outbound: OutboundSettings;
   /** Distinct callers a published report figure rests on at least (never below 5). */
   reportMinCallers: number;
+  /** A report counted this recently is shown again rather than counted again (REPORT_FRESH_SECONDS). */
+  reportFreshSeconds: number;
   /** The operator's own content (SITE_DIR); see src/site/site-folder.ts. */
   siteDir: string;
   /** Shipped prompt audio that seeds siteDir/audio; '' when AUDIO_DIR is set explicitly (then used as is). */
@@ -256,6 +258,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     logLevel: values.LOG_LEVEL,
     outbound: outbound.settings,
     reportMinCallers: minCallers,
+    reportFreshSeconds: Number(values.REPORT_FRESH_SECONDS),
     siteDir,
     shippedAudioDir: explicit('AUDIO_DIR') ? '' : resolve(values.AUDIO_DIR),
     sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),

@@ -64,6 +64,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'GAZETTEER_DIR', type: 'string', default: './data/gazetteer', doc: 'provinces, districts and communes CSV files' },
   { name: 'REPORT_MIN_CALLERS', type: 'integer', default: '5',
     doc: 'distinct callers a published report figure rests on at least; smaller figures are withheld (never below 5)' },
+  { name: 'REPORT_FRESH_SECONDS', type: 'integer', default: '60',
+    doc: 'a report (same period and area) opened again within this many seconds of being counted shows the same figures, with the time they were counted; 0 counts every time' },
   { name: 'TRUST_PROXY', type: 'string', default: 'off',
     doc: 'which reverse proxy in front may name the client in X-Forwarded-For: off, a hop count (1 = one proxy), or its addresses/CIDRs (comma-separated; loopback, linklocal, uniquelocal)' },
   { name: 'HTTP_MAX_CONNECTIONS', type: 'integer', default: '1000',

@@ -20,7 +20,7 @@ import { AreaSummary, figuresPart, ServiceSummary } from '../reports/scorecard-s
 import { html, htmlInSlices, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
-import { ictDay, placeLabel } from './message-pages';
+import { ictDateTime, ictDay, placeLabel } from './message-pages';
 import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 
@@ -172,7 +172,7 @@ export const reportPages: StaffPages = (router, deps) => {
   const everyone = requireRole('admin', 'reviewer', 'viewer');
   deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
 
-  // Off the webhooks' event loop on the embedded store (a child process): src/staff/report-runner.ts.
+  // Off the webhooks' event loop (a child process), and kept for REPORT_FRESH_SECONDS: src/staff/report-runner.ts.
   const runner = new ReportRunner(rt);
   const tableAndSummary = (period: Period, area: Area) => runner.tableAndSummary(period, area);
 
@@ -194,6 +194,12 @@ export const reportPages: StaffPages = (router, deps) => {
       if (p) placeNames.set(code, made);
     }
     return made;
+  };
+  // When the figures were counted, and for how long they are shown again (REPORT_FRESH_SECONDS).
+  const countedAtHtml = (countedAt: Date, t: Translate) => {
+    const time = ictDateTime(countedAt, true);
+    const seconds = rt.config.reportFreshSeconds;
+    return html`<p class="muted counted-at">${seconds ? t('report.counted-at-kept', { time, seconds: String(seconds) }) : t('report.counted-at', { time })}</p>`;
   };
   const query = (period: Period, code: string) =>
     new URLSearchParams({ from: period.label.from, to: period.label.to, ...(code ? { code } : {}) }).toString();
@@ -244,7 +250,7 @@ export const reportPages: StaffPages = (router, deps) => {
         res.redirect(303, `/staff/reports/commune/${code}?${query(period, '')}`);
         return;
       }
-      const { table, communes } = await runner.tableAndCommuneRows(period, area);
+      const { table, communes, countedAt } = await runner.tableAndCommuneRows(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
       const communeRows = await htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50);
       sendPage(res, {
@@ -252,6 +258,7 @@ export const reportPages: StaffPages = (router, deps) => {
         scripts: ['messages.js'],
         body: html`${form(period.label, code, t)}
 <h2>${code ? placeName(code) : t('report.whole-country')}</h2>
+${countedAtHtml(countedAt, t)}
 ${satisfactionTableHtml(table, serviceName, t)}
 <p><a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-all')}</a></p>
 <h2>${t('report.communes-heading')}</h2>
@@ -276,7 +283,7 @@ ${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` :
       const period = periodFromQuery(q);
       if (!rt.gazetteer.isCommune(code)) throw new BadRequestError(t('report.not-a-commune', { code: code.slice(0, 20) }));
       const area = { communes: [code] };
-      const { table, summary } = await tableAndSummary(period, area);
+      const { table, summary, countedAt } = await tableAndSummary(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code, from: period.label.from, to: period.label.to } });
       const place = rt.gazetteer.find(code)!;
       sendPage(res, {
@@ -285,6 +292,7 @@ ${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` :
         body: html`${form(period.label, code, t)}
 <p>${placeName(code)} · ${placeName(code.slice(0, 4))} · ${placeName(code.slice(0, 2))}</p>
 <p>${t('report.period', { from: period.label.from, to: period.label.to })} · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-commune')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a></p>
+${countedAtHtml(countedAt, t)}
 ${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) }, t)}`,
       });
     } catch (err) {

@@ -13,6 +13,14 @@ import type { ReportJob } from './report-worker';
 
 /** Reports computed at once (each in a child process); more wait their turn. */
 export const MAX_REPORT_WORKERS = 1;
+/** Reports whose figures are kept for REPORT_FRESH_SECONDS (a national CSV summary is several MB). */
+export const RECENT_REPORTS = 8;
+
+/** A report being counted (countedAt null) or counted at countedAt. */
+interface Counted {
+  countedAt: Date | null;
+  figures: Promise<{ result: unknown; countedAt: Date }>;
+}
 
 /**
  * Where report computation runs: in a child process, so a national table over a long period does
@@ -24,39 +32,56 @@ export const MAX_REPORT_WORKERS = 1;
 export class ReportRunner {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly recent = new Map<string, Counted>();
   /** `compute` runs one report; tests wrap it to count computations. */
   constructor(private readonly rt: Runtime, private readonly compute: (job: ReportJob) => Promise<unknown> = runReportProcess) {}
 
-  async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary }> {
-    return (await this.inWorker({ kind: 'table-and-summary', period, area })) as { table: SatisfactionTable; summary: Summary };
+  async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary; countedAt: Date }> {
+    const { result, countedAt } = await this.counted({ kind: 'table-and-summary', period, area });
+    return { ...(result as { table: SatisfactionTable; summary: Summary }), countedAt };
   }
 
   /** An area page's table and commune rows (src/reports/table-and-summary.ts). */
-  async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[] }> {
-    return (await this.inWorker({ kind: 'table-and-communes', period, area })) as { table: SatisfactionTable; communes: CommuneRow[] };
+  async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[]; countedAt: Date }> {
+    const { result, countedAt } = await this.counted({ kind: 'table-and-communes', period, area });
+    return { ...(result as { table: SatisfactionTable; communes: CommuneRow[] }), countedAt };
   }
 
   async report(request: ReportRequest): Promise<Report> {
-    return (await this.inWorker({ kind: 'report', request })) as Report;
+    return (await this.counted({ kind: 'report', request })).result as Report;
   }
 
   /**
-   * A report asked for while the same one (same kind, period and area) is waiting or being
-   * computed shares that computation instead of queueing another: two staff members opening the
-   * national table together cost the database one pass. Its figures are then as of when that
-   * computation began, at most its own duration earlier; nothing is kept once it has answered.
+   * A report's figures, counted in a child process, or the same report's figures counted less
+   * than REPORT_FRESH_SECONDS ago, or those of the same report being counted right now. Staff
+   * paging back and forth, or several opening the national table together, then cost the
+   * database one pass rather than one each: on MongoDB that pass runs on the database the
+   * webhooks need (npm run bench, staff-busy row). The page says when its figures were counted.
+   * At most RECENT_REPORTS are kept, in this process only (another instance counts its own).
    */
-  private inWorker(job: ReportJob['job']): Promise<unknown> {
+  private counted(job: ReportJob['job']): Counted['figures'] {
     const key = JSON.stringify(job);
-    const shared = this.inFlight.get(key);
-    if (shared) return shared;
+    const freshMs = this.rt.config.reportFreshSeconds * 1000;
+    const kept = this.recent.get(key);
+    if (kept && (kept.countedAt === null || Date.now() - kept.countedAt.getTime() < freshMs)) return kept.figures;
     const { config } = this.rt;
-    const computed = this.oneAtATime(() => this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job }));
-    this.inFlight.set(key, computed);
-    const done = () => this.inFlight.delete(key);
-    computed.then(done, done);
-    return computed;
+    let countedAt: Date | null = null;
+    const figures = this.oneAtATime(async () => {
+      const startedAt = new Date(); // the figures are as of when the count began
+      const result = await this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job });
+      countedAt = startedAt;
+      return { result, countedAt: startedAt };
+    });
+    const entry: Counted = { get countedAt() { return countedAt; }, figures };
+    this.recent.delete(key);
+    this.recent.set(key, entry);
+    for (const oldest of this.recent.keys()) {
+      if (this.recent.size <= RECENT_REPORTS) break;
+      this.recent.delete(oldest);
+    }
+    const forget = () => { if (this.recent.get(key) === entry) this.recent.delete(key); };
+    entry.figures.then(() => { if (freshMs === 0) forget(); }, forget);
+    return entry.figures;
   }
 
   /**

@@ -4,6 +4,7 @@ import * as scorecardReport from '../../src/reports/scorecard-report';
 import { tableAndCommuneRows, tableAndSummary } from '../../src/reports/table-and-summary';
 import { html, htmlInSlices } from '../../src/staff/html';
 import { ReportRunner, runReportProcess } from '../../src/staff/report-runner';
+import { Runtime } from '../../src/runtime';
 import { areaFromCode, periodFromQuery } from '../../src/staff/report-pages';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -51,21 +52,61 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     expect(calls).toBe(0);
   });
 
-  it('two staff members asking for the same report at once share one computation; a report asked for later is computed afresh', async () => {
-    let computations = 0;
-    const runner = new ReportRunner(h.rt, (job) => { computations++; return runReportProcess(job); });
+  describe('figures counted once are shown again for REPORT_FRESH_SECONDS', () => {
     const q1 = periodFromQuery({ from: '2026-01-01', to: '2026-04-01' });
     const country = areaFromCode('');
-    const [a, b, other] = await Promise.all([
-      runner.tableAndCommuneRows(q1, country),
-      runner.tableAndCommuneRows(q1, country),
-      runner.tableAndCommuneRows(periodFromQuery({ from: '2026-01-01', to: '2026-03-01' }), country),
-    ]);
-    expect(b).toEqual(a);
-    expect(other).not.toEqual(a);
-    expect(computations).toBe(2); // Q1 once, the other period once
-    expect(await runner.tableAndCommuneRows(q1, country)).toEqual(a);
-    expect(computations).toBe(3);
+    const counting = (freshSeconds: number) => {
+      const counted = { n: 0 };
+      const rt = { ...h.rt, config: { ...h.config, reportFreshSeconds: freshSeconds } } as Runtime;
+      return { counted, runner: new ReportRunner(rt, (job) => { counted.n++; return runReportProcess(job); }) };
+    };
+
+    it('two staff members asking for the same report at once share one count; another period is counted on its own', async () => {
+      const { counted, runner } = counting(0);
+      const [a, b, other] = await Promise.all([
+        runner.tableAndCommuneRows(q1, country),
+        runner.tableAndCommuneRows(q1, country),
+        runner.tableAndCommuneRows(periodFromQuery({ from: '2026-01-01', to: '2026-03-01' }), country),
+      ]);
+      expect(b).toEqual(a);
+      expect(other.table).not.toEqual(a.table);
+      expect(counted.n).toBe(2); // Q1 once, the other period once
+      // REPORT_FRESH_SECONDS=0: opened again, counted again.
+      const again = await runner.tableAndCommuneRows(q1, country);
+      expect(counted.n).toBe(3);
+      expect(again.table).toEqual(a.table);
+      expect(again.countedAt.getTime()).toBeGreaterThan(a.countedAt.getTime());
+    });
+
+    it('opened again within the time: the same figures and time, not counted again; after it, counted afresh', async () => {
+      const { counted, runner } = counting(1);
+      const first = await runner.tableAndCommuneRows(q1, country);
+      const soon = await runner.tableAndCommuneRows(q1, country);
+      expect(counted.n).toBe(1);
+      expect(soon.countedAt).toEqual(first.countedAt);
+      await new Promise((r) => setTimeout(r, 1100));
+      const later = await runner.tableAndCommuneRows(q1, country);
+      expect(counted.n).toBe(2);
+      expect(later.countedAt.getTime()).toBeGreaterThan(first.countedAt.getTime());
+    });
+
+    it('a count that failed is not kept: the next request counts again', async () => {
+      let fail = true;
+      let n = 0;
+      const runner = new ReportRunner({ ...h.rt, config: { ...h.config, reportFreshSeconds: 60 } } as Runtime, (job) => {
+        n++;
+        return fail ? Promise.reject(new Error('database gone')) : runReportProcess(job);
+      });
+      await expect(runner.tableAndCommuneRows(q1, country)).rejects.toThrow('database gone');
+      fail = false;
+      await expect(runner.tableAndCommuneRows(q1, country)).resolves.toMatchObject({ table: expect.any(Object) });
+      expect(n).toBe(2);
+    });
+
+    it('the page says when its figures were counted, in Cambodia time', async () => {
+      const page = await viewer.page(`/staff/reports?${Q1}`);
+      expect(page.text).toMatch(/Figures counted at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d \(Cambodia time\); the same report opened within 60 seconds/);
+    });
   });
 
   it('a bad area code is still a plain 400 from the worker', async () => {
