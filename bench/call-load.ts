@@ -129,6 +129,8 @@ export interface HotlineProcessOptions {
   workDir: string;
   /** Fills the store before the server starts (the staff-busy row seeds ratings, audit entries and a staff account). */
   prepare?: (store: Store) => Promise<void>;
+  /** More settings for the server (the staff-busy row's REPORT_FRESH_SECONDS). */
+  env?: Record<string, string>;
 }
 
 /** Starts the built hotline (`node dist/src/server.js`, so `npm run build` first) on a free loopback port. */
@@ -153,6 +155,7 @@ export async function startHotlineProcess(o: HotlineProcessOptions): Promise<Run
     LOG_LEVEL: 'warn',
     MONGODB_URI: o.engine === 'mongodb' ? o.mongodbUri : '',
     MONGODB_DB: o.mongodbDb ?? 'hotline_bench',
+    ...o.env,
   };
   if (o.prepare) {
     const store = o.engine === 'mongodb' ? await MongoStore.connect(o.mongodbUri!, env.MONGODB_DB!) : new EmbeddedStore(dataDir);
