@@ -5,6 +5,7 @@
  * the server's peak memory. scripts/bench.ts runs it on both engines and on the floor.
  */
 import { CpuPerTurn } from './cpu-time';
+import { DatabaseProbeResult } from './database-probe';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -69,8 +70,8 @@ export interface ShapeResult {
   peakMb: number | null;
   /** CPU milliseconds per turn of the server, the database server (when it runs here) and the load generator (scripts/bench.ts). */
   cpu?: CpuPerTurn;
-  /** MongoDB rows: one findOne by _id timed every 20 ms during the row (bench/database-probe.ts). */
-  databaseRoundTrip?: { p50: number; p99: number; n: number };
+  /** MongoDB rows: a findOne, then an updateOne, by _id, timed every 20 ms during the row (bench/database-probe.ts). */
+  databaseRoundTrip?: DatabaseProbeResult;
 }
 
 export async function freePort(): Promise<number> {
@@ -394,7 +395,7 @@ export function cpuVerdicts(results: ShapeResult[], cores: number, t: Targets = 
 export function formatCpu(results: ShapeResult[], cores: number, t: Targets = TARGETS): string {
   const floor = new Map(results.filter((r) => r.engine === 'floor').map((r) => [r.shape, r]));
   const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toFixed(2));
-  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db round trip p50/p99 ms', 'CPU ms/turn the target allows (all cores)'];
+  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db read p50/p99 ms', 'db read then write p50/p99 ms', 'CPU ms/turn the target allows (all cores)'];
   const rows = results.filter((r) => r.cpu).map((r) => {
     const c = r.cpu!;
     const all = (c.server ?? 0) + (c.database ?? 0) + c.loadGenerator;
@@ -407,7 +408,8 @@ export function formatCpu(results: ShapeResult[], cores: number, t: Targets = TA
       r.engine, r.shape, ms(c.server), ms(c.database), ms(c.loadGenerator),
       `${((r.turnsPerSecond * all) / 1000).toFixed(2)} of ${cores}`,
       ratio === null ? '-' : ratio.toFixed(2), elsewhere === null ? '-' : elsewhere.toFixed(2),
-      trip ? `${trip.p50.toFixed(1)} / ${trip.p99.toFixed(1)}` : '-',
+      trip ? `${trip.read.p50.toFixed(1)} / ${trip.read.p99.toFixed(1)}` : '-',
+      trip ? `${trip.readThenWrite.p50.toFixed(1)} / ${trip.readThenWrite.p99.toFixed(1)}` : '-',
       // At the saturation target every turn, of server, database and load generator together, may
       // use at most this much CPU; where the database and load generator alone use more, no hotline
       // could reach the target on these cores.

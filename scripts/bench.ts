@@ -34,7 +34,8 @@ Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (V
 p99 and throughput as ratios to the floor's, then each row's CPU milliseconds per turn: the server's,
 the database server's (started here, or named by MONGO_COMPAT_PID with MONGODB_URI) and the load
 generator's, with an estimate of the MongoDB rows' saturation throughput with the database on
-another host, and the database's round trip (one findOne by _id, timed every 20 ms) during the row.
+another host, and the database's own latency during the row (a findOne by _id, then an updateOne
+by _id, timed every 20 ms: the least database time any turn needs).
 Loopback only.
 
 Options:
