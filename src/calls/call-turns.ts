@@ -100,7 +100,7 @@ export class CallTurns {
    * the stored rating is the one the caller hears read back.
    */
   async resume(callSid: string, turn: number, input: FlowInput, party?: string): Promise<LastTurn | null> {
-    const call = await this.deps.calls.find(callSid);
+    const call = await this.deps.calls.findAtTurn(callSid, turn);
     if (!call) return null;
     // A retry of a turn already answered gets the answer already given; a turn the call has not
     // reached (a forged or confused URL) changes nothing either.

@@ -53,8 +53,28 @@ export interface CallStatusRecord {
   updatedAt: Date;
 }
 
+/** Call records this instance last wrote or read, kept for the next turn (see CallsRepository.findAtTurn). */
+export const RECENT_CALLS = 1000;
+
 export class CallsRepository {
+  /**
+   * Each call's record as this instance last wrote or read it, most recent last. A record at a
+   * given turn never changes (only the compare-and-set that moves the call to that turn writes it,
+   * and the engine works on a copy), so one held here at the turn a request answers is the one in
+   * the database, unless another copy of that request already moved the call on; then this
+   * instance's compare-and-set fails and it reads the winner, as without it. The database stays
+   * the only record: another instance, or this one after a restart, reads it there.
+   */
+  private readonly recent = new Map<string, CallRecord>();
   constructor(private readonly store: Store) {}
+
+  private keep(record: CallRecord): void {
+    const held = this.recent.get(record._id);
+    if (held && held.turn > record.turn) return; // a read that left the database before a later write
+    this.recent.delete(record._id);
+    this.recent.set(record._id, record);
+    if (this.recent.size > RECENT_CALLS) this.recent.delete(this.recent.keys().next().value!);
+  }
   private get calls() {
     return this.store.collection<CallRecord>('calls');
   }
@@ -62,14 +82,27 @@ export class CallsRepository {
     return this.store.collection<CallStatusRecord>('call_status');
   }
 
-  find(callSid: string): Promise<CallRecord | null> {
-    return this.calls.findOne({ _id: callSid });
+  async find(callSid: string): Promise<CallRecord | null> {
+    const record = await this.calls.findOne({ _id: callSid });
+    if (record) this.keep(record);
+    return record;
+  }
+
+  /**
+   * The call as a request for `turn` finds it: the record this instance wrote or read at that
+   * turn if it holds one (no round trip), otherwise the database's. Saves a read on nearly every
+   * turn when one instance serves the call; with several, on the turns that instance served last.
+   */
+  findAtTurn(callSid: string, turn: number): Promise<CallRecord | null> {
+    const held = this.recent.get(callSid);
+    return held && held.turn === turn ? Promise.resolve(held) : this.find(callSid);
   }
 
   /** Creates the call; if a retried webhook already created it, returns the existing record instead. */
   async create(record: CallRecord): Promise<{ created: boolean; record: CallRecord }> {
     try {
       await this.calls.insertOne(record);
+      this.keep(record);
       return { created: true, record };
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
@@ -88,6 +121,9 @@ export class CallsRepository {
       { _id: callSid, turn: fromTurn },
       { $set: { flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1 } },
     );
+    const held = this.recent.get(callSid);
+    if (r.matched === 1 && held?.turn === fromTurn) this.keep({ ...held, flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1 });
+    else if (r.matched !== 1 && held?.turn === fromTurn) this.recent.delete(callSid); // another copy moved it on
     return r.matched === 1;
   }
 
@@ -101,6 +137,8 @@ export class CallsRepository {
     const rank = STATUS_RANK[status] ?? 0;
     const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
     if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
+    // A call that has ended takes no more turns.
+    if (rank === STATUS_RANK.completed) this.recent.delete(callSid);
     try {
       await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true, likelyNew: true });
     } catch (err) {

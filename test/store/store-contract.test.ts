@@ -1,7 +1,7 @@
 import { BadRequestError, DuplicateKeyError, StoreError } from '../../src/errors';
 import { FlowState } from '../../src/flow/types';
 import { callerIdFor, CallersRepository } from '../../src/store/callers';
-import { CallRecord, CallsRepository, LastTurn } from '../../src/store/calls';
+import { CallRecord, CallsRepository, LastTurn, RECENT_CALLS } from '../../src/store/calls';
 import { CountersRepository } from '../../src/store/counters';
 import { RatingsRepository } from '../../src/store/ratings';
 import { Collection, Store } from '../../src/store/store';
@@ -350,6 +350,71 @@ describe(`repositories (${ENGINE} store)`, () => {
       expect(saved!.lastEffects).toEqual([{ type: 'remember-commune', communeCode: results[0] ? '120101' : '120102' }]);
       expect(await calls.advance('CA2', 1, flow, last(2), [], new Date())).toBe(false);
       expect(await calls.advance('CA-unknown', 1, flow, last(2), [], new Date())).toBe(false);
+    });
+
+    describe('the record a turn finds: held by the instance that wrote it, read when another moved the call on', () => {
+      /** The store as one instance sees it, counting its reads of calls. */
+      const instance = () => {
+        const reads = { n: 0 };
+        const counting = Object.create(store) as Store;
+        counting.collection = ((name: string) => {
+          const c = store.collection(name);
+          if (name !== 'calls') return c;
+          return Object.assign(Object.create(c), { findOne: (f: Record<string, unknown>) => { reads.n++; return c.findOne(f); } });
+        }) as Store['collection'];
+        return { reads, calls: new CallsRepository(counting) };
+      };
+
+      it('the next turn of a call this instance created and moved on needs no read, and is what the database holds', async () => {
+        const a = instance();
+        await a.calls.create(record('CAheld1'));
+        expect(await a.calls.findAtTurn('CAheld1', 1)).toMatchObject({ _id: 'CAheld1', turn: 1 });
+        expect(await a.calls.advance('CAheld1', 1, { ...flow, node: 'second' }, last(2), [{ type: 'remember-commune', communeCode: '120101' }], new Date())).toBe(true);
+        const held = await a.calls.findAtTurn('CAheld1', 2);
+        expect(a.reads.n).toBe(0);
+        expect(held).toEqual(await new CallsRepository(store).find('CAheld1'));
+      });
+
+      it('another instance moved the call on: the turn it reached is read from the database', async () => {
+        const a = instance();
+        const b = instance();
+        await a.calls.create(record('CAheld2'));
+        expect((await b.calls.findAtTurn('CAheld2', 1))?.turn).toBe(1);
+        expect(b.reads.n).toBe(1);
+        expect(await b.calls.advance('CAheld2', 1, { ...flow, node: 'by-b' }, last(2), [], new Date())).toBe(true);
+        const atA = await a.calls.findAtTurn('CAheld2', 2);
+        expect(a.reads.n).toBe(1);
+        expect(atA?.flow.node).toBe('by-b');
+      });
+
+      it('two instances hold the same turn: the one that loses the compare-and-set reads the winner next', async () => {
+        const a = instance();
+        const b = instance();
+        await a.calls.create(record('CAheld3'));
+        await b.calls.find('CAheld3');
+        expect(await a.calls.advance('CAheld3', 1, { ...flow, node: 'by-a' }, last(2), [], new Date())).toBe(true);
+        // b still holds turn 1 (a duplicate of the request would run on it) but cannot save it.
+        expect((await b.calls.findAtTurn('CAheld3', 1))?.turn).toBe(1);
+        expect(await b.calls.advance('CAheld3', 1, { ...flow, node: 'by-b' }, last(2), [], new Date())).toBe(false);
+        const before = b.reads.n;
+        expect((await b.calls.findAtTurn('CAheld3', 2))?.flow.node).toBe('by-a');
+        expect(b.reads.n).toBe(before + 1);
+      });
+
+      it('a call that has ended, or one of more than RECENT_CALLS since, is read again', async () => {
+        const a = instance();
+        await a.calls.create(record('CAheld4'));
+        await a.calls.recordStatus('CAheld4', 'completed', 30, new Date());
+        await a.calls.findAtTurn('CAheld4', 1);
+        expect(a.reads.n).toBe(1);
+        const others = Array.from({ length: RECENT_CALLS }, (_, i) => record(`CAheld5-${i}`));
+        await a.calls.create(record('CAheld5'));
+        for (const r of others) await a.calls.create(r);
+        await a.calls.findAtTurn('CAheld5', 1);
+        expect(a.reads.n).toBe(2);
+        await a.calls.findAtTurn(`CAheld5-${RECENT_CALLS - 1}`, 1);
+        expect(a.reads.n).toBe(2);
+      });
     });
 
     it.each([
