@@ -70,7 +70,7 @@ export interface ShapeResult {
   peakMb: number | null;
   /** CPU milliseconds per turn of the server, the database server (when it runs here) and the load generator (scripts/bench.ts). */
   cpu?: CpuPerTurn;
-  /** MongoDB rows: a findOne, then an updateOne, by _id, timed every 20 ms during the row (bench/database-probe.ts). */
+  /** MongoDB rows: a findOne, then an updateOne and an insertOne, timed every 20 ms during the row (bench/database-probe.ts). */
   databaseRoundTrip?: DatabaseProbeResult;
 }
 
@@ -395,7 +395,7 @@ export function cpuVerdicts(results: ShapeResult[], cores: number, t: Targets = 
 export function formatCpu(results: ShapeResult[], cores: number, t: Targets = TARGETS): string {
   const floor = new Map(results.filter((r) => r.engine === 'floor').map((r) => [r.shape, r]));
   const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toFixed(2));
-  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db read p50/p99 ms', 'db read then write p50/p99 ms', 'CPU ms/turn the target allows (all cores)'];
+  const head = ['engine', 'shape', 'server ms/turn', 'database ms/turn', 'load gen ms/turn', 'cores busy', 'tput/floor', 'tput/floor, database elsewhere (est.)', 'db read p50/p99 ms', 'db two writes in sequence p50/p99 ms', 'CPU ms/turn the target allows (all cores)'];
   const rows = results.filter((r) => r.cpu).map((r) => {
     const c = r.cpu!;
     const all = (c.server ?? 0) + (c.database ?? 0) + c.loadGenerator;
@@ -409,7 +409,7 @@ export function formatCpu(results: ShapeResult[], cores: number, t: Targets = TA
       `${((r.turnsPerSecond * all) / 1000).toFixed(2)} of ${cores}`,
       ratio === null ? '-' : ratio.toFixed(2), elsewhere === null ? '-' : elsewhere.toFixed(2),
       trip ? `${trip.read.p50.toFixed(1)} / ${trip.read.p99.toFixed(1)}` : '-',
-      trip ? `${trip.readThenWrite.p50.toFixed(1)} / ${trip.readThenWrite.p99.toFixed(1)}` : '-',
+      trip ? `${trip.twoWrites.p50.toFixed(1)} / ${trip.twoWrites.p99.toFixed(1)}` : '-',
       // At the saturation target every turn, of server, database and load generator together, may
       // use at most this much CPU; where the database and load generator alone use more, no hotline
       // could reach the target on these cores.

@@ -4,15 +4,16 @@ import { MongoClient } from 'mongodb';
 export interface DatabaseProbeResult {
   /** One findOne by _id: the cheapest round trip. */
   read: { p50: number; p99: number };
-  /** A findOne then an updateOne by _id, one after the other: the least any turn asks of the database (read the call, compare-and-set it). */
-  readThenWrite: { p50: number; p99: number };
+  /** An updateOne by _id then an insertOne, one after the other: the least a rating turn asks of the database (the compare-and-set on the call, then the rating). */
+  twoWrites: { p50: number; p99: number };
   n: number;
 }
 
 /**
- * Times, every `everyMs` while a row runs, a findOne by _id and then an updateOne by _id on a
- * document of its own: what a turn's round trips cost at least under that load, on this machine.
- * Every turn but a status callback makes at least that pair, in sequence.
+ * Times, every `everyMs` while a row runs, a findOne by _id (the cheapest round trip), then an
+ * updateOne by _id and an insertOne in sequence, on documents of its own: what a turn's round
+ * trips cost at least under that load, on this machine. A rating turn (a third of a call's
+ * turns) and a "who" answer make at least two writes in sequence.
  */
 export async function startDatabaseProbe(uri: string, db: string, everyMs = 20): Promise<{ stop(): Promise<DatabaseProbeResult> }> {
   const client = await MongoClient.connect(uri, { maxPoolSize: 1 });
@@ -27,9 +28,10 @@ export async function startDatabaseProbe(uri: string, db: string, everyMs = 20):
       await probe.findOne({ _id: 'probe' });
       const t1 = performance.now();
       await probe.updateOne({ _id: 'probe', n: n - 1 }, { $set: { n } });
+      await probe.insertOne({ _id: `probe-${n}`, n });
       const t2 = performance.now();
       reads.push(t1 - t0);
-      pairs.push(t2 - t0);
+      pairs.push(t2 - t1);
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
@@ -43,7 +45,7 @@ export async function startDatabaseProbe(uri: string, db: string, everyMs = 20):
       running = false;
       await loop;
       await client.close();
-      return { read: percentiles(reads), readThenWrite: percentiles(pairs), n: reads.length };
+      return { read: percentiles(reads), twoWrites: percentiles(pairs), n: reads.length };
     },
   };
 }

@@ -35,7 +35,7 @@ p99 and throughput as ratios to the floor's, then each row's CPU milliseconds pe
 the database server's (started here, or named by MONGO_COMPAT_PID with MONGODB_URI) and the load
 generator's, with an estimate of the MongoDB rows' saturation throughput with the database on
 another host, and the database's own latency during the row (a findOne by _id, then an updateOne
-by _id, timed every 20 ms: the least database time any turn needs).
+and an insertOne in sequence, timed every 20 ms: the least database time a rating turn needs).
 Loopback only.
 
 Options:
