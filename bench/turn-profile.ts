@@ -134,7 +134,7 @@ async function main() {
   await db.command({ analyze: 'ratings' }).catch(() => undefined); // FerretDB/PostgreSQL statistics; MongoDB has no such command
   const r = sampleRating as Record<string, unknown> | null;
   const queries: [string, string, Record<string, unknown>][] = [
-    ['calls', 'find a call (every turn)', { _id: sampleCall?._id }],
+    ['calls', 'find a call (a turn another instance moved on)', { _id: sampleCall?._id }],
     ['calls', 'compare-and-set on the turn', { _id: sampleCall?._id, turn: sampleCall?.turn }],
     ['ratings', 'save a rating (upsert by _id)', { _id: r?._id }],
     ['ratings', "a caller's ratings of one key (repeat marks)", { callerId: r?.callerId, communeCode: r?.communeCode, service: r?.service, indicatorId: r?.indicatorId, testCall: { $ne: true } }],

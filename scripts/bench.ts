@@ -86,16 +86,34 @@ function list<T extends string>(o: Record<string, string | true>, name: string, 
   return items as T[];
 }
 
-/** Starts the MongoDB-compatible server for this run; returns its URI and how to stop it. */
-function startMongoCompatible(): { uri: string; pid?: number; stop: () => void } {
+/** Starts the MongoDB-compatible server for this run; returns its URI and how to stop it (and remove its data). */
+function startMongoCompatible(): { uri: string; pid?: number; stop: () => Promise<void> } {
   // The same starter as npm test: the shared start script, with the step its first run may need.
   const starter = path.join(REPO_ROOT, 'scripts/mongo-test-server.sh');
   const r = spawnSync(starter, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the MongoDB-compatible server did not start: ${r.stderr}`);
   const uri = /MONGODB_URI='([^']+)'/.exec(r.stdout)?.[1];
   const pid = Number(/MONGO_COMPAT_PID=(\d+)/.exec(r.stdout)?.[1]);
+  const dir = /MONGO_COMPAT_DIR='([^']+)'/.exec(r.stdout)?.[1];
   if (!uri || !pid) throw new Error(`unexpected output from ${starter}: ${r.stdout}`);
-  return { uri, pid, stop: () => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } } };
+  return {
+    uri, pid,
+    async stop() {
+      try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+      // Its data (several hundred MB after a run) goes once it has stopped, at most 10 s later.
+      for (let i = 0; i < 100 && isRunning(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (dir && !isRunning(pid)) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function dropDatabase(uri: string, db: string): Promise<void> {
@@ -240,7 +258,7 @@ async function main() {
     }
   } finally {
     bars.stop();
-    mongo?.stop();
+    await mongo?.stop();
   }
 
   if (results.length) {

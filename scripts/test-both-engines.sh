@@ -11,7 +11,27 @@ mongo_only=false
 if [ "${1:-}" = "--mongo-only" ]; then mongo_only=true; shift; fi
 
 status=0
-results=$(mktemp -d)
+# Everything the run writes to the temporary folder (each test's data folder, the MongoDB-compatible
+# server's data, browser profiles) goes into one folder of its own, removed at the end: a run
+# leaves about 1 GB there, and repeated runs once filled this machine's disk. Jest's cache stays
+# where it was, so a second run does not compile everything again.
+tmp_root=${TMPDIR:-/tmp}
+run_tmp=$(mktemp -d "$tmp_root/hotline-test-run.XXXXXX")
+chmod 711 "$run_tmp" # the test server's PostgreSQL runs as its own user and must reach its folder in here
+export TMPDIR=$run_tmp
+jest_cache=(--cacheDirectory "$tmp_root/jest_hotline")
+results=$run_tmp/results
+mkdir -p "$results"
+started_here=""
+# Stops the server started here and waits for it (at most 10 s) before removing its data.
+finish() {
+  if [ -n "$started_here" ]; then
+    kill "$started_here" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$started_here" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$run_tmp"
+}
+trap finish EXIT
 # Prints "<engine>: N passed, N failed" from jest's JSON results (the plain closing line CI reads).
 summarize() {
   node -e 'const r=require(process.argv[1]); console.log(`${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests + r.numRuntimeErrorTestSuites} failed`)' "$1" "$2" 2>/dev/null \
@@ -26,11 +46,10 @@ tally() {
 
 if [ "$mongo_only" = false ]; then
   echo "=== test suite on the embedded store ==="
-  env -u MONGODB_URI npx jest --json --outputFile="$results/embedded.json" "$@" || status=1
+  env -u MONGODB_URI npx jest "${jest_cache[@]}" --json --outputFile="$results/embedded.json" "$@" || status=1
   tally "$results/embedded.json" embedded
 fi
 
-started_here=""
 no_server_line() {
   echo "embedded: $passed_total passed, $failed_total failed; MongoDB pass NOT RUN: no MongoDB-compatible server. To run it, set MONGODB_URI to a MongoDB 7 or FerretDB 2 server (for example MONGODB_URI=mongodb://127.0.0.1:27017 npm test; each test makes and drops its own database), or provide $shared_starter."
 }
@@ -51,19 +70,18 @@ if [ -z "${MONGODB_URI:-}" ]; then
     echo "!!! no MongoDB-compatible server: MONGODB_URI is not set and $shared_starter does not exist." >&2
     end_without_mongo_pass
   fi
-  if exports=$(MONGO_COMPAT_START="$shared_starter" "$starter" 2>/tmp/mongo-compatible-server.err); then
+  if exports=$(MONGO_COMPAT_START="$shared_starter" "$starter" 2>"$run_tmp/mongo-compatible-server.err"); then
     eval "$exports"
     started_here=$MONGO_COMPAT_PID
   else
     echo "!!! the MongoDB-compatible server could not start ($starter):" >&2
-    cat /tmp/mongo-compatible-server.err >&2
+    cat "$run_tmp/mongo-compatible-server.err" >&2
     end_without_mongo_pass
   fi
 fi
 
 echo "=== test suite on the MongoDB-compatible server ($MONGODB_URI) ==="
-MONGODB_URI=$MONGODB_URI npx jest --json --outputFile="$results/mongodb.json" "$@" || status=1
+MONGODB_URI=$MONGODB_URI npx jest "${jest_cache[@]}" --json --outputFile="$results/mongodb.json" "$@" || status=1
 tally "$results/mongodb.json" mongodb
-if [ -n "$started_here" ]; then kill "$started_here" 2>/dev/null || true; fi
 echo "both engines: $passed_total passed, $failed_total failed"
 exit $status

@@ -121,7 +121,11 @@ export function mongoCompatibleBinary(): string | null {
   // The same starter as npm test: the shared start script, with the step its first run may need.
   const r = spawnSync(path.join(REPO_ROOT, 'scripts/mongo-test-server.sh'), { encoding: 'utf8', timeout: 600_000 });
   const pid = Number(/MONGO_COMPAT_PID=(\d+)/.exec(r.stdout ?? '')?.[1]);
+  const dir = /MONGO_COMPAT_DIR='([^']+)'/.exec(r.stdout ?? '')?.[1];
   if (pid) process.kill(pid, 'SIGTERM');
+  // That server was started only to build the binary: its data goes once it has stopped.
+  for (let i = 0; pid && i < 100 && isRunning(pid); i++) spawnSync('sleep', ['0.1']);
+  if (dir && !(pid && isRunning(pid))) fs.rmSync(dir, { recursive: true, force: true });
   return find();
 }
 
@@ -248,4 +252,13 @@ export async function discardHotlineProcess(app: HotlineProcess, dbName: string)
     await s.close();
   }
   fs.rmSync(app.dataDir, { recursive: true, force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
