@@ -201,6 +201,16 @@ export const reportPages: StaffPages = (router, deps) => {
     const seconds = rt.config.reportFreshSeconds;
     return html`<p class="muted counted-at">${seconds ? t('report.counted-at-kept', { time, seconds: String(seconds) }) : t('report.counted-at', { time })}</p>`;
   };
+  // A country page's 1,650 commune rows, rendered once per language for figures shown again
+  // (REPORT_FRESH_SECONDS): the same counted rows come back as the same array, and go with it.
+  const renderedRows = new WeakMap<object, Map<string, Promise<SafeHtml>>>();
+  const renderedOnce = (rows: object, variant: string, render: () => Promise<SafeHtml>) => {
+    let byVariant = renderedRows.get(rows);
+    if (!byVariant) renderedRows.set(rows, (byVariant = new Map()));
+    let made = byVariant.get(variant);
+    if (!made) byVariant.set(variant, (made = render()));
+    return made;
+  };
   const query = (period: Period, code: string) =>
     new URLSearchParams({ from: period.label.from, to: period.label.to, ...(code ? { code } : {}) }).toString();
 
@@ -252,7 +262,8 @@ export const reportPages: StaffPages = (router, deps) => {
       }
       const { table, communes, countedAt } = await runner.tableAndCommuneRows(period, area);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
-      const communeRows = await htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50);
+      const communeRows = await renderedOnce(communes, `${t.lang}|${query(period, '')}`, () =>
+        htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50));
       sendPage(res, {
         title: t('report.title'),
         scripts: ['messages.js'],
