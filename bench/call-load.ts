@@ -375,11 +375,14 @@ export function cpuVerdicts(results: ShapeResult[], cores: number, t: Targets = 
     if (r.shape !== 'saturation' || !f || !r.cpu || r.cpu.database === null) continue;
     const allowed = (cores * 1000) / (t.saturationThroughputRatio * f.turnsPerSecond);
     const others = r.cpu.database + r.cpu.loadGenerator;
+    // The same turns on the embedded store: the hotline's own work with no database server at all.
+    const embedded = results.find((x) => x.engine === 'embedded' && x.shape === 'saturation')?.cpu?.server;
+    const reference = embedded === undefined || embedded === null ? '' : `; on the embedded store, with no database server, it used ${embedded.toFixed(2)}`;
     out.push(others >= allowed
       ? `${r.engine} saturation: the database server (${r.cpu.database.toFixed(2)} ms/turn) and the load generator (${r.cpu.loadGenerator.toFixed(2)}) alone use ${others.toFixed(2)} ms of CPU per turn, `
         + `more than the ${allowed.toFixed(2)} ms a turn may use at ${t.saturationThroughputRatio} of the floor's ${f.turnsPerSecond.toFixed(0)} turns/s on ${cores} cores: out of reach on this machine for any hotline`
       : `${r.engine} saturation: the database server and the load generator use ${others.toFixed(2)} ms of CPU per turn of the ${allowed.toFixed(2)} ms the target allows on ${cores} cores; `
-        + `${(allowed - others).toFixed(2)} ms are left for the hotline, which used ${(r.cpu.server ?? 0).toFixed(2)}`);
+        + `${(allowed - others).toFixed(2)} ms are left for the hotline, which used ${(r.cpu.server ?? 0).toFixed(2)}${reference}`);
   }
   return out;
 }

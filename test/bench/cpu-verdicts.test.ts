@@ -17,6 +17,12 @@ describe('the benchmark says when the database and load generator alone put the 
     expect(verdict).toBe('mongodb saturation: the database server and the load generator use 1.30 ms of CPU per turn of the 2.00 ms the target allows on 2 cores; 0.70 ms are left for the hotline, which used 0.90');
   });
 
+  it('within reach on paper, with the embedded row as the measure of the hotline\'s own work per turn', () => {
+    const embedded = row('embedded', 1300, { server: 0.8, database: null, loadGenerator: 0.5 });
+    const [verdict] = cpuVerdicts([floor, embedded, row('mongodb', 700, { server: 0.9, database: 1.2, loadGenerator: 0.55 })], 2);
+    expect(verdict).toBe('mongodb saturation: the database server and the load generator use 1.75 ms of CPU per turn of the 2.00 ms the target allows on 2 cores; 0.25 ms are left for the hotline, which used 0.90; on the embedded store, with no database server, it used 0.80');
+  });
+
   it('no verdict for an engine without a database server (embedded) or without a floor row', () => {
     expect(cpuVerdicts([floor, row('embedded', 1200, { server: 0.8, database: null, loadGenerator: 0.5 })], 2)).toEqual([]);
     expect(cpuVerdicts([row('mongodb', 500, { server: 1.4, database: 1.6, loadGenerator: 0.7 })], 2)).toEqual([]);
