@@ -30,6 +30,7 @@ const nedbModel = require('@seald-io/nedb/lib/model.js') as {
   getDotValue(doc: unknown, path: string): unknown;
   compareThings(a: unknown, b: unknown): number;
   deepCopy(doc: unknown): unknown;
+  match(doc: unknown, query: unknown): boolean;
 };
 
 /** NeDB's comparison, with the common cases (two dates, numbers or strings) compared directly. */
@@ -119,7 +120,6 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
    * the page is copied. Ties keep NeDB's order.
    */
   private async findSorted(filter: Filter, options: FindOptions, sort: SortSpec): Promise<T[]> {
-    const matches = (await new NedbCursor(this.ds, filter)) as T[]; // references, not copies
     const keys = Object.entries(sort);
     type Row = { doc: T; values: unknown[] };
     const order = (a: Row, b: Row) => {
@@ -129,19 +129,61 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
       }
       return 0;
     };
-    const rows: Row[] = matches.map((doc) => ({ doc, values: keys.map(([path]) => nedbModel.getDotValue(doc, path)) }));
+    const rowOf = (doc: T): Row => ({ doc, values: keys.map(([path]) => nedbModel.getDotValue(doc, path)) });
     const skip = options.skip ?? 0;
     const wanted = options.limit ? skip + options.limit : Infinity;
-    const page = (wanted < rows.length / 4 ? firstInOrder(rows, wanted, order) : rows.sort(order).slice(0, wanted)).slice(skip).map((r) => r.doc);
+    const byIndex = Number.isFinite(wanted) ? this.firstByIndex(filter, keys, wanted, order, rowOf) : null;
+    let first: Row[];
+    if (byIndex) first = byIndex;
+    else {
+      const rows = ((await new NedbCursor(this.ds, filter)) as T[]).map(rowOf); // references, not copies
+      first = wanted < rows.length / 4 ? firstInOrder(rows, wanted, order) : rows.sort(order).slice(0, wanted);
+    }
+    const page = first.slice(skip).map((r) => r.doc);
     // Shaped and copied as NeDB's own find does (its cursor's projection, then a deep copy).
     const shaper = new NedbCursor(this.ds, {}).projection(options.projection ?? {});
     return shaper._project(page).map((doc) => nedbModel.deepCopy(doc) as T);
   }
+  /**
+   * The first `wanted` matches in sort order, read from the index on the first sort key in that
+   * order, so a page of the newest audit entries visits a page's worth of entries, not all of them.
+   * Only where that gives exactly the general path's answer: the sort ends with _id (no ties), the
+   * key is a plain indexed field holding no arrays (an array is indexed once per element), and the
+   * collection has no TTL index (NeDB's own find drops expired documents). Null otherwise.
+   */
+  private firstByIndex(filter: Filter, keys: [string, number][], wanted: number, order: (a: { doc: T; values: unknown[] }, b: { doc: T; values: unknown[] }) => number, rowOf: (doc: T) => { doc: T; values: unknown[] }) {
+    const [field, direction] = keys[0];
+    const ds = this.ds as unknown as { indexes: Record<string, { getAll(): T[] }>; ttlIndexes: Record<string, unknown> };
+    const index = ds.indexes[field];
+    if (!index || field === '_id' || field.includes('.') || keys[keys.length - 1][0] !== '_id' || Object.keys(ds.ttlIndexes).length) return null;
+    const all = index.getAll(); // every document, by the key, ascending
+    const out: { doc: T; values: unknown[] }[] = [];
+    let group: { doc: T; values: unknown[] }[] = [];
+    let groupKey: unknown;
+    for (let k = 0; k < all.length; k++) {
+      const doc = all[direction > 0 ? k : all.length - 1 - k];
+      const value = (doc as Record<string, unknown>)[field];
+      if (Array.isArray(value)) return null;
+      if (k > 0 && compareValues(value, groupKey) !== 0) {
+        out.push(...group.sort(order));
+        group = [];
+        if (out.length >= wanted) break;
+      }
+      groupKey = value;
+      if (nedbModel.match(doc, filter)) group.push(rowOf(doc));
+    }
+    out.push(...group.sort(order));
+    return out.slice(0, wanted);
+  }
+
   /** The embedded engine holds every document in memory anyway: one find, then the visits. */
   async forEach(filter: Filter, options: Pick<FindOptions, 'projection'>, visit: (doc: T) => void) {
     for (const doc of await this.find(filter, options)) visit(doc);
   }
   countDocuments(filter: Filter) {
+    // Everything, where nothing expires: the _id index's size, without matching each document.
+    const ds = this.ds as unknown as { ttlIndexes: Record<string, unknown>; getAllData(): unknown[] };
+    if (Object.keys(filter).length === 0 && Object.keys(ds.ttlIndexes).length === 0) return this.run(async () => ds.getAllData().length);
     return this.run(() => this.ds.countAsync(filter) as Promise<number>);
   }
   updateOne(filter: Filter, update: Update, options: { upsert?: boolean; likelyNew?: boolean } = {}) {

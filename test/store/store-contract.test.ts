@@ -83,6 +83,27 @@ describe(`store contract (${ENGINE} store)`, () => {
     expect((await log.find({ who: { $ne: 'bo' } }, { sort: { at: 1, _id: 1 } })).map((d) => d._id)).toEqual(['e5', 'e4', 'e1', 'e6', 'e3']);
   });
 
+  it('a sorted page read through an index on its first key is the same page as without the index (ties on the key, missing values, filters, every page)', async () => {
+    const day = (d: number) => new Date(Date.UTC(2026, 10, d));
+    const docs = Array.from({ length: 120 }, (_, i) => ({
+      _id: `x${String((i * 37) % 120).padStart(3, '0')}`, who: ['ann', 'bo', 'cy'][i % 3], ...(i % 11 === 0 ? {} : { at: day(1 + (i % 7)) }),
+    }));
+    const indexed = store.collection<{ _id: string; at?: Date; who: string }>('sorted_indexed');
+    const plain = store.collection<{ _id: string; at?: Date; who: string }>('sorted_plain');
+    await store.ensureIndexes([{ collection: 'sorted_indexed', keys: { at: 1 } }]);
+    await indexed.insertMany(docs.map((d) => ({ ...d })));
+    await plain.insertMany(docs.map((d) => ({ ...d })));
+    for (const filter of [{}, { who: 'bo' }, { at: { $gte: day(3) } }]) {
+      for (const sort of [{ at: -1, _id: -1 }, { at: 1, _id: 1 }] as const) {
+        for (const [skip, limit] of [[0, 10], [10, 10], [25, 7], [115, 10]]) {
+          const ids = async (c: typeof plain) => (await c.find(filter, { sort, skip, limit })).map((d) => d._id);
+          expect(await ids(indexed)).toEqual(await ids(plain));
+        }
+      }
+    }
+    expect(await indexed.countDocuments({})).toBe(120);
+  });
+
   it('find with a projection returns only the named fields and _id', async () => {
     const rows = await c.find({ kind: 'x' }, { sort: { _id: 1 }, projection: { n: 1 } });
     expect(rows).toEqual([{ _id: 'a', n: 3 }, { _id: 'c', n: 2 }]);
