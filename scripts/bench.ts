@@ -13,6 +13,7 @@ import {
 } from '../bench/call-load';
 import { measureCpu, waitUntilIdle } from '../bench/cpu-time';
 import { startDatabaseProbe } from '../bench/database-probe';
+import { processAlive } from '../src/process-alive';
 import { MongoStore } from '../src/store/mongo-store';
 import { formatStaffBusy, missedStaffBusy, prepareStaffBusy, runStaffBusy, StaffBusyResult } from '../bench/staff-busy';
 
@@ -101,19 +102,10 @@ function startMongoCompatible(): { uri: string; pid?: number; stop: () => Promis
     async stop() {
       try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
       // Its data (several hundred MB after a run) goes once it has stopped, at most 10 s later.
-      for (let i = 0; i < 100 && isRunning(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      if (dir && !isRunning(pid)) fs.rmSync(dir, { recursive: true, force: true });
+      for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (dir && !processAlive(pid)) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function dropDatabase(uri: string, db: string): Promise<void> {

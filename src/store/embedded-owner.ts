@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
+import { processAlive } from '../process-alive';
 
 /**
  * The embedded store belongs to one process: NeDB keeps every collection in that process's
@@ -10,20 +11,11 @@ import { StoreError } from '../errors';
  */
 const PID_FILE = 'hotline.pid';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid of another live hotline process serving this DATA_DIR, or null. */
 export function runningHotlinePid(dataDir: string): number | null {
   try {
     const pid = Number(fs.readFileSync(path.join(dataDir, PID_FILE), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : null;
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid) ? pid : null;
   } catch {
     return null;
   }

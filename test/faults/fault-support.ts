@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CallSimulator, parseTwiml, promptOf } from '../../src/simulator/call-simulator';
+import { processAlive } from '../../src/process-alive';
 import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE } from '../support/engine';
 
@@ -124,8 +125,8 @@ export function mongoCompatibleBinary(): string | null {
   const dir = /MONGO_COMPAT_DIR='([^']+)'/.exec(r.stdout ?? '')?.[1];
   if (pid) process.kill(pid, 'SIGTERM');
   // That server was started only to build the binary: its data goes once it has stopped.
-  for (let i = 0; pid && i < 100 && isRunning(pid); i++) spawnSync('sleep', ['0.1']);
-  if (dir && !(pid && isRunning(pid))) fs.rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; pid && i < 100 && processAlive(pid); i++) spawnSync('sleep', ['0.1']);
+  if (dir && !(pid && processAlive(pid))) fs.rmSync(dir, { recursive: true, force: true });
   return find();
 }
 
@@ -252,13 +253,4 @@ export async function discardHotlineProcess(app: HotlineProcess, dbName: string)
     await s.close();
   }
   fs.rmSync(app.dataDir, { recursive: true, force: true });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
