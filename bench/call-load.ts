@@ -361,6 +361,11 @@ export function missedTargets(results: ShapeResult[], t: Targets = TARGETS): str
   return missed;
 }
 
+/** CPU milliseconds a turn may use, all parties and all cores together, at the saturation target. */
+function cpuAllowedPerTurn(cores: number, floor: ShapeResult, t: Targets): number {
+  return (cores * 1000) / (t.saturationThroughputRatio * floor.turnsPerSecond);
+}
+
 /**
  * For each saturation row with its database on these cores: whether the database server and the
  * load generator alone already use more CPU per turn than the throughput target leaves for a turn
@@ -373,7 +378,7 @@ export function cpuVerdicts(results: ShapeResult[], cores: number, t: Targets = 
   for (const r of results) {
     const f = floor.get(r.shape);
     if (r.shape !== 'saturation' || !f || !r.cpu || r.cpu.database === null) continue;
-    const allowed = (cores * 1000) / (t.saturationThroughputRatio * f.turnsPerSecond);
+    const allowed = cpuAllowedPerTurn(cores, f, t);
     const others = r.cpu.database + r.cpu.loadGenerator;
     // The same turns on the embedded store: the hotline's own work with no database server at all.
     const embedded = results.find((x) => x.engine === 'embedded' && x.shape === 'saturation')?.cpu?.server;
@@ -416,7 +421,7 @@ export function formatCpu(results: ShapeResult[], cores: number, t: Targets = TA
       // At the saturation target every turn, of server, database and load generator together, may
       // use at most this much CPU; where the database and load generator alone use more, no hotline
       // could reach the target on these cores.
-      r.shape === 'saturation' && f ? ms((cores * 1000) / (t.saturationThroughputRatio * f.turnsPerSecond)) : '-',
+      r.shape === 'saturation' && f ? ms(cpuAllowedPerTurn(cores, f, t)) : '-',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
