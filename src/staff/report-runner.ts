@@ -65,14 +65,13 @@ export class ReportRunner {
     const kept = this.recent.get(key);
     if (kept && (kept.countedAt === null || Date.now() - kept.countedAt.getTime() < freshMs)) return kept.figures;
     const { config } = this.rt;
-    let countedAt: Date | null = null;
-    const figures = this.oneAtATime(async () => {
-      const startedAt = new Date(); // the figures are as of when the count began
+    const entry = { countedAt: null } as Counted;
+    entry.figures = this.oneAtATime(async () => {
+      const countedAt = new Date(); // the figures are as of when the count began
       const result = await this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job });
-      countedAt = startedAt;
-      return { result, countedAt: startedAt };
+      entry.countedAt = countedAt;
+      return { result, countedAt };
     });
-    const entry: Counted = { get countedAt() { return countedAt; }, figures };
     this.recent.delete(key);
     this.recent.set(key, entry);
     for (const oldest of this.recent.keys()) {
