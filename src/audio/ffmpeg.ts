@@ -87,7 +87,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs ffmpeg with an argument array (never a shell string) and a timeout. */
+/**
+ * Runs ffmpeg with an argument array (never a shell string) and a timeout. Every way it can go
+ * wrong (not found, killed at the time-out while its input is still being written, a broken
+ * pipe, a stream error) rejects this promise and nothing else: an `'error'` event nobody listens
+ * to would end the whole hotline, every call in progress with it (issue 21, item 1).
+ */
 export function runFfmpeg(args: string[], opts: { timeoutMs?: number; input?: Buffer; binary?: string } = {}): Promise<RunResult> {
   const binary = opts.binary ?? ffmpegBinary();
   const timeoutMs = opts.timeoutMs ?? 60_000;
@@ -96,23 +101,43 @@ export function runFfmpeg(args: string[], opts: { timeoutMs?: number; input?: Bu
     const out: Buffer[] = [];
     let err = '';
     let timedOut = false;
+    let settled = false;
+    /** An output pipe that broke: what ffmpeg wrote may be cut short, whatever its exit status. */
+    let outputError: Error | undefined;
+    const settle = (fail: Error | undefined, result?: RunResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (fail) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        reject(fail);
+      } else resolve(result!);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    // The input pipe breaks (EPIPE) when ffmpeg stops reading: killed at the time-out, failed, or
+    // done before the end of the bytes (a WAV's trailing chunks). Its exit status says which.
+    child.stdin?.on('error', () => undefined);
+    const onOutputError = (e: Error) => {
+      outputError ??= e;
+    };
+    child.stdout!.on('error', onOutputError);
+    child.stderr!.on('error', onOutputError);
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => {
       err = (err + d.toString()).slice(-8000);
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(e.code === 'ENOENT' ? new FfmpegNotFoundError(`ffmpeg not found at ${binary}`, '', { cause: e }) : new FfmpegError(`ffmpeg could not start: ${e.message}`, '', { cause: e }));
+      settle(e.code === 'ENOENT' ? new FfmpegNotFoundError(`ffmpeg not found at ${binary}`, '', { cause: e }) : new FfmpegError(`ffmpeg could not start: ${e.message}`, '', { cause: e }));
     });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (timedOut) return reject(new FfmpegTimeoutError(`ffmpeg took longer than ${timeoutMs} ms`, err));
-      if (code !== 0) return reject(new FfmpegError(`ffmpeg exited with status ${code}: ${lastLine(err)}`, err));
-      resolve({ stdout: Buffer.concat(out), stderr: err });
+    child.on('close', (code, signal) => {
+      if (timedOut) return settle(new FfmpegTimeoutError(`ffmpeg took longer than ${timeoutMs} ms`, err));
+      if (signal) return settle(new FfmpegError(`ffmpeg was stopped by ${signal}: ${lastLine(err)}`, err));
+      if (code !== 0) return settle(new FfmpegError(`ffmpeg exited with status ${code}: ${lastLine(err)}`, err));
+      if (outputError) return settle(new FfmpegError(`ffmpeg's output could not be read: ${outputError.message}`, err, { cause: outputError }));
+      settle(undefined, { stdout: Buffer.concat(out), stderr: err });
     });
     if (opts.input && child.stdin) child.stdin.end(opts.input);
   });
