@@ -16,6 +16,7 @@ import { startDatabaseProbe } from '../bench/database-probe';
 import { processAlive } from '../src/process-alive';
 import { MongoStore } from '../src/store/mongo-store';
 import { formatStaffBusy, missedStaffBusy, prepareStaffBusy, runStaffBusy, StaffBusyResult } from '../bench/staff-busy';
+import { BURST, BURST_P99_RATIO, BurstResult, BurstStart, formatBurst, missedBurst, runBurst } from '../bench/burst';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -30,6 +31,9 @@ Express app answering one fixed TwiML document) with the same shapes:
               alone, then while 2 staff members keep opening the national table and the audit
               log, then alone again; prints the webhooks' p99 with staff busy as a ratio to the
               lower p99 alone (target <= 2x)
+  burst       200 callers ringing within one second, on a server just started and on one that
+              took 3 calls first (each a fresh server, the floor too); prints the first turn's
+              p99 as a ratio to the floor's started the same way (target <= 1.5x)
 A request unanswered after 15 s (the carrier's webhook timeout) is an error.
 Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (VmHWM), with our
 p99 and throughput as ratios to the floor's, then each row's CPU milliseconds per turn: the server's,
@@ -42,7 +46,7 @@ Loopback only.
 Options:
   --engines LIST       embedded,mongodb (default both). mongodb uses MONGODB_URI or --mongodb-uri,
                        otherwise starts ../shared/tools/mongo-compatible-server for the run
-  --shapes LIST        realistic,saturation,staff-busy (default all three)
+  --shapes LIST        realistic,saturation,staff-busy,burst (default all four)
   --staff-ratings N    ratings seeded for the staff-busy row (default 50000; audit entries: N/5)
   --staff-pause-ms N   a staff member's reading time between pages (default 1000; 0 hammers them)
   --report-fresh-seconds N  the server's REPORT_FRESH_SECONDS in the staff-busy row (default: the
@@ -89,8 +93,8 @@ function list<T extends string>(o: Record<string, string | true>, name: string, 
 
 /** Starts the MongoDB-compatible server for this run; returns its URI and how to stop it (and remove its data). */
 function startMongoCompatible(): { uri: string; pid?: number; stop: () => Promise<void> } {
-  // The same starter as npm test: the shared start script, with the step its first run may need.
-  const starter = path.join(REPO_ROOT, 'scripts/mongo-test-server.sh');
+  // The same starter as npm test: the shared start script.
+  const starter = path.resolve(REPO_ROOT, process.env.MONGO_COMPAT_STARTER ?? '../shared/tools/mongo-compatible-server/start');
   const r = spawnSync(starter, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the MongoDB-compatible server did not start: ${r.stderr}`);
   const uri = /MONGODB_URI='([^']+)'/.exec(r.stdout)?.[1];
@@ -128,6 +132,8 @@ async function main() {
   let reportFreshSeconds: number | undefined;
   let realisticShape: Shape = REALISTIC;
   const staffBusyResults: StaffBusyResult[] = [];
+  let burst = false;
+  const burstResults: BurstResult[] = [];
   try {
     o = parseArgs(process.argv.slice(2));
     if (o.help) {
@@ -135,14 +141,15 @@ async function main() {
       return 0;
     }
     engines = list(o, 'engines', ['embedded', 'mongodb'] as const);
-    const shapeNames = list(o, 'shapes', ['realistic', 'saturation', 'staff-busy'] as const);
+    const shapeNames = list(o, 'shapes', ['realistic', 'saturation', 'staff-busy', 'burst'] as const);
     staffBusy = shapeNames.includes('staff-busy');
+    burst = shapeNames.includes('burst');
     staffRatings = positive(o, 'staff-ratings', 50_000);
     staffPauseMs = o['staff-pause-ms'] === '0' ? 0 : positive(o, 'staff-pause-ms', 1000);
     if (o['report-fresh-seconds'] !== undefined) reportFreshSeconds = o['report-fresh-seconds'] === '0' ? 0 : positive(o, 'report-fresh-seconds', 60);
     const realistic: Shape = { ...REALISTIC, callers: positive(o, 'callers-realistic', REALISTIC.callers), callsPerCaller: positive(o, 'calls', REALISTIC.callsPerCaller!) };
     const saturation: Shape = { ...SATURATION, callers: positive(o, 'callers-saturation', SATURATION.callers), durationMs: 1000 * positive(o, 'duration', SATURATION.durationMs! / 1000) };
-    shapes = shapeNames.filter((n) => n !== 'staff-busy').map((n) => (n === 'realistic' ? realistic : saturation));
+    shapes = shapeNames.filter((n) => n !== 'staff-busy' && n !== 'burst').map((n) => (n === 'realistic' ? realistic : saturation));
     realisticShape = realistic;
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${HELP}`);
@@ -248,6 +255,27 @@ async function main() {
         if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
       }
     }
+    // The burst rows: a fresh server each (the floor's too), so "right after a start" is one.
+    for (const start of (burst ? ['cold', 'warm'] : []) as BurstStart[]) {
+      for (const engine of ['floor', ...engines] as Engine[]) {
+        const mongodbDb = `bench_burst_${start}_${Date.now()}`;
+        let server: RunningServer;
+        try {
+          server = engine === 'floor' ? await startFloorProcess(workDir) : await startHotlineProcess({ engine, workDir, mongodbUri: mongo?.uri, mongodbDb });
+        } catch (err) {
+          process.stderr.write(`${engine} burst: the server did not start: ${(err as Error).message}\n`);
+          failedToStart.push(`${engine} burst ${start}`);
+          continue;
+        }
+        try {
+          process.stderr.write(`${engine.padEnd(8)} burst: ${BURST.callers} callers within ${BURST.windowMs / 1000} s ${start === 'cold' ? 'right after a start' : `after ${BURST.warmUpCalls} calls`}...\n`);
+          burstResults.push(await runBurst({ server, start, scripts }));
+        } finally {
+          await server.stop();
+          if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
+        }
+      }
+    }
   } finally {
     bars.stop();
     await mongo?.stop();
@@ -267,7 +295,11 @@ async function main() {
   if (staffBusyResults.length) {
     console.log(`\nStaff busy (the server's REPORT_FRESH_SECONDS: ${reportFreshSeconds ?? 'its default, 60'}):\n${formatStaffBusy(staffBusyResults)}`);
   }
-  const missed = [...missedTargets(results), ...missedStaffBusy(staffBusyResults)];
+  if (burstResults.length) {
+    console.log(`\nBurst (first turn: the ring, answered with the welcome and language menu; target: p99 <= ${BURST_P99_RATIO}x the floor's):\n${formatBurst(burstResults)}`);
+    for (const r of burstResults.filter((x) => x.errorSamples.length)) console.log(`\n${r.engine} burst ${r.start}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
+  }
+  const missed = [...missedTargets(results), ...missedStaffBusy(staffBusyResults), ...missedBurst(burstResults)];
   console.log(missed.length ? `\nTargets missed:\n  - ${missed.join('\n  - ')}` : '\nAll targets met.');
   if (failedToStart.length) console.log(`\nNot measured (the server did not start): ${failedToStart.join(', ')}`);
   fs.rmSync(workDir, { recursive: true, force: true });

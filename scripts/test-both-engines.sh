@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on the embedded store, then again on the MongoDB-compatible server
-# (started here through scripts/mongo-test-server.sh unless MONGODB_URI is already set).
+# (started here through ../shared/tools/mongo-compatible-server/start unless MONGODB_URI is already set).
 # With CI=true a missing server is a failure, never a skip.
 #   npm test                 both engines
 #   npm test -- --mongo-only only the MongoDB-compatible server
@@ -65,16 +65,15 @@ end_without_mongo_pass() {
 }
 if [ -z "${MONGODB_URI:-}" ]; then
   shared_starter=${MONGO_COMPAT_STARTER:-../shared/tools/mongo-compatible-server/start}
-  starter=scripts/mongo-test-server.sh
   if [ ! -x "$shared_starter" ]; then
     echo "!!! no MongoDB-compatible server: MONGODB_URI is not set and $shared_starter does not exist." >&2
     end_without_mongo_pass
   fi
-  if exports=$(MONGO_COMPAT_START="$shared_starter" "$starter" 2>"$run_tmp/mongo-compatible-server.err"); then
+  if exports=$("$shared_starter" 2>"$run_tmp/mongo-compatible-server.err"); then
     eval "$exports"
     started_here=$MONGO_COMPAT_PID
   else
-    echo "!!! the MongoDB-compatible server could not start ($starter):" >&2
+    echo "!!! the MongoDB-compatible server could not start ($shared_starter):" >&2
     cat "$run_tmp/mongo-compatible-server.err" >&2
     end_without_mongo_pass
   fi

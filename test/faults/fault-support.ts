@@ -119,8 +119,8 @@ export function mongoCompatibleBinary(): string | null {
   const found = find();
   if (found) return found;
   if (!fs.existsSync(path.resolve(REPO_ROOT, '../shared/tools/mongo-compatible-server/start'))) return null;
-  // The same starter as npm test: the shared start script, with the step its first run may need.
-  const r = spawnSync(path.join(REPO_ROOT, 'scripts/mongo-test-server.sh'), { encoding: 'utf8', timeout: 600_000 });
+  // The same starter as npm test: the shared start script.
+  const r = spawnSync(path.resolve(REPO_ROOT, '../shared/tools/mongo-compatible-server/start'), { encoding: 'utf8', timeout: 600_000 });
   const pid = Number(/MONGO_COMPAT_PID=(\d+)/.exec(r.stdout ?? '')?.[1]);
   const dir = /MONGO_COMPAT_DIR='([^']+)'/.exec(r.stdout ?? '')?.[1];
   if (pid) process.kill(pid, 'SIGTERM');
