@@ -18,6 +18,7 @@ import { CallersRepository } from './store/callers';
 import { CallsRepository } from './store/calls';
 import { ensureRepeatRatingsMarked } from './store/repeat-ratings';
 import { openStore } from './store/open-store';
+import { PlacesToConfirmRepository } from './store/places-to-confirm';
 import { RatingsRepository } from './store/ratings';
 import { Store } from './store/store';
 import { CARRIER_PROFILES } from './telephony/carrier-profile';
@@ -41,6 +42,8 @@ export interface Runtime {
   calls: CallsRepository;
   ratings: RatingsRepository;
   messages: MessagesRepository;
+  /** Places callers said instead of a code, for staff to confirm (src/store/places-to-confirm.ts). */
+  places: PlacesToConfirmRepository;
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
   outbound: Outbound;
@@ -83,6 +86,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const calls = new CallsRepository(store);
   const ratings = new RatingsRepository(store);
   const messages = new MessagesRepository(store);
+  const places = new PlacesToConfirmRepository(store);
   const outbound = buildOutbound(store, config);
 
   const context: Omit<FlowContext, 'caller'> = {
@@ -101,12 +105,12 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
-    flow, context, callers, calls, ratings, messages, logger, answerCalls: outbound,
+    flow, context, callers, calls, ratings, messages, places, logger, answerCalls: outbound,
     languageGroup: (code) => groups.get(code) ?? 'other',
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, callers, calls, ratings, messages, turns, outbound,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, callers, calls, ratings, messages, places, turns, outbound,
     close: () => store.close(),
   };
 }

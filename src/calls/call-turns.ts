@@ -4,15 +4,18 @@ import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult, Unfinish
 import { Logger } from '../logging/logger';
 import { Caller, CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn } from '../store/calls';
-import { RatingsRepository } from '../store/ratings';
+import { PlacesToConfirmRepository } from '../store/places-to-confirm';
+import { isTestCall, RatingsRepository } from '../store/ratings';
 
 /** Where voice messages go once the caller presses "send" (see src/messages). */
 export interface MessageSink {
   /** A short reference number for a new recording, read back to the caller. */
   newReferenceNumber(): Promise<string>;
   /** `at`: when the caller pressed "send" (the turn's time, so applying it again changes nothing). */
-  saveFromCall(msg: { callSid: string; communeCode: string; service: string; language: string; recording: NonNullable<FlowState['vars']['recording']>; at: Date }): Promise<void>;
+  saveFromCall(msg: { callSid: string; communeCode: string; service: string; language: string; recording: NonNullable<FlowState['vars']['recording']>; at: Date; spokenPlaceId?: string }): Promise<void>;
   discardFromCall(callSid: string, recordingSid: string, at: Date): Promise<void>;
+  /** The caller said their place (no code): its audio is fetched like a message's, for staff to confirm. */
+  keepPlaceRecording(callSid: string, recordingSid: string, language: string, at: Date): Promise<void>;
 }
 
 /** How long a broken-off rating is offered to be continued. */
@@ -31,6 +34,8 @@ export interface CallTurnsDeps {
   calls: CallsRepository;
   ratings: RatingsRepository;
   messages: MessageSink;
+  /** Places callers said instead of a code, for staff to confirm. */
+  places: PlacesToConfirmRepository;
   answerCalls?: AnswerCallSink;
   logger: Logger;
   now?: () => Date;
@@ -105,7 +110,8 @@ export class CallTurns {
     // A retry of a turn already answered gets the answer already given; a turn the call has not
     // reached (a forged or confused URL) changes nothing either.
     if (turn !== call.turn) return this.answerAgain(call, turn + 1, party);
-    if (input.type === 'recording' && !input.silent && !input.referenceNumber) {
+    // Only a voice message gets a reference number (a place the caller said does not).
+    if (input.type === 'recording' && !input.silent && !input.referenceNumber && this.deps.flow.nodes[call.flow.node]?.type === 'record') {
       // A copy that loses the race below leaves its number unused (a gap in the sequence): only the
       // winner's is saved, and both copies answer with it.
       input = { ...input, referenceNumber: await this.deps.messages.newReferenceNumber() };
@@ -158,13 +164,16 @@ export class CallTurns {
         case 'remember-commune':
           await this.deps.callers.rememberCommune(call.callerId, e.communeCode);
           break;
-        case 'save-rating':
+        case 'save-rating': {
+          // A place said by the caller waits for staff, unless they confirmed it already (a late retry).
+          const communeCode = e.spokenPlaceId ? (await this.deps.places.communeFor(e.spokenPlaceId)) ?? '' : e.communeCode;
           await this.deps.ratings.save({
             callSid,
             callerId: call.callerId,
-            communeCode: e.communeCode,
-            districtCode: e.communeCode.slice(0, 4),
-            provinceCode: e.communeCode.slice(0, 2),
+            communeCode,
+            districtCode: communeCode.slice(0, 4),
+            provinceCode: communeCode.slice(0, 2),
+            ...(e.spokenPlaceId ? { spokenPlaceId: e.spokenPlaceId, ...(communeCode ? {} : { placeToConfirm: true as const }) } : {}),
             service: e.service,
             indicatorId: e.indicatorId,
             score: e.score,
@@ -174,12 +183,21 @@ export class CallTurns {
             ratedAt: at,
           }, { mayReplace: call.returningRater !== false });
           break;
+        }
+        case 'keep-spoken-place':
+          await this.deps.places.keepFromCall({
+            recordingSid: e.recording.recordingSid, callSid, purpose: e.purpose, language: state.language, at, testCall: isTestCall(callSid),
+          });
+          await this.deps.messages.keepPlaceRecording(callSid, e.recording.recordingSid, state.language, at);
+          break;
         case 'set-demographics':
           await this.deps.ratings.setDemographicsForCall(callSid, e.demographics, state.vars.rated ?? []);
           break;
         case 'save-message':
           await this.deps.messages.saveFromCall({
-            callSid, communeCode: e.communeCode, service: e.service, language: state.language, recording: e.recording, at,
+            callSid, communeCode: e.spokenPlaceId ? (await this.deps.places.communeFor(e.spokenPlaceId)) ?? '' : e.communeCode,
+            service: e.service, language: state.language, recording: e.recording, at,
+            ...(e.spokenPlaceId ? { spokenPlaceId: e.spokenPlaceId } : {}),
           });
           break;
         case 'remember-unfinished-rating':

@@ -59,7 +59,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   },
   'resume-offer': { required: ['prompt', 'pressPrompt', 'rateNode', 'next'], properties: { prompt: str, pressPrompt: str, rateNode: target, next: target } },
   'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target } },
-  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str } },
+  'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str, dontKnow: target } },
   'place-list': {
     required: ['level', 'prompt', 'morePrompt', 'next'],
     dependencies: { unlistedPrompt: ['byCode'], byCode: ['unlistedPrompt'] },
@@ -81,6 +81,10 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   record: {
     required: ['prompt', 'maxLengthSeconds', 'next'],
     properties: { prompt: str, maxLengthSeconds: { type: 'integer', minimum: 5, maximum: 600 }, next: target },
+  },
+  'place-record': {
+    required: ['prompt', 'savedPrompt', 'maxLengthSeconds', 'next'],
+    properties: { prompt: str, savedPrompt: str, maxLengthSeconds: { type: 'integer', minimum: 5, maximum: 120 }, next: target },
   },
 };
 
@@ -150,7 +154,7 @@ export function successors(n: FlowNode): string[] {
     case 'branch': return [n.then, n.else];
     case 'hangup': return [];
     case 'menu': return Object.values(n.options).map((o) => o.next);
-    case 'commune-code': return [n.next, n.browse];
+    case 'commune-code': return n.dontKnow ? [n.next, n.browse, n.dontKnow] : [n.next, n.browse];
     case 'resume-offer': return [n.next, n.rateNode];
     case 'place-list': return n.byCode ? [n.next, n.byCode] : [n.next];
     default: return [n.next];
@@ -198,6 +202,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'place-list': templates.push(n.prompt, n.morePrompt, ...(n.unlistedPrompt ? [n.unlistedPrompt] : [])); break;
       case 'rate-indicators': templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt); break;
       case 'question': case 'record': templates.push(n.prompt); break;
+      case 'place-record': templates.push(n.prompt, n.savedPrompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
       case 'branch': break;
     }
@@ -229,6 +234,7 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
     if (n.type === 'menu' && n.options['0']) problems.push(`node ${id}: key 0 is reserved for the main menu`);
     if (n.type === 'resume-offer' && nodes[n.rateNode] && nodes[n.rateNode].type !== 'rate-indicators') problems.push(`node ${id}: rateNode ${n.rateNode} is not a rate-indicators node`);
     if (n.type === 'menu' && n.readBackAgain && !n.readBack) problems.push(`node ${id}: readBackAgain needs a readBack`);
+    if (n.type === 'commune-code' && n.dontKnow && nodes[n.dontKnow] && nodes[n.dontKnow].type !== 'place-record') problems.push(`node ${id}: dontKnow ${n.dontKnow} is not a place-record node`);
   }
   for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);
   for (const service of Object.values(nodes).flatMap((n) => (n.type === 'menu' ? Object.values(n.options).map((o) => o.set?.service) : []))) {

@@ -11,7 +11,7 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'resume-offer' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' }>;
 
 class Turn {
   readonly prompts: PromptRef[] = [];
@@ -78,10 +78,20 @@ class Turn {
   condition(name: ConditionName): boolean {
     switch (name) {
       case 'callerHasLastCommune': return Boolean(this.vars.lastCommune);
-      case 'hasCommuneAndService': return Boolean(this.vars.communeCode && this.vars.service);
+      case 'hasCommuneAndService': return Boolean(this.where() && this.vars.service);
       case 'demographicsAsked': return Boolean(this.vars.demographicsAsked);
       case 'purposeIsMessage': return this.vars.purpose === 'message';
     }
+  }
+
+  /**
+   * Where this call's rating or message is about: a commune, or a place the caller said (no code),
+   * stored with an empty commune until staff confirm it. `key` names it in rating ids.
+   */
+  where(): { communeCode: string; spokenPlaceId?: string; key: string } | null {
+    if (this.vars.communeCode) return { communeCode: this.vars.communeCode, key: this.vars.communeCode };
+    if (this.vars.spokenPlace) return { communeCode: '', spokenPlaceId: this.vars.spokenPlace, key: spokenPlaceKey(this.vars.spokenPlace) };
+    return null;
   }
 
   /** Moves to a node, running non-interactive nodes until one waits for the caller. */
@@ -167,7 +177,7 @@ class Turn {
         this.gather(1);
         return;
       case 'commune-code':
-        this.play(n.codeOnlyPrompt && !this.canBrowse() ? n.codeOnlyPrompt : n.prompt);
+        this.play(n.codeOnlyPrompt && !n.dontKnow && !this.canBrowse() ? n.codeOnlyPrompt : n.prompt);
         this.gather(this.def.settings.codeLength, this.def.settings.codeTimeoutSeconds, '#');
         return;
       case 'place-list': {
@@ -195,6 +205,7 @@ class Turn {
         this.gather(1);
         return;
       case 'record':
+      case 'place-record':
         this.play(n.prompt);
         this.end = { type: 'record', maxLengthSeconds: n.maxLengthSeconds };
         return;
@@ -262,8 +273,9 @@ class Turn {
       }
       case 'commune-code': {
         if (digits.includes('*')) {
+          if (n.dontKnow) this.goTo(n.dontKnow);
           // No names to browse yet: the question again, now asking for the code only.
-          if (n.codeOnlyPrompt && !this.canBrowse()) this.ask(n);
+          else if (n.codeOnlyPrompt && !this.canBrowse()) this.ask(n);
           else this.goTo(n.browse);
           return true;
         }
@@ -300,10 +312,12 @@ class Turn {
       case 'rate-indicators': {
         if (!/^[1-5]$/.test(digits)) return false;
         const score = Number(digits);
-        const { communeCode, service } = this.vars;
-        if (!communeCode || !service) throw new DefinitionError('rate-indicators reached without a commune and service');
-        this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score });
-        const key = `${communeCode}:${service}:${this.currentIndicator()}`;
+        const { service } = this.vars;
+        const where = this.where();
+        if (!where || !service) throw new DefinitionError('rate-indicators reached without a commune and service');
+        const { communeCode, spokenPlaceId } = where;
+        this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score, ...(spokenPlaceId ? { spokenPlaceId } : {}) });
+        const key = `${where.key}:${service}:${this.currentIndicator()}`;
         if (!this.vars.rated?.includes(key)) this.vars.rated = [...(this.vars.rated ?? []), key];
         this.play(n.scalePrompt, { score: digits });
         this.vars.indicatorIndex = (this.vars.indicatorIndex ?? 0) + 1;
@@ -313,8 +327,9 @@ class Turn {
           delete this.vars.unfinishedNoted;
           this.goTo(n.next);
         } else {
-          // Noted once per service rated; later answers are found among the call's ratings.
-          if (this.vars.unfinishedNoted !== `${communeCode}:${service}`) {
+          // Noted once per service rated; later answers are found among the call's ratings. A place
+          // still to confirm has no commune to offer back on the next call.
+          if (!spokenPlaceId && this.vars.unfinishedNoted !== `${communeCode}:${service}`) {
             this.effects.push({ type: 'remember-unfinished-rating', rating: { communeCode, service, indicatorIndex: this.vars.indicatorIndex } });
             this.vars.unfinishedNoted = `${communeCode}:${service}`;
           }
@@ -349,6 +364,7 @@ class Turn {
         return true;
       }
       case 'record':
+      case 'place-record':
         return false;
     }
   }
@@ -358,17 +374,21 @@ class Turn {
       case 'useLastCommune':
         if (!this.vars.lastCommune) return false;
         this.vars.communeCode = this.vars.lastCommune;
+        delete this.vars.spokenPlace;
         return true;
       case 'confirmCommune':
         if (!this.vars.pendingCommune) return false;
         this.vars.communeCode = this.vars.pendingCommune;
         this.vars.lastCommune = this.vars.pendingCommune;
+        delete this.vars.spokenPlace;
         this.effects.push({ type: 'remember-commune', communeCode: this.vars.pendingCommune });
         return true;
       case 'sendMessage': {
-        const { recording, communeCode, service } = this.vars;
-        if (!recording || !communeCode || !service) return false;
-        this.effects.push({ type: 'save-message', communeCode, service, recording });
+        const { recording, service } = this.vars;
+        const where = this.where();
+        if (!recording || !where || !service) return false;
+        const { communeCode, spokenPlaceId } = where;
+        this.effects.push({ type: 'save-message', communeCode, service, recording, ...(spokenPlaceId ? { spokenPlaceId } : {}) });
         this.vars.referenceNumber = recording.referenceNumber;
         this.vars.sentMessageId = recording.recordingSid;
         delete this.vars.recording;
@@ -386,6 +406,11 @@ class Turn {
         throw new DefinitionError(`unknown action ${action}`);
     }
   }
+}
+
+/** How a place still to confirm is named in a rating's id (where a commune code would be). */
+export function spokenPlaceKey(recordingSid: string): string {
+  return `spoken-${recordingSid}`;
 }
 
 export function initialState(ctx: FlowContext): FlowState {
@@ -432,7 +457,7 @@ function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean 
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'resume-offer'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer'].includes(n.type);
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */
@@ -483,13 +508,22 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
     return finish(turn);
   }
 
-  if (input.type === 'recording' && input.silent && current.type === 'record') {
+  if (input.type === 'recording' && input.silent && (current.type === 'record' || current.type === 'place-record')) {
     // Nothing was said (0 s, or no speech in it): silence, and the recording is not kept.
     turn.effects.push({ type: 'discard-recording', recording: { recordingSid: input.recordingSid, recordingUrl: input.recordingUrl, durationSeconds: input.durationSeconds, referenceNumber: '' } });
     return step(def, state, { type: 'silence' }, ctx, turn.effects);
   }
 
   turn.state.silences = 0;
+  if (input.type === 'recording' && current.type === 'place-record') {
+    const recording = { recordingSid: input.recordingSid, recordingUrl: input.recordingUrl, durationSeconds: input.durationSeconds, referenceNumber: '' };
+    turn.effects.push({ type: 'keep-spoken-place', recording, purpose: turn.vars.purpose ?? '' });
+    turn.vars.spokenPlace = input.recordingSid;
+    delete turn.vars.communeCode;
+    turn.play(current.savedPrompt);
+    turn.goTo(current.next);
+    return finish(turn);
+  }
   if (input.type === 'recording') {
     if (current.type !== 'record') return invalid(turn, current);
     turn.vars.recording = {

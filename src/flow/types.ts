@@ -32,6 +32,8 @@ export type FlowNode =
   | { type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string }
   | {
     type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string;
+    /** Where `*` ("I don't know the code") goes, instead of `browse`: a place-record node. */
+    dontKnow?: string;
     /** Asked instead of `prompt` (which offers * to browse) while no province can be browsed by name. */
     codeOnlyPrompt?: PromptTemplate;
   }
@@ -44,6 +46,12 @@ export type FlowNode =
   | { type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string }
   | { type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string }
   | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string }
+  /**
+   * "I don't know the code": the caller says the name of their village and commune after the
+   * beep; `savedPrompt` thanks them and the call goes on at `next` with a place to confirm (staff
+   * pick the commune from the recording later; src/store/places-to-confirm.ts).
+   */
+  | { type: 'place-record'; prompt: PromptTemplate; savedPrompt: PromptTemplate; maxLengthSeconds: number; next: string }
   /**
    * Offers a caller whose last rating broke off (within a day) to go on where they stopped:
    * `prompt` (with {service}), the commune, then `pressPrompt`; 1 goes on at `rateNode`, 2 and
@@ -116,9 +124,12 @@ export interface PendingRecording {
 export type Effect =
   | { type: 'remember-language'; language: string }
   | { type: 'remember-commune'; communeCode: string }
-  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number }
+  /** communeCode is '' while the place waits to be confirmed (spokenPlaceId: the caller's recording of it). */
+  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number; spokenPlaceId?: string }
   | { type: 'set-demographics'; demographics: Demographics }
-  | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording }
+  | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording; spokenPlaceId?: string }
+  /** The caller said where they are instead of a code: keep the recording as a place for staff to confirm. */
+  | { type: 'keep-spoken-place'; recording: PendingRecording; purpose: string }
   | { type: 'discard-recording'; recording: PendingRecording }
   /**
    * The caller has begun rating a service in this call (its first answer): where to go on if the
@@ -142,6 +153,8 @@ export interface FlowVars {
   topic?: string;
   purpose?: string;
   communeCode?: string;
+  /** The RecordingSid of the place the caller said (no code): used instead of communeCode until staff confirm it. */
+  spokenPlace?: string;
   pendingCommune?: string;
   lastCommune?: string;
   provinceCode?: string;

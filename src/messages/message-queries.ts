@@ -20,9 +20,9 @@ export interface MessageFilter {
   to?: Date;
 }
 
-/** The query for a filter: never discarded recordings (the caller recorded again) nor test calls. */
+/** The query for a filter: never discarded recordings (the caller recorded again), places said for staff to confirm, nor test calls. */
 export function messageQuery(f: MessageFilter): Filter {
-  const and: Filter[] = [{ callerChoice: { $ne: 'discarded' } }, { testCall: { $ne: true } }];
+  const and: Filter[] = [{ callerChoice: { $nin: ['discarded', 'place'] } }, { testCall: { $ne: true } }];
   // The most specific place wins: a commune implies its district and province.
   if (f.communeCode) and.push({ communeCode: f.communeCode });
   else if (f.districtCode) and.push({ districtCode: f.districtCode });

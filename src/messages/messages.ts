@@ -95,8 +95,14 @@ export interface VoiceMessage {
   language: string;
   referenceNumber: string;
   durationSeconds: number;
-  /** sent: the caller pressed "send"; discarded: the caller recorded again; unknown: only the carrier's callback has arrived. */
-  callerChoice: 'sent' | 'discarded' | 'unknown';
+  /**
+   * sent: the caller pressed "send"; discarded: the caller recorded again; unknown: only the
+   * carrier's callback has arrived; place: not a message but a caller saying where they are (no
+   * code), downloaded like a message for staff to confirm (src/store/places-to-confirm.ts), never listed.
+   */
+  callerChoice: 'sent' | 'discarded' | 'unknown' | 'place';
+  /** The place the caller said instead of a code: communeCode stays '' until staff confirm it. */
+  spokenPlaceId?: string;
   download?: MessageDownload;
   /** The recording held no speech: it is not a message (callerChoice is then 'discarded'). */
   silent?: boolean;
@@ -173,6 +179,7 @@ export class MessagesRepository implements MessageSink {
           communeCode: msg.communeCode,
           districtCode: msg.communeCode.slice(0, 4),
           provinceCode: msg.communeCode.slice(0, 2),
+          ...(msg.spokenPlaceId ? { spokenPlaceId: msg.spokenPlaceId } : {}),
           service: msg.service,
           language: msg.language,
           referenceNumber: msg.recording.referenceNumber,
@@ -199,6 +206,19 @@ export class MessagesRepository implements MessageSink {
       { upsert: true },
     );
     if (doc?.download?.state === 'stored') await this.removeDiscardedAudio(doc);
+  }
+
+  /**
+   * The caller said their place instead of a code: its audio is fetched like a message's (the
+   * carrier's callback may come first or after), but it is a place for staff to confirm, never a message.
+   */
+  async keepPlaceRecording(callSid: string, recordingSid: string, language: string, at: Date): Promise<void> {
+    await this.assertRecordingOfCall(recordingSid, callSid);
+    await this.collection.updateOne(
+      MessagesRepository.ofCall(recordingSid, callSid),
+      { $set: { callSid, callerChoice: 'place', language, createdAt: at }, $unset: { review: true } },
+      { upsert: true },
+    );
   }
 
   /** Removes the audio of a discarded message from our store and marks it discarded. */

@@ -307,7 +307,7 @@ export class RecordingDownloadWorker {
     const before = new Date(at.getTime() - (this.o.sweepAfterSeconds ?? 900) * 1000);
     const missed = await this.messages.find(
       // Test calls from the staff "try the line" page never reached a carrier: nothing to fetch.
-      { download: { $exists: false }, callerChoice: { $in: ['sent', 'discarded'] }, createdAt: { $lt: before }, testCall: { $ne: true } },
+      { download: { $exists: false }, callerChoice: { $in: ['sent', 'discarded', 'place'] }, createdAt: { $lt: before }, testCall: { $ne: true } },
       { limit: 100 },
     );
     let queued = 0;

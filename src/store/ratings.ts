@@ -1,3 +1,4 @@
+import { spokenPlaceKey } from '../flow/engine';
 import { Demographics } from '../flow/types';
 import { markRepeatsOf } from './repeat-ratings';
 import { Store } from './store';
@@ -25,6 +26,13 @@ export interface Rating {
   supersededAt?: Date;
   /** Set on ratings given on a staff "try the line" test call: reports must leave these out. */
   testCall?: true;
+  /**
+   * The place the caller said instead of a code (its RecordingSid; src/store/places-to-confirm.ts).
+   * While `placeToConfirm` is set, the commune, district and province are '' and reports leave
+   * the rating out (counting it apart); staff confirming the place fill them in and clear the flag.
+   */
+  spokenPlaceId?: string;
+  placeToConfirm?: true;
 }
 
 /**
@@ -37,8 +45,9 @@ export function isTestCall(callSid: string): boolean {
   return callSid.startsWith(TEST_CALL_SID_PREFIX);
 }
 
-export function ratingId(r: Pick<Rating, 'callSid' | 'communeCode' | 'service' | 'indicatorId'>): string {
-  return `${r.callSid}:${r.communeCode}:${r.service}:${r.indicatorId}`;
+/** A rating of a place still to confirm is keyed by the place the caller said: its id stays when staff confirm the commune. */
+export function ratingId(r: Pick<Rating, 'callSid' | 'communeCode' | 'service' | 'indicatorId' | 'spokenPlaceId'>): string {
+  return `${r.callSid}:${r.spokenPlaceId ? spokenPlaceKey(r.spokenPlaceId) : r.communeCode}:${r.service}:${r.indicatorId}`;
 }
 
 export class RatingsRepository {
@@ -56,7 +65,8 @@ export class RatingsRepository {
     const _id = ratingId(rating);
     const test = isTestCall(rating.callSid);
     await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true, likelyNew: true });
-    if (!test && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
+    // A rating waiting for its place replaces nothing yet: its marks are made when staff confirm it.
+    if (!test && !rating.placeToConfirm && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */

@@ -30,8 +30,11 @@ export interface SupersededAtChange {
   supersededAt: Date | null;
 }
 
-/** Staff "try the line" ratings are never counted, so they neither replace nor are replaced. */
-const COUNTED: Filter = { testCall: { $ne: true } };
+/**
+ * Staff "try the line" ratings are never counted, so they neither replace nor are replaced; nor
+ * are ratings whose place staff have not yet confirmed (their commune is '' until then).
+ */
+const COUNTED: Filter = { testCall: { $ne: true }, placeToConfirm: { $ne: true } };
 const LINK_FIELDS = { _id: 1, ratedAt: 1, supersededAt: 1 } as const;
 const KEY_FIELDS = { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } as const;
 

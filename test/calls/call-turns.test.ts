@@ -24,7 +24,7 @@ describe(`call turns (${ENGINE} store)`, () => {
     logs = [];
     const logger = createLogger('info', new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }));
     return new CallTurns({
-      flow: rt.flow, context, callers: rt.callers, calls: rt.calls, ratings: rt.ratings, messages: rt.messages, logger,
+      flow: rt.flow, context, callers: rt.callers, calls: rt.calls, ratings: rt.ratings, messages: rt.messages, places: rt.places, logger,
       languageGroup: () => 'khmer',
     });
   };
