@@ -2,6 +2,7 @@ import { DefinitionError } from '../errors';
 import { step } from '../flow/engine';
 import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult, UnfinishedRating } from '../flow/types';
 import { Logger } from '../logging/logger';
+import { cambodianDay } from '../outbound/cambodia-time';
 import { Caller, CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn } from '../store/calls';
 import { PlacesToConfirmRepository } from '../store/places-to-confirm';
@@ -16,6 +17,11 @@ export interface MessageSink {
   discardFromCall(callSid: string, recordingSid: string, at: Date): Promise<void>;
   /** The caller said their place (no code): its audio is fetched like a message's, for staff to confirm. */
   keepPlaceRecording(callSid: string, recordingSid: string, language: string, at: Date): Promise<void>;
+}
+
+/** The reporting year of an instant: the Cambodian (UTC+7) calendar year. Answers about a caller are asked once in it. */
+export function reportingYear(at: Date): number {
+  return Number(cambodianDay(at).slice(0, 4));
 }
 
 /** How long a broken-off rating is offered to be continued. */
@@ -52,8 +58,8 @@ export class CallTurns {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** The carrier's first request for a call. */
-  async start(callSid: string, callerId: string): Promise<LastTurn> {
+  /** The carrier's first request for a call; `callback`: a call the hotline placed (it opens with its own words). */
+  async start(callSid: string, callerId: string, opts: { callback?: boolean } = {}): Promise<LastTurn> {
     // No read of the call first: nearly every incoming webhook is a new call, and a retried one
     // finds the call already created below (and only moves the caller's lastCallAt).
     const at = this.now();
@@ -61,7 +67,15 @@ export class CallTurns {
     const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
     // A rating that broke off in the last day is offered to be continued (a resume-offer node).
     const unfinished = await this.unfinishedRating(caller, at);
-    const ctx: FlowContext = { ...this.deps.context, caller: { language: known, lastCommune: caller.lastCommune, ...(unfinished ? { unfinishedRating: unfinished } : {}) } };
+    // Answers about the caller hold for the reporting year they were given in.
+    const demographics = caller.demographicsYear === reportingYear(at) ? caller.demographics ?? {} : undefined;
+    const ctx: FlowContext = {
+      ...this.deps.context,
+      caller: {
+        language: known, lastCommune: caller.lastCommune, ...(unfinished ? { unfinishedRating: unfinished } : {}),
+        ...(demographics ? { demographics } : {}), ...(opts.callback ? { callback: true } : {}),
+      },
+    };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);
     const returningRater = Boolean(caller.lastCommune);
     const last: LastTurn = { output: result.output, language: result.state.language, turn: 1 };
@@ -177,6 +191,7 @@ export class CallTurns {
             service: e.service,
             indicatorId: e.indicatorId,
             score: e.score,
+            ...(e.noScore ? { noScore: e.noScore } : {}),
             language: state.language,
             languageGroup: this.deps.languageGroup(state.language),
             demographics: state.vars.demographics ?? {},
@@ -192,6 +207,7 @@ export class CallTurns {
           break;
         case 'set-demographics':
           await this.deps.ratings.setDemographicsForCall(callSid, e.demographics, state.vars.rated ?? []);
+          await this.deps.callers.rememberDemographics(call.callerId, e.demographics, e.done ? reportingYear(at) : undefined);
           break;
         case 'save-message':
           await this.deps.messages.saveFromCall({

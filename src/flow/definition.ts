@@ -17,13 +17,14 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     properties: {
       knownCaller: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
       newCaller: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
+      callback: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
     },
   },
   say: { required: ['prompts', 'next'], properties: { prompts, readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] }, next: target } },
   branch: {
     required: ['condition', 'then', 'else'],
     properties: {
-      condition: { enum: ['callerHasLastCommune', 'hasCommuneAndService', 'demographicsAsked', 'purposeIsMessage'] },
+      condition: { enum: ['callerHasLastCommune', 'hasCommuneAndService', 'demographicsAsked', 'purposeIsMessage', 'callerLanguageKnown'] },
       then: target,
       else: target,
     },
@@ -36,6 +37,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
       readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] },
       readBackAgain: str,
       closingPrompt: str,
+      silenceEnds: { type: 'boolean' },
       options: {
         type: 'object',
         minProperties: 1,
@@ -58,7 +60,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     },
   },
   'resume-offer': { required: ['prompt', 'pressPrompt', 'rateNode', 'next'], properties: { prompt: str, pressPrompt: str, rateNode: target, next: target } },
-  'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target } },
+  'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target, silenceChoosesDefault: { type: 'boolean' } } },
   'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str, dontKnow: target } },
   'place-list': {
     required: ['level', 'prompt', 'morePrompt', 'next'],
@@ -67,15 +69,20 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   },
   'rate-indicators': {
     required: ['introPrompt', 'indicatorPrompt', 'scalePrompt', 'next'],
-    properties: { introPrompt: str, indicatorPrompt: str, scalePrompt: str, next: target },
+    dependencies: { dontKnowKey: ['dontKnowPrompt'] },
+    properties: {
+      introPrompt: str, indicatorPrompt: str, scalePrompt: str, next: target,
+      scaleHintPrompt: str, invalidPrompt: str, dontKnowKey: { enum: ['6', '7', '8', '9', '#'] }, dontKnowPrompt: str, leavePrompt: str,
+    },
   },
   question: {
     required: ['prompt', 'field', 'answers', 'next'],
     properties: {
       prompt: str,
-      field: { enum: ['gender', 'ageGroup', 'disability'] },
+      field: { enum: ['gender', 'ageGroup', 'disability', 'idPoor'] },
       answers: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[1-9]$' }, additionalProperties: str },
       next: target,
+      skipTo: target,
     },
   },
   record: {
@@ -114,7 +121,7 @@ const flowFileSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['noInput', 'invalid', 'goodbye', 'digit', 'place'],
-      properties: { noInput: str, invalid: str, goodbye: str, digit: str, place: str },
+      properties: { noInput: str, invalid: str, goodbye: str, silenceGoodbye: str, toMainMenu: str, digit: str, place: str },
     },
     nodes: {
       type: 'array',
@@ -150,8 +157,9 @@ export interface FlowCheckContext {
 /** Every node a node can lead to. */
 export function successors(n: FlowNode): string[] {
   switch (n.type) {
-    case 'start': return [n.knownCaller.next, n.newCaller.next];
+    case 'start': return [n.knownCaller.next, n.newCaller.next, ...(n.callback ? [n.callback.next] : [])];
     case 'branch': return [n.then, n.else];
+    case 'question': return n.skipTo ? [n.next, n.skipTo] : [n.next];
     case 'hangup': return [];
     case 'menu': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return n.dontKnow ? [n.next, n.browse, n.dontKnow] : [n.next, n.browse];
@@ -192,15 +200,19 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
     language: check.languages,
   };
   const templates: string[] = [def.prompts.noInput, def.prompts.invalid, def.prompts.goodbye, def.prompts.digit];
+  for (const optional of [def.prompts.silenceGoodbye, def.prompts.toMainMenu]) if (optional) templates.push(optional);
   for (const n of Object.values(def.nodes)) {
     switch (n.type) {
-      case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts); break;
+      case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts, ...(n.callback?.prompts ?? [])); break;
       case 'say': case 'hangup': templates.push(...n.prompts); break;
       case 'menu': templates.push(n.prompt, ...(n.readBackAgain ? [n.readBackAgain] : []), ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
       case 'language-menu': templates.push(n.prompt, n.optionPrompt); break;
       case 'commune-code': templates.push(n.prompt, n.unknownPrompt, ...(n.codeOnlyPrompt ? [n.codeOnlyPrompt] : [])); break;
       case 'place-list': templates.push(n.prompt, n.morePrompt, ...(n.unlistedPrompt ? [n.unlistedPrompt] : [])); break;
-      case 'rate-indicators': templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt); break;
+      case 'rate-indicators':
+        templates.push(n.introPrompt, n.indicatorPrompt, n.scalePrompt);
+        for (const optional of [n.scaleHintPrompt, n.invalidPrompt, n.dontKnowPrompt, n.leavePrompt]) if (optional) templates.push(optional);
+        break;
       case 'question': case 'record': templates.push(n.prompt); break;
       case 'place-record': templates.push(n.prompt, n.savedPrompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
@@ -234,6 +246,7 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
     if (n.type === 'menu' && n.options['0']) problems.push(`node ${id}: key 0 is reserved for the main menu`);
     if (n.type === 'resume-offer' && nodes[n.rateNode] && nodes[n.rateNode].type !== 'rate-indicators') problems.push(`node ${id}: rateNode ${n.rateNode} is not a rate-indicators node`);
     if (n.type === 'menu' && n.readBackAgain && !n.readBack) problems.push(`node ${id}: readBackAgain needs a readBack`);
+    if (n.type === 'question' && n.skipTo && nodes[n.skipTo]?.type === 'question') problems.push(`node ${id}: skipTo ${n.skipTo} is another question: 0 must skip past them`);
     if (n.type === 'commune-code' && n.dontKnow && nodes[n.dontKnow] && nodes[n.dontKnow].type !== 'place-record') problems.push(`node ${id}: dontKnow ${n.dontKnow} is not a place-record node`);
   }
   for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);

@@ -81,6 +81,8 @@ class Turn {
       case 'hasCommuneAndService': return Boolean(this.where() && this.vars.service);
       case 'demographicsAsked': return Boolean(this.vars.demographicsAsked);
       case 'purposeIsMessage': return this.vars.purpose === 'message';
+      // Known when the call starts (a callback to a caller who chose a language before).
+      case 'callerLanguageKnown': return Boolean(this.ctx.caller.language);
     }
   }
 
@@ -102,7 +104,7 @@ class Turn {
       this.state.node = id;
       switch (n.type) {
         case 'start': {
-          const branch = this.ctx.caller.language ? n.knownCaller : n.newCaller;
+          const branch = this.ctx.caller.callback && n.callback ? n.callback : this.ctx.caller.language ? n.knownCaller : n.newCaller;
           for (const p of branch.prompts) this.play(p);
           id = branch.next;
           continue;
@@ -129,6 +131,15 @@ class Turn {
           return;
         case 'place-list':
           this.vars.page = 0;
+          this.ask(n);
+          return;
+        case 'language-menu':
+          // One language offered: nothing to choose, so no menu.
+          if (this.ctx.languages.length === 1) {
+            this.state.language = this.ctx.languages[0].code;
+            id = n.next;
+            continue;
+          }
           this.ask(n);
           return;
         case 'resume-offer':
@@ -193,8 +204,14 @@ class Turn {
         return;
       }
       case 'rate-indicators': {
+        if (this.vars.leaving && n.leavePrompt) {
+          this.play(n.leavePrompt);
+          this.gather(1);
+          return;
+        }
         const indicator = this.currentIndicator();
         this.play(n.indicatorPrompt, { indicator });
+        if (n.scaleHintPrompt) this.play(n.scaleHintPrompt);
         this.gather(1);
         return;
       }
@@ -310,16 +327,30 @@ class Turn {
         return true;
       }
       case 'rate-indicators': {
-        if (!/^[1-5]$/.test(digits)) return false;
-        const score = Number(digits);
+        if (this.vars.leaving) {
+          // The caller pressed 0: 0 again leaves (every answer given is saved), 1 goes on.
+          if (digits !== '0' && digits !== '1') return false;
+          delete this.vars.leaving;
+          if (digits === '0') this.goTo(this.def.mainMenu);
+          else this.ask(n);
+          return true;
+        }
+        const dontKnow = n.dontKnowKey !== undefined && digits === n.dontKnowKey;
+        if (!dontKnow && !/^[1-5]$/.test(digits)) return false;
+        // "Don't know / did not use" is kept as an answer without a score: counted apart, never averaged.
+        const score = dontKnow ? null : Number(digits);
         const { service } = this.vars;
         const where = this.where();
         if (!where || !service) throw new DefinitionError('rate-indicators reached without a commune and service');
         const { communeCode, spokenPlaceId } = where;
-        this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score, ...(spokenPlaceId ? { spokenPlaceId } : {}) });
+        this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score, ...(dontKnow ? { noScore: 'dont-know' as const } : {}), ...(spokenPlaceId ? { spokenPlaceId } : {}) });
         const key = `${where.key}:${service}:${this.currentIndicator()}`;
         if (!this.vars.rated?.includes(key)) this.vars.rated = [...(this.vars.rated ?? []), key];
-        this.play(n.scalePrompt, { score: digits });
+        if (dontKnow) {
+          if (n.dontKnowPrompt) this.play(n.dontKnowPrompt);
+        } else {
+          this.play(n.scalePrompt, { score: digits });
+        }
         this.vars.indicatorIndex = (this.vars.indicatorIndex ?? 0) + 1;
         this.state.invalids = 0;
         if (this.vars.indicatorIndex >= this.ctx.indicators(service).length) {
@@ -359,7 +390,9 @@ class Turn {
         const value = n.answers[digits];
         if (value === undefined) return false;
         this.vars.demographics = { ...this.vars.demographics, [n.field]: value };
-        this.effects.push({ type: 'set-demographics', demographics: this.vars.demographics });
+        // The last question answered: kept on the caller for the reporting year.
+        const done = this.node(n.next).type !== 'question';
+        this.effects.push({ type: 'set-demographics', demographics: this.vars.demographics, ...(done ? { done } : {}) });
         this.goTo(n.next);
         return true;
       }
@@ -422,6 +455,8 @@ export function initialState(ctx: FlowContext): FlowState {
     vars: {
       ...(ctx.caller.lastCommune ? { lastCommune: ctx.caller.lastCommune } : {}),
       ...(ctx.caller.unfinishedRating ? { resumable: ctx.caller.unfinishedRating } : {}),
+      // Answered (or skipped) this reporting year: stamped on this call's ratings, not asked again.
+      ...(ctx.caller.demographics ? { demographics: ctx.caller.demographics, demographicsAsked: true } : {}),
     },
     ended: false,
   };
@@ -496,10 +531,23 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
     input = { type: 'digits', digits: keys };
   }
 
+  if (input.type === 'silence' && current.type === 'language-menu' && current.silenceChoosesDefault) {
+    // "For Khmer, stay on the line": silence is an answer here, the default language.
+    const choice = ctx.languages.find((l) => l.code === ctx.defaultLanguage) ?? ctx.languages[0];
+    turn.state.silences = 0;
+    if (!turn.answer(current, choice.key)) return invalid(turn, current);
+    return finish(turn);
+  }
+  if (input.type === 'silence' && current.type === 'menu' && current.silenceEnds) {
+    // After content the caller has heard: end politely rather than replay it.
+    turn.play(def.prompts.goodbye);
+    turn.hangUp();
+    return finish(turn);
+  }
   if (input.type === 'silence') {
     turn.state.silences += 1;
     if (turn.state.silences >= def.settings.maxSilences) {
-      turn.play(def.prompts.goodbye);
+      turn.play(def.prompts.silenceGoodbye ?? def.prompts.goodbye);
       turn.hangUp();
     } else {
       turn.play(def.prompts.noInput);
@@ -543,7 +591,19 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
       turn.ask(current);
       return finish(turn);
     }
-    if (digits === '0' && turn.state.node !== def.mainMenu) {
+    if (digits === '0' && current.type === 'rate-indicators' && current.leavePrompt && !turn.vars.leaving) {
+      // Leaving a rating half-way is asked first: a slip of the finger must not end it.
+      turn.vars.leaving = true;
+      turn.ask(current);
+      return finish(turn);
+    }
+    if (digits === '0' && current.type === 'question' && current.skipTo) {
+      // 0 skips the questions about the caller: kept as asked for the reporting year.
+      turn.effects.push({ type: 'set-demographics', demographics: turn.vars.demographics ?? {}, done: true });
+      turn.goTo(current.skipTo);
+      return finish(turn);
+    }
+    if (digits === '0' && turn.state.node !== def.mainMenu && !(current.type === 'rate-indicators' && turn.vars.leaving)) {
       turn.goTo(def.mainMenu);
       return finish(turn);
     }
@@ -555,8 +615,15 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
 function invalid(turn: Turn, current: Interactive): StepResult {
   turn.state.invalids += 1;
   if (turn.state.invalids >= turn.def.settings.maxInvalid) {
+    // Never a move without a word: say where the caller is going and that nothing is lost.
+    if (turn.def.prompts.toMainMenu) turn.play(turn.def.prompts.toMainMenu);
+    delete turn.vars.leaving;
     turn.goTo(turn.def.mainMenu);
     turn.state.invalids = 0;
+  } else if (current.type === 'rate-indicators' && current.invalidPrompt && !turn.vars.leaving) {
+    // A rating question names its scale: "press a number from 1 to 5, or 9 if you do not know".
+    turn.play(current.invalidPrompt);
+    turn.ask(current);
   } else {
     // The commune-code node has already said why the code was refused.
     if (current.type !== 'commune-code') turn.play(turn.def.prompts.invalid);

@@ -8,9 +8,9 @@ export type PromptTemplate = string;
 
 export type SettableVar = 'service' | 'topic' | 'purpose';
 export type ActionName = 'useLastCommune' | 'confirmCommune' | 'sendMessage' | 'recordAgain' | 'optInAnswerCall';
-export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage';
+export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage' | 'callerLanguageKnown';
 export type ReadBack = 'lastCommune' | 'pendingCommune' | 'referenceNumber';
-export type DemographicField = 'gender' | 'ageGroup' | 'disability';
+export type DemographicField = 'gender' | 'ageGroup' | 'disability' | 'idPoor';
 
 export interface MenuOption {
   next: string;
@@ -19,7 +19,11 @@ export interface MenuOption {
 }
 
 export type FlowNode =
-  | { type: 'start'; knownCaller: { prompts: PromptTemplate[]; next: string }; newCaller: { prompts: PromptTemplate[]; next: string } }
+  | {
+    type: 'start'; knownCaller: { prompts: PromptTemplate[]; next: string }; newCaller: { prompts: PromptTemplate[]; next: string };
+    /** A call the hotline placed (a callback): its own opening ("calling you back, free"), whoever the caller is. */
+    callback?: { prompts: PromptTemplate[]; next: string };
+  }
   | { type: 'say'; prompts: PromptTemplate[]; readBack?: ReadBack; next: string }
   | { type: 'branch'; condition: ConditionName; then: string; else: string }
   | { type: 'hangup'; prompts: PromptTemplate[] }
@@ -28,8 +32,14 @@ export type FlowNode =
     /** Played after the read-back, which is then read once more (a number to write down). */
     readBackAgain?: PromptTemplate;
     closingPrompt?: PromptTemplate; options: Record<string, MenuOption>;
+    /** Silence here ends the call politely (goodbye) instead of replaying the prompt: after content the caller has heard. */
+    silenceEnds?: boolean;
   }
-  | { type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string }
+  | {
+    type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string;
+    /** Silence chooses the default language ("for Khmer, stay on the line") instead of counting as a silence. */
+    silenceChoosesDefault?: boolean;
+  }
   | {
     type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string;
     /** Where `*` ("I don't know the code") goes, instead of `browse`: a place-record node. */
@@ -43,8 +53,23 @@ export type FlowNode =
     unlistedPrompt?: PromptTemplate;
     byCode?: string;
   }
-  | { type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string }
-  | { type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string }
+  | {
+    type: 'rate-indicators'; introPrompt: PromptTemplate; indicatorPrompt: PromptTemplate; scalePrompt: PromptTemplate; next: string;
+    /** Played after each indicator: the short "press 1 to 5" (and * replays both). */
+    scaleHintPrompt?: PromptTemplate;
+    /** Played instead of the flow's invalid prompt after a wrong key here: names the scale. */
+    invalidPrompt?: PromptTemplate;
+    /** The key for "don't know / did not use": stored as an answer without a score, confirmed by `dontKnowPrompt`. */
+    dontKnowKey?: string;
+    dontKnowPrompt?: PromptTemplate;
+    /** 0 here asks this first ("press 0 again to stop, 1 to go on") instead of leaving at once. */
+    leavePrompt?: PromptTemplate;
+  }
+  | {
+    type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string;
+    /** Where 0 goes: past the questions about the caller (they are not asked again that year). */
+    skipTo?: string;
+  }
   | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string }
   /**
    * "I don't know the code": the caller says the name of their village and commune after the
@@ -77,6 +102,10 @@ export interface FlowDefinition {
     noInput: string;
     invalid: string;
     goodbye: string;
+    /** The last words after silences: how to get a free callback (goodbye when absent). */
+    silenceGoodbye?: string;
+    /** Played before the caller is moved to the main menu after wrong keys ("your answers are saved"). */
+    toMainMenu?: string;
     digit: PromptTemplate;
     place: PromptTemplate;
   };
@@ -111,6 +140,8 @@ export interface Demographics {
   gender?: string;
   ageGroup?: string;
   disability?: string;
+  /** A family ID-Poor (equity) card: yes, no, unstated. */
+  idPoor?: string;
 }
 
 export interface PendingRecording {
@@ -125,8 +156,10 @@ export type Effect =
   | { type: 'remember-language'; language: string }
   | { type: 'remember-commune'; communeCode: string }
   /** communeCode is '' while the place waits to be confirmed (spokenPlaceId: the caller's recording of it). */
-  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number; spokenPlaceId?: string }
-  | { type: 'set-demographics'; demographics: Demographics }
+  /** score null with noScore: the caller pressed "don't know / did not use": kept, counted apart, never a score. */
+  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number | null; noScore?: 'dont-know'; spokenPlaceId?: string }
+  /** done: the questions are over (answered or skipped with 0): not asked again this reporting year. */
+  | { type: 'set-demographics'; demographics: Demographics; done?: boolean }
   | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording; spokenPlaceId?: string }
   /** The caller said where they are instead of a code: keep the recording as a place for staff to confirm. */
   | { type: 'keep-spoken-place'; recording: PendingRecording; purpose: string }
@@ -162,6 +195,8 @@ export interface FlowVars {
   page?: number;
   indicatorIndex?: number;
   introPlayed?: boolean;
+  /** 0 was pressed on a rating question: the next key confirms leaving (0) or goes on (1). */
+  leaving?: boolean;
   demographics?: Demographics;
   demographicsAsked?: boolean;
   /** commune:service:indicator of each rating given in this call, so demographics can be stamped on them by key. */
@@ -194,7 +229,13 @@ export interface FlowState {
 export interface FlowContext {
   defaultLanguage: string;
   languages: readonly { code: string; key: string }[];
-  caller: { language?: string; lastCommune?: string; unfinishedRating?: UnfinishedRating };
+  caller: {
+    language?: string; lastCommune?: string; unfinishedRating?: UnfinishedRating;
+    /** The caller's answers about themselves for this reporting year: the questions are not asked again. */
+    demographics?: Demographics;
+    /** A call the hotline placed (a callback), not one the caller made. */
+    callback?: boolean;
+  };
   isCommune(code: string): boolean;
   places(level: 'province' | 'district' | 'commune', parentCode?: string): readonly string[];
   /** How many places at this level `places` leaves out (names not recorded); none when absent. */

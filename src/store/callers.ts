@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { Demographics } from '../flow/types';
 import { Store } from './store';
 
 /** A caller, known only by a keyed hash of their number: the number is never stored. */
@@ -13,6 +14,12 @@ export interface Caller {
    * the next indicator itself.
    */
   unfinishedRating?: { communeCode: string; service: string; indicatorIndex: number; at: Date; callSid?: string };
+  /**
+   * The caller's answers about themselves, and the reporting year (Cambodian calendar year) in
+   * which they were last asked to the end (answered or skipped with 0): not asked again that year.
+   */
+  demographics?: Demographics;
+  demographicsYear?: number;
   firstCallAt: Date;
   lastCallAt: Date;
 }
@@ -52,6 +59,11 @@ export class CallersRepository {
 
   async forgetUnfinishedRating(id: string): Promise<void> {
     await this.c.updateOne({ _id: id, unfinishedRating: { $exists: true } }, { $unset: { unfinishedRating: true } });
+  }
+
+  /** Keeps the answers given so far; `year` once the questions are over (the reporting year they hold for). */
+  async rememberDemographics(id: string, demographics: Demographics, year?: number): Promise<void> {
+    await this.c.updateOne({ _id: id }, { $set: { demographics, ...(year !== undefined ? { demographicsYear: year } : {}) } }, { upsert: true });
   }
 
   async rememberCommune(id: string, communeCode: string): Promise<void> {

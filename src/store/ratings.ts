@@ -14,7 +14,9 @@ export interface Rating {
   provinceCode: string;
   service: string;
   indicatorId: string;
-  score: number;
+  /** 1-5; null for "don't know / did not use" (noScore), which reports count apart and never average. */
+  score: number | null;
+  noScore?: 'dont-know';
   language: string;
   languageGroup: 'khmer' | 'indigenous' | 'other';
   demographics: Demographics;
@@ -66,7 +68,7 @@ export class RatingsRepository {
     const test = isTestCall(rating.callSid);
     await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true, likelyNew: true });
     // A rating waiting for its place replaces nothing yet: its marks are made when staff confirm it.
-    if (!test && !rating.placeToConfirm && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
+    if (!test && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */

@@ -105,6 +105,9 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     return callerIdFor(number, deps.callerHashSecret);
   };
 
+  /** A call the hotline placed (only callbacks run this flow; answer calls have /voice/answer). */
+  const isCallback = (req: Request) => param(req, 'Direction') === 'outbound-api';
+
   /** The citizen's number: From on their call, To on a call the hotline placed (a callback). */
   const partyOf = (req: Request) => (param(req, 'Direction') === 'outbound-api' ? param(req, 'To') : param(req, 'From'));
 
@@ -115,7 +118,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return;
     }
     try {
-      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, partyOf(req))))));
+      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), { callback: isCallback(req) }))));
     } catch (err) {
       failSafely(req, res, err, callSid);
     }
@@ -143,7 +146,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
           const silent = await deps.recordingIsSilent(input.recordingUrl);
           if (silent) input = { ...input, silent: true };
         }
-        return (await deps.turns.resume(callSid, turn, input, partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)));
+        return (await deps.turns.resume(callSid, turn, input, partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), { callback: isCallback(req) });
       })());
       reply(res, render(last));
     } catch (err) {

@@ -102,7 +102,7 @@ describe('start of a call', () => {
   it('a new caller hears welcome and the language menu, each language announcing itself in its own voice', () => {
     const [t] = call([]);
     expect(t.heard).toEqual([
-      'welcome', 'language.menu',
+      'welcome', 'keys.intro', 'language.menu',
       'language.option.km@km', 'language.option.cmo@cmo', 'language.option.tpu@tpu', 'language.option.jra@jra',
       'language.option.krr@krr', 'language.option.krv@krv', 'language.option.brb@brb',
     ]);
@@ -112,7 +112,7 @@ describe('start of a call', () => {
 
   it('a caller whose language is known hears welcome.back and the main menu, in their language', () => {
     const [t] = call([], { caller: { language: 'jra' } });
-    expect(t.heard).toEqual(['welcome.back', 'main.menu']);
+    expect(t.heard).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
     expect(t.state).toMatchObject({ node: 'main', language: 'jra' });
     expect(t.effects).toEqual([]);
   });
@@ -190,7 +190,8 @@ describe('silence', () => {
     const t = call(['silence', 'silence', 'silence'], KNOWN);
     expect(t[1].heard).toEqual(['error.noinput', 'main.menu']);
     expect(t[2].heard).toEqual(['error.noinput', 'main.menu']);
-    expect(t[3].heard).toEqual(['goodbye']);
+    // The last words say how to get a free callback.
+    expect(t[3].heard).toEqual(['goodbye.silence']);
     expect(t[3].end).toEqual({ type: 'hangup' });
     expect(t[3].state.ended).toBe(true);
   });
@@ -222,7 +223,8 @@ describe('invalid keys', () => {
   it('three invalid keys in a row on one question: back to the main menu', () => {
     const t = call(['2', '120101', '1', '7', '#', '9'], KNOWN);
     expect(t[5].heard).toEqual(['error.invalid', 'rate.service.menu']);
-    expect(t[6].heard).toEqual(['main.menu']);
+    // Never a move without a word: error.to.main says where the caller goes and that nothing is lost.
+    expect(t[6].heard).toEqual(['error.to.main', 'main.menu']);
     expect(t[6].state).toMatchObject({ node: 'main', invalids: 0 });
   });
 
@@ -260,7 +262,7 @@ describe('where: the commune', () => {
 
   it('three unknown codes in a row: the third is read back, then the main menu', () => {
     const t = call(['2', '999999', '888888', '777777'], KNOWN);
-    expect(last(t).heard).toEqual(['rate.commune.unknown', ...digitsOf('777777'), 'main.menu']);
+    expect(last(t).heard).toEqual(['rate.commune.unknown', ...digitsOf('777777'), 'error.to.main', 'main.menu']);
     expect(last(t).state.node).toBe('main');
   });
 
@@ -360,65 +362,72 @@ describe('how good: indicators 1 to 5', () => {
 
   it('rate.intro once, then each indicator of the service, each answer confirmed by its scale label and saved at once', () => {
     const scores = ['4', '5', '3', '4', '2', '5'];
-    const t = call(['2', '120101', '1', '2', ...scores], KNOWN);
-    expect(t[4].heard).toEqual(['rate.intro', `indicator.health.${health[0]}`]);
+    const t = call(['2', '120101', '1', '2', '1', ...scores], KNOWN);
+    expect(t[4].heard).toEqual(['rate.used']);
+    expect(t[5].heard).toEqual(['rate.intro', `indicator.health.${health[0]}`, 'rate.scale.short']);
     scores.forEach((score, i) => {
-      const turn = t[5 + i];
+      const turn = t[6 + i];
       // The first save also notes the rating as begun, in case the call breaks off; the last one
       // forgets it. Saves in between note nothing: how far it got is in the call's ratings.
       const note = i === 0 ? [{ type: 'remember-unfinished-rating', rating: { communeCode: '120101', service: 'health', indicatorIndex: 1 } }]
         : i === health.length - 1 ? [{ type: 'forget-unfinished-rating' }] : [];
       expect(turn.effects).toEqual([{ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[i], score: Number(score) }, ...note]);
       expect(turn.heard[0]).toBe(`scale.${score}`);
-      if (i < health.length - 1) expect(turn.heard.slice(1)).toEqual([`indicator.health.${health[i + 1]}`]);
+      if (i < health.length - 1) expect(turn.heard.slice(1)).toEqual([`indicator.health.${health[i + 1]}`, 'rate.scale.short']);
     });
     expect(last(t).heard).toEqual(['scale.5', 'ask.gender']);
   });
 
-  it.each(['0', '6', '9', '#'])('key %s on an indicator is not a score: nothing saved', (key) => {
-    const t = call(['2', '120101', '1', '2', key], KNOWN);
+  it.each(['0', '6', '8', '#'])('key %s on an indicator is not a score: nothing saved', (key) => {
+    const t = call(['2', '120101', '1', '2', '1', key], KNOWN);
     expect(last(t).effects).toEqual([]);
-    if (key === '0') expect(last(t).heard).toEqual(['main.menu']);
-    else expect(last(t).heard).toEqual(['error.invalid', `indicator.health.${health[0]}`]);
+    // 0 asks before leaving; a wrong key hears the rating's own invalid prompt, which names the scale.
+    if (key === '0') expect(last(t).heard).toEqual(['rate.leave.ask']);
+    else expect(last(t).heard).toEqual(['rate.invalid', `indicator.health.${health[0]}`, 'rate.scale.short']);
   });
 
-  it('* repeats the current indicator, not the first', () => {
-    const t = call(['2', '120101', '1', '3', '4', '*'], KNOWN);
-    expect(last(t).heard).toEqual([`indicator.school.${services.school[1]}`]);
+  it('* repeats the current indicator and the scale, not the first', () => {
+    const t = call(['2', '120101', '1', '3', '1', '4', '*'], KNOWN);
+    expect(last(t).heard).toEqual([`indicator.school.${services.school[1]}`, 'rate.scale.short']);
   });
 });
 
 describe('who: demographics once per call', () => {
-  const rateHealth = ['2', '120101', '1', '2', '4', '5', '3', '4', '2', '5'];
+  const rateHealth = ['2', '120101', '1', '2', '1', '4', '5', '3', '4', '2', '5'];
 
   it('gender, age and disability are asked after the ratings and kept as they are answered', () => {
-    const t = call([...rateHealth, '1', '2', '2'], KNOWN);
+    const t = call([...rateHealth, '1', '2', '2', '1'], KNOWN);
     const n = rateHealth.length;
     expect(t[n].heard).toEqual(['scale.5', 'ask.gender']);
     expect(t[n + 1].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman' } }]);
     expect(t[n + 1].heard).toEqual(['ask.age']);
     expect(t[n + 2].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59' } }]);
     expect(t[n + 3].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59', disability: 'no' } }]);
-    expect(t[n + 3].heard).toEqual(['rate.thanks']);
+    expect(t[n + 3].heard).toEqual(['ask.idpoor']);
+    // The last answer ends the questions: done, so the caller is not asked again this reporting year.
+    expect(t[n + 4].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59', disability: 'no', idPoor: 'yes' }, done: true }]);
+    expect(t[n + 4].heard).toEqual(['rate.thanks']);
   });
 
   it('a second service rated in the same call skips the questions and the intro', () => {
-    const t = call([...rateHealth, '3', '4', '3', '0', '2', '1', '3', '5', '5', '5', '5', '5'], KNOWN);
-    expect(t[t.length - 8].heard).toEqual(['rate.commune.last', ...digitsOf('120101')]);
-    expect(t[t.length - 6].heard).toEqual([`indicator.school.${services.school[0]}`]);
+    const t = call([...rateHealth, '3', '4', '3', '3', '0', '2', '1', '3', '1', '5', '5', '5', '5', '5'], KNOWN);
+    expect(t[t.length - 9].heard).toEqual(['rate.commune.last', ...digitsOf('120101')]);
+    expect(t[t.length - 6].heard).toEqual([`indicator.school.${services.school[0]}`, 'rate.scale.short']);
     expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
-    expect(last(t).state.vars.demographics).toEqual({ gender: 'unstated', ageGroup: 'unstated', disability: 'unstated' });
+    expect(last(t).state.vars.demographics).toEqual({ gender: 'unstated', ageGroup: 'unstated', disability: 'unstated', idPoor: 'unstated' });
   });
 
-  it('a caller who leaves the questions with 0 is not asked them again in that call', () => {
-    const t = call([...rateHealth, '0', '2', '1', '1', '5', '5', '5', '5', '5'], KNOWN);
+  it('a caller who skips the questions with 0 hears rate.thanks and is not asked them again in that call', () => {
+    const t = call([...rateHealth, '0', '0', '2', '1', '1', '1', '5', '5', '5', '5', '5'], KNOWN);
+    expect(t[rateHealth.length + 1].heard).toEqual(['rate.thanks']);
+    expect(t[rateHealth.length + 1].effects).toEqual([{ type: 'set-demographics', demographics: {}, done: true }]);
     expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
     expect(t.flatMap((x) => x.heard).filter((p) => p === 'ask.gender')).toHaveLength(1);
   });
 });
 
 describe('voice message', () => {
-  const toMessage = ['2', '120101', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '1'];
+  const toMessage = ['2', '120101', '1', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '3', '1'];
 
   it('after rating, 1 records a message about this service: record, confirm, send, reference number twice, then the answer-call offer; * repeats them', () => {
     const t = call([...toMessage, recording('RE0000000001', '4821'), '1'], KNOWN);
@@ -550,5 +559,89 @@ describe('a recording with nothing said in it', () => {
     expect(last(t).effects).toEqual([{ type: 'discard-recording', recording: expect.objectContaining({ recordingSid: 'RE-silent' }) }]);
     expect(last(t).state.silences).toBe(1);
     expect(last(t).state.vars.recording).toBeUndefined();
+  });
+});
+
+describe('a shorter start (issue 22)', () => {
+  it('a callback opens with welcome.callback, whoever calls: a new caller then chooses a language, a known one goes to the main menu', () => {
+    const [fresh] = call([], { caller: { callback: true } });
+    expect(fresh.heard.slice(0, 3)).toEqual(['welcome.callback', 'keys.intro', 'language.menu']);
+    const [known] = call([], { caller: { language: 'km', callback: true } });
+    expect(known.heard).toEqual(['welcome.callback', 'keys.intro', 'main.menu']);
+  });
+
+  it('with one language offered there is no language menu: the welcome, the key map, the main menu', () => {
+    const ctx = { ...context(), languages: [{ code: 'km', key: '1' }] };
+    const r = step(flow, null, { type: 'start' }, ctx);
+    expect(r.output.prompts.map((p) => p.id)).toEqual(['welcome', 'keys.intro', 'main.menu']);
+    expect(r.state).toMatchObject({ node: 'main', language: 'km' });
+  });
+
+  it('silence at the language menu chooses the default language (for Khmer, stay on the line), remembered, not counted as a silence', () => {
+    const [, t] = call(['silence']);
+    expect(t.heard).toEqual(['main.menu']);
+    expect(t.effects).toEqual([{ type: 'remember-language', language: 'km' }]);
+    expect(t.state).toMatchObject({ node: 'main', language: 'km', silences: 0 });
+  });
+});
+
+describe('the scale where it is needed (issue 22)', () => {
+  const health = services.health;
+  const toFirstQuestion = ['2', '120101', '1', '2', '1'];
+
+  it('9 is "don\'t know / did not use": kept without a score, confirmed by rate.dontknow, and the next statement follows', () => {
+    const t = call([...toFirstQuestion, '9'], KNOWN);
+    expect(last(t).effects[0]).toEqual({ type: 'save-rating', communeCode: '120101', service: 'health', indicatorId: health[0], score: null, noScore: 'dont-know' });
+    expect(last(t).heard).toEqual(['rate.dontknow', `indicator.health.${health[1]}`, 'rate.scale.short']);
+  });
+
+  it('the first question asks whether the caller used the service; 2 rates nothing and offers a message instead', () => {
+    const t = call(['2', '120101', '1', '2', '2', '1'], KNOWN);
+    expect(t[5].heard).toEqual(['rate.not.used']);
+    expect(t[5].effects).toEqual([]);
+    expect(last(t).heard).toEqual(['message.intro']);
+    expect(t.flatMap((x) => x.effects).filter((e) => e.type === 'save-rating')).toEqual([]);
+  });
+
+  it('0 on a rating question asks first: 1 goes on at the same statement, 0 again leaves for the main menu; nothing is lost', () => {
+    const goOn = call([...toFirstQuestion, '4', '0', '1'], KNOWN);
+    expect(goOn[goOn.length - 2].heard).toEqual(['rate.leave.ask']);
+    expect(last(goOn).heard).toEqual([`indicator.health.${health[1]}`, 'rate.scale.short']);
+    expect(last(goOn).state.vars.leaving).toBeUndefined();
+    const leave = call([...toFirstQuestion, '4', '0', '0'], KNOWN);
+    expect(last(leave).heard).toEqual(['main.menu']);
+    expect(last(leave).effects).toEqual([]);
+    const repeat = call([...toFirstQuestion, '0', '*'], KNOWN);
+    expect(last(repeat).heard).toEqual(['rate.leave.ask']);
+  });
+
+  it('three wrong keys on a rating question: the rating prompt twice, then error.to.main and the main menu', () => {
+    const t = call([...toFirstQuestion, '7', '7', '7'], KNOWN);
+    expect(t[6].heard[0]).toBe('rate.invalid');
+    expect(t[7].heard[0]).toBe('rate.invalid');
+    expect(last(t).heard).toEqual(['error.to.main', 'main.menu']);
+  });
+});
+
+describe('ask once (issue 22)', () => {
+  it('a caller who answered this reporting year is not asked again, and their answers are on the call', () => {
+    const known = { gender: 'woman', ageGroup: '60-plus', disability: 'no', idPoor: 'yes' };
+    const t = call(['2', '120101', '1', '2', '1', '4', '5', '3', '4', '2', '5'], { caller: { language: 'km', demographics: known } });
+    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
+    expect(last(t).state.vars.demographics).toEqual(known);
+  });
+});
+
+describe('say what happens (issue 22)', () => {
+  it('silence after an information topic ends the call politely instead of replaying it', () => {
+    const t = call(['1', '2', '2', 'silence'], KNOWN);
+    expect(t[3].heard).toEqual(['info.health.fees', 'info.after']);
+    expect(last(t).heard).toEqual(['goodbye']);
+    expect(last(t).end).toEqual({ type: 'hangup' });
+  });
+
+  it('the privacy detail is an information topic of its own (4)', () => {
+    const t = call(['1', '4'], KNOWN);
+    expect(last(t).heard).toEqual(['info.privacy', 'info.after']);
   });
 });
