@@ -13,6 +13,7 @@ import { LanguageReadiness } from './prompts/language-readiness';
 import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
 import { allPlaceCodes, DraftPlaceNames, PlaceNames, placePromptId } from './prompts/place-names';
 import { PromptAudio } from './prompts/prompt-audio';
+import { RecordingsWatch } from './prompts/recordings-watch';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { CallersRepository } from './store/callers';
 import { CallsRepository } from './store/calls';
@@ -38,6 +39,8 @@ export interface Runtime {
   languageReadiness: LanguageReadiness;
   /** Which provinces a caller can browse by name (every name in them recorded). */
   placeNames: PlaceNames;
+  /** Re-reads what is recorded when the audio folder changes, off callers' turns; refreshNow() after a studio save. */
+  recordings: RecordingsWatch;
   callers: CallersRepository;
   calls: CallsRepository;
   ratings: RatingsRepository;
@@ -79,6 +82,14 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     ? new DraftPlaceNames(config.audioDir, languages.default, allPlaceCodes(gazetteer))
     : null;
   const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default) && !drafts?.has(code), () => audio.generation());
+  // What is recorded is worked out now, before the line listens, and again only off callers' turns.
+  placeNames.browsableProvinces();
+  const recordings = new RecordingsWatch({
+    audioDir: config.audioDir, languages: languages.languages.map((l) => l.code), logger,
+    readers: [() => audio.readListing(), ...(drafts ? [() => drafts.readDrafts()] : []), () => languageReadiness.readCoverage()],
+    afterUse: () => placeNames.browsableProvinces(),
+  });
+  recordings.start();
 
   const store = opts.store ?? (await openStore(config));
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
@@ -110,7 +121,10 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, callers, calls, ratings, messages, places, turns, outbound,
-    close: () => store.close(),
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, recordings, callers, calls, ratings, messages, places, turns, outbound,
+    close: () => {
+      recordings.stop();
+      return store.close();
+    },
   };
 }

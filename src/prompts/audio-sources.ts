@@ -25,6 +25,11 @@ export function sha256Of(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
+/** sha256Of without blocking: for re-reads while calls are answered. */
+export async function sha256OfAsync(file: string): Promise<string> {
+  return crypto.createHash('sha256').update(await fs.promises.readFile(file)).digest('hex');
+}
+
 /** `<lang>/<promptId>`: the key both manifests use. */
 export const audioKey = (language: string, promptId: string) => `${language}/${promptId}`;
 
@@ -43,6 +48,15 @@ export class AudioSources {
     );
   }
 
+  /** load without blocking: for re-reads while calls are answered. */
+  static async loadAsync(audioDir: string): Promise<AudioSources> {
+    return new AudioSources(
+      audioDir,
+      await readManifestAsync<Record<string, string>>(path.join(audioDir, PLACEHOLDERS_FILE)),
+      await readManifestAsync<Record<string, MachineVoiceEntry>>(path.join(audioDir, MACHINE_VOICE_FILE)),
+    );
+  }
+
   fileOf(language: string, promptId: string): string {
     return path.join(this.audioDir, language, `${promptId}.${AUDIO_EXTENSION}`);
   }
@@ -52,6 +66,16 @@ export class AudioSources {
     const file = this.fileOf(language, promptId);
     if (!fs.existsSync(file)) return null;
     return this.classify(language, promptId, sha256Of(file));
+  }
+
+  /** sourceOf without blocking. */
+  async sourceOfAsync(language: string, promptId: string): Promise<AudioSource | null> {
+    try {
+      return this.classify(language, promptId, await sha256OfAsync(this.fileOf(language, promptId)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
   }
 
   classify(language: string, promptId: string, sha256: string): AudioSource {
@@ -83,11 +107,29 @@ export class AudioSources {
 function readManifest<T>(file: string): T {
   if (!fs.existsSync(file)) return {} as T;
   try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { files?: T };
-    return parsed.files ?? ({} as T);
+    return manifestFiles<T>(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new DefinitionError(`cannot read the audio manifest ${file}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+async function readManifestAsync<T>(file: string): Promise<T> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {} as T;
+    throw new DefinitionError(`cannot read the audio manifest ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return manifestFiles<T>(text);
+  } catch (err) {
+    throw new DefinitionError(`cannot read the audio manifest ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function manifestFiles<T>(text: string): T {
+  return (JSON.parse(text) as { files?: T }).files ?? ({} as T);
 }
 
 /** Writes beside the target then renames, so a reader never sees half a file. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AudioSources } from './audio-sources';
+import { AudioSource, audioKey, AudioSources } from './audio-sources';
 import { isPlacePrompt, PromptCatalog } from './catalog';
 import { AUDIO_EXTENSION } from './prompt-audio';
 
@@ -54,6 +54,20 @@ export function requiredPrompts(catalog: PromptCatalog, language: string): strin
 
 export function promptCoverage(input: CoverageInput): LanguageCoverage[] {
   const sources = AudioSources.load(input.audioDir);
+  return coverageFrom(input, (code, id) => sources.sourceOf(code, id));
+}
+
+/** promptCoverage, reading and hashing the files without blocking (re-reads while calls are answered). */
+export async function promptCoverageAsync(input: CoverageInput): Promise<LanguageCoverage[]> {
+  const sources = await AudioSources.loadAsync(input.audioDir);
+  const found = new Map<string, AudioSource | null>();
+  for (const { code } of input.languages) {
+    for (const id of requiredPrompts(input.catalog, code)) found.set(audioKey(code, id), await sources.sourceOfAsync(code, id));
+  }
+  return coverageFrom(input, (code, id) => found.get(audioKey(code, id)) ?? null);
+}
+
+function coverageFrom(input: CoverageInput, sourceOf: (language: string, promptId: string) => AudioSource | null): LanguageCoverage[] {
   return input.languages.map(({ code, name }) => {
     const cov: LanguageCoverage = {
       language: code, name, isDefault: code === input.defaultLanguage, required: 0,
@@ -62,7 +76,7 @@ export function promptCoverage(input: CoverageInput): LanguageCoverage[] {
     const required = requiredPrompts(input.catalog, code);
     cov.required = required.length;
     for (const id of required) {
-      const source = sources.sourceOf(code, id);
+      const source = sourceOf(code, id);
       if (source === null) cov.missing.push(id);
       else if (source === 'recording') cov.recorded.push(id);
       else cov[source].push(id);

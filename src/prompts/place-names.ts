@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Gazetteer } from '../gazetteer/gazetteer';
-import { AudioSources, sha256Of } from './audio-sources';
+import { AudioSources, sha256Of, sha256OfAsync } from './audio-sources';
 
 /**
  * Place names, done once. A place name is a Khmer proper noun, so one recording per place,
@@ -80,47 +80,74 @@ export class PlaceNames {
  * Place names that are still machine-voice drafts (`npm run prompts -- synthesize --places`):
  * the ones listed in machine-voice.json whose file is still that draft. Where machine voice does
  * not count as recorded (production without ACCEPT_KHMER_MACHINE_VOICE), they are not offered
- * for browsing. Re-read every `ttlMs`; a file is only hashed again when its size or time changed.
+ * for browsing. Read at start-up and again off callers' turns (src/prompts/recordings-watch.ts);
+ * a file is only hashed again when its size or time changed.
  */
 export class DraftPlaceNames {
   private drafts = new Set<string>();
-  private readAt = -Infinity;
   private readonly hashes = new Map<string, { stamp: string; sha256: string }>();
 
   constructor(
     private readonly audioDir: string,
     private readonly language: string,
     private readonly codes: readonly string[],
-    private readonly ttlMs = 30_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const sources = AudioSources.load(this.audioDir);
+    const drafts = new Set<string>();
+    for (const { code, id, entry } of this.listed(sources)) {
+      const file = sources.fileOf(this.language, id);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        continue;
+      }
+      if (this.hashOf(id, st, () => sha256Of(file)) === entry.sha256) drafts.add(code);
+    }
+    this.drafts = drafts;
+  }
 
   has(code: string): boolean {
-    if (this.now() - this.readAt >= this.ttlMs) this.read();
     return this.drafts.has(code);
   }
 
-  private read() {
-    const sources = AudioSources.load(this.audioDir);
+  /** Reads the manifest and the listed files without blocking; the answer changes only when the returned function is called. */
+  async readDrafts(): Promise<() => void> {
+    const sources = await AudioSources.loadAsync(this.audioDir);
     const drafts = new Set<string>();
-    for (const code of this.codes) {
-      const id = placePromptId(code);
-      const entry = sources.machineVoiceOf(this.language, id);
-      if (!entry) continue;
+    for (const { code, id, entry } of this.listed(sources)) {
       const file = sources.fileOf(this.language, id);
-      let stamp: string;
+      let st: fs.Stats;
       try {
-        const st = fs.statSync(file);
-        stamp = `${st.size}:${st.mtimeMs}`;
+        st = await fs.promises.stat(file);
       } catch {
         continue;
       }
       const cached = this.hashes.get(id);
-      const sha256 = cached?.stamp === stamp ? cached.sha256 : sha256Of(file);
-      this.hashes.set(id, { stamp, sha256 });
-      if (sha256 === entry.sha256) drafts.add(code);
+      const sha256 = cached?.stamp === stampOf(st) ? cached.sha256 : await sha256OfAsync(file);
+      if (this.hashOf(id, st, () => sha256) === entry.sha256) drafts.add(code);
     }
-    this.drafts = drafts;
-    this.readAt = this.now();
+    return () => {
+      this.drafts = drafts;
+    };
+  }
+
+  private *listed(sources: AudioSources) {
+    for (const code of this.codes) {
+      const id = placePromptId(code);
+      const entry = sources.machineVoiceOf(this.language, id);
+      if (entry) yield { code, id, entry };
+    }
+  }
+
+  /** The file's checksum, from the cache while its size and time are unchanged. */
+  private hashOf(id: string, st: fs.Stats, hash: () => string): string {
+    const stamp = stampOf(st);
+    const cached = this.hashes.get(id);
+    const sha256 = cached?.stamp === stamp ? cached.sha256 : hash();
+    this.hashes.set(id, { stamp, sha256 });
+    return sha256;
   }
 }
+
+const stampOf = (st: fs.Stats) => `${st.size}:${st.mtimeMs}`;

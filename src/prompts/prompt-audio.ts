@@ -7,11 +7,11 @@ export const AUDIO_EXTENSION = 'wav';
 /**
  * Which prompt recordings exist, per language, and their public URLs. A prompt missing in the
  * caller's language falls back to the default language (Khmer), and the fallback is logged.
- * The listing is re-read periodically so a newly imported recording is used without a restart.
+ * The listing is read at start-up, and again off callers' turns when the folder changes
+ * (src/prompts/recordings-watch.ts): answering a turn reads memory only.
  */
 export class PromptAudio {
   private available = new Map<string, Set<string>>();
-  private scannedAt = 0;
   private readonly fallbackLoggedAt = new Map<string, number>();
   private scans = 0;
 
@@ -20,45 +20,56 @@ export class PromptAudio {
     private readonly publicBaseUrl: string,
     private readonly defaultLanguage: string,
     private readonly logger: Logger,
-    private readonly rescanMs = 30_000,
     private readonly now: () => number = Date.now,
   ) {
     this.rescan();
   }
 
+  /** Reads the folder now, synchronously (start-up and tests; the running line uses readListing). */
   rescan(): void {
-    const next = new Map<string, Set<string>>();
     let languages: string[] = [];
     try {
-      // Dot folders (the studio's .history of earlier versions) are no language.
-      languages = fs.readdirSync(this.audioDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+      languages = languageFolders(fs.readdirSync(this.audioDir, { withFileTypes: true }));
     } catch (err) {
-      this.logger.error({ audioDir: this.audioDir, err: (err as Error).message }, 'cannot read the prompt audio folder (AUDIO_DIR)');
+      this.cannotRead(err);
     }
+    this.commit(new Map(languages.map((lang) => [lang, promptIds(fs.readdirSync(path.join(this.audioDir, lang)))])));
+  }
+
+  /** Reads the folder without blocking; the listing changes only when the returned function is called. */
+  async readListing(): Promise<() => void> {
+    let languages: string[] = [];
+    try {
+      languages = languageFolders(await fs.promises.readdir(this.audioDir, { withFileTypes: true }));
+    } catch (err) {
+      this.cannotRead(err);
+    }
+    const next = new Map<string, Set<string>>();
     for (const lang of languages) {
-      const ids = new Set<string>();
-      for (const f of fs.readdirSync(path.join(this.audioDir, lang))) {
-        if (f.endsWith(`.${AUDIO_EXTENSION}`)) ids.add(f.slice(0, -(AUDIO_EXTENSION.length + 1)));
+      try {
+        next.set(lang, promptIds(await fs.promises.readdir(path.join(this.audioDir, lang))));
+      } catch {
+        // Removed since the folder was listed: no language any more.
       }
-      next.set(lang, ids);
     }
-    this.available = next;
-    this.scannedAt = this.now();
+    return () => this.commit(next);
+  }
+
+  private cannotRead(err: unknown) {
+    this.logger.error({ audioDir: this.audioDir, err: (err as Error).message }, 'cannot read the prompt audio folder (AUDIO_DIR)');
+  }
+
+  private commit(listing: Map<string, Set<string>>) {
+    this.available = listing;
     this.scans++;
   }
 
   /** Changes at every re-read of the folder: what was worked out from the recordings before may be stale. */
   generation(): number {
-    this.fresh();
     return this.scans;
   }
 
-  private fresh() {
-    if (this.now() - this.scannedAt > this.rescanMs) this.rescan();
-  }
-
   has(promptId: string, language: string): boolean {
-    this.fresh();
     return this.available.get(language)?.has(promptId) ?? false;
   }
 
@@ -83,4 +94,13 @@ export class PromptAudio {
     const lang = this.resolve(promptId, language);
     return lang ? `${this.publicBaseUrl}/audio/${lang}/${promptId}.${AUDIO_EXTENSION}` : null;
   }
+}
+
+/** Dot folders (the studio's .history of earlier versions) are no language. */
+function languageFolders(entries: fs.Dirent[]): string[] {
+  return entries.filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+}
+
+function promptIds(files: string[]): Set<string> {
+  return new Set(files.filter((f) => f.endsWith(`.${AUDIO_EXTENSION}`)).map((f) => f.slice(0, -(AUDIO_EXTENSION.length + 1))));
 }

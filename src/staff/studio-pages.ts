@@ -191,9 +191,8 @@ ${scrollBox(t('studio.language-title', { language: t.lang === 'km' ? language.na
         res.status(422).json({ ok: false, message: result.outcome.reason, code: result.outcome.code });
         return;
       }
-      // This instance plays it from the next call; others see it at their next folder scan.
-      rt.audio.rescan();
-      rt.languageReadiness.refresh();
+      // This instance plays it from the next call; others see the change through their folder watch.
+      await rt.recordings.refreshNow();
       await deps.audit.record({ username, action: 'studio-save', detail: { language: language.code, promptId, replaced: result.outcome.replaced ?? 'nothing', seconds: Number(result.outcome.durationSeconds.toFixed(2)) } });
       res.json({ ok: true, message: tr(res)('studio.saved', { seconds: result.outcome.durationSeconds.toFixed(1) }), warnings: result.outcome.warnings });
     } catch (err) {
@@ -211,8 +210,7 @@ ${scrollBox(t('studio.language-title', { language: t.lang === 'km' ? language.na
       }
       const undone = await versions.undo(language.code, promptId);
       if (undone) {
-        rt.audio.rescan();
-        rt.languageReadiness.refresh();
+        await rt.recordings.refreshNow();
         await deps.audit.record({ username: staffLocals(res).staff.username, action: 'studio-undo', detail: { language: language.code, promptId } });
       }
       res.redirect(303, `/staff/studio/${language.code}`);

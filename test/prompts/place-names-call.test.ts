@@ -48,7 +48,7 @@ describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
     h = await startHotline({ AUDIO_DIR: audioDir });
     const kandal = ['08', ...h.rt.gazetteer.childrenOf('08').flatMap((d) => [d.code, ...h.rt.gazetteer.childrenOf(d.code).map((c) => c.code)])];
     recordNames(audioDir, [...kandal, '12', '120101']);
-    h.rt.audio.rescan();
+    await h.rt.recordings.refreshNow();
   });
   afterAll(async () => {
     await h.stop();
@@ -98,7 +98,7 @@ describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
 
   it('a province that loses one name leaves the list; with no province left, the caller is asked for the code only', async () => {
     fs.rmSync(path.join(audioDir, 'km/place.080128.wav'));
-    h.rt.audio.rescan();
+    await h.rt.recordings.refreshNow();
     try {
       const t = await h.call(parseScript('1,2,*,120101,hangup'), { from: '+85512000105' });
       const heard = turns(t).map(idsOf);
@@ -108,7 +108,7 @@ describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
       expect(heard.flat().filter((id) => /^rate\.(province|district|commune)\.menu$/.test(id))).toEqual([]);
     } finally {
       recordNames(audioDir, ['080128']);
-      h.rt.audio.rescan();
+      await h.rt.recordings.refreshNow();
     }
   });
 });
@@ -126,7 +126,7 @@ describe(`machine-voice place names in production (${ENGINE} store)`, () => {
     const sources = AudioSources.load(audioDir);
     sources.markMachine('km', 'place.080128', { sha256: sha256Of(draft), voice: 'km-KH-Standard-A', synthesizedAt: '2026-11-30T00:00:00Z' });
     sources.saveMachineVoices();
-    h.rt.audio.rescan();
+    await h.rt.recordings.refreshNow();
     return h;
   }
 

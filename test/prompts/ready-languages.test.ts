@@ -45,6 +45,20 @@ function readyLibrary(): string {
 
 const menuOptions = (heard: string[]) => heard.filter((id) => id.startsWith('language.option.'));
 
+/**
+ * Waits until the hotline has seen a change made to its folder by hand (its folder watch re-reads
+ * it off callers' turns). The bound is only there to fail rather than hang: the wait ends as soon
+ * as the change is seen, however fast or slow the machine.
+ */
+async function untilSeen(what: string, seen: () => boolean): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (!seen()) {
+    if (Date.now() > until) throw new Error(`the hotline did not see ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const offeredNow = (h: TestHotline) => h.rt.languageReadiness.offered().map((l) => l.code);
+
 describe(`only ready languages are offered in production (${ENGINE} store)`, () => {
   let h: TestHotline;
   let audioDir: string;
@@ -76,7 +90,7 @@ describe(`only ready languages are offered in production (${ENGINE} store)`, () 
     expect(ids(again)).toEqual(['welcome.back', 'main.menu']);
 
     fs.rmSync(path.join(audioDir, 'cmo/goodbye.wav'));
-    await new Promise((r) => setTimeout(r, 1_100));
+    await untilSeen('Bunong losing a recording', () => !offeredNow(h).includes('cmo'));
     const after = await h.call(parseScript('hangup'), { from });
     expect(ids(after)[0]).toBe('welcome');
     expect(menuOptions(ids(after))).toEqual(['language.option.km']);
@@ -93,9 +107,44 @@ describe(`only ready languages are offered in production (${ENGINE} store)`, () 
 
     // Recorded again: offered again, still without a restart.
     recordAll(audioDir, 'cmo');
-    await new Promise((r) => setTimeout(r, 1_100));
+    await untilSeen('Bunong recorded again', () => offeredNow(h).includes('cmo'));
     expect(menuOptions(ids(await h.call(parseScript('hangup'))))).toEqual(['language.option.km', 'language.option.cmo']);
     expect(h.rt.languageReadiness.report().find((s) => s.language === 'cmo')).toMatchObject({ offered: true, withdrawn: false });
+  });
+
+  it('the recording a language lacked, copied into its folder by hand, puts it on the menu without a restart or a studio save', async () => {
+    expect(offeredNow(h)).toEqual(['km', 'cmo']);
+    const before = h.rt.recordings.reads;
+    fs.copyFileSync(path.join(audioDir, 'cmo', `${TAMPUAN_GAP}.wav`), path.join(audioDir, 'tpu', `${TAMPUAN_GAP}.wav`));
+    await untilSeen('Tampuan completed by hand', () => offeredNow(h).includes('tpu'));
+    // Seen by the folder watch's re-read, not by a re-read at the minute's regular interval.
+    expect(h.rt.recordings.reads).toBeGreaterThan(before);
+    expect(menuOptions(ids(await h.call(parseScript('hangup'))))).toEqual(['language.option.km', 'language.option.cmo', 'language.option.tpu']);
+    expect(h.logs.join('')).toMatch(/language tpu is now fully recorded and offered on the language menu/);
+  });
+
+  it('no caller\'s turn touches the audio folder, the first one after the start included: what is recorded is worked out before the line listens', async () => {
+    // Everything a turn could read the folder with, synchronously; asynchronous re-reads in the background are allowed.
+    const names = ['readdirSync', 'statSync', 'lstatSync', 'existsSync', 'readFileSync', 'openSync', 'accessSync', 'opendirSync'] as const;
+    const touched: string[] = [];
+    // The module object itself (this file's `fs` is a read-only view of it), as every module reaches it at call time.
+    const fsModule = jest.requireActual<typeof fs>('node:fs');
+    const spies = names.map((name) => {
+      const original = fsModule[name] as (...a: unknown[]) => unknown;
+      return jest.spyOn(fsModule, name).mockImplementation(((...args: unknown[]) => {
+        if (String(args[0]).startsWith(audioDir)) touched.push(`${name} ${String(args[0])}`);
+        return original(...args);
+      }) as never);
+    });
+    try {
+      // A rating call as far as the province list (place names in production) and the language menu twice.
+      const t = await h.call(parseScript('1,2,*,hangup'));
+      expect(t.errors).toEqual([]);
+      await h.call(parseScript('2,hangup'), { from: '+85512000222' });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(touched).toEqual([]);
   });
 
   it('`npm run prompts -- coverage --require offered` names exactly the languages the menu leaves out', async () => {
