@@ -55,14 +55,16 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
   describe('figures counted once are shown again for REPORT_FRESH_SECONDS', () => {
     const q1 = periodFromQuery({ from: '2026-01-01', to: '2026-04-01' });
     const country = areaFromCode('');
+    /** A runner whose clock the test moves (clock.ms): however long a count takes, the time kept is the test's. */
     const counting = (freshSeconds: number) => {
       const counted = { n: 0 };
+      const clock = { ms: Date.parse('2026-04-02T03:00:00Z') };
       const rt = { ...h.rt, config: { ...h.config, reportFreshSeconds: freshSeconds } } as Runtime;
-      return { counted, runner: new ReportRunner(rt, (job) => { counted.n++; return runReportProcess(job); }) };
+      return { counted, clock, runner: new ReportRunner(rt, (job) => { counted.n++; return runReportProcess(job); }, () => clock.ms) };
     };
 
     it('two staff members asking for the same report at once share one count; another period is counted on its own', async () => {
-      const { counted, runner } = counting(0);
+      const { counted, clock, runner } = counting(0);
       const [a, b, other] = await Promise.all([
         runner.tableAndCommuneRows(q1, country),
         runner.tableAndCommuneRows(q1, country),
@@ -71,7 +73,8 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
       expect(b).toEqual(a);
       expect(other.table).not.toEqual(a.table);
       expect(counted.n).toBe(2); // Q1 once, the other period once
-      // REPORT_FRESH_SECONDS=0: opened again, counted again.
+      // REPORT_FRESH_SECONDS=0: opened again, counted again (a millisecond later, by the test's clock).
+      clock.ms += 1;
       const again = await runner.tableAndCommuneRows(q1, country);
       expect(counted.n).toBe(3);
       expect(again.table).toEqual(a.table);
@@ -79,15 +82,17 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     });
 
     it('opened again within the time: the same figures and time, not counted again; after it, counted afresh', async () => {
-      const { counted, runner } = counting(1);
+      const { counted, clock, runner } = counting(60);
       const first = await runner.tableAndCommuneRows(q1, country);
+      expect(first.countedAt.getTime()).toBe(clock.ms);
+      clock.ms += 59_999;
       const soon = await runner.tableAndCommuneRows(q1, country);
       expect(counted.n).toBe(1);
       expect(soon.countedAt).toEqual(first.countedAt);
-      await new Promise((r) => setTimeout(r, 1100));
+      clock.ms += 1;
       const later = await runner.tableAndCommuneRows(q1, country);
       expect(counted.n).toBe(2);
-      expect(later.countedAt.getTime()).toBeGreaterThan(first.countedAt.getTime());
+      expect(later.countedAt.getTime()).toBe(first.countedAt.getTime() + 60_000);
     });
 
     it('a count that failed is not kept: the next request counts again', async () => {
