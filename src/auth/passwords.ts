@@ -51,6 +51,11 @@ export function decoyHash(): Promise<string> {
   return decoy;
 }
 
+/** The decoy hash if it has been started, without starting it (a test waits for the one the server began). */
+export function decoyHashStarted(): Promise<string> | undefined {
+  return decoy;
+}
+
 
 /**
  * The stem a guesser starts from: lower case, no spaces, without the digits and symbols people
