@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DuplicateKeyError } from '../errors';
 import { Store } from '../store/store';
-import { startOfCambodianDay } from './cambodia-time';
+import { afterCallingTime, startOfCambodianDay } from './cambodia-time';
 import { NumberCipher } from './number-cipher';
+import { CallingHours } from './outbound-settings';
 
 /**
  * The callback queue: one entry per callback the hotline owes a caller. The entry is the only
@@ -61,7 +62,12 @@ export interface CallbackEntry {
   lastError?: string;
   /** Due time while waiting; end of the lease while live (then it is reconciled with the carrier). */
   nextAttemptAt?: Date;
-  outcome?: 'answered' | 'no-answer' | 'busy' | 'failed' | 'refused' | 'number-not-allowed';
+  /**
+   * While waiting: the callback is dropped (number erased) if not placed by then
+   * (OUTBOUND_MAX_WAIT_HOURS of calling time from the ring, or from the answer staff chose).
+   */
+  waitUntil?: Date;
+  outcome?: 'answered' | 'no-answer' | 'busy' | 'failed' | 'refused' | 'number-not-allowed' | 'expired' | 'purged';
   history: CallbackEvent[];
   /** message-answer: the voice message (RecordingSid), the caller's language, the answer staff chose. */
   messageId?: string;
@@ -86,12 +92,38 @@ export const STATUS_RANK: Record<string, number> = {
   completed: 4, busy: 4, failed: 4, 'no-answer': 4, canceled: 4,
 };
 
-export type RequestOutcome = 'queued' | 'already-queued' | 'blocked' | 'daily-limit';
+export type RequestOutcome = 'queued' | 'already-queued' | 'blocked' | 'daily-limit' | 'weekly-limit' | 'queue-full' | 'duplicate-ring';
 
 export interface AttemptPolicy {
   maxAttempts: number;
   retryBaseSeconds: number;
+  /** Calling hours a callback may wait to be placed; with callingHours. Absent: no expiry. */
+  maxWaitHours?: number;
+  callingHours?: CallingHours;
+  /** Calls one number may get from missed-call callbacks in any 7 days (retries count). Absent: no limit. */
+  weeklyCallsPerNumber?: number;
 }
+
+/** Caps on queuing missed-call callbacks, all numbers together (CALLBACK_QUEUE_MAX_PER_HOUR, CALLBACK_QUEUE_MAX_WAITING). */
+export interface QueueCaps {
+  perHour: number;
+  waiting: number;
+}
+
+/** One clock hour of missed-call queuing: how many were queued, and how many rings a cap refused. */
+export interface QueueHour {
+  _id: string;
+  queued: number;
+  refused: number;
+  /** Which cap refused the last ring, and when. */
+  lastRefusedBy?: 'per-hour' | 'waiting';
+  lastRefusedAt?: Date;
+  expiresAt: Date;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+/** A ring's CallSid is remembered this long, so a replayed /voice/missed queues nothing. */
+const RING_KEPT_MS = 8 * 86_400_000;
 
 const MAX_BACKOFF_SECONDS = 6 * 3600;
 
@@ -115,6 +147,30 @@ export class CallbackQueue {
     return this.store.collection<{ _id: string; by: string; at: Date }>('outbound_blocks');
   }
 
+  /** CallSids of rings already handled (a replay of one signed /voice/missed queues nothing). */
+  private get rings() {
+    return this.store.collection<{ _id: string; at: Date; expiresAt: Date }>('outbound_rings');
+  }
+
+  private get hours() {
+    return this.store.collection<QueueHour>('outbound_queue_hours');
+  }
+
+  private hourKey(at: Date): string {
+    return `hour-${at.toISOString().slice(0, 13)}`;
+  }
+
+  /** When a callback created or queued at `at` must have been placed by, if expiry is configured. */
+  private waitUntilFrom(at: Date): Date | undefined {
+    const { maxWaitHours, callingHours } = this.policy;
+    return maxWaitHours && callingHours ? afterCallingTime(at, maxWaitHours * 3_600_000, callingHours) : undefined;
+  }
+
+  /** A waiting entry that may still be placed: its wait has not run out. */
+  private notExpired(at: Date) {
+    return { $or: [{ waitUntil: { $exists: false } }, { waitUntil: { $gt: at } }] };
+  }
+
   find(id: string): Promise<CallbackEntry | null> {
     return this.collection.findOne({ _id: id });
   }
@@ -125,28 +181,88 @@ export class CallbackQueue {
   }
 
   /**
-   * Queues a callback to `number` (already checked against OUTBOUND_ALLOWED_PREFIXES), unless the
-   * caller is blocked, already has one owed, or had `dailyLimit` today.
+   * Queues a callback to `number` (already checked as a callable number), unless this ring was
+   * handled already (`ringSid`), the caller is blocked, already has one owed, had `dailyLimit`
+   * today or the weekly calls, or a queue cap is reached (`caps`; then the hour's record says so
+   * for staff).
    */
-  async request(r: { kind: CallbackKind; callerId: string; number: string; dailyLimit: number }): Promise<RequestOutcome> {
+  async request(r: { kind: CallbackKind; callerId: string; number: string; dailyLimit: number; ringSid?: string; caps?: QueueCaps }): Promise<RequestOutcome> {
     const at = this.now();
+    if (r.ringSid) {
+      try {
+        await this.rings.insertOne({ _id: r.ringSid, at, expiresAt: new Date(at.getTime() + RING_KEPT_MS) });
+      } catch (err) {
+        if (err instanceof DuplicateKeyError) return 'duplicate-ring';
+        throw err;
+      }
+    }
     if (await this.blocks.findOne({ _id: r.callerId })) return 'blocked';
     const activeKey = `${r.kind}:${r.callerId}`;
     if (await this.collection.findOne({ activeKey })) return 'already-queued';
     const today = await this.collection.countDocuments({ callerId: r.callerId, kind: r.kind, createdAt: { $gte: startOfCambodianDay(at) } });
     if (today >= r.dailyLimit) return 'daily-limit';
+    if (r.kind === 'missed-call' && this.policy.weeklyCallsPerNumber !== undefined
+      && (await this.callsThisWeek(r.callerId)) >= this.policy.weeklyCallsPerNumber) return 'weekly-limit';
+    const hourId = this.hourKey(at);
+    if (r.caps) {
+      if ((await this.collection.countDocuments({ kind: 'missed-call', state: { $in: WAITING } })) >= r.caps.waiting) {
+        await this.capRefused(hourId, 'waiting', at);
+        return 'queue-full';
+      }
+      if (!(await this.takeHourSlot(hourId, r.caps.perHour, at))) {
+        await this.capRefused(hourId, 'per-hour', at);
+        return 'queue-full';
+      }
+    }
     const _id = randomUUID();
+    const waitUntil = this.waitUntilFrom(at);
     try {
       await this.collection.insertOne({
         _id, kind: r.kind, callerId: r.callerId, activeKey, sealedNumber: this.cipher.encrypt(r.number, _id),
-        state: 'queued', attempts: 0, statusRank: 0, nextAttemptAt: at, history: [], createdAt: at, updatedAt: at,
+        state: 'queued', attempts: 0, statusRank: 0, nextAttemptAt: at, ...(waitUntil ? { waitUntil } : {}), history: [], createdAt: at, updatedAt: at,
       });
     } catch (err) {
       // Another ring (perhaps on another instance) queued it first: the unique activeKey says so.
+      if (r.caps) await this.hours.updateOne({ _id: hourId, queued: { $gt: 0 } }, { $inc: { queued: -1 } });
       if (err instanceof DuplicateKeyError) return 'already-queued';
       throw err;
     }
     return 'queued';
+  }
+
+  /** The hour's record exists from the first ring of the hour on (another instance may make it). */
+  private async ensureHour(hourId: string, at: Date): Promise<void> {
+    try {
+      await this.hours.insertOne({ _id: hourId, queued: 0, refused: 0, expiresAt: new Date(at.getTime() + 2 * 86_400_000) });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+  }
+
+  /** Counts one callback against the hour's cap, atomically across instances; false when the hour is full. */
+  private async takeHourSlot(hourId: string, perHour: number, at: Date): Promise<boolean> {
+    await this.ensureHour(hourId, at);
+    const r = await this.hours.updateOne({ _id: hourId, queued: { $lt: perHour } }, { $inc: { queued: 1 } });
+    return r.matched === 1;
+  }
+
+  private async capRefused(hourId: string, by: 'per-hour' | 'waiting', at: Date): Promise<void> {
+    await this.ensureHour(hourId, at);
+    await this.hours.updateOne({ _id: hourId }, { $inc: { refused: 1 }, $set: { lastRefusedBy: by, lastRefusedAt: at } });
+  }
+
+  /** The queue caps' record of this hour and the one before (rings refused, for the staff page). */
+  async capHits(): Promise<QueueHour[]> {
+    const at = this.now();
+    const ids = [this.hourKey(new Date(at.getTime() - 3_600_000)), this.hourKey(at)];
+    return (await this.hours.find({ _id: { $in: ids }, refused: { $gt: 0 } })).sort((a, b) => b._id.localeCompare(a._id));
+  }
+
+  /** Calls placed (or possibly placed) to this caller by missed-call callbacks in the last 7 days. */
+  async callsThisWeek(callerId: string): Promise<number> {
+    const since = new Date(this.now().getTime() - WEEK_MS);
+    const recent = await this.collection.find({ callerId, kind: 'missed-call', createdAt: { $gte: since } }, { projection: { attempts: 1 }, limit: 1000 });
+    return recent.reduce((sum, e) => sum + (e.attempts ?? 0), 0);
   }
 
   /**
@@ -175,7 +291,7 @@ export class CallbackQueue {
     const chosen = 'promptId' in answer ? { answerPromptId: answer.promptId } : { answerFileId: answer.fileId };
     const r = await this.collection.updateOne(
       { activeKey: `message-answer:${messageId}`, state: 'awaiting-answer' },
-      { $set: { state: 'queued', nextAttemptAt: at, ...chosen, answeredBy: by, updatedAt: at } },
+      { $set: { state: 'queued', nextAttemptAt: at, ...chosen, answeredBy: by, updatedAt: at, ...(this.waitUntilFrom(at) ? { waitUntil: this.waitUntilFrom(at) } : {}) } },
     );
     return r.matched === 1;
   }
@@ -191,7 +307,8 @@ export class CallbackQueue {
 
   /** Whether anything is waiting and due (cheap check before taking a line, a pace slot and budget). */
   async hasDue(): Promise<boolean> {
-    return (await this.collection.find({ state: { $in: WAITING }, nextAttemptAt: { $lte: this.now() } }, { limit: 1, projection: { _id: 1 } })).length > 0;
+    const at = this.now();
+    return (await this.collection.find({ state: { $in: WAITING }, nextAttemptAt: { $lte: at }, ...this.notExpired(at) }, { limit: 1, projection: { _id: 1 } })).length > 0;
   }
 
   /**
@@ -203,7 +320,7 @@ export class CallbackQueue {
     const at = this.now();
     const attemptId = randomUUID();
     const doc = await this.collection.findOneAndUpdate(
-      { state: { $in: WAITING }, nextAttemptAt: { $lte: at } },
+      { state: { $in: WAITING }, nextAttemptAt: { $lte: at }, ...this.notExpired(at) },
       {
         $set: { state: 'dialing', attemptId, attemptStartedAt: at, statusRank: 0, nextAttemptAt: new Date(at.getTime() + leaseSeconds * 1000), updatedAt: at },
         $inc: { attempts: 1 },
@@ -247,10 +364,13 @@ export class CallbackQueue {
     return r.matched === 1;
   }
 
-  /** Ends the callback for good: the number is erased in the same write. */
-  async end(entry: Pick<CallbackEntry, '_id' | 'attemptId'>, state: 'completed' | 'abandoned', outcome: NonNullable<CallbackEntry['outcome']>, event: Omit<CallbackEvent, 'attemptId' | 'at'>): Promise<boolean> {
+  /** Ends the callback for good (only from one of `onlyFrom` states, when given): the number is erased in the same write. */
+  async end(
+    entry: Pick<CallbackEntry, '_id' | 'attemptId'>, state: 'completed' | 'abandoned', outcome: NonNullable<CallbackEntry['outcome']>,
+    event: Omit<CallbackEvent, 'attemptId' | 'at'>, onlyFrom?: readonly CallbackState[],
+  ): Promise<boolean> {
     const at = this.now();
-    const filter: Record<string, unknown> = { _id: entry._id, state: { $nin: ['completed', 'abandoned'] } };
+    const filter: Record<string, unknown> = { _id: entry._id, state: onlyFrom ? { $in: [...onlyFrom] } : { $nin: ['completed', 'abandoned'] } };
     if (entry.attemptId) filter.attemptId = entry.attemptId;
     const r = await this.collection.updateOne(filter, {
       $set: { state, outcome, activeKey: `ended:${entry._id}`, endedAt: at, expiresAt: new Date(at.getTime() + ENDED_KEPT_DAYS * 86_400_000), updatedAt: at, statusRank: 4, lastStatus: event.status },
@@ -291,7 +411,7 @@ export class CallbackQueue {
     const entry = await this.collection.findOne(live);
     if (!entry) return 'ignored';
     const outcome = s.status === 'busy' ? 'busy' : s.status === 'no-answer' ? 'no-answer' : 'failed';
-    if (entry.attempts >= this.policy.maxAttempts) {
+    if (entry.attempts >= this.policy.maxAttempts || (await this.weeklyCallsSpent(entry))) {
       return (await this.end({ _id: entryId, attemptId }, 'abandoned', outcome, event)) ? 'abandoned' : 'ignored';
     }
     const r = await this.collection.updateOne(live, {
@@ -302,6 +422,67 @@ export class CallbackQueue {
       $push: { history: { attemptId, at, ...event } },
     });
     return r.matched === 1 ? 'retry' : 'ignored';
+  }
+
+  /** A missed-call callback whose number had CALLBACK_WEEKLY_CALLS_PER_NUMBER calls this week gets no further attempt. */
+  private async weeklyCallsSpent(entry: CallbackEntry): Promise<boolean> {
+    const limit = this.policy.weeklyCallsPerNumber;
+    return entry.kind === 'missed-call' && limit !== undefined && (await this.callsThisWeek(entry.callerId)) >= limit;
+  }
+
+  /**
+   * The carrier cannot say whether the create placed a call (the look-up ran out of pages on a
+   * busy account): the attempt counts, as if the call had failed, so the caller is never rung
+   * twice at once; the callback waits its backoff, or ends when no attempt is left.
+   */
+  async possiblyPlaced(entry: CallbackEntry, detail: string): Promise<'retry' | 'abandoned' | 'ignored'> {
+    const at = this.now();
+    const live = { _id: entry._id, attemptId: entry.attemptId, state: { $in: LIVE } };
+    const event = { status: 'unknown', detail: detail.slice(0, 200) };
+    if (entry.attempts >= this.policy.maxAttempts || (await this.weeklyCallsSpent(entry))) {
+      return (await this.end(entry, 'abandoned', 'failed', event, LIVE)) ? 'abandoned' : 'ignored';
+    }
+    const r = await this.collection.updateOne(live, {
+      $set: { state: 'retry', outcome: 'failed', lastError: detail.slice(0, 300), updatedAt: at, nextAttemptAt: new Date(at.getTime() + backoffSeconds(this.policy, entry.attempts) * 1000) },
+      $unset: { callSid: true },
+      $push: { history: { attemptId: entry.attemptId ?? '', at, ...event } },
+    });
+    return r.matched === 1 ? 'retry' : 'ignored';
+  }
+
+  /**
+   * Ends waiting callbacks whose wait ran out (OUTBOUND_MAX_WAIT_HOURS of calling time): dropped,
+   * number erased. Returns how many ended.
+   */
+  async expireWaiting(limit = 200): Promise<number> {
+    const at = this.now();
+    // Callbacks queued before expiry existed get their deadline from now.
+    const fromNow = this.waitUntilFrom(at);
+    if (!fromNow) return 0;
+    await this.collection.updateMany({ state: { $in: WAITING }, waitUntil: { $exists: false } }, { $set: { waitUntil: fromNow } });
+    const due = await this.collection.find({ state: { $in: WAITING }, waitUntil: { $lte: at } }, { limit, projection: { _id: 1 } });
+    let n = 0;
+    for (const e of due) {
+      if (await this.end(e, 'abandoned', 'expired', { status: 'expired', detail: `not placed within ${this.policy.maxWaitHours} calling hours` }, WAITING)) n += 1;
+    }
+    return n;
+  }
+
+  /** Staff ended every waiting missed-call callback at once (a flood of rings): numbers erased. Returns how many. */
+  async purgeWaiting(by: string): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const batch = await this.collection.find({ kind: 'missed-call', state: { $in: WAITING } }, { limit: 500, projection: { _id: 1 } });
+      if (!batch.length) return n;
+      for (const e of batch) {
+        if (await this.end(e, 'abandoned', 'purged', { status: 'purged', detail: `purged by ${by}` }, WAITING)) n += 1;
+      }
+    }
+  }
+
+  /** Missed-call callbacks waiting now (what a purge would end). */
+  waitingMissedCalls(): Promise<number> {
+    return this.collection.countDocuments({ kind: 'missed-call', state: { $in: WAITING } });
   }
 
   /** A live entry whose lease ran out (no callback came, or the create's outcome is unknown), taken for reconciling. */

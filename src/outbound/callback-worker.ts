@@ -2,6 +2,7 @@ import { Logger } from '../logging/logger';
 import { nextCallingTime, withinCallingHours } from './cambodia-time';
 import { CarrierCall, CarrierCallError, CarrierCalls } from './carrier-calls';
 import { CallbackEntry, CallbackQueue, STATUS_RANK } from './callback-queue';
+import { operatorProblemOf } from './carrier-refusals';
 import { OutboundLimits } from './outbound-limits';
 import { CallingHours } from './outbound-settings';
 
@@ -18,6 +19,14 @@ export interface CallbackWorkerOptions {
   /** Wait after a create with an unknown outcome before asking the carrier what happened (default 60 s). */
   reconcileAfterSeconds?: number;
   pollIntervalMs?: number;
+  /** After a refusal only the operator can fix (balance, credentials, caller number): wait before one call tries again (default 5 minutes). */
+  carrierProblemRetrySeconds?: number;
+  /**
+   * A call still queued at the carrier this long after its create is cancelled there and counted
+   * as failed (default 10 minutes): Somleng holds a queued call up to 7 days and cancels it
+   * without a status callback (app/workflows/expire_queued_phone_calls.rb).
+   */
+  maxQueuedSeconds?: number;
   now?: () => Date;
   /** Called when reconciling ended a callback (the status route does the same for callbacks that report). */
   onEnded?: (entryId: string) => Promise<void>;
@@ -25,7 +34,7 @@ export interface CallbackWorkerOptions {
 
 export type CallOutcome =
   | 'placed' | 'unsure' | 'not-placed' | 'refused'
-  | 'idle' | 'paused' | 'closed' | 'lines-busy' | 'paced' | 'no-budget' | 'no-caller-id';
+  | 'idle' | 'paused' | 'carrier-problem' | 'closed' | 'lines-busy' | 'paced' | 'no-budget' | 'no-caller-id';
 
 /**
  * Places the calls the queue owes, within the limits: calling hours, the pause switch, lines,
@@ -55,6 +64,7 @@ export class CallbackWorker {
     const tick = async () => {
       let wait = this.o.pollIntervalMs ?? 1000;
       try {
+        await this.o.queue.expireWaiting();
         await this.reconcileDue();
         for (;;) {
           const outcome = await this.placeNext();
@@ -69,7 +79,8 @@ export class CallbackWorker {
       }
       if (this.running) this.timer = setTimeout(() => { this.current = tick(); }, wait);
     };
-    this.current = tick();
+    // A start usually follows a change of settings: a held carrier problem is tried again at once.
+    this.current = this.o.limits.retryCarrierNow().catch(() => undefined).then(tick);
   }
 
   async stop(): Promise<void> {
@@ -83,7 +94,9 @@ export class CallbackWorker {
     const at = this.now();
     if (!this.o.fromNumber) return 'no-caller-id';
     if (!withinCallingHours(at, this.o.callingHours)) return 'closed';
-    if (await this.o.limits.isPaused()) return 'paused';
+    const control = await this.o.limits.controlState();
+    if (control.paused) return 'paused';
+    if (control.carrierProblem && new Date(control.carrierProblem.retryAt).getTime() > at.getTime()) return 'carrier-problem';
     if (!(await this.o.queue.hasDue())) return 'idle';
     // The pace first: every step between the moment a start is allowed and taking it makes the
     // pace lag (a start taken but not used, as when every line is busy, only slows it).
@@ -102,7 +115,7 @@ export class CallbackWorker {
       return 'idle';
     }
     await this.o.limits.handOverLine(holder, entry._id, new Date(at.getTime() + this.callLeaseSeconds * 1000));
-    return this.create(entry);
+    return this.create(entry, Boolean(control.carrierProblem));
   }
 
   private urls(entry: CallbackEntry) {
@@ -115,7 +128,7 @@ export class CallbackWorker {
     };
   }
 
-  private async create(entry: CallbackEntry): Promise<CallOutcome> {
+  private async create(entry: CallbackEntry, afterCarrierProblem: boolean): Promise<CallOutcome> {
     let to: string | null;
     try {
       to = this.o.queue.numberOf(entry);
@@ -139,6 +152,18 @@ export class CallbackWorker {
         this.o.logger.warn({ callback: entry._id, attempt: entry.attemptId, err: e.message }, 'callback create: outcome unknown; will check with the carrier before calling again');
         return 'unsure';
       }
+      const problem = e.kind === 'refused' ? operatorProblemOf(e.httpStatus, e.code, this.o.fromNumber) : null;
+      if (problem) {
+        // Not the citizen's doing: keep the callback (this attempt does not count) and hold calling.
+        await this.o.queue.notPlaced(entry, e.message, 0);
+        await this.finishLine(entry._id, true);
+        const held = await this.o.limits.setCarrierProblem(problem, this.o.carrierProblemRetrySeconds ?? 300);
+        this.o.logger.error(
+          { callback: entry._id, httpStatus: problem.httpStatus, code: problem.code, retryAt: held.retryAt.toISOString() },
+          `outbound calling paused: ${problem.what} (HTTP ${problem.httpStatus}, code ${problem.code}). To fix: ${problem.fix}. The callbacks stay queued; calling resumes by itself once a call goes through (tried every ${this.o.carrierProblemRetrySeconds ?? 300} s, at a restart, or when staff press Resume)`,
+        );
+        return 'carrier-problem';
+      }
       if (e.kind === 'throttled') {
         await this.o.queue.notPlaced(entry, e.message, 60);
         await this.finishLine(entry._id, true);
@@ -151,6 +176,9 @@ export class CallbackWorker {
       return 'refused';
     }
     await this.o.queue.placed(entry, call.sid, this.callLeaseSeconds);
+    if (afterCarrierProblem && (await this.o.limits.clearCarrierProblem())) {
+      this.o.logger.warn({ callback: entry._id }, 'outbound calling resumed: the carrier accepted a call again');
+    }
     this.o.logger.info({ callback: entry._id, attempt: entry.attempts, callSid: call.sid }, 'callback placed');
     return 'placed';
   }
@@ -193,8 +221,29 @@ export class CallbackWorker {
         // Carrier clocks and date_created (whole seconds) differ a little from ours.
         const since = new Date((entry.attemptStartedAt ?? entry.updatedAt).getTime() - 120_000);
         const found = await this.o.carrier.listTo(to, since);
-        call = found.sort((a, b) => (b.dateCreated?.getTime() ?? 0) - (a.dateCreated?.getTime() ?? 0))[0] ?? null;
+        call = found.calls.sort((a, b) => (b.dateCreated?.getTime() ?? 0) - (a.dateCreated?.getTime() ?? 0))[0] ?? null;
         if (call) await this.o.queue.adopt(entry, call.sid);
+        else if (!found.complete) {
+          // A busy account: the pages read did not reach the attempt's time, so a call may exist
+          // unseen. Calling again now could ring the caller twice: count the attempt and wait.
+          const result = await this.o.queue.possiblyPlaced(entry, 'the carrier\'s call list was too long to tell whether the call was placed');
+          if (result !== 'ignored') await this.finishLine(entry._id, false);
+          if (result === 'abandoned') await this.o.onEnded?.(entry._id);
+          this.o.logger.warn({ callback: entry._id, result }, 'callback create: the carrier\'s call list is too long to find the call; counted as an attempt, not placed again now');
+          return;
+        }
+      }
+    }
+    const startedAt = (entry.attemptStartedAt ?? entry.updatedAt).getTime();
+    if (call && (STATUS_RANK[call.status] ?? 0) === 1 && this.now().getTime() - startedAt >= (this.o.maxQueuedSeconds ?? 600) * 1000) {
+      // Still queued at the carrier (its own limits hold it): it may never start, and would send no
+      // callback when it is dropped. Cancel it and count it as a failed attempt, freeing the line.
+      try {
+        await this.o.carrier.cancel(call.sid);
+        call = { ...call, status: 'canceled' };
+        this.o.logger.warn({ callback: entry._id, callSid: call.sid }, 'callback call still queued at the carrier; cancelled there and counted as failed');
+      } catch (err) {
+        this.o.logger.warn({ callback: entry._id, err: (err as Error).message }, 'callback call still queued at the carrier could not be cancelled; checking again later');
       }
     }
     if (!call) {
@@ -210,9 +259,11 @@ export class CallbackWorker {
     const fresh = (await this.o.queue.find(entry._id)) ?? entry;
     const rank = STATUS_RANK[call.status] ?? 0;
     const result = await this.o.queue.applyStatus(entry._id, fresh.attemptId ?? '', { status: call.status, callSid: call.sid }, this.callLeaseSeconds);
-    if (rank < 4 && result === 'ignored') {
-      // Still going at the carrier with nothing new to say: check again after another lease.
-      await this.o.queue.collection.updateOne({ _id: entry._id, attemptId: fresh.attemptId }, { $set: { nextAttemptAt: new Date(this.now().getTime() + this.callLeaseSeconds * 1000) } });
+    if (rank < 4 && (result === 'ignored' || result === 'progress')) {
+      // Still going at the carrier: check again after another lease, holding its line meanwhile.
+      const until = new Date(this.now().getTime() + (rank === 1 ? Math.min(this.callLeaseSeconds, this.o.maxQueuedSeconds ?? 600) : this.callLeaseSeconds) * 1000);
+      await this.o.queue.collection.updateOne({ _id: entry._id, attemptId: fresh.attemptId }, { $set: { nextAttemptAt: until } });
+      await this.o.limits.extendLine(entry._id, until);
     }
     await this.statusApplied(entry._id, result);
   }

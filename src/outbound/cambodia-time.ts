@@ -30,3 +30,18 @@ export function nextCallingTime(at: Date, hours: CallingHours): Date {
   const todayOpen = dayStart + hours.startMinute * 60_000;
   return new Date(at.getTime() < todayOpen ? todayOpen : todayOpen + 86_400_000);
 }
+
+/**
+ * The instant `ms` of calling time after `at`: time outside calling hours does not count, so a
+ * ring in the evening still has its whole wait the next morning.
+ */
+export function afterCallingTime(at: Date, ms: number, hours: CallingHours): Date {
+  let t = nextCallingTime(at, hours).getTime();
+  let left = ms;
+  for (;;) {
+    const close = startOfCambodianDay(new Date(t)).getTime() + hours.endMinute * 60_000;
+    if (t + left <= close) return new Date(t + left);
+    left -= close - t;
+    t = nextCallingTime(new Date(close), hours).getTime();
+  }
+}

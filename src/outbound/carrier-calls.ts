@@ -25,26 +25,42 @@ export interface CreateCallRequest {
  * Why a create failed. `unknown`: 5xx, time-out or broken connection, so the call may exist.
  * `refused`: a 4xx other than 429, so no call exists and trying again will not help.
  * `throttled`: 429, no call exists, try later.
+ * `code`: the carrier's error code from the body (Twilio's numbers, Somleng's also "S1005" and the like),
+ * which tells an operator problem (src/outbound/carrier-refusals.ts) from a refusal of this call.
  */
 export class CarrierCallError extends Error {
   override readonly name = 'CarrierCallError';
-  constructor(message: string, readonly kind: 'unknown' | 'refused' | 'throttled', readonly httpStatus?: number) {
+  constructor(message: string, readonly kind: 'unknown' | 'refused' | 'throttled', readonly httpStatus?: number, readonly code?: string) {
     super(message);
   }
+}
+
+/** The newest calls to a number, and whether the look-up reached calls older than asked (else some may be missing). */
+export interface CallsFound {
+  calls: CarrierCall[];
+  complete: boolean;
 }
 
 export interface CarrierCalls {
   create(req: CreateCallRequest): Promise<CarrierCall>;
   fetch(sid: string): Promise<CarrierCall | null>;
-  /** The newest calls to `to` (Somleng ignores the To filter, so results are filtered here too). */
-  listTo(to: string, createdAfter: Date): Promise<CarrierCall[]>;
+  /**
+   * The calls to `to` created after `createdAfter` (Somleng ignores the To filter, so results are
+   * filtered here too), reading a bounded number of pages: `complete` is false when the bound was
+   * reached first (a busy account), so an empty list does not prove that no call was placed.
+   */
+  listTo(to: string, createdAfter: Date): Promise<CallsFound>;
+  /** Cancels a call the carrier has not started (queued); throws when it cannot (it moved on or ended). */
+  cancel(sid: string): Promise<void>;
 }
 
 function classify(err: unknown): CarrierCallError {
   const status = (err as { status?: number }).status;
   const message = (err as Error).message ?? String(err);
+  const rawCode = (err as { code?: unknown }).code;
+  const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new CarrierCallError(`the carrier refused the call (HTTP ${status}): ${message}`, status === 429 ? 'throttled' : 'refused', status);
+    return new CarrierCallError(`the carrier refused the call (HTTP ${status}${code ? `, code ${code}` : ''}): ${message}`, status === 429 ? 'throttled' : 'refused', status, code);
   }
   return new CarrierCallError(typeof status === 'number' ? `the carrier answered HTTP ${status}` : `no answer from the carrier: ${message}`, 'unknown', status);
 }
@@ -87,12 +103,14 @@ export class TwilioCarrierCalls implements CarrierCalls {
 
   /**
    * Newest first, page by page, until a page reaches calls created before `createdAfter`
-   * (Somleng lists every call of the account, so a busy account needs more than one page).
+   * (Somleng lists every call of the account, so a busy account needs more than one page), at
+   * most `maxPages` pages of 100 (Somleng's page size is the PageSize asked for, lib/twilio_api/pagination.rb).
    */
-  async listTo(to: string, createdAfter: Date, maxPages = 10): Promise<CarrierCall[]> {
+  async listTo(to: string, createdAfter: Date, maxPages = 10): Promise<CallsFound> {
     const found: CarrierCall[] = [];
+    let complete = false;
     try {
-      let page = await this.calls.page({ to, pageSize: 50 });
+      let page = await this.calls.page({ to, pageSize: 100 });
       for (let n = 1; ; n++) {
         for (const c of page.instances) {
           if (c.to === to && (!c.dateCreated || c.dateCreated.getTime() >= createdAfter.getTime())) {
@@ -100,13 +118,26 @@ export class TwilioCarrierCalls implements CarrierCalls {
           }
         }
         const older = page.instances.some((c) => c.dateCreated && c.dateCreated.getTime() < createdAfter.getTime());
-        const next = older || n >= maxPages ? undefined : page.nextPage();
-        if (!next) break;
-        page = (await next) as typeof page;
+        // Reached calls older than the attempt, or the end of the list: nothing newer was missed.
+        if (older || !page.nextPageUrl) {
+          complete = true;
+          break;
+        }
+        if (n >= maxPages) break;
+        page = (await page.nextPage()) as typeof page;
       }
     } catch (err) {
       throw classify(err);
     }
-    return found;
+    return { calls: found, complete };
+  }
+
+  /** Twilio: "Update a Call resource" with Status=canceled; Somleng: phone_calls#update, app/workflows/update_phone_call.rb `end_call`. */
+  async cancel(sid: string): Promise<void> {
+    try {
+      await this.calls(sid).update({ status: 'canceled' });
+    } catch (err) {
+      throw classify(err);
+    }
   }
 }

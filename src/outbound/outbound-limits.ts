@@ -1,6 +1,7 @@
 import { DuplicateKeyError } from '../errors';
 import { Store } from '../store/store';
 import { cambodianDay } from './cambodia-time';
+import { OperatorProblem } from './carrier-refusals';
 
 /**
  * The shared limits on outbound calling, kept in the database so they hold across every app
@@ -12,7 +13,12 @@ interface Line { _id: string; holder: string; until: Date }
 interface PaceRecord { _id: string; lastStartAt: Date }
 const PACE_ID = 'last-start';
 interface DayCount { _id: string; placed: number }
-export interface OutboundControl { _id: string; paused: boolean; changedBy?: string; changedAt?: Date }
+/**
+ * A carrier refusal only the operator can fix (src/outbound/carrier-refusals.ts): calling is held
+ * until `retryAt`, when one call tries again; a placed call clears it.
+ */
+export interface CarrierProblem extends OperatorProblem { since: Date; lastAt: Date; retryAt: Date }
+export interface OutboundControl { _id: string; paused: boolean; changedBy?: string; changedAt?: Date; carrierProblem?: CarrierProblem }
 
 export class OutboundLimits {
   private linesCreated = false;
@@ -144,7 +150,28 @@ export class OutboundLimits {
     return (await this.control.findOne({ _id: 'control' })) ?? { _id: 'control', paused: false };
   }
 
+  /** Staff pause or resume; resuming also retries at once after a carrier problem (staff say it is fixed). */
   async setPaused(paused: boolean, by: string): Promise<void> {
     await this.control.updateOne({ _id: 'control' }, { $set: { paused, changedBy: by, changedAt: this.now() } }, { upsert: true });
+    if (!paused) await this.retryCarrierNow();
+  }
+
+  /** Holds calling after a refusal the operator must fix; the next try is `retryInSeconds` away. */
+  async setCarrierProblem(p: OperatorProblem, retryInSeconds: number): Promise<CarrierProblem> {
+    const at = this.now();
+    const since = (await this.controlState()).carrierProblem?.since ?? at;
+    const problem: CarrierProblem = { ...p, since, lastAt: at, retryAt: new Date(at.getTime() + retryInSeconds * 1000) };
+    await this.control.updateOne({ _id: 'control' }, { $set: { carrierProblem: problem } }, { upsert: true });
+    return problem;
+  }
+
+  /** A call was placed: the carrier problem is over. True when there was one. */
+  async clearCarrierProblem(): Promise<boolean> {
+    return (await this.control.updateOne({ _id: 'control', carrierProblem: { $exists: true } }, { $unset: { carrierProblem: true } })).matched === 1;
+  }
+
+  /** The next call tries the carrier again now (a restart with new settings, or staff said it is fixed). */
+  async retryCarrierNow(): Promise<void> {
+    await this.control.updateOne({ _id: 'control', carrierProblem: { $exists: true } }, { $set: { 'carrierProblem.retryAt': this.now() } });
   }
 }

@@ -20,6 +20,14 @@ export interface OutboundSettings {
   maxAttempts: number;
   retryBaseSeconds: number;
   dailyLimitPerNumber: number;
+  /** Calls (attempts) one number may get from missed-call callbacks in any 7 days. */
+  weeklyCallsPerNumber: number;
+  /** Missed-call callbacks queued per clock hour, all numbers together. */
+  queueMaxPerHour: number;
+  /** Missed-call callbacks waiting (queued or retry) at once. */
+  queueMaxWaiting: number;
+  /** Calling hours a callback may wait to be placed before it is dropped. */
+  maxWaitHours: number;
 }
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -59,12 +67,16 @@ export function parseOutboundSettings(values: Record<string, string | undefined>
   const maxAttempts = int('OUTBOUND_MAX_ATTEMPTS', 1, 10);
   const retryBaseSeconds = int('OUTBOUND_RETRY_BASE_SECONDS', 1, 86400);
   const dailyLimitPerNumber = int('CALLBACK_DAILY_LIMIT_PER_NUMBER', 1, 50);
+  const weeklyCallsPerNumber = int('CALLBACK_WEEKLY_CALLS_PER_NUMBER', 1, 500);
+  const queueMaxPerHour = int('CALLBACK_QUEUE_MAX_PER_HOUR', 1, 100000);
+  const queueMaxWaiting = int('CALLBACK_QUEUE_MAX_WAITING', 1, 1000000);
+  const maxWaitHours = int('OUTBOUND_MAX_WAIT_HOURS', 1, 72);
   if (problems.length) return { problems };
   return {
     problems,
     settings: {
       numberKey: Buffer.from(key, 'hex'), fromNumber, allowedPrefixes, maxConcurrent, maxPerMinute, callingHours: hours!,
-      dailyBudget, maxAttempts, retryBaseSeconds, dailyLimitPerNumber,
+      dailyBudget, maxAttempts, retryBaseSeconds, dailyLimitPerNumber, weeklyCallsPerNumber, queueMaxPerHour, queueMaxWaiting, maxWaitHours,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AppConfig } from '../config/config';
 import { Logger } from '../logging/logger';
 import { callerIdFor } from '../store/callers';
@@ -16,8 +17,8 @@ import { isWithheldCaller } from '../telephony/withheld-caller';
 export interface Outbound {
   queue: CallbackQueue;
   limits: OutboundLimits;
-  /** Queues a callback for a missed call, after every check; never throws for a bad number. */
-  missedCall(from: string | undefined): Promise<MissedCallOutcome>;
+  /** Queues a callback for a missed call (`ringSid`: its CallSid, so a replay queues nothing), after every check; never throws for a bad number. */
+  missedCall(from: string | undefined, ringSid?: string): Promise<MissedCallOutcome>;
   /** A caller asked to hear the answer to their message (src/calls/call-turns.ts AnswerCallSink). */
   optIn(o: { messageId: string; callerId: string; party: string | undefined; language: string }): Promise<string>;
 }
@@ -26,32 +27,52 @@ export type MissedCallOutcome = RequestOutcome | 'no-number' | 'number-not-allow
 
 /**
  * A carrier's From as an E.164 number, or null. Somleng may send it without the +; anything
- * with letters (sip:, client:, anonymous) is not a number we could call back.
+ * with letters (sip:, client:, anonymous) is not a number we could call back. The number must be
+ * a real one by the country's numbering plan (libphonenumber's metadata: lengths and ranges, so
+ * +8550000000 or a 15-digit +855 number is nobody), not premium-rate, and within
+ * OUTBOUND_ALLOWED_PREFIXES.
  */
 export function callableNumber(from: string | undefined, allowedPrefixes: readonly string[]): string | null | 'not-allowed' {
   // A withheld caller (Twilio's keypad placeholders such as +266696687) is nobody to call back.
   if (!from || isWithheldCaller(from)) return null;
   const m = /^\+?([1-9][0-9]{7,14})$/.exec(from.trim());
   if (!m) return null;
-  const number = `+${m[1]}`;
+  const parsed = parsePhoneNumberFromString(`+${m[1]}`);
+  if (!parsed || !parsed.isValid() || parsed.getType() === 'PREMIUM_RATE') return null;
+  const number = parsed.number;
   return allowedPrefixes.some((p) => number.startsWith(p)) ? number : 'not-allowed';
+}
+
+/**
+ * A phone number typed by staff (to block it), in international form or as dialled in Cambodia
+ * (012 345 678): its E.164 form, or null when it is not a number by the numbering plan.
+ */
+export function typedPhoneNumber(typed: string): string | null {
+  const parsed = parsePhoneNumberFromString(typed.trim(), 'KH');
+  return parsed && parsed.isValid() ? parsed.number : null;
 }
 
 export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' | 'callerHashSecret'>, now?: () => Date): Outbound {
   const o = config.outbound;
-  const queue = new CallbackQueue(store, new NumberCipher(o.numberKey), { maxAttempts: o.maxAttempts, retryBaseSeconds: o.retryBaseSeconds }, now);
+  const queue = new CallbackQueue(store, new NumberCipher(o.numberKey), {
+    maxAttempts: o.maxAttempts, retryBaseSeconds: o.retryBaseSeconds, maxWaitHours: o.maxWaitHours, callingHours: o.callingHours,
+    weeklyCallsPerNumber: o.weeklyCallsPerNumber,
+  }, now);
   const limits = new OutboundLimits(store, { maxConcurrent: o.maxConcurrent, maxPerMinute: o.maxPerMinute, dailyBudget: o.dailyBudget }, now);
   return {
     queue,
     limits,
-    async missedCall(from) {
+    async missedCall(from, ringSid) {
       const number = callableNumber(from, o.allowedPrefixes);
       // The hotline's own number never gets a callback (no loop of the line calling itself).
       if (number === null || number === o.fromNumber) return 'no-number';
       if (number === 'not-allowed') return 'number-not-allowed';
       // The same keyed hash the calls use, so staff block and count the caller they know.
       const callerId = callerIdFor(number, config.callerHashSecret);
-      return queue.request({ kind: 'missed-call', callerId, number, dailyLimit: o.dailyLimitPerNumber });
+      return queue.request({
+        kind: 'missed-call', callerId, number, dailyLimit: o.dailyLimitPerNumber, ringSid,
+        caps: { perHour: o.queueMaxPerHour, waiting: o.queueMaxWaiting },
+      });
     },
     async optIn({ messageId, callerId, party, language }) {
       const number = callableNumber(party, o.allowedPrefixes);

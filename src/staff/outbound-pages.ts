@@ -3,12 +3,14 @@ import { requireRole } from '../auth/staff-auth';
 import { AudioInputError } from '../audio/telephony-conversion';
 import { ANSWER_UPLOAD_MAX_BYTES, storeAnswerRecording } from '../outbound/answer-recordings';
 import { CALLBACK_STATES } from '../outbound/callback-queue';
+import { typedPhoneNumber } from '../outbound/outbound';
+import { callerIdFor } from '../store/callers';
 import { BadRequestError, ConflictError } from '../errors';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
 import { csrfField, km, latin, scrollBox, sendPage } from './layout';
 import { ictDateTime } from './message-pages';
-import { callbackKindWord, callbackOutcomeWord, callbackStateWord } from './outbound-words';
+import { callbackKindWord, callbackOutcomeWord, callbackStateWord, carrierProblemWord, queueCapWord } from './outbound-words';
 import { StaffPages } from './staff-router';
 import { uploadExtension } from './audio-upload';
 import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
@@ -21,8 +23,9 @@ const STANDARD_ANSWER = /^answer\.standard\.[a-z0-9-]+$/;
 /**
  * "Outbound calls": the callback queue with each entry's state and attempts, today's calls
  * against the budget, the pause switch (who and when, in the audit log too), and blocking a
- * caller by hashed id. No number is ever shown or entered here: the hotline calls back only
- * numbers that rang it.
+ * caller by hashed id or by a typed phone number (hashed at once with the caller-hash key, never
+ * stored or logged), a carrier refusal that holds calling (what to fix), a queue cap reached, and
+ * a confirmed, audited purge of the waiting missed-call callbacks. No number is ever shown here.
  */
 export const outboundPages: StaffPages = (router, deps) => {
   const { rt } = deps;
@@ -40,9 +43,12 @@ export const outboundPages: StaffPages = (router, deps) => {
       const { queue, limits } = rt.outbound;
       const viewer = res.locals.staff;
       const o = rt.config.outbound;
-      const [control, placed, lines, counts, recent, blocks, awaiting] = await Promise.all([
+      const [control, placed, lines, counts, recent, blocks, awaiting, capHits, waitingMissed] = await Promise.all([
         limits.controlState(), limits.placedToday(), limits.linesInUse(), queue.countsByState(), queue.recent(100), queue.listBlocks(), queue.awaitingAnswers(),
+        queue.capHits(), queue.waitingMissedCalls(),
       ]);
+      const problem = control.carrierProblem;
+      const capHit = capHits[0];
       const answers = Object.entries(rt.catalog.prompts).filter(([id]) => STANDARD_ANSWER.test(id));
       const canAnswer = viewer.role === 'admin' || viewer.role === 'reviewer';
       const admin = viewer.role === 'admin';
@@ -68,7 +74,17 @@ export const outboundPages: StaffPages = (router, deps) => {
   ${admin ? html`<form method="post" action="/staff/outbound/${control.paused ? 'resume' : 'pause'}">${csrfField(viewer)}<button type="submit">${control.paused ? t('outbound.resume-button') : t('outbound.pause-button')}</button></form>` : ''}
   <p><strong>${t('outbound.today', { placed, budget: o.dailyBudget })}</strong> ${t('outbound.lines', { lines, max: o.maxConcurrent })}
   ${t('outbound.limits', { perminute: o.maxPerMinute, from: hhmm(o.callingHours.startMinute), to: hhmm(o.callingHours.endMinute), attempts: o.maxAttempts })}</p>
+  <p>${t('outbound.queue-limits', { perhour: o.queueMaxPerHour, waiting: o.queueMaxWaiting, hours: o.maxWaitHours, weekly: o.weeklyCallsPerNumber })}</p>
   ${o.fromNumber ? '' : html`<p class="error"><code>OUTBOUND_FROM_NUMBER</code> ${t('outbound.no-from-number')}</p>`}
+  ${problem ? html`<div class="error carrier-problem" role="alert"><p><strong>${t('outbound.carrier-problem', { since: ictDateTime(new Date(problem.since)), status: problem.httpStatus, code: problem.code })}</strong></p>
+  <p>${carrierProblemWord(problem.kind, o.fromNumber, t)}</p>
+  <p>${t('outbound.carrier-problem-resume', { at: ictDateTime(new Date(problem.retryAt)) })}</p>
+  ${admin ? html`<form method="post" action="/staff/outbound/resume">${csrfField(viewer)}<button type="submit">${t('outbound.carrier-problem-retry')}</button></form>` : ''}</div>` : ''}
+  ${capHit ? html`<div class="error queue-full" role="alert"><p><strong>${t('outbound.queue-full', { refused: capHit.refused, at: ictDateTime(new Date(capHit.lastRefusedAt ?? new Date())) })}</strong> ${queueCapWord(capHit.lastRefusedBy ?? '', t)}</p>
+  <p>${t('outbound.queue-full-help')}</p></div>` : ''}
+  ${admin && waitingMissed > 0 ? html`<form method="post" action="/staff/outbound/purge" class="purge">${csrfField(viewer)}
+  <label><input type="checkbox" name="confirm" value="yes" required> ${t('outbound.purge-confirm', { count: waitingMissed })}</label>
+  <button type="submit">${t('outbound.purge-button')}</button></form>` : ''}
 </section>
 ${scrollBox(t('outbound.counts'), html`<table class="outbound-counts"><caption>${t('outbound.counts')}</caption><thead><tr>${CALLBACK_STATES.map((s) => html`<th scope="col">${callbackStateWord(s, t)}</th>`)}</tr></thead>
 <tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>`)}
@@ -91,7 +107,10 @@ ${recent.map((e) => html`<tr>
 </tbody>
 </table>`)}
 <h2>${t('outbound.blocked-title')}</h2>
-${admin ? html`<form method="post" action="/staff/outbound/block" class="filters">${csrfField(viewer)}
+${admin ? html`<form method="post" action="/staff/outbound/block-number" class="filters" autocomplete="off">${csrfField(viewer)}
+  <label>${t('outbound.block-number-label')} <input name="phoneNumber" type="tel" required maxlength="32" autocomplete="off"></label>
+  <button type="submit">${t('outbound.block-button')}</button></form>
+<form method="post" action="/staff/outbound/block" class="filters">${csrfField(viewer)}
   <label>${t('outbound.block-label')} <input name="callerId" required pattern="[0-9a-f]{64}" maxlength="64"></label>
   <button type="submit">${t('outbound.block-button')}</button></form>` : ''}
 <ul class="blocked-callers">${blocks.map((b) => html`<li><code>${b._id}</code> ${t('outbound.blocked-by', { who: b.by, at: ictDateTime(b.at) })}
@@ -164,6 +183,36 @@ ${admin ? html`<form method="post" action="/staff/outbound/block" class="filters
       await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': new Date(), 'review.updatedBy': username } });
       await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer: 'recorded' } });
       res.status(200).json({ queued: true });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/outbound/purge', requireRole('admin'), async (req, res, next) => {
+    try {
+      if (req.body?.confirm !== 'yes') {
+        throw new BadRequestError('Tick the box to confirm: every waiting missed-call callback ends and its number is erased.', { key: 'outbound.purge-not-confirmed' });
+      }
+      const username = res.locals.staff.username;
+      const purged = await rt.outbound.queue.purgeWaiting(username);
+      await deps.audit.record({ username, action: 'outbound-purge', detail: { purged } });
+      rt.logger.warn({ username, purged }, 'waiting missed-call callbacks purged by staff; their numbers are erased');
+      res.redirect(303, '/staff/outbound');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // A number typed by staff is hashed at once with the caller-hash key: only the hash is kept, audited and logged.
+  router.post('/outbound/block-number', requireRole('admin'), async (req, res, next) => {
+    try {
+      const number = typeof req.body?.phoneNumber === 'string' ? typedPhoneNumber(req.body.phoneNumber) : null;
+      if (!number) throw new BadRequestError('Not a phone number.', { key: 'outbound.bad-phone-number' });
+      const callerId = callerIdFor(number, rt.config.callerHashSecret);
+      const username = res.locals.staff.username;
+      await rt.outbound.queue.block(callerId, username);
+      await deps.audit.record({ username, action: 'outbound-block', detail: { callerId, entered: 'phone number' } });
+      res.redirect(303, '/staff/outbound');
     } catch (err) {
       next(err);
     }

@@ -1,4 +1,5 @@
-import { CallbackEntry, CallbackKind, CallbackState } from '../outbound/callback-queue';
+import { CallbackEntry, CallbackKind, CallbackState, QueueHour } from '../outbound/callback-queue';
+import { OperatorProblemKind } from '../outbound/carrier-refusals';
 import { Translate } from './i18n/i18n';
 
 /**
@@ -26,6 +27,24 @@ const OUTCOME_WORDS: Record<NonNullable<CallbackEntry['outcome']>, Word> = {
   failed: (t) => t('outbound.outcome-failed'),
   refused: (t) => t('outbound.outcome-refused'),
   'number-not-allowed': (t) => t('outbound.outcome-number-not-allowed'),
+  expired: (t) => t('outbound.outcome-expired'),
+  purged: (t) => t('outbound.outcome-purged'),
+};
+
+/** What the carrier's refusal means and what the operator must do, in the reader's language. */
+const CARRIER_PROBLEM_WORDS: Record<OperatorProblemKind, (t: Translate, from: string) => string> = {
+  credentials: (t) => t('outbound.carrier-problem-credentials'),
+  suspended: (t) => t('outbound.carrier-problem-suspended'),
+  'carrier-standing': (t) => t('outbound.carrier-problem-carrier-standing'),
+  balance: (t) => t('outbound.carrier-problem-balance'),
+  subscription: (t) => t('outbound.carrier-problem-subscription'),
+  'from-number': (t, from) => t('outbound.carrier-problem-from-number', { from }),
+  'geo-permissions': (t) => t('outbound.carrier-problem-geo-permissions'),
+};
+
+const CAP_WORDS: Record<NonNullable<QueueHour['lastRefusedBy']>, Word> = {
+  'per-hour': (t) => t('outbound.cap-per-hour'),
+  waiting: (t) => t('outbound.cap-waiting'),
 };
 
 const KIND_WORDS: Record<CallbackKind, Word> = {
@@ -46,4 +65,12 @@ export function callbackOutcomeWord(outcome: string, t: Translate): string {
 
 export function callbackKindWord(kind: string, t: Translate): string {
   return own(KIND_WORDS, kind) ? KIND_WORDS[kind](t) : kind;
+}
+
+export function carrierProblemWord(kind: string, from: string, t: Translate): string {
+  return own(CARRIER_PROBLEM_WORDS, kind) ? CARRIER_PROBLEM_WORDS[kind](t, from) : kind;
+}
+
+export function queueCapWord(cap: string, t: Translate): string {
+  return own(CAP_WORDS, cap) ? CAP_WORDS[cap](t) : cap;
 }

@@ -37,4 +37,7 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbound_callbacks', keys: { createdAt: 1 } },
   { collection: 'outbound_callbacks', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'outbound_pace', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'outbound_rings', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'outbound_queue_hours', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'outbound_callbacks', keys: { kind: 1, state: 1 } },
 ];

@@ -80,8 +80,12 @@ export function outboundRoutes(deps: OutboundRoutesDeps): Router {
       return;
     }
     try {
-      const outcome = await deps.outbound.missedCall(carrierParam(req, 'From'));
-      deps.logger.info({ callSid, outcome }, 'missed call');
+      const outcome = await deps.outbound.missedCall(carrierParam(req, 'From'), callSid);
+      if (outcome === 'queue-full') {
+        deps.logger.warn({ callSid, outcome }, 'missed call not queued: the callback queue is at CALLBACK_QUEUE_MAX_PER_HOUR or CALLBACK_QUEUE_MAX_WAITING (a flood of rings?). See the Outbound calls page: purge the waiting queue if it is abuse, or raise the caps if the callers are real');
+      } else {
+        deps.logger.info({ callSid, outcome }, 'missed call');
+      }
     } catch (err) {
       deps.logger.error({ callSid, err: (err as Error).message }, 'missed call: callback could not be queued');
     }

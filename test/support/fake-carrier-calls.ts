@@ -39,12 +39,20 @@ export interface FakeCall {
   dateCreated: Date;
 }
 
-type CreateFailure = { status: number; placeAnyway: boolean } | { hang: true; placeAnyway: boolean };
+/**
+ * A create that fails: an HTTP status (with the carrier's error `code` in the body, as Somleng's
+ * and Twilio's error JSON carry it), the call placed anyway or not; or no answer at all.
+ */
+type CreateFailure = { status: number; placeAnyway: boolean; code?: string; message?: string } | { hang: true; placeAnyway: boolean };
 
 export class FakeCarrierCalls {
   readonly calls: FakeCall[] = [];
   /** Every create request, including failed ones. */
   readonly createRequests: { to: string; answered: number }[] = [];
+  /** Every cancel asked for (POST Calls/<Sid> with Status=canceled). */
+  readonly cancels: string[] = [];
+  /** Every failed create from now on refuses like this (an account problem), until set back to undefined. */
+  refuseAll: { status: number; code: string; message: string } | undefined;
   private readonly failures: CreateFailure[] = [];
   private server!: http.Server;
   private seq = 0;
@@ -119,10 +127,14 @@ export class FakeCarrierCalls {
       const request = { to, answered: 0 };
       this.createRequests.push(request);
       if (!to || !form.get('From') || !form.get('Url')) return answer(400, { code: 21201, message: 'To, From and Url are required', status: 400 });
+      if (this.refuseAll) {
+        request.answered = this.refuseAll.status;
+        return answer(this.refuseAll.status, { ...this.refuseAll, more_info: `https://www.twilio.com/docs/errors/${this.refuseAll.code}` });
+      }
       if (failure && !failure.placeAnyway) {
         if ('hang' in failure) return; // never answers; the client times out
         request.answered = failure.status;
-        return answer(failure.status, { code: 20500, message: 'Internal Server Error', status: failure.status });
+        return answer(failure.status, { code: failure.code ?? 20500, message: failure.message ?? 'Internal Server Error', status: failure.status });
       }
       const call: FakeCall = {
         sid: this.newSid(), to, from: form.get('From') ?? '', url: form.get('Url') ?? '', statusCallback: form.get('StatusCallback') ?? '',
@@ -156,6 +168,17 @@ export class FakeCarrierCalls {
     if (req.method === 'GET' && one) {
       const call = this.calls.find((c) => c.sid === one[1]);
       return call ? answer(200, this.json(call)) : answer(404, { code: 20404, message: 'not found', status: 404 });
+    }
+    if (req.method === 'POST' && one && form.get('Status') === 'canceled') {
+      // Twilio "Update a Call resource"; Somleng phone_calls#update: a call not yet started is
+      // cancelled with no status callback (app/workflows/update_phone_call.rb `end_call` -> cancel!),
+      // a completed one is refused with 21220 (app/request_schemas/twilio_api/update_phone_call_request_schema.rb).
+      const call = this.calls.find((c) => c.sid === one[1]);
+      if (!call) return answer(404, { code: 20404, message: 'not found', status: 404 });
+      if (!['queued', 'ringing'].includes(call.status)) return answer(400, { code: '21220', message: 'Call is not in-progress', status: 422 });
+      this.cancels.push(call.sid);
+      call.status = 'canceled';
+      return answer(200, this.json(call));
     }
     return answer(404, { code: 20404, message: 'not found', status: 404 });
   }
