@@ -372,7 +372,9 @@ describe(`voice messages are fetched from the carrier, stored, then deleted ther
     try {
       const { sim, recordingSid } = await callWithMessage(5);
       await recordingStatus(sim, recordingSid, 5);
-      for (let i = 0; i < 100 && (await h.rt.messages.find(recordingSid))?.download?.state !== 'stored'; i++) {
+      // Waits as long as the machine needs; the bound only ends a hung test (100 polls of 50 ms, 5 s, a loaded machine could outlast).
+      const deadline = Date.now() + 60_000;
+      while ((await h.rt.messages.find(recordingSid))?.download?.state !== 'stored' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect((await h.rt.messages.find(recordingSid))?.download?.state).toBe('stored');
