@@ -19,10 +19,18 @@ export class UntrustedRecordingUrlError extends AppError {
 
 /** The carrier did not hand over the recording (network, HTTP status, size limit, timeout). */
 export class CarrierRequestError extends AppError {
-  override readonly code = 'CARRIER_REQUEST_FAILED';
+  override readonly code: string = 'CARRIER_REQUEST_FAILED';
   override readonly status = 502;
   constructor(message: string, readonly httpStatus?: number, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/** The carrier redirected the download to a host that is neither under CARRIER_API_URL nor in CARRIER_MEDIA_HOSTS. */
+export class MediaRedirectRefusedError extends CarrierRequestError {
+  override readonly code = 'CARRIER_MEDIA_REDIRECT_REFUSED';
+  constructor(readonly host: string, httpStatus: number) {
+    super(`download redirected to ${host}, which is not under CARRIER_API_URL nor in CARRIER_MEDIA_HOSTS; not followed`, httpStatus);
   }
 }
 
@@ -174,7 +182,7 @@ export class CarrierRecordings {
         throw new CarrierRequestError(`download answered HTTP ${res.status} with no usable Location`, res.status);
       }
       if (!location || !redirectAllowed(next, this.opts.apiUrl, this.opts.mediaHosts ?? [])) {
-        throw new CarrierRequestError(`download redirected to ${next.protocol}//${next.host}, which is not under CARRIER_API_URL nor in CARRIER_MEDIA_HOSTS; not followed`, res.status);
+        throw new MediaRedirectRefusedError(`${next.protocol}//${next.host}`, res.status);
       }
       if (hop + 1 >= MAX_REDIRECTS) throw new CarrierRequestError(`download redirected more than ${MAX_REDIRECTS} times`, res.status);
       url = next;

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { cancelAnswerCall } from '../outbound/answer-cancellation';
+import { CallbackQueue } from '../outbound/callback-queue';
 import { Logger } from '../logging/logger';
 import { isTestCall } from '../store/ratings';
 import { Store } from '../store/store';
@@ -33,6 +35,11 @@ export interface RecordingDownloadWorkerOptions {
   pollIntervalMs?: number;
   maxBytes?: number;
   now?: () => Date;
+  /**
+   * Calls off the answer call a caller asked for on a message that turns out to be none (silent):
+   * their sealed number is erased with it (src/outbound/answer-cancellation.ts).
+   */
+  cancelAnswerCall?: (messageId: string, reason: string) => Promise<unknown>;
 }
 
 export type WorkOutcome =
@@ -218,6 +225,10 @@ export class RecordingDownloadWorker {
   private async dropSilent(doc: VoiceMessage, claimId: string): Promise<WorkOutcome> {
     await this.messages.updateOne(this.mine(doc, claimId), { $set: { callerChoice: 'discarded', silent: true } });
     this.o.logger.info({ recordingSid: doc._id }, 'recording is silent; not kept as a message');
+    // Before the carrier work: a failed DELETE must not leave the caller's number sealed for an answer nobody will give.
+    const cancelled = await this.o.cancelAnswerCall?.(doc._id, 'the recording held no speech');
+    if (cancelled === 'cancelled') this.o.logger.info({ recordingSid: doc._id }, 'answer call for a silent recording called off; the number is erased');
+    if (cancelled === 'under-way') this.o.logger.warn({ recordingSid: doc._id }, 'an answer call for a silent recording is already under way; it is left to finish');
     await this.discard({ ...doc, callerChoice: 'discarded' }, claimId);
     return 'silent';
   }
@@ -325,7 +336,7 @@ export class RecordingDownloadWorker {
 
 /** The worker as the app runs it, from the config. */
 export function recordingDownloadWorkerFor(rt: {
-  store: Store; messages: MessagesRepository; logger: Logger;
+  store: Store; messages: MessagesRepository; logger: Logger; outbound?: { queue: CallbackQueue };
   config: {
     carrier: CarrierName; carrierApiUrl: string; carrierMediaHosts: string[]; twilioAccountSid: string; twilioAuthToken: string;
     deleteRecordingsAtCarrier: boolean; recordingDownloadMaxAttempts: number; recordingRetryBaseSeconds: number;
@@ -345,6 +356,7 @@ export function recordingDownloadWorkerFor(rt: {
     retryBaseSeconds: c.recordingRetryBaseSeconds,
     carrierApiUrl: c.carrierApiUrl,
     accountSid: c.twilioAccountSid,
+    ...(rt.outbound ? { cancelAnswerCall: (messageId: string, reason: string) => cancelAnswerCall(rt.outbound!.queue, messageId, reason) } : {}),
     ...extra,
   });
 }

@@ -13,6 +13,7 @@ import { sendRecording } from './recording-stream';
 import { StaffPages } from './staff-router';
 import { callbackOutcomeWord } from './outbound-words';
 import { RECORDED_ANSWER } from '../outbound/answer-outcome';
+import { cancelAnswerCall } from '../outbound/answer-cancellation';
 
 const PER_PAGE = 20;
 /** Most messages one bulk change may touch: a page of the list is 20, and the form parser takes 50 fields. */
@@ -159,6 +160,12 @@ function backParams(value: unknown): Record<string, string> {
 export const messagePages: StaffPages = (router, deps) => {
   const rt: Runtime = deps.rt;
   const queries = new MessageQueries(rt.store.collection<StaffVisibleMessage>('messages'));
+  /** A dismissed message gets no answer: the caller's "call me back with the answer" ends, their number erased. */
+  const callOffAnswerIfDismissed = async (messageId: string, state: ReviewState, by: string): Promise<Record<string, string>> => {
+    if (state !== 'dismissed') return {};
+    const outcome = await cancelAnswerCall(rt.outbound.queue, messageId, `message dismissed by ${by}`);
+    return outcome === 'none' ? {} : { answerCall: outcome };
+  };
   const everyone = requireRole('admin', 'reviewer', 'viewer');
   const reviewers = requireRole('admin', 'reviewer');
   deps.nav.push({ href: '/staff/messages', key: 'nav.messages', roles: ['admin', 'reviewer', 'viewer'] });
@@ -401,7 +408,8 @@ ${canReview ? html`
         if (!m) continue;
         if (!(await queries.setReviewState(m._id, body.state, staff.username, stateOf(m)))) continue;
         changed += 1;
-        await deps.audit.record({ username: staff.username, action: 'change-state', messageId: m._id, detail: { from: stateOf(m), to: body.state, bulk: true } });
+        const answerCall = await callOffAnswerIfDismissed(m._id, body.state, staff.username);
+        await deps.audit.record({ username: staff.username, action: 'change-state', messageId: m._id, detail: { from: stateOf(m), to: body.state, bulk: true, ...answerCall } });
       }
       res.redirect(303, listUrl({ ...backParams(body.back), changed: String(changed) }));
     } catch (err) {
@@ -416,7 +424,8 @@ ${canReview ? html`
       const body = req.body as { state: ReviewState; back?: string; then?: string };
       const { staff } = staffLocals(res);
       if (!(await queries.setReviewState(m._id, body.state, staff.username, stateOf(m)))) throw new NotFoundError('No such message.', { key: 'message.not-found' });
-      await deps.audit.record({ username: staff.username, action: 'change-state', messageId: m._id, detail: { from: stateOf(m), to: body.state } });
+      const answerCall = await callOffAnswerIfDismissed(m._id, body.state, staff.username);
+      await deps.audit.record({ username: staff.username, action: 'change-state', messageId: m._id, detail: { from: stateOf(m), to: body.state, ...answerCall } });
       await afterChange(res, m, body, 'state');
     } catch (err) {
       next(err);

@@ -19,7 +19,8 @@ export class SomlengModel implements CarrierModel {
 
   env(): Record<string, string> {
     return {
-      CARRIER: 'somleng', CARRIER_API_URL: this.api.url, CARRIER_MEDIA_HOSTS: this.api.storageHost,
+      // Both buckets a recording's media is redirected to (see SomlengApi): as README tells operators.
+      CARRIER: 'somleng', CARRIER_API_URL: this.api.url, CARRIER_MEDIA_HOSTS: `${this.api.storageHost},${this.api.rawRecordingsHost}`,
       TWILIO_ACCOUNT_SID: this.accountSid, TWILIO_AUTH_TOKEN: this.authToken,
     };
   }
@@ -80,6 +81,8 @@ export class SomlengModel implements CarrierModel {
    * app/decorators/recording_decorator.rb).
    */
   recordingStatus(call: { callSid: string }, rec: { sid: string; seconds: number; silent: boolean }) {
+    // ProcessRecording has attached the file by now (process_recording.rb:18-24, then :27 queues this callback).
+    this.api.processed.add(rec.sid);
     return {
       ApiVersion: '2010-04-01', CallSid: call.callSid, AccountSid: this.accountSid, RecordingSid: rec.sid,
       RecordingUrl: this.recordingUrl(call.callSid, rec.sid), RecordingStatus: 'completed', RecordingDuration: String(Math.floor(rec.seconds)),
@@ -113,10 +116,21 @@ export class SomlengModel implements CarrierModel {
  * doorkeeper_authorize! for :show) and answers the audio with a redirect to its storage
  * (`redirect_to(recording.file.url, allow_other_host: true)`, an S3 URL in production:
  * config/storage.yml `amazon`). The storage is a second loopback server here.
+ *
+ * Until its ProcessRecording job has attached the file (app/workflows/process_recording.rb:18-24),
+ * a recording has only its raw_recording_url, and `show` redirects to a presigned URL in a
+ * second bucket, RAW_RECORDINGS_BUCKET (recordings_controller.rb:31-36 and :49-51,
+ * app/models/raw_recording_presigned_url.rb:9-13, config/app_settings.yml:18). The status
+ * callback comes only after that job (process_recording.rb:27), so while the caller is still on
+ * the line the audio is in the raw bucket: a third loopback server here, another origin again.
  */
 class SomlengApi extends RecordingApi {
   private storage!: http.Server;
+  private rawStorage!: http.Server;
   storageHost = '';
+  rawRecordingsHost = '';
+  /** Recordings whose ProcessRecording job has run: served from the uploads bucket. */
+  readonly processed = new Set<string>();
 
   constructor(private readonly accountSid: string) {
     super();
@@ -133,11 +147,23 @@ class SomlengApi extends RecordingApi {
     await new Promise<void>((resolve) => this.storage.listen(0, '127.0.0.1', resolve));
     // "localhost" is another origin than the API's 127.0.0.1, as an S3 bucket host is.
     this.storageHost = `localhost:${(this.storage.address() as AddressInfo).port}`;
+    this.rawStorage = http.createServer((req, res) => {
+      const key = (req.url ?? '').split('?')[0].replace(/^\//, '');
+      const rec = this.recordings.get(key.replace(/\.(wav|mp3)$/, ''));
+      this.requests.push({ method: req.method ?? '', path: `/${key}`, status: rec ? 200 : 404, host: req.headers.host ?? '' });
+      res.writeHead(rec ? 200 : 404, { 'content-type': rec ? 'audio/x-wav' : 'application/xml' });
+      res.end(rec?.audio ?? '<Error><Code>NoSuchKey</Code></Error>');
+    });
+    await new Promise<void>((resolve) => this.rawStorage.listen(0, '127.0.0.1', resolve));
+    // The raw-recordings bucket: its own host, as <RAW_RECORDINGS_BUCKET>.s3.<region>.amazonaws.com is.
+    this.rawRecordingsHost = `localhost:${(this.rawStorage.address() as AddressInfo).port}`;
   }
 
   override async stop(): Promise<void> {
     this.storage.closeAllConnections?.();
     await new Promise<void>((resolve) => this.storage.close(() => resolve()));
+    this.rawStorage.closeAllConnections?.();
+    await new Promise<void>((resolve) => this.rawStorage.close(() => resolve()));
     await super.stop();
   }
 
@@ -148,6 +174,8 @@ class SomlengApi extends RecordingApi {
     const rec = this.recordings.get(m[3]);
     if (!rec) return this.answer(req, res, 404, '', {});
     if (m[4] === '.json') return this.answer(req, res, 200, JSON.stringify({ sid: rec.sid }), { 'content-type': 'application/json' });
+    // recordings_controller.rb:28-29 once the file is attached; :31-35 and :49-51 before (the raw object, presigned).
+    if (!this.processed.has(rec.sid)) return this.answer(req, res, 302, '', { location: `http://${this.rawRecordingsHost}/${rec.sid}.wav?X-Amz-Signature=presigned` });
     return this.answer(req, res, 302, '', { location: `http://${this.storageHost}/uploads/${rec.sid}?X-Amz-Signature=presigned` });
   }
 }
