@@ -135,19 +135,22 @@ export function runReportProcess(data: ReportJob): Promise<unknown> {
       else if (m.error?.name === 'BadRequestError') reject(new BadRequestError(m.error.message));
       else reject(new StoreError(`the report could not be computed: ${m.error?.message ?? 'unknown error'}`));
     });
-    child.once('error', (err) => {
+    // `on`, not `once`: a fork refused with EAGAIN reports that, then the job's send fails too;
+    // a second 'error' with nobody listening would end the hotline (issue 21, item 1).
+    const failed = (err: Error) => {
       if (!settled) {
         settled = true;
         reject(new StoreError(`the report process failed: ${err.message}`, { cause: err }));
       }
-    });
+    };
+    child.on('error', failed);
     child.once('exit', (code, signal) => {
       if (!settled) {
         settled = true;
         reject(new StoreError(`the report process stopped (${signal ?? `exit ${code}`}) before answering`));
       }
     });
-    child.send(data);
+    child.send(data, (err) => { if (err) failed(err); });
   });
 }
 
