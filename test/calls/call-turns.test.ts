@@ -41,8 +41,9 @@ describe(`call turns (${ENGINE} store)`, () => {
     const turns = turnsWith((service) => (service === 'school' ? [] : indicatorIds(h.rt.scorecard)[service]));
     await turns.start('CA-flow-mistake-0001', 'caller-1');
     let t = 1;
-    for (const digits of ['1', '2', '120101', '1']) await turns.resume('CA-flow-mistake-0001', t++, { type: 'digits', digits });
-    const last = await turns.resume('CA-flow-mistake-0001', t, { type: 'digits', digits: '3' });
+    // Khmer, rate, the commune, confirm it, the school; then "used it" (1) reaches its indicators, and there are none.
+    for (const digits of ['1', '2', '120101', '1', '3']) await turns.resume('CA-flow-mistake-0001', t++, { type: 'digits', digits });
+    const last = await turns.resume('CA-flow-mistake-0001', t, { type: 'digits', digits: '1' });
     expect(heard(last!)).toEqual(['main.menu']);
     expect(last!.output.end.type).toBe('gather');
     expect(logs.join('')).toMatch(/flow error; caller returned to the main menu/);

@@ -32,9 +32,9 @@ describe.each([
   const heardAfter = (heard: string[], id: string) => heard.slice(heard.indexOf(id) + 1);
 
   it('a new caller rates a health centre: one rating per indicator, and the call status at the end', async () => {
-    const r = await call(acts('1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0,hangup'));
+    const r = await call(acts('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,0,hangup'));
     expect(r.inconsistentRetries).toEqual([]);
-    expect(r.heard.slice(0, 2)).toEqual(['welcome', 'language.menu']);
+    expect(r.heard.slice(0, 3)).toEqual(['welcome', 'keys.intro', 'language.menu']);
     expect(r.heard).toContain('rate.commune.confirm');
     const ratings = await h.rt.ratings.forCall(r.callSid);
     expect(ratings.map((x) => [x.indicatorId, x.score])).toEqual([
@@ -96,10 +96,10 @@ describe.each([
     }
   });
 
-  it('silence: error.noinput and the question again; the third silence: goodbye and hang up', async () => {
+  it('silence: error.noinput and the question again; the third silence: goodbye.silence (how to get a free callback) and hang up', async () => {
     const r = await call(acts('1,silence,silence,silence'));
     expect(r.heard.filter((id) => id === 'error.noinput')).toHaveLength(2);
-    expect(r.heard[r.heard.length - 1]).toBe('goodbye');
+    expect(r.heard[r.heard.length - 1]).toBe('goodbye.silence');
     expect(r.endedBy).toBe('hotline');
   });
 
@@ -112,7 +112,7 @@ describe.each([
   });
 
   it.each([1, 2, 3, 4, 5])('a slow typist who pauses 3 s before key %i of the commune code ends with the right commune, read back once', async (at) => {
-    const r = await call([...acts('1,2'), slowKeys('120101', at, 3), ...acts('1,2,4,hangup')]);
+    const r = await call([...acts('1,2'), slowKeys('120101', at, 3), ...acts('1,2,1,4,hangup')]);
     expect(r.heard).not.toContain('rate.commune.unknown');
     expect(r.heard.filter((id) => id === 'rate.commune.confirm')).toHaveLength(1);
     // The code is read back only once it is whole: six digits before the confirm question's end.
@@ -131,14 +131,25 @@ describe.each([
     expect(r.heard.filter((id) => id === 'rate.commune.unknown')).toHaveLength(1);
   });
 
+  it('silence at the language menu chooses Khmer; on a rating question 9 is kept as "don\'t know" without a score, and 0 asks before leaving (1 goes on)', async () => {
+    const r = await call(acts('silence,2,120101,1,2,1,9,0,1,4,hangup'));
+    expect(r.heard).toContain('main.menu');
+    expect(r.heard).not.toContain('error.noinput');
+    expect(r.heard).toContain('rate.dontknow');
+    expect(heardAfter(r.heard, 'rate.leave.ask')[0]).toBe('indicator.health.waiting-time');
+    const ratings = await h.rt.ratings.forCall(r.callSid);
+    expect(ratings.map((x) => [x.indicatorId, x.score, x.noScore])).toEqual([['staff-attitude', null, 'dont-know'], ['waiting-time', 4, undefined]]);
+  });
+
   it('a caller who hangs up in the middle of rating keeps the ratings given, and the call ends completed', async () => {
-    const r = await call(acts('1,2,120101,1,2,4,5,hangup'));
+    const r = await call(acts('1,2,120101,1,2,1,4,5,hangup'));
     expect((await h.rt.ratings.forCall(r.callSid)).map((x) => x.score)).toEqual([4, 5]);
     expect(await h.rt.calls.findStatus(r.callSid)).toMatchObject({ status: 'completed' });
   });
 
   it('every webhook delivered twice (rating and voice message): the same answers, one rating per indicator, one message', async () => {
-    const r = await call(acts('1,2,120101,1,2,4,5,3,4,2,5,0,3,record:7,1,hangup'), { retryEveryRequest: true });
+    // 0 at the first question about the caller skips them; 1 at rate.thanks records a message about this service.
+    const r = await call(acts('1,2,120101,1,2,1,4,5,3,4,2,5,0,1,record:7,1,hangup'), { retryEveryRequest: true });
     expect(r.inconsistentRetries).toEqual([]);
     expect(r.exchanges.every((e) => e.status < 300)).toBe(true);
     expect(await h.rt.ratings.forCall(r.callSid)).toHaveLength(6);

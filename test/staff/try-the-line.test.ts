@@ -31,7 +31,7 @@ describe('try the line: a keypad call through the signed webhooks', () => {
   test('the call starts with the welcome and the language menu, each prompt a same-origin recording with its text', async () => {
     const first = await start();
     expect(first.callSid.startsWith(TEST_CALL_SID_PREFIX)).toBe(true);
-    expect(first.prompts.map((p) => p.id).slice(0, 2)).toEqual(['welcome', 'language.menu']);
+    expect(first.prompts.map((p) => p.id).slice(0, 3)).toEqual(['welcome', 'keys.intro', 'language.menu']);
     expect(first.expects).toBe('keys');
     expect(first.gather?.numDigits).toBe(1);
     expect(first.prompts[0].url).toBe('/audio/km/welcome.wav');
@@ -48,7 +48,7 @@ describe('try the line: a keypad call through the signed webhooks', () => {
     const { callSid } = await start();
     let turn = await act(callSid, { action: 'keys', digits: '2' }); // Bunong
     expect((await h.rt.calls.find(callSid))?.flow.language).toBe('cmo');
-    for (const digits of ['2', '120101', '1', '2', '4']) turn = await act(callSid, { action: 'keys', digits });
+    for (const digits of ['2', '120101', '1', '2', '1', '4']) turn = await act(callSid, { action: 'keys', digits });
     expect(turn.expects).toBe('keys');
     const ratings = await h.store.collection<Rating>('ratings').find({ callSid });
     expect(ratings).toHaveLength(1);
@@ -57,10 +57,11 @@ describe('try the line: a keypad call through the signed webhooks', () => {
     expect(ended.expects).toBe('ended');
   });
 
-  test('silence follows the hotline\'s redirect and replays the menu after a no-input prompt', async () => {
+  test('silence follows the hotline\'s redirect: at the language menu it chooses Khmer, then the main menu replays after a no-input prompt', async () => {
     const { callSid } = await start();
+    expect((await act(callSid, { action: 'silence' })).prompts.map((p) => p.id)).toEqual(['main.menu']);
     const turn = await act(callSid, { action: 'silence' });
-    expect(turn.prompts.map((p) => p.id)).toContain('language.menu');
+    expect(turn.prompts.map((p) => p.id)).toEqual(['error.noinput', 'main.menu']);
     expect(turn.expects).toBe('keys');
   });
 

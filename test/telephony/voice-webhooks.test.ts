@@ -194,12 +194,21 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       expectPlainShortError(r, r.status);
     });
 
+    it('a callback (Direction outbound-api, Twilio\'s value for a call placed through the Calls API) opens with welcome.callback, not the ordinary welcome', async () => {
+      // https://www.twilio.com/docs/voice/twiml#request-parameters: Direction is inbound, outbound-api or outbound-dial.
+      const c = new Call(h, '+85512000222');
+      const r = await post(h, '/voice/incoming', c.params({ CallStatus: 'in-progress', Direction: 'outbound-api', From: '+855000000', To: '+85512000222' }));
+      expect(heard(r).slice(0, 3)).toEqual(['welcome.callback', 'keys.intro', 'language.menu']);
+      const inbound = new Call(h, '+85512000333');
+      expect(heard(await inbound.dial())[0]).toBe('welcome');
+    });
+
     it('a caller with a withheld number is not remembered from one call to the next', async () => {
       const first = new Call(h, 'anonymous');
       await first.dial();
       await first.press('3');
       const second = new Call(h, 'anonymous');
-      expect(heard(await second.dial()).slice(0, 2)).toEqual(['welcome', 'language.menu']);
+      expect(heard(await second.dial()).slice(0, 3)).toEqual(['welcome', 'keys.intro', 'language.menu']);
     });
 
     it('a JSON body (wrong content type) is not misread: error.system, and the call does not move', async () => {
@@ -240,7 +249,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
     it('a retried turn changes nothing the second time and returns the same TwiML', async () => {
       const c = new Call(h);
       await c.dial();
-      await c.press('1', '2', '120101', '1', '2');
+      await c.press('1', '2', '120101', '1', '2', '1');
       const action = actionOf(c.reply);
       const first = await post(h, action, c.params({ Digits: '4' }));
       const before = await h.rt.calls.find(c.sid);
@@ -255,7 +264,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
     it('a retry with a different key for an answered turn does not change the answer', async () => {
       const c = new Call(h);
       await c.dial();
-      await c.press('1', '2', '120101', '1', '2');
+      await c.press('1', '2', '120101', '1', '2', '1');
       const action = actionOf(c.reply);
       const first = await post(h, action, c.params({ Digits: '4' }));
       const other = await post(h, action, c.params({ Digits: '1' }));
@@ -277,7 +286,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
     it('two copies of a rating turn sent at once: one rating, one advance, the same answer to both', async () => {
       const c = new Call(h);
       await c.dial();
-      await c.press('1', '2', '120101', '1', '2');
+      await c.press('1', '2', '120101', '1', '2', '1');
       const before = await h.rt.calls.find(c.sid);
       const action = actionOf(c.reply);
       const [a, b] = await Promise.all([post(h, action, c.params({ Digits: '5' })), post(h, action, c.params({ Digits: '5' }))]);
@@ -320,7 +329,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       const c = new Call(h);
       const r = await post(h, '/voice/turn?t=3&l=cmo', c.params({ Digits: '2' }));
       expect(r.status).toBe(200);
-      expect(heard(r).slice(0, 2)).toEqual(['welcome', 'language.menu']);
+      expect(heard(r).slice(0, 3)).toEqual(['welcome', 'keys.intro', 'language.menu']);
       expect((await h.rt.calls.find(c.sid))!.turn).toBe(1);
     });
   });
@@ -335,7 +344,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       await c.press('120101', '1');
       expect(heard(await c.press('7'))).toEqual(['error.invalid', 'rate.service.menu']);
       expect(heard(await c.press('#'))).toEqual(['error.invalid', 'rate.service.menu']);
-      expect(heard(await c.press('9'))).toEqual(['main.menu']);
+      expect(heard(await c.press('9'))).toEqual(['error.to.main', 'main.menu']);
     });
 
     it('an unknown commune code is read back and asked again', async () => {
@@ -350,10 +359,12 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
     it('silence: error.noinput and the question again; the third silence: goodbye and Hangup; a later turn only hangs up', async () => {
       const c = new Call(h);
       await c.dial();
-      expect(heard(await c.silence())).toEqual(expect.arrayContaining(['error.noinput', 'language.menu']));
+      // Silence at the language menu chooses Khmer ("stay on the line"); the main menu then counts silences.
+      expect(heard(await c.silence())).toEqual(['main.menu']);
+      expect(heard(await c.silence())).toEqual(expect.arrayContaining(['error.noinput', 'main.menu']));
       expect(heard(await c.silence())[0]).toBe('error.noinput');
       const end = await c.silence();
-      expect(heard(end)).toEqual(['goodbye']);
+      expect(heard(end)).toEqual(['goodbye.silence']);
       expect(hangsUp(end)).toBe(true);
       const call = await h.rt.calls.find(c.sid);
       const late = await post(h, `/voice/turn?t=${call!.turn}&l=km`, c.params({ Digits: '1' }));
@@ -422,7 +433,7 @@ describe(`a call survives an app restart (${ENGINE} store)`, () => {
     const first = await startHotline({}, { store: await open() });
     const c = new Call(first);
     await c.dial();
-    await c.press('1', '2', '120101', '1', '2', '4');
+    await c.press('1', '2', '120101', '1', '2', '1', '4');
     const action = actionOf(c.reply);
     // The embedded store belongs to one process: the first app stops before the second opens it.
     if (ENGINE === 'embedded') await first.stop();
@@ -430,7 +441,7 @@ describe(`a call survives an app restart (${ENGINE} store)`, () => {
     try {
       const next = await post(second, action, c.params({ Digits: '5' }));
       expect(next.status).toBe(200);
-      expect(heard(next)).toEqual(['scale.5', 'indicator.health.medicines']);
+      expect(heard(next)).toEqual(['scale.5', 'indicator.health.medicines', 'rate.scale.short']);
       expect((await second.rt.ratings.forCall(c.sid)).map((r) => [r.indicatorId, r.score])).toEqual([['staff-attitude', 4], ['waiting-time', 5]]);
     } finally {
       await second.stop();
