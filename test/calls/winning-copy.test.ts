@@ -15,8 +15,12 @@ jest.setTimeout(60_000);
  * was kept: the stored answer is the one the caller hears.
  */
 
-/** Keys from dialling in to the first indicator of the health service (as in test/faults/app-killed.test.ts). */
-const TO_FIRST_RATING = ['1', '2', '120101', '1', '2'];
+/** Keys from dialling in to the first indicator of the health service: Khmer, rate, the commune, confirm it, health, used it. */
+const TO_FIRST_RATING = ['1', '2', '120101', '1', '2', '1'];
+/** Keys from dialling in to recording a message about the health service. */
+const TO_RECORDING = ['1', '3', '120101', '1', '2'];
+/** The citizen's number as the carrier posts it (an answer-call opt-in keeps it). */
+const PARTY = '+85512345678';
 
 const heardIds = (last: LastTurn) => last.output.prompts.map((p) => p.id);
 const scaleHeard = (ids: string[]) => ids.find((id) => id.startsWith('scale.'));
@@ -91,12 +95,79 @@ describe(`effects only from the copy that wins (${ENGINE} store)`, () => {
     expect(ratings.map((r) => [r.indicatorId, `scale.${r.score}`])).toEqual([['staff-attitude', winner]]);
   });
 
+  /**
+   * Every effect a turn can have (issue 21, item 6: with the effects applied before the
+   * compare-and-set, a winning copy pressed 2, a losing copy pressed 1, and an answer call was still
+   * queued). Each case races two copies of one turn with different keys, both ways round, and
+   * compares everything the call left behind (the caller's record, ratings, messages, callbacks)
+   * with a call where the winner's copy came alone.
+   */
+  describe('whatever the turn keeps, only the winner\'s copy keeps it', () => {
+    type Input = Parameters<CallTurns['resume']>[2];
+    const keys = (list: string[]): Input[] => list.map((digits) => ({ type: 'digits', digits }));
+    const recording = (n: number): Input => ({ type: 'recording', recordingSid: `RE${String(n).padStart(32, '0')}`, recordingUrl: 'https://carrier.example/r', durationSeconds: 9, referenceNumber: '' });
+    let serial = 0;
+
+    /** What a call left behind, without its identifiers, times or reference numbers. */
+    async function leftBehind(h: TestHotline, callSid: string, callerId: string) {
+      const caller = await h.rt.callers.find(callerId);
+      const ratings = await h.rt.ratings.forCall(callSid);
+      const messages = await h.rt.messages.forCall(callSid);
+      const callbacks = await h.rt.outbound.queue.collection.find({ callerId });
+      return {
+        caller: {
+          language: caller?.language, lastCommune: caller?.lastCommune, demographics: caller?.demographics,
+          unfinished: caller?.unfinishedRating && { service: caller.unfinishedRating.service, indicatorIndex: caller.unfinishedRating.indicatorIndex },
+        },
+        ratings: ratings.map((r) => ({ indicator: r.indicatorId, score: r.score, demographics: r.demographics, language: r.language })),
+        messages: messages.map((m) => ({ choice: m.callerChoice, service: m.service, communeCode: m.communeCode })),
+        callbacks: callbacks.map((c) => ({ kind: c.kind, state: c.state })),
+      };
+    }
+
+    /** One call through `before` one input at a time, then `copies` of the next turn; returns what it left behind. */
+    async function play(before: Input[], copies: Input[]) {
+      const { turns, calls } = racingTurns(a);
+      const n = ++serial;
+      const callSid = `CA-effects-${n}`;
+      const callerId = `caller-effects-${n}`;
+      await turns.start(callSid, callerId);
+      let t = 1;
+      for (const input of before) await turns.resume(callSid, t++, input.type === 'recording' ? { ...input, recordingSid: `${input.recordingSid.slice(0, -3)}${String(n).padStart(3, '0')}` } : input, PARTY);
+      calls.copies = copies.length;
+      const answers = await Promise.all(copies.map((input) => turns.resume(callSid, t, input, PARTY)));
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+      if (copies.length > 1) expect(calls.arrivals).toHaveLength(copies.length);
+      return leftBehind(a, callSid, callerId);
+    }
+
+    const afterRating = [...TO_FIRST_RATING, '4', '4', '4', '4', '4', '4'];
+    it.each<[string, Input[], string, string]>([
+      ['the language (remember-language)', [], '1', '2'],
+      ['confirming the commune or entering another (remember-commune)', keys(['1', '2', '120101']), '2', '1'],
+      ['the first answer of a rating (save-rating, remember-unfinished-rating)', keys(TO_FIRST_RATING), '5', '1'],
+      ['the last answer of a rating (save-rating, forget-unfinished-rating)', keys([...TO_FIRST_RATING, '4', '4', '4', '4', '4']), '2', '3'],
+      ['a question about the caller (set-demographics)', keys(afterRating), '1', '2'],
+      ['skipping the questions or answering one (set-demographics)', keys(afterRating), '0', '3'],
+      ['sending the message or recording it again (save-message, discard-recording)', [...keys(TO_RECORDING), recording(1)], '2', '1'],
+      ['an answer call or none (request-answer-call)', [...keys(TO_RECORDING), recording(2), ...keys(['1'])], '2', '1'],
+    ])('%s', async (_what, before, x, y) => {
+      for (const [winner, loser] of [[x, y], [y, x]]) {
+        const raced = await play(before, keys([winner, loser]));
+        const alone = await play(before, keys([winner]));
+        expect(raced).toEqual(alone);
+        // The two keys leave different things behind, or this case could not tell a loser's effect from a winner's.
+        expect(await play(before, keys([loser]))).not.toEqual(alone);
+      }
+    });
+  });
+
   it('two copies of a recording turn at once: the reference number kept is the one read back, and the message carries it', async () => {
     const { turns, calls } = racingTurns(a);
     const callSid = 'CA-race-recording-0001';
     await turns.start(callSid, 'caller-race-rec');
     let t = 1;
-    for (const digits of ['1', '3', '120101', '1', '2']) await turns.resume(callSid, t++, { type: 'digits', digits });
+    for (const digits of TO_RECORDING) await turns.resume(callSid, t++, { type: 'digits', digits });
     const recording = { type: 'recording' as const, recordingSid: 'RE00000000000000000000000000000042', recordingUrl: 'https://carrier.example/r', durationSeconds: 9, referenceNumber: '' };
     calls.copies = 2;
     const answers = await Promise.all([turns.resume(callSid, t, recording), turns.resume(callSid, t, recording)]);
@@ -146,7 +217,7 @@ describe(`effects only from the copy that wins (${ENGINE} store)`, () => {
     return { ids, next: verbs.find((v) => v.name === 'Gather')?.attrs.action ?? '' };
   }
 
-  it(`copies of each rating with different Digits, sent at once over HTTP ${ENGINE === 'mongodb' ? 'to two instances' : 'to the one instance'}: every stored score is the one heard`, async () => {
+  it('copies of each rating with different Digits, sent at once over HTTP to two instances: every stored score is the one heard', async () => {
     const runs = 6;
     for (let run = 0; run < runs; run++) {
       const callSid = `CA${String(run).padStart(2, '0')}${'e'.repeat(30)}`;

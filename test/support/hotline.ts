@@ -73,13 +73,16 @@ export const SHARED_PUBLIC_URL = 'https://hotline.example';
 /**
  * Two app instances on one database, as behind a load balancer: each has its own connection
  * and nothing in memory in common, and both answer to SHARED_PUBLIC_URL. On the embedded engine
- * the store belongs to one process, so there is one instance, returned twice.
+ * the store's files belong to one process, so both apps share one store object; each still has
+ * its own runtime, with the call records it holds (CallsRepository), as two instances would.
  */
 export async function startHotlinePair(env: Record<string, string> = {}): Promise<[TestHotline, TestHotline]> {
   const shared = { PUBLIC_BASE_URL: SHARED_PUBLIC_URL, ...env };
   if (ENGINE !== 'mongodb') {
-    const only = await startHotline(shared);
-    return [only, only];
+    const a = await startHotline(shared);
+    // Stopping either closes the shared store; closing the embedded store twice is harmless.
+    const b = await startHotline(shared, { store: a.store });
+    return [a, b];
   }
   const dbName = testDbName('pair');
   const a = await startHotline(shared, { store: await openTestStore(tempDir(), dbName) });
