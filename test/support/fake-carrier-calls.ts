@@ -51,8 +51,8 @@ export class FakeCarrierCalls {
   readonly createRequests: { to: string; answered: number }[] = [];
   /** Every cancel asked for (POST Calls/<Sid> with Status=canceled). */
   readonly cancels: string[] = [];
-  /** Every failed create from now on refuses like this (an account problem), until set back to undefined. */
-  refuseAll: { status: number; code: string; message: string } | undefined;
+  /** Every create from now on is refused with this HTTP status and JSON body (an account problem), until set back to undefined. */
+  refuseAll: { httpStatus: number; body: Record<string, unknown> } | undefined;
   private readonly failures: CreateFailure[] = [];
   private server!: http.Server;
   private seq = 0;
@@ -128,8 +128,8 @@ export class FakeCarrierCalls {
       this.createRequests.push(request);
       if (!to || !form.get('From') || !form.get('Url')) return answer(400, { code: 21201, message: 'To, From and Url are required', status: 400 });
       if (this.refuseAll) {
-        request.answered = this.refuseAll.status;
-        return answer(this.refuseAll.status, { ...this.refuseAll, more_info: `https://www.twilio.com/docs/errors/${this.refuseAll.code}` });
+        request.answered = this.refuseAll.httpStatus;
+        return answer(this.refuseAll.httpStatus, this.refuseAll.body);
       }
       if (failure && !failure.placeAnyway) {
         if ('hang' in failure) return; // never answers; the client times out
