@@ -8,6 +8,9 @@ import { isStaffRole, STAFF_ROLES, StaffRole } from '../src/auth/roles';
 import { loadConfig } from '../src/config/config';
 import { AppError, BadRequestError, ConfigError, NotFoundError } from '../src/errors';
 import { openStore } from '../src/store/open-store';
+import { buildOutbound, typedPhoneNumber } from '../src/outbound/outbound';
+import { callerIdFor } from '../src/store/callers';
+import { AuditLog } from '../src/staff/audit-log';
 
 const HELP = `Usage: npm run staff -- <command> [options]
 
@@ -20,6 +23,11 @@ Commands:
   disable <username>           refuse sign-in and end every session of the account
   enable <username>            allow sign-in again
   list                         show every account, its role and whether it is disabled
+  block-number [NUMBER]        never call this phone number back (missed-call callbacks and answer
+                               calls); its owed callbacks end. The number is read from standard
+                               input when not given (keeps it out of the shell history), hashed at
+                               once with CALLER_HASH_SECRET and never stored; prints the caller id
+  unblock-number [NUMBER]      allow callbacks to this number again
 
 Roles: admin (everything, including the audit log), reviewer (listen, change states, add notes),
 viewer (read and listen only).
@@ -95,6 +103,20 @@ function askHidden(question: string): Promise<string> {
   });
 }
 
+/** Commands that take a phone number where the others take a username. */
+const NUMBER_COMMANDS = ['block-number', 'unblock-number'];
+
+/** The first line of standard input (a phone number typed or piped). */
+async function readLine(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Phone number: ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (process.stdin.isTTY && chunk.includes('\n')) break;
+  }
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+}
+
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) {
     const first = await askHidden('Password (not shown): ');
@@ -129,7 +151,7 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const needsName = ['add', 'passwd', 'role', 'disable', 'enable'];
-  if (!needsName.includes(cmd.command) && cmd.command !== 'list') {
+  if (!needsName.includes(cmd.command) && cmd.command !== 'list' && !NUMBER_COMMANDS.includes(cmd.command)) {
     process.stderr.write(`${cmd.command ? `unknown command ${cmd.command}` : 'a command is needed'}\n\n${HELP}\n`);
     return EXIT.usage;
   }
@@ -150,7 +172,7 @@ async function main(): Promise<number> {
     return EXIT.config;
   }
   // Check the name before asking for a password, so a typo does not cost a prompt.
-  const username = cmd.username ? AccountAdmin.checkUsername(cmd.username) : '';
+  const username = cmd.username && !NUMBER_COMMANDS.includes(cmd.command) ? AccountAdmin.checkUsername(cmd.username) : '';
   const store = await openStore(config, { tool: 'npm run staff' });
   try {
     // Every change is audited, like one made on the web pages; the system user stands for the admin.
@@ -181,6 +203,23 @@ async function main(): Promise<number> {
         await admin.setDisabled(username, false);
         process.stdout.write(`${username} is enabled.\n`);
         break;
+      case 'block-number':
+      case 'unblock-number': {
+        const typed = cmd.username ?? (await readLine());
+        const number = typedPhoneNumber(typed);
+        if (!number) throw new BadRequestError('not a phone number: type it as +85512345678 or 012345678');
+        // Only the keyed hash leaves this function: the same one the calls and the callback queue use.
+        const callerId = callerIdFor(number, config.callerHashSecret);
+        const by = `command line (${systemUser()})`;
+        const queue = buildOutbound(store, config).queue;
+        if (cmd.command === 'block-number') await queue.block(callerId, by);
+        else await queue.unblock(callerId);
+        await new AuditLog(store).record({ username: by, action: cmd.command === 'block-number' ? 'outbound-block' : 'outbound-unblock', detail: { callerId, entered: 'phone number' } });
+        process.stdout.write(cmd.command === 'block-number'
+          ? `Blocked caller ${callerId}: the hotline will not call this number back; callbacks it was owed ended.\n`
+          : `Unblocked caller ${callerId}.\n`);
+        break;
+      }
       case 'list': {
         const accounts = await admin.list();
         if (!accounts.length) process.stdout.write('No staff accounts yet. Create the first admin: npm run staff -- add <username> --role admin\n');

@@ -180,6 +180,7 @@ export async function carrierItems(config: AppConfig, deps: DoctorDeps = {}): Pr
     return [{ id: 'carrier.credentials', status: 'warning', message: `the carrier answered HTTP ${res.status} for the account`, fix: 'check CARRIER_API_URL and TWILIO_ACCOUNT_SID; run the doctor again' }, webhooks];
   }
   const items: DoctorItem[] = [{ id: 'carrier.credentials', status: 'ok', message: `the carrier at ${config.carrierApiUrl} accepts the account's credentials` }];
+  items.push(...(await outboundFromItems(config, get, base)));
   try {
     const numbers = await get(`${base}/IncomingPhoneNumbers.json`);
     const body = numbers.ok ? ((await numbers.json()) as { incoming_phone_numbers?: { phone_number?: string; voice_url?: string | null; status_callback?: string | null }[] }) : {};
@@ -194,6 +195,38 @@ export async function carrierItems(config: AppConfig, deps: DoctorDeps = {}): Pr
   }
   items.push(webhooks);
   return items;
+}
+
+/**
+ * OUTBOUND_FROM_NUMBER must be an active number of the account, or every callback is refused
+ * (Somleng: 400 code 21210, app/request_schemas/twilio_api/phone_call_request_schema.rb rule(:From)
+ * looks the From up in `account.incoming_phone_numbers.active`). Both carriers list the account's
+ * numbers filtered by PhoneNumber: Twilio "Read multiple IncomingPhoneNumber resources"
+ * (twilio.com/docs/phone-numbers/api/incomingphonenumber-resource, PhoneNumber filter); Somleng
+ * app/controllers/twilio_api/incoming_phone_numbers_controller.rb#index, scope
+ * `current_account.incoming_phone_numbers.active`, filter
+ * app/request_schemas/twilio_api/incoming_phone_number_filter_request_schema.rb (PhoneNumber).
+ */
+export async function outboundFromItems(config: AppConfig, get: (url: string) => Promise<Response>, accountUrl: string): Promise<DoctorItem[]> {
+  const from = config.outbound.fromNumber;
+  if (!from) return [];
+  const id = 'carrier.outbound-from';
+  const fix = 'set OUTBOUND_FROM_NUMBER to one of the carrier account\'s active numbers (E.164, like +85523xxxxxx), or buy/assign that number to the account at the carrier, then restart';
+  try {
+    const res = await get(`${accountUrl}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(from)}`);
+    if (!res.ok) {
+      return [{ id, status: 'warning', message: `could not check OUTBOUND_FROM_NUMBER ${from}: the carrier answered HTTP ${res.status} for the account's numbers`, fix: 'check at the carrier that OUTBOUND_FROM_NUMBER is one of the account\'s active numbers' }];
+    }
+    const body = (await res.json()) as { incoming_phone_numbers?: { phone_number?: string; status?: string }[] };
+    const digits = (n: string | undefined) => (n ?? '').replace(/[^0-9]/g, '');
+    const match = (body.incoming_phone_numbers ?? []).find((n) => digits(n.phone_number) === digits(from));
+    if (!match || (match.status && match.status !== 'in-use' && match.status !== 'active')) {
+      return [{ id, status: 'warning', message: `OUTBOUND_FROM_NUMBER ${from} is not an active number of the carrier account: every callback would be refused (code 21210) and outbound calling held`, fix }];
+    }
+    return [{ id, status: 'ok', message: `OUTBOUND_FROM_NUMBER ${from} is an active number of the carrier account` }];
+  } catch (err) {
+    return [{ id, status: 'warning', message: `could not check OUTBOUND_FROM_NUMBER ${from}: ${(err as Error).message}`, fix: 'run the doctor again; check at the carrier that OUTBOUND_FROM_NUMBER is one of the account\'s active numbers' }];
+  }
 }
 
 /** Prompt coverage of each offered language (and place names, when callers can browse by name), and I4C samples. */
