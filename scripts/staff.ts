@@ -22,6 +22,8 @@ Commands:
   role <username> --role ROLE  change the role; signs the person out everywhere
   disable <username>           refuse sign-in and end every session of the account
   enable <username>            allow sign-in again
+  unlock <username>            clear the account's failed sign-in counts, so it can sign in again
+                               from everywhere at once (after a guessing attack locked it)
   list                         show every account, its role and whether it is disabled
   block-number [NUMBER]        never call this phone number back (missed-call callbacks and answer
                                calls); its owed callbacks end. The number is read from standard
@@ -150,7 +152,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return EXIT.ok;
   }
-  const needsName = ['add', 'passwd', 'role', 'disable', 'enable'];
+  const needsName = ['add', 'passwd', 'role', 'disable', 'enable', 'unlock'];
   if (!needsName.includes(cmd.command) && cmd.command !== 'list' && !NUMBER_COMMANDS.includes(cmd.command)) {
     process.stderr.write(`${cmd.command ? `unknown command ${cmd.command}` : 'a command is needed'}\n\n${HELP}\n`);
     return EXIT.usage;
@@ -203,6 +205,11 @@ async function main(): Promise<number> {
         await admin.setDisabled(username, false);
         process.stdout.write(`${username} is enabled.\n`);
         break;
+      case 'unlock': {
+        const cleared = await admin.unlock(username);
+        process.stdout.write(`${username} can sign in again from everywhere; ${cleared} failure count(s) cleared.\n`);
+        break;
+      }
       case 'block-number':
       case 'unblock-number': {
         const typed = cmd.username ?? (await readLine());

@@ -1,9 +1,10 @@
-import { BadRequestError, DuplicateKeyError } from '../errors';
+import { BadRequestError, DuplicateKeyError, NotFoundError } from '../errors';
 import { AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
 import { passwordProblem } from './passwords';
 import { StaffRole } from './roles';
 import { SessionsRepository } from './sessions';
+import { SignInThrottle } from './sign-in-throttle';
 import { normalizeUsername, StaffAccount, StaffAccountsRepository, USERNAME_PATTERN } from './staff-accounts';
 
 /**
@@ -17,10 +18,12 @@ import { normalizeUsername, StaffAccount, StaffAccountsRepository, USERNAME_PATT
 export class AccountAdmin {
   readonly accounts: StaffAccountsRepository;
   readonly sessions: SessionsRepository;
+  readonly throttle: SignInThrottle;
   private readonly audit?: AuditLog;
   constructor(store: Store, sessionSecret: string, private readonly opts: { auditAs?: string } = {}) {
     this.accounts = new StaffAccountsRepository(store);
     this.sessions = new SessionsRepository(store, sessionSecret);
+    this.throttle = new SignInThrottle(store, sessionSecret);
     if (opts.auditAs) this.audit = new AuditLog(store);
   }
 
@@ -79,6 +82,18 @@ export class AccountAdmin {
     const ended = await this.sessions.endAllFor(name);
     await this.audited('change-role', { account: name, role, sessionsEnded: ended });
     return ended;
+  }
+
+  /**
+   * Lets the account sign in again from everywhere at once: clears its sign-in failure counts
+   * (from single addresses, from new places, from devices). Returns how many counts were cleared.
+   */
+  async unlock(username: string): Promise<number> {
+    const name = normalizeUsername(username);
+    if (!(await this.accounts.find(name))) throw new NotFoundError(`there is no account ${name}`, { key: 'accounts.not-found' });
+    const cleared = await this.throttle.unlock(name);
+    await this.audited('unlock-account', { account: name, countsCleared: cleared });
+    return cleared;
   }
 
   list(): Promise<StaffAccount[]> {

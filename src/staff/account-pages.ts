@@ -21,7 +21,8 @@ const validateDisabled = ajv.compile({
 });
 
 /**
- * Accounts, for admins: see who has access, change a role, disable or enable. Creating accounts
+ * Accounts, for admins: see who has access, change a role, disable or enable, and unlock an
+ * account that failed sign-ins have locked (audited). Creating accounts
  * and setting passwords stays on the command line (npm run staff), so no password crosses the web.
  */
 export const accountPages: StaffPages = (router, deps) => {
@@ -45,6 +46,14 @@ export const accountPages: StaffPages = (router, deps) => {
       const now = new Date();
       const sessions = await deps.sessions.collection.find({ expiresAt: { $gt: now } });
       const live = (name: string) => sessions.filter((s) => s.username === name && new Date(s.idleExpiresAt) > now).length;
+      const locks = await admin.throttle.locks(accounts.map((a) => a._id));
+      // Failed sign-ins have locked the account somewhere: say where, with the unlock button.
+      const lockNote = (name: string) => {
+        const l = locks.get(name);
+        if (!l) return '';
+        return html`<br><span class="error">${l.fromNewPlaces ? t('accounts.locked-new-places') : t('accounts.locked-places', { n: l.places })}</span>
+<form method="post" action="/staff/accounts/${name}/unlock" class="inline">${csrfField(staff)}<input type="hidden" name="_return" value="/staff/accounts"><button type="submit" class="secondary">${t('accounts.unlock')}</button></form>`;
+      };
       await deps.audit.record({ username: staff.username, action: 'view-accounts' });
       sendPage(res, {
         title: t('accounts.title'),
@@ -58,7 +67,7 @@ ${accounts.map((a) => html`<tr>
   <td>${a._id === staff.username ? t(`role.${a.role}`) : html`<form method="post" action="/staff/accounts/${a._id}/role" class="inline">${csrfField(staff)}<input type="hidden" name="_return" value="/staff/accounts">
     <select name="role" aria-label="${t('accounts.role-of', { user: a._id })}">${STAFF_ROLES.map((r) => html`<option value="${r}"${r === a.role ? html` selected` : ''}>${t(`role.${r}`)}</option>`)}</select>
     <button type="submit" class="secondary">${t('accounts.change')}</button></form>`}</td>
-  <td>${a.disabled ? html`<span class="error">${t('accounts.disabled')}</span>` : t('accounts.active')}</td>
+  <td>${a.disabled ? html`<span class="error">${t('accounts.disabled')}</span>` : t('accounts.active')}${lockNote(a._id)}</td>
   <td>${t('accounts.session-count', { n: live(a._id) })}</td>
   <td>${ictDateTime(a.createdAt)}</td>
   <td>${a._id === staff.username ? html`<span class="muted">${t('accounts.you')}</span>` : a.disabled
@@ -103,6 +112,20 @@ ${accounts.map((a) => html`<tr>
       const role = (req.body as { role: StaffRole }).role;
       const ended = await admin.setRole(name, role);
       await deps.audit.record({ username: staff.username, action: 'change-role', detail: { account: name, role, sessionsEnded: ended } });
+      res.redirect(303, '/staff/accounts');
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  /** Unlocking only clears failure counts (no access is given), so it needs no confirmation and may be one's own. */
+  router.post('/accounts/:username/unlock', admins, async (req, res, next) => {
+    try {
+      const { staff } = staffLocals(res);
+      const name = normalizeUsername(String(req.params.username ?? ''));
+      if (!USERNAME_PATTERN.test(name)) throw new NotFoundError('No such account.', { key: 'accounts.not-found' });
+      const cleared = await admin.unlock(name);
+      await deps.audit.record({ username: staff.username, action: 'unlock-account', detail: { account: name, countsCleared: cleared } });
       res.redirect(303, '/staff/accounts');
     } catch (err) {
       next(err);

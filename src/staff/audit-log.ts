@@ -17,12 +17,14 @@ export interface AuditEntry {
   action: AuditAction;
   messageId?: string;
   /** Short details: the new state, the filter used; never a password, note text stays in the message. */
-  detail?: Record<string, string | number | boolean>;
+  detail?: Record<string, string | number | boolean | string[]>;
   address?: string;
 }
 
-/** Repeated refusals are merged into one entry per kind, username and address within this window. */
+/** Repeated refusals are merged into one entry per kind, address and detail within this window. */
 export const REPEATED_REFUSAL_WINDOW_MS = 15 * 60 * 1000;
+/** A merged refusal keeps this many different usernames tried, as samples. */
+export const MERGED_USERNAME_SAMPLES = 5;
 
 /**
  * Append-only, except for two things: a repeated refusal updates its one merged entry's count
@@ -34,33 +36,55 @@ export class AuditLog {
     return this.store.collection<AuditEntry>('staff_audit');
   }
 
+  private static newId(at: Date): string {
+    // Time first so ids sort like entries; random tail so two entries in one millisecond differ.
+    return `${at.getTime().toString(36).padStart(9, '0')}-${crypto.randomBytes(6).toString('hex')}`;
+  }
+
   async record(entry: Omit<AuditEntry, '_id' | 'at'>): Promise<void> {
     const at = this.now();
-    // Time first so ids sort like entries; random tail so two entries in one millisecond differ.
-    const _id = `${at.getTime().toString(36).padStart(9, '0')}-${crypto.randomBytes(6).toString('hex')}`;
-    await this.collection.insertOne({ _id, at, ...entry });
+    await this.collection.insertOne({ _id: AuditLog.newId(at), at, ...entry });
   }
 
   /**
-   * A refusal that an attacker can repeat hundreds of times a second (sign-ins for a locked
-   * username, a busy sign-in): one entry per action, username and address and 15-minute window,
-   * whose detail.count says how many times it happened and detail.lastAt when it last did. So a
-   * flood adds a handful of entries, not one per request. Returns the count including this one.
+   * A refusal that an attacker can repeat hundreds of times a second (sign-ins refused by a lock,
+   * a busy sign-in): one entry per action, address, detail and 15-minute window, whatever the
+   * username, so a flood with a new username on every request still adds one entry. Its username
+   * is the first one tried, detail.usernames up to MERGED_USERNAME_SAMPLES different ones,
+   * detail.count how many times it happened and detail.lastAt when it last did. Returns the count
+   * including this one.
    */
   async recordRepeated(entry: Omit<AuditEntry, '_id' | 'at'> & { detail?: Record<string, string> }): Promise<number> {
     const at = this.now();
     const window = Math.floor(at.getTime() / REPEATED_REFUSAL_WINDOW_MS) * REPEATED_REFUSAL_WINDOW_MS;
-    const key = crypto.createHash('sha256').update(JSON.stringify([entry.action, entry.username, entry.address ?? '', window])).digest('hex');
+    const key = crypto.createHash('sha256').update(JSON.stringify([entry.action, entry.address ?? '', entry.detail ?? {}, window])).digest('hex');
     const _id = `${window.toString(36).padStart(9, '0')}-r${key.slice(0, 16)}`;
-    const set: Record<string, unknown> = { username: entry.username, action: entry.action, 'detail.lastAt': at.toISOString() };
-    if (entry.address) set.address = entry.address;
-    if (entry.messageId) set.messageId = entry.messageId;
-    for (const [k, v] of Object.entries(entry.detail ?? {})) set[`detail.${k}`] = v;
-    const merged = await this.collection.findOneAndUpdate(
-      { _id },
-      { $set: set, $min: { at }, $inc: { 'detail.count': 1 } },
-      { upsert: true },
-    );
+    const update = { $set: { 'detail.lastAt': at.toISOString() }, $inc: { 'detail.count': 1 } };
+    // Nearly always the entry exists: one update. The first of a window inserts it (a second
+    // request racing to insert the same one updates instead).
+    let merged = await this.collection.findOneAndUpdate({ _id }, update);
+    if (!merged) {
+      const first: AuditEntry = {
+        _id, at, username: entry.username, action: entry.action, ...(entry.address ? { address: entry.address } : {}),
+        ...(entry.messageId ? { messageId: entry.messageId } : {}),
+        detail: { ...entry.detail, usernames: [entry.username], count: 1, lastAt: at.toISOString() },
+      };
+      try {
+        await this.collection.insertOne(first);
+        return 1;
+      } catch (err) {
+        if (!(err instanceof DuplicateKeyError)) throw err;
+        merged = await this.collection.findOneAndUpdate({ _id }, update);
+      }
+    }
+    const samples = merged?.detail?.usernames;
+    if (Array.isArray(samples) && samples.length < MERGED_USERNAME_SAMPLES && !samples.includes(entry.username)) {
+      // Only while there is room: the entry never grows with the flood.
+      await this.collection.updateOne(
+        { _id, [`detail.usernames.${MERGED_USERNAME_SAMPLES - 1}`]: { $exists: false } },
+        { $addToSet: { 'detail.usernames': entry.username } },
+      );
+    }
     return Number(merged?.detail?.count ?? 1);
   }
 

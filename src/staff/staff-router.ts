@@ -37,7 +37,7 @@ import { Runtime } from '../runtime';
 import { verifyPassword, decoyHash } from '../auth/passwords';
 import { normalizeUsername, StaffAccountsRepository, USERNAME_PATTERN } from '../auth/staff-accounts';
 import { SessionsRepository, SESSION_ABSOLUTE_MS, sameSecret } from '../auth/sessions';
-import { SignInThrottle } from '../auth/sign-in-throttle';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, SignInThrottle } from '../auth/sign-in-throttle';
 import { PasswordCheckGate } from '../auth/password-check-gate';
 import {
   clearSessionCookie, readCookie, requireCsrf, requireSession, SESSION_COOKIE, sessionCookie, staffLocals, STAFF_PATH,
@@ -109,7 +109,7 @@ export function staffDeps(rt: Runtime): StaffDeps {
     rt,
     accounts: new StaffAccountsRepository(rt.store),
     sessions: new SessionsRepository(rt.store, rt.config.sessionSecret),
-    throttle: new SignInThrottle(rt.store),
+    throttle: new SignInThrottle(rt.store, rt.config.sessionSecret),
     passwordChecks: new PasswordCheckGate(),
     audit: new AuditLog(rt.store),
     preferences: new StaffPreferences(rt.store),
@@ -217,7 +217,8 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
         return;
       }
       // Count this attempt and check the limits in one atomic step, before the slow password check.
-      const verdict = await deps.throttle.attempt(username, address);
+      // A device cookie from an earlier sign-in to this account is judged by its own count only.
+      const verdict = await deps.throttle.attempt(username, address, readCookie(req, DEVICE_COOKIE));
       if (verdict.locked) {
         // Merged: a flood of these is a few audit entries and log lines, not one per request.
         // Known and unknown usernames take this same path, with no password check for either.
@@ -251,7 +252,8 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
       const old = readCookie(req, SESSION_COOKIE);
       if (old) await deps.sessions.end(deps.sessions.idOf(old));
       const { token } = await deps.sessions.create(account._id, account.role);
-      await deps.throttle.recordSuccess(username, verdict);
+      const device = await deps.throttle.recordSuccess(username, address, verdict);
+      res.append('Set-Cookie', `${DEVICE_COOKIE}=${device}; Path=${STAFF_PATH}/sign-in; HttpOnly; SameSite=Strict; Max-Age=${DEVICE_COOKIE_MAX_AGE_S}${deps.secureCookie ? '; Secure' : ''}`);
       await deps.audit.record({ username, action: 'sign-in', address });
       rt.logger.info({ username, role: account.role }, 'staff signed in');
       res.append('Set-Cookie', sessionCookie(token, deps.secureCookie, Math.floor(SESSION_ABSOLUTE_MS / 1000)));

@@ -1,7 +1,7 @@
 import nodeCrypto = require('node:crypto');
 import * as passwords from '../../src/auth/passwords';
 import { MAX_CONCURRENT_PASSWORD_CHECKS } from '../../src/auth/password-check-gate';
-import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME } from '../../src/auth/sign-in-throttle';
+import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS } from '../../src/auth/sign-in-throttle';
 import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -63,10 +63,10 @@ describe(`sign-in hardening (${ENGINE} store)`, () => {
       const token = await signInToken();
       const call = h.call([{ type: 'hangup' }]).catch((err: Error) => err);
       const results = await Promise.all(Array.from({ length: 400 }, (_, i) => postSignIn(token, 'rev1', `guess number ${i}`)));
-      expect(verify.mock.calls.length).toBeLessThanOrEqual(MAX_FAILURES_PER_USERNAME);
-      expect(results.filter((r) => r.status === 401).length).toBeLessThanOrEqual(MAX_FAILURES_PER_USERNAME);
+      expect(verify.mock.calls.length).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS);
+      expect(results.filter((r) => r.status === 401).length).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS);
       expect(results.every((r) => r.status === 401 || r.status === 429)).toBe(true);
-      expect(await audit().countDocuments({ action: 'sign-in-failed', username: 'rev1' })).toBeLessThanOrEqual(MAX_FAILURES_PER_USERNAME);
+      expect(await audit().countDocuments({ action: 'sign-in-failed', username: 'rev1' })).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS);
       const transcript = await call;
       expect(transcript).not.toBeInstanceOf(Error);
       expect((transcript as { heard: { id: string }[] }).heard.map((p) => p.id)).not.toContain('error.system');
@@ -104,21 +104,24 @@ describe(`sign-in hardening (${ENGINE} store)`, () => {
       expect((await new StaffClient(h).signIn('admin1')).status).toBe(303);
     });
 
-    it('sign-ins for a locked username are merged into one audit entry with a count, and the log says so a few times, not per request', async () => {
+    it('sign-ins for a locked username are merged into one audit entry per reason with a count, and the log says so a few times, not per request', async () => {
       const token = await signInToken();
-      for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i++) expect((await postSignIn(token, 'rev1', `wrong ${i} guess`)).status).toBe(401);
+      for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS; i++) expect((await postSignIn(token, 'rev1', `wrong ${i} guess`)).status).toBe(401);
       for (let i = 0; i < 40; i++) expect((await postSignIn(token, 'rev1', `wrong ${i} again`)).status).toBe(429);
-      const locked = await audit().find({ action: 'sign-in-locked' });
-      expect(locked).toHaveLength(1);
-      expect(locked[0]).toMatchObject({ username: 'rev1', address: '127.0.0.1', detail: { reason: 'username', count: 40 } });
-      expect(log().match(/too many failures/g)?.length ?? 0).toBeLessThanOrEqual(2);
-      expect(await audit().countDocuments({})).toBeLessThanOrEqual(MAX_FAILURES_PER_USERNAME + 1);
+      // Locked for rev1 from this address first; refused attempts still count for the address,
+      // which is then locked too once it passes its own limit: one entry for each.
+      const locked = await audit().find({ action: 'sign-in-locked' }, { sort: { at: 1 } });
+      expect(locked).toHaveLength(2);
+      expect(locked[0]).toMatchObject({ username: 'rev1', address: '127.0.0.1', detail: { reason: 'account-and-address', count: MAX_FAILURES_PER_ADDRESS - MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS } });
+      expect(locked[1]).toMatchObject({ username: 'rev1', address: '127.0.0.1', detail: { reason: 'address', count: 40 - (MAX_FAILURES_PER_ADDRESS - MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS) } });
+      expect(log().match(/too many failures/g)?.length ?? 0).toBeLessThanOrEqual(4);
+      expect(await audit().countDocuments({})).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS + 2);
     });
 
     it('locking an unknown username looks exactly like locking a real one: same answer, no password check either way', async () => {
       const token = await signInToken();
       for (const name of ['rev1', 'ghost-user']) {
-        for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i++) await postSignIn(token, name, `wrong ${i} guess`);
+        for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS; i++) await postSignIn(token, name, `wrong ${i} guess`);
       }
       const verify = jest.spyOn(passwords, 'verifyPassword');
       const known = await postSignIn(token, 'rev1', 'another wrong guess');

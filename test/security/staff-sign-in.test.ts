@@ -1,4 +1,4 @@
-import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME } from '../../src/auth/sign-in-throttle';
+import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS } from '../../src/auth/sign-in-throttle';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, PASSWORD, StaffClient } from '../staff/staff-support';
@@ -22,14 +22,14 @@ describe(`staff sign-in under attack (${ENGINE} store)`, () => {
 
   it('guessing one account\'s password is locked out after the limit, even the right password is then refused, and each step is logged without the passwords', async () => {
     const attacker = new StaffClient(h);
-    const guesses = Array.from({ length: MAX_FAILURES_PER_USERNAME }, (_, i) => `guess-number-${i}-Zq`);
+    const guesses = Array.from({ length: MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS }, (_, i) => `guess-number-${i}-Zq`);
     for (const g of guesses) expect((await attacker.signIn('rev1', g)).status).toBe(401);
     const locked = await attacker.signIn('rev1', 'guess-after-limit-Zq');
     expect(locked.status).toBe(429);
     expect((await attacker.signIn('rev1', PASSWORD)).status).toBe(429);
     expect(attacker.cookies.has('staff_session')).toBe(false);
 
-    expect(log().match(/staff sign-in failed/g)?.length).toBe(MAX_FAILURES_PER_USERNAME);
+    expect(log().match(/staff sign-in failed/g)?.length).toBe(MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS);
     expect(log()).toContain('staff sign-in refused: too many failures');
     for (const g of [...guesses, 'guess-after-limit-Zq', PASSWORD]) expect(log()).not.toContain(g);
     // Repeated refusals are one merged entry with a count (issue 12, finding 4).
@@ -40,7 +40,7 @@ describe(`staff sign-in under attack (${ENGINE} store)`, () => {
 
   it('locking one account by guessing does not lock out another member of staff', async () => {
     const attacker = new StaffClient(h);
-    for (let i = 0; i <= MAX_FAILURES_PER_USERNAME; i++) await attacker.signIn('rev1', `wrong-${i}`);
+    for (let i = 0; i <= MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS; i++) await attacker.signIn('rev1', `wrong-${i}`);
     expect((await new StaffClient(h).signIn('admin1', PASSWORD)).status).toBe(303);
   });
 

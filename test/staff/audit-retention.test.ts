@@ -1,4 +1,4 @@
-import { AuditEntry, AuditLog } from '../../src/staff/audit-log';
+import { AuditEntry, AuditLog, MERGED_USERNAME_SAMPLES } from '../../src/staff/audit-log';
 import { AuditRetention } from '../../src/staff/audit-retention';
 import { Store } from '../../src/store/store';
 import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
@@ -28,21 +28,27 @@ describe(`audit log retention and merging (${ENGINE} store)`, () => {
     expect(left.map((e) => e.username)).toEqual(['b', 'c']);
   });
 
-  it('a repeated refusal is one entry per username, address and 15 minutes, with its count and the last time', async () => {
+  it('a repeated refusal is one entry per address, reason and 15 minutes whatever the username, with its count, the last time and a few sample usernames', async () => {
     let t = new Date('2026-11-30T12:00:00Z').getTime();
     const log = new AuditLog(store, () => new Date(t));
     const counts: number[] = [];
     for (let i = 0; i < 5; i++) {
-      counts.push(await log.recordRepeated({ username: 'rev1', action: 'sign-in-locked', address: '10.0.0.1', detail: { reason: 'username' } }));
+      counts.push(await log.recordRepeated({ username: 'rev1', action: 'sign-in-locked', address: '10.0.0.1', detail: { reason: 'account-and-address' } }));
       t += 1000;
     }
-    await log.recordRepeated({ username: 'rev1', action: 'sign-in-locked', address: '10.0.0.2', detail: { reason: 'username' } });
+    // New usernames from the same address: the same entry (issue 21: a new name per request made an entry each).
+    for (let i = 0; i < 3 * MERGED_USERNAME_SAMPLES; i++) {
+      await log.recordRepeated({ username: `fresh${i}`, action: 'sign-in-locked', address: '10.0.0.1', detail: { reason: 'account-and-address' } });
+    }
+    t -= 5000;
+    await log.recordRepeated({ username: 'rev1', action: 'sign-in-locked', address: '10.0.0.2', detail: { reason: 'account-and-address' } });
     t += 15 * 60 * 1000;
-    await log.recordRepeated({ username: 'rev1', action: 'sign-in-locked', address: '10.0.0.1', detail: { reason: 'username' } });
+    await log.recordRepeated({ username: 'rev1', action: 'sign-in-locked', address: '10.0.0.1', detail: { reason: 'account-and-address' } });
     expect(counts).toEqual([1, 2, 3, 4, 5]);
     const entries = await store.collection<AuditEntry>('staff_audit').find({}, { sort: { at: 1, address: 1 } });
     expect(entries).toHaveLength(3);
-    expect(entries[0]).toMatchObject({ username: 'rev1', address: '10.0.0.1', detail: { reason: 'username', count: 5, lastAt: '2026-11-30T12:00:04.000Z' } });
+    expect(entries[0]).toMatchObject({ username: 'rev1', address: '10.0.0.1', detail: { reason: 'account-and-address', count: 5 + 3 * MERGED_USERNAME_SAMPLES, lastAt: '2026-11-30T12:00:05.000Z' } });
+    expect(entries[0].detail?.usernames).toEqual(['rev1', ...Array.from({ length: MERGED_USERNAME_SAMPLES - 1 }, (_, i) => `fresh${i}`)]);
     expect(new Date(entries[0].at).toISOString()).toBe('2026-11-30T12:00:00.000Z');
     expect(entries[2].detail).toMatchObject({ count: 1 });
   });

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app';
 import { SessionsRepository, StaffSession } from '../../src/auth/sessions';
-import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME } from '../../src/auth/sign-in-throttle';
+import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS } from '../../src/auth/sign-in-throttle';
 import { StaffAccountsRepository } from '../../src/auth/staff-accounts';
 import { AuditEntry } from '../../src/staff/audit-log';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -123,9 +123,9 @@ describe('staff sign-in, sessions, roles and CSRF', () => {
     expect((await h.store.collection('messages').findOne({ _id: m._id }) as any).review.state).toBe('resolved');
   });
 
-  test(`after ${MAX_FAILURES_PER_USERNAME} wrong passwords the username is locked, even for the right password`, async () => {
+  test(`after ${MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS} wrong passwords the username is locked, even for the right password`, async () => {
     const c = new StaffClient(h);
-    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i += 1) expect((await c.signIn('rev1', `wrong ${i}`)).status).toBe(401);
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS; i += 1) expect((await c.signIn('rev1', `wrong ${i}`)).status).toBe(401);
     const locked = await c.signIn('rev1', PASSWORD);
     expect(locked.status).toBe(429);
     expect(c.cookies.has('staff_session')).toBe(false);
@@ -144,7 +144,7 @@ describe('staff sign-in, sessions, roles and CSRF', () => {
 
   test('the counters live in the database, so a second app instance on the same store sees the lockout', async () => {
     const c = new StaffClient(h);
-    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i += 1) await c.signIn('rev1', `wrong ${i}`);
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS; i += 1) await c.signIn('rev1', `wrong ${i}`);
     // A second app (fresh routers, nothing shared in memory) on the same database.
     const server = http.createServer(createApp(h.rt));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
