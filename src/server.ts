@@ -2,7 +2,7 @@ import './heap-growth'; // first: a V8 setting, before anything is allocated
 import { createApp } from './app';
 import { chooseFfmpeg, describeFfmpeg } from './audio/ffmpeg';
 import { createHttpServer } from './http-server';
-import { loadConfig, startupWarnings } from './config/config';
+import { listenNote, loadConfig, startupWarnings } from './config/config';
 import { AppError } from './errors';
 import { createLogger } from './logging/logger';
 import { recordingDownloadWorkerFor } from './messages/recording-download-worker';
@@ -68,10 +68,23 @@ async function main() {
   const auditRetention = new AuditRetention(rt.store, config.auditRetentionDays, logger);
   auditRetention.start();
   // Timeouts and a connection cap fit for a carrier's 15 s (src/http-server.ts).
-  const server = createHttpServer({ maxConnections: config.httpMaxConnections });
+  const trustFn = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  let cappedLoggedAt = 0;
+  const server = createHttpServer({
+    maxConnections: config.httpMaxConnections,
+    maxConnectionsPerClient: config.httpMaxConnectionsPerClient,
+    isTrustedProxy: (address) => trustFn(address, 0),
+    onClientCapped: (client) => {
+      // At most one line a minute: a client that keeps trying must not flood the log.
+      if (Date.now() - cappedLoggedAt < 60_000) return;
+      cappedLoggedAt = Date.now();
+      logger.warn({ client, limit: config.httpMaxConnectionsPerClient }, 'a client is over HTTP_MAX_CONNECTIONS_PER_CLIENT: its extra connections are closed (more of this is not logged for a minute)');
+    },
+  });
   server.on('request', app);
   server.listen(config.port, config.host, () => {
-    logger.info({ port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
+    logger.info({ host: config.host, port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
+    logger.info(listenNote(config));
   });
   const stop = () => {
     logger.info('shutting down');

@@ -63,7 +63,11 @@ export interface AppConfig {
   trustProxy: false | number | string[];
   httpMaxConnections: number;
   auditRetentionDays: number;
+  /** HOST was left empty and a proxy is trusted, so the server listens on loopback only (said in the start-up log). */
+  hostChosenForProxy: boolean;
   /** Names of secrets that were generated for development because they were not set. */
+  /** HTTP_MAX_CONNECTIONS_PER_CLIENT (src/http-server.ts). */
+  httpMaxConnectionsPerClient: number;
   generatedSecrets: string[];
 }
 
@@ -133,6 +137,36 @@ export function parseTrustProxy(raw: string): { value: false | number | string[]
 
 /** Development secrets are generated once and kept beside the embedded store, so callers stay known across restarts. */
 function loadOrCreateDevSecrets(dataDir: string, names: string[]): Record<string, string> {
+const isLoopbackHost = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Where the server listens. A trusted proxy is only a protection if nobody can reach the server
+ * around it: with HOST left empty and TRUST_PROXY set, the server listens on 127.0.0.1 only.
+ * A hop count (TRUST_PROXY=1) believes the X-Forwarded-For of whoever connects, so with it a
+ * HOST other than loopback is refused: any client reaching the port directly would choose its
+ * own address (and so escape the sign-in limits and write what the audit log says). Proxies
+ * named by address are believed only from those addresses, so any HOST is safe with them.
+ */
+export function listenHost(hostSetting: string, trustProxy: false | number | string[]): { host: string; chosenForProxy: boolean; problem?: string } {
+  const set = hostSetting.trim();
+  if (!set) return trustProxy === false ? { host: '0.0.0.0', chosenForProxy: false } : { host: '127.0.0.1', chosenForProxy: true };
+  if (typeof trustProxy === 'number' && trustProxy > 0 && !isLoopbackHost(set)) {
+    return {
+      host: set, chosenForProxy: false,
+      problem: `TRUST_PROXY=${trustProxy} (a hop count) believes the X-Forwarded-For of whoever connects, and HOST=${set} lets clients connect without the proxy and choose their own address: leave HOST empty (the server then listens on 127.0.0.1, behind a proxy on this machine), or name the proxy by its address in TRUST_PROXY (loopback, 10.0.0.5, uniquelocal)`,
+    };
+  }
+  return { host: set, chosenForProxy: false };
+}
+
+/** The start-up log's word on where the server listens and why. */
+export function listenNote(config: Pick<AppConfig, 'host' | 'port' | 'hostChosenForProxy' | 'trustProxy'>): string {
+  if (config.hostChosenForProxy) {
+    return `listening on ${config.host}:${config.port} only, because TRUST_PROXY names a proxy and HOST is empty: every client must come through the proxy. If the proxy is on another machine, set HOST to this machine's address and TRUST_PROXY to the proxy's address`;
+  }
+  return `listening on ${config.host}:${config.port}${config.trustProxy === false ? '' : ` behind the proxy TRUST_PROXY names (${String(config.trustProxy)})`}`;
+}
+
   const file = path.join(dataDir, 'development-secrets.json');
   let secrets: Record<string, string> = {};
   try {
@@ -201,6 +235,9 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
 
   const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
   const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
+  if (Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT) < 4) problems.push(`HTTP_MAX_CONNECTIONS_PER_CLIENT=${values.HTTP_MAX_CONNECTIONS_PER_CLIENT} is too low: at least 4 (a browser opens several)`);
+  const listen = listenHost(values.HOST ?? '', 'value' in trustProxy ? trustProxy.value : false);
+  if (listen.problem) problems.push(listen.problem);
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
@@ -229,7 +266,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   return {
     nodeEnv,
     port,
-    host: values.HOST,
+    host: listen.host,
     publicBaseUrl: values.PUBLIC_BASE_URL,
     twilioAccountSid: values.TWILIO_ACCOUNT_SID,
     twilioAuthToken: secret('TWILIO_AUTH_TOKEN'),
@@ -269,7 +306,9 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     auditRetentionDays: Number(values.AUDIT_RETENTION_DAYS),
     generatedSecrets: missingSecrets,
   };
+    hostChosenForProxy: listen.chosenForProxy,
 }
+    httpMaxConnectionsPerClient: Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT),
 
 /** Settings that are allowed but risky: the app logs each of these at start-up (src/server.ts). */
 export function startupWarnings(config: AppConfig): string[] {

@@ -17,7 +17,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'NODE_ENV', type: 'enum', values: ['development', 'production', 'test'], default: 'development',
     doc: 'production makes every secret mandatory; development generates missing ones into DATA_DIR' },
   { name: 'PORT', type: 'integer', default: '3000', doc: 'TCP port the HTTP server listens on' },
-  { name: 'HOST', type: 'string', default: '0.0.0.0', doc: 'interface the HTTP server binds to' },
+  { name: 'HOST', type: 'string', default: '',
+    doc: 'interface the HTTP server binds to; empty: 127.0.0.1 when TRUST_PROXY names a proxy (nobody can go around it), else 0.0.0.0' },
   { name: 'PUBLIC_BASE_URL', type: 'url', default: 'http://localhost:3000',
     doc: 'the URL the carrier calls (scheme://host[:port], no trailing slash); webhook signatures and audio URLs use it' },
   { name: 'TWILIO_ACCOUNT_SID', type: 'string', default: '',
@@ -72,6 +73,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'open connections the server accepts at once; more are closed at once, so slow clients cannot use up the server' },
   { name: 'AUDIT_RETENTION_DAYS', type: 'integer', default: '400',
     doc: 'staff audit-log entries older than this many days are deleted (checked at start-up and every 6 hours; at least 90)' },
+  { name: 'HTTP_MAX_CONNECTIONS_PER_CLIENT', type: 'integer', default: '100',
+    doc: 'open connections one client address may hold at once (a proxy TRUST_PROXY trusts is exempt: it limits its own clients); more are closed at once' },
   // Outbound calls (src/outbound): missed-call callbacks. One block; .env.example follows it.
   { name: 'CALLBACK_NUMBER_KEY', type: 'string', secret: true,
     doc: 'AES-256-GCM key (64 hex characters) for caller numbers kept only while their callback is due; erased when it ends' },

@@ -114,7 +114,57 @@ export function settingsItems(config: AppConfig): DoctorItem[] {
   if (!config.signatureCheck) {
     items.push({ id: 'signature-check.off', status: 'blocker', message: 'TWILIO_SIGNATURE_CHECK=off: anyone can post fake calls', fix: 'remove TWILIO_SIGNATURE_CHECK (it defaults to on)' });
   }
+  items.push(...carrierMediaItems(config), listenItem(config));
   return items;
+}
+
+const SOMLENG_BUCKETS_FIX = 'set CARRIER_MEDIA_HOSTS to both bucket hosts of your Somleng, comma-separated: its uploads bucket (UPLOADS_BUCKET) and its raw-recordings bucket (RAW_RECORDINGS_BUCKET), e.g. '
+  + 'uploads.s3.ap-southeast-1.amazonaws.com,raw-recordings.s3.ap-southeast-1.amazonaws.com, or *.s3.ap-southeast-1.amazonaws.com (README "Connecting a Somleng account")';
+
+/**
+ * Somleng redirects a recording's audio to one of two buckets: the raw-recordings bucket until
+ * its ProcessRecording job has attached the file, the uploads bucket after (somleng
+ * app/controllers/twilio_api/recordings_controller.rb:28-36,49-51; app/models/raw_recording_presigned_url.rb:9-13).
+ * The in-call silence check runs in the first window, the download worker mostly in the second,
+ * so CARRIER_MEDIA_HOSTS must cover both. One exact host covers both only if both buckets are
+ * served from it (path-style storage); an S3 bucket's own host (<bucket>.s3….amazonaws.com) never does.
+ */
+export function carrierMediaItems(config: Pick<AppConfig, 'carrier' | 'carrierMediaHosts'>): DoctorItem[] {
+  if (config.carrier !== 'somleng') return [];
+  const id = 'carrier.media-hosts';
+  const hosts = config.carrierMediaHosts;
+  if (!hosts.length) {
+    return [{ id, status: 'warning', message: 'CARRIER_MEDIA_HOSTS is empty: Somleng answers every recording download with a redirect to its storage, so no voice message can be downloaded and no silent recording is caught during the call', fix: SOMLENG_BUCKETS_FIX }];
+  }
+  const wildcard = hosts.some((h) => h.startsWith('*.'));
+  const bucketHost = (h: string) => /^[^.]+\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(:\d+)?$/.test(h);
+  if (!wildcard && hosts.length === 1 && bucketHost(hosts[0])) {
+    return [{
+      id, status: 'warning',
+      message: `CARRIER_MEDIA_HOSTS names one S3 bucket (${hosts[0]}): Somleng serves a recording from its raw-recordings bucket until it is processed, so while the caller waits the silence check is skipped (a silent caller hears "message saved")`,
+      fix: SOMLENG_BUCKETS_FIX,
+    }];
+  }
+  if (!wildcard && hosts.length === 1) {
+    return [{ id, status: 'ok', message: `CARRIER_MEDIA_HOSTS=${hosts[0]}: one host, which must serve both of Somleng's buckets (uploads and raw recordings; path-style storage such as MinIO does)` }];
+  }
+  return [{ id, status: 'ok', message: `CARRIER_MEDIA_HOSTS covers ${hosts.join(', ')} (Somleng's uploads and raw-recordings buckets)` }];
+}
+
+/** Where the server listens, beside TRUST_PROXY (src/config/config.ts listenHost refuses the unsafe case). */
+export function listenItem(config: Pick<AppConfig, 'host' | 'port' | 'trustProxy' | 'hostChosenForProxy'>): DoctorItem {
+  const id = 'http.listen';
+  const loopback = config.host === 'localhost' || config.host === '::1' || config.host.startsWith('127.');
+  if (config.trustProxy === false && loopback) {
+    return { id, status: 'warning', message: `HOST=${config.host} but TRUST_PROXY=off: a proxy on this machine is in front, yet every client looks like ${config.host} (sign-in limits would lock everyone together)`, fix: 'set TRUST_PROXY=loopback (nginx on this machine, deploy/nginx-hotline.conf)' };
+  }
+  if (config.trustProxy !== false && !loopback) {
+    return { id, status: 'warning', message: `listening on ${config.host} with TRUST_PROXY=${String(config.trustProxy)}: clients can reach the server without the proxy (its per-client limits do not apply to them; their X-Forwarded-For is believed only from the addresses TRUST_PROXY names)`, fix: 'leave HOST empty (127.0.0.1) when the proxy is on this machine, or firewall the port so only the proxy reaches it' };
+  }
+  if (config.trustProxy === false) {
+    return { id, status: 'ok', message: `listening on ${config.host}:${config.port} with no proxy trusted: HTTP_MAX_CONNECTIONS_PER_CLIENT caps each client's connections` };
+  }
+  return { id, status: 'ok', message: `listening on ${config.host}:${config.port} only${config.hostChosenForProxy ? ' (HOST empty, TRUST_PROXY set)' : ''}: every client comes through the proxy TRUST_PROXY trusts` };
 }
 
 /** The store: MongoDB for production, reachable, with every index the app declares. */

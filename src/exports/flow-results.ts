@@ -5,6 +5,7 @@ import { Rating } from '../store/ratings';
 import { Store } from '../store/store';
 import { Scorecard } from '../scorecard/scorecard';
 import { TEST_CALL_FIELD } from '../reports/rating-counts';
+import { PLACE_TO_CONFIRM_FIELD } from '../store/places-to-confirm';
 import { BadRequestError } from '../errors';
 
 /**
@@ -223,7 +224,8 @@ export async function writeFlowResultsPackage(
   // A changed question is refused before anything is written (the scorecard's questions are known now).
   nextVersion(previous, opts.id, flowResultsQuestions(scorecard, undefined, previous?.resources?.[0]?.schema?.questions ?? {}), now);
   const ratings = store.collection<Rating>('ratings');
-  const counted = { [TEST_CALL_FIELD]: { $ne: true } };
+  // A rating whose place staff have not yet confirmed has no commune: exported once it has.
+  const counted = { [TEST_CALL_FIELD]: { $ne: true }, [PLACE_TO_CONFIRM_FIELD]: { $ne: true } };
   const total = await ratings.countDocuments(counted);
   fs.mkdirSync(dir, { recursive: true });
   const dataFile = path.join(dir, DATA_FILE);

@@ -290,8 +290,9 @@ class Turn {
       }
       case 'commune-code': {
         if (digits.includes('*')) {
-          if (n.dontKnow) this.goTo(n.dontKnow);
-          // No names to browse yet: the question again, now asking for the code only.
+          // Where whole provinces are named, * lists them (until programme areas replace the lists);
+          // elsewhere the caller says the place, or (with no place-record node) is asked for the code only.
+          if (n.dontKnow && !this.canBrowse()) this.goTo(n.dontKnow);
           else if (n.codeOnlyPrompt && !this.canBrowse()) this.ask(n);
           else this.goTo(n.browse);
           return true;

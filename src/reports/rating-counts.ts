@@ -1,3 +1,4 @@
+import { PLACE_TO_CONFIRM_FIELD } from '../store/places-to-confirm';
 import { Rating } from '../store/ratings';
 import { Collection, Filter, Store } from '../store/store';
 import { Counts, emptyCounts, SCALE_POINTS } from './figures';
@@ -65,7 +66,8 @@ export function scopeFilter(period: Period, area: Area = {}): Filter {
   if (area.communes?.length) places.push({ communeCode: { $in: area.communes } });
   if (area.districts?.length) places.push({ districtCode: { $in: area.districts } });
   if (area.provinces?.length) places.push({ provinceCode: { $in: area.provinces } });
-  const filter: Filter = { ratedAt: { $gte: period.from, $lt: period.to }, [TEST_CALL_FIELD]: { $ne: true } };
+  // A rating whose place staff have not confirmed has no commune yet: counted apart (src/reports/places-waiting.ts).
+  const filter: Filter = { ratedAt: { $gte: period.from, $lt: period.to }, [TEST_CALL_FIELD]: { $ne: true }, [PLACE_TO_CONFIRM_FIELD]: { $ne: true } };
   if (places.length === 1) Object.assign(filter, places[0]);
   // Latest in the period: not replaced by the same caller before the period ends.
   const latest: Filter = { $or: [{ supersededAt: { $exists: false } }, { supersededAt: { $gte: period.to } }] };

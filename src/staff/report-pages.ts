@@ -13,6 +13,7 @@ import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
+import { ratingsWaitingForPlace } from '../reports/places-waiting';
 import { Area } from '../reports/rating-counts';
 import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
 import { reportCsv } from '../reports/scorecard-report';
@@ -261,6 +262,8 @@ export const reportPages: StaffPages = (router, deps) => {
         return;
       }
       const { table, communes, countedAt } = await runner.tableAndCommuneRows(period, area);
+      // Ratings whose place a caller said (no code) belong to no area until staff confirm it: the whole country's page says how many wait.
+      const waiting = code ? null : await ratingsWaitingForPlace(rt.store, period, rt.config.reportMinCallers);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
       const communeRows = await renderedOnce(communes, `${t.lang}|${query(period, '')}`, () =>
         htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50));
@@ -270,6 +273,7 @@ export const reportPages: StaffPages = (router, deps) => {
         body: html`${form(period.label, code, t)}
 <h2>${code ? placeName(code) : t('report.whole-country')}</h2>
 ${countedAtHtml(countedAt, t)}
+${waiting?.status === 'shown' ? html`<p class="places-waiting">${t('report.places-waiting', { n: waiting.ratings })}</p>` : waiting?.status === 'too-few' ? html`<p class="places-waiting">${t('report.places-waiting-few')}</p>` : ''}
 ${satisfactionTableHtml(table, serviceName, t)}
 <p><a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-all')}</a></p>
 <h2>${t('report.communes-heading')}</h2>

@@ -49,6 +49,7 @@ import { isStaffLanguage, languageCookie, LANGUAGE_COOKIE, requestLanguage, tran
 import { NavItem, sendPage } from './layout';
 import { StaffPreferences } from './preferences';
 import { findPages } from './find-pages';
+import { placePages } from './place-pages';
 import { staffSecurityHeaders } from './security-headers';
 import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
@@ -76,7 +77,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({

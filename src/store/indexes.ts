@@ -8,6 +8,11 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'ratings', keys: { provinceCode: 1, ratedAt: 1 } },
   { collection: 'ratings', keys: { ratedAt: 1 } },
   { collection: 'ratings', keys: { callSid: 1 } },
+  // Places callers said (no code): the ratings waiting for staff, counted apart per period, and moved on confirmation.
+  { collection: 'ratings', keys: { placeToConfirm: 1, ratedAt: 1 } },
+  { collection: 'ratings', keys: { spokenPlaceId: 1 } },
+  { collection: 'messages', keys: { spokenPlaceId: 1 } },
+  { collection: 'places_to_confirm', keys: { state: 1, createdAt: 1 } },
   // Saving a rating reads the caller's other ratings of the same key (src/store/repeat-ratings.ts).
   { collection: 'ratings', keys: { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } },
   // Voice messages: the download queue (due work by nextAttemptAt), the missed-callback sweep, a call's messages.

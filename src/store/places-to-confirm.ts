@@ -1,3 +1,4 @@
+import { DuplicateKeyError } from '../errors';
 import { markRepeatsOf } from './repeat-ratings';
 import type { Rating } from './ratings';
 import { Filter, Store } from './store';
@@ -52,16 +53,14 @@ export class PlacesToConfirmRepository {
 
   /** The caller said the place (the call's effect; applying it again changes nothing). */
   async keepFromCall(p: { recordingSid: string; callSid: string; purpose: string; language: string; at: Date; testCall?: boolean }): Promise<void> {
-    await this.collection.updateOne(
-      { _id: p.recordingSid },
-      {
-        $setOnInsert: {
-          callSid: p.callSid, purpose: p.purpose, language: p.language, state: 'to-confirm', createdAt: p.at,
-          ...(p.testCall ? { testCall: true } : {}),
-        },
-      },
-      { upsert: true },
-    );
+    try {
+      await this.collection.insertOne({
+        _id: p.recordingSid, callSid: p.callSid, purpose: p.purpose, language: p.language, state: 'to-confirm', createdAt: p.at,
+        ...(p.testCall ? { testCall: true as const } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
   }
 
   find(id: string): Promise<PlaceToConfirm | null> {

@@ -329,12 +329,12 @@ describe('where: the commune', () => {
     expect(t[9].state.vars.pendingCommune).toBe(communes[10]);
   });
 
-  it('while no province can be browsed by name, the caller is asked for the code only, and * asks again without reading lists', () => {
-    const t = call(['2', '*', '120101'], { ...KNOWN, places: { province: [] } });
-    expect(t[1].heard).toEqual(['rate.commune.enter.code']);
-    expect(t[2].heard).toEqual(['rate.commune.enter.code']);
+  it('while no province can be browsed by name, * has the caller say the place (a Record), never reading lists', () => {
+    const t = call(['2', '*'], { ...KNOWN, places: { province: [] } });
+    expect(t[1].heard).toEqual(['rate.commune.enter']);
+    expect(t[2].heard).toEqual(['rate.place.say']);
+    expect(t[2].end).toEqual({ type: 'record', maxLengthSeconds: 30 });
     expect(t[2].state.invalids).toBe(0);
-    expect(t[3].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
   });
 
   it('provinces left out of the list (names missing) are announced after each page; # goes to code entry', () => {

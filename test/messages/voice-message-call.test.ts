@@ -29,8 +29,8 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     expect(t.errors).toEqual([]);
     const heard = ids(t);
     // No commune or service yet on this call: the message step asks for both first.
-    expect(heard.indexOf('rate.commune.enter.code')).toBeGreaterThan(-1);
-    expect(heard.indexOf('rate.commune.enter.code')).toBeLessThan(heard.indexOf('message.intro'));
+    expect(heard.indexOf('rate.commune.enter')).toBeGreaterThan(-1);
+    expect(heard.indexOf('rate.commune.enter')).toBeLessThan(heard.indexOf('message.intro'));
     // ...in the message path's own words: a caller who wants to complain is not told they are rating.
     expect(heard.indexOf('message.service.menu')).toBeLessThan(heard.indexOf('message.intro'));
     expect(heard).not.toContain('rate.service.menu');

@@ -339,8 +339,8 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       const c = new Call(h);
       await c.dial();
       await c.press('1', '2');
-      // The shipped audio has no place names, so the code is asked for without the browse option.
-      expect(heard(c.reply)).toEqual(['rate.commune.enter.code']);
+      // The shipped audio has no place names: * would have the caller say the place, never read lists.
+      expect(heard(c.reply)).toEqual(['rate.commune.enter']);
       await c.press('120101', '1');
       expect(heard(await c.press('7'))).toEqual(['error.invalid', 'rate.service.menu']);
       expect(heard(await c.press('#'))).toEqual(['error.invalid', 'rate.service.menu']);
@@ -352,7 +352,7 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       await c.dial();
       await c.press('1', '2');
       expect(heard(await c.press('999991'))).toEqual([
-        'rate.commune.unknown', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.1', 'rate.commune.enter.code',
+        'rate.commune.unknown', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.9', 'digit.1', 'rate.commune.enter',
       ]);
     });
 
