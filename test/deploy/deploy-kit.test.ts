@@ -102,6 +102,10 @@ describe('deploy/Dockerfile and compose.yaml', () => {
     expect(docker).toMatch(/RUN npm run build && npm prune --omit=dev/);
     expect(docker).toMatch(/^USER node$/m);
     expect(docker).toMatch(/^CMD \["node", "dist\/src\/server\.js"\]$/m);
+    // The runtime stage decodes with Debian's ffmpeg (security fixes), not the 2018 bundled build (issue 21, section 4).
+    const runtime = docker.slice(docker.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg\b/m);
+    expect(runtime).toMatch(/^ENV .*\bFFMPEG_PATH=\/usr\/bin\/ffmpeg\b/m);
     const compose = read('compose.yaml');
     expect(compose).toMatch(/image: mongo:7/);
     expect(compose).toMatch(/MONGODB_URI: mongodb:\/\/mongo:27017/);
