@@ -12,9 +12,13 @@ export interface AudioProbe {
 /**
  * Probes an audio file by decoding it to nowhere (the bundled ffmpeg ships without ffprobe).
  * The duration is the decoded length, so a truncated file cannot pass for a whole one.
+ * With `maxSeconds`, decoding stops there: a small file that decodes to hours (a FLAC of
+ * silence packs 30 minutes into 20 KB) costs no more than that many seconds of audio, and its
+ * durationSeconds then says only "at least maxSeconds".
  */
-export async function probeAudio(file: string, timeoutMs = 30_000, format?: string): Promise<AudioProbe> {
-  const { stderr } = await runFfmpeg([...inputFormatArgs(format ?? file), '-i', file, '-map', '0:a:0', '-f', 'null', '-'], { timeoutMs });
+export async function probeAudio(file: string, timeoutMs = 30_000, format?: string, maxSeconds?: number): Promise<AudioProbe> {
+  const limit = maxSeconds === undefined ? [] : ['-t', String(maxSeconds)];
+  const { stderr } = await runFfmpeg([...inputFormatArgs(format ?? file), '-i', file, '-map', '0:a:0', ...limit, '-f', 'null', '-'], { timeoutMs });
   return parseProbe(stderr);
 }
 

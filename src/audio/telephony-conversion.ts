@@ -41,6 +41,26 @@ export const TRIM_THRESHOLD_DB = -45;
 /** A prompt shorter than this after trimming carries no speech. */
 export const MIN_SPEECH_SECONDS = 0.15;
 export const MAX_INPUT_SECONDS = 600;
+/** The first pass only decodes, and at most MAX_INPUT_SECONDS (+1) of audio: this is its time-out. */
+export const PROBE_TIMEOUT_MS = 30_000;
+
+/**
+ * How long each later pass may take for audio of `seconds`: 20 s for ffmpeg to start, plus a
+ * second per second of audio (the loudness pass, the slowest, took about 0.15 s per second on two
+ * busy cores). A file that decodes far slower than its length is stopped here, not after the
+ * caller-supplied maximum (the 60-120 s a 243 KB FLAC held ffmpeg for: issue 21, section 4).
+ */
+export function decodeBudgetMs(seconds: number): number {
+  return 20_000 + Math.ceil(seconds * 1000);
+}
+
+/**
+ * ffmpeg names its input by path in its messages; staff see the file's name, never where the
+ * server keeps it (a scratch folder under /tmp says how the server is laid out).
+ */
+export function withoutPaths(text: string): string {
+  return text.replace(/(?<![\w.])(?:\/[\w.@%+~-]+)+\/([\w.@%+~-]+)/g, '$1');
+}
 
 export interface ConversionResult {
   output: string;
@@ -71,11 +91,35 @@ const trimStart = `silenceremove=start_periods=1:start_threshold=${TRIM_THRESHOL
  * temporary file beside `output`, probed, and only then renamed into place, so a failure never
  * leaves a half-written prompt.
  */
-export async function convertToTelephony(input: string, output: string, opts: { timeoutMs?: number } = {}): Promise<ConversionResult> {
-  const timeoutMs = opts.timeoutMs ?? 120_000;
+export async function convertToTelephony(input: string, output: string, opts: { timeoutMs?: number; maxSeconds?: number } = {}): Promise<ConversionResult> {
+  try {
+    return await convert(input, output, opts.timeoutMs ?? 120_000, opts.maxSeconds ?? MAX_INPUT_SECONDS);
+  } catch (err) {
+    if (err instanceof AudioInputError) throw new AudioInputError(err.code, withoutPaths(err.message), { cause: err.cause ?? err });
+    throw err;
+  }
+}
+
+/**
+ * Decodes at most `maxSeconds` (+1) of the input, with nothing else to do: a file longer than
+ * that is refused after this pass, before any slow filter runs, and every later pass gets a
+ * time-out from the length found (decodeBudgetMs).
+ */
+async function decodedLength(input: string, maxSeconds: number, timeoutMs: number): Promise<number> {
+  try {
+    return (await probeAudio(input, timeoutMs, undefined, maxSeconds + 1)).durationSeconds;
+  } catch (err) {
+    throw refusalOf(err, input);
+  }
+}
+
+async function convert(input: string, output: string, maxTimeoutMs: number, maxSeconds: number): Promise<ConversionResult> {
   const cut = wavCutShort(input);
   if (cut) throw new AudioInputError('AUDIO_CORRUPT', `the file is cut short: its header announces ${cut.declared} bytes of audio but only ${cut.present} are there: send the original recording again`);
-  const measure = await measureLoudness(input, timeoutMs);
+  const length = await decodedLength(input, maxSeconds, Math.min(maxTimeoutMs, PROBE_TIMEOUT_MS));
+  if (length > maxSeconds) throw new AudioInputError('AUDIO_TOO_LONG', `the recording lasts more than ${maxSeconds} s; it may last at most ${maxSeconds} s: send a shorter one`);
+  const timeoutMs = Math.min(maxTimeoutMs, decodeBudgetMs(length));
+  const measure = await measureLoudness(input, timeoutMs, maxSeconds);
   const loudness = Number(measure.input_i);
   const signal = await analyseSignal(input, timeoutMs);
   const warnings: string[] = [];
@@ -128,25 +172,16 @@ export async function convertToTelephony(input: string, output: string, opts: { 
 }
 
 /** First pass: EBU R128 measurement of the whole input (gated, so silence around speech does not skew it). */
-async function measureLoudness(input: string, timeoutMs: number): Promise<LoudnessMeasure> {
+async function measureLoudness(input: string, timeoutMs: number, maxSeconds: number): Promise<LoudnessMeasure> {
   let stderr: string;
   try {
     ({ stderr } = await runFfmpeg([...inputFormatArgs(input), '-i', input, '-map', '0:a:0', '-vn', '-af', `aformat=channel_layouts=mono,${loudnorm}:print_format=json`, '-f', 'null', '-'], { timeoutMs }));
   } catch (err) {
-    if (err instanceof FfmpegError && err.code === 'FFMPEG_FAILED') {
-      const why = lastMeaningfulLine(err.stderr) || err.message;
-      // A file that starts as an audio container but does not decode was damaged or cut short
-      // (an interrupted download or copy); anything else is not a recording at all.
-      if (startsLikeAudio(input)) {
-        throw new AudioInputError('AUDIO_CORRUPT', `the file is damaged or cut short (${why}): send the original recording again`, { cause: err });
-      }
-      throw new AudioInputError('AUDIO_UNDECODABLE', `not a readable audio file: ${why}`, { cause: err });
-    }
-    throw err;
+    throw refusalOf(err, input);
   }
   const duration = [...stderr.matchAll(/time=(\d+):(\d+):(\d+(?:\.\d+)?)/g)].pop();
   const seconds = duration ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]) : 0;
-  if (seconds > MAX_INPUT_SECONDS) throw new AudioInputError('AUDIO_TOO_LONG', `the recording lasts ${Math.round(seconds)} s; a prompt may last at most ${MAX_INPUT_SECONDS} s`);
+  if (seconds > maxSeconds) throw new AudioInputError('AUDIO_TOO_LONG', `the recording lasts ${Math.round(seconds)} s; it may last at most ${maxSeconds} s`);
   // The header's claimed length against what decodes: a file cut short is corrupt, not silent.
   const declared = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr.split(/\nOutput #0/)[0]);
   const declaredSeconds = declared ? Number(declared[1]) * 3600 + Number(declared[2]) * 60 + Number(declared[3]) : 0;
@@ -159,6 +194,18 @@ async function measureLoudness(input: string, timeoutMs: number): Promise<Loudne
   const json = /\{[^{}]*"input_i"[^{}]*\}/.exec(stderr);
   if (!json) throw new AudioInputError('AUDIO_UNDECODABLE', 'no audio could be decoded from it');
   return JSON.parse(json[0]) as LoudnessMeasure;
+}
+
+/** ffmpeg could not read the input: a damaged recording, or no recording at all. Any other failure (a time-out, no ffmpeg) as it is. */
+function refusalOf(err: unknown, input: string): unknown {
+  if (!(err instanceof FfmpegError && err.code === 'FFMPEG_FAILED')) return err;
+  const why = lastMeaningfulLine(err.stderr) || err.message;
+  // A file that starts as an audio container but does not decode was damaged or cut short
+  // (an interrupted download or copy); anything else is not a recording at all.
+  if (startsLikeAudio(input)) {
+    return new AudioInputError('AUDIO_CORRUPT', `the file is damaged or cut short (${why}): send the original recording again`, { cause: err });
+  }
+  return new AudioInputError('AUDIO_UNDECODABLE', `not a readable audio file: ${why}`, { cause: err });
 }
 
 function lastMeaningfulLine(stderr: string): string {

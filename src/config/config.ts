@@ -31,6 +31,8 @@ export interface AppConfig {
   callerHashSecret: string;
   sessionSecret: string;
   audioDir: string;
+  /** Uploaded recordings converted at once by this instance (AUDIO_DECODES_AT_ONCE). */
+  audioDecodesAtOnce: number;
   /** The language menu offers only languages with every prompt recorded (ONLY_READY_LANGUAGES). */
   onlyReadyLanguages: boolean;
   /** Khmer machine-voice drafts count as recorded (ACCEPT_KHMER_MACHINE_VOICE). */
@@ -231,6 +233,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   const trustProxy = parseTrustProxy(values.TRUST_PROXY ?? '');
   if ('problem' in trustProxy) problems.push(trustProxy.problem);
   if (Number(values.AUDIT_RETENTION_DAYS) < 90) problems.push(`AUDIT_RETENTION_DAYS=${values.AUDIT_RETENTION_DAYS} is too short: at least 90 days, so an investigation can still find what staff did`);
+  if (Number(values.AUDIO_DECODES_AT_ONCE) < 1) problems.push(`AUDIO_DECODES_AT_ONCE=${values.AUDIO_DECODES_AT_ONCE} is too low: at least 1, or no recording can be uploaded`);
   if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
 
   const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
@@ -283,6 +286,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     callerHashSecret: secret('CALLER_HASH_SECRET'),
     sessionSecret: secret('SESSION_SECRET'),
     audioDir: explicit('AUDIO_DIR') ? resolve(values.AUDIO_DIR) : path.join(siteDir, 'audio'),
+    audioDecodesAtOnce: Number(values.AUDIO_DECODES_AT_ONCE),
     flowFile: siteOr('FLOW_FILE', 'config/flow.json'),
     languagesFile: siteOr('LANGUAGES_FILE', 'config/languages.json'),
     scorecardFile: siteOr('SCORECARD_FILE', 'config/scorecard.json'),

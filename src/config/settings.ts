@@ -48,6 +48,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'key of the HMAC that replaces caller phone numbers; changing it forgets every caller' },
   { name: 'SESSION_SECRET', type: 'string', secret: true, doc: 'key that signs staff session and CSRF tokens' },
   { name: 'AUDIO_DIR', type: 'string', default: './audio', doc: 'shipped prompt audio (<language>/<promptId>.wav) that seeds SITE_DIR/audio, which is played; set it to play one folder as is' },
+  { name: 'AUDIO_DECODES_AT_ONCE', type: 'integer', default: '2',
+    doc: 'uploaded recordings (studio prompts, recorded answers) this instance converts at once; more wait up to 20 s, then are refused with "try again"' },
   { name: 'ONLY_READY_LANGUAGES', type: 'enum', values: ['auto', 'on', 'off'], default: 'auto',
     doc: 'on offers a language on the language menu only while every prompt a caller can reach in it is recorded; auto is on in production; off is refused in production' },
   { name: 'ACCEPT_KHMER_MACHINE_VOICE', type: 'boolean', default: 'false',

@@ -170,7 +170,8 @@ ${admin ? html`<form method="post" action="/staff/outbound/block-number" class="
       if (!entry) throw new ConflictError('No answer call awaits this message.', { key: 'outbound.not-awaiting' });
       let fileId: string;
       try {
-        fileId = await storeAnswerRecording(rt.store, entry._id, upload, extension);
+        // At most AUDIO_DECODES_AT_ONCE conversions at once; more wait briefly, then are refused (DecodesBusyError, 503).
+        fileId = await deps.decodes.run(() => storeAnswerRecording(rt.store, entry._id, upload, extension));
       } catch (err) {
         if (!(err instanceof AudioInputError)) throw err;
         throw new BadRequestError(`The recording cannot be used: ${err.message}`, { key: 'outbound.recording-unusable', vars: { problem: err.message } });

@@ -39,6 +39,7 @@ import { normalizeUsername, StaffAccountsRepository, USERNAME_PATTERN } from '..
 import { SessionsRepository, SESSION_ABSOLUTE_MS, sameSecret } from '../auth/sessions';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, SignInThrottle } from '../auth/sign-in-throttle';
 import { PasswordCheckGate } from '../auth/password-check-gate';
+import { DecodeSlots } from '../audio/decode-slots';
 import {
   clearSessionCookie, readCookie, requireCsrf, requireSession, SESSION_COOKIE, sessionCookie, staffLocals, STAFF_PATH,
 } from '../auth/staff-auth';
@@ -67,6 +68,8 @@ export interface StaffDeps {
   throttle: SignInThrottle;
   /** Bounds concurrent password checks in this process; the excess is refused with 429. */
   passwordChecks: PasswordCheckGate;
+  /** Bounds concurrent conversions of uploaded recordings in this process (AUDIO_DECODES_AT_ONCE). */
+  decodes: DecodeSlots;
   audit: AuditLog;
   preferences: StaffPreferences;
   /** Navigation bar entries; a module pushes its own. */
@@ -112,6 +115,7 @@ export function staffDeps(rt: Runtime): StaffDeps {
     sessions: new SessionsRepository(rt.store, rt.config.sessionSecret),
     throttle: new SignInThrottle(rt.store, rt.config.sessionSecret),
     passwordChecks: new PasswordCheckGate(),
+    decodes: new DecodeSlots(rt.config.audioDecodesAtOnce),
     audit: new AuditLog(rt.store),
     preferences: new StaffPreferences(rt.store),
     nav: [],

@@ -20,6 +20,8 @@ import { csrfField, km, latin, scrollBox, sendPage } from './layout';
 import { Translate, tr } from './i18n/i18n';
 import { StaffPages } from './staff-router';
 import { uploadExtension } from './audio-upload';
+import { DecodesBusyError } from '../audio/decode-slots';
+import { withoutPaths } from '../audio/telephony-conversion';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 export const PROMPT_STATES = ['missing', 'placeholder', 'machine', 'recorded'] as const;
@@ -185,10 +187,19 @@ ${scrollBox(t('studio.language-title', { language: t.lang === 'km' ? language.na
         return;
       }
       const username = staffLocals(res).staff.username;
-      const result = await versions.save(language.code, promptId, body, ext, username);
+      let result: Awaited<ReturnType<PromptVersions['save']>>;
+      try {
+        // At most AUDIO_DECODES_AT_ONCE conversions at once; more wait briefly, then are refused.
+        result = await deps.decodes.run(() => versions.save(language.code, promptId, body, ext, username));
+      } catch (err) {
+        if (!(err instanceof DecodesBusyError)) throw err;
+        res.status(503).json({ ok: false, message: tr(res)('audio.decodes-busy'), code: err.code });
+        return;
+      }
       if (!result.ok) {
         await deps.audit.record({ username, action: 'studio-save-refused', detail: { language: language.code, promptId, code: result.outcome.code } });
-        res.status(422).json({ ok: false, message: result.outcome.reason, code: result.outcome.code });
+        // The reason is ffmpeg's, which names files by their path on the server: staff see only the file's name.
+        res.status(422).json({ ok: false, message: withoutPaths(result.outcome.reason), code: result.outcome.code });
         return;
       }
       // This instance plays it from the next call; others see the change through their folder watch.
