@@ -191,7 +191,7 @@ export async function startFloorProcess(workDir: string): Promise<RunningServer>
   return { engine: 'floor', url, pid: child.pid!, logFile, stop: stopper(child) };
 }
 
-/** Keys of a full rating call: Khmer, rate, a commune, confirm, a service, a score per indicator, who, back to the menu, hang up. */
+/** Keys of a full rating call: Khmer, rate, a commune, confirm, a service, used it, a score per indicator, who, back to the menu, hang up. */
 export class RatingScripts {
   private readonly communes: string[];
   private counter = 0;
@@ -213,7 +213,8 @@ export class RatingScripts {
   next(): { from: string; actions: CallerAction[] } {
     const service = this.pick(RatingScripts.SERVICES);
     const scores = Array.from({ length: service.indicators }, () => String(1 + Math.floor(this.random() * 5)));
-    const keys = ['1', '2', this.pick(this.communes), '1', service.key, ...scores, '1', '2', '2', '0', 'hangup'];
+    // Used the service (1) before the scores; four questions about the caller after them (woman, 25-59, no disability, no ID-Poor card).
+    const keys = ['1', '2', this.pick(this.communes), '1', service.key, '1', ...scores, '1', '2', '2', '2', '0', 'hangup'];
     // A new number per call, so every call is a first call (welcome, language menu) and the same length.
     this.counter += 1;
     const from = `+8551${String(process.pid % 100).padStart(2, '0')}${String(this.counter).padStart(6, '0')}`;
