@@ -14,13 +14,13 @@ import { mongoCompatibleBinary, MongoCompatibleServer, StepCaller } from './faul
 
 jest.setTimeout(120_000);
 
-const FULL_RATING = '1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0,hangup';
+const FULL_RATING = '1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,0,hangup';
 
 /** Starts a call and gives two ratings (health centre: staff-attitude 4, waiting-time 5); returns the caller waiting for the third. */
 async function callerWithTwoRatings(h: TestHotline, from: string): Promise<StepCaller> {
   const caller = new StepCaller(h.simulator({ from }));
   await caller.dial();
-  await caller.pressAll(['1', '2', '120101', '1', '2', '4']);
+  await caller.pressAll(['1', '2', '120101', '1', '2', '1', '4']);
   expect(await caller.press('5')).toContain('indicator.health.medicines');
   return caller;
 }

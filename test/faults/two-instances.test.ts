@@ -159,10 +159,10 @@ if (ENGINE !== 'mongodb') {
       const firstScores = [[4, 5, 3, 4, 2, 5], [1, 2, 3, 4, 5, 1], [5, 5, 5, 1, 1, 1]];
 
       // Phase 1: both instances up; each turn goes to both (a duplicate), the first copy alternating.
-      // Language, then rate (2) or leave a message (3), the commune, confirm it, health.
+      // Language, then rate (2) or leave a message (3), the commune, confirm it, health (and, to rate it, "used it": 1).
       await Promise.all([...raters, ...messengers].map(async (leg) => {
         await leg.dial(both);
-        const keys = ['1', raters.includes(leg) ? '2' : '3', '120101', '1', '2'];
+        const keys = raters.includes(leg) ? ['1', '2', '120101', '1', '2', '1'] : ['1', '3', '120101', '1', '2'];
         for (const [j, k] of keys.entries()) await leg.press(alternate(j), k);
       }));
       // The first three ratings of each call come as two copies with different keys at once: the
