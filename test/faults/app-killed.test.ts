@@ -41,7 +41,7 @@ describe(`the app is killed mid-call and restarted (${ENGINE} store)`, () => {
   it('when the app is SIGKILLed after two ratings and restarted, the next key press continues the same call and every rating is kept', async () => {
     const caller = new StepCaller(new CallSimulator({ serverUrl: app.url, publicBaseUrl: app.url, authToken: CHILD_AUTH_TOKEN, from: '+85512000777' }));
     await caller.dial();
-    await caller.pressAll(['1', '2', '120101', '1', '2', '4']);
+    await caller.pressAll(['1', '2', '120101', '1', '2', '1', '4']);
     const beforeKill = await caller.press('5');
     expect(beforeKill).toContain('indicator.health.medicines');
     const pendingAction = caller.nextAction!;
@@ -57,7 +57,7 @@ describe(`the app is killed mid-call and restarted (${ENGINE} store)`, () => {
 
     // The caller presses the next key: the call goes on where it was.
     expect(await caller.press('3', pendingAction)).toContain('indicator.health.cleanliness');
-    const end = await caller.pressAll(['4', '2', '5', '1', '2', '2']);
+    const end = await caller.pressAll(['4', '2', '5', '1', '2', '2', '3']);
     expect(end).toContain('rate.thanks');
     expect(caller.sim.transcript.errors).toEqual([]);
 

@@ -32,7 +32,7 @@ describe(`the carrier retries and reorders its requests (${ENGINE} store)`, () =
   it('when a key press is retried, the answer is the same, the rating is saved once and the call is not advanced twice', async () => {
     const caller = new StepCaller(h.simulator({ from: '+85512001002' }));
     await caller.dial();
-    await caller.pressAll(['1', '2', '120101', '1', '2']);
+    await caller.pressAll(['1', '2', '120101', '1', '2', '1']);
     const url = caller.nextAction!;
     const answer = await caller.press('4', url);
     const body = caller.lastBody;
@@ -75,7 +75,7 @@ describe(`the carrier retries and reorders its requests (${ENGINE} store)`, () =
     const caller = new StepCaller(h.simulator({ from: '+85512001004' }));
     const heard = await caller.press('1', `${h.url}/voice/turn?t=5&l=km`);
     expect(caller.lastStatus).toBe(200);
-    expect(heard.slice(0, 2)).toEqual(['welcome', 'language.menu']);
+    expect(heard.slice(0, 3)).toEqual(['welcome', 'keys.intro', 'language.menu']);
     expect(await h.rt.calls.find(caller.callSid)).toMatchObject({ turn: 1 });
   });
 
@@ -132,7 +132,7 @@ describe(`the carrier retries and reorders its requests (${ENGINE} store)`, () =
       await original(url, params);
       return original(url, params);
     };
-    const t = await sim.run(parseScript('1,2,120101,1,3,4,4,3,2,5,1,1,3,0,hangup'));
+    const t = await sim.run(parseScript('1,2,120101,1,3,1,4,4,3,2,5,1,1,3,3,0,hangup'));
     expect(t.errors).toEqual([]);
     expect(ids(t)).toContain('rate.thanks');
     const ratings = await h.rt.ratings.forCall(t.callSid);

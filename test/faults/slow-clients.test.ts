@@ -110,7 +110,7 @@ describe(`slow and idle clients (${ENGINE} store)`, () => {
         const t = await call(`+8551200000${i}`);
         expect(t.errors).toEqual([]);
         expect(ids(t)).not.toContain('error.system');
-        expect(ids(t).slice(0, 2)).toEqual(['welcome', 'language.menu']);
+        expect(ids(t).slice(0, 3)).toEqual(['welcome', 'keys.intro', 'language.menu']);
       }
       expect(idle.concat(headerTricklers, bodyTricklers).every(({ socket }) => !socket.destroyed)).toBe(true);
 

@@ -51,7 +51,7 @@ describe(`no secret, phone number or recording credentials in the logs (${ENGINE
       new CallSimulator({ serverUrl: h.url, publicBaseUrl: h.url, authToken: TEST_AUTH_TOKEN, from: CALLER, accountSid: ACCOUNT, carrierApiUrl: carrier.url, ...o });
 
     // A full rating, then a call that leaves a voice message.
-    const rating = await sim().run(parseScript('1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0,hangup'));
+    const rating = await sim().run(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,0,hangup'));
     expect(rating.errors).toEqual([]);
     const recordingSid = 'RE5ec7e75000000000000000000000abcd';
     carrier.addRecording(recordingSid, wavOf(3));
@@ -111,7 +111,7 @@ describe(`the server process's own output has no secret or phone number either (
     });
     await app.start();
     const t = await new CallSimulator({ serverUrl: app.url, publicBaseUrl: app.url, authToken: CHILD_AUTH_TOKEN, from: CALLER })
-      .run(parseScript('1,2,120101,1,1,4,5,3,4,2,hangup'));
+      .run(parseScript('1,2,120101,1,1,1,4,5,3,4,2,hangup'));
     expect(t.errors).toEqual([]);
     await fetch(`${app.url}/voice/turn?t=1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `CallSid=CAx&From=${encodeURIComponent(CALLER)}` });
     await app.stop();
