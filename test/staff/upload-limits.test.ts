@@ -87,12 +87,14 @@ describe(`uploaded recordings (${ENGINE} store)`, () => {
     expect(await h.rt.outbound.queue.collection.countDocuments({ state: 'queued' })).toBe(0);
   });
 
-  it('a studio upload that is not audio is refused naming the file, never where the server keeps it', async () => {
+  it('a damaged studio upload is refused naming the file, never where the server keeps it', async () => {
     await admin.page('/staff/studio/km');
-    const res = await studioUpload(admin, Buffer.from('this is not a recording at all '.repeat(40)), 'audio/flac');
+    // A WAV header with garbage after it: ffmpeg's complaint names the input by its path.
+    const damaged = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), Buffer.from('garbage'.repeat(50))]);
+    const res = await studioUpload(admin, damaged, 'audio/wav');
     expect(res.status).toBe(422);
     const { message } = await res.json() as { message: string };
-    expect(message).toMatch(/not a readable audio file/);
+    expect(message).toMatch(/damaged or cut short \(welcome\.km\.wav: /);
     expect(message).not.toContain(os.tmpdir());
     expect(message).not.toMatch(/\/[\w.-]+\/[\w.-]+/); // no absolute path of any kind
   });
