@@ -60,7 +60,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     },
   },
   'resume-offer': { required: ['prompt', 'pressPrompt', 'rateNode', 'next'], properties: { prompt: str, pressPrompt: str, rateNode: target, next: target } },
-  'language-menu': { required: ['prompt', 'optionPrompt', 'next'], properties: { prompt: str, optionPrompt: str, next: target, silenceChoosesDefault: { type: 'boolean' } } },
+  'language-menu': { required: ['prompt', 'optionPrompt', 'next'], dependencies: { pageSize: ['morePrompt'] }, properties: { prompt: str, optionPrompt: str, next: target, silenceChoosesDefault: { type: 'boolean' }, pageSize: { type: 'integer', minimum: 1, maximum: 8 }, morePrompt: str } },
   'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str, dontKnow: target } },
   'place-list': {
     required: ['level', 'prompt', 'morePrompt', 'next'],
@@ -206,7 +206,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts, ...(n.callback?.prompts ?? [])); break;
       case 'say': case 'hangup': templates.push(...n.prompts); break;
       case 'menu': templates.push(n.prompt, ...(n.readBackAgain ? [n.readBackAgain] : []), ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
-      case 'language-menu': templates.push(n.prompt, n.optionPrompt); break;
+      case 'language-menu': templates.push(n.prompt, n.optionPrompt, ...(n.morePrompt ? [n.morePrompt] : [])); break;
       case 'commune-code': templates.push(n.prompt, n.unknownPrompt, ...(n.codeOnlyPrompt ? [n.codeOnlyPrompt] : [])); break;
       case 'place-list': templates.push(n.prompt, n.morePrompt, ...(n.unlistedPrompt ? [n.unlistedPrompt] : [])); break;
       case 'rate-indicators':

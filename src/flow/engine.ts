@@ -134,6 +134,7 @@ class Turn {
           this.ask(n);
           return;
         case 'language-menu':
+          this.vars.page = 0;
           // One language offered: nothing to choose, so no menu.
           if (this.ctx.languages.length === 1) {
             this.state.language = this.ctx.languages[0].code;
@@ -182,11 +183,14 @@ class Turn {
         if (n.closingPrompt) this.play(n.closingPrompt);
         this.gather(1);
         return;
-      case 'language-menu':
+      case 'language-menu': {
         this.play(n.prompt);
-        for (const l of this.ctx.languages) this.play(n.optionPrompt, { language: l.code }, l.code);
+        const { items, hasMore } = this.languagePage(n);
+        for (const l of items) this.play(n.optionPrompt, { language: l.code }, l.code);
+        if (hasMore && n.morePrompt) this.play(n.morePrompt);
         this.gather(1);
         return;
+      }
       case 'commune-code':
         this.play(n.codeOnlyPrompt && !n.dontKnow && !this.canBrowse() ? n.codeOnlyPrompt : n.prompt);
         this.gather(this.def.settings.codeLength, this.def.settings.codeTimeoutSeconds, '#');
@@ -262,6 +266,15 @@ class Turn {
     return { items: all.slice(page * size, page * size + size), hasMore: pages > 1, pages };
   }
 
+  /** The languages read on the current page of a language menu: `pageSize` at a time when set, all otherwise. */
+  languagePage(n: Extract<FlowNode, { type: 'language-menu' }>) {
+    const all = this.ctx.languages;
+    const size = n.pageSize ?? all.length;
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    const page = (this.vars.page ?? 0) % pages;
+    return { items: all.slice(page * size, page * size + size), hasMore: pages > 1, pages };
+  }
+
   currentIndicator(): string {
     const list = this.ctx.indicators(this.vars.service ?? '');
     const i = this.vars.indicatorIndex ?? 0;
@@ -282,6 +295,12 @@ class Turn {
       }
       case 'language-menu': {
         const choice = this.ctx.languages.find((l) => l.key === digits);
+        if (!choice && digits === '9' && this.languagePage(n).pages > 1) {
+          // "For other languages, press 9": the next few (each keeps its own key, so any key works on any page).
+          this.vars.page = ((this.vars.page ?? 0) + 1) % this.languagePage(n).pages;
+          this.ask(n);
+          return true;
+        }
         if (!choice) return false;
         this.state.language = choice.code;
         this.effects.push({ type: 'remember-language', language: choice.code });
@@ -456,6 +475,8 @@ export function initialState(ctx: FlowContext): FlowState {
     vars: {
       ...(ctx.caller.lastCommune ? { lastCommune: ctx.caller.lastCommune } : {}),
       ...(ctx.caller.unfinishedRating ? { resumable: ctx.caller.unfinishedRating } : {}),
+      // A caller who has rated before heard the scale then: each statement still ends with the short scale.
+      ...(ctx.caller.lastCommune ? { introPlayed: true } : {}),
       // Answered (or skipped) this reporting year: stamped on this call's ratings, not asked again.
       ...(ctx.caller.demographics ? { demographics: ctx.caller.demographics, demographicsAsked: true } : {}),
     },

@@ -39,6 +39,9 @@ export type FlowNode =
     type: 'language-menu'; prompt: PromptTemplate; optionPrompt: PromptTemplate; next: string;
     /** Silence chooses the default language ("for Khmer, stay on the line") instead of counting as a silence. */
     silenceChoosesDefault?: boolean;
+    /** Languages read per page (at most 4 options a menu); 9 then reads the next page, announced by `morePrompt`. */
+    pageSize?: number;
+    morePrompt?: PromptTemplate;
   }
   | {
     type: 'commune-code'; prompt: PromptTemplate; unknownPrompt: PromptTemplate; next: string; browse: string;

@@ -99,12 +99,11 @@ const KM = { language: 'km' };
 const KNOWN = { caller: KM };
 
 describe('start of a call', () => {
-  it('a new caller hears welcome and the language menu, each language announcing itself in its own voice', () => {
+  it('a new caller hears welcome and the language menu, three languages at a time, each announcing itself in its own voice', () => {
     const [t] = call([]);
     expect(t.heard).toEqual([
       'welcome', 'keys.intro', 'language.menu',
-      'language.option.km@km', 'language.option.cmo@cmo', 'language.option.tpu@tpu', 'language.option.jra@jra',
-      'language.option.krr@krr', 'language.option.krv@krv', 'language.option.brb@brb',
+      'language.option.km@km', 'language.option.cmo@cmo', 'language.option.tpu@tpu', 'language.more',
     ]);
     expect(t.end).toEqual(MENU);
     expect(t.state).toMatchObject({ node: 'language', language: 'km', ended: false });
@@ -133,10 +132,18 @@ describe('language menu', () => {
   });
 
   it('a key that is no language: error.invalid and the language menu again, nothing remembered', () => {
-    const [, t] = call(['9']);
+    const [, t] = call(['#']);
     expect(t.heard.slice(0, 2)).toEqual(['error.invalid', 'language.menu']);
-    expect(t.heard).toContain('language.option.brb@brb');
+    expect(t.heard).toContain('language.option.km@km');
     expect(t.effects).toEqual([]);
+  });
+
+  it('9 reads the next languages (at most 4 options a menu), then the first again; every key works on every page', () => {
+    const t = call(['9', '9', '9', '7']);
+    expect(t[1].heard).toEqual(['language.menu', 'language.option.jra@jra', 'language.option.krr@krr', 'language.option.krv@krv', 'language.more']);
+    expect(t[2].heard).toEqual(['language.menu', 'language.option.brb@brb', 'language.more']);
+    expect(t[3].heard).toEqual(['language.menu', 'language.option.km@km', 'language.option.cmo@cmo', 'language.option.tpu@tpu', 'language.more']);
+    expect(t[4].effects).toEqual([{ type: 'remember-language', language: 'brb' }]);
   });
 
   it('8 on the main menu goes back to the language menu', () => {
@@ -384,6 +391,11 @@ describe('how good: indicators 1 to 5', () => {
     // 0 asks before leaving; a wrong key hears the rating's own invalid prompt, which names the scale.
     if (key === '0') expect(last(t).heard).toEqual(['rate.leave.ask']);
     else expect(last(t).heard).toEqual(['rate.invalid', `indicator.health.${health[0]}`, 'rate.scale.short']);
+  });
+
+  it('a caller who has rated before (a last commune) is not told the scale again: the statement and its short scale', () => {
+    const t = call(['2', '1', '2', '1'], { caller: { language: 'km', lastCommune: '120101' } });
+    expect(last(t).heard).toEqual([`indicator.health.${health[0]}`, 'rate.scale.short']);
   });
 
   it('* repeats the current indicator and the scale, not the first', () => {
