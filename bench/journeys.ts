@@ -176,7 +176,7 @@ export interface JourneyFigures {
   error?: string;
 }
 
-export async function runJourney(j: Journey, deps: { url: string; lengths: PromptLengths; english: (id: string) => string | undefined }): Promise<JourneyFigures> {
+export async function runJourney(j: Journey, deps: { url: string; lengths: PromptLengths; english: (id: string) => string | undefined; verbose?: boolean }): Promise<JourneyFigures> {
   const f: JourneyFigures = {
     name: j.name, heardSeconds: 0, timeoutSeconds: 0, spokeSeconds: 0, keyPresses: 0, menusBeforeContent: null,
     longestPrompt: { id: '', seconds: 0 }, mostOptions: { turn: '', options: 0 }, endedBy: 'caller', lastHeard: '',
@@ -201,6 +201,7 @@ export async function runJourney(j: Journey, deps: { url: string; lengths: Promp
         turnIds.push(prompt.id);
         const s = deps.lengths.seconds(prompt.id, prompt.language);
         f.heardSeconds += s;
+        if (deps.verbose) console.log(`  ${j.name}: ${s.toFixed(1).padStart(5)} s ${prompt.id}`);
         if (s > f.longestPrompt.seconds && !isContent(prompt.id)) f.longestPrompt = { id: prompt.id, seconds: s };
       }
       if (v.name === 'Gather') gatherTimeout = Number(v.attrs.timeout ?? 5);
@@ -304,7 +305,7 @@ export function verdicts(rows: JourneyFigures[]): { lines: string[]; ok: boolean
 
 async function main() {
   if (process.argv.includes('--help')) {
-    console.log('npm run bench:journeys [-- --only "<task name>"]: seconds heard, time-outs, keys, menus and prompt lengths per caller task (issue 22)');
+    console.log('npm run bench:journeys [-- --only "<task name>"] [--verbose: every prompt heard, with its seconds]: seconds heard, time-outs, keys, menus and prompt lengths per caller task (issue 22)');
     return;
   }
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -327,7 +328,7 @@ async function main() {
     const rows: JourneyFigures[] = [];
     for (const j of JOURNEYS) {
       if (only && j.name !== only) continue;
-      rows.push(await runJourney(j, { url, lengths, english }));
+      rows.push(await runJourney(j, { url, lengths, english, verbose: process.argv.includes('--verbose') }));
     }
     console.log(`Caller tasks through the real webhooks, seconds of the shipped audio (${path.join('audio', 'km')}) as a caller who listens to the end hears it:\n`);
     console.log(table(rows));
