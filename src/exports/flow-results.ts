@@ -224,8 +224,9 @@ export async function writeFlowResultsPackage(
   // A changed question is refused before anything is written (the scorecard's questions are known now).
   nextVersion(previous, opts.id, flowResultsQuestions(scorecard, undefined, previous?.resources?.[0]?.schema?.questions ?? {}), now);
   const ratings = store.collection<Rating>('ratings');
-  // A rating whose place staff have not yet confirmed has no commune: exported once it has.
-  const counted = { [TEST_CALL_FIELD]: { $ne: true }, [PLACE_TO_CONFIRM_FIELD]: { $ne: true } };
+  // A rating whose place staff have not yet confirmed has no commune: exported once it has. A
+  // "don't know" (no score) is no answer to a 1-5 question: it is counted apart (reports/dont-know.ts).
+  const counted = { [TEST_CALL_FIELD]: { $ne: true }, [PLACE_TO_CONFIRM_FIELD]: { $ne: true }, noScore: { $exists: false } };
   const total = await ratings.countDocuments(counted);
   fs.mkdirSync(dir, { recursive: true });
   const dataFile = path.join(dir, DATA_FILE);

@@ -14,6 +14,7 @@ import { BadRequestError } from '../errors';
 import { Figures } from '../reports/figures';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
 import { ratingsWaitingForPlace } from '../reports/places-waiting';
+import { dontKnowAnswers } from '../reports/dont-know';
 import { Area } from '../reports/rating-counts';
 import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
 import { reportCsv } from '../reports/scorecard-report';
@@ -264,6 +265,8 @@ export const reportPages: StaffPages = (router, deps) => {
       const { table, communes, countedAt } = await runner.tableAndCommuneRows(period, area);
       // Ratings whose place a caller said (no code) belong to no area until staff confirm it: the whole country's page says how many wait.
       const waiting = code ? null : await ratingsWaitingForPlace(rt.store, period, rt.config.reportMinCallers);
+      // "Don't know / did not use" answers are in no figure: the page says how many, apart.
+      const dontKnow = await dontKnowAnswers(rt.store, period, area, rt.config.reportMinCallers);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
       const communeRows = await renderedOnce(communes, `${t.lang}|${query(period, '')}`, () =>
         htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50));
@@ -274,6 +277,7 @@ export const reportPages: StaffPages = (router, deps) => {
 <h2>${code ? placeName(code) : t('report.whole-country')}</h2>
 ${countedAtHtml(countedAt, t)}
 ${waiting?.status === 'shown' ? html`<p class="places-waiting">${t('report.places-waiting', { n: waiting.ratings })}</p>` : waiting?.status === 'too-few' ? html`<p class="places-waiting">${t('report.places-waiting-few')}</p>` : ''}
+${dontKnow.status === 'shown' ? html`<p class="dont-know">${t('report.dont-know', { n: dontKnow.answers })}</p>` : dontKnow.status === 'too-few' ? html`<p class="dont-know">${t('report.dont-know-few')}</p>` : ''}
 ${satisfactionTableHtml(table, serviceName, t)}
 <p><a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-all')}</a></p>
 <h2>${t('report.communes-heading')}</h2>
