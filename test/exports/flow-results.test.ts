@@ -15,6 +15,8 @@ const scorecard = loadScorecard(path.join(__dirname, '..', '..', 'config', 'scor
 /** A caller who hung up after one rating, before the gender, age and disability questions. */
 const HUNG_UP = { ...rating('h1', '010202', 'waiting-time', 2, '2026-02-02T03:00:00Z'), demographics: {} };
 const ALL = [...FIXTURE, HUNG_UP];
+/** 9 on a rating question: "don't know", no score; no answer to a 1-5 question, so it is not exported. */
+const DONT_KNOW = { ...rating('dk1', '010202', 'medicines', 0, '2026-02-03T03:00:00Z'), score: null, noScore: 'dont-know' as const };
 
 describe(`FLOIP Flow Results export (${ENGINE} store)`, () => {
   let store: Store;
@@ -22,7 +24,7 @@ describe(`FLOIP Flow Results export (${ENGINE} store)`, () => {
   let result: { ratings: number; rows: number; id: string };
   beforeAll(async () => {
     store = await openTestStore();
-    await storeRatings(store, [...FIXTURE, HUNG_UP]);
+    await storeRatings(store, [...FIXTURE, HUNG_UP, DONT_KNOW]);
     dir = tempDir('floip-');
     result = await writeFlowResultsPackage(store, scorecard, dir, { id: '0c364ee1-0305-42ad-9fc9-2ec5a80c55fa', now: new Date('2026-05-01T00:00:00Z') });
   });
@@ -68,6 +70,7 @@ describe(`FLOIP Flow Results export (${ENGINE} store)`, () => {
     const session = all.filter((r) => r[3] === c1.callSid).map((r) => [r[4], r[5]]);
     expect(session).toEqual([['commune', '010201'], ['service', 'health'], ['health.staff-attitude', '4'], ['gender', 'woman'], ['age_group', 'unstated'], ['disability', 'yes'], ['language_group', 'indigenous']]);
     expect(all.some((r) => r[2] === 'c8')).toBe(false);
+    expect(all.some((r) => r[2] === 'dk1')).toBe(false);
   });
 
   it('writes no rows for questions the caller was never asked', () => {
