@@ -111,7 +111,7 @@ async function main() {
     process.exit(2);
   }
   // The built-in voice message is a new caller's: a number never heard before.
-  const from = (o.from as string) ?? (o.carrier && !o.keys ? `+8551${String(Date.now()).slice(-8)}` : '+85512000001');
+  const from = (o.from as string) ?? (o.carrier && !o.keys ? `+85512${String(Date.now()).slice(-7)}` : '+85512000001');
 
   // A carrier API on this machine: hold the recordings there, as the carrier would (with --missed
   // the Calls API stand-in holds that port instead).
