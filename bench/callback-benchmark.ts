@@ -75,7 +75,7 @@ async function run(o: { calls: number; seconds: number; perMinute: number; drain
     OUTBOUND_FROM_NUMBER: '+85523000000', OUTBOUND_CALLING_HOURS: '00:00-24:00', OUTBOUND_MAX_PER_MINUTE: String(o.perMinute),
     OUTBOUND_MAX_CONCURRENT: '200', OUTBOUND_DAILY_BUDGET: '99999', CALLBACK_DAILY_LIMIT_PER_NUMBER: '5',
     // The load is the point here: the abuse caps (defaults 60 an hour, 200 waiting) would refuse most rings.
-    CALLBACK_QUEUE_MAX_PER_HOUR: '100000', CALLBACK_QUEUE_MAX_WAITING: '100000',
+    CALLBACK_QUEUE_MAX_PER_HOUR: '99999', CALLBACK_QUEUE_MAX_WAITING: '99999',
   }, { cwd: process.cwd() });
   const store = await openStore(o.engine, dir, db);
   const rt = await buildRuntime(config, { logger: createLogger('silent'), store });

@@ -68,8 +68,8 @@ export function parseOutboundSettings(values: Record<string, string | undefined>
   const retryBaseSeconds = int('OUTBOUND_RETRY_BASE_SECONDS', 1, 86400);
   const dailyLimitPerNumber = int('CALLBACK_DAILY_LIMIT_PER_NUMBER', 1, 50);
   const weeklyCallsPerNumber = int('CALLBACK_WEEKLY_CALLS_PER_NUMBER', 1, 500);
-  const queueMaxPerHour = int('CALLBACK_QUEUE_MAX_PER_HOUR', 1, 100000);
-  const queueMaxWaiting = int('CALLBACK_QUEUE_MAX_WAITING', 1, 1000000);
+  const queueMaxPerHour = int('CALLBACK_QUEUE_MAX_PER_HOUR', 1, 99999);
+  const queueMaxWaiting = int('CALLBACK_QUEUE_MAX_WAITING', 1, 99999);
   const maxWaitHours = int('OUTBOUND_MAX_WAIT_HOURS', 1, 72);
   if (problems.length) return { problems };
   return {
