@@ -13,6 +13,7 @@ describe('outbound settings, checked at start-up', () => {
     const c = loadConfig({ ...base, DATA_DIR: dataDir });
     expect(c.outbound).toMatchObject({
       maxConcurrent: 4, maxPerMinute: 30, dailyBudget: 300, maxAttempts: 3, retryBaseSeconds: 600, dailyLimitPerNumber: 2,
+      weeklyCallsPerNumber: 8, queueMaxPerHour: 60, queueMaxWaiting: 200, maxWaitHours: 4,
       callingHours: { startMinute: 8 * 60, endMinute: 19 * 60 }, allowedPrefixes: ['+855'], fromNumber: '',
     });
     expect(c.outbound.numberKey).toHaveLength(32);
@@ -36,6 +37,10 @@ describe('outbound settings, checked at start-up', () => {
     ['OUTBOUND_FROM_NUMBER', '023900900', /OUTBOUND_FROM_NUMBER="023900900" is not an E.164 number/],
     ['OUTBOUND_ALLOWED_PREFIXES', '855', /OUTBOUND_ALLOWED_PREFIXES/],
     ['OUTBOUND_MAX_ATTEMPTS', '0', /OUTBOUND_MAX_ATTEMPTS=0/],
+    ['OUTBOUND_MAX_WAIT_HOURS', '0', /OUTBOUND_MAX_WAIT_HOURS=0 must be a whole number from 1 to 72/],
+    ['CALLBACK_QUEUE_MAX_PER_HOUR', '0', /CALLBACK_QUEUE_MAX_PER_HOUR=0 must be a whole number from 1/],
+    ['CALLBACK_QUEUE_MAX_WAITING', '0', /CALLBACK_QUEUE_MAX_WAITING=0 must be a whole number from 1/],
+    ['CALLBACK_WEEKLY_CALLS_PER_NUMBER', '0', /CALLBACK_WEEKLY_CALLS_PER_NUMBER=0 must be a whole number from 1/],
   ])('%s=%s is refused with what to do', (name, value, message) => {
     expect(() => loadConfig({ ...base, DATA_DIR: tempDir(), [name]: value })).toThrow(message);
   });
