@@ -368,15 +368,21 @@ export class FigureGrid {
       const from = sets.start[k];
       const to = sets.start[k + 1];
       let best = -1;
-      let anyHidden = false;
+      let hiddenParts = 0;
+      let lastHidden = -1;
       for (let i = from; i < to; i++) {
         const c = sets.parts[i];
-        if (hidden(c)) anyHidden = true;
-        else if (best < 0 || smaller(c, best)) best = c;
+        if (hidden(c)) {
+          hiddenParts += 1;
+          lastHidden = c;
+        } else if (best < 0 || smaller(c, best)) best = c;
       }
-      if (!anyHidden) return false;
-      const together = unionCallers(from, to);
-      if (together === 0 || together >= minCallers) return false;
+      if (!hiddenParts) return false;
+      // A cell withheld to protect another is no protection when it is the only hidden part of
+      // a shown total: it is that total minus the shown parts.
+      const rebuilt = hiddenParts === 1 && status[lastHidden] === PROTECTS_ANOTHER;
+      const together = rebuilt ? 0 : unionCallers(from, to);
+      if (!rebuilt && (together === 0 || together >= minCallers)) return false;
       status[best >= 0 ? best : total] = PROTECTS_ANOTHER;
       return true;
     };

@@ -36,7 +36,10 @@ describe('report output: JSON shape and CSV', () => {
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).split('\r\n');
     expect(lines[0]).toBe('period_from,period_to,level,code,name_km,name_latin,service,indicator,callers,answers,median,mean,count_1,count_2,count_3,count_4,count_5,satisfied_share,status');
-    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,6,10,3.5,3.2,2,2,1,2,3,0.5,');
+    // Health in 010201 protects its four medicines callers (see scorecard-reports.test.ts); its district shows figures.
+    expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,,,,,,,,,,,protects another');
+    const district = reportCsv(await runReport({ store, scorecard, gazetteer }, { period: Q1, area: { districts: ['0102'] } })).slice(1).split('\r\n');
+    expect(district).toContain('2026-01-01,2026-04-01,district,0102,មង្គលបូរី,Mongkol Borey,health,all,11,15,3,3.13,2,2,6,2,3,0.3333,');
     expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,,too few');
     expect(lines).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,school,all,0,0,,,,,,,,,no ratings');
     // one row per service (all) and per indicator: 3 services, 5 + 6 + 5 indicators
@@ -45,11 +48,11 @@ describe('report output: JSON shape and CSV', () => {
   });
 
   it('writes the compared table CSV with baseline and change columns', async () => {
-    const report = await runReport({ store, scorecard, gazetteer }, { period: Q1, baseline: parsePeriodRange('2025-10-01..2026-01-01'), area: { communes: ['010201'] }, table: true });
+    const report = await runReport({ store, scorecard, gazetteer }, { period: Q1, baseline: parsePeriodRange('2025-10-01..2026-01-01'), area: { districts: ['0102'] }, table: true });
     const [header, , health] = reportCsv(report, { bom: false }).split('\r\n');
     expect(header.split(',').slice(0, 12)).toEqual(['period_from', 'period_to', 'service', 'all_callers', 'all_answers', 'all_satisfied_share', 'all_status', 'all_baseline_callers', 'all_baseline_answers', 'all_baseline_satisfied_share', 'all_baseline_status', 'all_change']);
-    // Q1 health 6 callers, 10 answers, 5 satisfied; Q4 6 callers, 6 answers, 1 satisfied; disability Q1: c1, c5 (too few); Q4: nobody.
-    expect(health.startsWith('2026-01-01,2026-04-01,health,6,10,0.5,,6,6,0.1667,,0.3333,,,,too few,0,0,,no ratings,,')).toBe(true);
+    // District 0102: Q1 health 11 callers, 15 answers, 5 satisfied; Q4 6 callers, 6 answers, 1 satisfied; disability Q1: c1, c5 (too few); Q4: nobody.
+    expect(health.startsWith('2026-01-01,2026-04-01,health,11,15,0.3333,,6,6,0.1667,,0.1666,,,,too few,0,0,,no ratings,,')).toBe(true);
   });
 
   it('refuses a table over several areas and periods that overlap', async () => {
@@ -138,7 +141,8 @@ describe(`npm run report (${ENGINE} store)`, () => {
     const s = JSON.parse(r.stdout);
     expect(s.communes[0]).toMatchObject({ code: '010201', name: { km: 'បន្ទាយនាង', latin: 'Banteay Neang' } });
     const health = s.communes[0].services.find((x: { service: string }) => x.service === 'health');
-    expect(health).toMatchObject({ service: 'health', status: 'shown', callers: 6, answers: 10, satisfiedShare: 0.5 });
+    // Withheld: it would give away 010201's four medicines callers (see scorecard-reports.test.ts).
+    expect(health).toMatchObject({ service: 'health', status: 'protects-another', callers: null, answers: null, satisfiedShare: null });
     expect(health.indicators[0]).toEqual({ id: 'staff-attitude', status: 'protects-another', withheld: true, callers: null, answers: null, median: null, mean: null, counts: null, satisfiedShare: null });
   });
 

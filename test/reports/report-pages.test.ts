@@ -85,12 +85,16 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     const { res, text } = await viewer.page(`/staff/reports/commune/010201?${Q1}`);
     expect(res.status).toBe(200);
     expect(text).toContain('<span lang="km" class="km">បន្ទាយនាង</span>');
-    // health: 6 callers, 10 answers; medicines (4 callers) too few, so staff-attitude protects it.
-    expect(text).toContain('6 callers · 10 answers · median 3.5 · mean 3.2 · satisfied 50%');
+    // medicines (4 callers) too few; staff-attitude and the health total protect it (the total
+    // minus staff-attitude would be medicines, and staff-attitude is the district's minus 010202's).
     expect(text).toContain('too few callers');
     expect(text).toContain('withheld: protects a smaller figure');
-    expect(text).toContain('<td>50% <span class="muted">(6 callers · 10 answers)</span></td>');
+    expect(text).not.toMatch(/\d+ callers · \d+ answers/);
     expect(text).toContain('/staff/reports/download.csv?from=2026-01-01&amp;to=2026-04-01&amp;code=010201&amp;kind=summary');
+    // 120101: five callers rate staff-attitude 1.
+    const other = await viewer.page(`/staff/reports/commune/120101?${Q1}`);
+    expect(other.text).toContain('5 callers · 5 answers · median 1 · mean 1 · satisfied 0%');
+    expect(other.text).toContain('<td>0% <span class="muted">(5 callers · 5 answers)</span></td>');
   });
 
   it('downloads the commune CSV with Khmer names and withheld cells marked', async () => {
@@ -100,7 +104,7 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     expect(res.headers.get('content-disposition')).toContain('scorecard-summary-010201-2026-01-01-2026-04-01.csv');
     const body = Buffer.from(await res.arrayBuffer()).toString('utf8');
     expect(body.charCodeAt(0)).toBe(0xfeff);
-    expect(body).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,6,10,3.5,3.2,2,2,1,2,3,0.5,\r\n');
+    expect(body).toContain('2026-01-01,2026-04-01,commune,010201,បន្ទាយនាង,Banteay Neang,health,all,,,,,,,,,,,protects another\r\n');
     expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,medicines,,,,,,,,,,,too few\r\n');
     expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,staff-attitude,,,,,,,,,,,protects another\r\n');
     expect(body).toContain('commune,010201,បន្ទាយនាង,Banteay Neang,health,cleanliness,0,0,,,,,,,,,no ratings\r\n');

@@ -44,10 +44,14 @@ describe('scorecard reports on a fixed data set', () => {
     expect(summary.communes.map((c) => c.code)).toEqual(['010201']);
     const commune = summary.communes[0];
     expect(commune.name).toEqual({ km: 'បន្ទាយនាង', latin: 'Banteay Neang' });
-    // staff-attitude c1=4 (not 1), c2=2, c3=3, c4=4, c5=5, c6=5 (c7 at `to` and test call c8 left
-    // out) + medicines c2 1, c3 1, c4 2, c5 5 = [2,2,1,2,3]: 1,1,2,2,3,4,4,5,5,5 -> median (3+4)/2,
-    // mean 32/10; six callers, ten answers.
-    expect(health(commune)).toMatchObject({ service: 'health', status: 'shown', callers: 6, answers: 10, counts: [2, 2, 1, 2, 3], median: 3.5, mean: 3.2, satisfiedShare: 0.5, withheld: false });
+    // The commune's health total is withheld: shown, it would give away the four medicines callers
+    // as health minus staff-attitude, and staff-attitude is district 0102's minus 010202's.
+    expect(health(commune)).toMatchObject({ service: 'health', status: 'protects-another', callers: null, answers: null, withheld: true });
+    // Its ratings are counted in district 0102's total: staff-attitude c1=4 (not 1), c2=2, c3=3,
+    // c4=4, c5=5, c6=5 (c7 at `to` and test call c8 left out) + medicines c2 1, c3 1, c4 2, c5 5 =
+    // [2,2,1,2,3], plus the five 3s of 010202: [2,2,6,2,3]; 11 callers, 15 answers.
+    const district = buildSummary(grid, { districts: ['0102'] }, deps).districts[0];
+    expect(health(district)).toMatchObject({ service: 'health', status: 'shown', callers: 11, answers: 15, counts: [2, 2, 6, 2, 3], withheld: false });
   });
 
   it('withholds an indicator of four callers, and the next-smallest indicator with it, since the service total is shown', () => {
@@ -67,7 +71,9 @@ describe('scorecard reports on a fixed data set', () => {
     // [2,2,1,2,3] + five 3s of 010202: 1,1,2,2,3,3,3,3,3,3,4,4,5,5,5 -> median 3, mean 47/15, share 5/15.
     expect(health(district)).toMatchObject({ callers: 11, answers: 15, counts: [2, 2, 6, 2, 3], median: 3, mean: 3.13, satisfiedShare: 0.3333 });
     expect(health(summary.provinces[0])).toMatchObject({ callers: 11, answers: 15, counts: [2, 2, 6, 2, 3] });
-    expect(indicator(summary.communes[1], 'staff-attitude')).toMatchObject({ status: 'shown', callers: 5, answers: 5, counts: [0, 0, 5, 0, 0] });
+    // 010202's staff-attitude (five callers) is withheld: beside the district's, it would give
+    // 010201's, and with it 010201's four medicines callers.
+    expect(indicator(summary.communes[1], 'staff-attitude')).toMatchObject({ status: 'protects-another', callers: null, answers: null });
     expect(summary.districts.every((d) => d.code.startsWith('01'))).toBe(true);
     expect(auditSummary(summary, Q1_COUNTED)).toEqual([]);
   });
@@ -92,8 +98,9 @@ describe('scorecard reports on a fixed data set', () => {
   it('breaks a district down by group, withholding the groups with too few callers', () => {
     const summary = buildSummary(grid, { districts: ['0102'] }, deps, { breakdowns: true });
     const staff = indicator(summary.districts[0], 'staff-attitude');
-    // 60-plus: the five men of 010202 who rated 3; nobody else gave an age.
-    expect(staff.groups['age-60-plus']).toEqual({ status: 'shown', withheld: false, callers: 5, answers: 5, counts: [0, 0, 5, 0, 0], median: 3, mean: 3, satisfiedShare: 0 });
+    // 60-plus: the five men of 010202 who rated 3, nobody else gave an age: the district's 60-plus
+    // is 010202's staff-attitude, withheld to protect 010201's medicines callers.
+    expect(staff.groups['age-60-plus']).toEqual({ status: 'protects-another', withheld: true, callers: null, answers: null, counts: null, median: null, mean: null, satisfiedShare: null });
     expect(staff.groups['age-25-59']).toMatchObject({ status: 'no-ratings' });
     // men in the district: c4 4, c5 5, c6 5 + five 3s -> [0,0,5,1,2], median (3+3)/2 over 8.
     expect(staff.groups.men).toEqual({ status: 'shown', withheld: false, callers: 8, answers: 8, counts: [0, 0, 5, 1, 2], median: 3, mean: 3.63, satisfiedShare: 0.375 });
@@ -119,16 +126,19 @@ describe('scorecard reports on a fixed data set', () => {
   });
 
   it('sets two periods side by side with the change', async () => {
-    const area = { communes: ['010201'] };
+    const area = { districts: ['0102'] };
     const q4 = await FigureGrid.count(store, Q4, deps);
     const compared = compareSummaries(buildSummary(grid, area, deps), buildSummary(q4, area, deps));
-    // Q4: d1..d5 = 2, c1 = 5 -> [0,5,0,0,1], median 2, mean 2.5, share 1/6; six callers.
-    const h = health(compared.communes[0]);
+    // Q4: d1..d5 = 2, c1 = 5, all in 010201 -> [0,5,0,0,1], median 2, mean 2.5, share 1/6; six callers.
+    // Q1: [2,2,6,2,3], median 3, mean 47/15, share 5/15; 11 callers, 15 answers.
+    const h = health(compared.districts[0]);
     expect(h.baseline).toMatchObject({ status: 'shown', callers: 6, answers: 6, counts: [0, 5, 0, 0, 1], median: 2, mean: 2.5, satisfiedShare: 0.1667 });
-    expect(h.change).toEqual({ callers: 0, answers: 4, median: 1.5, mean: 0.7, satisfiedShare: 0.3333 });
-    expect(indicator(compared.communes[0], 'staff-attitude').change.satisfiedShare).toBeNull();
+    // The change is the difference of the figures as shown (rounded): 0.3333 - 0.1667.
+    expect(h.change).toEqual({ callers: 5, answers: 9, median: 1, mean: 0.63, satisfiedShare: 0.1666 });
+    // Q1's staff-attitude in the district is withheld: no change shown.
+    expect(indicator(compared.districts[0], 'staff-attitude').change.satisfiedShare).toBeNull();
 
     const tables = compareTables(buildSatisfactionTable(grid, area, scorecard), buildSatisfactionTable(q4, area, scorecard));
-    expect(tables.rows[1].cells.all).toMatchObject({ callers: 6, answers: 10, satisfiedShare: 0.5, baseline: { callers: 6, answers: 6, satisfiedShare: 0.1667 }, change: 0.3333 });
+    expect(tables.rows[1].cells.all).toMatchObject({ callers: 11, answers: 15, satisfiedShare: 0.3333, baseline: { callers: 6, answers: 6, satisfiedShare: 0.1667 }, change: 0.1666 });
   });
 });
