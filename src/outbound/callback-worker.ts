@@ -51,6 +51,8 @@ export class CallbackWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private current: Promise<unknown> = Promise.resolve();
+  /** When this instance last dropped expired callbacks (housekeeping, not shared state: any instance may do it). */
+  private lastExpiryAt = 0;
   readonly callLeaseSeconds: number;
 
   constructor(private readonly o: CallbackWorkerOptions) {
@@ -64,7 +66,12 @@ export class CallbackWorker {
     const tick = async () => {
       let wait = this.o.pollIntervalMs ?? 1000;
       try {
-        await this.o.queue.expireWaiting();
+        // A claim never takes an expired callback, so dropping them can wait a little.
+        if (this.now().getTime() - this.lastExpiryAt >= 30_000) {
+          const expired = await this.o.queue.expireWaiting();
+          this.lastExpiryAt = this.now().getTime();
+          if (expired) this.o.logger.info({ expired }, 'callbacks not placed within OUTBOUND_MAX_WAIT_HOURS dropped; their numbers erased');
+        }
         await this.reconcileDue();
         for (;;) {
           const outcome = await this.placeNext();
