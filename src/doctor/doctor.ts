@@ -255,7 +255,8 @@ export async function carrierItems(config: AppConfig, deps: DoctorDeps = {}): Pr
  * (twilio.com/docs/phone-numbers/api/incomingphonenumber-resource, PhoneNumber filter); Somleng
  * app/controllers/twilio_api/incoming_phone_numbers_controller.rb#index, scope
  * `current_account.incoming_phone_numbers.active`, filter
- * app/request_schemas/twilio_api/incoming_phone_number_filter_request_schema.rb (PhoneNumber).
+ * app/request_schemas/twilio_api/incoming_phone_number_filter_request_schema.rb (PhoneNumber, its digits
+ * only: app/request_schemas/application_request_schema.rb:11-13).
  */
 export async function outboundFromItems(config: AppConfig, get: (url: string) => Promise<Response>, accountUrl: string): Promise<DoctorItem[]> {
   const from = config.outbound.fromNumber;
