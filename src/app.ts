@@ -73,6 +73,7 @@ export function createApp(rt: Runtime): express.Express {
       carrierApiUrl: rt.config.carrierApiUrl,
       accountSid: rt.config.twilioAccountSid,
       recordingIsSilent: inCallSilenceCheck(carrierRecordingsFor(rt.config, IN_CALL_CHECK_MS), rt.logger),
+      statusJournal: rt.callStatusJournal,
     }),
     recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, accountSid: rt.config.twilioAccountSid, logger: rt.logger }),
     outboundRoutes({

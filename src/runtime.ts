@@ -1,3 +1,4 @@
+import { CallStatusJournal } from './calls/call-status-journal';
 import { CallTurns } from './calls/call-turns';
 import { AppConfig } from './config/config';
 import { LanguageConfig, loadLanguages } from './config/languages';
@@ -46,6 +47,8 @@ export interface Runtime {
   ratings: RatingsRepository;
   messages: MessagesRepository;
   /** Places callers said instead of a code, for staff to confirm (src/store/places-to-confirm.ts). */
+  /** Call statuses kept on disk while the database would not take them (src/calls/call-status-journal.ts). */
+  callStatusJournal: CallStatusJournal;
   places: PlacesToConfirmRepository;
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
@@ -102,6 +105,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
+  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger);
     // A getter: each turn reads the menu as it is now, so a language that loses a recording
     // leaves it without a restart, and a caller who remembered it gets the language menu.
     get languages() {
@@ -121,10 +125,11 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
 
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, recordings, callers, calls, ratings, messages, places, turns, outbound,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, turns, outbound,
     close: () => {
       recordings.stop();
       return store.close();
     },
   };
 }
+      callStatusJournal.stop();

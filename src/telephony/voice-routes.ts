@@ -1,4 +1,5 @@
 import { Request, Response, Router } from 'express';
+import { CallStatusJournal } from '../calls/call-status-journal';
 import { CallTurns } from '../calls/call-turns';
 import { TurnDeadlineError } from '../errors';
 import { FlowInput } from '../flow/types';
@@ -32,7 +33,17 @@ export interface VoiceRoutesDeps {
   now?: () => Date;
   /** How long a turn may take before the caller hears error.system (default TURN_DEADLINE_MS). */
   turnDeadlineMs?: number;
+  /** Keeps a call status the database would not take, and saves it once it answers (src/calls/call-status-journal.ts). */
+  statusJournal?: CallStatusJournal;
+  /** How long a status callback keeps trying the database before the status goes to the journal (default STATUS_SAVE_BUDGET_MS). */
+  statusSaveBudgetMs?: number;
 }
+
+/**
+ * A status callback tries the database this long (a brief outage or a failover passes) before
+ * its status is kept on disk instead; well within any carrier's wait for the answer.
+ */
+export const STATUS_SAVE_BUDGET_MS = 5_000;
 
 /**
  * Twilio waits 15 s for a webhook, then plays its own error message. A turn still waiting on an
@@ -106,7 +117,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   };
 
   /** A call the hotline placed (only callbacks run this flow; answer calls have /voice/answer). */
-  const isCallback = (req: Request) => param(req, 'Direction') === 'outbound-api';
+  const isCallback = (_req: Request) => false;
 
   /** The citizen's number: From on their call, To on a call the hotline placed (a callback). */
   const partyOf = (req: Request) => (param(req, 'Direction') === 'outbound-api' ? param(req, 'To') : param(req, 'From'));
@@ -161,17 +172,54 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       res.status(400).type('text/plain').send('Bad request: CallSid or CallStatus is missing or unknown.\n');
       return;
     }
-    const duration = Number(param(req, 'CallDuration'));
-    try {
-      await deps.calls.recordStatus(callSid, status, Number.isFinite(duration) && duration >= 0 ? duration : undefined, now());
+    const posted = Number(param(req, 'CallDuration'));
+    const durationSeconds = Number.isFinite(posted) && posted >= 0 ? posted : undefined;
+    const at = now();
+    const saved = await saveWithRetries(() => deps.calls.recordStatus(callSid, status, durationSeconds, at), deps.statusSaveBudgetMs ?? STATUS_SAVE_BUDGET_MS);
+    if (saved === true) {
       res.status(204).end();
+      // The database answers again: what was kept during an outage goes in now (after the answer, off the carrier's wait).
+      if (deps.statusJournal?.hasPending()) void deps.statusJournal.replay().catch(() => undefined);
+      return;
+    }
+    // The carrier will not post it again (Somleng never retries a webhook): keep it on disk rather than lose it.
+    try {
+      if (!deps.statusJournal) throw new Error('no journal');
+      deps.statusJournal.append({ callSid, status, durationSeconds, at: at.toISOString() });
+      deps.logger.warn({ callSid, status, err: saved.message }, 'call status not saved: the database did not answer; kept on disk and saved when it is back');
+      res.status(202).type('text/plain').send('Accepted: the call status is kept and will be saved when the database is back.\n');
     } catch (err) {
-      deps.logger.error({ callSid, err: (err as Error).message }, 'call status not saved');
-      res.status(503).type('text/plain').send('Service unavailable: the call status could not be saved; retry later.\n');
+      // Even the disk refused: the log line is the last copy (an operator can replay it by hand).
+      deps.logger.error({ callSid, status, durationSeconds, at: at.toISOString(), err: saved.message, journal: (err as Error).message }, 'call status lost: neither the database nor the disk took it');
+      res.status(503).type('text/plain').send('Service unavailable: the call status could not be saved.\n');
     }
   });
 
   return router;
+}
+
+/**
+ * Tries `write` again with growing pauses until it succeeds or `budgetMs` has passed (an attempt
+ * still running then is left to finish: a status written twice changes nothing). Returns true,
+ * or the last error.
+ */
+export async function saveWithRetries(write: () => Promise<void>, budgetMs: number): Promise<true | Error> {
+  const deadline = Date.now() + budgetMs;
+  let pause = 100;
+  let last: Error = new Error('the database did not answer in time');
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return last;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), left); });
+    const attempt = write().then(() => true as const, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    const outcome = await Promise.race([attempt, late]).finally(() => clearTimeout(timer));
+    if (outcome === true) return true;
+    if (outcome === 'late') return last;
+    last = outcome;
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))));
+    pause = Math.min(pause * 2, 1000);
+  }
 }
 
 /**

@@ -414,8 +414,9 @@ describe(`voice webhooks (${ENGINE} store)`, () => {
       const first = await fresh.dial();
       expect(first.status).toBe(200);
       expect(heardWithLanguage(first).map((p) => `${p.language}/${p.id}`)).toEqual(['km/error.system']);
+      // Kept on disk for when the store is back (the carrier never posts it again: src/calls/call-status-journal.ts).
       const status = await post(h, '/voice/status', c.params({ CallStatus: 'completed' }));
-      expectPlainShortError(status, 503);
+      expectPlainShortError(status, 202);
       failing.fail(false);
     });
   });
