@@ -117,7 +117,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   };
 
   /** A call the hotline placed (only callbacks run this flow; answer calls have /voice/answer). */
-  const isCallback = (_req: Request) => false;
+  const isCallback = (req: Request) => param(req, 'Direction') === 'outbound-api';
 
   /** The citizen's number: From on their call, To on a call the hotline placed (a callback). */
   const partyOf = (req: Request) => (param(req, 'Direction') === 'outbound-api' ? param(req, 'To') : param(req, 'From'));
