@@ -23,7 +23,7 @@ import { uploadExtension } from './audio-upload';
 import { DecodesBusyError } from '../audio/decode-slots';
 import { withoutPaths } from '../audio/telephony-conversion';
 
-const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 export const PROMPT_STATES = ['missing', 'placeholder', 'machine', 'recorded'] as const;
 type PromptState = (typeof PROMPT_STATES)[number];
 /** The browser script's messages (studio.js.<key> in the staff catalog), handed over in a data- attribute. */

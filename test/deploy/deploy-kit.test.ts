@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ANSWER_UPLOAD_MAX_BYTES } from '../../src/outbound/answer-recordings';
+import { MAX_UPLOAD_BYTES } from '../../src/staff/studio-pages';
 import { tempDir } from '../support/engine';
 
 /**
@@ -29,6 +31,33 @@ describe('deploy/nginx-hotline.conf', () => {
     expect(conf).toMatch(/client_max_body_size \d+k;/);
     for (const h of ['X-Forwarded-For $proxy_add_x_forwarded_for', 'X-Forwarded-Proto $scheme', 'Host $host']) expect(conf).toContain(`proxy_set_header ${h};`);
     expect(conf).toMatch(/TRUST_PROXY=loopback/);
+  });
+
+  /** The body size nginx lets through to a location (`client_max_body_size` inside its block, else the server's). */
+  const bodyLimit = (location: string): number => {
+    const at = conf.indexOf(location);
+    expect(at).toBeGreaterThan(-1);
+    const block = conf.slice(at, conf.indexOf('}', at));
+    const m = /client_max_body_size (\d+)([km]);/.exec(block) ?? /client_max_body_size (\d+)([km]);/.exec(conf);
+    return Number(m![1]) * (m![2] === 'm' ? 1024 * 1024 : 1024);
+  };
+
+  it('lets the studio and answer uploads through at the sizes the hotline itself accepts, and keeps the rest small', () => {
+    expect(bodyLimit('location ~ ^/staff/studio/[^/]+/[^/]+/recording$')).toBeGreaterThanOrEqual(MAX_UPLOAD_BYTES);
+    expect(bodyLimit('location = /staff/outbound/answer-recording')).toBeGreaterThanOrEqual(ANSWER_UPLOAD_MAX_BYTES);
+    expect(bodyLimit('location / {')).toBeLessThanOrEqual(256 * 1024);
+    // The locations nginx picks for the two upload URLs are those blocks (regex and exact match beat the /staff/ prefix).
+    expect(conf).toMatch(/location ~ \^\/staff\/studio\/\[\^\/\]\+\/\[\^\/\]\+\/recording\$ \{/);
+  });
+
+  it('limits each client: connections per address everywhere, and a request rate and fewer connections on the staff pages', () => {
+    expect(conf).toMatch(/^limit_conn_zone \$binary_remote_addr zone=hotline_per_client:\d+m;$/m);
+    expect(conf).toMatch(/^limit_req_zone \$binary_remote_addr zone=hotline_staff_rate:\d+m rate=\d+r\/s;$/m);
+    const server = conf.slice(conf.indexOf('listen 443'));
+    expect(server.slice(0, server.indexOf('location'))).toMatch(/limit_conn hotline_per_client \d+;/);
+    const staff = conf.slice(conf.indexOf('location /staff/ {'), conf.indexOf('}', conf.indexOf('location /staff/ {')));
+    expect(staff).toMatch(/limit_req zone=hotline_staff_rate burst=\d+ nodelay;/);
+    expect(staff).toMatch(/limit_conn hotline_per_client \d+;/);
   });
 
   it('passes nginx -t (with a throw-away certificate in place of the real one)', () => {
