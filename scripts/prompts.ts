@@ -21,7 +21,9 @@ import { catalogDrift, I4cLibrary, loadI4cContent, topicsOfFlow, withContentText
 import { isPlacePrompt, loadCatalog, PromptCatalog, saveCatalog } from '../src/prompts/catalog';
 import { loadSiteCatalog, prepareSiteAudio, saveSiteCatalog } from '../src/site/site-folder';
 import { formatCoverage, gapsOf, placeCoverage, promptCoverage, requiredPrompts } from '../src/prompts/coverage';
-import { buildScript, SCRIPT_FILE_PREFIX, scriptCsv, scriptHtml } from '../src/prompts/recording-script';
+import { buildScript, programmeNameLines, SCRIPT_FILE_PREFIX, scriptCsv, scriptHtml } from '../src/prompts/recording-script';
+import { AudioSources } from '../src/prompts/audio-sources';
+import { loadProgrammeAreas, offeredProgramme, ProgrammePlaces } from '../src/site/programme-areas';
 import { allPlaceCodes } from '../src/prompts/place-names';
 import { IMPORT_EXTENSIONS, importRecordings, listInputs } from '../src/prompts/prompt-import';
 import { createGoogleSpeechClient, findKhmerVoice, SpeechClient, SynthesisError, SynthesisItem, synthesizePrompts } from '../src/prompts/prompt-synthesis';
@@ -90,6 +92,7 @@ A language with no gap is what the language menu offers in production (ONLY_READ
 a language with a gap is left off it. Place names are no gap: see "place names" below the report.
   --json                   print the report as JSON`,
   script: `Usage: npm run prompts -- script --language CODE [--missing] [--format csv|html] [--out FOLDER]
+       npm run prompts -- script --places [--missing] [--format csv|html] [--out FOLDER]
 
 Writes FOLDER/recording-script.<language>.<csv|html> (FOLDER defaults to ./recordings-<language>):
 every prompt to record in that language, in the order a speaker should read them (the order of
@@ -102,7 +105,10 @@ Options:
   --language CODE   a language of config/languages.json (required)
   --missing         only prompts not yet recorded by a person (missing, placeholder, machine voice)
   --format csv|html csv (UTF-8 with a byte order mark, for Excel) or html (default)
-  --out FOLDER      where to write the script`,
+  --out FOLDER      where to write the script
+  --places          instead of the prompts: exactly the names the programme's callers choose from
+                    (config/programme-areas.json: each commune, each facility), recorded once in
+                    the default language (they are proper nouns)`,
   'sync-content': `Usage: npm run prompts -- sync-content [--check]
 
 Copies the text of every I4C topic (content/i4c/<service>.<language>.json) into the
@@ -167,7 +173,8 @@ async function runImport(args: string[]): Promise<number> {
   const outcomes = await importRecordings(files, {
     audioDir: ctx.audioDir,
     languages: ctx.languages.languages.map((l) => l.code),
-    isPromptId: (id) => id in ctx.catalog.prompts || (isPlacePrompt(id) && Boolean(ctx.gazetteer.find(id.slice('place.'.length)))),
+    isPromptId: (id) => id in ctx.catalog.prompts || (isPlacePrompt(id) && Boolean(ctx.gazetteer.find(id.slice('place.'.length))))
+      || (id.startsWith('facility.') && Boolean(programmeOf(ctx).find(id.slice('facility.'.length)))),
     concurrency: jobs,
     dryRun: values['dry-run'],
     placeLanguage: ctx.languages.default,
@@ -272,9 +279,10 @@ async function runCoverage(args: string[]): Promise<number> {
 }
 
 async function runScript(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { language: { type: 'string' }, missing: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { language: { type: 'string' }, missing: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' }, places: { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) return help('script');
   const ctx = loadContext();
+  if (values.places) return runPlacesScript(ctx, values);
   const language = ctx.languages.languages.find((l) => l.code === values.language);
   if (!values.language) throw new UsageError('script needs --language (one of ' + ctx.languages.languages.map((l) => l.code).join(', ') + ')');
   if (!language) throw new UsageError(`--language: ${values.language} is not a language the hotline offers (${ctx.languages.languages.map((l) => l.code).join(', ')})`);
@@ -293,6 +301,37 @@ async function runScript(args: string[]): Promise<number> {
   fs.writeFileSync(file, body);
   const seconds = lines.reduce((sum, l) => sum + l.seconds, 0);
   console.error(`${lines.length} prompt(s) to record in ${language.name}, about ${Math.ceil(seconds / 60)} min of speech: ${file}`);
+  console.log(file);
+  return EXIT.ok;
+}
+
+/** The programme's communes and facilities (site folder config/programme-areas.json). */
+function programmeOf(ctx: Context): ProgrammePlaces {
+  const services = Object.keys(indicatorIds(loadScorecard(ctx.config.scorecardFile)));
+  const areas = loadProgrammeAreas(ctx.config.programmeAreasFile, { gazetteer: ctx.gazetteer, services });
+  if (areas.sample) console.error(`${ctx.config.programmeAreasFile} is the shipped sample: no names are offered to callers, so none to record. Put your programme's communes and facilities in the site folder's config/programme-areas.json.`);
+  return new ProgrammePlaces(offeredProgramme(areas), () => false);
+}
+
+/** `script --places`: the programme's commune and facility names, in the default language only. */
+function runPlacesScript(ctx: Context, values: { language?: string; missing?: boolean; format?: string; out?: string }): number {
+  const language = ctx.languages.languages.find((l) => l.code === ctx.languages.default)!;
+  if (values.language && values.language !== language.code) {
+    throw new UsageError(`--places: place and facility names are proper nouns, recorded once in ${language.code} (the default language); leave out --language`);
+  }
+  const format = values.format ?? 'html';
+  if (format !== 'csv' && format !== 'html') throw new UsageError('--format takes csv or html');
+  const programme = programmeOf(ctx);
+  const sources = AudioSources.load(ctx.audioDir);
+  const lines = programmeNameLines(programme, ctx.gazetteer, language.code, (id) => !values.missing || sources.sourceOf(language.code, id) !== 'recording');
+  const folder = path.resolve(values.out ?? `recordings-${language.code}`);
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `${SCRIPT_FILE_PREFIX}${language.code}.places.${format}`);
+  const body = format === 'csv'
+    ? scriptCsv(lines)
+    : scriptHtml(lines, { language: language.code, languageName: language.name, missingOnly: Boolean(values.missing), generatedAt: new Date() });
+  fs.writeFileSync(file, body);
+  console.error(`${lines.length} name(s) to record in ${language.name} (${ctx.config.programmeAreasFile}): ${file}`);
   console.log(file);
   return EXIT.ok;
 }

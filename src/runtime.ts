@@ -16,6 +16,7 @@ import { allPlaceCodes, DraftPlaceNames, PlaceNames, placePromptId } from './pro
 import { PromptAudio } from './prompts/prompt-audio';
 import { RecordingsWatch } from './prompts/recordings-watch';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
+import { loadProgrammeAreas, offeredProgramme, ProgrammePlaces } from './site/programme-areas';
 import { CallersRepository } from './store/callers';
 import { CallsRepository } from './store/calls';
 import { ensureRepeatRatingsMarked } from './store/repeat-ratings';
@@ -40,15 +41,17 @@ export interface Runtime {
   languageReadiness: LanguageReadiness;
   /** Which provinces a caller can browse by name (every name in them recorded). */
   placeNames: PlaceNames;
+  /** The programme's communes and facilities callers choose by name (site folder config/programme-areas.json). */
+  programme: ProgrammePlaces;
   /** Re-reads what is recorded when the audio folder changes, off callers' turns; refreshNow() after a studio save. */
   recordings: RecordingsWatch;
   callers: CallersRepository;
   calls: CallsRepository;
+  /** Call statuses kept on disk while the database would not take them (src/calls/call-status-journal.ts). */
+  callStatusJournal: CallStatusJournal;
   ratings: RatingsRepository;
   messages: MessagesRepository;
   /** Places callers said instead of a code, for staff to confirm (src/store/places-to-confirm.ts). */
-  /** Call statuses kept on disk while the database would not take them (src/calls/call-status-journal.ts). */
-  callStatusJournal: CallStatusJournal;
   places: PlacesToConfirmRepository;
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
@@ -75,6 +78,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
   checkI4cContent(config.i4cContentDir, flow, Object.keys(services), catalog, languages.default, logger);
   const gazetteer = loadGazetteer(config.gazetteerDir);
+  const programmeAreas = offeredProgramme(loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: Object.keys(services) }));
+  if (programmeAreas.sample) logger.warn({ file: config.programmeAreasFile }, 'the programme areas are the shipped sample: callers are offered no communes or facilities by name until the site folder has config/programme-areas.json');
   const audio = new PromptAudio(config.audioDir, config.publicBaseUrl, languages.default, logger);
   const languageReadiness = new LanguageReadiness({
     audioDir: config.audioDir, catalog, languages, enforce: config.onlyReadyLanguages, acceptKhmerMachineVoice: config.acceptKhmerMachineVoice, logger,
@@ -84,6 +89,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const drafts = config.onlyReadyLanguages && !config.acceptKhmerMachineVoice
     ? new DraftPlaceNames(config.audioDir, languages.default, allPlaceCodes(gazetteer))
     : null;
+  // A programme name is offered once recorded (a Khmer proper noun, one recording in the default language).
+  const programme = new ProgrammePlaces(programmeAreas, (id) => audio.has(id, languages.default) && !(id.startsWith('place.') && drafts?.has(id.slice('place.'.length))));
   const placeNames = new PlaceNames(gazetteer, (code) => audio.has(placePromptId(code), languages.default) && !drafts?.has(code), () => audio.generation());
   // What is recorded is worked out now, before the line listens, and again only off callers' turns.
   placeNames.browsableProvinces();
@@ -98,6 +105,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
   const callers = new CallersRepository(store);
   const calls = new CallsRepository(store);
+  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger);
   const ratings = new RatingsRepository(store);
   const messages = new MessagesRepository(store);
   const places = new PlacesToConfirmRepository(store);
@@ -105,7 +113,6 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
-  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger);
     // A getter: each turn reads the menu as it is now, so a language that loses a recording
     // leaves it without a restart, and a caller who remembered it gets the language menu.
     get languages() {
@@ -117,6 +124,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     indicators: (service) => services[service] ?? [],
     hasRecording: (id, lang) => audio.has(id, lang),
     keyGapSeconds: CARRIER_PROFILES[config.carrier].keyGapSeconds,
+    programmeCommunes: () => programme.communes(),
+    facilities: (communeCode, service) => programme.choosable(communeCode, service),
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
@@ -128,8 +137,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, turns, outbound,
     close: () => {
       recordings.stop();
+      callStatusJournal.stop();
       return store.close();
     },
   };
 }
-      callStatusJournal.stop();

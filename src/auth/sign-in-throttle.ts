@@ -15,6 +15,14 @@ export const MAX_FAILURES_PER_ADDRESS = 20;
 export const MAX_FAILURES_PER_ACCOUNT_FROM_NEW_PLACES = 30;
 /** Unproven attempts with one device cookie: that device is locked (a stolen cookie gives no more). */
 export const MAX_FAILURES_PER_DEVICE = 5;
+/**
+ * Refusals from one address answered at once within a window, past its failure limit; later ones
+ * are answered after SLOW_REFUSAL_MS. A refusal costs the server little, but an attacker who posts
+ * again as soon as answered would otherwise take the event loop from the call webhooks; the wait
+ * costs nothing but a timer, and paces such a flood to one sign-in a second per connection.
+ */
+export const REFUSALS_AT_ONCE_PER_ADDRESS = 50;
+export const SLOW_REFUSAL_MS = 1000;
 /** An address that signed in to an account stays known for it this long after its last success. */
 export const KNOWN_PLACE_MS = 90 * 24 * 60 * 60 * 1000;
 /** The device cookie: set on every successful sign-in, sent back only to the sign-in form. */
@@ -73,6 +81,8 @@ export interface ThrottleVerdict {
   trust: 'device' | 'place' | 'new';
   /** The counter documents this attempt was counted in, to take it back from. */
   counted: string[];
+  /** Attempts from this address in the current and previous window, this one included (not counted for a device). */
+  addressAttempts?: number;
 }
 
 /** An account's current locks, for the accounts page. */
@@ -153,15 +163,21 @@ export class SignInThrottle {
       this.places.findOne({ _id: this.placeId(username, address), expiresAt: { $gt: this.now() } }),
     ]);
     const trust = known ? 'place' : 'new';
-    if (!known && ip.total > MAX_FAILURES_PER_ADDRESS) return { locked: true, reason: 'address', trust, counted: [ip.id] };
+    const addressAttempts = ip.total;
+    if (!known && ip.total > MAX_FAILURES_PER_ADDRESS) return { locked: true, reason: 'address', trust, counted: [ip.id], addressAttempts };
     const [pair, account] = await Promise.all([
       this.countOne(`pair:${username}:${address}`, username),
       known ? null : this.countOne(`user:${username}`, username),
     ]);
     const counted = [ip.id, pair.id, ...(account ? [account.id] : [])];
-    if (pair.total > MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS) return { locked: true, reason: 'account-and-address', trust, counted };
-    if (account && account.total > MAX_FAILURES_PER_ACCOUNT_FROM_NEW_PLACES) return { locked: true, reason: 'account-from-new-places', trust, counted };
-    return { locked: false, trust, counted };
+    if (pair.total > MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS) return { locked: true, reason: 'account-and-address', trust, counted, addressAttempts };
+    if (account && account.total > MAX_FAILURES_PER_ACCOUNT_FROM_NEW_PLACES) return { locked: true, reason: 'account-from-new-places', trust, counted, addressAttempts };
+    return { locked: false, trust, counted, addressAttempts };
+  }
+
+  /** How long to wait before answering this refused attempt: 0, or SLOW_REFUSAL_MS once its address keeps trying. */
+  static refusalDelayMs(verdict: ThrottleVerdict): number {
+    return verdict.locked && (verdict.addressAttempts ?? 0) > MAX_FAILURES_PER_ADDRESS + REFUSALS_AT_ONCE_PER_ADDRESS ? SLOW_REFUSAL_MS : 0;
   }
 
   /** Takes back an attempt that was counted but never checked (the server was too busy to check it). */

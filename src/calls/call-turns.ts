@@ -13,7 +13,7 @@ export interface MessageSink {
   /** A short reference number for a new recording, read back to the caller. */
   newReferenceNumber(): Promise<string>;
   /** `at`: when the caller pressed "send" (the turn's time, so applying it again changes nothing). */
-  saveFromCall(msg: { callSid: string; communeCode: string; service: string; language: string; recording: NonNullable<FlowState['vars']['recording']>; at: Date; spokenPlaceId?: string }): Promise<void>;
+  saveFromCall(msg: { callSid: string; communeCode: string; service: string; language: string; recording: NonNullable<FlowState['vars']['recording']>; at: Date; spokenPlaceId?: string; facilityId?: string }): Promise<void>;
   discardFromCall(callSid: string, recordingSid: string, at: Date): Promise<void>;
   /** The caller said their place (no code): its audio is fetched like a message's, for staff to confirm. */
   keepPlaceRecording(callSid: string, recordingSid: string, language: string, at: Date): Promise<void>;
@@ -188,6 +188,7 @@ export class CallTurns {
             districtCode: communeCode.slice(0, 4),
             provinceCode: communeCode.slice(0, 2),
             ...(e.spokenPlaceId ? { spokenPlaceId: e.spokenPlaceId, ...(communeCode ? {} : { placeToConfirm: true as const }) } : {}),
+            ...(e.facilityId ? { facilityId: e.facilityId } : {}),
             service: e.service,
             indicatorId: e.indicatorId,
             score: e.score,
@@ -214,6 +215,7 @@ export class CallTurns {
             callSid, communeCode: e.spokenPlaceId ? (await this.deps.places.communeFor(e.spokenPlaceId)) ?? '' : e.communeCode,
             service: e.service, language: state.language, recording: e.recording, at,
             ...(e.spokenPlaceId ? { spokenPlaceId: e.spokenPlaceId } : {}),
+            ...(e.facilityId ? { facilityId: e.facilityId } : {}),
           });
           break;
         case 'remember-unfinished-rating':

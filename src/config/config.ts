@@ -40,6 +40,8 @@ export interface AppConfig {
   flowFile: string;
   languagesFile: string;
   scorecardFile: string;
+  /** Communes and facilities callers choose by name (src/site/programme-areas.ts). */
+  programmeAreasFile: string;
   promptCatalogFile: string;
   i4cContentDir: string;
   /** Key file for Google Cloud Text-to-Speech (prompt drafts); empty when not set. */
@@ -63,13 +65,13 @@ export interface AppConfig {
   backupMaxAgeHours: number;
   /** Express's "trust proxy": false, a hop count, or the proxies' addresses (TRUST_PROXY). */
   trustProxy: false | number | string[];
-  httpMaxConnections: number;
-  auditRetentionDays: number;
   /** HOST was left empty and a proxy is trusted, so the server listens on loopback only (said in the start-up log). */
   hostChosenForProxy: boolean;
-  /** Names of secrets that were generated for development because they were not set. */
+  httpMaxConnections: number;
   /** HTTP_MAX_CONNECTIONS_PER_CLIENT (src/http-server.ts). */
   httpMaxConnectionsPerClient: number;
+  auditRetentionDays: number;
+  /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
 
@@ -137,8 +139,6 @@ export function parseTrustProxy(raw: string): { value: false | number | string[]
   return { value: items };
 }
 
-/** Development secrets are generated once and kept beside the embedded store, so callers stay known across restarts. */
-function loadOrCreateDevSecrets(dataDir: string, names: string[]): Record<string, string> {
 const isLoopbackHost = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /**
@@ -169,6 +169,8 @@ export function listenNote(config: Pick<AppConfig, 'host' | 'port' | 'hostChosen
   return `listening on ${config.host}:${config.port}${config.trustProxy === false ? '' : ` behind the proxy TRUST_PROXY names (${String(config.trustProxy)})`}`;
 }
 
+/** Development secrets are generated once and kept beside the embedded store, so callers stay known across restarts. */
+function loadOrCreateDevSecrets(dataDir: string, names: string[]): Record<string, string> {
   const file = path.join(dataDir, 'development-secrets.json');
   let secrets: Record<string, string> = {};
   try {
@@ -235,12 +237,12 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
   if (Number(values.AUDIT_RETENTION_DAYS) < 90) problems.push(`AUDIT_RETENTION_DAYS=${values.AUDIT_RETENTION_DAYS} is too short: at least 90 days, so an investigation can still find what staff did`);
   if (Number(values.AUDIO_DECODES_AT_ONCE) < 1) problems.push(`AUDIO_DECODES_AT_ONCE=${values.AUDIO_DECODES_AT_ONCE} is too low: at least 1, or no recording can be uploaded`);
   if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
-
-  const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
-  const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
   if (Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT) < 4) problems.push(`HTTP_MAX_CONNECTIONS_PER_CLIENT=${values.HTTP_MAX_CONNECTIONS_PER_CLIENT} is too low: at least 4 (a browser opens several)`);
   const listen = listenHost(values.HOST ?? '', 'value' in trustProxy ? trustProxy.value : false);
   if (listen.problem) problems.push(listen.problem);
+
+  const nodeEnv = (values.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+  const missingSecrets = SETTINGS.filter((s) => s.secret && !values[s.name]).map((s) => s.name);
   if (nodeEnv === 'production') {
     for (const name of missingSecrets) problems.push(`${name} is required in production (see .env.example)`);
     if (values.TWILIO_SIGNATURE_CHECK === 'off') problems.push('TWILIO_SIGNATURE_CHECK=off is refused in production');
@@ -290,6 +292,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     flowFile: siteOr('FLOW_FILE', 'config/flow.json'),
     languagesFile: siteOr('LANGUAGES_FILE', 'config/languages.json'),
     scorecardFile: siteOr('SCORECARD_FILE', 'config/scorecard.json'),
+    programmeAreasFile: siteOr('PROGRAMME_AREAS_FILE', 'config/programme-areas.json'),
     onlyReadyLanguages: values.ONLY_READY_LANGUAGES === 'on' || (values.ONLY_READY_LANGUAGES === 'auto' && nodeEnv === 'production'),
     acceptKhmerMachineVoice: values.ACCEPT_KHMER_MACHINE_VOICE === 'true',
     promptCatalogFile: resolve(values.PROMPT_CATALOG_FILE),
@@ -306,13 +309,13 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig
     doctorAllow: (values.DOCTOR_ALLOW ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     backupMaxAgeHours: Number(values.BACKUP_MAX_AGE_HOURS),
     trustProxy: 'value' in trustProxy ? trustProxy.value : false,
+    hostChosenForProxy: listen.chosenForProxy,
     httpMaxConnections: Number(values.HTTP_MAX_CONNECTIONS),
+    httpMaxConnectionsPerClient: Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT),
     auditRetentionDays: Number(values.AUDIT_RETENTION_DAYS),
     generatedSecrets: missingSecrets,
   };
-    hostChosenForProxy: listen.chosenForProxy,
 }
-    httpMaxConnectionsPerClient: Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT),
 
 /** Settings that are allowed but risky: the app logs each of these at start-up (src/server.ts). */
 export function startupWarnings(config: AppConfig): string[] {

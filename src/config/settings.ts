@@ -58,6 +58,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'LANGUAGES_FILE', type: 'string', default: './config/languages.json',
     doc: 'languages offered on the language menu, their order and keys; unset: SITE_DIR/config/languages.json when present' },
   { name: 'SCORECARD_FILE', type: 'string', default: './config/scorecard.json', doc: 'services and their indicators; unset: SITE_DIR/config/scorecard.json when present' },
+  { name: 'PROGRAMME_AREAS_FILE', type: 'string', default: './config/programme-areas.json',
+    doc: 'communes and facilities callers choose by name (a sample ships); unset: SITE_DIR/config/programme-areas.json when present' },
   { name: 'PROMPT_CATALOG_FILE', type: 'string', default: './prompts/catalog.json',
     doc: 'every prompt id with its reference text per language; unset: SITE_DIR/prompts/catalog.json overlays its texts' },
   { name: 'I4C_CONTENT_DIR', type: 'string', default: './content/i4c',

@@ -189,9 +189,11 @@ export function rowsForRating(r: Rating, firstOfCall: boolean, firstOfCommuneSer
   const rows: FlowResultsRow[] = [];
   if (firstOfCommuneService) {
     rows.push(row(`${r.communeCode}:${r.service}:commune`, 'commune', r.communeCode, { district_code: r.districtCode, province_code: r.provinceCode }));
-    rows.push(row(`${r.communeCode}:${r.service}:service`, 'service', r.service, { commune_code: r.communeCode }));
+    rows.push(row(`${r.communeCode}:${r.service}:service`, 'service', r.service, { commune_code: r.communeCode, ...(r.facilityId ? { facility_id: r.facilityId } : {}) }));
   }
   const meta: Record<string, unknown> = { commune_code: r.communeCode, language: r.language };
+  // The facility rated (a school of several in the commune), as the site's programme areas name it.
+  if (r.facilityId) meta.facility_id = r.facilityId;
   if (r.supersededAt) meta.superseded_at = flowResultsTimestamp(new Date(r.supersededAt));
   rows.push([at, r._id, r.callerId, r.callSid, `${r.service}.${r.indicatorId}`, String(r.score), meta]);
   if (firstOfCall) {

@@ -20,7 +20,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
       callback: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
     },
   },
-  say: { required: ['prompts', 'next'], properties: { prompts, readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] }, next: target } },
+  say: { required: ['prompts', 'next'], properties: { prompts, readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber', 'facility'] }, next: target } },
   branch: {
     required: ['condition', 'then', 'else'],
     properties: {
@@ -34,7 +34,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     required: ['prompt', 'options'],
     properties: {
       prompt: str,
-      readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber'] },
+      readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber', 'facility'] },
       readBackAgain: str,
       closingPrompt: str,
       silenceEnds: { type: 'boolean' },
@@ -89,6 +89,11 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     required: ['prompt', 'maxLengthSeconds', 'next'],
     properties: { prompt: str, maxLengthSeconds: { type: 'integer', minimum: 5, maximum: 600 }, next: target },
   },
+  'area-list': {
+    required: ['prompt', 'morePrompt', 'notListedPrompt', 'notListedKey', 'next', 'byCode'],
+    properties: { prompt: str, morePrompt: str, notListedPrompt: str, notListedKey: { enum: ['5', '6', '7', '8'] }, next: target, byCode: target },
+  },
+  'facility-choice': { required: ['prompt', 'morePrompt', 'next'], properties: { prompt: str, morePrompt: str, next: target } },
   'place-record': {
     required: ['prompt', 'savedPrompt', 'maxLengthSeconds', 'next'],
     properties: { prompt: str, savedPrompt: str, maxLengthSeconds: { type: 'integer', minimum: 5, maximum: 120 }, next: target },
@@ -164,6 +169,7 @@ export function successors(n: FlowNode): string[] {
     case 'menu': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return n.dontKnow ? [n.next, n.browse, n.dontKnow] : [n.next, n.browse];
     case 'resume-offer': return [n.next, n.rateNode];
+    case 'area-list': return [n.next, n.byCode];
     case 'place-list': return n.byCode ? [n.next, n.byCode] : [n.next];
     default: return [n.next];
   }
@@ -215,6 +221,8 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
         break;
       case 'question': case 'record': templates.push(n.prompt); break;
       case 'place-record': templates.push(n.prompt, n.savedPrompt); break;
+      case 'area-list': templates.push(n.prompt, n.morePrompt, n.notListedPrompt); break;
+      case 'facility-choice': templates.push(n.prompt, n.morePrompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
       case 'branch': break;
     }

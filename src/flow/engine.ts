@@ -11,7 +11,10 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' }>;
+
+/** Names read in one menu of a programme list: short enough to remember which key was which. */
+const NAMES_PER_MENU = 4;
 
 class Turn {
   readonly prompts: PromptRef[] = [];
@@ -50,11 +53,44 @@ class Turn {
       if (this.vars.referenceNumber) this.playDigits(this.vars.referenceNumber);
       return;
     }
+    if (what === 'facility') {
+      const id = this.vars.facility;
+      if (id && this.ctx.hasRecording(`facility.${id}`, this.ctx.defaultLanguage)) this.play(`facility.${id}`, {}, this.ctx.defaultLanguage);
+      return;
+    }
     const code = this.vars[what];
     if (!code) return;
-    this.playDigits(code);
+    // Content first: the commune and its district by name where recorded, else the code's digits.
     const name = this.fill(this.def.prompts.place, { code });
-    if (this.hasPlaceName(name)) this.play(name, {}, this.ctx.defaultLanguage);
+    if (!this.hasPlaceName(name)) {
+      this.playDigits(code);
+      return;
+    }
+    this.play(name, {}, this.ctx.defaultLanguage);
+    const district = this.fill(this.def.prompts.place, { code: code.slice(0, 4) });
+    if (code.length === 6 && this.hasPlaceName(district)) this.play(district, {}, this.ctx.defaultLanguage);
+  }
+
+  /** The programme communes to offer, the caller's last place first. */
+  areaCommunes(): string[] {
+    const all = [...(this.ctx.programmeCommunes?.() ?? [])];
+    const last = this.vars.lastCommune;
+    const at = last ? all.indexOf(last) : -1;
+    if (at > 0) all.unshift(...all.splice(at, 1));
+    return all;
+  }
+
+  /** The facilities to choose between for this call's commune and service. */
+  facilityChoices(): readonly string[] {
+    const { communeCode, service } = this.vars;
+    return communeCode && service ? this.ctx.facilities?.(communeCode, service) ?? [] : [];
+  }
+
+  /** One menu of a name list: at most NAMES_PER_MENU, and whether there are more. */
+  namePage<T>(all: readonly T[]) {
+    const pages = Math.max(1, Math.ceil(all.length / NAMES_PER_MENU));
+    const page = (this.vars.page ?? 0) % pages;
+    return { items: all.slice(page * NAMES_PER_MENU, page * NAMES_PER_MENU + NAMES_PER_MENU), pages };
   }
 
   /** A place name is a Khmer proper noun: one recording, in the default language, serves every caller. */
@@ -143,6 +179,26 @@ class Turn {
           }
           this.ask(n);
           return;
+        case 'area-list':
+          if (this.areaCommunes().length === 0) {
+            id = n.byCode;
+            continue;
+          }
+          this.vars.page = 0;
+          this.ask(n);
+          return;
+        case 'facility-choice': {
+          const choices = this.facilityChoices();
+          delete this.vars.facility;
+          if (choices.length <= 1) {
+            if (choices.length === 1) this.vars.facility = choices[0];
+            id = n.next;
+            continue;
+          }
+          this.vars.page = 0;
+          this.ask(n);
+          return;
+        }
         case 'resume-offer':
           if (!this.vars.resumable || !this.ctx.indicators(this.vars.resumable.service)[this.vars.resumable.indicatorIndex]) {
             delete this.vars.resumable;
@@ -230,6 +286,29 @@ class Turn {
         this.play(n.prompt);
         this.end = { type: 'record', maxLengthSeconds: n.maxLengthSeconds };
         return;
+      case 'area-list': {
+        this.play(n.prompt);
+        const { items, pages } = this.namePage(this.areaCommunes());
+        items.forEach((code, i) => {
+          this.playPlace(code);
+          this.play(this.def.prompts.digit, { digit: String(i + 1) });
+        });
+        if (pages > 1) this.play(n.morePrompt);
+        this.play(n.notListedPrompt);
+        this.gather(1);
+        return;
+      }
+      case 'facility-choice': {
+        this.play(n.prompt);
+        const { items, pages } = this.namePage(this.facilityChoices());
+        items.forEach((id, i) => {
+          this.play(`facility.${id}`, {}, this.ctx.defaultLanguage);
+          this.play(this.def.prompts.digit, { digit: String(i + 1) });
+        });
+        if (pages > 1) this.play(n.morePrompt);
+        this.gather(1);
+        return;
+      }
       case 'resume-offer': {
         const r = this.vars.resumable!;
         this.play(n.prompt, { service: r.service });
@@ -363,7 +442,11 @@ class Turn {
         const where = this.where();
         if (!where || !service) throw new DefinitionError('rate-indicators reached without a commune and service');
         const { communeCode, spokenPlaceId } = where;
-        this.effects.push({ type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score, ...(dontKnow ? { noScore: 'dont-know' as const } : {}), ...(spokenPlaceId ? { spokenPlaceId } : {}) });
+        const facilityId = this.vars.facility;
+        this.effects.push({
+          type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score,
+          ...(dontKnow ? { noScore: 'dont-know' as const } : {}), ...(spokenPlaceId ? { spokenPlaceId } : {}), ...(facilityId ? { facilityId } : {}),
+        });
         const key = `${where.key}:${service}:${this.currentIndicator()}`;
         if (!this.vars.rated?.includes(key)) this.vars.rated = [...(this.vars.rated ?? []), key];
         if (dontKnow) {
@@ -388,6 +471,9 @@ class Turn {
         }
         return true;
       }
+      case 'area-list':
+      case 'facility-choice':
+        return this.answerNameList(n, digits);
       case 'resume-offer': {
         const r = this.vars.resumable;
         if (!r || (digits !== '1' && digits !== '2')) return false;
@@ -422,6 +508,26 @@ class Turn {
     }
   }
 
+  /** A key on a programme name list: 1-4 picks a name of this menu, 9 hears more, the not-listed key leaves for code entry. */
+  answerNameList(n: Extract<FlowNode, { type: 'area-list' | 'facility-choice' }>, digits: string): boolean {
+    const { items, pages } = this.namePage(n.type === 'area-list' ? this.areaCommunes() : this.facilityChoices());
+    if (n.type === 'area-list' && digits === n.notListedKey) {
+      this.goTo(n.byCode);
+      return true;
+    }
+    if (digits === '9' && pages > 1) {
+      this.vars.page = ((this.vars.page ?? 0) + 1) % pages;
+      this.ask(n);
+      return true;
+    }
+    const picked = /^[1-4]$/.test(digits) ? items[Number(digits) - 1] : undefined;
+    if (!picked) return false;
+    if (n.type === 'area-list') this.vars.pendingCommune = picked;
+    else this.vars.facility = picked;
+    this.goTo(n.next);
+    return true;
+  }
+
   act(action: string): boolean {
     switch (action) {
       case 'useLastCommune':
@@ -441,7 +547,7 @@ class Turn {
         const where = this.where();
         if (!recording || !where || !service) return false;
         const { communeCode, spokenPlaceId } = where;
-        this.effects.push({ type: 'save-message', communeCode, service, recording, ...(spokenPlaceId ? { spokenPlaceId } : {}) });
+        this.effects.push({ type: 'save-message', communeCode, service, recording, ...(spokenPlaceId ? { spokenPlaceId } : {}), ...(this.vars.facility ? { facilityId: this.vars.facility } : {}) });
         this.vars.referenceNumber = recording.referenceNumber;
         this.vars.sentMessageId = recording.recordingSid;
         delete this.vars.recording;
@@ -514,7 +620,7 @@ function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean 
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice'].includes(n.type);
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */

@@ -9,7 +9,7 @@ export type PromptTemplate = string;
 export type SettableVar = 'service' | 'topic' | 'purpose';
 export type ActionName = 'useLastCommune' | 'confirmCommune' | 'sendMessage' | 'recordAgain' | 'optInAnswerCall';
 export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage' | 'callerLanguageKnown';
-export type ReadBack = 'lastCommune' | 'pendingCommune' | 'referenceNumber';
+export type ReadBack = 'lastCommune' | 'pendingCommune' | 'referenceNumber' | 'facility';
 export type DemographicField = 'gender' | 'ageGroup' | 'disability' | 'idPoor';
 
 export interface MenuOption {
@@ -80,6 +80,17 @@ export type FlowNode =
    * pick the commune from the recording later; src/store/places-to-confirm.ts).
    */
   | { type: 'place-record'; prompt: PromptTemplate; savedPrompt: PromptTemplate; maxLengthSeconds: number; next: string }
+  /**
+   * The programme's communes by name (src/site/programme-areas.ts), at most 4 to a menu, the
+   * caller's last place first: 1-4 picks (then `next`, a confirmation), 9 hears more,
+   * `notListedKey` goes to `byCode` (code entry). With no programme commune named, straight to `byCode`.
+   */
+  | { type: 'area-list'; prompt: PromptTemplate; morePrompt: PromptTemplate; notListedPrompt: PromptTemplate; notListedKey: string; next: string; byCode: string }
+  /**
+   * The facility of the chosen service in the chosen commune (two primary schools): by name, at
+   * most 4 to a menu, 9 for more. One facility (or none named) asks nothing and goes on to `next`.
+   */
+  | { type: 'facility-choice'; prompt: PromptTemplate; morePrompt: PromptTemplate; next: string }
   /**
    * Offers a caller whose last rating broke off (within a day) to go on where they stopped:
    * `prompt` (with {service}), the commune, then `pressPrompt`; 1 goes on at `rateNode`, 2 and
@@ -160,10 +171,10 @@ export type Effect =
   | { type: 'remember-commune'; communeCode: string }
   /** communeCode is '' while the place waits to be confirmed (spokenPlaceId: the caller's recording of it). */
   /** score null with noScore: the caller pressed "don't know / did not use": kept, counted apart, never a score. */
-  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number | null; noScore?: 'dont-know'; spokenPlaceId?: string }
+  | { type: 'save-rating'; communeCode: string; service: string; indicatorId: string; score: number | null; noScore?: 'dont-know'; spokenPlaceId?: string; facilityId?: string }
   /** done: the questions are over (answered or skipped with 0): not asked again this reporting year. */
   | { type: 'set-demographics'; demographics: Demographics; done?: boolean }
-  | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording; spokenPlaceId?: string }
+  | { type: 'save-message'; communeCode: string; service: string; recording: PendingRecording; spokenPlaceId?: string; facilityId?: string }
   /** The caller said where they are instead of a code: keep the recording as a place for staff to confirm. */
   | { type: 'keep-spoken-place'; recording: PendingRecording; purpose: string }
   | { type: 'discard-recording'; recording: PendingRecording }
@@ -198,6 +209,8 @@ export interface FlowVars {
   page?: number;
   indicatorIndex?: number;
   introPlayed?: boolean;
+  /** The facility rated (src/site/programme-areas.ts id), where the commune has one or the caller chose one. */
+  facility?: string;
   /** 0 was pressed on a rating question: the next key confirms leaving (0) or goes on (1). */
   leaving?: boolean;
   demographics?: Demographics;
@@ -252,6 +265,10 @@ export interface FlowContext {
    * that arrives short is then only a pause, and the rest is gathered.
    */
   keyGapSeconds?: number;
+  /** The programme's communes callers may choose by name (names recorded), in order; none when absent. */
+  programmeCommunes?(): readonly string[];
+  /** The facilities of a service a commune's callers choose between (ids); one means no question. */
+  facilities?(communeCode: string, service: string): readonly string[];
 }
 
 export interface StepResult {

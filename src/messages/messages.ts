@@ -103,6 +103,8 @@ export interface VoiceMessage {
   callerChoice: 'sent' | 'discarded' | 'unknown' | 'place';
   /** The place the caller said instead of a code: communeCode stays '' until staff confirm it. */
   spokenPlaceId?: string;
+  /** The facility the message is about (a programme-areas id), where known. */
+  facilityId?: string;
   download?: MessageDownload;
   /** The recording held no speech: it is not a message (callerChoice is then 'discarded'). */
   silent?: boolean;
@@ -180,6 +182,7 @@ export class MessagesRepository implements MessageSink {
           districtCode: msg.communeCode.slice(0, 4),
           provinceCode: msg.communeCode.slice(0, 2),
           ...(msg.spokenPlaceId ? { spokenPlaceId: msg.spokenPlaceId } : {}),
+          ...(msg.facilityId ? { facilityId: msg.facilityId } : {}),
           service: msg.service,
           language: msg.language,
           referenceNumber: msg.recording.referenceNumber,

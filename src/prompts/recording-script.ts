@@ -1,5 +1,7 @@
 import { BOM, csvField } from '../reports/report-csv';
 import { escapeHtml } from '../staff/html';
+import { Gazetteer } from '../gazetteer/gazetteer';
+import { ProgrammePlaces } from '../site/programme-areas';
 import { PromptCatalog } from './catalog';
 
 /**
@@ -22,6 +24,11 @@ export const FLOW_PARTS = [
   { id: 'errors', title: 'Errors and goodbye', en: 'Errors and goodbye', km: 'កំហុស និងការលាគ្នា' },
 ] as const;
 export type FlowPart = (typeof FLOW_PARTS)[number]['id'];
+
+/** The programme's place and facility names (`script --places`): proper nouns, recorded once, in Khmer. */
+export const NAMES_PART = { id: 'names', title: 'Place and facility names', en: 'Place and facility names', km: 'ឈ្មោះទីកន្លែង និងស្ថាប័ន' } as const;
+export type ScriptPart = FlowPart | typeof NAMES_PART.id;
+const SCRIPT_PARTS = [...FLOW_PARTS, NAMES_PART];
 
 export function partOf(promptId: string): FlowPart {
   if (/^(welcome|language)\b/.test(promptId)) return 'start';
@@ -51,7 +58,7 @@ export const SCRIPT_FILE_PREFIX = 'recording-script.';
 
 export interface ScriptLine {
   order: number;
-  part: FlowPart;
+  part: ScriptPart;
   promptId: string;
   /** Reference text in the language itself where written, else Khmer and English to translate from. */
   text: string | null;
@@ -91,6 +98,33 @@ export function buildScript(input: ScriptInput): ScriptLine[] {
   });
 }
 
+/**
+ * The names a programme's callers choose from (src/site/programme-areas.ts): each programme
+ * commune (place.<code>, its Khmer name from the gazetteer) and each facility (facility.<id>),
+ * exactly those and in the order callers hear them. `include` leaves out names already recorded
+ * (for --missing).
+ */
+export function programmeNameLines(programme: ProgrammePlaces, gazetteer: Gazetteer, language: string, include: (promptId: string) => boolean = () => true): ScriptLine[] {
+  const lines: Omit<ScriptLine, 'order'>[] = [];
+  for (const code of programme.areas.communes) {
+    const place = gazetteer.find(code);
+    const district = gazetteer.find(code.slice(0, 4));
+    if (!place) continue;
+    lines.push({
+      part: NAMES_PART.id, promptId: `place.${code}`, text: place.nameKm, km: place.nameKm,
+      en: `${place.nameLatin} (commune${district ? `, ${district.nameLatin} district` : ''})`, note: 'A commune name: say it as people there say it.',
+      seconds: 2, fileName: recordingFileName(`place.${code}`, language),
+    });
+  }
+  for (const f of programme.areas.facilities) {
+    lines.push({
+      part: NAMES_PART.id, promptId: `facility.${f.id}`, text: f.name.km, km: f.name.km, en: f.name.en,
+      note: f.code ? `Institution code ${f.code}.` : null, seconds: 3, fileName: recordingFileName(`facility.${f.id}`, language),
+    });
+  }
+  return lines.filter((l) => include(l.promptId)).map((l, i) => ({ order: i + 1, ...l }));
+}
+
 export function scriptCsv(lines: readonly ScriptLine[]): string {
   const header = ['order', 'part', 'prompt_id', 'text', 'text_km', 'text_en', 'about_seconds', 'save_as', 'note'];
   const rows = lines.map((l) => [l.order, l.part, l.promptId, l.text ?? '', l.km ?? '', l.en, l.seconds, l.fileName, l.note ?? '']);
@@ -100,7 +134,7 @@ export function scriptCsv(lines: readonly ScriptLine[]): string {
 /** A4, Khmer fonts first, one prompt never split over two pages, the table head on every page. */
 export function scriptHtml(lines: readonly ScriptLine[], input: { language: string; languageName: string; missingOnly: boolean; generatedAt: Date }): string {
   const total = lines.reduce((s, l) => s + l.seconds, 0);
-  const parts = FLOW_PARTS.filter((p) => lines.some((l) => l.part === p.id));
+  const parts = SCRIPT_PARTS.filter((p) => lines.some((l) => l.part === p.id));
   const sections = parts.map((p) => {
     const rows = lines.filter((l) => l.part === p.id).map((l) => `
       <tr>

@@ -229,6 +229,9 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
         // Known and unknown usernames take this same path, with no password check for either.
         const count = await deps.audit.recordRepeated({ username, action: 'sign-in-locked', address, detail: { reason: verdict.reason ?? '' } });
         if (isFirstOrRound(count)) rt.logger.warn({ username, address, reason: verdict.reason, refusedSoFar: count }, 'staff sign-in refused: too many failures');
+        // An address that keeps posting is answered a second later: a timer, not work.
+        const delay = SignInThrottle.refusalDelayMs(verdict);
+        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
         signInPage(res, { ...again, error: tr(res)('sign-in.locked') }, 429);
         return;
       }

@@ -13,7 +13,7 @@ import { AudioSources, sha256Of } from '../prompts/audio-sources';
 import { requiredPrompts } from '../prompts/coverage';
 import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
 import { PromptVersions } from '../prompts/prompt-versions';
-import { FLOW_PARTS, FlowPart, partOf } from '../prompts/recording-script';
+import { FLOW_PARTS, FlowPart, NAMES_PART, partOf } from '../prompts/recording-script';
 import { STAFF_CSP } from './security-headers';
 import { html, SafeHtml } from './html';
 import { csrfField, km, latin, scrollBox, sendPage } from './layout';
@@ -41,7 +41,8 @@ export const studioPages: StaffPages = (router, deps) => {
   const versions = new PromptVersions(rt.store, {
     audioDir: rt.config.audioDir,
     languages: languages.map((l) => l.code),
-    isPromptId: (id) => id in rt.catalog.prompts || (isPlacePrompt(id) && Boolean(rt.gazetteer.find(id.slice('place.'.length)))),
+    isPromptId: (id) => id in rt.catalog.prompts || (isPlacePrompt(id) && Boolean(rt.gazetteer.find(id.slice('place.'.length))))
+      || (id.startsWith('facility.') && Boolean(rt.programme.find(id.slice('facility.'.length)))),
     promptIds: Object.keys(rt.catalog.prompts),
     placeLanguage: rt.languages.default,
   });
@@ -112,6 +113,8 @@ ${scrollBox(t('studio.title'), html`<table class="studio-languages">
     const report = rt.languageReadiness.report().find((r) => r.language === language.code)!;
     const missingOnly = req.query.missing === '1';
     const part = FLOW_PARTS.some((p) => p.id === req.query.part) ? (req.query.part as FlowPart) : null;
+    // The programme's place and facility names: proper nouns, recorded once in the default language.
+    const namesOnly = req.query.part === NAMES_PART.id && language.code === rt.languages.default;
     const saved = await versions.savedIn(language.code);
     const sources = AudioSources.load(rt.config.audioDir);
     const ids = requiredPrompts(rt.catalog, language.code)
@@ -121,9 +124,7 @@ ${scrollBox(t('studio.title'), html`<table class="studio-languages">
     const partIndex = new Map(FLOW_PARTS.map((p, i) => [p.id as string, i]));
     ids.sort((a, b) => partIndex.get(partOf(a))! - partIndex.get(partOf(b))! || order.get(a)! - order.get(b)!);
     const staff = staffLocals(res).staff;
-    const rows = ids.map((id) => {
-      const entry = rt.catalog.prompts[id];
-      const state = stateOf(report, id);
+    const row = (id: string, entry: { text: Record<string, string> }, state: PromptState, partLabel: string) => {
       const file = sources.fileOf(language.code, id);
       const doc = saved.get(id);
       const sha = state === 'missing' ? '' : sha256Of(file);
@@ -132,7 +133,7 @@ ${scrollBox(t('studio.title'), html`<table class="studio-languages">
       // A prompt missing in this language is played in the default one (src/prompts/prompt-audio.ts).
       const fallback = state === 'missing' && language.code !== rt.languages.default && sources.sourceOf(rt.languages.default, id) !== null;
       return html`<tr data-prompt="${id}" data-state="${state}" data-save-url="/staff/studio/${language.code}/${id}/recording">
-  <td><code>${id}</code><br><span class="part">${partTitle(t, partOf(id))}</span></td>
+  <td><code>${id}</code><br><span class="part">${partLabel}</span></td>
   <td>${entry.text[language.code] && language.code !== 'km' ? html`<p>${entry.text[language.code]}</p>` : ''}${entry.text.km ? html`<p>${km(entry.text.km)}</p>` : ''}<p class="en" lang="en">${entry.text.en}</p></td>
   <td><span class="state state-${state}">${t(`studio.state.${state}`)}</span><br><span class="who">${who}</span></td>
   <td class="studio-actions">
@@ -150,7 +151,20 @@ ${scrollBox(t('studio.title'), html`<table class="studio-languages">
     ${doc?.previous.length ? html`<form method="post" action="/staff/studio/${language.code}/${id}/undo">${csrfField(staff)}<button type="submit" class="undo">${t('studio.undo')}</button></form>` : ''}
   </td>
 </tr>`;
-    });
+    };
+    const nameState = (id: string): PromptState => {
+      const source = sources.sourceOf(language.code, id);
+      return source === null ? 'missing' : source === 'recording' ? 'recorded' : source;
+    };
+    const names = rt.programme.promptIds().map((id) => {
+      const facility = id.startsWith('facility.') ? rt.programme.find(id.slice('facility.'.length)) : undefined;
+      const place = facility ? undefined : rt.gazetteer.find(id.slice('place.'.length));
+      const entry = { text: facility ? { km: facility.name.km, en: facility.name.en } : { km: place?.nameKm ?? '', en: place?.nameLatin ?? id } };
+      return { id, entry, state: nameState(id) };
+    }).filter((n) => !missingOnly || n.state !== 'recorded');
+    const rows = namesOnly
+      ? names.map((n) => row(n.id, n.entry, n.state, NAMES_PART[t.lang]))
+      : ids.map((id) => row(id, rt.catalog.prompts[id], stateOf(report, id), partTitle(t, partOf(id))));
     const filterLink = (label: string, query: string) => html`<a href="/staff/studio/${language.code}${query}">${label}</a>`;
     allowMicrophone(res);
     sendPage(res, {
@@ -159,7 +173,7 @@ ${scrollBox(t('studio.title'), html`<table class="studio-languages">
       body: html`
 <p><a href="/staff/studio">${t('studio.all-languages')}</a> · ${languageName(t, language.code)} (<code>${language.code}</code>): ${t('studio.recorded-count', { done: report.coverage.required - report.gaps.length, required: report.coverage.required })} ${readinessLine(t, report)}</p>
 ${report.gaps.length ? html`<p class="gaps">${t('studio.still-needed-list')} <code>${report.gaps.join(', ')}</code></p>` : ''}
-<p class="filters">${t('studio.show')} ${filterLink(t('studio.filter-all'), '')} · ${filterLink(t('studio.filter-missing'), '?missing=1')} · ${FLOW_PARTS.map((p) => html`${filterLink(p[t.lang], `?part=${p.id}${missingOnly ? '&missing=1' : ''}`)} `)}</p>
+<p class="filters">${t('studio.show')} ${filterLink(t('studio.filter-all'), '')} · ${filterLink(t('studio.filter-missing'), '?missing=1')} · ${FLOW_PARTS.map((p) => html`${filterLink(p[t.lang], `?part=${p.id}${missingOnly ? '&missing=1' : ''}`)} `)}${language.code === rt.languages.default ? html`· ${filterLink(`${NAMES_PART[t.lang]} (${names.filter((n) => n.state === 'recorded').length}/${rt.programme.promptIds().length})`, `?part=${NAMES_PART.id}${missingOnly ? '&missing=1' : ''}`)}` : ''}</p>
 ${csrfField(staff)}
 ${scrollBox(t('studio.language-title', { language: t.lang === 'km' ? language.nativeName : language.name }), html`<table class="studio-prompts" data-messages="${JSON.stringify(Object.fromEntries(STUDIO_SCRIPT_KEYS.map((k) => [k, t(`studio.js.${k}`)])))}" data-record-again="${t('studio.record-again')}">
   <thead><tr><th>${t('studio.col-prompt')}</th><th>${t('studio.col-text')}</th><th>${t('studio.col-state')}</th><th>${t('studio.col-actions')}</th></tr></thead>

@@ -35,6 +35,8 @@ export interface Rating {
    */
   spokenPlaceId?: string;
   placeToConfirm?: true;
+  /** The facility rated (a programme-areas id, src/site/programme-areas.ts), where known. */
+  facilityId?: string;
 }
 
 /**
@@ -68,7 +70,8 @@ export class RatingsRepository {
     const test = isTestCall(rating.callSid);
     await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true, likelyNew: true });
     // A rating waiting for its place replaces nothing yet: its marks are made when staff confirm it.
-    if (!test && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
+    // A rating waiting for its place replaces nothing yet: its marks are made when staff confirm it.
+    if (!test && !rating.placeToConfirm && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
   }
 
   /** Demographics are asked after the ratings: stamp them on every rating of the call. */

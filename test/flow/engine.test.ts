@@ -175,7 +175,7 @@ describe('keys that mean the same everywhere', () => {
 
   it('in code entry 0 is a digit: a code starting with 0 is accepted', () => {
     const t = call(['2', '010201'], KNOWN);
-    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('010201')]);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('010201'), 'rate.commune.confirm.press']);
     expect(t[2].state.vars.pendingCommune).toBe('010201');
   });
 
@@ -264,7 +264,7 @@ describe('where: the commune', () => {
 
   it('a known code followed by # is accepted', () => {
     const t = call(['2', '120101#'], KNOWN);
-    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'rate.commune.confirm.press']);
   });
 
   it('three unknown codes in a row: the third is read back, then the main menu', () => {
@@ -273,10 +273,10 @@ describe('where: the commune', () => {
     expect(last(t).state.node).toBe('main');
   });
 
-  it('a known code is confirmed with its digits and, where recorded, its name; 1 keeps it, 2 enters again', () => {
+  it('a known code is confirmed by its name where recorded (content first), else by its digits; 1 keeps it, 2 enters again', () => {
     const named = call(['2', '120101'], { ...KNOWN, recorded: ['place.120101'] });
     // A place name is played from its one (Khmer) recording, whatever the caller's language.
-    expect(named[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'place.120101@km']);
+    expect(named[2].heard).toEqual(['rate.commune.confirm', 'place.120101@km', 'rate.commune.confirm.press']);
     const t = call(['2', '120101', '1'], KNOWN);
     expect(t[3].effects).toEqual([{ type: 'remember-commune', communeCode: '120101' }]);
     expect(t[3].state.vars.communeCode).toBe('120101');
@@ -332,7 +332,7 @@ describe('where: the commune', () => {
     ]);
     expect(t[7].heard).toEqual(t[4].heard); // after the last page, the first again
     expect(t[8].heard).toEqual(t[5].heard);
-    expect(t[9].heard).toEqual(['rate.commune.confirm', ...digitsOf(communes[10])]);
+    expect(t[9].heard).toEqual(['rate.commune.confirm', ...digitsOf(communes[10]), 'rate.commune.confirm.press']);
     expect(t[9].state.vars.pendingCommune).toBe(communes[10]);
   });
 
@@ -370,7 +370,7 @@ describe('how good: indicators 1 to 5', () => {
   it('rate.intro once, then each indicator of the service, each answer confirmed by its scale label and saved at once', () => {
     const scores = ['4', '5', '3', '4', '2', '5'];
     const t = call(['2', '120101', '1', '2', '1', ...scores], KNOWN);
-    expect(t[4].heard).toEqual(['rate.used']);
+    expect(t[4].heard).toEqual(['rate.service.chosen.health', 'rate.used']);
     expect(t[5].heard).toEqual(['rate.intro', `indicator.health.${health[0]}`, 'rate.scale.short']);
     scores.forEach((score, i) => {
       const turn = t[6 + i];
@@ -486,7 +486,7 @@ describe('voice message', () => {
   it('from the main menu without a commune, the caller is asked where and what first, in the message path\'s own words', () => {
     const t = call(['3', '120101', '1', '2'], KNOWN);
     expect(t[1].heard).toEqual(['rate.commune.enter']);
-    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[2].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'rate.commune.confirm.press']);
     expect(t[3].heard).toEqual(['message.service.menu']);
     expect(last(t).heard).toEqual(['message.intro']);
     expect(last(t).end.type).toBe('record');
@@ -536,7 +536,7 @@ describe('a multi-key entry that arrives in pieces (a carrier that ends a Gather
     expect(t[2].state.partialKeys).toBe('12');
     expect(t[3].heard).toEqual([]);
     expect(t[3].end).toEqual({ ...CODE, numDigits: 2 });
-    expect(t[4].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101')]);
+    expect(t[4].heard).toEqual(['rate.commune.confirm', ...digitsOf('120101'), 'rate.commune.confirm.press']);
     expect(t[4].state.partialKeys).toBeUndefined();
     expect(t[4].state.vars.pendingCommune).toBe('120101');
   });

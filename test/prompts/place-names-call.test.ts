@@ -73,15 +73,15 @@ describe(`choosing a commune from spoken lists (${ENGINE} store)`, () => {
     expect(heard[9]).toEqual(p1); // 9 on the last page starts over
     expect(heard[10]).toEqual(p2);
     expect(heard[11]).toEqual(p3);
-    // 2 on the last page is the 18th commune: its digits read back, then its recorded name.
-    expect(heard[12]).toEqual(['rate.commune.confirm', ...digits('080128'), 'place.080128']);
+    // 2 on the last page is the 18th commune: read back by its recorded name and its district's, content first.
+    expect(heard[12]).toEqual(['rate.commune.confirm', 'place.080128', 'place.0801', 'rate.commune.confirm.press']);
   });
 
   it('# on the province list enters a code instead (for a province not listed)', async () => {
     const t = await h.call(parseScript('1,2,*,#,120101,hangup'), { from: '+85512000102' });
     const heard = turns(t).map(idsOf);
     expect(heard[4]).toEqual(['rate.commune.enter']);
-    expect(heard[5]).toEqual(['rate.commune.confirm', ...digits('120101'), 'place.120101']);
+    expect(heard[5]).toEqual(['rate.commune.confirm', 'place.120101', 'rate.commune.confirm.press']); // district 1201's name is not recorded
   });
 
   it('a key beyond the page is refused and the page is played again', async () => {

@@ -1,6 +1,7 @@
 import { AccountAdmin } from '../../src/auth/account-admin';
 import {
   DEVICE_COOKIE, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS, MAX_FAILURES_PER_ACCOUNT_FROM_NEW_PLACES, MAX_FAILURES_PER_ADDRESS,
+  REFUSALS_AT_ONCE_PER_ADDRESS, SignInThrottle, SLOW_REFUSAL_MS,
 } from '../../src/auth/sign-in-throttle';
 import { NotFoundError } from '../../src/errors';
 import { AuditEntry, MERGED_USERNAME_SAMPLES } from '../../src/staff/audit-log';
@@ -143,7 +144,7 @@ describe(`account lockout (${ENGINE} store)`, () => {
   });
 
   it('a flood of sign-ins with a new username each is one merged audit entry per address and window, with a count and a few sample names', async () => {
-    const flood = 200;
+    const flood = MAX_FAILURES_PER_ADDRESS + REFUSALS_AT_ONCE_PER_ADDRESS + 30;
     const results: number[] = [];
     // The first ones one at a time (at most 2 password checks run at once; more would be refused as busy).
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) results.push((await new BrowserAt(h, '198.51.100.9').signIn(`fresh-name-${i}`, 'Wrong password 1')).status);
@@ -152,7 +153,7 @@ describe(`account lockout (${ENGINE} store)`, () => {
     }
     expect(results.filter((s) => s === 401)).toHaveLength(MAX_FAILURES_PER_ADDRESS);
     expect(results.filter((s) => s === 429)).toHaveLength(flood - MAX_FAILURES_PER_ADDRESS);
-    // Today's code kept one entry per username: 180 of them.
+    // Today's code kept one entry per username: 80 of them.
     const locked = await audit().find({ action: 'sign-in-locked' });
     expect(locked).toHaveLength(1);
     expect(locked[0]).toMatchObject({ address: '198.51.100.9', detail: { reason: 'address', count: flood - MAX_FAILURES_PER_ADDRESS } });
@@ -163,5 +164,18 @@ describe(`account lockout (${ENGINE} store)`, () => {
     expect(await audit().countDocuments({})).toBe(MAX_FAILURES_PER_ADDRESS + 1);
     // No counter per username either: the locked address is refused after its own count.
     expect(await h.store.collection('staff_sign_in_failures').countDocuments({})).toBeLessThanOrEqual(2 * MAX_FAILURES_PER_ADDRESS + 2);
+    // Past the refusals answered at once, the address waits before each answer (paced, at no cost to the server).
+    const started = Date.now();
+    expect((await new BrowserAt(h, '198.51.100.9').signIn('fresh-name-last', 'Wrong password 1')).status).toBe(429);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_REFUSAL_MS - 5);
+  });
+
+  it('a refusal waits only once its address has passed its limit and the refusals answered at once', () => {
+    const locked = (addressAttempts: number) => ({ locked: true, trust: 'new' as const, counted: [], addressAttempts });
+    expect(SignInThrottle.refusalDelayMs(locked(MAX_FAILURES_PER_ADDRESS + REFUSALS_AT_ONCE_PER_ADDRESS))).toBe(0);
+    expect(SignInThrottle.refusalDelayMs(locked(MAX_FAILURES_PER_ADDRESS + REFUSALS_AT_ONCE_PER_ADDRESS + 1))).toBe(SLOW_REFUSAL_MS);
+    expect(SignInThrottle.refusalDelayMs({ ...locked(1000), locked: false })).toBe(0);
+    // A device's own refusals are not paced by the address (it was not counted there).
+    expect(SignInThrottle.refusalDelayMs({ locked: true, reason: 'device', trust: 'device', counted: [] })).toBe(0);
   });
 });
