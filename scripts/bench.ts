@@ -17,6 +17,7 @@ import { processAlive } from '../src/process-alive';
 import { MongoStore } from '../src/store/mongo-store';
 import { formatStaffBusy, missedStaffBusy, prepareStaffBusy, runStaffBusy, StaffBusyResult } from '../bench/staff-busy';
 import { BURST, BURST_P99_RATIO, BurstResult, BurstStart, formatBurst, missedBurst, runBurst } from '../bench/burst';
+import { formatSignInFlood, missedSignInFlood, runSignInFlood, SIGN_IN_FLOOD_ATTACKERS, SIGN_IN_FLOOD_TARGET_RATIO, SignInFloodResult } from '../bench/sign-in-flood';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -34,6 +35,10 @@ Express app answering one fixed TwiML document) with the same shapes:
   burst       200 callers ringing within one second, on a server just started and on one that
               took 3 calls first (each a fresh server, the floor too); prints the first turn's
               p99 as a ratio to the floor's started the same way (target <= 1.5x)
+  sign-in-flood  the realistic load alone, then while an attacker posts staff sign-ins with a new
+              username each as fast as the server answers (--flood-attackers loops), then alone
+              again; prints the webhooks' p99 during the flood as a ratio to the lower p99
+              quiet (target <= 2x)
 A request unanswered after 15 s (the carrier's webhook timeout) is an error.
 Prints turns/s, p50/p95/p99 turn latency, errors and the server's peak memory (VmHWM), with our
 p99 and throughput as ratios to the floor's, then each row's CPU milliseconds per turn: the server's,
@@ -46,7 +51,8 @@ Loopback only.
 Options:
   --engines LIST       embedded,mongodb (default both). mongodb uses MONGODB_URI or --mongodb-uri,
                        otherwise starts ../shared/tools/mongo-compatible-server for the run
-  --shapes LIST        realistic,saturation,staff-busy,burst (default all four)
+  --shapes LIST        realistic,saturation,staff-busy,burst,sign-in-flood (default all five)
+  --flood-attackers N  concurrent attacker loops in the sign-in-flood row (default 4)
   --staff-ratings N    ratings seeded for the staff-busy row (default 50000; audit entries: N/5)
   --staff-pause-ms N   a staff member's reading time between pages (default 1000; 0 hammers them)
   --report-fresh-seconds N  the server's REPORT_FRESH_SECONDS in the staff-busy row (default: the
@@ -134,6 +140,9 @@ async function main() {
   const staffBusyResults: StaffBusyResult[] = [];
   let burst = false;
   const burstResults: BurstResult[] = [];
+  let signInFlood = false;
+  let floodAttackers = SIGN_IN_FLOOD_ATTACKERS;
+  const signInFloodResults: SignInFloodResult[] = [];
   try {
     o = parseArgs(process.argv.slice(2));
     if (o.help) {
@@ -141,7 +150,9 @@ async function main() {
       return 0;
     }
     engines = list(o, 'engines', ['embedded', 'mongodb'] as const);
-    const shapeNames = list(o, 'shapes', ['realistic', 'saturation', 'staff-busy', 'burst'] as const);
+    const shapeNames = list(o, 'shapes', ['realistic', 'saturation', 'staff-busy', 'burst', 'sign-in-flood'] as const);
+    signInFlood = shapeNames.includes('sign-in-flood');
+    floodAttackers = positive(o, 'flood-attackers', SIGN_IN_FLOOD_ATTACKERS);
     staffBusy = shapeNames.includes('staff-busy');
     burst = shapeNames.includes('burst');
     staffRatings = positive(o, 'staff-ratings', 50_000);
@@ -149,7 +160,7 @@ async function main() {
     if (o['report-fresh-seconds'] !== undefined) reportFreshSeconds = o['report-fresh-seconds'] === '0' ? 0 : positive(o, 'report-fresh-seconds', 60);
     const realistic: Shape = { ...REALISTIC, callers: positive(o, 'callers-realistic', REALISTIC.callers), callsPerCaller: positive(o, 'calls', REALISTIC.callsPerCaller!) };
     const saturation: Shape = { ...SATURATION, callers: positive(o, 'callers-saturation', SATURATION.callers), durationMs: 1000 * positive(o, 'duration', SATURATION.durationMs! / 1000) };
-    shapes = shapeNames.filter((n) => n !== 'staff-busy' && n !== 'burst').map((n) => (n === 'realistic' ? realistic : saturation));
+    shapes = shapeNames.filter((n) => n !== 'staff-busy' && n !== 'burst' && n !== 'sign-in-flood').map((n) => (n === 'realistic' ? realistic : saturation));
     realisticShape = realistic;
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${HELP}`);
@@ -255,6 +266,26 @@ async function main() {
         if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
       }
     }
+    // The sign-in flood row: the realistic load alone, during a flood of sign-ins with new usernames, then alone again.
+    for (const engine of signInFlood ? engines : []) {
+      const mongodbDb = `bench_sign_in_flood_${Date.now()}`;
+      let server: RunningServer;
+      try {
+        server = await startHotlineProcess({ engine, workDir, mongodbUri: mongo?.uri, mongodbDb });
+      } catch (err) {
+        process.stderr.write(`${engine} sign-in-flood: the server did not start: ${(err as Error).message}\n`);
+        failedToStart.push(`${engine} sign-in-flood`);
+        continue;
+      }
+      try {
+        await warmUp(server, scripts);
+        process.stderr.write(`${engine.padEnd(8)} sign-in-flood: callers alone, during a flood of sign-ins (${floodAttackers} attackers), then alone again...\n`);
+        signInFloodResults.push(await runSignInFlood({ server, shape: realisticShape, scripts, attackers: floodAttackers }));
+      } finally {
+        await server.stop();
+        if (engine === 'mongodb' && mongo) await dropDatabase(mongo.uri, mongodbDb);
+      }
+    }
     // The burst rows: a fresh server each (the floor's too), so "right after a start" is one.
     for (const start of (burst ? ['cold', 'warm'] : []) as BurstStart[]) {
       for (const engine of ['floor', ...engines] as Engine[]) {
@@ -299,7 +330,10 @@ async function main() {
     console.log(`\nBurst (first turn: the ring, answered with the welcome and language menu; target: p99 <= ${BURST_P99_RATIO}x the floor's):\n${formatBurst(burstResults)}`);
     for (const r of burstResults.filter((x) => x.errorSamples.length)) console.log(`\n${r.engine} burst ${r.start}: first errors:\n  ${r.errorSamples.join('\n  ')}`);
   }
-  const missed = [...missedTargets(results), ...missedStaffBusy(staffBusyResults), ...missedBurst(burstResults)];
+  if (signInFloodResults.length) {
+    console.log(`\nSign-in flood (a new username on every sign-in; target: webhook p99 <= ${SIGN_IN_FLOOD_TARGET_RATIO}x quiet):\n${formatSignInFlood(signInFloodResults)}`);
+  }
+  const missed = [...missedTargets(results), ...missedStaffBusy(staffBusyResults), ...missedBurst(burstResults), ...missedSignInFlood(signInFloodResults)];
   console.log(missed.length ? `\nTargets missed:\n  - ${missed.join('\n  - ')}` : '\nAll targets met.');
   if (failedToStart.length) console.log(`\nNot measured (the server did not start): ${failedToStart.join(', ')}`);
   fs.rmSync(workDir, { recursive: true, force: true });
