@@ -213,9 +213,11 @@ describe('complementary suppression, on random small grids', () => {
         const grid = new FigureGrid(rowsOf(callers), PERIOD, scorecard, gazetteer, MIN);
         expect(audit(callers, grid)).toEqual([]);
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS) || 300 },
+      // With rule 1 run once instead of until nothing changes, a counterexample comes after
+      // 130 to 270 grids: 1,000 finds it every time. PROPERTY_RUNS=10000 searches longer.
+      { numRuns: Number(process.env.PROPERTY_RUNS) || 1000 },
     );
-  });
+  }, 600_000); // about 30 s alone; far longer on a busy shared machine
 
   it('withholds a figure that is the only hidden part beside a shown total (a case the property found)', () => {
     // District 0101: twelve callers rate staff-attitude in 010101, one other caller medicines (too
