@@ -1,0 +1,69 @@
+// @ts-check
+/**
+ * Mutation testing of the critical modules (npm run mutate; outside CI and `npm test`): see the
+ * README's "Mutation testing". Each group is one module (or a few that make one concept) and the
+ * tests that are meant to pin it down; `npm run mutate -- <group>` runs one group, and
+ * `MUTATE_GROUP=<group> npx stryker run` is what it runs. Without MUTATE_GROUP, all groups at once.
+ */
+export const MUTATION_GROUPS = {
+  disclosure: {
+    mutate: ['src/reports/disclosure-control.ts'],
+    tests: ['test/reports/disclosure-control.test.ts', 'test/reports/disclosure-property.test.ts'],
+  },
+  'call-turns': {
+    mutate: ['src/calls/call-turns.ts'],
+    tests: ['test/calls/call-turns.test.ts', 'test/calls/winning-copy.test.ts', 'test/calls/rating-call.test.ts'],
+  },
+  'outbound-limits': {
+    mutate: ['src/outbound/outbound-limits.ts'],
+    tests: ['test/outbound/outbound-pace.test.ts', 'test/outbound/outbound-pace-property.test.ts', 'test/outbound/callbacks.test.ts', 'test/outbound/carrier-refusals.test.ts', 'test/staff/outbound-pages.test.ts'],
+  },
+  'callback-queue': {
+    mutate: ['src/outbound/callback-queue.ts'],
+    tests: ['test/outbound/callbacks.test.ts', 'test/outbound/callback-abuse.test.ts', 'test/outbound/answer-call.test.ts', 'test/outbound/carrier-refusals.test.ts'],
+  },
+  auth: {
+    mutate: ['src/auth/*.ts', '!src/auth/common-passwords.ts'],
+    tests: ['test/auth/*.test.ts', 'test/security/account-lockout.test.ts', 'test/security/sign-in-hardening.test.ts', 'test/security/staff-sign-in.test.ts', 'test/staff/staff-auth.test.ts', 'test/staff/route-roles.test.ts', 'test/staff/account-pages.test.ts', 'test/staff/staff-cli.test.ts'],
+  },
+  'carrier-params': {
+    mutate: ['src/telephony/carrier-params.ts'],
+    tests: ['test/carriers/conformance.test.ts', 'test/telephony/voice-webhooks.test.ts', 'test/carriers/simulate-somleng.test.ts'],
+  },
+};
+
+const name = process.env.MUTATE_GROUP;
+if (name !== undefined && !(name in MUTATION_GROUPS)) {
+  throw new Error(`MUTATE_GROUP=${name} is not a group: use one of ${Object.keys(MUTATION_GROUPS).join(', ')}`);
+}
+const groups = name ? [MUTATION_GROUPS[/** @type {keyof MUTATION_GROUPS} */ (name)]] : Object.values(MUTATION_GROUPS);
+const report = name ?? 'all';
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.mutate.config.js',
+    // The group's tests only, and of those only the ones that import the mutated file.
+    config: { testMatch: [...new Set(groups.flatMap((g) => g.tests))].map((t) => `<rootDir>/${t}`) },
+    enableFindRelatedTests: true,
+  },
+  // Each mutant runs only the tests that reached it in the first run.
+  coverageAnalysis: 'perTest',
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  // Two cores, shared: one test process at a time.
+  concurrency: 1,
+  // A slow shared machine: a mutant counts as a time-out (detected) only well past its normal time.
+  timeoutMS: 20000,
+  timeoutFactor: 3,
+  mutate: [...new Set(groups.flatMap((g) => g.mutate))],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${report}.html` },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
+  tempDirName: '.stryker-tmp',
+  // Anchored at the project root: a bare 'reports' would also leave out src/reports.
+  ignorePatterns: ['/reports', '/test-output', '/data/local', '/dist', '/coverage', '/.stryker-tmp'],
+  thresholds: { high: 90, low: 80, break: null },
+};
