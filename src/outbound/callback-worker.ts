@@ -167,7 +167,7 @@ export class CallbackWorker {
         const held = await this.o.limits.setCarrierProblem(problem, this.o.carrierProblemRetrySeconds ?? 300);
         this.o.logger.error(
           { callback: entry._id, httpStatus: problem.httpStatus, code: problem.code, retryAt: held.retryAt.toISOString() },
-          `outbound calling paused: ${problem.what} (HTTP ${problem.httpStatus}, code ${problem.code}). To fix: ${problem.fix}. The callbacks stay queued; calling resumes by itself once a call goes through (tried every ${this.o.carrierProblemRetrySeconds ?? 300} s, at a restart, or when staff press Resume)`,
+          `outbound calling paused: ${problem.what} (HTTP ${problem.httpStatus}, code ${problem.code}). To fix: ${problem.fix}. The callbacks stay queued; calling resumes by itself once a call goes through (tried every ${this.o.carrierProblemRetrySeconds ?? 300} s, at a restart, or when an admin presses "It is fixed: try calling now" on Outbound calls)`,
         );
         return 'carrier-problem';
       }
