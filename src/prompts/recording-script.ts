@@ -31,7 +31,7 @@ export type ScriptPart = FlowPart | typeof NAMES_PART.id;
 const SCRIPT_PARTS = [...FLOW_PARTS, NAMES_PART];
 
 export function partOf(promptId: string): FlowPart {
-  if (/^(welcome|language)\b/.test(promptId)) return 'start';
+  if (/^(welcome|language|keys)\b/.test(promptId)) return 'start';
   if (promptId === 'main.menu') return 'main';
   if (promptId.startsWith('info.')) return 'info';
   if (/^(rate|indicator|scale)\./.test(promptId)) return 'rate';
