@@ -18,6 +18,17 @@ const play = (lang: string, id: string) => `<Play>${BASE}/audio/${lang}/${id}.wa
 
 const table: [string, TurnOutput, string][] = [
   [
+    'the last silence: goodbye.silence (how to get a free callback), then Hangup, no Gather',
+    { prompts: [{ id: 'goodbye.silence' }], end: { type: 'hangup' } },
+    `${HEAD}<Response>${play('km', 'goodbye.silence')}<Hangup/></Response>`,
+  ],
+  [
+    'a rating question: the statement and its short scale inside one Gather (one key, 7 s)',
+    { prompts: [{ id: 'indicator.health.staff-attitude' }, { id: 'rate.scale.short' }], end: { type: 'gather', numDigits: 1, finishOnKey: '', timeoutSeconds: 7 } },
+    `${HEAD}<Response><Gather action="${ACTION}" method="POST" numDigits="1" timeout="7" finishOnKey="">`
+      + `${play('km', 'indicator.health.staff-attitude')}${play('km', 'rate.scale.short')}</Gather><Redirect method="POST">${SILENCE}</Redirect></Response>`,
+  ],
+  [
     'a menu: Gather (one key, 7 s, no finish key) with the prompts inside, then a Redirect for silence',
     { prompts: [{ id: 'main.menu' }], end: { type: 'gather', numDigits: 1, finishOnKey: '', timeoutSeconds: 7 } },
     `${HEAD}<Response><Gather action="${ACTION}" method="POST" numDigits="1" timeout="7" finishOnKey="">${play('km', 'main.menu')}</Gather>`
