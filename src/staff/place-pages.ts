@@ -35,6 +35,7 @@ const validateConfirmBody = ajv.compile({
     district: { type: 'string', maxLength: 4 },
     commune: { type: 'string', maxLength: 6 },
     code: { type: 'string', maxLength: 20 },
+    facility: { type: 'string', maxLength: 60 },
   },
 });
 
@@ -59,6 +60,11 @@ export const placePages: StaffPages = (router, deps) => {
     return [commune, district, province].filter((p) => p).map((p) => placeLabel(p!, t)).join(', ') + ` (${code})`;
   };
 
+  const facilityText = (id: string | undefined, t: Translate): string => {
+    const f = id ? rt.programme.find(id) : undefined;
+    return f ? ` · ${t.lang === 'km' ? f.name.km : f.name.en}` : '';
+  };
+
   const player = (place: PlaceToConfirm, recording: VoiceMessage | undefined, t: Translate): SafeHtml => {
     if (recording && audioOf(recording)) {
       return html`<audio controls preload="none" src="${BASE}/${encodeURIComponent(place._id)}/audio" aria-label="${t('places.recording-of', { when: ictDateTime(place.createdAt) })}"></audio>`;
@@ -78,6 +84,8 @@ export const placePages: StaffPages = (router, deps) => {
   <label><span>${t('filter.commune')}</span>
     <select name="commune"><option value="">${t('filter.choose-district')}</option></select></label>
   <label><span>${t('places.or-code')}</span> <input name="code" inputmode="numeric" maxlength="6" pattern="[0-9]{6}" autocomplete="off"></label>
+  ${rt.programme.areas.facilities.length ? html`<label><span>${t('places.facility')}</span>
+    <select name="facility"><option value="">${t('places.no-facility')}</option>${rt.programme.areas.facilities.map((f) => html`<option value="${f.id}">${t.lang === 'km' ? f.name.km : f.name.en}</option>`)}</select></label>` : ''}
   <div class="filter-buttons"><button type="submit">${place.state === 'confirmed' ? t('places.correct') : t('places.confirm')}</button></div>
 </form>`;
 
@@ -110,7 +118,7 @@ ${places.map((p) => html`<section class="place" aria-label="${ictDateTime(p.crea
 <h2>${ictDateTime(p.createdAt)} · ${t(p.purpose === 'message' ? 'places.purpose-message' : 'places.purpose-rate')}</h2>
 <p>${player(p, audio.get(p._id), t)}</p>
 <p>${t('places.ratings-waiting', { n: waiting.get(p._id) ?? 0 })}</p>
-${p.confirmed ? html`<p>${t('places.confirmed-as', { place: communeText(p.confirmed.communeCode, t), by: p.confirmed.by, when: ictDateTime(p.confirmed.at) })}</p>` : ''}
+${p.confirmed ? html`<p>${t('places.confirmed-as', { place: communeText(p.confirmed.communeCode, t) + facilityText(p.confirmed.facilityId, t), by: p.confirmed.by, when: ictDateTime(p.confirmed.at) })}</p>` : ''}
 ${picker(p, t, staff, here)}
 </section>`)}
 ${pages > 1 ? html`<p>${pageNumber > 1 ? html`<a href="${BASE}?${new URLSearchParams({ ...(state === 'confirmed' ? { state } : {}), page: String(pageNumber - 1) }).toString()}">${t('places.previous')}</a> ` : ''}${pageNumber < pages ? html`<a href="${BASE}?${new URLSearchParams({ ...(state === 'confirmed' ? { state } : {}), page: String(pageNumber + 1) }).toString()}">${t('places.next')}</a>` : ''}</p>` : ''}`,
@@ -141,15 +149,18 @@ ${pages > 1 ? html`<p>${pageNumber > 1 ? html`<a href="${BASE}?${new URLSearchPa
   router.post('/places-to-confirm/:id/confirm', reviewers, async (req: Request, res: Response, next) => {
     try {
       if (!validateConfirmBody(req.body)) throw new BadRequestError('Choose the commune, or type its six-digit code.', { key: 'places.choose-commune' });
-      const body = req.body as { commune?: string; code?: string; back?: string };
+      const body = req.body as { commune?: string; code?: string; facility?: string; back?: string };
       const code = (body.code ?? '').trim() || (body.commune ?? '').trim();
       if (!rt.gazetteer.isCommune(code)) throw new BadRequestError('Choose the commune, or type its six-digit code.', { key: 'places.choose-commune' });
+      // A facility must serve the commune chosen (a health centre may serve several).
+      const facility = body.facility ? rt.programme.find(body.facility) : undefined;
+      if (body.facility && (!facility || !facility.communes.includes(code))) throw new BadRequestError('That facility does not serve the commune chosen: choose another, or none.', { key: 'places.facility-not-in-commune' });
       const place = await findPlace(req);
       const { staff } = staffLocals(res);
-      if (!(await rt.places.confirm(place._id, code, staff.username, new Date()))) throw new NotFoundError('No such place to confirm.', { key: 'places.not-found' });
+      if (!(await rt.places.confirm(place._id, code, staff.username, new Date(), facility ? { id: facility.id, service: facility.service } : undefined))) throw new NotFoundError('No such place to confirm.', { key: 'places.not-found' });
       await deps.audit.record({
         username: staff.username, action: 'confirm-place',
-        detail: { place: place._id, commune: code, ...(place.confirmed ? { was: place.confirmed.communeCode } : {}) },
+        detail: { place: place._id, commune: code, ...(facility ? { facility: facility.id } : {}), ...(place.confirmed ? { was: place.confirmed.communeCode } : {}) },
       });
       const back = typeof body.back === 'string' && body.back.startsWith(`${BASE}?`) ? body.back : `${BASE}?`;
       res.redirect(303, `${back}${back.endsWith('?') ? '' : '&'}confirmed=1`);

@@ -21,6 +21,8 @@ export type PlaceState = 'to-confirm' | 'confirmed';
 
 export interface PlaceConfirmation {
   communeCode: string;
+  /** The facility staff heard named (a programme-areas id), set on the place's ratings and messages of its service. */
+  facilityId?: string;
   districtCode: string;
   provinceCode: string;
   /** Staff username. */
@@ -91,20 +93,26 @@ export class PlacesToConfirmRepository {
    * count, each caller's latest per key as everywhere), and the place is marked confirmed.
    * Returns false when there is no such place. Confirming again (a correction) moves them again.
    */
-  async confirm(id: string, communeCode: string, by: string, at: Date): Promise<boolean> {
+  async confirm(id: string, communeCode: string, by: string, at: Date, facility?: { id: string; service: string }): Promise<boolean> {
     const place = await this.find(id);
     if (!place) return false;
     const where = { communeCode, districtCode: communeCode.slice(0, 4), provinceCode: communeCode.slice(0, 2) };
+    // The facility belongs to one service: only that service's ratings and messages are about it.
+    const forFacility = facility ? { spokenPlaceId: id, service: facility.service } : null;
+    const otherServices = facility ? { spokenPlaceId: id, service: { $ne: facility.service } } : { spokenPlaceId: id };
     const ratings = this.store.collection<Rating>('ratings');
     const keyFields = { projection: { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } } as const;
     // A correction moves ratings out of a commune: its repeat marks are recomputed as well.
     const before = place.state === 'confirmed' ? await ratings.find({ spokenPlaceId: id }, keyFields) : [];
-    await ratings.updateMany({ spokenPlaceId: id }, { $set: where, $unset: { [PLACE_TO_CONFIRM_FIELD]: true } });
+    await ratings.updateMany(otherServices, { $set: where, $unset: { [PLACE_TO_CONFIRM_FIELD]: true, facilityId: true } });
+    if (forFacility) await ratings.updateMany(forFacility, { $set: { ...where, facilityId: facility!.id }, $unset: { [PLACE_TO_CONFIRM_FIELD]: true } });
     // Now that they have a commune, a caller's repeated ratings of it count once, as any other.
     const moved = await ratings.find({ spokenPlaceId: id }, keyFields);
     for (const r of [...before, ...moved]) await markRepeatsOf(ratings, r);
-    await this.store.collection<{ _id: string }>('messages').updateMany({ spokenPlaceId: id }, { $set: where });
-    await this.collection.updateOne({ _id: id }, { $set: { state: 'confirmed', confirmed: { ...where, by, at } } });
+    const messages = this.store.collection<{ _id: string }>('messages');
+    await messages.updateMany(otherServices, { $set: where, $unset: { facilityId: true } });
+    if (forFacility) await messages.updateMany(forFacility, { $set: { ...where, facilityId: facility!.id } });
+    await this.collection.updateOne({ _id: id }, { $set: { state: 'confirmed', confirmed: { ...where, ...(facility ? { facilityId: facility.id } : {}), by, at } } });
     return true;
   }
 }

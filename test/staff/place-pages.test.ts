@@ -90,6 +90,10 @@ describe(`a place said instead of a code, confirmed by staff (${ENGINE} store)`,
     const refused = await rev.post(`/staff/places-to-confirm/${PLACE}/confirm`, { code: '999999' });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('Choose the commune');
+    // No facility of the programme serves 120101 (the shipped sample is in the test's settings, not offered to callers).
+    const wrongFacility = await rev.post(`/staff/places-to-confirm/${PLACE}/confirm`, { code: '120101', facility: 'no-such-facility' });
+    expect(wrongFacility.status).toBe(400);
+    expect(await rev.request('/staff/places-to-confirm').then((r) => r.text())).toContain('Ratings that wait for this place');
 
     const done = await rev.post(`/staff/places-to-confirm/${PLACE}/confirm`, { province: '12', district: '1201', commune: '120101', back: '/staff/places-to-confirm?' });
     expect(done.status).toBe(303);

@@ -126,6 +126,22 @@ describe(`places to confirm (${ENGINE} store)`, () => {
     expect(await countsIn('120102')).toEqual([0, 0, 0, 1, 0]);
   });
 
+  it('a facility staff heard named is set on the ratings of its service only, and a correction without one clears it', async () => {
+    const place = 'RE-place-0000000008';
+    await places.keepFromCall({ recordingSid: place, callSid: 'CA-8', purpose: 'rate', language: 'km', at: at(15) });
+    await waitingRating({ callSid: 'CA-8', callerId: 'caller-d', place, indicatorId: 'staff-attitude', score: 3, ratedAt: at(15, 1) });
+    await ratings.save({
+      callSid: 'CA-8', callerId: 'caller-d', communeCode: '', districtCode: '', provinceCode: '', spokenPlaceId: place, placeToConfirm: true,
+      service: 'school', indicatorId: 'teacher-attendance', score: 4, language: 'km', languageGroup: 'khmer', demographics: {}, ratedAt: at(15, 2),
+    });
+    await places.confirm(place, '080101', 'reviewer1', at(16), { id: 'hc-ampov-prey', service: 'health' });
+    const byService = async () => Object.fromEntries((await store.collection<Rating>('ratings').find({ spokenPlaceId: place })).map((r) => [r.service, [r.communeCode, r.facilityId]]));
+    expect(await byService()).toEqual({ health: ['080101', 'hc-ampov-prey'], school: ['080101', undefined] });
+    expect(await places.find(place)).toMatchObject({ confirmed: { communeCode: '080101', facilityId: 'hc-ampov-prey' } });
+    await places.confirm(place, '080101', 'reviewer2', at(17));
+    expect(await byService()).toEqual({ health: ['080101', undefined], school: ['080101', undefined] });
+  });
+
   it('confirming a place that does not exist changes nothing', async () => {
     expect(await places.confirm('RE-no-such-place-01', '120101', 'reviewer1', at(5))).toBe(false);
   });
