@@ -1,4 +1,4 @@
-import { BOM, csvField } from '../reports/report-csv';
+import { BOM, csvField } from '../exports/csv';
 import { escapeHtml } from '../staff/html';
 import { Gazetteer } from '../gazetteer/gazetteer';
 import { ProgrammePlaces } from '../site/programme-areas';

@@ -1,3 +1,4 @@
+import { BOM, csvDocument, csvField } from '../exports/csv';
 import { Figures, FigureStatus } from './figures';
 import { ComparedTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from './satisfaction-table';
 import { AreaSummary, ComparedSummary, FigureChange, figuresPart, Summary } from './scorecard-summary';
@@ -15,18 +16,11 @@ import { AreaSummary, ComparedSummary, FigureChange, figuresPart, Summary } from
  * 0 callers and 0 answers.
  */
 
-export const BOM = '\uFEFF';
+export { BOM, csvField };
 export const STATUS_TEXT: Record<FigureStatus, string> = { shown: '', 'no-ratings': 'no ratings', 'too-few': 'too few', 'protects-another': 'protects another' };
 
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csv(rows: unknown[][], bom: boolean): string {
-  return (bom ? BOM : '') + rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
-}
+// The one CSV writer (src/exports/csv.ts): quoting, the BOM, and cells a spreadsheet would run as formulas.
+const csv = (rows: unknown[][], bom: boolean) => csvDocument(rows, { bom });
 
 const FIGURE_HEADER = ['callers', 'answers', 'median', 'mean', 'count_1', 'count_2', 'count_3', 'count_4', 'count_5', 'satisfied_share', 'status'];
 const figureCells = (f: Figures) => [f.callers, f.answers, f.median, f.mean, ...(f.counts ?? [null, null, null, null, null]), f.satisfiedShare, STATUS_TEXT[f.status]];
