@@ -50,7 +50,7 @@ CARRIER=somleng CARRIER_API_URL=http://127.0.0.1:8089 to let the simulator hold 
   npm run simulate -- --carrier somleng
 
 Example: a new caller rates a health centre in commune 120101 in Khmer:
-  npm run simulate -- --keys 1,2,120101,1,2,4,5,3,4,2,5,1,2,2,0
+  npm run simulate -- --keys 1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,2,0
 
 Exit status: 0 the call ran, 1 a request failed (HTTP 4xx/5xx), 2 bad options.`;
 
