@@ -12,6 +12,7 @@ import { runDoctor, unallowedBlockers } from './doctor/doctor';
 import { buildRuntime } from './runtime';
 import { AuditRetention } from './staff/audit-retention';
 import { claimEmbeddedStore } from './store/embedded-owner';
+import { warmUpLine } from './telephony/warm-up';
 
 async function main() {
   let config;
@@ -58,6 +59,8 @@ async function main() {
     }
   }
   const app = createApp(rt);
+  // One test call before listening, so callers ringing right after a start do not wait on code run the first time.
+  await warmUpLine(app, { publicBaseUrl: config.publicBaseUrl, authToken: config.twilioAuthToken, accountSid: config.twilioAccountSid, logger });
   // Fetches voice messages from the carrier; the queue is in the database, so a restart loses nothing.
   const downloads = recordingDownloadWorkerFor(rt);
   downloads.start();
