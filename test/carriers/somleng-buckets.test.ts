@@ -99,7 +99,7 @@ describe(`a message staff dismiss gets no answer call (${ENGINE} store)`, () => 
     expect(ended).toMatchObject({ state: 'abandoned', outcome: 'refused' });
     expect(ended?.sealedNumber).toBeUndefined();
     expect(ended?.history[0]).toMatchObject({ status: 'message-discarded', detail: 'message dismissed by rev1' });
-    const audit = await h.store.collection<{ action: string; messageId?: string; detail?: Record<string, unknown> }>('staff_audit').find({ messageId: sid, action: 'change-state' });
+    const audit = await h.store.collection<{ _id: string; action: string; messageId?: string; detail?: Record<string, unknown> }>('staff_audit').find({ messageId: sid, action: 'change-state' });
     expect(audit.map((e) => e.detail?.answerCall)).toContain('cancelled');
   });
 
