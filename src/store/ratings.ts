@@ -70,7 +70,6 @@ export class RatingsRepository {
     const test = isTestCall(rating.callSid);
     await this.collection.updateOne({ _id }, { $set: { ...rating, ...(test ? { testCall: true as const } : {}) } }, { upsert: true, likelyNew: true });
     // A rating waiting for its place replaces nothing yet: its marks are made when staff confirm it.
-    // A rating waiting for its place replaces nothing yet: its marks are made when staff confirm it.
     if (!test && !rating.placeToConfirm && opts.mayReplace !== false) await markRepeatsOf(this.collection, rating);
   }
 
