@@ -70,8 +70,17 @@ async function placeOne(worker: CallbackWorker): Promise<string> {
   }
 }
 
+interface Refusal {
+  name: string;
+  httpStatus: number;
+  body: Record<string, unknown> & { code: string | number };
+  /** The operator problem it stands for, and words of its fix on the staff page. */
+  kind: string;
+  fix: string;
+}
+
 /** Somleng's refusals of a create, as its code renders them (see above). */
-const SOMLENG_REFUSALS = [
+const SOMLENG_REFUSALS: Refusal[] = [
   { name: '400 S1005 insufficient balance', httpStatus: 400, body: { message: 'Insufficient balance', status: 422, code: 'S1005', more_info: 'https://www.twilio.com/docs/errors/S1005' }, kind: 'balance', fix: 'Top up the account' },
   { name: '401 30002 account suspended', httpStatus: 401, body: { code: '30002', message: 'Account suspended', detail: '', more_info: 'https://www.twilio.com/docs/errors/30002', status: 401 }, kind: 'suspended', fix: 'Ask the carrier to enable it again' },
   { name: '401 S1004 carrier not in good standing', httpStatus: 401, body: { code: 'S1004', message: 'Carrier is not in good standing', detail: '', more_info: 'https://www.twilio.com/docs/errors/S1004', status: 401 }, kind: 'carrier-standing', fix: 'Ask the Somleng operator' },
@@ -85,7 +94,7 @@ const SOMLENG_REFUSALS = [
  * "Geo Permission configuration is not permitting call" with HTTP 400 (twilio.com/docs/errors/21215);
  * Twilio's error JSON carries the code as a number ({ code, message, more_info, status }).
  */
-const TWILIO_REFUSALS = [
+const TWILIO_REFUSALS: Refusal[] = [
   { name: '401 20003 authenticate', httpStatus: 401, body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 }, kind: 'credentials', fix: 'TWILIO_AUTH_TOKEN' },
   { name: '400 21210 From not verified', httpStatus: 400, body: { code: 21210, message: 'The source phone number provided, +85523900900, is not yet verified for your account.', more_info: 'https://www.twilio.com/docs/errors/21210', status: 400 }, kind: 'from-number', fix: `OUTBOUND_FROM_NUMBER (${FROM}) is not an active number` },
   { name: '400 21215 geographic permissions', httpStatus: 400, body: { code: 21215, message: 'Account not authorized to call +85512345678.', more_info: 'https://www.twilio.com/docs/errors/21215', status: 400 }, kind: 'geo-permissions', fix: 'geographic permissions' },
