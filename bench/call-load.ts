@@ -156,6 +156,8 @@ export async function startHotlineProcess(o: HotlineProcessOptions): Promise<Run
     LOG_LEVEL: 'warn',
     MONGODB_URI: o.engine === 'mongodb' ? o.mongodbUri : '',
     MONGODB_DB: o.mongodbDb ?? 'hotline_bench',
+    // One load generator stands in for the carrier and every caller at once: it is not one client.
+    HTTP_MAX_CONNECTIONS_PER_CLIENT: '1000',
     ...o.env,
   };
   if (o.prepare) {

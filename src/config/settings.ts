@@ -75,10 +75,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'which reverse proxy in front may name the client in X-Forwarded-For: off, a hop count (1 = one proxy), or its addresses/CIDRs (comma-separated; loopback, linklocal, uniquelocal)' },
   { name: 'HTTP_MAX_CONNECTIONS', type: 'integer', default: '1000',
     doc: 'open connections the server accepts at once; more are closed at once, so slow clients cannot use up the server' },
+  { name: 'HTTP_MAX_CONNECTIONS_PER_CLIENT', type: 'integer', default: '300',
+    doc: 'open connections one client address may hold at once (a proxy TRUST_PROXY trusts is exempt: it limits its own clients; the carrier\'s peak must fit); more are closed at once' },
   { name: 'AUDIT_RETENTION_DAYS', type: 'integer', default: '400',
     doc: 'staff audit-log entries older than this many days are deleted (checked at start-up and every 6 hours; at least 90)' },
-  { name: 'HTTP_MAX_CONNECTIONS_PER_CLIENT', type: 'integer', default: '100',
-    doc: 'open connections one client address may hold at once (a proxy TRUST_PROXY trusts is exempt: it limits its own clients); more are closed at once' },
   // Outbound calls (src/outbound): missed-call callbacks. One block; .env.example follows it.
   { name: 'CALLBACK_NUMBER_KEY', type: 'string', secret: true,
     doc: 'AES-256-GCM key (64 hex characters) for caller numbers kept only while their callback is due; erased when it ends' },

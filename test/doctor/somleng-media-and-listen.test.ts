@@ -69,8 +69,8 @@ describe('TRUST_PROXY and where the server listens', () => {
     expect(listenItem(load({ HOST: '127.0.0.1' }))).toMatchObject({ status: 'warning', fix: expect.stringContaining('TRUST_PROXY=loopback') });
   });
 
-  it('HTTP_MAX_CONNECTIONS_PER_CLIENT defaults to 100 and has a floor', () => {
-    expect(load({}).httpMaxConnectionsPerClient).toBe(100);
+  it('HTTP_MAX_CONNECTIONS_PER_CLIENT defaults to 300 (above a carrier\'s peak from one address) and has a floor', () => {
+    expect(load({}).httpMaxConnectionsPerClient).toBe(300);
     expect(() => load({ HTTP_MAX_CONNECTIONS_PER_CLIENT: '2' })).toThrow(/HTTP_MAX_CONNECTIONS_PER_CLIENT=2 is too low/);
   });
 });

@@ -26,7 +26,7 @@ export interface TestHotline {
 export async function startHotline(env: Record<string, string> = {}, opts: { store?: Store } = {}): Promise<TestHotline> {
   const dataDir = tempDir();
   // The same server settings as src/server.ts: timeouts and the connection cap.
-  const server = createHttpServer({ maxConnections: Number(env.HTTP_MAX_CONNECTIONS ?? 1000), maxConnectionsPerClient: Number(env.HTTP_MAX_CONNECTIONS_PER_CLIENT ?? 100) });
+  const server = createHttpServer({ maxConnections: Number(env.HTTP_MAX_CONNECTIONS ?? 1000), maxConnectionsPerClient: Number(env.HTTP_MAX_CONNECTIONS_PER_CLIENT ?? 300) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
