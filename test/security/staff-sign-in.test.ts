@@ -56,7 +56,7 @@ describe(`staff sign-in under attack (${ENGINE} store)`, () => {
     });
     expect(forged.status).toBe(429);
     expect(log()).toMatch(/"reason":"address"[^\n]*too many failures/);
-  });
+  }, 180_000); // 20 real password checks (scrypt) one after another: minutes on a busy two-core machine
 
   it('signing in gives a new session token each time; the previous one stops working', async () => {
     const c = new StaffClient(h);

@@ -140,7 +140,7 @@ describe('staff sign-in, sessions, roles and CSRF', () => {
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i += 1) expect((await c.signIn(`guess${i % 4}`, `wrong ${i}`)).status).toBe(401);
     expect((await c.signIn('admin1', PASSWORD)).status).toBe(429);
     expect(await audit().countDocuments({ action: 'sign-in-locked', username: 'admin1' })).toBe(1);
-  });
+  }, 180_000); // 20 real password checks (scrypt) one after another: minutes on a busy two-core machine
 
   test('the counters live in the database, so a second app instance on the same store sees the lockout', async () => {
     const c = new StaffClient(h);
