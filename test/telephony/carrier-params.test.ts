@@ -25,6 +25,7 @@ describe('carrier form parameters', () => {
     expect(carrierParam(req({ From: ['+85512345678', '+85598765432'] }), 'From')).toBeUndefined();
     expect(carrierParam(req({}), 'From')).toBeUndefined();
     expect(carrierParam(req(undefined), 'From')).toBeUndefined();
+    expect(carrierParam(req(null), 'From')).toBeUndefined(); // typeof null is 'object'
     expect(carrierParam(req('From=+85512345678'), 'From')).toBeUndefined();
   });
 
