@@ -76,7 +76,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     languages: languages.languages.map((l) => l.code),
     hasPrompt: (id) => id in catalog.prompts,
   });
-  checkI4cContent(config.i4cContentDir, flow, Object.keys(services), catalog, languages.default, logger);
+  const i4c = checkI4cContent(config.i4cContentDir, flow, Object.keys(services), catalog, languages.default, logger);
   const gazetteer = loadGazetteer(config.gazetteerDir);
   const programmeAreas = offeredProgramme(loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: Object.keys(services) }));
   if (programmeAreas.sample) logger.warn({ file: config.programmeAreasFile }, 'the programme areas are the shipped sample: callers are offered no communes or facilities by name until the site folder has config/programme-areas.json');
@@ -126,6 +126,11 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     keyGapSeconds: CARRIER_PROFILES[config.carrier].keyGapSeconds,
     programmeCommunes: () => programme.communes(),
     facilities: (communeCode, service) => programme.choosable(communeCode, service),
+    // The pieces of the language whose audio plays: the caller's where recorded, else the default language's.
+    infoPieces: (service, topic, lang) => {
+      const own = audio.has(`info.${service}.${topic}.1`, lang) ? i4c.pieceCount(service, topic, lang) : 0;
+      return own || i4c.pieceCount(service, topic, languages.default);
+    },
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({

@@ -59,6 +59,14 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
       },
     },
   },
+  'info-pieces': {
+    required: ['piecePrompt', 'morePrompt', 'closingPrompt', 'options'],
+    properties: {
+      piecePrompt: { type: 'string', pattern: '\\{piece\\}' }, morePrompt: str, closingPrompt: str,
+      // 1 is "for more" on every piece but the last, * repeats, 0 is the main menu.
+      options: { type: 'object', propertyNames: { pattern: '^[2-9#]$' }, additionalProperties: { type: 'object', required: ['next'], additionalProperties: false, properties: { next: target } } },
+    },
+  },
   'resume-offer': { required: ['prompt', 'pressPrompt', 'rateNode', 'next'], properties: { prompt: str, pressPrompt: str, rateNode: target, next: target } },
   'language-menu': { required: ['prompt', 'optionPrompt', 'next'], dependencies: { pageSize: ['morePrompt'] }, properties: { prompt: str, optionPrompt: str, next: target, silenceChoosesDefault: { type: 'boolean' }, pageSize: { type: 'integer', minimum: 1, maximum: 8 }, morePrompt: str } },
   'commune-code': { required: ['prompt', 'unknownPrompt', 'next', 'browse'], properties: { prompt: str, unknownPrompt: str, next: target, browse: target, codeOnlyPrompt: str, dontKnow: target } },
@@ -157,6 +165,8 @@ export interface FlowCheckContext {
   services: Record<string, readonly string[]>;
   languages: readonly string[];
   hasPrompt(id: string): boolean;
+  /** How many pieces an I4C topic has at most over the languages (src/i4c/content.ts); when absent, those in the catalog. */
+  infoPieces?(service: string, topic: string): number;
 }
 
 /** Every node a node can lead to. */
@@ -166,7 +176,7 @@ export function successors(n: FlowNode): string[] {
     case 'branch': return [n.then, n.else];
     case 'question': return n.skipTo ? [n.next, n.skipTo] : [n.next];
     case 'hangup': return [];
-    case 'menu': return Object.values(n.options).map((o) => o.next);
+    case 'menu': case 'info-pieces': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return n.dontKnow ? [n.next, n.browse, n.dontKnow] : [n.next, n.browse];
     case 'resume-offer': return [n.next, n.rateNode];
     case 'area-list': return [n.next, n.byCode];
@@ -187,6 +197,14 @@ export function expandPrompt(template: string, values: Record<string, readonly s
     ids = ids.flatMap((id) => (id.includes(name) ? choices.map((c) => id.replace(name, c)) : [id]));
   }
   return ids;
+}
+
+/** Without a count from the content: the pieces the catalog holds, 1, 2, … in a row (at least the first, which must exist). */
+function piecesInCatalog(template: string, service: string, topic: string, check: FlowCheckContext): number {
+  const id = (piece: number) => template.replace('{service}', service).replace('{topic}', topic).replace('{piece}', String(piece));
+  let count = 1;
+  while (count < 100 && check.hasPrompt(id(count + 1))) count++;
+  return count;
 }
 
 /** All prompt ids a flow can play. */
@@ -224,6 +242,19 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'area-list': templates.push(n.prompt, n.morePrompt, n.notListedPrompt); break;
       case 'facility-choice': templates.push(n.prompt, n.morePrompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
+      case 'info-pieces': {
+        templates.push(n.morePrompt, n.closingPrompt);
+        // Each topic has its own number of pieces: expanded here, not as a free {piece}.
+        for (const service of values.service) {
+          for (const topic of values.topic) {
+            const count = check.infoPieces?.(service, topic) ?? piecesInCatalog(n.piecePrompt, service, topic, check);
+            for (let piece = 1; piece <= count; piece++) {
+              templates.push(n.piecePrompt.replace('{service}', service).replace('{topic}', topic).replace('{piece}', String(piece)));
+            }
+          }
+        }
+        break;
+      }
       case 'branch': break;
     }
   }

@@ -11,7 +11,7 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' }>;
 
 /** Names read in one menu of a programme list: short enough to remember which key was which. */
 const NAMES_PER_MENU = 4;
@@ -199,6 +199,10 @@ class Turn {
           this.ask(n);
           return;
         }
+        case 'info-pieces':
+          this.vars.piece = 1;
+          this.ask(n);
+          return;
         case 'resume-offer':
           if (!this.vars.resumable || !this.ctx.indicators(this.vars.resumable.service)[this.vars.resumable.indicatorIndex]) {
             delete this.vars.resumable;
@@ -309,6 +313,13 @@ class Turn {
         this.gather(1);
         return;
       }
+      case 'info-pieces': {
+        const piece = this.vars.piece ?? 1;
+        this.play(n.piecePrompt, { piece: String(piece) });
+        this.play(piece < this.infoPieces() ? n.morePrompt : n.closingPrompt);
+        this.gather(1);
+        return;
+      }
       case 'resume-offer': {
         const r = this.vars.resumable!;
         this.play(n.prompt, { service: r.service });
@@ -352,6 +363,13 @@ class Turn {
     const pages = Math.max(1, Math.ceil(all.length / size));
     const page = (this.vars.page ?? 0) % pages;
     return { items: all.slice(page * size, page * size + size), hasMore: pages > 1, pages };
+  }
+
+  /** How many pieces the current I4C topic is played in (at least one). */
+  infoPieces(): number {
+    const { service, topic } = this.vars;
+    if (!service || !topic) throw new DefinitionError('an I4C topic reached without a service and topic');
+    return Math.max(1, this.ctx.infoPieces?.(service, topic, this.state.language) ?? 1);
   }
 
   currentIndicator(): string {
@@ -474,6 +492,20 @@ class Turn {
       case 'area-list':
       case 'facility-choice':
         return this.answerNameList(n, digits);
+      case 'info-pieces': {
+        const piece = this.vars.piece ?? 1;
+        if (digits === '1' && piece < this.infoPieces()) {
+          this.vars.piece = piece + 1;
+          this.state.invalids = 0;
+          this.ask(n);
+          return true;
+        }
+        const option = n.options[digits];
+        if (!option) return false;
+        delete this.vars.piece;
+        this.goTo(option.next);
+        return true;
+      }
       case 'resume-offer': {
         const r = this.vars.resumable;
         if (!r || (digits !== '1' && digits !== '2')) return false;
@@ -620,7 +652,7 @@ function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean 
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces'].includes(n.type);
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */
@@ -666,7 +698,7 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
     if (!turn.answer(current, choice.key)) return invalid(turn, current);
     return finish(turn);
   }
-  if (input.type === 'silence' && current.type === 'menu' && current.silenceEnds) {
+  if (input.type === 'silence' && ((current.type === 'menu' && current.silenceEnds) || current.type === 'info-pieces')) {
     // After content the caller has heard: end politely rather than replay it.
     turn.play(def.prompts.goodbye);
     turn.hangUp();

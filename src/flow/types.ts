@@ -75,6 +75,13 @@ export type FlowNode =
   }
   | { type: 'record'; prompt: PromptTemplate; maxLengthSeconds: number; next: string }
   /**
+   * An I4C topic in pieces of about 20 s (`piecePrompt` with {piece} from 1; how many: the
+   * context's infoPieces). Each piece but the last ends with `morePrompt` and 1 plays the next;
+   * the last ends with `closingPrompt`. `*` repeats the piece, `options` are the other keys, and
+   * silence ends the call politely: the caller has heard the content.
+   */
+  | { type: 'info-pieces'; piecePrompt: PromptTemplate; morePrompt: PromptTemplate; closingPrompt: PromptTemplate; options: Record<string, MenuOption> }
+  /**
    * "I don't know the code": the caller says the name of their village and commune after the
    * beep; `savedPrompt` thanks them and the call goes on at `next` with a place to confirm (staff
    * pick the commune from the recording later; src/store/places-to-confirm.ts).
@@ -208,6 +215,8 @@ export interface FlowVars {
   districtCode?: string;
   page?: number;
   indicatorIndex?: number;
+  /** The piece of an I4C topic being heard (from 1). */
+  piece?: number;
   introPlayed?: boolean;
   /** The facility rated (src/site/programme-areas.ts id), where the commune has one or the caller chose one. */
   facility?: string;
@@ -267,6 +276,8 @@ export interface FlowContext {
   keyGapSeconds?: number;
   /** The programme's communes callers may choose by name (names recorded), in order; none when absent. */
   programmeCommunes?(): readonly string[];
+  /** How many pieces an I4C topic is played in, in a language (src/i4c/content.ts); 1 when absent. */
+  infoPieces?(service: string, topic: string, language: string): number;
   /** The facilities of a service a commune's callers choose between (ids); one means no question. */
   facilities?(communeCode: string, service: string): readonly string[];
 }

@@ -60,27 +60,82 @@ export class I4cLibrary {
 
   /** The words a caller hears for one topic, or undefined when there is no content in that language. */
   textOf(service: string, topic: string, language: string): string | undefined {
+    return this.piecesOf(service, topic, language)?.join(' ');
+  }
+
+  /**
+   * A topic as the caller hears it: pieces of at most about 20 s of slow speech, split only
+   * between sentences, in order; the sample notice opens the first piece. A language translated
+   * sentence by sentence is grouped like the reference (en), so its pieces say the same things.
+   */
+  piecesOf(service: string, topic: string, language: string): string[] | undefined {
     const file = this.find(service, language);
     const sentences = file?.topics[topic];
     if (!file || !sentences) return undefined;
-    return [...(file.status === 'sample' && file.sampleNotice ? [file.sampleNotice] : []), ...sentences].join(' ');
+    const notice = file.status === 'sample' && file.sampleNotice ? file.sampleNotice : undefined;
+    const reference = this.find(service, 'en')?.topics[topic];
+    const groups = reference && reference.length === sentences.length && language !== 'en'
+      ? pieceGroups(reference, this.find(service, 'en')?.status === 'sample' ? this.find(service, 'en')?.sampleNotice : undefined)
+      : pieceGroups(sentences, notice);
+    return groups.map((g, i) => [...(i === 0 && notice ? [notice] : []), ...g.map((at) => sentences[at])].join(' '));
   }
 
-  /** Prompt id -> language -> text, for every topic of every file. */
+  /** Prompt id -> language -> text, for every piece of every topic of every file. */
   promptTexts(): Map<string, Record<string, string>> {
     const out = new Map<string, Record<string, string>>();
     for (const f of this.files) {
       for (const topic of Object.keys(f.topics)) {
-        const id = `info.${f.service}.${topic}`;
-        out.set(id, { ...out.get(id), [f.language]: this.textOf(f.service, topic, f.language)! });
+        this.piecesOf(f.service, topic, f.language)!.forEach((text, i) => {
+          const id = `info.${f.service}.${topic}.${i + 1}`;
+          out.set(id, { ...out.get(id), [f.language]: text });
+        });
       }
     }
     return out;
   }
 
+  /** How many pieces a topic is played in for a language (0 when it has no content there). */
+  pieceCount(service: string, topic: string, language: string): number {
+    return this.piecesOf(service, topic, language)?.length ?? 0;
+  }
+
   samples(): I4cContentFile[] {
     return this.files.filter((f) => f.status === 'sample');
   }
+}
+
+/**
+ * About 20 s of slow speech (some 110 words a minute, as elderly callers are read to): the most
+ * words one piece of a topic holds. Words, not characters: the budget is counted on the English
+ * reference, which every translation is grouped like where it follows it sentence by sentence.
+ */
+export const PIECE_MAX_WORDS = 36;
+/** The same budget for a text without spaces between words (Khmer): characters. */
+export const PIECE_MAX_CHARS = 200;
+
+function sizeOf(text: string): number {
+  const words = text.trim().split(/\s+/).length;
+  // A script written without spaces between words (Khmer) is counted by characters instead.
+  return words * 6 < text.length / 2 ? Math.ceil((text.length * PIECE_MAX_WORDS) / PIECE_MAX_CHARS) : words;
+}
+
+/** Sentence indices grouped in order, each group within the budget (a longer sentence stands alone). The notice joins the first group. */
+export function pieceGroups(sentences: readonly string[], notice?: string): number[][] {
+  const groups: number[][] = [];
+  let used = notice ? sizeOf(notice) : 0;
+  let current: number[] = [];
+  sentences.forEach((sentence, at) => {
+    const size = sizeOf(sentence);
+    if (current.length > 0 && used + size > PIECE_MAX_WORDS) {
+      groups.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(at);
+    used += size;
+  });
+  if (current.length) groups.push(current);
+  return groups;
 }
 
 export interface I4cCheck {
@@ -162,10 +217,16 @@ export function catalogDrift(catalog: PromptCatalog, library: I4cLibrary): strin
   return drift;
 }
 
-/** The catalog with every info.<service>.<topic> text taken from the content files. */
+/** The catalog with every piece info.<service>.<topic>.<n> taken from the content files (a whole topic or a piece no longer made is dropped). */
 export function withContentTexts(catalog: PromptCatalog, library: I4cLibrary): PromptCatalog {
   const prompts = { ...catalog.prompts };
-  for (const [id, texts] of library.promptTexts()) {
+  const made = library.promptTexts();
+  const topics = new Set(library.files.flatMap((f) => Object.keys(f.topics).map((t) => `info.${f.service}.${t}`)));
+  for (const id of Object.keys(prompts)) {
+    const topic = id.replace(/\.\d+$/, '');
+    if (topics.has(topic) && !made.has(id)) delete prompts[id];
+  }
+  for (const [id, texts] of made) {
     const entry = prompts[id];
     prompts[id] = {
       ...entry,

@@ -4,6 +4,7 @@ import { loadFlow } from '../../src/flow/definition';
 import { initialState, step } from '../../src/flow/engine';
 import { Effect, FlowContext, FlowInput, FlowState, StepResult, TurnEnd } from '../../src/flow/types';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
+import { loadI4cContent } from '../../src/i4c/content';
 import { loadCatalog } from '../../src/prompts/catalog';
 import { indicatorIds, loadScorecard } from '../../src/scorecard/scorecard';
 
@@ -17,6 +18,7 @@ const languages = loadLanguages(path.join(root, 'config/languages.json'));
 const services = indicatorIds(loadScorecard(path.join(root, 'config/scorecard.json')));
 const catalog = loadCatalog(path.join(root, 'prompts/catalog.json'));
 const gazetteer = loadGazetteer(path.join(root, 'data/gazetteer'));
+const i4c = loadI4cContent(path.join(root, 'content/i4c'), { services: ['commune', 'health', 'school'], topics: ['hours', 'fees', 'documents', 'rights'], requiredLanguages: ['en', 'km'] });
 const flow = loadFlow(path.join(root, 'flows/default.json'), {
   services,
   languages: languages.languages.map((l) => l.code),
@@ -44,6 +46,7 @@ function context(opts: CallOptions = {}): FlowContext {
       level === 'province' ? gazetteer.provinces.map((p) => p.code) : gazetteer.childrenOf(parent ?? '').map((p) => p.code),
     indicators: (service) => services[service] ?? [],
     hasRecording: (id) => recorded.has(id),
+    infoPieces: (service, topic, language) => i4c.pieceCount(service, topic, language) || i4c.pieceCount(service, topic, 'km'),
   };
   if (!opts.places) return base;
   const { province, unlisted = 0 } = opts.places;
@@ -647,7 +650,7 @@ describe('ask once (issue 22)', () => {
 describe('say what happens (issue 22)', () => {
   it('silence after an information topic ends the call politely instead of replaying it', () => {
     const t = call(['1', '2', '2', 'silence'], KNOWN);
-    expect(t[3].heard).toEqual(['info.health.fees', 'info.after']);
+    expect(t[3].heard).toEqual(['info.health.fees.1', 'info.more']);
     expect(last(t).heard).toEqual(['goodbye']);
     expect(last(t).end).toEqual({ type: 'hangup' });
   });
@@ -655,5 +658,47 @@ describe('say what happens (issue 22)', () => {
   it('the privacy detail is an information topic of its own (4)', () => {
     const t = call(['1', '4'], KNOWN);
     expect(last(t).heard).toEqual(['info.privacy', 'info.after']);
+  });
+});
+
+describe('I4C in pieces of about 20 s (issue 22, item 8)', () => {
+  const fees = i4c.pieceCount('health', 'fees', 'km');
+
+  it('the shipped fees topic is more than one piece (else this block tests nothing)', () => {
+    expect(fees).toBeGreaterThan(1);
+  });
+
+  it('each piece but the last says "for more, press 1"; 1 plays the next; the last goes to info.after', () => {
+    const more = Array.from({ length: fees - 1 }, () => '1');
+    const t = call(['1', '2', '2', ...more], KNOWN);
+    for (let piece = 1; piece < fees; piece++) {
+      expect(t[2 + piece].heard).toEqual([`info.health.fees.${piece}`, 'info.more']);
+      expect(t[2 + piece].end).toEqual(MENU);
+    }
+    expect(last(t).heard).toEqual([`info.health.fees.${fees}`, 'info.after']);
+  });
+
+  it('* repeats the piece being heard, not the topic from the start', () => {
+    const t = call(['1', '2', '2', '1', '*'], KNOWN);
+    expect(last(t).heard).toEqual(['info.health.fees.2', fees > 2 ? 'info.more' : 'info.after']);
+  });
+
+  it('9 goes to the other topics and 0 to the main menu from any piece', () => {
+    expect(last(call(['1', '2', '2', '1', '9'], KNOWN)).heard).toEqual(['info.health.menu']);
+    expect(last(call(['1', '2', '2', '1', '0'], KNOWN)).heard).toEqual(['main.menu']);
+  });
+
+  it('on the last piece 1 is not an option, and a topic heard again starts at its first piece', () => {
+    const more = Array.from({ length: fees - 1 }, () => '1');
+    const t = call(['1', '2', '2', ...more, '1'], KNOWN);
+    expect(last(t).heard).toEqual(['error.invalid', `info.health.fees.${fees}`, 'info.after']);
+    const again = call(['1', '2', '2', '1', '9', '2'], KNOWN);
+    expect(last(again).heard).toEqual(['info.health.fees.1', 'info.more']);
+  });
+
+  it('silence after a middle piece ends the call politely', () => {
+    const t = call(['1', '2', '2', '1', 'silence'], KNOWN);
+    expect(last(t).heard).toEqual(['goodbye']);
+    expect(last(t).end).toEqual({ type: 'hangup' });
   });
 });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { DefinitionError } from '../../src/errors';
-import { catalogDrift, I4cCheck, loadI4cContent } from '../../src/i4c/content';
+import { catalogDrift, I4cCheck, loadI4cContent, PIECE_MAX_WORDS, pieceGroups } from '../../src/i4c/content';
 import { loadCatalog } from '../../src/prompts/catalog';
 import { buildRuntime } from '../../src/runtime';
 import { tempDir } from '../support/engine';
@@ -83,5 +83,45 @@ describe('I4C content files', () => {
     const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: tempDir(), I4C_CONTENT_DIR: dir, LOG_LEVEL: 'silent' }, { cwd: ROOT });
     await expect(buildRuntime(config)).rejects.toThrow(DefinitionError);
     await expect(buildRuntime(config)).rejects.toThrow(/topics\/hours must NOT have fewer than 1 items/);
+  });
+});
+
+describe('a topic in pieces of about 20 s (issue 22, item 8)', () => {
+  const lib = loadI4cContent(CONTENT, CHECK);
+
+  it('every piece of every shipped topic is within the budget, split between sentences, and the pieces say the whole topic in order', () => {
+    for (const f of lib.files) {
+      for (const [topic, sentences] of Object.entries(f.topics)) {
+        const pieces = lib.piecesOf(f.service, topic, f.language)!;
+        expect(pieces.join(' ')).toBe(lib.textOf(f.service, topic, f.language));
+        expect(pieces.join(' ')).toBe([f.sampleNotice, ...sentences].join(' '));
+        if (f.language === 'en') for (const piece of pieces) expect(piece.split(/\s+/).length).toBeLessThanOrEqual(PIECE_MAX_WORDS);
+        // A Khmer piece follows its English piece sentence by sentence: the same number of pieces.
+        if (f.language !== 'en' && lib.find(f.service, 'en')!.topics[topic].length === sentences.length) {
+          expect(pieces).toHaveLength(lib.pieceCount(f.service, topic, 'en'));
+        }
+      }
+    }
+  });
+
+  it('the sample notice opens the first piece, and only the first', () => {
+    const pieces = lib.piecesOf('health', 'fees', 'en')!;
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces[0]).toMatch(/^This is sample information\. /);
+    for (const p of pieces.slice(1)) expect(p).not.toMatch(/sample information/);
+  });
+
+  it('groups sentences up to the budget; a sentence longer than the budget stands alone', () => {
+    const words = (n: number) => Array.from({ length: n }, () => 'word').join(' ') + '.';
+    expect(pieceGroups([words(20), words(10), words(10), words(40), words(3)])).toEqual([[0, 1], [2], [3], [4]]);
+    expect(pieceGroups([words(20), words(10)], words(10))).toEqual([[0], [1]]);
+  });
+
+  it('the catalog holds each piece as info.<service>.<topic>.<n> and no whole topic', () => {
+    const catalog = loadCatalog(path.join(ROOT, 'prompts/catalog.json'));
+    expect(catalogDrift(catalog, lib)).toEqual([]);
+    expect(catalog.prompts['info.health.fees']).toBeUndefined();
+    expect(catalog.prompts['info.health.fees.1'].text.km).toMatch(/^នេះជាព័ត៌មានគំរូ។/);
+    expect(catalog.prompts['info.more'].text.km).toBeTruthy();
   });
 });
