@@ -48,7 +48,7 @@ describe.each([
   it('I4C: a caller hears the health centre fees, then the topics again', async () => {
     const r = await call(acts('1,1,2,2,9,hangup'));
     expect(r.heard).toContain('info.health.menu');
-    expect(heardAfter(r.heard, 'info.health.menu')).toContain('info.health.fees');
+    expect(heardAfter(r.heard, 'info.health.menu')).toContain('info.health.fees.1');
     expect(r.heard[r.heard.length - 1]).toBe('info.health.menu');
   });
 

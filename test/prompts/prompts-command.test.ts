@@ -31,7 +31,7 @@ describe('npm run prompts', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^ok {6}.*goodbye\.m4a -> km\/goodbye\.wav/m);
     expect(r.stdout).toMatch(/^FAILED {2}.*welcome\.m4a: the file is damaged or cut short.*send the original recording again \[AUDIO_CORRUPT\]/m);
-    expect(r.stdout).toMatch(/^FAILED {2}.*info\.health\.taxes\.km\.mp3: info\.health\.taxes is not a prompt id.*did you mean info\.health\.fees\? \[UNKNOWN_PROMPT\]/m);
+    expect(r.stdout).toMatch(/^FAILED {2}.*info\.health\.taxes\.km\.mp3: info\.health\.taxes is not a prompt id.*did you mean info\.health\.menu\? \[UNKNOWN_PROMPT\]/m);
     expect(r.stdout).toMatch(/^ok {6}.*Scale\.3\.KM\.wav -> km\/scale\.3\.wav.*\n {2}WARNING clipped: /m);
     expect(r.stderr).toMatch(/2 imported \(1 with a warning\), 2 failed/);
     expect(fs.readdirSync(path.join(audioDir, 'km')).sort()).toEqual(['goodbye.wav', 'scale.3.wav']);

@@ -23,7 +23,7 @@ import { ROOT, runPromptsCli } from './prompts-cli';
 
 const catalog = loadCatalog(path.join(ROOT, 'prompts/catalog.json'));
 const languages = loadLanguages(path.join(ROOT, 'config/languages.json'));
-const TAMPUAN_GAP = 'info.school.rights';
+const TAMPUAN_GAP = 'info.school.rights.1';
 
 /** A distinct file per language and prompt (distinct checksums), made from a shipped prompt. */
 function recordAll(audioDir: string, language: string, except: string[] = []) {
