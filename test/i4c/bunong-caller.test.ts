@@ -14,7 +14,7 @@ import { ROOT, runPromptsCli } from '../prompts/prompts-cli';
  * real import command.
  */
 
-const BUNONG_RECORDED = ['language.option.cmo', 'main.menu', 'info.health.fees'];
+const BUNONG_RECORDED = ['language.option.cmo', 'main.menu', 'info.health.fees.1'];
 
 function afterEachKey(t: CallTranscript): HeardPrompt[][] {
   const out: HeardPrompt[][] = [[]];
@@ -37,7 +37,7 @@ describe(`a Bunong caller hears the health centre fees (${ENGINE} store)`, () =>
     const inbox = tempDir('bunong-inbox-');
     await makeRecording('amr', inbox, 'language.option.cmo.cmo', 500);
     await makeRecording('mp3', path.join(inbox, 'cmo'), 'main.menu', 600);
-    await makeRecording('m4a', path.join(inbox, 'cmo'), 'info.health.fees', 700);
+    await makeRecording('m4a', path.join(inbox, 'cmo'), 'info.health.fees.1', 700);
     importRun = runPromptsCli(['import', inbox], { AUDIO_DIR: audioDir });
     h = await startHotline({ AUDIO_DIR: audioDir });
   }, 120_000);
@@ -64,20 +64,20 @@ describe(`a Bunong caller hears the health centre fees (${ENGINE} store)`, () =>
     expect(turns[1]).toEqual(['cmo/main.menu']);
     expect(turns[2]).toEqual(['km/info.service.menu']);
     expect(turns[3]).toEqual(['km/info.health.menu']);
-    expect(turns[4]).toEqual(['cmo/info.health.fees', 'km/info.after']);
-    expect(turns[5]).toEqual(['cmo/info.health.fees', 'km/info.after']);
+    expect(turns[4]).toEqual(['cmo/info.health.fees.1', 'km/info.more']);
+    expect(turns[5]).toEqual(['cmo/info.health.fees.1', 'km/info.more']);
     // The fallbacks are logged, once per prompt and language.
     const fallbacks = h.logs.filter((l) => l.includes('playing the fallback')).map((l) => JSON.parse(l) as { promptId: string; language: string });
-    expect(fallbacks.filter((f) => f.language === 'cmo').map((f) => f.promptId).sort()).toEqual(['info.after', 'info.health.menu', 'info.service.menu']);
+    expect(fallbacks.filter((f) => f.language === 'cmo').map((f) => f.promptId).sort()).toEqual(['info.health.menu', 'info.more', 'info.service.menu']);
   });
 
   it('the fees prompt served to the caller is the imported Bunong recording', async () => {
     const t = await h.call(parseScript('2,1,2,2,hangup'), { from: '+85512000202' });
-    const fees = t.heard.find((p) => p.id === 'info.health.fees')!;
+    const fees = t.heard.find((p) => p.id === 'info.health.fees.1')!;
     const res = await fetch(fees.url);
     expect(res.status).toBe(200);
     const body = Buffer.from(await res.arrayBuffer());
-    expect(body.equals(fs.readFileSync(path.join(audioDir, 'cmo', 'info.health.fees.wav')))).toBe(true);
+    expect(body.equals(fs.readFileSync(path.join(audioDir, 'cmo', 'info.health.fees.1.wav')))).toBe(true);
   });
 
   it('the coverage report names the Bunong gaps the caller heard in Khmer, and refuses to go live', () => {

@@ -156,7 +156,7 @@ describe('the synthesize command with an injected client', () => {
     const quietErr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     let status: number;
     try {
-      status = await runSynthesize(['--only', 'welcome,info.health.fees', '--places', '080101'], () => client);
+      status = await runSynthesize(['--only', 'welcome,info.health.fees.1', '--places', '080101'], () => client);
     } finally {
       quiet.mockRestore();
       quietErr.mockRestore();
@@ -166,10 +166,12 @@ describe('the synthesize command with an injected client', () => {
     const fees = JSON.parse(fs.readFileSync(path.join(ROOT, 'content/i4c/health.km.json'), 'utf8'));
     expect(requests.map((r) => r.text)).toEqual([
       catalog.prompts.welcome.text.km,
-      [fees.sampleNotice, ...fees.topics.fees].join(' '),
+      catalog.prompts['info.health.fees.1'].text.km,
       'អំពៅព្រៃ',
     ]);
-    expect(fs.readdirSync(path.join(audioDir, 'km')).sort()).toEqual(['info.health.fees.wav', 'place.080101.wav', 'welcome.wav']);
-    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(audioDir, 'machine-voice.json'), 'utf8')).files).sort()).toEqual(['km/info.health.fees', 'km/place.080101', 'km/welcome']);
+    // The first piece of the topic opens with the sample notice and goes on with the topic's first sentences.
+    expect(catalog.prompts['info.health.fees.1'].text.km.startsWith(`${fees.sampleNotice} ${fees.topics.fees[0]}`)).toBe(true);
+    expect(fs.readdirSync(path.join(audioDir, 'km')).sort()).toEqual(['info.health.fees.1.wav', 'place.080101.wav', 'welcome.wav']);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(audioDir, 'machine-voice.json'), 'utf8')).files).sort()).toEqual(['km/info.health.fees.1', 'km/place.080101', 'km/welcome']);
   });
 });
