@@ -271,6 +271,11 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await tabTo(page, '#report-filters button[type=submit]');
     await Promise.all([page.waitForURL(/\/staff\/reports\/commune\/010201/), page.keyboard.press('Enter')]);
     expect(await text(page, 'h1')).toBe('Banteay Neang (010201)');
+    // This commune's charts are withheld in the fixture (its four medicines callers are protected by
+    // its other figures too, since the disclosure rule of 9dd83ab): each says so in place of its chart.
+    expect(await page.locator('.indicator-chart.withheld').count()).toBeGreaterThan(0);
+    // Tonle Basak's five callers are shown.
+    await page.goto(`${h.url}/staff/reports/commune/120101?from=2026-01-01&to=2026-04-01`);
     // Charts are drawn 420 px wide and scroll in their own box; the page itself does not scroll sideways.
     const widths = await page.locator('.indicator-chart svg').evaluateAll((svgs) => svgs.map((s: any) => s.getBoundingClientRect().width));
     expect(widths.length).toBeGreaterThan(0);
