@@ -20,7 +20,7 @@ function library(): string {
   sources.markMachine('km', 'scale.4', { sha256: require('node:crypto').createHash('sha256').update(someAudio('machine')).digest('hex'), voice: 'km-KH-Standard-A', synthesizedAt: '2026-01-01T00:00:00Z' });
   sources.saveMachineVoices();
   fs.mkdirSync(path.join(dir, 'cmo'));
-  for (const id of ['main.menu', 'info.health.fees', 'place.120101']) fs.writeFileSync(path.join(dir, `cmo/${id}.wav`), someAudio(id));
+  for (const id of ['main.menu', 'info.health.fees.1', 'place.120101']) fs.writeFileSync(path.join(dir, `cmo/${id}.wav`), someAudio(id));
   return dir;
 }
 
@@ -37,7 +37,7 @@ describe('prompt coverage per language', () => {
     const ids = requiredPrompts(catalog, 'cmo');
     expect(ids).toContain('language.option.cmo');
     expect(ids).not.toContain('language.option.km');
-    expect(ids).toContain('info.health.fees');
+    expect(ids).toContain('info.health.fees.1');
     expect(ids.length).toBe(Object.keys(catalog.prompts).length - 6);
   });
 
@@ -47,7 +47,7 @@ describe('prompt coverage per language', () => {
     expect(km.placeholder).toContain('welcome');
     expect(km.placeholder).not.toContain('goodbye');
     expect(km.missing).toEqual([]);
-    expect(cmo.recorded).toEqual(['info.health.fees', 'main.menu']);
+    expect(cmo.recorded).toEqual(['info.health.fees.1', 'main.menu']);
     expect(cmo.missing).toContain('info.health.menu');
     expect(cmo.missing.length).toBe(cmo.required - 2);
   });
