@@ -56,6 +56,9 @@ export interface Runtime {
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
   outbound: Outbound;
+  /** Stops the runtime's own timers and folder watches (the recordings watch, the status replay); the store stays open. */
+  stopBackgroundWork(): void;
+  /** stopBackgroundWork, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -101,8 +104,15 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   });
   recordings.start();
 
-  const store = opts.store ?? (await openStore(config));
-  await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
+  let store: Store;
+  try {
+    store = opts.store ?? (await openStore(config));
+    await ensureRepeatRatingsMarked(store, (msg, fields) => logger.info(fields ?? {}, msg));
+  } catch (err) {
+    // No runtime is returned to close: the watch would outlive the failed start.
+    recordings.stop();
+    throw err;
+  }
   const callers = new CallersRepository(store);
   const calls = new CallsRepository(store);
   const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger);
@@ -138,11 +148,15 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     languageGroup: (code) => groups.get(code) ?? 'other',
   });
 
+  const stopBackgroundWork = () => {
+    recordings.stop();
+    callStatusJournal.stop();
+  };
   return {
     config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, turns, outbound,
+    stopBackgroundWork,
     close: () => {
-      recordings.stop();
-      callStatusJournal.stop();
+      stopBackgroundWork();
       return store.close();
     },
   };

@@ -41,6 +41,11 @@ export class RecordingsWatch {
 
   constructor(private readonly opts: RecordingsWatchOptions) {}
 
+  /** Whether it watches (folders, the regular re-read): false before start and after stop. */
+  get active(): boolean {
+    return !this.stopped || this.watchers.size > 0 || this.timer !== undefined;
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -52,6 +57,7 @@ export class RecordingsWatch {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     if (this.settling) clearTimeout(this.settling);
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();

@@ -77,7 +77,7 @@ class InProcessHotline implements Instance {
     running.server.closeAllConnections();
     await new Promise<void>((resolve) => running.server.close(() => resolve()));
     await running.stopWorker();
-    running.rt.recordings.stop();
+    running.rt.stopBackgroundWork();
   }
 }
 

@@ -148,6 +148,13 @@ describe(`only ready languages are offered in production (${ENGINE} store)`, () 
     expect(touched).toEqual([]);
   });
 
+  it('a stopped hotline stops watching its audio folder (a test server left watching re-read it every minute for the rest of the jest worker)', async () => {
+    const other = await startHotline({ AUDIO_DIR: audioDir, ONLY_READY_LANGUAGES: 'on' });
+    expect(other.rt.recordings.active).toBe(true);
+    await other.stop();
+    expect(other.rt.recordings.active).toBe(false);
+  });
+
   it('`npm run prompts -- coverage --require offered` names exactly the languages the menu leaves out', async () => {
     const r = runPromptsCli(['coverage', '--require', 'offered', '--json'], { AUDIO_DIR: audioDir });
     expect(r.status).toBe(1);

@@ -21,6 +21,7 @@ async function runHotlineOnce(install: string) {
   const config = loadConfig({ ...ENV }, { cwd: install });
   const store = await openTestStore();
   const rt = await buildRuntime(config, { logger: createLogger('silent'), store });
+  rt.stopBackgroundWork();
   await closeTestStore(store);
   return rt;
 }

@@ -60,6 +60,9 @@ export async function startHotline(env: Record<string, string> = {}, opts: { sto
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      // A hotline left watching its audio folder re-reads it every minute for the rest of the jest
+      // worker's life: dozens of them kept libuv's thread pool busy and stalled later test files.
+      rt.stopBackgroundWork();
       await closeTestStore(store);
     },
   };
