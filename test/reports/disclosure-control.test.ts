@@ -2,10 +2,9 @@ import * as path from 'node:path';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
 import { FigureGrid } from '../../src/reports/disclosure-control';
 import { parsePeriod } from '../../src/reports/period';
-import { CallerRow, RatingScope } from '../../src/reports/rating-counts';
+import { RatingScope } from '../../src/reports/rating-counts';
 import { reportCsv, runReport } from '../../src/reports/scorecard-report';
 import { buildSummary, Summary } from '../../src/reports/scorecard-summary';
-import { loadConfig } from '../../src/config/config';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Rating } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
@@ -44,104 +43,6 @@ function callersRating(n: number): Rating[] {
   }
   return out;
 }
-
-describe('the privacy threshold counts callers, not answers', () => {
-  const row = (caller: string, key: Partial<CallerRow['key']>, counts: number[]): CallerRow => ({
-    callerId: caller, counts,
-    key: { communeCode: '010201', districtCode: '', provinceCode: '', service: 'health', indicatorId: 'staff-attitude', gender: 'unstated', ageGroup: 'unstated', disability: 'unstated', languageGroup: 'khmer', ...key },
-  });
-  const grid = (rows: CallerRow[], min = 5) => new FigureGrid(rows, Q1.label, scorecard, gazetteer, min);
-
-  it('withholds six answers from one caller, and shows five callers with their callers and answers', () => {
-    const one = grid([row('a', {}, [5, 1, 0, 0, 0])]);
-    expect(one.figures('commune', '010201', 'health', 'staff-attitude')).toMatchObject({ status: 'too-few', withheld: true, callers: null, answers: null, counts: null });
-    const five = grid(['a', 'b', 'c', 'd', 'e'].map((c) => row(c, {}, [0, 0, 1, 0, 0])));
-    expect(five.figures('commune', '010201', 'health', 'staff-attitude')).toMatchObject({ status: 'shown', callers: 5, answers: 5, counts: [0, 0, 5, 0, 0] });
-  });
-
-  it('counts a caller once in a roll-up, however many communes or indicators they rated', () => {
-    // Five callers rate two communes of district 0102 each: 10 answers, 5 callers.
-    const rows = ['a', 'b', 'c', 'd', 'e'].flatMap((c) => [row(c, { communeCode: '010201' }, [1, 0, 0, 0, 0]), row(c, { communeCode: '010202' }, [0, 0, 0, 0, 1])]);
-    const g = grid(rows);
-    expect(g.figures('district', '0102', 'health', 'staff-attitude')).toMatchObject({ status: 'shown', callers: 5, answers: 10 });
-    expect(g.figures('country', 'KH', 'health')).toMatchObject({ callers: 5, answers: 10 });
-    // Four of them: 8 answers, still too few.
-    expect(grid(rows.slice(0, 8)).figures('district', '0102', 'health', 'staff-attitude').status).toBe('too-few');
-  });
-
-  it('tells "no ratings" from "too few"', () => {
-    const g = grid([row('a', {}, [0, 0, 1, 0, 0])]);
-    expect(g.figures('commune', '010201', 'health', 'medicines')).toMatchObject({ status: 'no-ratings', withheld: false, callers: 0, answers: 0, counts: null });
-    expect(g.figures('commune', '010201', 'health', 'staff-attitude').status).toBe('too-few');
-  });
-
-  it('withholds the next-smallest group when one group alone is withheld beside the total (women vs all)', () => {
-    // 3 women, 6 men, nobody else: all - men would be the 3 women.
-    const g = grid([
-      ...['w1', 'w2', 'w3'].map((c) => row(c, { gender: 'woman' }, [1, 0, 0, 0, 0])),
-      ...['m1', 'm2', 'm3', 'm4', 'm5', 'm6'].map((c) => row(c, { gender: 'man' }, [0, 0, 0, 0, 1])),
-    ]);
-    const f = (group: string) => g.figures('commune', '010201', 'health', 'staff-attitude', group).status;
-    expect([f('all'), f('women'), f('men')]).toEqual(['shown', 'too-few', 'protects-another']);
-  });
-
-  it('leaves the others shown when the withheld parts together rest on enough callers', () => {
-    // 3 women and 2 callers who did not say: all - men is 5 callers, enough.
-    const g = grid([
-      ...['w1', 'w2', 'w3'].map((c) => row(c, { gender: 'woman' }, [1, 0, 0, 0, 0])),
-      ...['u1', 'u2'].map((c) => row(c, {}, [1, 0, 0, 0, 0])),
-      ...['m1', 'm2', 'm3', 'm4', 'm5'].map((c) => row(c, { gender: 'man' }, [0, 0, 0, 0, 1])),
-    ]);
-    expect(g.figures('commune', '010201', 'health', 'staff-attitude', 'men')).toMatchObject({ status: 'shown', callers: 5 });
-  });
-
-  it('withholds a second indicator when one indicator alone is withheld beside the service total', () => {
-    const rows = [
-      ...['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((c) => row(c, { indicatorId: 'staff-attitude' }, [0, 1, 0, 0, 0])),
-      ...['a', 'b', 'c', 'd', 'e', 'f'].map((c) => row(c, { indicatorId: 'cleanliness' }, [0, 1, 0, 0, 0])),
-      ...['a', 'b'].map((c) => row(c, { indicatorId: 'medicines' }, [1, 0, 0, 0, 0])),
-    ];
-    const g = grid(rows);
-    const status = (i: string) => g.figures('commune', '010201', 'health', i).status;
-    expect(['*', 'staff-attitude', 'cleanliness', 'medicines'].map(status)).toEqual(['shown', 'shown', 'protects-another', 'too-few']);
-  });
-
-  it('withholds a commune beside its withheld neighbour when their district is shown, on every page alike', () => {
-    // District 0102: 010201 has 6 callers, 010202 has 2. The district total shows 8.
-    const rows = [
-      ...['a', 'b', 'c', 'd', 'e', 'f'].map((c) => row(c, { communeCode: '010201' }, [0, 0, 1, 0, 0])),
-      ...['x', 'y'].map((c) => row(c, { communeCode: '010202' }, [1, 0, 0, 0, 0])),
-    ];
-    const g = grid(rows);
-    expect(g.figures('district', '0102', 'health', 'staff-attitude')).toMatchObject({ status: 'shown', callers: 8 });
-    expect(g.figures('commune', '010202', 'health', 'staff-attitude').status).toBe('too-few');
-    expect(g.figures('commune', '010201', 'health', 'staff-attitude').status).toBe('protects-another');
-  });
-
-  it('withholds the only part of a withheld total, which would show it again', () => {
-    // Province 12 has one district with one commune: if the country withholds the province, the
-    // district and the commune carry the same numbers and must be withheld with it.
-    const rows = [
-      ...['a', 'b', 'c', 'd', 'e', 'f'].map((c) => row(c, { communeCode: '010201', indicatorId: 'staff-attitude' }, [0, 0, 1, 0, 0])),
-      ...['a', 'b'].map((c) => row(c, { communeCode: '010201', indicatorId: 'medicines' }, [1, 0, 0, 0, 0])),
-    ];
-    const g = grid(rows);
-    expect(g.figures('country', 'KH', 'health', 'staff-attitude').status).toBe('protects-another');
-    for (const [level, code] of [['province', '01'], ['district', '0102'], ['commune', '010201']] as const) {
-      expect(g.figures(level, code, 'health', 'staff-attitude').status).toBe('protects-another');
-    }
-  });
-
-  it('uses a higher threshold when set, and never one below 5', async () => {
-    const five = ['a', 'b', 'c', 'd', 'e'].map((c) => row(c, {}, [0, 0, 1, 0, 0]));
-    expect(grid(five, 6).figures('commune', '010201', 'health', 'staff-attitude').status).toBe('too-few');
-    expect(() => grid(five, 4)).not.toThrow(); // the constructor trusts its caller; the setting and count() check:
-    await expect(FigureGrid.count({} as never, Q1, { scorecard, gazetteer, minCallers: 4 })).rejects.toThrow(/at least 5/);
-    expect(() => loadConfig({ REPORT_MIN_CALLERS: '4' })).toThrow(/REPORT_MIN_CALLERS=4 is below 5/);
-    expect(loadConfig({ REPORT_MIN_CALLERS: '8' }).reportMinCallers).toBe(8);
-    expect(loadConfig({}).reportMinCallers).toBe(5);
-  });
-});
 
 describe(`one, four and five callers with six answers each (${ENGINE} store)`, () => {
   const deps = { scorecard, gazetteer };
