@@ -114,7 +114,7 @@ describe('start of a call', () => {
 
   it('a caller whose language is known hears welcome.back and the main menu, in their language', () => {
     const [t] = call([], { caller: { language: 'jra' } });
-    expect(t.heard).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
+    expect(t.heard).toEqual(['welcome.back', 'main.menu']);
     expect(t.state).toMatchObject({ node: 'main', language: 'jra' });
     expect(t.effects).toEqual([]);
   });
