@@ -776,7 +776,9 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
 
 function invalid(turn: Turn, current: Interactive): StepResult {
   turn.state.invalids += 1;
-  if (turn.state.invalids >= turn.def.settings.maxInvalid) {
+  // At the main menu itself there is nowhere to start again from: the key map and the menu again.
+  const atMainMenu = turn.state.node === turn.def.mainMenu;
+  if (turn.state.invalids >= turn.def.settings.maxInvalid && !atMainMenu) {
     // Never a move without a word: say where the caller is going and that nothing is lost.
     if (turn.def.prompts.toMainMenu) turn.play(turn.def.prompts.toMainMenu);
     delete turn.vars.leaving;

@@ -238,6 +238,14 @@ describe('invalid keys', () => {
     expect(t[6].state).toMatchObject({ node: 'main', invalids: 0 });
   });
 
+  it('three wrong keys at the main menu itself: error.invalid and the menu each time, never "start again from the main menu"', () => {
+    const t = call(['7', '7', '7', '7'], KNOWN);
+    for (const turn of t.slice(1)) {
+      expect(turn.heard).toEqual(['error.invalid', 'main.menu']);
+      expect(turn.state.node).toBe('main');
+    }
+  });
+
   it('invalid keys on two different questions do not add up', () => {
     const t = call(['2', '120101', '7', '7', '1', '7', '7'], KNOWN);
     expect(last(t).heard).toEqual(['error.invalid', 'rate.service.menu']);
