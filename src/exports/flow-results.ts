@@ -42,6 +42,7 @@ export const DEMOGRAPHIC_QUESTIONS = {
   gender: { field: 'gender', label: 'Gender (asked after the ratings; optional)', choices: ['woman', 'man', 'unstated'] },
   age_group: { field: 'ageGroup', label: 'Age group (optional)', choices: ['under-25', '25-59', '60-plus', 'unstated'] },
   disability: { field: 'disability', label: 'Has a disability (optional)', choices: ['yes', 'no', 'unstated'] },
+  id_poor: { field: 'idPoor', label: 'Family holds an ID-Poor card (optional)', choices: ['yes', 'no', 'unstated'] },
 } as const;
 export const LANGUAGE_GROUP_QUESTION = { label: 'Language group of the language chosen for the call', choices: ['khmer', 'indigenous', 'other'] };
 const SCORES = ['1', '2', '3', '4', '5'];

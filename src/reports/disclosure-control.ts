@@ -27,7 +27,8 @@ import { Period } from './period';
  *   - an area and its communes / districts / provinces,
  *   - a service (all indicators) and its indicators, retired ones included,
  *   - all callers and the groups of one question: women, men and the rest (not stated);
- *     each age group and the rest; disability and the rest; Khmer, indigenous and the rest.
+ *     each age group and the rest; disability and the rest; ID-Poor card and the rest; Khmer,
+ *     indigenous and the rest.
  * Parts that are never published (the "rest" groups, retired indicators) count as hidden.
  *   1. Total shown: the hidden parts can be worked out together (total minus shown parts). If
  *      they rest on 1 to minCallers-1 distinct callers together, the next-smallest shown part
@@ -55,10 +56,12 @@ export const GROUP_QUESTIONS = [
   { dim: 'gender', groups: { woman: 'women', man: 'men' }, rest: 'gender-rest' },
   { dim: 'ageGroup', groups: { 'under-25': 'age-under-25', '25-59': 'age-25-59', '60-plus': 'age-60-plus' }, rest: 'age-rest' },
   { dim: 'disability', groups: { yes: 'disability' }, rest: 'disability-rest' },
+  // Families holding an ID-Poor card (the government's poverty identification), as the seed report counts them.
+  { dim: 'idPoor', groups: { yes: 'id-poor' }, rest: 'id-poor-rest' },
   { dim: 'languageGroup', groups: { khmer: 'khmer', indigenous: 'indigenous' }, rest: 'language-rest' },
 ] as const satisfies readonly { dim: Dimension; groups: Record<string, string>; rest: string }[];
 
-export const GROUP_NAMES = ['women', 'men', 'age-under-25', 'age-25-59', 'age-60-plus', 'disability', 'khmer', 'indigenous'] as const;
+export const GROUP_NAMES = ['women', 'men', 'age-under-25', 'age-25-59', 'age-60-plus', 'disability', 'id-poor', 'khmer', 'indigenous'] as const;
 export type GroupName = (typeof GROUP_NAMES)[number];
 
 /** A REPORT_MIN_CALLERS value checked: a whole number, never below the floor of 5. */

@@ -3,13 +3,13 @@ import { CallerRow, Dimension, RatingScope } from './rating-counts';
 
 /**
  * A period's counted ratings held as columns of small integers, for the figure grid
- * (disclosure-control.ts): per rating its caller, commune, service, indicator, the four group
+ * (disclosure-control.ts): per rating its caller, commune, service, indicator, the five group
  * answers, score and weight (ratings it stands for), each name numbered once in a dictionary.
  * About 30 bytes a rating instead of an object per rating: a million ratings take ~30 MB.
  */
 
 /** The dimensions kept, in column order: commune, service, indicator, then the group questions. */
-export const COLUMN_DIMS = ['communeCode', 'service', 'indicatorId', 'gender', 'ageGroup', 'disability', 'languageGroup'] as const satisfies readonly Dimension[];
+export const COLUMN_DIMS = ['communeCode', 'service', 'indicatorId', 'gender', 'ageGroup', 'disability', 'idPoor', 'languageGroup'] as const satisfies readonly Dimension[];
 export type ColumnDim = (typeof COLUMN_DIMS)[number];
 
 /** Names numbered in the order they are first seen. */

@@ -17,7 +17,7 @@ import { Period } from './period';
  * ratings (national, per commune/service/indicator: 1,652 x 16 x 5 = 132,160 rows at most).
  */
 
-export type Dimension = 'communeCode' | 'districtCode' | 'provinceCode' | 'service' | 'indicatorId' | 'gender' | 'ageGroup' | 'disability' | 'languageGroup';
+export type Dimension = 'communeCode' | 'districtCode' | 'provinceCode' | 'service' | 'indicatorId' | 'gender' | 'ageGroup' | 'disability' | 'idPoor' | 'languageGroup';
 
 const FIELD: Record<Dimension, string> = {
   communeCode: 'communeCode',
@@ -28,6 +28,7 @@ const FIELD: Record<Dimension, string> = {
   gender: 'demographics.gender',
   ageGroup: 'demographics.ageGroup',
   disability: 'demographics.disability',
+  idPoor: 'demographics.idPoor',
   languageGroup: 'languageGroup',
 };
 
@@ -36,6 +37,7 @@ const DEFAULT_VALUE: Partial<Record<Dimension, string>> = {
   gender: 'unstated',
   ageGroup: 'unstated',
   disability: 'unstated',
+  idPoor: 'unstated',
   languageGroup: 'other',
 };
 

@@ -11,7 +11,8 @@ import { Area } from './rating-counts';
  * cell is withheld here exactly when it is withheld in the summary and on the staff pages.
  */
 
-export const TABLE_COLUMNS = ['all', 'disability', 'indigenous', 'women', 'men'] as const;
+/** The seed report's columns, then families with an ID-Poor card (asked since issue 22). */
+export const TABLE_COLUMNS = ['all', 'disability', 'indigenous', 'women', 'men', 'id-poor'] as const;
 export type TableColumn = (typeof TABLE_COLUMNS)[number];
 
 export interface TableCell {
@@ -30,7 +31,7 @@ export interface SatisfactionTable {
   rows: { service: string; cells: Record<TableColumn, TableCell> }[];
 }
 
-const GRID_GROUP: Record<TableColumn, string> = { all: ALL_CALLERS, disability: 'disability', indigenous: 'indigenous', women: 'women', men: 'men' };
+const GRID_GROUP: Record<TableColumn, string> = { all: ALL_CALLERS, disability: 'disability', indigenous: 'indigenous', women: 'women', men: 'men', 'id-poor': 'id-poor' };
 
 const cellOf = (f: Figures): TableCell => ({ status: f.status, withheld: f.withheld, callers: f.callers, answers: f.answers, satisfiedShare: f.satisfiedShare });
 

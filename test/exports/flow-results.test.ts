@@ -43,8 +43,9 @@ describe(`FLOIP Flow Results export (${ENGINE} store)`, () => {
     expect(r.schema.questions['health.staff-attitude']).toMatchObject({ type: 'select_one', type_options: { choices: ['1', '2', '3', '4', '5'] } });
     expect(r.schema.questions.gender.type_options.choices).toEqual(['woman', 'man', 'unstated']);
     expect(r.schema.questions.commune).toEqual({ type: 'text', label: 'Commune rated: six-digit NCDD commune code', type_options: {} });
-    // one question per indicator (16) + commune, service, gender, age group, disability, language group
-    expect(Object.keys(r.schema.questions)).toHaveLength(16 + 6);
+    // one question per indicator (16) + commune, service, gender, age group, disability, ID-Poor card, language group
+    expect(Object.keys(r.schema.questions)).toHaveLength(16 + 7);
+    expect(r.schema.questions.id_poor).toEqual({ type: 'select_one', label: 'Family holds an ID-Poor card (optional)', type_options: { choices: ['yes', 'no', 'unstated'] } });
   });
 
   it('writes every rating except test calls as a 7-column response row with the hashed caller as contact', () => {

@@ -18,10 +18,11 @@ const GROUP_OF: Record<string, (r: Rating) => boolean> = {
   'age-25-59': (r) => r.demographics.ageGroup === '25-59',
   'age-60-plus': (r) => r.demographics.ageGroup === '60-plus',
   disability: (r) => r.demographics.disability === 'yes',
+  'id-poor': (r) => r.demographics.idPoor === 'yes',
   khmer: (r) => r.languageGroup === 'khmer',
   indigenous: (r) => r.languageGroup === 'indigenous',
 };
-const QUESTIONS = [['women', 'men'], ['age-under-25', 'age-25-59', 'age-60-plus'], ['disability'], ['khmer', 'indigenous']];
+const QUESTIONS = [['women', 'men'], ['age-under-25', 'age-25-59', 'age-60-plus'], ['disability'], ['id-poor'], ['khmer', 'indigenous']];
 const callers = (rs: Rating[]) => new Set(rs.map((r) => r.callerId)).size;
 
 /** Every way the summary lets fewer than `min` callers be singled out, described; [] when none. */

@@ -99,7 +99,7 @@ describe(`one, four and five callers with six answers each (${ENGINE} store)`, (
       });
 
       it('has an audit that would catch a figure on too few callers (threshold lowered to 1 for the check)', async () => {
-        const rows = await RatingScope.of(store, Q1).callerRows(['communeCode', 'service', 'indicatorId', 'gender', 'ageGroup', 'disability', 'languageGroup']);
+        const rows = await RatingScope.of(store, Q1).callerRows(['communeCode', 'service', 'indicatorId', 'gender', 'ageGroup', 'disability', 'idPoor', 'languageGroup']);
         const unsafe = buildSummary(new FigureGrid(rows, Q1.label, scorecard, gazetteer, 1), {}, deps, { breakdowns: true });
         const problems = auditSummary(unsafe, raw);
         expect(problems).toContain('commune 160201 health * women: shown on 1 callers');

@@ -19,7 +19,7 @@ const Q1 = parsePeriod('2026-01-01', '2026-04-01');
 describe('the privacy threshold counts callers, not answers', () => {
   const row = (caller: string, key: Partial<CallerRow['key']>, counts: number[]): CallerRow => ({
     callerId: caller, counts,
-    key: { communeCode: '010201', districtCode: '', provinceCode: '', service: 'health', indicatorId: 'staff-attitude', gender: 'unstated', ageGroup: 'unstated', disability: 'unstated', languageGroup: 'khmer', ...key },
+    key: { communeCode: '010201', districtCode: '', provinceCode: '', service: 'health', indicatorId: 'staff-attitude', gender: 'unstated', ageGroup: 'unstated', disability: 'unstated', idPoor: 'unstated', languageGroup: 'khmer', ...key },
   });
   const grid = (rows: CallerRow[], min = 5) => new FigureGrid(rows, Q1.label, scorecard, gazetteer, min);
 
@@ -54,6 +54,15 @@ describe('the privacy threshold counts callers, not answers', () => {
     ]);
     const f = (group: string) => g.figures('commune', '010201', 'health', 'staff-attitude', group).status;
     expect([f('all'), f('women'), f('men')]).toEqual(['shown', 'too-few', 'protects-another']);
+  });
+
+  it('reports families with an ID-Poor card as a group, withheld on fewer than 5 callers like any other', () => {
+    const card = (n: number) => Array.from({ length: n }, (_, k) => row(`p${k}`, { idPoor: 'yes' }, [0, 0, 0, 1, 0]));
+    const others = ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'].map((c) => row(c, { idPoor: 'no' }, [0, 1, 0, 0, 0]));
+    const shown = grid([...card(5), ...others]).figures('commune', '010201', 'health', 'staff-attitude', 'id-poor');
+    expect(shown).toMatchObject({ status: 'shown', callers: 5, answers: 5, counts: [0, 0, 0, 5, 0] });
+    const few = grid([...card(2), ...others]).figures('commune', '010201', 'health', 'staff-attitude', 'id-poor');
+    expect(few).toMatchObject({ status: 'too-few', withheld: true, callers: null });
   });
 
   it('leaves the others shown when the withheld parts together rest on enough callers', () => {

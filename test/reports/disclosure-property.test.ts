@@ -37,6 +37,7 @@ interface Caller {
   gender: string;
   ageGroup: string;
   disability: string;
+  idPoor: string;
   languageGroup: string;
   ratings: { commune: string; service: string; indicator: string; counts: number[] }[];
 }
@@ -55,6 +56,7 @@ const callerArb = (id: string, communes: string[]) =>
     gender: fc.constantFrom('woman', 'man', 'unstated'),
     ageGroup: fc.constantFrom('under-25', '25-59', '60-plus', 'unstated'),
     disability: fc.constantFrom('yes', 'no', 'unstated'),
+    idPoor: fc.constantFrom('yes', 'no', 'unstated'),
     languageGroup: fc.constantFrom('khmer', 'indigenous', 'other'),
     ratings: fc.uniqueArray(
       fc.record({
@@ -80,7 +82,7 @@ function rowsOf(callers: Caller[]): CallerRow[] {
       key: {
         communeCode: r.commune, districtCode: r.commune.slice(0, 4), provinceCode: r.commune.slice(0, 2),
         service: r.service, indicatorId: r.indicator,
-        gender: c.gender, ageGroup: c.ageGroup, disability: c.disability, languageGroup: c.languageGroup,
+        gender: c.gender, ageGroup: c.ageGroup, disability: c.disability, idPoor: c.idPoor, languageGroup: c.languageGroup,
       },
     })),
   );
@@ -100,6 +102,8 @@ const GROUP_TEST: Record<string, (c: Caller) => boolean> = {
   'age-rest': (c) => !['under-25', '25-59', '60-plus'].includes(c.ageGroup),
   disability: (c) => c.disability === 'yes',
   'disability-rest': (c) => c.disability !== 'yes',
+  'id-poor': (c) => c.idPoor === 'yes',
+  'id-poor-rest': (c) => c.idPoor !== 'yes',
   khmer: (c) => c.languageGroup === 'khmer',
   indigenous: (c) => c.languageGroup === 'indigenous',
   'language-rest': (c) => c.languageGroup !== 'khmer' && c.languageGroup !== 'indigenous',
@@ -108,6 +112,7 @@ const QUESTIONS = [
   ['women', 'men', 'gender-rest'],
   ['age-under-25', 'age-25-59', 'age-60-plus', 'age-rest'],
   ['disability', 'disability-rest'],
+  ['id-poor', 'id-poor-rest'],
   ['khmer', 'indigenous', 'language-rest'],
 ];
 const PUBLISHED_GROUPS = new Set<string>([ALL_CALLERS, ...GROUP_NAMES]);
@@ -224,7 +229,7 @@ describe('complementary suppression, on random small grids', () => {
     // few). The district's health total is shown, so its staff-attitude is withheld to protect
     // medicines. Province 01's other district has no staff-attitude ratings: shown, province 01's
     // staff-attitude would be district 0101's, and the district's total minus it the one caller.
-    const person = (id: string, ratings: Caller['ratings']): Caller => ({ id, gender: 'woman', ageGroup: 'under-25', disability: 'yes', languageGroup: 'khmer', ratings });
+    const person = (id: string, ratings: Caller['ratings']): Caller => ({ id, gender: 'woman', ageGroup: 'under-25', disability: 'yes', idPoor: 'no', languageGroup: 'khmer', ratings });
     const rate = (commune: string, indicator: string) => ({ commune, service: 'health', indicator, counts: [0, 0, 1, 0, 0] });
     const callers = [
       ...'abcdefghijkl'.split('').map((id) => person(id, [rate('010101', 'staff-attitude')])),
@@ -242,7 +247,7 @@ describe('complementary suppression, on random small grids', () => {
     // grid is asked with 5 and its figures are then read as if all were shown): the audit must
     // object, or the property above could never fail.
     const four: Caller[] = ['a', 'b', 'c', 'd'].map((id) => ({
-      id, gender: id === 'a' ? 'woman' : 'man', ageGroup: 'unstated', disability: 'no', languageGroup: 'khmer',
+      id, gender: id === 'a' ? 'woman' : 'man', ageGroup: 'unstated', disability: 'no', idPoor: 'unstated', languageGroup: 'khmer',
       ratings: [{ commune: '010101', service: 'health', indicator: 'medicines', counts: [1, 0, 0, 0, 0] }],
     }));
     const showsAll = { figures: (...args: Parameters<FigureGrid['figures']>) => ({ ...new FigureGrid(rowsOf(four), PERIOD, scorecard, gazetteer, MIN).figures(...args), status: 'shown' as const }) };

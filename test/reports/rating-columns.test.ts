@@ -53,9 +53,9 @@ describe('the ratings behind the figure grid', () => {
     // What the odd documents give: unstated answers, nothing off the scale, no test call, o4's latest.
     const odd = rows.filter((l) => l.startsWith('o'));
     expect(odd).toEqual([
-      'o1|010202|health|opening-hours|unstated|unstated|unstated|khmer|2',
-      'o1|010202|health|staff-attitude|unstated|unstated|unstated|other|5',
-      'o4|010202|health|staff-attitude|man|60-plus|unstated|khmer|1',
+      'o1|010202|health|opening-hours|unstated|unstated|unstated|unstated|khmer|2',
+      'o1|010202|health|staff-attitude|unstated|unstated|unstated|unstated|other|5',
+      'o4|010202|health|staff-attitude|man|60-plus|unstated|unstated|khmer|1',
     ]);
     expect(rows.length).toBeGreaterThan(odd.length + 10);
   });

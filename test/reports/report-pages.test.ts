@@ -41,7 +41,7 @@ describe('report page renderers', () => {
   it('renders the satisfaction table with shares, counts and "too few"', () => {
     const cell = (callers: number | null, answers: number | null, s: number | null) => ({ status: callers === null ? 'too-few' as const : 'shown' as const, callers, answers, satisfiedShare: s, withheld: callers === null });
     const out = satisfactionTableHtml(
-      { period: { from: '2026-01-01', to: '2026-04-01' }, area: { level: 'province', code: '01' }, minCallers: 5, rows: [{ service: 'health', cells: { all: cell(11, 15, 0.3333), disability: cell(null, null, null), indigenous: cell(null, null, null), women: cell(5, 6, 0.2), men: { status: 'protects-another', withheld: true, callers: null, answers: null, satisfiedShare: null } } }] },
+      { period: { from: '2026-01-01', to: '2026-04-01' }, area: { level: 'province', code: '01' }, minCallers: 5, rows: [{ service: 'health', cells: { all: cell(11, 15, 0.3333), disability: cell(null, null, null), indigenous: cell(null, null, null), women: cell(5, 6, 0.2), men: { status: 'protects-another', withheld: true, callers: null, answers: null, satisfiedShare: null }, 'id-poor': cell(null, null, null) } }] },
       (id) => html`${id}`,
     ).value;
     expect(out).toContain('<td>33% <span class="muted">(11 callers · 15 answers)</span></td><td><span class="muted">too few callers</span></td>');
