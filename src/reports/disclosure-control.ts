@@ -11,25 +11,35 @@ import { Period } from './period';
  * shown rests on fewer than `minCallers` distinct callers (REPORT_MIN_CALLERS, never below 5).
  *
  * Every figure any report can show for a period is one cell of a grid
- *   level (commune, district, province, country) x area x service x indicator (or all
- *   indicators) x group (all callers, or one of the breakdown groups),
+ *   level (facility, commune, district, province, country) x area x service x indicator (or
+ *   all indicators) x group (all callers, or one of the breakdown groups),
  * counted from one row per caller and key, so that each cell knows its distinct callers as well
  * as its answers. The grid is always the whole country for the period, whatever area a report
  * asks for: a figure is then withheld or shown the same way on every page, CSV and command, and
  * a commune shown on its own page cannot be subtracted from a district total that a province
  * page shows beside that commune's withheld neighbour.
  *
+ * Facilities: a facility's area is its ratings FROM ONE COMMUNE (code `<commune>/<facilityId>`),
+ * so a health centre serving three communes has three facility areas, one under each, and no
+ * total of its own (that total would overlap the communes' and open differences between
+ * overlapping sets, which the rule below does not cover). Only a commune with at least one
+ * rating of a facility has facility areas; its ratings that name no facility go to an unpublished
+ * "rest" area of the commune, so that its facilities and the rest partition it exactly, like a
+ * group question's groups and their rest. A commune without facility ratings costs no cells more.
+ *
  * Primary suppression: a cell with 1 to minCallers-1 callers is "too-few"; one with none is
  * "no-ratings" (shown as 0, a different thing from "too few").
  *
  * Complementary suppression (the standard rule, applied to every additive set: a total and
  * parts that partition its ratings, so that answers add up exactly):
- *   - an area and its communes / districts / provinces,
+ *   - an area and its communes / districts / provinces; a commune with facility ratings and its
+ *     facilities plus the rest,
  *   - a service (all indicators) and its indicators, retired ones included,
  *   - all callers and the groups of one question: women, men and the rest (not stated);
  *     each age group and the rest; disability and the rest; ID-Poor card and the rest; Khmer,
  *     indigenous and the rest.
- * Parts that are never published (the "rest" groups, retired indicators) count as hidden.
+ * Parts that are never published (the "rest" groups, a commune's ratings of no facility, retired
+ * indicators) count as hidden.
  *   1. Total shown: the hidden parts can be worked out together (total minus shown parts). If
  *      they rest on 1 to minCallers-1 distinct callers together, the next-smallest shown part
  *      (fewest callers, then answers) is withheld as well, and the set is checked again. So a
@@ -46,7 +56,11 @@ import { Period } from './period';
  * "any period"): see the README's limits.
  */
 
-export type Level = 'commune' | 'district' | 'province' | 'country';
+export type Level = 'facility' | 'commune' | 'district' | 'province' | 'country';
+/** The facility level's area code: the commune rated from, then the facility. */
+export const facilityAreaCode = (commune: string, facilityId: string) => `${commune}/${facilityId}`;
+/** The level of a commune's ratings that name no facility: never published, so not a Level. */
+const FACILITY_REST = 'facility-rest';
 export const COUNTRY_CODE = 'KH';
 export const ALL_INDICATORS = '*';
 export const ALL_CALLERS = 'all';
@@ -80,7 +94,7 @@ const QUESTION_COLUMN = GROUP_QUESTIONS.map((q) => {
   if (column < 0) throw new Error(`RatingColumns does not keep ${q.dim}`);
   return column;
 });
-const [COMMUNE_COLUMN, SERVICE_COLUMN, INDICATOR_COLUMN] = (['communeCode', 'service', 'indicatorId'] as const).map((d) => COLUMN_DIMS.indexOf(d));
+const [COMMUNE_COLUMN, SERVICE_COLUMN, INDICATOR_COLUMN, FACILITY_COLUMN] = (['communeCode', 'service', 'indicatorId', 'facilityId'] as const).map((d) => COLUMN_DIMS.indexOf(d));
 
 /** A cell's status, as kept in the grid's `status` array. */
 const SHOWN = 0;
@@ -104,7 +118,11 @@ function numbering(names: Iterable<string>): { names: string[]; index: Map<strin
  */
 export class FigureGrid {
   private readonly communes: string[];
+  /** Facility ids rated from each commune that has any, sorted. */
+  private readonly facilities = new Map<string, string[]>();
   private readonly areas: { names: string[]; index: Map<string, number> };
+  /** 0 for an area never published (a commune's ratings of no facility), 1 for the others. */
+  private readonly areaPublished: Uint8Array;
   private readonly services: { names: string[]; index: Map<string, number> };
   private readonly indicators: { names: string[]; index: Map<string, number> };
   /** pairOf[service * indicators + indicator]: the pair's number, or -1 when never rated. */
@@ -132,6 +150,31 @@ export class FigureGrid {
     const communeNames = columns.dictionaries[COMMUNE_COLUMN].names;
     const serviceNames = columns.dictionaries[SERVICE_COLUMN].names;
     const indicatorNames = columns.dictionaries[INDICATOR_COLUMN].names;
+    const facilityNames = columns.dictionaries[FACILITY_COLUMN].names;
+    const communeCol = columns.values[COMMUNE_COLUMN];
+    const facilityCol = columns.values[FACILITY_COLUMN];
+    const n = columns.length;
+    const nF = facilityNames.length;
+
+    // (commune, facility) pairs rated, as commune * nF + facility; none when no rating names a facility.
+    const facilityPairs = new Set<number>();
+    if (facilityNames.some((f) => f !== '')) for (let r = 0; r < n; r++) facilityPairs.add(communeCol[r] * nF + facilityCol[r]);
+    const facilityAreaNames = new Map<number, string>();
+    for (const key of facilityPairs) {
+      const facility = facilityNames[key % nF];
+      if (facility === '') continue;
+      const commune = communeNames[Math.floor(key / nF)];
+      facilityAreaNames.set(key, `facility\t${facilityAreaCode(commune, facility)}`);
+      let list = this.facilities.get(commune);
+      if (!list) this.facilities.set(commune, (list = []));
+      list.push(facility);
+    }
+    for (const list of this.facilities.values()) list.sort();
+    // A commune's ratings of no facility, where the commune has facility ratings: the unpublished rest.
+    for (const key of facilityPairs) {
+      const commune = communeNames[Math.floor(key / nF)];
+      if (facilityNames[key % nF] === '' && this.facilities.has(commune)) facilityAreaNames.set(key, `${FACILITY_REST}\t${commune}`);
+    }
 
     // Number areas, services and indicators in sorted order: the same cells in the same order on every engine.
     const areaNames = new Set<string>([`country\t${COUNTRY_CODE}`]);
@@ -139,8 +182,13 @@ export class FigureGrid {
       const { districtCode, provinceCode } = gazetteer.lineage(c);
       areaNames.add(`commune\t${c}`).add(`district\t${districtCode}`).add(`province\t${provinceCode}`);
     }
+    for (const name of facilityAreaNames.values()) areaNames.add(name);
     this.communes = [...communeNames].sort();
     this.areas = numbering(areaNames);
+    this.areaPublished = Uint8Array.from(this.areas.names, (name) => (name.startsWith(`${FACILITY_REST}\t`) ? 0 : 1));
+    // The facility (or rest) area each (commune, facility) pair adds its ratings to, besides the commune's.
+    const facilityAreaOf = new Map<number, number>();
+    for (const [key, name] of facilityAreaNames) facilityAreaOf.set(key, this.areas.index.get(name)!);
     this.services = numbering(serviceNames);
     this.indicators = numbering([ALL_INDICATORS, ...indicatorNames]);
     const nI = this.indicators.names.length;
@@ -149,7 +197,6 @@ export class FigureGrid {
     const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
 
     // Column values (numbered as first seen) to the sorted numbers above.
-    const n = columns.length;
     const serviceOf = Int32Array.from(serviceNames, (name) => this.services.index.get(name)!);
     const indicatorOf = Int32Array.from(indicatorNames, (name) => this.indicators.index.get(name)!);
     const communeAreas = new Int32Array(communeNames.length * 4);
@@ -158,7 +205,6 @@ export class FigureGrid {
       communeAreas.set([areaOf('commune', c), areaOf('district', districtCode), areaOf('province', provinceCode), areaOf('country', COUNTRY_CODE)], k * 4);
     });
     const groupOf = GROUP_QUESTIONS.map((q, k) => Int32Array.from(columns.dictionaries[QUESTION_COLUMN[k]].names, (value) => GROUP_INDEX.get((q.groups as Record<string, string>)[value] ?? q.rest)!));
-    const communeCol = columns.values[COMMUNE_COLUMN];
     const serviceCol = columns.values[SERVICE_COLUMN];
     const indicatorCol = columns.values[INDICATOR_COLUMN];
     const groupCols = QUESTION_COLUMN.map((k) => columns.values[k]);
@@ -185,7 +231,8 @@ export class FigureGrid {
     this.counts = new Int32Array(slots * SCALE_POINTS);
     this.status = new Uint8Array(slots);
 
-    // Every rating adds to its cells at 4 levels x (its indicator, all) x (all callers, 4 groups).
+    // Every rating adds to its cells at 4 levels (5 with a facility or the rest) x (its indicator,
+    // all) x (all callers, one group per question).
     // Rows come ordered by caller, so a cell counts a caller once when its last caller differs.
     const order = columns.byCaller();
     const callerCol = columns.caller;
@@ -204,8 +251,9 @@ export class FigureGrid {
         rowPairs[1] = this.pairOf[s * nI + ALL_I];
         for (let q = 0; q < groupCols.length; q++) groups[q + 1] = groupOf[q][groupCols[q][r]];
         const c4 = communeCol[r] * 4;
-        for (let a = 0; a < 4; a++) {
-          const area = communeAreas[c4 + a];
+        const facilityArea = facilityAreaOf.size ? (facilityAreaOf.get(communeCol[r] * nF + facilityCol[r]) ?? -1) : -1;
+        for (let a = facilityArea < 0 ? 0 : -1; a < 4; a++) {
+          const area = a < 0 ? facilityArea : communeAreas[c4 + a];
           for (let p = 0; p < 2; p++) {
             const base = (area * P + rowPairs[p]) * nG;
             for (let g = 0; g < groups.length; g++) visit(base + groups[g], r);
@@ -269,7 +317,8 @@ export class FigureGrid {
    * then its child areas.
    */
   private additiveSets(gazetteer: Gazetteer, pairService: number[], pairIndicator: number[], ALL_I: number): { total: number[]; start: number[]; parts: number[] } {
-    // Children of each area that has ratings: communes of a district, districts of a province, provinces of the country.
+    // Children of each area that has ratings: facilities (and the rest) of a commune, communes of a
+    // district, districts of a province, provinces of the country.
     const childSets = new Map<number, Set<number>>();
     const addChild = (parent: number, child: number) => {
       let set = childSets.get(parent);
@@ -279,6 +328,12 @@ export class FigureGrid {
     const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
     for (const c of this.communes) {
       const { districtCode, provinceCode } = gazetteer.lineage(c);
+      const facilities = this.facilities.get(c);
+      if (facilities) {
+        for (const f of facilities) addChild(areaOf('commune', c), areaOf('facility', facilityAreaCode(c, f)));
+        const rest = this.areas.index.get(`${FACILITY_REST}\t${c}`);
+        if (rest !== undefined) addChild(areaOf('commune', c), rest);
+      }
       addChild(areaOf('district', districtCode), areaOf('commune', c));
       addChild(areaOf('province', provinceCode), areaOf('district', districtCode));
       addChild(areaOf('country', COUNTRY_CODE), areaOf('province', provinceCode));
@@ -304,6 +359,8 @@ export class FigureGrid {
       const g = total % nG;
       const pair = Math.floor(total / nG) % P;
       const area = Math.floor(total / (nG * P));
+      // An unpublished area's cells are all hidden: as totals they protect nothing and give nothing away.
+      if (!this.areaPublished[area]) continue;
       if (g === 0) {
         for (const gs of questionGroups) {
           for (const g2 of gs) part(total + g2);
@@ -327,11 +384,12 @@ export class FigureGrid {
     sets: { total: number[]; start: number[]; parts: number[] },
     cells: { published: Uint8Array; few: Int32Array; fewStart: Int32Array; callerCount: number },
   ): void {
-    const { callers, counts, status, minCallers } = this;
+    const { callers, counts, status, minCallers, areaPublished } = this;
     const { published, few, fewStart } = cells;
     const perPair = published.length;
     const points = SCALE_POINTS;
-    const hidden = (c: number) => !published[c % perPair] || status[c] !== SHOWN;
+    /** A cell the public cannot see: unpublished (group, indicator or area), or withheld. */
+    const hidden = (c: number) => !published[c % perPair] || !areaPublished[Math.floor(c / perPair)] || status[c] !== SHOWN;
     const answers = (c: number) => {
       let sum = 0;
       for (let k = c * points; k < (c + 1) * points; k++) sum += counts[k];
@@ -392,7 +450,8 @@ export class FigureGrid {
     /** Rule 2 for set k; true when it withheld a cell. */
     const protectHiddenTotal = (k: number) => {
       const total = sets.total[k];
-      if (!hidden(total) || !published[total % perPair]) return false;
+      // An unpublished total is nobody's to rebuild.
+      if (!hidden(total) || !published[total % perPair] || !areaPublished[Math.floor(total / perPair)]) return false;
       let best = -1;
       for (let i = sets.start[k]; i < sets.start[k + 1]; i++) {
         const c = sets.parts[i];
@@ -418,6 +477,7 @@ export class FigureGrid {
   /** Figures for one cell; a cell with no ratings is "no-ratings". */
   figures(level: Level, code: string, service: string, indicator: string = ALL_INDICATORS, group: string = ALL_CALLERS): Figures {
     const area = this.areas.index.get(`${level}\t${level === 'country' ? COUNTRY_CODE : code}`);
+    if (area !== undefined && !this.areaPublished[area]) throw new Error(`${level} ${code} is never published`);
     const s = this.services.index.get(service);
     const i = this.indicators.index.get(indicator);
     const g = GROUP_INDEX.get(group);
@@ -431,5 +491,10 @@ export class FigureGrid {
   /** Communes with at least one rating in the period, in code order. */
   ratedCommunes(): string[] {
     return [...this.communes];
+  }
+
+  /** Facilities rated from the commune in the period, by id (figures at level 'facility', facilityAreaCode). */
+  ratedFacilities(commune: string): string[] {
+    return [...(this.facilities.get(commune) ?? [])];
   }
 }

@@ -4,12 +4,13 @@ import { CallerRow, Dimension, RatingScope } from './rating-counts';
 /**
  * A period's counted ratings held as columns of small integers, for the figure grid
  * (disclosure-control.ts): per rating its caller, commune, service, indicator, the five group
- * answers, score and weight (ratings it stands for), each name numbered once in a dictionary.
- * About 30 bytes a rating instead of an object per rating: a million ratings take ~30 MB.
+ * answers, the facility rated ('' for none), score and weight (ratings it stands for), each name
+ * numbered once in a dictionary. About 34 bytes a rating instead of an object per rating: a
+ * million ratings take ~34 MB.
  */
 
-/** The dimensions kept, in column order: commune, service, indicator, then the group questions. */
-export const COLUMN_DIMS = ['communeCode', 'service', 'indicatorId', 'gender', 'ageGroup', 'disability', 'idPoor', 'languageGroup'] as const satisfies readonly Dimension[];
+/** The dimensions kept, in column order: commune, service, indicator, the group questions, then the facility. */
+export const COLUMN_DIMS = ['communeCode', 'service', 'indicatorId', 'gender', 'ageGroup', 'disability', 'idPoor', 'languageGroup', 'facilityId'] as const satisfies readonly Dimension[];
 export type ColumnDim = (typeof COLUMN_DIMS)[number];
 
 /** Names numbered in the order they are first seen. */
@@ -53,7 +54,7 @@ export class RatingColumns {
   static fromRows(rows: readonly CallerRow[]): RatingColumns {
     const columns = new RatingColumns();
     for (const r of rows) {
-      const values = COLUMN_DIMS.map((d) => r.key[d]);
+      const values = COLUMN_DIMS.map((d) => r.key[d] ?? '');
       let added = false;
       for (let s = 0; s < SCALE_POINTS; s++) {
         if (r.counts[s]) {

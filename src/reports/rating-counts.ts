@@ -17,7 +17,7 @@ import { Period } from './period';
  * ratings (national, per commune/service/indicator: 1,652 x 16 x 5 = 132,160 rows at most).
  */
 
-export type Dimension = 'communeCode' | 'districtCode' | 'provinceCode' | 'service' | 'indicatorId' | 'gender' | 'ageGroup' | 'disability' | 'idPoor' | 'languageGroup';
+export type Dimension = 'communeCode' | 'districtCode' | 'provinceCode' | 'service' | 'indicatorId' | 'facilityId' | 'gender' | 'ageGroup' | 'disability' | 'idPoor' | 'languageGroup';
 
 const FIELD: Record<Dimension, string> = {
   communeCode: 'communeCode',
@@ -25,6 +25,8 @@ const FIELD: Record<Dimension, string> = {
   provinceCode: 'provinceCode',
   service: 'service',
   indicatorId: 'indicatorId',
+  // The facility rated (a school of several in the commune); '' when the rating names none.
+  facilityId: 'facilityId',
   gender: 'demographics.gender',
   ageGroup: 'demographics.ageGroup',
   disability: 'demographics.disability',
@@ -48,7 +50,8 @@ export interface Area {
 }
 
 export interface CountRow {
-  key: Record<Dimension, string>;
+  /** The facility may be left out (''): ratings of a commune as a whole, and rows built before facilities. */
+  key: Record<Exclude<Dimension, 'facilityId'>, string> & { facilityId?: string };
   counts: Counts;
 }
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
-import { FigureGrid } from '../../src/reports/disclosure-control';
+import { facilityAreaCode, FigureGrid } from '../../src/reports/disclosure-control';
 import { parsePeriod } from '../../src/reports/period';
 import { CallerRow } from '../../src/reports/rating-counts';
 import { loadScorecard } from '../../src/scorecard/scorecard';
@@ -120,5 +120,83 @@ describe('the privacy threshold counts callers, not answers', () => {
     expect(() => loadConfig({ REPORT_MIN_CALLERS: '4' })).toThrow(/REPORT_MIN_CALLERS=4 is below 5/);
     expect(loadConfig({ REPORT_MIN_CALLERS: '8' }).reportMinCallers).toBe(8);
     expect(loadConfig({}).reportMinCallers).toBe(5);
+  });
+});
+
+describe('facility figures: a facility rated from one commune, inside that commune', () => {
+  const row = (caller: string, commune: string, facilityId: string | undefined, counts = [0, 0, 1, 0, 0], indicatorId = 'teacher-attendance'): CallerRow => ({
+    callerId: caller, counts,
+    key: { communeCode: commune, districtCode: '', provinceCode: '', service: 'school', indicatorId, ...(facilityId === undefined ? {} : { facilityId }), gender: 'unstated', ageGroup: 'unstated', disability: 'unstated', idPoor: 'unstated', languageGroup: 'khmer' },
+  });
+  const callers = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
+  const grid = (rows: CallerRow[]) => new FigureGrid(rows, Q1.label, scorecard, gazetteer, 5);
+  const facility = (g: FigureGrid, commune: string, id: string, indicator?: string) => g.figures('facility', facilityAreaCode(commune, id), 'school', indicator);
+
+  it('withholds a school of 3 callers, and the school of 6 beside it, which the commune total minus it would give away', () => {
+    const g = grid([...callers('a', 6).map((c) => row(c, '010201', 'school-a')), ...callers('b', 3).map((c) => row(c, '010201', 'school-b'))]);
+    expect(g.ratedFacilities('010201')).toEqual(['school-a', 'school-b']);
+    expect(g.figures('commune', '010201', 'school')).toMatchObject({ status: 'shown', callers: 9 });
+    expect(facility(g, '010201', 'school-b').status).toBe('too-few');
+    expect(facility(g, '010201', 'school-a').status).toBe('protects-another');
+    // Per indicator as well: the indicator's commune figure minus school A would be school B's.
+    expect(facility(g, '010201', 'school-a', 'teacher-attendance').status).toBe('protects-another');
+  });
+
+  it('shows both schools when each rests on enough callers, with their own callers and answers', () => {
+    const g = grid([...callers('a', 6).map((c) => row(c, '010201', 'school-a', [0, 0, 0, 0, 1])), ...callers('b', 5).map((c) => row(c, '010201', 'school-b', [1, 0, 0, 0, 0]))]);
+    expect(facility(g, '010201', 'school-a')).toMatchObject({ status: 'shown', callers: 6, answers: 6, counts: [0, 0, 0, 0, 6] });
+    expect(facility(g, '010201', 'school-b')).toMatchObject({ status: 'shown', callers: 5, counts: [5, 0, 0, 0, 0] });
+    expect(g.figures('commune', '010201', 'school')).toMatchObject({ status: 'shown', callers: 11 });
+  });
+
+  it("counts a commune's ratings of no school as an unpublished rest, which a shown school must not give away", () => {
+    // School A 6 callers, 3 callers rated the commune's school without naming one: commune minus A is those 3.
+    const few = grid([...callers('a', 6).map((c) => row(c, '010201', 'school-a')), ...callers('r', 3).map((c) => row(c, '010201', undefined))]);
+    expect(few.ratedFacilities('010201')).toEqual(['school-a']);
+    expect(few.figures('commune', '010201', 'school')).toMatchObject({ status: 'shown', callers: 9 });
+    expect(facility(few, '010201', 'school-a').status).toBe('protects-another');
+    // With 5 such callers, commune minus A rests on 5: A is shown.
+    const enough = grid([...callers('a', 6).map((c) => row(c, '010201', 'school-a')), ...callers('r', 5).map((c) => row(c, '010201', ''))]);
+    expect(facility(enough, '010201', 'school-a')).toMatchObject({ status: 'shown', callers: 6 });
+    // The rest is no facility: nothing to ask for under an empty id.
+    expect(facility(enough, '010201', '').status).toBe('no-ratings');
+  });
+
+  it('leaves a school shown when the withheld school and the rest together rest on enough callers', () => {
+    // 2 in the rest: too few on their own; 7: enough on their own, but never published, so still unknown to a reader.
+    for (const rest of [2, 7]) {
+      const g = grid([
+        ...callers('a', 6).map((c) => row(c, '010201', 'school-a')),
+        ...callers('b', 3).map((c) => row(c, '010201', 'school-b')),
+        ...callers('r', rest).map((c) => row(c, '010201', undefined)),
+      ]);
+      expect(facility(g, '010201', 'school-b').status).toBe('too-few');
+      expect(facility(g, '010201', 'school-a')).toMatchObject({ status: 'shown', callers: 6 });
+    }
+  });
+
+  it('withholds a school that is its commune\'s only part when the commune is withheld', () => {
+    // District 0102: 010201 (school A, 6 callers) and 010202 (2 callers). 010201 protects 010202,
+    // and school A, all of 010201's ratings, would show it again.
+    const g = grid([...callers('a', 6).map((c) => row(c, '010201', 'school-a')), ...callers('x', 2).map((c) => row(c, '010202', undefined))]);
+    expect(g.figures('commune', '010201', 'school').status).toBe('protects-another');
+    expect(facility(g, '010201', 'school-a').status).toBe('protects-another');
+  });
+
+  it('gives a health centre serving two communes one figure per commune it was rated from, and no total of its own', () => {
+    const hc = (caller: string, commune: string): CallerRow => ({ ...row(caller, commune, 'health-centre-x', [0, 0, 0, 1, 0], 'staff-attitude'), key: { ...row(caller, commune, 'health-centre-x').key, service: 'health', indicatorId: 'staff-attitude' } });
+    const g = grid([...callers('p', 6).map((c) => hc(c, '010201')), ...callers('q', 5).map((c) => hc(c, '010202'))]);
+    expect(g.ratedFacilities('010201')).toEqual(['health-centre-x']);
+    expect(g.ratedFacilities('010202')).toEqual(['health-centre-x']);
+    expect(g.figures('facility', facilityAreaCode('010201', 'health-centre-x'), 'health')).toMatchObject({ status: 'shown', callers: 6 });
+    expect(g.figures('facility', facilityAreaCode('010202', 'health-centre-x'), 'health')).toMatchObject({ status: 'shown', callers: 5 });
+    expect(g.figures('facility', 'health-centre-x', 'health').status).toBe('no-ratings');
+    expect(g.figures('district', '0102', 'health')).toMatchObject({ status: 'shown', callers: 11 });
+  });
+
+  it('adds no facility cells for a commune whose ratings name no facility', () => {
+    const g = grid([...callers('a', 6).map((c) => row(c, '010201', 'school-a')), ...callers('x', 6).map((c) => row(c, '010202', undefined))]);
+    expect(g.ratedFacilities('010202')).toEqual([]);
+    expect(g.figures('commune', '010202', 'school')).toMatchObject({ status: 'shown', callers: 6 });
   });
 });

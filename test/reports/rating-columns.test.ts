@@ -11,7 +11,8 @@ import { FIXTURE, rating, storeRatings } from './rating-fixture';
  * server, document by document on the embedded store). Both must give the same ratings as the
  * per-caller rows the reports were first built on (RatingScope.callerRows), odd documents
  * included: answers missing, null or empty (unstated), scores off the scale, test calls,
- * and a caller who rated one indicator again a minute later (the first rating replaced).
+ * a caller who rated one indicator again a minute later (the first rating replaced), and the
+ * facility rated, where a rating names one ('' where not).
  */
 const Q1 = parsePeriod('2026-01-01', '2026-04-01');
 const ODD: Rating[] = [
@@ -23,6 +24,7 @@ const ODD: Rating[] = [
   rating('o3', '010202', 'staff-attitude', 3, '2026-02-03T03:00:00Z', { gender: 'woman' }, { testCall: true }),
   rating('o4', '010202', 'staff-attitude', 4, '2026-02-04T03:00:00Z', { gender: 'man', age: '60-plus' }),
   rating('o4', '010202', 'staff-attitude', 1, '2026-02-04T03:01:00Z', { gender: 'man', age: '60-plus' }),
+  rating('o5', '010202', 'staff-attitude', 4, '2026-02-05T03:00:00Z', {}, { facilityId: 'health-centre-one' }),
 ];
 
 /** The ratings as sorted lines "caller, values in COLUMN_DIMS order, score", one per rating. */
@@ -53,9 +55,10 @@ describe('the ratings behind the figure grid', () => {
     // What the odd documents give: unstated answers, nothing off the scale, no test call, o4's latest.
     const odd = rows.filter((l) => l.startsWith('o'));
     expect(odd).toEqual([
-      'o1|010202|health|opening-hours|unstated|unstated|unstated|unstated|khmer|2',
-      'o1|010202|health|staff-attitude|unstated|unstated|unstated|unstated|other|5',
-      'o4|010202|health|staff-attitude|man|60-plus|unstated|unstated|khmer|1',
+      'o1|010202|health|opening-hours|unstated|unstated|unstated|unstated|khmer||2',
+      'o1|010202|health|staff-attitude|unstated|unstated|unstated|unstated|other||5',
+      'o4|010202|health|staff-attitude|man|60-plus|unstated|unstated|khmer||1',
+      'o5|010202|health|staff-attitude|unstated|unstated|unstated|unstated|khmer|health-centre-one|4',
     ]);
     expect(rows.length).toBeGreaterThan(odd.length + 10);
   });
