@@ -103,7 +103,8 @@ then takes it as it is (it skips the script itself). The HTML prints on A4 with 
 
 Options:
   --language CODE   a language of config/languages.json (required)
-  --missing         only prompts not yet recorded by a person (missing, placeholder, machine voice)
+  --missing         only prompts not yet recorded by a person (missing, placeholder, machine voice),
+                    and recordings made before their words changed (the catalog's wordsChanged)
   --format csv|html csv (UTF-8 with a byte order mark, for Excel) or html (default)
   --out FOLDER      where to write the script
   --places          instead of the prompts: exactly the names the programme's callers choose from
@@ -291,7 +292,8 @@ async function runScript(args: string[]): Promise<number> {
   if (format !== 'csv' && format !== 'html') throw new UsageError('--format takes csv or html');
   const catalog = withContentTexts(ctx.catalog, ctx.content);
   const [cov] = promptCoverage({ audioDir: ctx.audioDir, catalog, languages: [language], defaultLanguage: ctx.languages.default });
-  const promptIds = values.missing ? gapsOf(cov, { allowMachineVoice: ctx.acceptKhmerMachineVoice }) : requiredPrompts(catalog, language.code);
+  // --missing: what is still to record, and recordings saying words since changed.
+  const promptIds = values.missing ? [...new Set([...gapsOf(cov, { allowMachineVoice: ctx.acceptKhmerMachineVoice }), ...cov.outdated])].sort() : requiredPrompts(catalog, language.code);
   const lines = buildScript({ catalog, language: language.code, languageName: language.name, promptIds });
   const folder = path.resolve(values.out ?? `recordings-${language.code}`);
   fs.mkdirSync(folder, { recursive: true });

@@ -309,6 +309,13 @@ export function contentItems(config: AppConfig, defs: DoctorDefinitions): Doctor
       });
     }
   }
+  for (const cov of report.filter((c) => c.outdated.length)) {
+    items.push({
+      id: `prompts.${cov.language}.outdated`, status: 'warning',
+      message: `${cov.name} (${cov.language}): ${cov.outdated.length} recording(s) made before their words changed, still saying the old words (${cov.outdated.slice(0, 6).join(', ')}${cov.outdated.length > 6 ? ', …' : ''})`,
+      fix: 'record them again from the catalog\'s words (the studio marks them; `npm run prompts -- script` prints the words) and import them',
+    });
+  }
   // One recording per place serves every language (a Khmer proper noun). A province whose names
   // are not all recorded is offered by commune code only, never read out digit by digit.
   if (browsing) {

@@ -8,6 +8,11 @@ export interface PromptEntry {
   text: Record<string, string>;
   /** Free note for voice talent (tone, pronunciation). */
   note?: string;
+  /**
+   * The day (YYYY-MM-DD, UTC) the prompt's words last changed: a recording made before it says
+   * the old words (coverage, the doctor and the studio ask for it to be recorded again).
+   */
+  wordsChanged?: string;
 }
 export interface PromptCatalog {
   prompts: Record<string, PromptEntry>;
@@ -34,6 +39,7 @@ const validate = new Ajv({ allErrors: true }).compile({
             additionalProperties: { type: 'string', minLength: 1 },
           },
           note: { type: 'string' },
+          wordsChanged: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
         },
       },
     },

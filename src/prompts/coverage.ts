@@ -19,6 +19,11 @@ export interface LanguageCoverage {
   machine: string[];
   placeholder: string[];
   missing: string[];
+  /**
+   * Recorded (or machine voice) before the prompt's words last changed (the catalog's
+   * `wordsChanged`): played, but saying the old words; to be recorded again. Not a gap.
+   */
+  outdated: string[];
 }
 
 export interface CoverageInput {
@@ -54,24 +59,45 @@ export function requiredPrompts(catalog: PromptCatalog, language: string): strin
 
 export function promptCoverage(input: CoverageInput): LanguageCoverage[] {
   const sources = AudioSources.load(input.audioDir);
-  return coverageFrom(input, (code, id) => sources.sourceOf(code, id));
+  const savedAt = (code: string, id: string) => {
+    try {
+      return fs.statSync(sources.fileOf(code, id)).mtime;
+    } catch {
+      return null;
+    }
+  };
+  return coverageFrom(input, (code, id) => sources.sourceOf(code, id), savedAt);
+}
+
+/** Whether a file saved at `savedAt` predates the day its prompt's words last changed. */
+export function savedBeforeWordsChanged(savedAt: Date | null, wordsChanged: string | undefined): boolean {
+  return Boolean(savedAt && wordsChanged && savedAt.getTime() < Date.parse(`${wordsChanged}T00:00:00Z`));
 }
 
 /** promptCoverage, reading and hashing the files without blocking (re-reads while calls are answered). */
 export async function promptCoverageAsync(input: CoverageInput): Promise<LanguageCoverage[]> {
   const sources = await AudioSources.loadAsync(input.audioDir);
   const found = new Map<string, AudioSource | null>();
+  const saved = new Map<string, Date>();
   for (const { code } of input.languages) {
-    for (const id of requiredPrompts(input.catalog, code)) found.set(audioKey(code, id), await sources.sourceOfAsync(code, id));
+    for (const id of requiredPrompts(input.catalog, code)) {
+      const source = await sources.sourceOfAsync(code, id);
+      found.set(audioKey(code, id), source);
+      // Only prompts whose words changed need the file's date.
+      if (source && source !== 'placeholder' && input.catalog.prompts[id]?.wordsChanged) {
+        const stat = await fs.promises.stat(sources.fileOf(code, id)).catch(() => null);
+        if (stat) saved.set(audioKey(code, id), stat.mtime);
+      }
+    }
   }
-  return coverageFrom(input, (code, id) => found.get(audioKey(code, id)) ?? null);
+  return coverageFrom(input, (code, id) => found.get(audioKey(code, id)) ?? null, (code, id) => saved.get(audioKey(code, id)) ?? null);
 }
 
-function coverageFrom(input: CoverageInput, sourceOf: (language: string, promptId: string) => AudioSource | null): LanguageCoverage[] {
+function coverageFrom(input: CoverageInput, sourceOf: (language: string, promptId: string) => AudioSource | null, savedAt: (language: string, promptId: string) => Date | null): LanguageCoverage[] {
   return input.languages.map(({ code, name }) => {
     const cov: LanguageCoverage = {
       language: code, name, isDefault: code === input.defaultLanguage, required: 0,
-      recorded: [], machine: [], placeholder: [], missing: [],
+      recorded: [], machine: [], placeholder: [], missing: [], outdated: [],
     };
     const required = requiredPrompts(input.catalog, code);
     cov.required = required.length;
@@ -80,6 +106,9 @@ function coverageFrom(input: CoverageInput, sourceOf: (language: string, promptI
       if (source === null) cov.missing.push(id);
       else if (source === 'recording') cov.recorded.push(id);
       else cov[source].push(id);
+      // A placeholder is regenerated with the new words; a person's or machine's take is not.
+      const changed = input.catalog.prompts[id]?.wordsChanged;
+      if (source && source !== 'placeholder' && changed && savedBeforeWordsChanged(savedAt(code, id), changed)) cov.outdated.push(id);
     }
     return cov;
   });
@@ -143,6 +172,7 @@ export function formatCoverage(report: readonly LanguageCoverage[], defaultLangu
     if (c.missing.length) lines.push(`  missing, ${missingMeans}: ${c.missing.join(', ')}`);
     if (c.placeholder.length) lines.push(`  placeholder (not for a live line): ${c.placeholder.join(', ')}`);
     if (c.machine.length) lines.push(`  machine voice (draft): ${c.machine.join(', ')}`);
+    if (c.outdated.length) lines.push(`  recorded before their words changed, record again (played meanwhile, saying the old words): ${c.outdated.join(', ')}`);
   }
   if (places?.browseByName) {
     lines.push(`place names (one Khmer recording per place serves every language; no gap for any language): ${places.recorded} recorded, ${places.machine} machine voice of ${places.total}`);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioSources } from '../../src/prompts/audio-sources';
 import { loadCatalog } from '../../src/prompts/catalog';
-import { formatCoverage, gapsOf, placeCoverage, promptCoverage, requiredPrompts } from '../../src/prompts/coverage';
+import { formatCoverage, gapsOf, placeCoverage, promptCoverage, promptCoverageAsync, requiredPrompts } from '../../src/prompts/coverage';
 import { tempDir } from '../support/engine';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -50,6 +50,32 @@ describe('prompt coverage per language', () => {
     expect(cmo.recorded).toEqual(['info.health.fees.1', 'main.menu']);
     expect(cmo.missing).toContain('info.health.menu');
     expect(cmo.missing.length).toBe(cmo.required - 2);
+  });
+
+  it('marks recordings made before their words changed (the catalog\'s wordsChanged) to be recorded again, never placeholders', async () => {
+    const dir = library();
+    const someAudio = (seed: string) => Buffer.concat([fs.readFileSync(path.join(ROOT, 'audio/km/digit.1.wav')), Buffer.from(seed)]);
+    // main.menu's words changed on 2026-12-07 (shipped catalog); cmo/main.menu was recorded the day before.
+    expect(catalog.prompts['main.menu'].wordsChanged).toBe('2026-12-07');
+    const before = new Date('2026-12-06T10:00:00Z');
+    fs.utimesSync(path.join(dir, 'cmo/main.menu.wav'), before, before);
+    // A Khmer recording of welcome made after the change, and one of rate.intro made before.
+    fs.writeFileSync(path.join(dir, 'km/welcome.wav'), someAudio('welcome, new words'));
+    fs.utimesSync(path.join(dir, 'km/welcome.wav'), new Date('2026-12-08T00:00:00Z'), new Date('2026-12-08T00:00:00Z'));
+    fs.writeFileSync(path.join(dir, 'km/rate.intro.wav'), someAudio('rate.intro, old words'));
+    fs.utimesSync(path.join(dir, 'km/rate.intro.wav'), before, before);
+    const [k, c] = promptCoverage({ audioDir: dir, catalog, languages: LANGS, defaultLanguage: 'km' });
+    expect(k.outdated).toEqual(['rate.intro']);
+    expect(c.outdated).toEqual(['main.menu']);
+    // The same off the event loop (the studio's and the line's readiness use that one).
+    const async = await promptCoverageAsync({ audioDir: dir, catalog, languages: LANGS, defaultLanguage: 'km' });
+    expect(async.map((x) => x.outdated)).toEqual([['rate.intro'], ['main.menu']]);
+    // Placeholders (main.menu in km) are regenerated with the words: not outdated, whatever their date.
+    fs.utimesSync(path.join(dir, 'km/main.menu.wav'), before, before);
+    expect(promptCoverage({ audioDir: dir, catalog, languages: LANGS, defaultLanguage: 'km' })[0].outdated).toEqual(['rate.intro']);
+    expect(formatCoverage([k, c], 'km')).toMatch(/recorded before their words changed, record again .*: main\.menu/);
+    // Still played: not a gap that keeps a language off the line.
+    expect(gapsOf(c)).not.toContain('main.menu');
   });
 
   it('counts machine voice as a gap unless allowed', () => {
