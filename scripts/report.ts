@@ -9,6 +9,7 @@ import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { parsePeriod, parsePeriodRange } from '../src/reports/period';
 import { reportCsv, runReport } from '../src/reports/scorecard-report';
 import { loadScorecard } from '../src/scorecard/scorecard';
+import { loadProgrammeAreas, offeredProgramme } from '../src/site/programme-areas';
 import { ensureRepeatRatingsMarked } from '../src/store/repeat-ratings';
 import { openStore } from '../src/store/open-store';
 
@@ -125,11 +126,13 @@ async function main(): Promise<number> {
     const config = loadConfig();
     const gazetteer = loadGazetteer(config.gazetteerDir);
     const scorecard = loadScorecard(config.scorecardFile);
+    // Facility names as the hotline offers them (none from the shipped sample: its facilities are made up).
+    const { facilities } = offeredProgramme(loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: scorecard.services.map((s) => s.id) }));
     store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run report' }); // a national report may take longer than a webhook may wait
     // Ratings stored before repeats were marked are marked once (the running hotline has done it already).
     await ensureRepeatRatingsMarked(store, (msg, fields) => console.error(`report: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}`));
     const report = await runReport(
-      { store, scorecard, gazetteer, minCallers: config.reportMinCallers },
+      { store, scorecard, gazetteer, minCallers: config.reportMinCallers, facilities },
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },
     );
     const text = o.format === 'csv' ? reportCsv(report, { bom: o.bom }) : `${JSON.stringify(report, null, 2)}\n`;

@@ -1,11 +1,14 @@
 import { BOM, csvDocument, csvField } from '../exports/csv';
+import { facilityAreaCode } from './disclosure-control';
 import { Figures, FigureStatus } from './figures';
 import { ComparedTable, SatisfactionTable, TABLE_COLUMNS, TableCell } from './satisfaction-table';
 import { AreaSummary, ComparedSummary, FigureChange, figuresPart, Summary } from './scorecard-summary';
 
 /**
  * CSV for spreadsheets: a header row, one row per area x service x indicator ("all" for the
- * service pooled over its indicators), UTF-8 with Khmer names as they are.
+ * service pooled over its indicators), UTF-8 with Khmer names as they are. A commune's rows are
+ * followed by its facilities' (level "facility", code <commune>/<facility id>, the facility's
+ * names; its ratings from that commune only), so every earlier column stays where it was.
  *
  * A UTF-8 byte order mark (BOM) is written first by default: without it Excel on Windows
  * opens a CSV in the local code page and turns Khmer into mojibake. LibreOffice, R and
@@ -27,20 +30,25 @@ const figureCells = (f: Figures) => [f.callers, f.answers, f.median, f.mean, ...
 const CHANGE_HEADER = ['baseline_callers', 'baseline_answers', 'baseline_median', 'baseline_mean', 'baseline_satisfied_share', 'baseline_status', 'change_median', 'change_mean', 'change_satisfied_share'];
 const changeCells = (b: Figures, c: FigureChange) => [b.callers, b.answers, b.median, b.mean, b.satisfiedShare, STATUS_TEXT[b.status], c.median, c.mean, c.satisfiedShare];
 
-type AnyArea = AreaSummary & { services: (AreaSummary['services'][number] & { baseline?: Figures; change?: FigureChange; indicators: (AreaSummary['services'][number]['indicators'][number] & { baseline?: Figures; change?: FigureChange })[] })[] };
+type AnyService = AreaSummary['services'][number] & { baseline?: Figures; change?: FigureChange; indicators: (AreaSummary['services'][number]['indicators'][number] & { baseline?: Figures; change?: FigureChange })[] };
+type AnyArea = Omit<AreaSummary, 'services' | 'facilities'> & { services: AnyService[]; facilities?: { id: string; communeCode: string; name: { km: string; latin: string }; services: AnyService[] }[] };
 
 export function summaryCsv(summary: Summary | ComparedSummary, opts: { bom?: boolean } = {}): string {
   const compared = 'baseline' in summary;
   const header = ['period_from', 'period_to', 'level', 'code', 'name_km', 'name_latin', 'service', 'indicator', ...FIGURE_HEADER, ...(compared ? CHANGE_HEADER : [])];
   const rows: unknown[][] = [header];
   const areas = [...summary.communes, ...summary.districts, ...summary.provinces, ...(summary.country ? [summary.country] : [])] as AnyArea[];
-  for (const a of areas) {
-    for (const s of a.services) {
+  const serviceRows = (level: string, code: string, name: { km: string; latin: string }, services: AnyService[]) => {
+    for (const s of services) {
       const sf = figuresPart(s);
-      const lead = [summary.period.from, summary.period.to, a.level, a.code, a.name.km, a.name.latin, s.service];
+      const lead = [summary.period.from, summary.period.to, level, code, name.km, name.latin, s.service];
       rows.push([...lead, 'all', ...figureCells(sf), ...(compared ? changeCells(s.baseline!, s.change!) : [])]);
       for (const i of s.indicators) rows.push([...lead, i.id, ...figureCells(i), ...(compared ? changeCells(i.baseline!, i.change!) : [])]);
     }
+  };
+  for (const a of areas) {
+    serviceRows(a.level, a.code, a.name, a.services);
+    for (const f of a.facilities ?? []) serviceRows('facility', facilityAreaCode(f.communeCode, f.id), f.name, f.services);
   }
   return csv(rows, opts.bom ?? true);
 }

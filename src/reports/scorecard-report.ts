@@ -1,6 +1,7 @@
 import { BadRequestError } from '../errors';
 import { Gazetteer } from '../gazetteer/gazetteer';
 import { Scorecard } from '../scorecard/scorecard';
+import { Facility } from '../site/programme-areas';
 import { Store } from '../store/store';
 import { Period } from './period';
 import { FigureGrid } from './disclosure-control';
@@ -28,6 +29,8 @@ export interface ReportDeps {
   gazetteer: Gazetteer;
   /** REPORT_MIN_CALLERS: distinct callers a shown figure rests on at least (5 when not given). */
   minCallers?: number;
+  /** The programme's facilities, for their names (a facility not named here is shown by its id). */
+  facilities?: readonly Facility[];
 }
 
 /**

@@ -76,7 +76,7 @@ export class ReportRunner {
     const entry = { countedAt: null } as Counted;
     entry.figures = this.oneAtATime(async () => {
       const countedAt = new Date(this.now()); // the figures are as of when the count began
-      const result = await this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, job });
+      const result = await this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, facilities: this.rt.programme.areas.facilities, job });
       entry.countedAt = countedAt;
       return { result, countedAt };
     });

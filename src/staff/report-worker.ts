@@ -11,6 +11,7 @@ import { Period } from '../reports/period';
 import { ReportRequest, runReport } from '../reports/scorecard-report';
 import { tableAndCommuneRows, tableAndSummary } from '../reports/table-and-summary';
 import { loadScorecard } from '../scorecard/scorecard';
+import { Facility } from '../site/programme-areas';
 import { EmbeddedStore } from '../store/embedded-store';
 import { MongoStore } from '../store/mongo-store';
 import { Store, StoreSource } from '../store/store';
@@ -20,6 +21,8 @@ export interface ReportJob {
   scorecardFile: string;
   gazetteerDir: string;
   minCallers: number;
+  /** The programme's facilities (the hotline's, already checked), for their names in reports. */
+  facilities?: Facility[];
   job:
     | { kind: 'table-and-summary'; period: Period; area: Area }
     | { kind: 'table-and-communes'; period: Period; area: Area }
@@ -32,7 +35,7 @@ async function run(input: ReportJob): Promise<unknown> {
     ? await MongoStore.connect(input.source.uri, input.source.db, { socketTimeoutMS: 0 })
     : new EmbeddedStore(input.source.dataDir, { snapshot: true });
   try {
-    const deps = { store, scorecard: loadScorecard(input.scorecardFile), gazetteer: loadGazetteer(input.gazetteerDir), minCallers: input.minCallers };
+    const deps = { store, scorecard: loadScorecard(input.scorecardFile), gazetteer: loadGazetteer(input.gazetteerDir), minCallers: input.minCallers, facilities: input.facilities };
     if (input.job.kind === 'report') return await runReport(deps, input.job.request);
     if (input.job.kind === 'table-and-communes') return await tableAndCommuneRows(deps, input.job.period, input.job.area);
     return await tableAndSummary(deps, input.job.period, input.job.area);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
-import { ALL_CALLERS, ALL_INDICATORS, FigureGrid, GROUP_NAMES, Level } from '../../src/reports/disclosure-control';
+import { ALL_CALLERS, ALL_INDICATORS, facilityAreaCode, FigureGrid, GROUP_NAMES, Level } from '../../src/reports/disclosure-control';
 import { parsePeriod } from '../../src/reports/period';
 import { CallerRow } from '../../src/reports/rating-counts';
 import { loadScorecard } from '../../src/scorecard/scorecard';
@@ -14,7 +14,9 @@ import { loadScorecard } from '../../src/scorecard/scorecard';
  *   the public knows a cell's counts when it is shown (or has no ratings, shown as 0);
  * - counts add up exactly over every partition of a total's ratings: a group question's groups
  *   (the "rest" never published), a service's indicators (retired ones never published), an
- *   area's child areas. So when a total is known and all its parts but one, that part is known;
+ *   area's child areas, a commune's facilities with its ratings of no facility (never
+ *   published; known to be nothing when there are none). A facility's cells are its ratings
+ *   from that commune: a facility rated from two communes is two areas. So when a total is known and all its parts but one, that part is known;
  *   when all parts are known, the total is. The audit repeats this until nothing new is known
  *   (a figure rebuilt in one set is used in the next, across every dimension), for published
  *   cells: unpublished ones (the rest groups, retired indicators) stay unknown, as the grid's
@@ -39,7 +41,8 @@ interface Caller {
   disability: string;
   idPoor: string;
   languageGroup: string;
-  ratings: { commune: string; service: string; indicator: string; counts: number[] }[];
+  /** facility: '' for a rating of the commune's service as a whole (no facility named). */
+  ratings: { commune: string; service: string; indicator: string; facility: string; counts: number[] }[];
 }
 
 // Communes in districts in provinces: province p, district d, commune c → code pp dd cc.
@@ -62,12 +65,15 @@ const callerArb = (id: string, communes: string[]) =>
       fc.record({
         commune: fc.constantFrom(...communes),
         pair: fc.constantFrom(...PAIRS),
+        // The same ids in every commune: a facility serving several communes (a health centre).
+        facility: fc.constantFrom('', 'f1', 'f1', 'f2'),
         // One to three answers (a caller's repeated ratings count once; a row can still hold a few).
         counts: fc.tuple(...Array.from({ length: 5 }, () => fc.nat(1))).filter((c) => c.some((x) => x > 0)),
       }),
+      // One counted rating per caller, commune, service and indicator, whatever the facility: the repeat rule.
       { minLength: 1, maxLength: 4, selector: (r) => `${r.commune}\t${r.pair.service}\t${r.pair.indicator}` },
     ),
-  }).map((c): Caller => ({ id, ...c, ratings: c.ratings.map((r) => ({ commune: r.commune, service: r.pair.service, indicator: r.pair.indicator, counts: r.counts })) }));
+  }).map((c): Caller => ({ id, ...c, ratings: c.ratings.map((r) => ({ commune: r.commune, service: r.pair.service, indicator: r.pair.indicator, facility: r.facility, counts: r.counts })) }));
 
 /** A grid: a few communes (a subset, so some districts have one commune), 1 to 14 callers. */
 const gridArb = fc
@@ -81,7 +87,7 @@ function rowsOf(callers: Caller[]): CallerRow[] {
       counts: r.counts,
       key: {
         communeCode: r.commune, districtCode: r.commune.slice(0, 4), provinceCode: r.commune.slice(0, 2),
-        service: r.service, indicatorId: r.indicator,
+        service: r.service, indicatorId: r.indicator, facilityId: r.facility,
         gender: c.gender, ageGroup: c.ageGroup, disability: c.disability, idPoor: c.idPoor, languageGroup: c.languageGroup,
       },
     })),
@@ -119,13 +125,23 @@ const PUBLISHED_GROUPS = new Set<string>([ALL_CALLERS, ...GROUP_NAMES]);
 const publishedIndicator = (service: string, indicator: string) =>
   indicator === ALL_INDICATORS || scorecard.services.some((s) => s.id === service && s.indicators.some((i) => i.id === indicator));
 
-interface Area { level: Level; code: string; children: string[] }
+/** An area; `facility-rest` is a commune's ratings of no facility, never published. */
+interface Area { level: Level | 'facility-rest'; code: string; children: string[] }
 
-function areasOf(communes: string[]): Area[] {
+function areasOf(communes: string[], rated: Rated[]): Area[] {
   const districts = [...new Set(communes.map((c) => c.slice(0, 4)))];
   const provinces = [...new Set(communes.map((c) => c.slice(0, 2)))];
+  const facilitiesOf = (c: string) => [...new Set(rated.filter((r) => r.rating.commune === c && r.rating.facility !== '').map((r) => r.rating.facility))];
+  const withFacilities = communes.filter((c) => facilitiesOf(c).length);
   return [
-    ...communes.map((code) => ({ level: 'commune' as const, code, children: [] })),
+    ...withFacilities.flatMap((c) => [
+      ...facilitiesOf(c).map((f) => ({ level: 'facility' as const, code: facilityAreaCode(c, f), children: [] })),
+      { level: 'facility-rest' as const, code: c, children: [] },
+    ]),
+    ...communes.map((code) => ({
+      level: 'commune' as const, code,
+      children: facilitiesOf(code).length ? [...facilitiesOf(code).map((f) => `facility\t${facilityAreaCode(code, f)}`), `facility-rest\t${code}`] : [],
+    })),
     ...districts.map((code) => ({ level: 'district' as const, code, children: communes.filter((c) => c.startsWith(code)).map((c) => `commune\t${c}`) })),
     ...provinces.map((code) => ({ level: 'province' as const, code, children: districts.filter((d) => d.startsWith(code)).map((d) => `district\t${d}`) })),
     { level: 'country' as const, code: 'KH', children: provinces.map((p) => `province\t${p}`) },
@@ -136,8 +152,12 @@ function areasOf(communes: string[]): Area[] {
 function audit(callers: Caller[], grid: FigureGrid): string[] {
   const rated: Rated[] = callers.flatMap((caller) => caller.ratings.map((rating) => ({ caller, rating })));
   const communes = [...new Set(rated.map((r) => r.rating.commune))];
-  const areas = areasOf(communes);
-  const inArea = (a: { level: Level; code: string }) => (r: Rated) => a.level === 'country' || r.rating.commune.startsWith(a.code);
+  const areas = areasOf(communes, rated);
+  const inArea = (a: Area) => (r: Rated) => {
+    if (a.level === 'facility') return facilityAreaCode(r.rating.commune, r.rating.facility) === a.code;
+    if (a.level === 'facility-rest') return r.rating.commune === a.code && r.rating.facility === '';
+    return a.level === 'country' || r.rating.commune.startsWith(a.code);
+  };
 
   const cellRatings = new Map<string, Rated[]>();
   const known = new Set<string>();
@@ -149,6 +169,11 @@ function audit(callers: Caller[], grid: FigureGrid): string[] {
           const rs = rated.filter((r) => inArea(a)(r) && r.rating.service === service && (indicator === ALL_INDICATORS || r.rating.indicator === indicator) && GROUP_TEST[group](r.caller));
           const key = keyOf(`${a.level}\t${a.code}`, service, indicator, group);
           cellRatings.set(key, rs);
+          if (a.level === 'facility-rest') {
+            // Never published, but a reader may know there is none: then the commune is its facilities' sum.
+            if (!rs.length) known.add(key);
+            continue;
+          }
           if (!PUBLISHED_GROUPS.has(group) || !publishedIndicator(service, indicator)) continue;
           const f = grid.figures(a.level, a.code, service, indicator, group);
           if (f.status === 'shown' || f.status === 'no-ratings') known.add(key);
@@ -176,8 +201,8 @@ function audit(callers: Caller[], grid: FigureGrid): string[] {
   // through rebuilt rest groups are not audited here, and the grid does not protect against them.)
 
   const isPublished = (key: string) => {
-    const [, service, indicator, group] = key.split('|');
-    return PUBLISHED_GROUPS.has(group) && publishedIndicator(service, indicator);
+    const [area, service, indicator, group] = key.split('|');
+    return !area.startsWith('facility-rest\t') && PUBLISHED_GROUPS.has(group) && publishedIndicator(service, indicator);
   };
   const derivedFrom = new Map<string, string>();
   for (let changed = true; changed;) {
@@ -230,7 +255,7 @@ describe('complementary suppression, on random small grids', () => {
     // medicines. Province 01's other district has no staff-attitude ratings: shown, province 01's
     // staff-attitude would be district 0101's, and the district's total minus it the one caller.
     const person = (id: string, ratings: Caller['ratings']): Caller => ({ id, gender: 'woman', ageGroup: 'under-25', disability: 'yes', idPoor: 'no', languageGroup: 'khmer', ratings });
-    const rate = (commune: string, indicator: string) => ({ commune, service: 'health', indicator, counts: [0, 0, 1, 0, 0] });
+    const rate = (commune: string, indicator: string) => ({ commune, service: 'health', indicator, facility: '', counts: [0, 0, 1, 0, 0] });
     const callers = [
       ...'abcdefghijkl'.split('').map((id) => person(id, [rate('010101', 'staff-attitude')])),
       person('m', [rate('010101', 'medicines'), rate('010201', 'waiting-time')]),
@@ -248,11 +273,38 @@ describe('complementary suppression, on random small grids', () => {
     // object, or the property above could never fail.
     const four: Caller[] = ['a', 'b', 'c', 'd'].map((id) => ({
       id, gender: id === 'a' ? 'woman' : 'man', ageGroup: 'unstated', disability: 'no', idPoor: 'unstated', languageGroup: 'khmer',
-      ratings: [{ commune: '010101', service: 'health', indicator: 'medicines', counts: [1, 0, 0, 0, 0] }],
+      ratings: [{ commune: '010101', service: 'health', indicator: 'medicines', facility: '', counts: [1, 0, 0, 0, 0] }],
     }));
     const showsAll = { figures: (...args: Parameters<FigureGrid['figures']>) => ({ ...new FigureGrid(rowsOf(four), PERIOD, scorecard, gazetteer, MIN).figures(...args), status: 'shown' as const }) };
     const problems = audit(four, showsAll as unknown as FigureGrid);
     expect(problems).toContain('commune\t010101|health|medicines|all (4 callers) is shown');
     expect(problems).toContain('commune\t010101|health|medicines|women (1 callers) is shown');
+  });
+
+  it('the audit itself finds a facility shown on fewer than 5 callers, and a commune minus one shown school', () => {
+    // Commune 010101: school f1 rated by 6 callers, school f2 by 3, and 2 callers who named no school.
+    const person = (id: string, facility: string): Caller => ({
+      id, gender: 'woman', ageGroup: 'unstated', disability: 'no', idPoor: 'unstated', languageGroup: 'khmer',
+      ratings: [{ commune: '010101', service: 'school', indicator: 'teacher-attendance', facility, counts: [0, 0, 1, 0, 0] }],
+    });
+    const callers = [...['a', 'b', 'c', 'd', 'e', 'f'].map((id) => person(id, 'f1')), ...['g', 'h', 'i'].map((id) => person(id, 'f2')), ...['j', 'k'].map((id) => person(id, ''))];
+    const real = new FigureGrid(rowsOf(callers), PERIOD, scorecard, gazetteer, MIN);
+    expect(audit(callers, real)).toEqual([]);
+    // Every figure shown: f2's 3 callers are.
+    const showsAll = { figures: (...args: Parameters<FigureGrid['figures']>) => ({ ...real.figures(...args), status: 'shown' as const }) };
+    expect(audit(callers, showsAll as unknown as FigureGrid)).toContain(`facility\t${facilityAreaCode('010101', 'f2')}|school|teacher-attendance|all (3 callers) is shown`);
+    // Everything shown but f2: with nobody in the rest, f2 is the commune minus f1; with one, the
+    // commune minus f1 leaves f2 and that one, 4 callers.
+    const hides = (code: string) => ({
+      figures: (...args: Parameters<FigureGrid['figures']>) => {
+        const f = real.figures(...args);
+        return args[0] === 'facility' && args[1] === code ? { ...f, status: 'too-few' as const, withheld: true } : { ...f, status: f.status === 'no-ratings' ? f.status : ('shown' as const) };
+      },
+    });
+    const f2 = `facility\t${facilityAreaCode('010101', 'f2')}|school|teacher-attendance|all`;
+    const noRest = audit(callers.filter((c) => c.id !== 'j' && c.id !== 'k'), hides(facilityAreaCode('010101', 'f2')) as unknown as FigureGrid);
+    expect(noRest).toContain(`${f2} (3 callers) is rebuilt as commune\t010101|school|teacher-attendance|all minus its other parts`);
+    const restOfOne = audit(callers.filter((c) => c.id !== 'k'), hides(facilityAreaCode('010101', 'f2')) as unknown as FigureGrid);
+    expect(restOfOne).toContain(`commune\t010101|school|teacher-attendance|all minus its known parts leaves ${f2} + facility-rest\t010101|school|teacher-attendance|all: 4 callers`);
   });
 });
