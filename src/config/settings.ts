@@ -10,6 +10,11 @@ export interface SettingSpec {
   default?: string;
   /** Required in production; in development a missing secret is generated and kept in DATA_DIR. */
   secret?: boolean;
+  /**
+   * A file or folder. `.env.example` leaves it commented out at its default: a value set there
+   * wins over the site folder and, copied into a systemd EnvironmentFile, over the unit's DATA_DIR.
+   */
+  path?: boolean;
   doc: string;
 }
 
@@ -42,31 +47,31 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'MONGODB_URI', type: 'string', default: '',
     doc: 'MongoDB connection string; empty means the embedded store on disk under DATA_DIR' },
   { name: 'MONGODB_DB', type: 'string', default: 'hotline', doc: 'database name on the MongoDB server' },
-  { name: 'DATA_DIR', type: 'string', default: './data/local',
+  { name: 'DATA_DIR', type: 'string', path: true, default: './data/local',
     doc: 'folder for the embedded store, recordings on the embedded store, and generated development secrets' },
   { name: 'CALLER_HASH_SECRET', type: 'string', secret: true,
     doc: 'key of the HMAC that replaces caller phone numbers; changing it forgets every caller' },
   { name: 'SESSION_SECRET', type: 'string', secret: true, doc: 'key that signs staff session and CSRF tokens' },
-  { name: 'AUDIO_DIR', type: 'string', default: './audio', doc: 'shipped prompt audio (<language>/<promptId>.wav) that seeds SITE_DIR/audio, which is played; set it to play one folder as is' },
+  { name: 'AUDIO_DIR', type: 'string', path: true, default: './audio', doc: 'shipped prompt audio (<language>/<promptId>.wav) that seeds SITE_DIR/audio, which is played; set it to play one folder as is' },
   { name: 'AUDIO_DECODES_AT_ONCE', type: 'integer', default: '2',
     doc: 'uploaded recordings (studio prompts, recorded answers) this instance converts at once; more wait up to 20 s, then are refused with "try again"' },
   { name: 'ONLY_READY_LANGUAGES', type: 'enum', values: ['auto', 'on', 'off'], default: 'auto',
     doc: 'on offers a language on the language menu only while every prompt a caller can reach in it is recorded; auto is on in production; off is refused in production' },
   { name: 'ACCEPT_KHMER_MACHINE_VOICE', type: 'boolean', default: 'false',
     doc: 'true counts Khmer prompts drafted by `npm run prompts -- synthesize` as recorded (never another language)' },
-  { name: 'FLOW_FILE', type: 'string', default: './flows/default.json', doc: 'the call flow definition (JSON); unset: SITE_DIR/config/flow.json when present' },
-  { name: 'LANGUAGES_FILE', type: 'string', default: './config/languages.json',
+  { name: 'FLOW_FILE', type: 'string', path: true, default: './flows/default.json', doc: 'the call flow definition (JSON); unset: SITE_DIR/config/flow.json when present' },
+  { name: 'LANGUAGES_FILE', type: 'string', path: true, default: './config/languages.json',
     doc: 'languages offered on the language menu, their order and keys; unset: SITE_DIR/config/languages.json when present' },
-  { name: 'SCORECARD_FILE', type: 'string', default: './config/scorecard.json', doc: 'services and their indicators; unset: SITE_DIR/config/scorecard.json when present' },
-  { name: 'PROGRAMME_AREAS_FILE', type: 'string', default: './config/programme-areas.json',
+  { name: 'SCORECARD_FILE', type: 'string', path: true, default: './config/scorecard.json', doc: 'services and their indicators; unset: SITE_DIR/config/scorecard.json when present' },
+  { name: 'PROGRAMME_AREAS_FILE', type: 'string', path: true, default: './config/programme-areas.json',
     doc: 'communes and facilities callers choose by name (a sample ships); unset: SITE_DIR/config/programme-areas.json when present' },
-  { name: 'PROMPT_CATALOG_FILE', type: 'string', default: './prompts/catalog.json',
+  { name: 'PROMPT_CATALOG_FILE', type: 'string', path: true, default: './prompts/catalog.json',
     doc: 'every prompt id with its reference text per language; unset: SITE_DIR/prompts/catalog.json overlays its texts' },
-  { name: 'I4C_CONTENT_DIR', type: 'string', default: './content/i4c',
+  { name: 'I4C_CONTENT_DIR', type: 'string', path: true, default: './content/i4c',
     doc: 'Information for Citizens texts, one <service>.<language>.json per service and language; unset: SITE_DIR/content/i4c when present' },
-  { name: 'GOOGLE_APPLICATION_CREDENTIALS', type: 'string', default: '',
+  { name: 'GOOGLE_APPLICATION_CREDENTIALS', type: 'string', path: true, default: '',
     doc: 'Google Cloud service-account key file, used only by `npm run prompts -- synthesize`' },
-  { name: 'GAZETTEER_DIR', type: 'string', default: './data/gazetteer', doc: 'provinces, districts and communes CSV files' },
+  { name: 'GAZETTEER_DIR', type: 'string', path: true, default: './data/gazetteer', doc: 'provinces, districts and communes CSV files' },
   { name: 'REPORT_MIN_CALLERS', type: 'integer', default: '5',
     doc: 'distinct callers a published report figure rests on at least; smaller figures are withheld (never below 5)' },
   { name: 'REPORT_FRESH_SECONDS', type: 'integer', default: '60',
@@ -106,7 +111,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'LOG_LEVEL', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], default: 'info',
     doc: 'minimum level written to the log (standard output, JSON lines)' },
   // Going live and staying live (site folder, readiness check, backups): see README "Going live".
-  { name: 'SITE_DIR', type: 'string', default: '',
+  { name: 'SITE_DIR', type: 'string', path: true, default: '',
     doc: "the operator's own content, kept out of the code: audio/, config/, content/i4c/, prompts/catalog.json; empty means DATA_DIR/site" },
   { name: 'DOCTOR_ALLOW', type: 'string', default: '',
     doc: 'comma-separated ids of doctor blockers production may start with anyway (each is logged at every start), e.g. store.embedded' },

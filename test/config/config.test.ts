@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, parseEnvFile, startupWarnings } from '../../src/config/config';
-import { SETTINGS } from '../../src/config/settings';
+import { SETTINGS, SettingSpec } from '../../src/config/settings';
 import { ConfigError } from '../../src/errors';
 import { tempDir } from '../support/engine';
 
@@ -122,16 +122,20 @@ describe('configuration', () => {
 describe('.env.example', () => {
   const lines = fs.readFileSync(path.join(root, '.env.example'), 'utf8').split(/\r?\n/);
 
+  // A path is commented out at its default: set there, it would win over the site folder (and, as
+  // the systemd EnvironmentFile, over the unit's DATA_DIR); test/deploy/copied-env-example.test.ts.
+  const entry = (spec: SettingSpec) => `${spec.path ? '# ' : ''}${spec.name}=${spec.secret ? '' : spec.default ?? ''}`;
   it.each(SETTINGS.map((s) => [s.name, s]))('%s is in .env.example with its one-line doc above it and its default', (name, spec) => {
-    const at = lines.findIndex((l) => l.startsWith(`${name}=`));
+    const at = lines.findIndex((l) => l.startsWith(`${name}=`) || l.startsWith(`# ${name}=`));
     expect(at).toBeGreaterThan(0);
     expect(lines[at - 1]).toBe(`# ${spec.doc}${spec.secret ? ' (secret)' : ''}`);
-    expect(lines[at]).toBe(`${name}=${spec.secret ? '' : spec.default ?? ''}`);
+    expect(lines[at]).toBe(entry(spec));
   });
 
-  it('lists no setting the app does not know', () => {
-    const names = lines.filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => l.split('=')[0]);
+  it('lists no setting the app does not know, and sets no path', () => {
+    const names = lines.filter((l) => /^(# )?[A-Z0-9_]+=/.test(l)).map((l) => l.replace(/^# /, '').split('=')[0]);
     expect(names.sort()).toEqual(SETTINGS.map((s) => s.name).sort());
+    expect(Object.keys(parseEnvFile(lines.join('\n'))).filter((n) => SETTINGS.find((s) => s.name === n)?.path)).toEqual([]);
   });
 });
 
