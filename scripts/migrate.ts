@@ -2,21 +2,23 @@
  * npm run migrate -- --to mongodb://…   copies the embedded store (DATA_DIR) into MongoDB:
  * every collection, recordings into GridFS; checks counts and report figures on both sides.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
-import { copyStore, verifyCopy } from '../src/maintenance/migrate';
+import { claimTarget, copyStore, verifyCopy } from '../src/maintenance/migrate';
 import { openSource } from '../src/maintenance/store-source';
 import { loadScorecard } from '../src/scorecard/scorecard';
 import { runningHotlinePid } from '../src/store/embedded-owner';
 import { INDEXES } from '../src/store/indexes';
-import { MongoStore } from '../src/store/mongo-store';
 
 const HELP = `Usage: npm run migrate -- --to mongodb://host:27017 [--db NAME]
 Copies everything in the embedded store (DATA_DIR) into MongoDB (database NAME, default
 MONGODB_DB): every collection, voice-message recordings into GridFS. Then checks the document
 counts, recording sizes and every report figure on both sides, and says done only when they
-agree. Stop the hotline first. Safe to run again: it finishes an interrupted copy and changes
+agree. Stop the hotline first. The database must be empty: one holding anything else is refused
+(choose another with --db). Safe to run again: it finishes its own interrupted copy and changes
 nothing once complete. Then set MONGODB_URI (and MONGODB_DB) and start the hotline.`;
 
 async function main(): Promise<number> {
@@ -37,8 +39,12 @@ async function main(): Promise<number> {
   }
   const dbName = values.db ?? config.mongodbDb;
   const source = await openSource({ ...config, mongodbUri: '' });
-  const target = await MongoStore.connect(values.to, dbName, { socketTimeoutMS: 0 });
+  const targetView = await openSource({ mongodbUri: values.to, mongodbDb: dbName, dataDir: config.dataDir });
+  const target = targetView.store;
   try {
+    const where = `the database ${dbName} at ${values.to.replace(/\/\/[^@/]*@/, '//…@')}`;
+    const claimed = await claimTarget(targetView, target, { host: os.hostname(), dataDir: fs.existsSync(config.dataDir) ? fs.realpathSync(config.dataDir) : config.dataDir }, where);
+    if (claimed === 'resumed') console.error(`migrate: ${where} holds this store's copy from an earlier run: finishing it`);
     await target.ensureIndexes(INDEXES);
     const result = await copyStore(source, target, (msg) => console.error(`migrate: ${msg}`));
     console.error('migrate: checking counts, recordings and report figures on both sides…');
@@ -48,7 +54,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await source.close();
-    await target.close();
+    await targetView.close();
   }
 }
 

@@ -51,6 +51,47 @@ export async function copyStore(source: StoreSource, target: Store, progress: (m
   return result;
 }
 
+/**
+ * The target's note of which store is being copied into it, written before the first document:
+ * a later run from the same store resumes, any other store is refused (two stores mixed in one
+ * database can never be told apart again).
+ */
+export const MIGRATION_MARKER = 'migration_source';
+
+/** Which embedded store a copy comes from: the machine and its data folder. */
+export interface SourceIdentity {
+  host: string;
+  dataDir: string;
+}
+
+/**
+ * Makes sure `target` is empty or this source's own copy (begun or finished), and notes the
+ * source in it before anything is copied. `targetView` lists what the target database holds.
+ * Throws StoreError saying what the target holds and how to choose another database.
+ */
+export async function claimTarget(targetView: StoreSource, target: Store, source: SourceIdentity, where: string, now = new Date()): Promise<'new' | 'resumed'> {
+  const markers = target.collection<Doc & SourceIdentity & { startedAt: Date }>(MIGRATION_MARKER);
+  const marker = await markers.findOne({ _id: 'source' });
+  const choose = 'Choose another database with --db NAME (a name nothing uses yet, for example hotline_new; the hotline then runs with MONGODB_DB=NAME), or, if you are sure nothing in it is needed, drop that database yourself first.';
+  if (marker) {
+    if (marker.host === source.host && marker.dataDir === source.dataDir) return 'resumed';
+    throw new StoreError(`${where} holds a copy of another store (${marker.dataDir} on ${marker.host}, begun ${new Date(marker.startedAt).toISOString()}); this one (${source.dataDir} on ${source.host}) would be mixed into it. ${choose}`);
+  }
+  const held: string[] = [];
+  for (const name of await targetView.collections()) {
+    if (name === MIGRATION_MARKER) continue;
+    const count = await target.collection(name).countDocuments({});
+    if (count) held.push(`${name} (${count})`);
+  }
+  const files = (await targetView.fileIds()).length;
+  if (files) held.push(`${files} recording(s)`);
+  if (held.length) {
+    throw new StoreError(`${where} already holds data that did not come from this store: ${held.join(', ')}. Copying into it would mix two stores. ${choose}`);
+  }
+  await markers.insertOne({ _id: 'source', ...source, startedAt: now } as Doc & SourceIdentity & { startedAt: Date });
+  return 'new';
+}
+
 /** Every report the hotline publishes, over all time, for the whole country: what must agree on both sides. */
 export async function reportFigures(store: Store, scorecard: Scorecard, gazetteer: Gazetteer): Promise<string> {
   const period = parsePeriod('2000-01-01', '2100-01-01');
@@ -72,5 +113,5 @@ export async function verifyCopy(source: StoreSource, target: Store, defs: { sco
   }
   const [here, there] = [await reportFigures(source.store, defs.scorecard, defs.gazetteer), await reportFigures(target, defs.scorecard, defs.gazetteer)];
   if (here !== there) problems.push('the report figures differ between the two stores');
-  if (problems.length) throw new StoreError(`the copy does not match:\n  - ${problems.join('\n  - ')}\nRun the command again to finish the copy.`);
+  if (problems.length) throw new StoreError(`the copy does not match:\n  - ${problems.join('\n  - ')}\nRun the command again to finish the copy (it resumes this store's own copy).`);
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
 import { createBackup, inspectBackup, restoreBackup } from '../../src/maintenance/backup';
-import { copyStore, reportFigures, verifyCopy } from '../../src/maintenance/migrate';
+import { claimTarget, copyStore, MIGRATION_MARKER, reportFigures, verifyCopy } from '../../src/maintenance/migrate';
 import { openSource, StoreSource } from '../../src/maintenance/store-source';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { EmbeddedStore } from '../../src/store/embedded-store';
@@ -192,4 +192,53 @@ if (!runMigration) console.warn('migration test skipped on this pass: it runs on
       await discard(to.store);
     }
   }, 120_000);
+  it('refuses a database that already holds data, resumes only its own copy, and says how to choose another database', async () => {
+    const from = await newStore('embedded');
+    const other = await newStore('mongodb');
+    const fresh = await newStore('mongodb');
+    const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+    const migrate = (db: string) => spawnSync(tsx, ['scripts/migrate.ts', '--to', MONGODB_URI, '--db', db], {
+      cwd: ROOT, encoding: 'utf8', timeout: 90_000,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: from.location.dataDir, MONGODB_URI: '' },
+    });
+    try {
+      await seed(from.store);
+      await from.store.close();
+      await other.store.collection('ratings').insertOne({ _id: 'someone-elses', score: 3 } as Doc);
+
+      const refused = migrate(other.location.mongodbDb);
+      expect(refused.stderr).toMatch(/already holds data that did not come from this store: ratings \(1\)[\s\S]*--db NAME/);
+      expect(refused.stderr).not.toMatch(/Run the command again/);
+      expect(refused.status).toBe(1);
+      expect(await other.store.collection('ratings').countDocuments({})).toBe(1); // nothing was mixed in
+      expect(await other.store.collection('messages').countDocuments({})).toBe(0);
+
+      const done = migrate(fresh.location.mongodbDb);
+      expect(done.stderr).toMatch(/migrate: done: both stores agree/);
+      expect(done.status).toBe(0);
+      const again = migrate(fresh.location.mongodbDb);
+      expect(again.stderr).toMatch(/holds this store's copy from an earlier run[\s\S]*done \(nothing left to copy\)/);
+      expect(again.status).toBe(0);
+    } finally {
+      await discard(other.store);
+      await discard(fresh.store);
+    }
+  }, 240_000);
+
+  it('notes its source in the target before copying: the same store resumes, another store is refused', async () => {
+    const to = await newStore('mongodb');
+    const view = await openSource(to.location);
+    const here = { host: 'hotline-1', dataDir: '/var/lib/hotline' };
+    try {
+      expect(await claimTarget(view, to.store, here, 'the target')).toBe('new');
+      expect(await to.store.collection(MIGRATION_MARKER).findOne({ _id: 'source' })).toMatchObject(here);
+      await to.store.collection('ratings').insertOne({ _id: 'R1', score: 4 } as Doc); // copied before it stopped
+      expect(await claimTarget(view, to.store, here, 'the target')).toBe('resumed');
+      await expect(claimTarget(view, to.store, { host: 'hotline-2', dataDir: '/var/lib/hotline' }, 'the target'))
+        .rejects.toThrow(/holds a copy of another store \(\/var\/lib\/hotline on hotline-1[\s\S]*--db NAME/);
+    } finally {
+      await view.close();
+      await discard(to.store);
+    }
+  });
 });
