@@ -18,7 +18,7 @@ import { dontKnowAnswers } from '../reports/dont-know';
 import { Area } from '../reports/rating-counts';
 import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
 import { reportCsv } from '../reports/scorecard-report';
-import { AreaSummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
+import { AreaSummary, FacilitySummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
 import { html, htmlInSlices, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
@@ -110,6 +110,20 @@ export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id
 </table>`);
 }
 
+/**
+ * A commune's facilities (a school of several, a health centre): one row per facility and service
+ * it was rated as, the share satisfied or why it is withheld. Their ratings from this commune only.
+ */
+export function facilitiesTableHtml(facilities: readonly FacilitySummary[], serviceName: (id: string) => SafeHtml, t: Translate = ENGLISH): SafeHtml {
+  const name = (f: FacilitySummary) => (f.name.km === f.name.latin ? html`${f.name.latin}` : html`${km(f.name.km)} <span class="latin" lang="en">${f.name.latin}</span>`);
+  return html`<h2>${t('report.facilities-heading')}</h2>
+<p class="muted">${t('report.facilities-note')}</p>
+${scrollBox(t('report.facilities-heading'), html`<table class="facilities">
+<thead><tr><th scope="col">${t('report.column-facility')}</th><th scope="col">${t('filter.service')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
+<tbody>${facilities.flatMap((f) => f.services.map((s) => html`<tr><th scope="row">${name(f)}</th><td>${serviceName(s.service)}</td><td>${cellText(s, t)}</td></tr>`))}</tbody>
+</table>`)}`;
+}
+
 export function communeReportHtml(area: AreaSummary, table: SatisfactionTable, deps: { serviceName: (id: string) => SafeHtml; indicatorLabel: (service: string, id: string) => string }, t: Translate = ENGLISH): SafeHtml {
   const service = (s: ServiceSummary) => {
     const f = figuresPart(s);
@@ -123,6 +137,7 @@ ${s.indicators.map((i) => indicatorChart(deps.indicatorLabel(s.service, i.id), i
   return html`${chartPatterns()}
 <p class="legend">${t('report.legend', { low: t(SCALE_KEYS[0]), high: t(SCALE_KEYS[4]), min: table.minCallers })}</p>
 ${satisfactionTableHtml(table, deps.serviceName, t)}
+${area.facilities?.length ? facilitiesTableHtml(area.facilities, deps.serviceName, t) : ''}
 ${area.services.map(service)}`;
 }
 
