@@ -113,14 +113,15 @@ export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id
 /**
  * A commune's facilities (a school of several, a health centre): one row per facility and service
  * it was rated as, the share satisfied or why it is withheld. Their ratings from this commune only.
+ * Two columns, the service under the name, so that the figure stays in view on a 360 px phone.
  */
 export function facilitiesTableHtml(facilities: readonly FacilitySummary[], serviceName: (id: string) => SafeHtml, t: Translate = ENGLISH): SafeHtml {
   const name = (f: FacilitySummary) => (f.name.km === f.name.latin ? html`${f.name.latin}` : html`${km(f.name.km)} <span class="latin" lang="en">${f.name.latin}</span>`);
   return html`<h2>${t('report.facilities-heading')}</h2>
 <p class="muted">${t('report.facilities-note')}</p>
 ${scrollBox(t('report.facilities-heading'), html`<table class="facilities">
-<thead><tr><th scope="col">${t('report.column-facility')}</th><th scope="col">${t('filter.service')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
-<tbody>${facilities.flatMap((f) => f.services.map((s) => html`<tr><th scope="row">${name(f)}</th><td>${serviceName(s.service)}</td><td>${cellText(s, t)}</td></tr>`))}</tbody>
+<thead><tr><th scope="col">${t('report.column-facility')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
+<tbody>${facilities.flatMap((f) => f.services.map((s) => html`<tr><th scope="row">${name(f)}<br><span class="muted facility-service">${serviceName(s.service)}</span></th><td>${cellText(s, t)}</td></tr>`))}</tbody>
 </table>`)}`;
 }
 

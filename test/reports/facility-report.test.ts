@@ -124,11 +124,11 @@ describe(`facility figures on the staff commune page (${ENGINE} store)`, () => {
     const { res, text } = await viewer.page('/staff/reports/commune/080101?from=2026-01-01&to=2026-04-01');
     expect(res.status).toBe(200);
     const table = text.slice(text.indexOf('<table class="facilities">'), text.indexOf('</table>', text.indexOf('<table class="facilities">')));
-    expect(table).toContain('<span class="latin" lang="en">Ampov Prey primary school</span></th><td><span lang="en">Primary school</span>');
+    expect(table).toContain('<span class="latin" lang="en">Ampov Prey primary school</span><br><span class="muted facility-service"><span lang="en">Primary school</span>');
     expect(table).toContain('<td>100% <span class="muted">(6 callers · 6 answers)</span></td>');
     expect(table).toContain('Prey Toteung primary school');
     expect(table).toContain('withheld: protects a smaller figure');
-    expect(table).toMatch(/<th scope="row">ps-unlisted<\/th>.*too few callers/);
+    expect(table).toMatch(/<th scope="row">ps-unlisted<br>.*too few callers/);
     expect(text).toContain('Facilities rated from this commune');
     viewer.cookies.set(LANGUAGE_COOKIE, 'km');
     const km = await viewer.page('/staff/reports/commune/080101?from=2026-01-01&to=2026-04-01');
