@@ -10,6 +10,8 @@ import { carrierRecordingsFor } from './messages/recording-download-worker';
 import { IN_CALL_CHECK_MS, inCallSilenceCheck } from './messages/recording-silence';
 import { staffRouter } from './staff/staff-router';
 import { AuditLog } from './staff/audit-log';
+import { errorFields } from './logging/error-cause';
+import { Health } from './ops/health';
 
 /** /audio/<language>/<prompt id>.wav, as src/prompts/prompt-audio.ts makes the URLs. */
 const PROMPT_AUDIO_PATH = /^\/[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.wav$/;
@@ -21,13 +23,11 @@ export function createApp(rt: Runtime): express.Express {
   // Off unless TRUST_PROXY names the reverse proxy in front: then req.ip is the real client.
   app.set('trust proxy', rt.config.trustProxy);
 
+  // Each dependency, and 503 when callers cannot be served (src/ops/health.ts).
+  const health = new Health({ store: rt.store, dataDir: rt.config.dataDir, logger: rt.logger, outbound: rt.outbound });
   app.get('/health', async (_req, res) => {
-    try {
-      await rt.store.ping();
-      res.json({ status: 'ok', store: rt.store.engine });
-    } catch {
-      res.status(503).json({ status: 'unavailable', store: rt.store.engine });
-    }
+    const report = await health.report();
+    res.status(report.serving ? 200 : 503).setHeader('Cache-Control', 'no-store').json(report);
   });
 
   // Prompt audio is public (the carrier fetches it); ETag lets the carrier revalidate after a re-recording.
@@ -117,7 +117,7 @@ function carrierFallback(rt: Runtime) {
 function carrierErrorHandler(rt: Runtime) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!res.locals.carrierSigned || res.headersSent) return next(err);
-    rt.logger.error({ path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'carrier request failed; caller hears error.system');
+    rt.logger.error({ path: req.path, ...errorFields(err) }, 'carrier request failed; caller hears error.system');
     res.status(200).type('text/xml').send(systemErrorTwiml(rt));
   };
 }
@@ -139,7 +139,7 @@ function errorHandler(rt: Runtime) {
     else if (e.type === 'entity.too.large') message = 'Request body too large.';
     else if (e.type === 'entity.parse.failed') message = 'Request body could not be parsed.';
     else if (e.expose && e.message) message = e.message;
-    if (status >= 500) rt.logger.error({ path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'request failed');
+    if (status >= 500) rt.logger.error({ path: req.path, ...errorFields(err) }, 'request failed');
     else rt.logger.warn({ path: req.path, status }, message);
     if (res.headersSent) return;
     res.status(status).type('text/plain').send(`${message}\n`);

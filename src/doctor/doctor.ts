@@ -362,21 +362,37 @@ export function programmeItem(config: Pick<AppConfig, 'programmeAreasFile' | 'si
   };
 }
 
+/** Free bytes for an unprivileged user on the disk holding `dir` (one statfs: cheap enough for /health). */
+export function diskFreeBytes(dir: string): number {
+  const s = fs.statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+/**
+ * The disk where DATA_DIR is: blocker under 0.25 GB (the store and voice messages would fail),
+ * warning under 2 GB. The doctor and /health (src/ops/health.ts) judge it alike.
+ */
+export function diskSpaceVerdict(freeBytes: number): { status: DoctorStatus; message: string } {
+  const gb = `${(freeBytes / GIB).toFixed(1)} GB`;
+  if (freeBytes < 0.25 * GIB) return { status: 'blocker', message: `only ${gb} free where DATA_DIR is; voice messages and the store would fail` };
+  if (freeBytes < 2 * GIB) return { status: 'warning', message: `${gb} free where DATA_DIR is; a two-minute voice message is about 2 MB` };
+  return { status: 'ok', message: `${gb} free where DATA_DIR is` };
+}
+
 /** Disk, memory and the age of the last backup. */
 export function machineItems(config: AppConfig, deps: DoctorDeps = {}): DoctorItem[] {
   const items: DoctorItem[] = [];
   const diskFree = deps.diskFree ?? ((dir: string) => {
     fs.mkdirSync(dir, { recursive: true });
-    const s = fs.statfsSync(dir);
-    return s.bavail * s.bsize;
+    return diskFreeBytes(dir);
   });
   const free = diskFree(config.dataDir);
-  const gb = (b: number) => `${(b / GIB).toFixed(1)} GB`;
-  items.push(free < 0.25 * GIB
-    ? { id: 'disk.space', status: 'blocker', message: `only ${gb(free)} free where DATA_DIR is (${config.dataDir}); voice messages and the store would fail`, fix: 'free disk space or move DATA_DIR to a larger disk' }
-    : free < 2 * GIB
-      ? { id: 'disk.space', status: 'warning', message: `${gb(free)} free where DATA_DIR is; a two-minute voice message is about 2 MB`, fix: 'plan more space, and keep backups on another disk' }
-      : { id: 'disk.space', status: 'ok', message: `${gb(free)} free where DATA_DIR is` });
+  const disk = diskSpaceVerdict(free);
+  items.push(disk.status === 'blocker'
+    ? { id: 'disk.space', status: 'blocker', message: `${disk.message} (${config.dataDir})`, fix: 'free disk space or move DATA_DIR to a larger disk' }
+    : disk.status === 'warning'
+      ? { id: 'disk.space', status: 'warning', message: disk.message, fix: 'plan more space, and keep backups on another disk' }
+      : { id: 'disk.space', status: 'ok', message: disk.message });
   const mem = (deps.memoryFree ?? os.freemem)();
   items.push(mem < 128 * MIB
     ? { id: 'memory.free', status: 'warning', message: `only ${Math.round(mem / MIB)} MB of memory free; the hotline needs about 250 MB`, fix: 'stop other programs or add memory' }

@@ -5,7 +5,8 @@ import { Logger } from '../logging/logger';
 import { isTestCall } from '../store/ratings';
 import { Store } from '../store/store';
 import { CARRIER_PROFILES, CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
-import { CarrierDeleteResult, CarrierRecordings, recordingResourceUrl } from './carrier-recordings';
+import { CarrierContact } from '../ops/carrier-contact';
+import { CarrierDeleteResult, CarrierRecordings, CarrierRequestError, recordingResourceUrl } from './carrier-recordings';
 import { checkRecording, recordingIsSilent } from './recording-audio-check';
 import { MessagesRepository, VoiceMessage } from './messages';
 
@@ -40,6 +41,8 @@ export interface RecordingDownloadWorkerOptions {
    * their sealed number is erased with it (src/outbound/answer-cancellation.ts).
    */
   cancelAnswerCall?: (messageId: string, reason: string) => Promise<unknown>;
+  /** Where the last contact with the carrier's API is noted for /health (src/ops/carrier-contact.ts). */
+  carrierContact?: CarrierContact;
 }
 
 export type WorkOutcome =
@@ -182,7 +185,14 @@ export class RecordingDownloadWorker {
     let checked: Awaited<ReturnType<typeof checkRecording>>;
     let bytes: number;
     try {
-      const { data } = await this.o.carrier.download(d.recordingUrl);
+      let data: Buffer;
+      try {
+        ({ data } = await this.o.carrier.download(d.recordingUrl));
+      } catch (err) {
+        if (err instanceof CarrierRequestError) await this.o.carrierContact?.failed('recording download', err.message);
+        throw err;
+      }
+      await this.o.carrierContact?.ok('recording download');
       const maxBytes = this.o.maxBytes ?? RECORDING_MAX_BYTES;
       checked = await checkRecording(data, { expectedSeconds: d.carrierDurationSeconds, maxBytes });
       if (await recordingIsSilent(data, checked.format)) return this.dropSilent(doc, claimId);
@@ -246,6 +256,7 @@ export class RecordingDownloadWorker {
       return 'stored';
     }
     const result = await this.o.carrier.delete(doc.download!.recordingUrl);
+    await this.noteDelete(result);
     if (!result.deleted) {
       if (result.permanent) return this.keepAtCarrier(doc, claimId, result.reason);
       const outcome = await this.failAttempt(doc, claimId, 'delete', new Error(result.reason));
@@ -255,6 +266,12 @@ export class RecordingDownloadWorker {
       $set: { 'download.deletedAtCarrier': true }, $unset: { 'download.nextAttemptAt': true, 'download.claimId': true, 'download.lastError': true, 'download.keptAtCarrier': true },
     });
     return justStored ? 'stored' : 'deleted-at-carrier';
+  }
+
+  /** A DELETE the carrier answered (deleted, or refused for good) shows it reachable; one that failed otherwise does not. */
+  private async noteDelete(result: CarrierDeleteResult): Promise<void> {
+    if (result.deleted || result.permanent) await this.o.carrierContact?.ok('recording delete');
+    else await this.o.carrierContact?.failed('recording delete', result.reason);
   }
 
   /** The carrier refused the DELETE for good: say so, and stop asking. */
@@ -273,6 +290,7 @@ export class RecordingDownloadWorker {
     let deleted: CarrierDeleteResult | null = null;
     if (this.o.deleteAtCarrier && !doc.download?.deletedAtCarrier) {
       deleted = await this.o.carrier.delete(doc.download!.recordingUrl);
+      await this.noteDelete(deleted);
       if (!deleted.deleted && !deleted.permanent) {
         await this.messages.updateOne(this.mine(doc, claimId), { $set: { 'download.state': 'discarded' }, $unset: { 'download.fileId': true, 'download.bytes': true } });
         return this.failAttempt({ ...doc, download: { ...doc.download!, state: 'discarded' } }, claimId, 'delete', new Error(deleted.reason));
@@ -356,6 +374,7 @@ export function recordingDownloadWorkerFor(rt: {
     retryBaseSeconds: c.recordingRetryBaseSeconds,
     carrierApiUrl: c.carrierApiUrl,
     accountSid: c.twilioAccountSid,
+    carrierContact: new CarrierContact(rt.store),
     ...(rt.outbound ? { cancelAnswerCall: (messageId: string, reason: string) => cancelAnswerCall(rt.outbound!.queue, messageId, reason) } : {}),
     ...extra,
   });

@@ -1,4 +1,5 @@
 import { Logger } from '../logging/logger';
+import { CarrierContact } from '../ops/carrier-contact';
 import { nextCallingTime, withinCallingHours } from './cambodia-time';
 import { CarrierCall, CarrierCallError, CarrierCalls } from './carrier-calls';
 import { CallbackEntry, CallbackQueue, STATUS_RANK } from './callback-queue';
@@ -30,6 +31,8 @@ export interface CallbackWorkerOptions {
   now?: () => Date;
   /** Called when reconciling ended a callback (the status route does the same for callbacks that report). */
   onEnded?: (entryId: string) => Promise<void>;
+  /** Where the last contact with the carrier's API is noted for /health (src/ops/carrier-contact.ts). */
+  carrierContact?: CarrierContact;
 }
 
 export type CallOutcome =
@@ -154,6 +157,8 @@ export class CallbackWorker {
       call = await this.o.carrier.create({ to, from: this.o.fromNumber, ...this.urls(entry) });
     } catch (err) {
       const e = err instanceof CarrierCallError ? err : new CarrierCallError(String(err), 'unknown');
+      if (e.kind === 'unknown') await this.o.carrierContact?.failed('callback call', e.message);
+      else await this.o.carrierContact?.ok('callback call'); // it answered, if only to refuse
       if (e.kind === 'unknown') {
         await this.o.queue.unsure(entry, e.message, this.o.reconcileAfterSeconds ?? 60);
         this.o.logger.warn({ callback: entry._id, attempt: entry.attemptId, err: e.message }, 'callback create: outcome unknown; will check with the carrier before calling again');
@@ -182,6 +187,7 @@ export class CallbackWorker {
       this.o.logger.error({ callback: entry._id, err: e.message }, 'carrier refused the callback; abandoned');
       return 'refused';
     }
+    await this.o.carrierContact?.ok('callback call');
     await this.o.queue.placed(entry, call.sid, this.callLeaseSeconds);
     if (afterCarrierProblem && (await this.o.limits.clearCarrierProblem())) {
       this.o.logger.warn({ callback: entry._id }, 'outbound calling resumed: the carrier accepted a call again');

@@ -10,6 +10,7 @@ import { CallbackQueue, RequestOutcome } from './callback-queue';
 import { CallbackWorker, CallbackWorkerOptions } from './callback-worker';
 import { TwilioCarrierCalls } from './carrier-calls';
 import { NumberCipher } from './number-cipher';
+import { CarrierContact } from '../ops/carrier-contact';
 import { OutboundLimits } from './outbound-limits';
 import { isWithheldCaller } from '../telephony/withheld-caller';
 
@@ -97,6 +98,7 @@ export function callbackWorkerFor(
     publicBaseUrl: c.publicBaseUrl,
     fromNumber: c.outbound.fromNumber,
     callingHours: c.outbound.callingHours,
+    ...(rt.store ? { carrierContact: new CarrierContact(rt.store) } : {}),
     ...(rt.messages && rt.store ? { onEnded: (id: string) => recordAnswerOutcome(rt.outbound.queue, rt.messages!, new AuditLog(rt.store!), id) } : {}),
     ...extra,
   });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import Datastore from '@seald-io/nedb';
 import { aggregate as mingoAggregate } from 'mingo';
 import { DuplicateKeyError, StoreError } from '../errors';
+import { rootCauseCode } from '../logging/error-cause';
 import { appendThroughOpenFile } from './datafile-appender';
 import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, StoreSource, Update } from './store';
 
@@ -17,7 +18,9 @@ function translate(err: unknown): Error {
     return new DuplicateKeyError('duplicate key', { cause: err });
   }
   if (err instanceof DuplicateKeyError || err instanceof StoreError) return err;
-  return new StoreError('the embedded store failed', { cause: err });
+  // The cause's code (ENOSPC: the disk is full; EACCES: DATA_DIR's rights) is what an operator acts on.
+  const code = rootCauseCode(err);
+  return new StoreError(`the embedded store failed${code ? ` (${code})` : ''}`, { cause: err });
 }
 
 // NeDB's own cursor (matching documents as references) and value comparison (MongoDB's order of types).

@@ -1,5 +1,6 @@
 import { CommandStartedEvent, Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
 import { DuplicateKeyError, StoreError } from '../errors';
+import { rootCauseCode } from '../logging/error-cause';
 import { assertPortablePipeline, Collection, Doc, FileStore, Filter, FindOptions, IndexSpec, SortSpec, Store, StoreSource, Update } from './store';
 
 /** Branch on the server's error code, never its message (11000: duplicate key). */
@@ -8,7 +9,9 @@ function translate(err: unknown): Error {
     return new DuplicateKeyError('duplicate key', { cause: err });
   }
   if (err instanceof DuplicateKeyError || err instanceof StoreError) return err;
-  return new StoreError('the database did not answer', { cause: err });
+  // The driver's code (a number and codeName, or a network error's name) is what an operator acts on.
+  const code = rootCauseCode(err);
+  return new StoreError(`the database did not answer${code ? ` (${code})` : ''}`, { cause: err });
 }
 
 async function guard<R>(op: () => Promise<R>): Promise<R> {

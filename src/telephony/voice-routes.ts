@@ -4,6 +4,7 @@ import { CallTurns } from '../calls/call-turns';
 import { TurnDeadlineError } from '../errors';
 import { FlowInput } from '../flow/types';
 import { Logger } from '../logging/logger';
+import { errorFields } from '../logging/error-cause';
 import { callerIdFor } from '../store/callers';
 import { isTestCall } from '../store/ratings';
 import { CallsRepository, CALL_STATUSES } from '../store/calls';
@@ -94,7 +95,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
 
   /** A caller never hears a crash or the carrier's error: every failure answers error.system. */
   const failSafely = (req: Request, res: Response, err: unknown, callSid?: string) => {
-    deps.logger.error({ callSid, path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'turn failed; caller hears error.system');
+    deps.logger.error({ callSid, path: req.path, ...errorFields(err) }, 'turn failed; caller hears error.system');
     reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
   };
 
