@@ -4,18 +4,19 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
 import { recordBackup } from '../src/doctor/backup-record';
 import { createBackup } from '../src/maintenance/backup';
 import { openSource } from '../src/maintenance/store-source';
 
-const HELP = `Usage: npm run backup -- --out FILE
+const HELP = `Usage: npm run backup -- --out FILE [--env-file /etc/hotline/hotline.env]
 Writes one gzip file (FILE.partial until it is complete): every document, every voice-message
 recording and every file of the site folder (SITE_DIR). Works while the hotline runs, on the
 embedded store and on MongoDB. Restore with: npm run restore -- FILE
 Keep a copy off this machine (README, "Backups").`;
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   const { values } = parseArgs({ options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(HELP);
@@ -25,10 +26,11 @@ async function main(): Promise<number> {
     console.error(`backup: --out FILE is required\n\n${HELP}`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadToolConfig('npm run backup', envFile);
   const source = await openSource(config);
   try {
     const out = path.resolve(values.out);
+    toolOutput(out);
     const started = new Date();
     const summary = await createBackup(source, out, { siteDir: config.siteDir, now: started });
     recordBackup(config.dataDir, { at: started.toISOString(), file: out, engine: source.engine });

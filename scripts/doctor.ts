@@ -5,21 +5,22 @@
  * checks and refuses to start on a blocker unless DOCTOR_ALLOW names it.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs } from '../src/config/tool-settings';
 import { loadDoctorDefinitions } from '../src/doctor/definitions';
 import { formatDoctor, runDoctor, unallowedBlockers } from '../src/doctor/doctor';
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   const { values } = parseArgs({ options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: npm run doctor [-- --json]\nChecks settings, the store, the carrier, prompt coverage, I4C texts, disk, memory and backups.\nExit 1 when a blocker is not allowed by DOCTOR_ALLOW.');
+    console.log('Usage: npm run doctor [-- --json] [--env-file /etc/hotline/hotline.env]\nChecks settings, the store, the carrier, prompt coverage, I4C texts, disk, memory and backups.\nExit 1 when a blocker is not allowed by DOCTOR_ALLOW.');
     return 0;
   }
   let config;
   try {
-    config = loadConfig();
+    config = loadToolConfig('npm run doctor', envFile);
   } catch (err) {
-    console.error(`BLOCKER settings: ${(err as Error).message}\n        fix: correct the setting(s) above in .env; .env.example documents each one`);
+    console.error(`BLOCKER settings: ${(err as Error).message}\n        fix: correct the setting(s) above in the settings file (.env, or the --env-file / HOTLINE_ENV_FILE named); .env.example documents each one`);
     return 1;
   }
   const items = await runDoctor(config, loadDoctorDefinitions(config));

@@ -2,7 +2,7 @@
  * npm run export -- floip --out DIR: every rating as a Flow Results (FLOIP) package.
  */
 import { Presets, SingleBar } from 'cli-progress';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
 import { writeFlowResultsPackage } from '../src/exports/flow-results';
 import { BadRequestError } from '../src/errors';
 import { loadScorecard } from '../src/scorecard/scorecard';
@@ -39,6 +39,7 @@ Options:
 Exit status: 0 written, 1 the store or a file failed, 2 bad options.`;
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP);
@@ -68,7 +69,8 @@ async function main(): Promise<number> {
   let store;
   const bar = new SingleBar({ format: 'exporting {bar} {percentage}% | {value}/{total} ratings' }, Presets.shades_classic);
   try {
-    const config = loadConfig();
+    const config = loadToolConfig('npm run export', envFile);
+    toolOutput(opts.out);
     const scorecard = loadScorecard(config.scorecardFile);
     store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run export' }); // a national report may take longer than a webhook may wait
     let started = false;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs } from '../src/config/tool-settings';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { claimTarget, copyStore, verifyCopy } from '../src/maintenance/migrate';
 import { openSource } from '../src/maintenance/store-source';
@@ -13,7 +13,7 @@ import { loadScorecard } from '../src/scorecard/scorecard';
 import { runningHotlinePid } from '../src/store/embedded-owner';
 import { INDEXES } from '../src/store/indexes';
 
-const HELP = `Usage: npm run migrate -- --to mongodb://host:27017 [--db NAME]
+const HELP = `Usage: npm run migrate -- --to mongodb://host:27017 [--db NAME] [--env-file /etc/hotline/hotline.env]
 Copies everything in the embedded store (DATA_DIR) into MongoDB (database NAME, default
 MONGODB_DB): every collection, voice-message recordings into GridFS. Then checks the document
 counts, recording sizes and every report figure on both sides, and says done only when they
@@ -22,6 +22,7 @@ agree. Stop the hotline first. The database must be empty: one holding anything 
 nothing once complete. Then set MONGODB_URI (and MONGODB_DB) and start the hotline.`;
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   const { values } = parseArgs({ options: { to: { type: 'string' }, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(HELP);
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     console.error(`migrate: --to mongodb://… is required\n\n${HELP}`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadToolConfig('npm run migrate', envFile);
   const running = runningHotlinePid(config.dataDir);
   if (running) {
     console.error(`migrate: the hotline (pid ${running}) is running on ${config.dataDir}; calls taken during the copy would be left behind. Stop it, run this again, then start it with MONGODB_URI set.`);

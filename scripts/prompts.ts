@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { FfmpegError } from '../src/audio/ffmpeg';
-import { AppConfig, loadConfig } from '../src/config/config';
+import { AppConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileArg } from '../src/config/tool-settings';
 import { loadLanguages } from '../src/config/languages';
 import { AppError, ConfigError, DefinitionError } from '../src/errors';
 import { loadFlow } from '../src/flow/definition';
@@ -133,8 +134,11 @@ interface Context {
   browseByName: boolean;
 }
 
+/** The settings file named by --env-file (src/config/tool-settings.ts), taken out of the arguments by main. */
+let settingsFile: string | undefined;
+
 function loadContext(): Context {
-  const config = loadConfig();
+  const config = loadToolConfig('npm run prompts', settingsFile);
   // Imports and drafts land in the site folder; seed it first so coverage sees every shipped prompt.
   prepareSiteAudio(config);
   const languages = loadLanguages(config.languagesFile);
@@ -358,7 +362,9 @@ function help(command: string): number {
   return EXIT.ok;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  const { envFile, rest: argv } = takeEnvFileArg(args);
+  settingsFile = envFile;
   const [command, ...rest] = argv;
   try {
     switch (command) {

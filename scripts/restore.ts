@@ -3,7 +3,7 @@
  *                           embedded store in DATA_DIR), and the site folder's missing files.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs } from '../src/config/tool-settings';
 import { restoreBackup } from '../src/maintenance/backup';
 import { openStore } from '../src/store/open-store';
 
@@ -13,6 +13,7 @@ MONGODB_DB, or the embedded store in DATA_DIR), which must be empty, and writes 
 folder's files (SITE_DIR) that are not there yet. Stop the hotline first on the embedded store.`;
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(HELP);
@@ -22,7 +23,7 @@ async function main(): Promise<number> {
     console.error(`restore: name one backup file\n\n${HELP}`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadToolConfig('npm run restore', envFile);
   const store = await openStore(config, { tool: 'npm run restore', socketTimeoutMS: 0 });
   try {
     const r = await restoreBackup(positionals[0], store, { siteDir: config.siteDir });

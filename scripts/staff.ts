@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import { AccountAdmin } from '../src/auth/account-admin';
 import { isStaffRole, STAFF_ROLES, StaffRole } from '../src/auth/roles';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs } from '../src/config/tool-settings';
 import { AppError, BadRequestError, ConfigError, NotFoundError } from '../src/errors';
 import { openStore } from '../src/store/open-store';
 import { buildOutbound, typedPhoneNumber } from '../src/outbound/outbound';
@@ -141,6 +141,7 @@ function systemUser(): string {
 }
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   let cmd: ReturnType<typeof parse>;
   try {
     cmd = parse(process.argv.slice(2));
@@ -168,7 +169,7 @@ async function main(): Promise<number> {
 
   let config;
   try {
-    config = loadConfig();
+    config = loadToolConfig('npm run staff', envFile);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return EXIT.config;

@@ -192,20 +192,32 @@ function loadOrCreateDevSecrets(dataDir: string, names: string[]): Record<string
   return secrets;
 }
 
+/** The settings file named by `envFile` or HOTLINE_ENV_FILE (the service's, for the tools: src/config/tool-settings.ts), else `.env` if present. */
+function readSettingsFile(cwd: string, envFile: string | undefined): Record<string, string> {
+  const named = envFile ?? process.env.HOTLINE_ENV_FILE;
+  if (!named) {
+    const dotEnv = path.join(cwd, '.env');
+    return fs.existsSync(dotEnv) ? parseEnvFile(fs.readFileSync(dotEnv, 'utf8')) : {};
+  }
+  try {
+    return parseEnvFile(fs.readFileSync(path.resolve(cwd, named), 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Configuration is invalid:\n  - the settings file ${named} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path, and run the tool as a user who may read it (root, or a member of the group hotline)`);
+  }
+}
+
 /**
- * Reads settings from `env` (defaults to the process environment plus a `.env` file in the
- * working directory, the environment winning), checks each against its schema and returns a
- * typed config. Throws ConfigError naming every bad or missing setting.
+ * Reads settings from `env` (defaults to the process environment plus a settings file: `envFile`,
+ * HOTLINE_ENV_FILE, or `.env` in the working directory; the environment winning), checks each
+ * against its schema and returns a typed config. Throws ConfigError naming every bad or missing setting.
  */
-export function loadConfig(env?: RawEnv, opts: { cwd?: string } = {}): AppConfig {
+export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string } = {}): AppConfig {
   const cwd = opts.cwd ?? process.cwd();
   let source: RawEnv;
   if (env) {
     source = env;
   } else {
-    const envFile = path.join(cwd, '.env');
-    const fromFile = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8')) : {};
-    source = { ...fromFile, ...process.env };
+    source = { ...readSettingsFile(cwd, opts.envFile), ...process.env };
   }
 
   const values: Record<string, string> = {};

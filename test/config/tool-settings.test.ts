@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeStore, takeEnvFileArg } from '../../src/config/tool-settings';
+import { MongoStore } from '../../src/store/mongo-store';
+import { ENGINE, tempDir, testDbName } from '../support/engine';
+
+/**
+ * The command-line tools read the service's settings file (--env-file or HOTLINE_ENV_FILE), say
+ * first which store and data folder they work on, and, run as root, leave what they write to the
+ * service user (src/config/tool-settings.ts).
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+jest.setTimeout(240_000);
+
+describe('the store a tool names', () => {
+  it('is the embedded store folder, or the MongoDB hosts and database without the password', () => {
+    expect(describeStore({ mongodbUri: '', mongodbDb: 'hotline', dataDir: '/var/lib/hotline' })).toBe('the embedded store in /var/lib/hotline/store');
+    const named = describeStore({ mongodbUri: 'mongodb://hotline:s3cret-pw@db1:27017,db2:27017/admin?replicaSet=rs0', mongodbDb: 'hotline', dataDir: '/x' });
+    expect(named).toBe('MongoDB db1:27017,db2:27017, database hotline');
+    expect(named).not.toContain('s3cret');
+  });
+
+  it('--env-file FILE and --env-file=FILE are taken out of the arguments, the rest kept in order', () => {
+    expect(takeEnvFileArg(['list', '--env-file', '/etc/hotline/hotline.env', '--role', 'admin'])).toEqual({ envFile: '/etc/hotline/hotline.env', rest: ['list', '--role', 'admin'] });
+    expect(takeEnvFileArg(['--env-file=/a.env', 'coverage'])).toEqual({ envFile: '/a.env', rest: ['coverage'] });
+    expect(takeEnvFileArg(['--out', 'x'])).toEqual({ envFile: undefined, rest: ['--out', 'x'] });
+  });
+});
+
+describe(`the tools with the service's settings file (${ENGINE} store)`, () => {
+  const dataDir = tempDir('tool-env-');
+  const db = testDbName('toolenv');
+  const envFile = path.join(tempDir('etc-hotline-'), 'hotline.env');
+  fs.writeFileSync(envFile, [
+    '# as /etc/hotline/hotline.env', 'NODE_ENV=test', `DATA_DIR=${dataDir}`, 'LOG_LEVEL=silent',
+    `MONGODB_URI=${ENGINE === 'mongodb' ? process.env.MONGODB_URI : ''}`, `MONGODB_DB=${db}`,
+    'SESSION_SECRET=tool-session-secret', 'CALLER_HASH_SECRET=tool-caller-secret', 'TWILIO_AUTH_TOKEN=tool-token', '',
+  ].join('\n'));
+  // The tools run bare (no DATA_DIR, no MONGODB_URI in their environment), from the code folder.
+  const run = (script: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}) =>
+    spawnSync(TSX, [`scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', input: opts.input ?? '', timeout: 120_000, env: { PATH: process.env.PATH ?? '', ...opts.env } });
+  const store = ENGINE === 'mongodb' ? `MongoDB [^;]+, database ${db}` : `the embedded store in ${path.join(dataDir, 'store')}`;
+  const firstLine = (tool: string) => new RegExp(`^npm run ${tool}: ${store}; data folder ${dataDir} \\(settings ${envFile}\\)\\n`);
+
+  afterAll(async () => {
+    if (ENGINE === 'mongodb') {
+      const s = await MongoStore.connect(process.env.MONGODB_URI!, db);
+      await s.dropEverything();
+      await s.close();
+    }
+  });
+
+  it('staff, backup, restore, doctor, prompts and export work on that file\'s store and name it first', () => {
+    const added = run('staff', ['add', 'sokha', '--role', 'admin', '--env-file', envFile], { input: 'a piped password 1\n' });
+    expect(added.stderr).toMatch(firstLine('staff'));
+    expect(added.status).toBe(0);
+    // HOTLINE_ENV_FILE names the same file: the account added above is there.
+    const listed = run('staff', ['list'], { env: { HOTLINE_ENV_FILE: envFile } });
+    expect(listed.stderr).toMatch(firstLine('staff'));
+    expect(listed.stdout).toMatch(/sokha\s+admin/);
+    expect(listed.status).toBe(0);
+
+    const backupFile = path.join(tempDir('tool-backups-'), 'b.gz');
+    const backup = run('backup', ['--env-file', envFile, '--out', backupFile]);
+    expect(backup.stderr).toMatch(firstLine('backup'));
+    expect(backup.stderr).toMatch(/backup: .*b\.gz: [1-9]\d* document\(s\)/); // the account is in it: the file's store was read
+    expect(backup.status).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'last-backup.json'))).toBe(true);
+
+    const doctor = run('doctor', ['--json', `--env-file=${envFile}`]);
+    expect(doctor.stderr).toMatch(firstLine('doctor'));
+    expect(JSON.parse(doctor.stdout).nodeEnv).toBe('test');
+
+    const coverage = run('prompts', ['coverage', '--env-file', envFile]);
+    expect(coverage.stderr).toMatch(firstLine('prompts'));
+    expect(coverage.status).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'site', 'audio'))).toBe(true); // seeded in the file's site folder
+
+    const exported = run('export', ['floip', '--out', path.join(tempDir('tool-export-'), 'floip'), '--env-file', envFile]);
+    expect(exported.stderr).toMatch(firstLine('export'));
+
+    // restore refuses the file's store: it is not empty (so it read that store, not the development one).
+    const restore = run('restore', [backupFile, '--env-file', envFile]);
+    expect(restore.stderr).toMatch(firstLine('restore'));
+    expect(restore.stderr).toMatch(/not empty/);
+    expect(restore.status).not.toBe(0);
+  });
+
+  it('a settings file that cannot be read is named, with what to do', () => {
+    const r = run('backup', ['--out', path.join(tempDir(), 'x.gz')], { env: { HOTLINE_ENV_FILE: '/nonexistent/hotline.env' } });
+    expect(r.stderr).toMatch(/the settings file \/nonexistent\/hotline\.env cannot be read \(ENOENT\): check the path/);
+    expect(r.status).not.toBe(0);
+    // Node 20 itself reads --env-file wherever it stands, even after the script name, and stops
+    // first with its own line naming the file (node: FILE: not found).
+    const flag = run('backup', ['--env-file', '/nonexistent/hotline.env', '--out', path.join(tempDir(), 'x.gz')]);
+    expect(flag.stderr).toMatch(/\/nonexistent\/hotline\.env/);
+    expect(flag.status).not.toBe(0);
+  });
+});
+
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!asRoot) console.warn('ownership test skipped: it needs root (a tool run with sudo is what it checks)');
+(asRoot ? describe : describe.skip)('a tool run as root', () => {
+  it('leaves what it writes (store files, the site folder, the backup and its note) to the owner of DATA_DIR', () => {
+    const NOBODY = 65534;
+    const dataDir = tempDir('tool-owner-');
+    fs.chmodSync(path.dirname(dataDir), 0o755);
+    fs.chownSync(dataDir, NOBODY, NOBODY);
+    const envFile = path.join(tempDir('etc-'), 'hotline.env');
+    fs.writeFileSync(envFile, `NODE_ENV=test\nDATA_DIR=${dataDir}\nLOG_LEVEL=silent\nMONGODB_URI=\nSESSION_SECRET=s\nCALLER_HASH_SECRET=c\nTWILIO_AUTH_TOKEN=t\n`);
+    const out = path.join(tempDir('owner-backups-'), 'b.gz');
+    const env = { PATH: process.env.PATH ?? '' };
+    const opts = { cwd: ROOT, encoding: 'utf8' as const, timeout: 120_000, env };
+    const added = spawnSync(TSX, ['scripts/staff.ts', 'add', 'dara', '--role', 'viewer', '--env-file', envFile], { ...opts, input: 'a piped password 1\n' });
+    expect(added.status).toBe(0);
+    const coverage = spawnSync(TSX, ['scripts/prompts.ts', 'coverage', '--env-file', envFile], opts);
+    expect(coverage.status).toBe(0);
+    const backup = spawnSync(TSX, ['scripts/backup.ts', '--out', out, '--env-file', envFile], opts);
+    expect(backup.status).toBe(0);
+
+    const rootOwned: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of fs.readdirSync(dir)) {
+        const p = path.join(dir, name);
+        const st = fs.lstatSync(p);
+        if (st.uid !== NOBODY) rootOwned.push(p);
+        if (st.isDirectory()) walk(p);
+      }
+    };
+    walk(dataDir);
+    expect(fs.existsSync(path.join(dataDir, 'store'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'site', 'audio'))).toBe(true);
+    expect(rootOwned).toEqual([]);
+    expect(fs.statSync(path.join(dataDir, 'last-backup.json')).uid).toBe(NOBODY);
+    expect(fs.statSync(out).uid).toBe(NOBODY);
+  });
+});
