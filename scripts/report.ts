@@ -3,7 +3,7 @@
  * ratings in the configured store (MONGODB_URI, or the embedded store in DATA_DIR).
  */
 import * as fs from 'node:fs';
-import { loadConfig } from '../src/config/config';
+import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
 import { AppError, BadRequestError } from '../src/errors';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { parsePeriod, parsePeriodRange } from '../src/reports/period';
@@ -104,6 +104,7 @@ export function parseReportArgs(argv: string[]): Options {
 }
 
 async function main(): Promise<number> {
+  const envFile = takeEnvFileFromProcessArgs();
   let o: Options;
   let period;
   let baseline;
@@ -123,7 +124,7 @@ async function main(): Promise<number> {
 
   let store;
   try {
-    const config = loadConfig();
+    const config = loadToolConfig('npm run report', envFile);
     const gazetteer = loadGazetteer(config.gazetteerDir);
     const scorecard = loadScorecard(config.scorecardFile);
     // Facility names as the hotline offers them (none from the shipped sample: its facilities are made up).
@@ -136,8 +137,12 @@ async function main(): Promise<number> {
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },
     );
     const text = o.format === 'csv' ? reportCsv(report, { bom: o.bom }) : `${JSON.stringify(report, null, 2)}\n`;
-    if (o.out) fs.writeFileSync(o.out, text);
-    else process.stdout.write(text);
+    if (o.out) {
+      fs.writeFileSync(o.out, text);
+      toolOutput(o.out);
+    } else {
+      process.stdout.write(text);
+    }
     return 0;
   } catch (err) {
     if (err instanceof BadRequestError) {

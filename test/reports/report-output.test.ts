@@ -90,12 +90,12 @@ describe(`npm run report on ratings stored before repeats were marked (${ENGINE}
     const args = ['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01'];
     const first = runReportCommand(opened.env, args);
     expect(first.status).toBe(0);
-    expect(first.stderr).toMatch(/^report: upgrade: marking ratings that the same caller later rated again/);
+    expect(first.stderr).toMatch(/^npm run report: [^\n]+\nreport: upgrade: marking ratings that the same caller later rated again/);
     expect(first.stderr).toMatch(/upgrade: marked the ratings .*"changed":2/);
     // Without the marks c1's two Q1 ratings (1 then 4) would both count: 16 answers, not 15.
     expect(JSON.parse(first.stdout).rows[1].cells.all).toEqual({ status: 'shown', withheld: false, callers: 11, answers: 15, satisfiedShare: 0.3333 });
     const second = runReportCommand(opened.env, args);
-    expect(second.stderr).toBe('');
+    expect(second.stderr).toMatch(/^npm run report: (the embedded store in|MongoDB) [^\n]+; data folder [^\n]+\n$/); // only the line naming its store
     expect(second.stdout).toBe(first.stdout);
   });
 });
@@ -111,7 +111,7 @@ describe(`npm run report (${ENGINE} store)`, () => {
 
   it('prints the satisfaction table as JSON with withheld cells null and their status', () => {
     const r = run(['--table', '--province', '01', '--from', '2026-01-01', '--to', '2026-04-01']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^npm run report: (the embedded store in|MongoDB) [^\n]+; data folder [^\n]+\n$/); // only the line naming its store
     expect(r.status).toBe(0);
     const table = JSON.parse(r.stdout);
     expect(table.period).toEqual({ from: '2026-01-01', to: '2026-04-01' });
