@@ -7,8 +7,9 @@ import { Rating } from '../../src/store/ratings';
  * An audit of a report summary against the raw ratings it counts, independent of the report's
  * code: for every figure shown it counts the distinct callers behind it, and for every total
  * shown beside its parts (groups of one question, indicators of a service, communes of a
- * district, districts of a province, provinces of the country) it counts the callers behind
- * "total minus the parts shown", which anyone can work out from the report.
+ * district, districts of a province, provinces of the country, facilities of a commune) it counts
+ * the callers behind "total minus the parts shown", which anyone can work out from the report.
+ * A facility's figures are its ratings from that commune (the ratings' facilityId).
  */
 const GROUP_OF: Record<string, (r: Rating) => boolean> = {
   all: () => true,
@@ -62,6 +63,19 @@ export function auditSummary(summary: Summary, raw: Rating[], min = 5): string[]
         }
       }
       difference(`${a.level} ${a.code} ${s.service} [indicators]`, s, svc, levels.slice(1));
+      // A commune's facilities: each checked against its raw ratings, and the commune total minus those shown.
+      const facilities = (a.facilities ?? []).map((f) => ({ f, fs: f.services.find((x) => x.service === s.service), rs: svc.filter((r) => r.facilityId === f.id) }));
+      for (const { f, fs, rs } of facilities) {
+        if (!fs) {
+          if (rs.length) problems.push(`facility ${a.code}/${f.id} ${s.service}: not listed but ${rs.length} ratings`);
+          continue;
+        }
+        check(`facility ${a.code}/${f.id} ${s.service} *`, fs, rs);
+        for (const i of fs.indicators) check(`facility ${a.code}/${f.id} ${s.service} ${i.id}`, i, rs.filter((r) => r.indicatorId === i.id));
+        if (fs.groups) for (const g of GROUP_NAMES) check(`facility ${a.code}/${f.id} ${s.service} * ${g}`, fs.groups[g], rs.filter(GROUP_OF[g]));
+      }
+      const listed = facilities.filter((x) => x.fs);
+      if (listed.length) difference(`${a.level} ${a.code} ${s.service} [facilities]`, s, svc, listed.map((x) => ({ f: x.fs!, rs: x.rs })));
       // Communes listed beside their district, districts beside their province, provinces beside the country.
       const child = { district: 'communes', province: 'districts', country: 'provinces' }[a.level as string] as 'communes' | undefined;
       if (child) {

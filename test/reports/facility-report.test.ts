@@ -12,6 +12,7 @@ import { Store } from '../../src/store/store';
 import { closeTestStore, ENGINE, openTestStore, tempDir } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, StaffClient } from '../staff/staff-support';
+import { auditSummary } from './disclosure-audit';
 import { rating, storeRatings } from './rating-fixture';
 
 /**
@@ -62,6 +63,10 @@ describe(`facility figures in reports (${ENGINE} store)`, () => {
 
   it("lists each commune's facilities with their figures, named from the programme areas or by id", async () => {
     const summary = (await runReport(deps(), { period: Q1, area: {}, breakdowns: true })) as Summary;
+    // Audited against the raw ratings: each facility's callers and answers, nothing shown on fewer than 5,
+    // and no commune total minus its shown facilities leaving 1 to 4 callers.
+    const raw = (await store.collection<Rating>('ratings').find({})).filter((r) => r.ratedAt >= Q1.from && r.ratedAt < Q1.to);
+    expect(auditSummary(summary, raw)).toEqual([]);
     const commune = summary.communes.find((c) => c.code === '080101')!;
     expect(commune.facilities!.map((f) => [f.id, f.name.latin, f.services.map((s) => `${s.service}:${s.status}`)])).toEqual([
       ['hc-ampov-prey', 'Ampov Prey health centre', ['health:shown']],
