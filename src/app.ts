@@ -74,6 +74,7 @@ export function createApp(rt: Runtime): express.Express {
       accountSid: rt.config.twilioAccountSid,
       recordingIsSilent: inCallSilenceCheck(carrierRecordingsFor(rt.config, IN_CALL_CHECK_MS), rt.logger),
       statusJournal: rt.callStatusJournal,
+      flow: rt.flow,
     }),
     recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, accountSid: rt.config.twilioAccountSid, logger: rt.logger }),
     outboundRoutes({

@@ -13,7 +13,7 @@ export interface PendingCallStatus {
 
 /** What the journal needs of the calls repository. */
 export interface CallStatusWriter {
-  recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<void>;
+  recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<unknown>;
 }
 
 /** How often pending statuses are tried again while there are any. */

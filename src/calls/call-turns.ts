@@ -4,7 +4,7 @@ import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult, Unfinish
 import { Logger } from '../logging/logger';
 import { cambodianDay } from '../outbound/cambodia-time';
 import { Caller, CallersRepository } from '../store/callers';
-import { CallRecord, CallsRepository, LastTurn } from '../store/calls';
+import { CallRecord, CallsRepository, LastTurn, pathWith } from '../store/calls';
 import { PlacesToConfirmRepository } from '../store/places-to-confirm';
 import { isTestCall, RatingsRepository } from '../store/ratings';
 
@@ -81,7 +81,7 @@ export class CallTurns {
     const last: LastTurn = { output: result.output, language: result.state.language, turn: 1 };
     const record: CallRecord = {
       _id: callSid, callerId, flowVersion: this.deps.flow.version, turn: 1, flow: result.state, last, lastEffects: result.effects,
-      startedAt: at, updatedAt: at, returningRater,
+      startedAt: at, updatedAt: at, returningRater, path: [result.state.node],
     };
     const { created, record: saved } = await this.deps.calls.create(record);
     if (!created) return this.answerAgain(saved, 1); // the carrier retried the incoming webhook, or another copy created the call first
@@ -142,7 +142,7 @@ export class CallTurns {
     }
     const at = this.now();
     const last: LastTurn = { output: result.output, language: result.state.language, turn: call.turn + 1 };
-    if (await this.deps.calls.advance(callSid, call.turn, result.state, last, result.effects, at)) {
+    if (await this.deps.calls.advance(callSid, call.turn, result.state, last, result.effects, at, pathWith(call.path, result.state.node))) {
       await this.apply({ ...call, flow: result.state, lastEffects: result.effects, updatedAt: at }, party);
       return last;
     }

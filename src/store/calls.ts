@@ -36,6 +36,22 @@ export interface CallRecord {
    * if the winner's instance died between saving the turn and applying them.
    */
   lastEffects?: Effect[];
+  /**
+   * The flow nodes the call went through, in order, a node repeated in a row kept once, at most
+   * CALL_PATH_MAX (the latest): for the operator's call-end log line (src/calls/call-end.ts).
+   */
+  path?: string[];
+  /** When the caller last heard error.system (a turn that failed), for the call-end log line. */
+  systemErrorAt?: Date;
+}
+
+export const CALL_PATH_MAX = 60;
+
+/** `path` with `node` after it (not repeated, the oldest dropped past CALL_PATH_MAX). */
+export function pathWith(path: readonly string[] | undefined, node: string): string[] {
+  const p = path ?? [];
+  if (p[p.length - 1] === node) return [...p];
+  return [...p, node].slice(-CALL_PATH_MAX);
 }
 
 /** Carrier statuses in the order a call goes through them; a later one never gives way to an earlier one. */
@@ -116,13 +132,13 @@ export class CallsRepository {
    * Saves the turn only if nobody answered it first (compare-and-set on the turn number), so
    * two copies of one webhook, on two instances, cannot both advance the call.
    */
-  async advance(callSid: string, fromTurn: number, flow: FlowState, last: LastTurn, effects: Effect[], at: Date): Promise<boolean> {
+  async advance(callSid: string, fromTurn: number, flow: FlowState, last: LastTurn, effects: Effect[], at: Date, path?: string[]): Promise<boolean> {
     const r = await this.calls.updateOne(
       { _id: callSid, turn: fromTurn },
-      { $set: { flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1 } },
+      { $set: { flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1, ...(path ? { path } : {}) } },
     );
     const held = this.recent.get(callSid);
-    if (r.matched === 1 && held?.turn === fromTurn) this.keep({ ...held, flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1 });
+    if (r.matched === 1 && held?.turn === fromTurn) this.keep({ ...held, flow, last, lastEffects: effects, updatedAt: at, turn: fromTurn + 1, ...(path ? { path } : {}) });
     else if (r.matched !== 1 && held?.turn === fromTurn) this.recent.delete(callSid); // another copy moved it on
     return r.matched === 1;
   }
@@ -131,19 +147,27 @@ export class CallsRepository {
    * Records a carrier status, in whatever order the callbacks come: a final status is never
    * overwritten by an earlier one. One upsert: it raises a stored status of lower rank, or creates
    * the record; when a status at least as late is stored, the upsert's insert meets that record's
-   * _id (duplicate key) and nothing changes.
+   * _id (duplicate key) and nothing changes. Returns true when this write made the call's status
+   * final (only one write of all the instances' copies of the final status callbacks does).
    */
-  async recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<void> {
+  async recordStatus(callSid: string, status: string, durationSeconds: number | undefined, at: Date): Promise<boolean> {
     const rank = STATUS_RANK[status] ?? 0;
     const fields: Partial<CallStatusRecord> = { status, rank, updatedAt: at };
     if (durationSeconds !== undefined) fields.durationSeconds = durationSeconds;
     // A call that has ended takes no more turns.
     if (rank === STATUS_RANK.completed) this.recent.delete(callSid);
     try {
-      await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true, likelyNew: true });
+      const r = await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true, likelyNew: true });
+      return rank === STATUS_RANK.completed && (r.matched === 1 || r.upserted);
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
+      return false;
     }
+  }
+
+  /** The caller heard error.system (a turn failed): noted for the call-end log line. */
+  async noteSystemError(callSid: string, at: Date): Promise<void> {
+    await this.calls.updateOne({ _id: callSid }, { $set: { systemErrorAt: at } });
   }
 
   findStatus(callSid: string): Promise<CallStatusRecord | null> {

@@ -2,9 +2,10 @@ import { Request, Response, Router } from 'express';
 import { CallStatusJournal } from '../calls/call-status-journal';
 import { CallTurns } from '../calls/call-turns';
 import { TurnDeadlineError } from '../errors';
-import { FlowInput } from '../flow/types';
+import { FlowDefinition, FlowInput } from '../flow/types';
 import { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-cause';
+import { callEndFields } from '../calls/call-end';
 import { callerIdFor } from '../store/callers';
 import { isTestCall } from '../store/ratings';
 import { CallsRepository, CALL_STATUSES } from '../store/calls';
@@ -38,6 +39,8 @@ export interface VoiceRoutesDeps {
   statusJournal?: CallStatusJournal;
   /** How long a status callback keeps trying the database before the status goes to the journal (default STATUS_SAVE_BUDGET_MS). */
   statusSaveBudgetMs?: number;
+  /** The flow's nodes, so the call-end log line can tell which were information (src/calls/call-end.ts). */
+  flow?: Pick<FlowDefinition, 'nodes'>;
 }
 
 /**
@@ -96,6 +99,8 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   /** A caller never hears a crash or the carrier's error: every failure answers error.system. */
   const failSafely = (req: Request, res: Response, err: unknown, callSid?: string) => {
     deps.logger.error({ callSid, path: req.path, ...errorFields(err) }, 'turn failed; caller hears error.system');
+    // For the call-end line; the database may be what failed, so this may fail too.
+    if (callSid) void deps.calls.noteSystemError(callSid, now()).catch(() => undefined);
     reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
   };
 
@@ -166,6 +171,16 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     }
   });
 
+  /** The operator's one line for the call (src/calls/call-end.ts): never the number or the caller's hash. */
+  const logCallEnd = async (callSid: string, status: string, durationSeconds: number | undefined) => {
+    try {
+      const fields = callEndFields(callSid, status, durationSeconds, await deps.calls.find(callSid), deps.flow);
+      deps.logger.info(fields, `call ended: ${fields.outcome}`);
+    } catch (err) {
+      deps.logger.warn({ callSid, status, ...errorFields(err) }, 'call ended; its summary could not be read from the database');
+    }
+  };
+
   router.post('/status', async (req, res) => {
     const callSid = param(req, 'CallSid');
     const status = param(req, 'CallStatus');
@@ -176,9 +191,14 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     const posted = Number(param(req, 'CallDuration'));
     const durationSeconds = Number.isFinite(posted) && posted >= 0 ? posted : undefined;
     const at = now();
-    const saved = await saveWithRetries(() => deps.calls.recordStatus(callSid, status, durationSeconds, at), deps.statusSaveBudgetMs ?? STATUS_SAVE_BUDGET_MS);
+    let ended = false;
+    const saved = await saveWithRetries(async () => {
+      if (await deps.calls.recordStatus(callSid, status, durationSeconds, at)) ended = true;
+    }, deps.statusSaveBudgetMs ?? STATUS_SAVE_BUDGET_MS);
     if (saved === true) {
       res.status(204).end();
+      // Only the write that made the call's status final logs its end: one line per call, whatever the copies and instances.
+      if (ended) void logCallEnd(callSid, status, durationSeconds);
       // The database answers again: what was kept during an outage goes in now (after the answer, off the carrier's wait).
       if (deps.statusJournal?.hasPending()) void deps.statusJournal.replay().catch(() => undefined);
       return;

@@ -3,7 +3,7 @@ import * as mongodb from 'mongodb';
 
 // The module object itself, whose functions can be replaced (an `import * as` copy's cannot).
 const nodeFs = require('node:fs') as typeof fs;
-import { Health, RECORDING_WAIT_WARNING_MS } from '../../src/ops/health';
+import { Health, HealthReport, RECORDING_WAIT_WARNING_MS } from '../../src/ops/health';
 import { CarrierContact } from '../../src/ops/carrier-contact';
 import { buildOutbound } from '../../src/outbound/outbound';
 import { loadConfig } from '../../src/config/config';
@@ -65,7 +65,7 @@ describe('a full disk', () => {
 
     const res = await fetch(`${h.url}/health`);
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = (await res.json()) as HealthReport;
     expect(body.serving).toBe(false);
     expect(body.status).toBe('failing');
     expect(body.checks.disk.status).toBe('failing');

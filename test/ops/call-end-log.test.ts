@@ -1,0 +1,85 @@
+import { parseScript } from '../../src/simulator/call-simulator';
+import { ids, simulatorFor, startHotline, startHotlinePair, TestHotline } from '../support/hotline';
+
+jest.setTimeout(120_000);
+
+/** A full rating of the health centre (as test/faults/database-outage.test.ts gives it), then the caller hangs up. */
+const FULL_RATING = '1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,0,hangup';
+const FROM = '+85512345678';
+
+type Line = Record<string, unknown>;
+const callEndLines = (h: TestHotline, callSid: string): Line[] =>
+  h.logs.map((l) => JSON.parse(l) as Line).filter((l) => l.callSid === callSid && String(l.msg).startsWith('call ended'));
+
+/** The final status as the carrier posts it (the simulator posts it once itself at the end of a call). */
+const finalStatus = (callSid: string) => ({
+  CallSid: callSid, AccountSid: 'ACtest', From: FROM, To: '+855000000', CallStatus: 'completed', CallDuration: '60', Direction: 'inbound', ApiVersion: '2010-04-01',
+});
+
+/** Lets the line written after the 204 reach the log. */
+async function logged(h: TestHotline, callSid: string, n = 1): Promise<Line[]> {
+  for (let i = 0; i < 100 && callEndLines(h, callSid).length < n; i += 1) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100)); // and nothing more comes
+  return callEndLines(h, callSid);
+}
+
+describe('the call-end log line (issue 23)', () => {
+  let h: TestHotline;
+  afterEach(() => h?.stop());
+
+  it('is written once per call, with its outcome, path and duration, even when the final status comes twice', async () => {
+    h = await startHotline();
+    const sim = h.simulator({ from: FROM });
+    await sim.run(parseScript(FULL_RATING)); // posts the final status once
+    expect((await sim.post('/voice/status', finalStatus(sim.callSid))).status).toBe(204);
+    const lines = await logged(h, sim.callSid);
+    expect(lines).toHaveLength(1);
+    const [line] = lines;
+    expect(line).toMatchObject({ level: 30, msg: 'call ended: rated', callSid: sim.callSid, status: 'completed', durationSeconds: 60, outcome: 'rated', ratings: 6 });
+    expect(String(line.path)).toMatch(/^[a-z0-9.>_-]+ \(6 ratings\)$/i);
+    // For example language>main>rate.enter>…>rate.indicators>ask.gender>…>rate.thanks>main (6 ratings).
+    expect(String(line.path).split('>')[0]).toBe('language');
+    expect(String(line.path).split('>')).toContain('rate.indicators');
+    // Neither the number nor the caller's hash, in any form.
+    const text = JSON.stringify(line);
+    const callerId = (await h.rt.calls.find(sim.callSid))!.callerId;
+    expect(text).not.toContain(callerId);
+    expect(text).not.toMatch(/12345678/);
+  });
+
+  it('says when the caller hung up early, and when they heard error.system', async () => {
+    h = await startHotline();
+    const early = h.simulator({ from: FROM });
+    await early.run(parseScript('hangup'));
+    expect(await logged(h, early.callSid)).toEqual([expect.objectContaining({ outcome: 'hung up early', ratings: 0 })]);
+
+    const failing = h.simulator({ from: FROM });
+    const resume = jest.spyOn(h.rt.turns, 'resume').mockRejectedValueOnce(new Error('a turn that fails'));
+    try {
+      const t = await failing.run(parseScript('1,hangup'));
+      expect(ids(t)).toContain('error.system');
+    } finally {
+      resume.mockRestore();
+    }
+    expect(await logged(h, failing.callSid)).toEqual([expect.objectContaining({ msg: 'call ended: error.system heard', outcome: 'error.system heard' })]);
+  });
+
+  it('is written by one instance only when each of two instances gets a copy of the final status', async () => {
+    const [a, b] = await startHotlinePair();
+    h = a;
+    try {
+      const sim = simulatorFor(a, 'CA' + 'b'.repeat(32), FROM);
+      const t = await sim.run(parseScript('hangup'));
+      expect(t.errors).toEqual([]);
+      // The copies the carrier might send again, to both instances at once.
+      await Promise.all([
+        simulatorFor(a, sim.callSid, FROM).post('/voice/status', finalStatus(sim.callSid)),
+        simulatorFor(b, sim.callSid, FROM).post('/voice/status', finalStatus(sim.callSid)),
+      ]);
+      await logged(a, sim.callSid);
+      expect(callEndLines(a, sim.callSid).length + callEndLines(b, sim.callSid).length).toBe(1);
+    } finally {
+      await b.stop();
+    }
+  });
+});
