@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppConfig, loadConfig } from './config';
+import { AppConfig, loadConfig, parseEnvFile } from './config';
+import { ConfigError } from '../errors';
 
 /**
  * Settings for the command-line tools (npm run backup, restore, migrate, doctor, staff, prompts,
@@ -54,6 +55,11 @@ export function describeStore(config: Pick<AppConfig, 'mongodbUri' | 'mongodbDb'
 export function loadToolConfig(tool: string, envFile?: string): AppConfig {
   const config = loadConfig(undefined, { envFile });
   const file = envFile ?? process.env.HOTLINE_ENV_FILE;
+  // The systemd unit sets DATA_DIR itself (Environment=), so a settings file may lack it and the
+  // service still works; a tool would then read an empty ./data/local beside the code instead.
+  if (file && config.nodeEnv === 'production' && !process.env.DATA_DIR?.trim() && !parseEnvFile(fs.readFileSync(path.resolve(file), 'utf8')).DATA_DIR?.trim()) {
+    throw new ConfigError(`Configuration is invalid:\n  - DATA_DIR is not set in ${file}: the tools would work on ${config.dataDir} instead of the service's data folder. Add DATA_DIR=/var/lib/hotline (deploy/hotline.service's) to ${file}`);
+  }
   const from = file ? `settings ${path.resolve(file)}` : fs.existsSync('.env') ? `settings ${path.resolve('.env')}` : 'settings from the environment';
   process.stderr.write(`${tool}: ${describeStore(config)}; data folder ${config.dataDir} (${from})\n`);
   keepServiceOwnership(config);

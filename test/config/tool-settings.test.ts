@@ -88,6 +88,16 @@ describe(`the tools with the service's settings file (${ENGINE} store)`, () => {
     expect(restore.status).not.toBe(0);
   });
 
+  it('in production, a settings file without DATA_DIR (the unit sets it) is refused rather than read ./data/local', () => {
+    const prod = path.join(tempDir('etc-prod-'), 'hotline.env');
+    fs.writeFileSync(prod, fs.readFileSync(envFile, 'utf8').replace(/^DATA_DIR=.*$/m, '').replace('NODE_ENV=test', 'NODE_ENV=production')
+      + `CALLBACK_NUMBER_KEY=${'c'.repeat(64)}\nTWILIO_ACCOUNT_SID=AC1\nPUBLIC_BASE_URL=https://hotline.example.org\n`);
+    const r = run('doctor', ['--env-file', prod]);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/DATA_DIR is not set in .*hotline\.env: the tools would work on .*data\/local instead of the service's data folder. Add DATA_DIR=\/var\/lib\/hotline/);
+    expect(r.status).toBe(1);
+  });
+
   it('a settings file that cannot be read is named, with what to do', () => {
     const r = run('backup', ['--out', path.join(tempDir(), 'x.gz')], { env: { HOTLINE_ENV_FILE: '/nonexistent/hotline.env' } });
     expect(r.stderr).toMatch(/the settings file \/nonexistent\/hotline\.env cannot be read \(ENOENT\): check the path/);
