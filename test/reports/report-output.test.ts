@@ -125,6 +125,8 @@ describe(`npm run report (${ENGINE} store)`, () => {
         indigenous: withheld('too-few'),
         women: withheld('too-few'),
         men: withheld('protects-another'),
+        // Nobody in the fixture was asked about an ID-Poor card.
+        'id-poor': { status: 'no-ratings', withheld: false, callers: 0, answers: 0, satisfiedShare: null },
       },
     });
     // A higher threshold from the setting: 11 callers still shown, under 12 withheld.
