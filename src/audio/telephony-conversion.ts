@@ -183,7 +183,11 @@ async function measureLoudness(input: string, timeoutMs: number, maxSeconds: num
   const seconds = duration ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]) : 0;
   if (seconds > maxSeconds) throw new AudioInputError('AUDIO_TOO_LONG', `the recording lasts ${Math.round(seconds)} s; it may last at most ${maxSeconds} s`);
   // The header's claimed length against what decodes: a file cut short is corrupt, not silent.
-  const declared = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr.split(/\nOutput #0/)[0]);
+  // A length ffmpeg guessed from the bitrate (an MP3 without a Xing frame: variable bitrate, so the
+  // guess is off by a fifth either way) is no header claim, and proves nothing about a cut.
+  const inputSection = stderr.split(/\nOutput #0/)[0];
+  const estimated = /Estimating duration from bitrate/.test(inputSection);
+  const declared = estimated ? null : /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(inputSection);
   const declaredSeconds = declared ? Number(declared[1]) * 3600 + Number(declared[2]) * 60 + Number(declared[3]) : 0;
   if (declaredSeconds > 0.3 && seconds < declaredSeconds * TRUNCATED_BELOW) {
     throw new AudioInputError('AUDIO_CORRUPT', `the file is cut short: its header says ${declaredSeconds.toFixed(1)} s but only ${seconds.toFixed(1)} s of audio is in it: send the original recording again`);

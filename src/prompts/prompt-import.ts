@@ -11,6 +11,7 @@ import { SCRIPT_FILE_PREFIX } from './recording-script';
  * in either of two ways (both documented in audio/README.md):
  *   <lang>/<promptId>.<ext>      e.g. cmo/info.health.fees.m4a   (a folder per language)
  *   <promptId>.<lang>.<ext>      e.g. info.health.fees.cmo.m4a   (one flat folder, as sent by chat)
+ * or both at once (cmo/info.health.fees.cmo.m4a), when the two languages agree,
  * and becomes AUDIO_DIR/<lang>/<promptId>.wav in the telephony format. Every file gets its own
  * outcome: one bad file never stops the others and never leaves a half-written prompt.
  */
@@ -56,7 +57,17 @@ export function targetOf(
   const dir = path.basename(path.dirname(file)).toLowerCase();
   const dotted = /^(.+)\.([a-z]{2,3})$/.exec(stem);
   let target: ImportTarget;
-  if (languages.includes(dir)) target = { language: dir, promptId: stem };
+  if (languages.includes(dir)) {
+    // Both conventions at once (km/welcome.km.m4a), as a recording script's folders come back from
+    // the speakers: the language is said twice. The whole stem wins when it is an id itself
+    // (km/language.option.km.wav).
+    if (dotted && languages.includes(dotted[2]) && !isPromptId(stem)) {
+      if (dotted[2] !== dir) {
+        return { code: 'LANGUAGE_MISMATCH', reason: `the name says ${dotted[2]} but the folder says ${dir}: move it into the ${dotted[2]}/ folder or rename it` };
+      }
+      target = { language: dir, promptId: dotted[1] };
+    } else target = { language: dir, promptId: stem };
+  }
   else if (dotted && languages.includes(dotted[2])) target = { language: dotted[2], promptId: dotted[1] };
   else if (LANGUAGE_LIKE.test(dir)) return { code: 'UNKNOWN_LANGUAGE', reason: `the folder ${dir} is not a language the hotline offers (${languages.join(', ')})` };
   else if (dotted) return { code: 'UNKNOWN_LANGUAGE', reason: `${dotted[2]} is not a language the hotline offers (${languages.join(', ')})` };

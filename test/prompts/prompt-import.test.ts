@@ -155,6 +155,24 @@ describe('naming recordings by prompt id and language', () => {
     expect(t('/in/language.option.km.km.wav')).toEqual({ language: 'km', promptId: 'language.option.km' });
     expect(t('/in/place.120101.km.mp3')).toEqual({ language: 'km', promptId: 'place.120101' });
   });
+  it('reads <id>.<lang>.<ext> inside its own <lang>/ folder (the recording script\'s names, returned in folders)', () => {
+    expect(t('/in/km/welcome.km.m4a')).toEqual({ language: 'km', promptId: 'welcome' });
+    expect(t('/in/cmo/Info.Health.Fees.CMO.mp3')).toEqual({ language: 'cmo', promptId: 'info.health.fees' });
+    // The language said twice must agree; an id that ends like a language stays whole.
+    expect(t('/in/km/welcome.cmo.m4a')).toMatchObject({ code: 'LANGUAGE_MISMATCH', reason: expect.stringMatching(/cmo\/ folder/) });
+    expect(t('/in/km/language.option.km.km.wav')).toEqual({ language: 'km', promptId: 'language.option.km' });
+  });
+  it('imports a whole km/ folder of recordings named welcome.km.m4a, main.menu.km.m4a, ...', async () => {
+    const inbox = tempDir('lang-folder-');
+    const names = ['welcome', 'main.menu', 'goodbye'];
+    for (const [i, id] of names.entries()) await makeRecording('m4a', path.join(inbox, 'km'), `${id}.km`, [440, 500, 600][i]);
+    const out = tempDir('lang-folder-out-');
+    const result = await importRecordings(listInputs([inbox]), { audioDir: out, languages: LANGUAGES, isPromptId });
+    expect(result.map((r) => [r.status, r.status === 'imported' ? r.promptId : r.reason])).toEqual(
+      ['goodbye', 'main.menu', 'welcome'].map((id) => ['imported', id]),
+    );
+    for (const id of names) expect(fs.existsSync(path.join(out, 'km', `${id}.wav`))).toBe(true);
+  }, 60_000);
   it('refuses unknown prompt ids, unknown languages, unnamed files and other formats, saying why', () => {
     expect(t('/in/cmo/info.health.taxes.wav')).toMatchObject({ code: 'UNKNOWN_PROMPT' });
     expect(t('/in/welcome.fr.wav')).toMatchObject({ code: 'UNKNOWN_LANGUAGE' });
@@ -182,4 +200,21 @@ describe('naming recordings by prompt id and language', () => {
     expect(result.map((r) => r.status)).toEqual(['imported', 'failed']);
     expect(result[1]).toMatchObject({ code: 'DUPLICATE' });
   });
+});
+
+describe('a short MP3 whose header carries no length (no Xing frame)', () => {
+  it('imports: the length ffmpeg estimates from the first frames\' bitrate is not a claim the file broke', async () => {
+    // What a phone voice recorder writes: variable bitrate, no Xing/Info frame, a second of quiet
+    // before a short word. ffmpeg then guesses the length from the bitrate ("Estimating duration
+    // from bitrate, this may be inaccurate") and says 1.8 s for 1.5 s of audio.
+    const dir = tempDir('short-mp3-');
+    const file = path.join(dir, 'welcome.km.mp3');
+    const word = "aevalsrc='if(gt(t,1.0),0.6*(random(0)-0.5),0)':s=44100:d=1.5";
+    await runFfmpeg(['-y', '-f', 'lavfi', '-i', word, '-c:a', 'libmp3lame', '-q:a', '0', '-write_xing', '0', file]);
+    const { stderr } = await runFfmpeg(['-i', file, '-f', 'null', '-']);
+    expect(stderr).toMatch(/Estimating duration from bitrate/);
+    const [outcome] = await importRecordings([file], { audioDir: tempDir('short-mp3-out-'), languages: LANGUAGES, isPromptId });
+    expect(outcome.status === 'failed' ? outcome.reason : outcome.status).toBe('imported');
+    expect(outcome).toMatchObject({ language: 'km', promptId: 'welcome' });
+  }, 60_000);
 });
