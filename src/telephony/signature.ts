@@ -20,9 +20,21 @@ export function requireCarrierSignature(opts: { enabled: boolean; authToken: str
       res.locals.carrierSigned = true;
       return next();
     }
-    opts.logger.warn({ path: req.path, hasSignature: Boolean(signature) }, 'webhook refused: X-Twilio-Signature does not match');
+    opts.logger.warn({ path: req.path, hasSignature: Boolean(signature), checkedUrl: url }, refusalMessage(Boolean(signature), url));
     res.status(403).type('text/plain').send('Forbidden: the X-Twilio-Signature header does not match this request.\n');
   };
+}
+
+/**
+ * What an operator reads when webhooks are refused: the usual cause on a new line is one of the
+ * two settings the check rests on, so the line names both and the URL the signature was checked
+ * against (never the token).
+ */
+export function refusalMessage(hasSignature: boolean, checkedUrl: string): string {
+  if (!hasSignature) {
+    return `webhook refused: no X-Twilio-Signature header on a request to ${checkedUrl}: it did not come from the carrier, or a proxy in front drops the header`;
+  }
+  return `webhook refused: X-Twilio-Signature does not match ${checkedUrl}: check that TWILIO_AUTH_TOKEN is the auth token of the carrier account that calls this line, and that PUBLIC_BASE_URL is exactly the address the carrier's webhook URLs start with (https or http, host, no trailing slash)`;
 }
 
 /** Signs a webhook the way the carrier does (for the simulator, the try-the-line page and tests). */
