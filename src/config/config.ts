@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
+import { mongodbUriProblem } from './mongodb-uri';
 import { OutboundSettings, parseOutboundSettings } from '../outbound/outbound-settings';
 import { CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
 import { MIN_CALLERS_FLOOR } from '../reports/figures';
@@ -250,6 +251,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
   if (Number(values.AUDIO_DECODES_AT_ONCE) < 1) problems.push(`AUDIO_DECODES_AT_ONCE=${values.AUDIO_DECODES_AT_ONCE} is too low: at least 1, or no recording can be uploaded`);
   if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
   if (Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT) < 4) problems.push(`HTTP_MAX_CONNECTIONS_PER_CLIENT=${values.HTTP_MAX_CONNECTIONS_PER_CLIENT} is too low: at least 4 (a browser opens several)`);
+  const mongodbProblem = mongodbUriProblem(values.MONGODB_URI ?? '');
+  if (mongodbProblem) problems.push(mongodbProblem);
   const listen = listenHost(values.HOST ?? '', 'value' in trustProxy ? trustProxy.value : false);
   if (listen.problem) problems.push(listen.problem);
 
