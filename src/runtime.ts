@@ -1,3 +1,4 @@
+import { logCallEnd } from './calls/call-end';
 import { CallStatusJournal } from './calls/call-status-journal';
 import { CallTurns } from './calls/call-turns';
 import { AppConfig } from './config/config';
@@ -115,7 +116,8 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   }
   const callers = new CallersRepository(store);
   const calls = new CallsRepository(store);
-  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger);
+  // A status kept during an outage that ends a call writes its call-end line when saved.
+  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger, (e) => void logCallEnd({ calls, logger, flow }, e.callSid, e.status, e.durationSeconds));
   const ratings = new RatingsRepository(store);
   const messages = new MessagesRepository(store);
   const places = new PlacesToConfirmRepository(store);

@@ -1,5 +1,7 @@
 import { FlowDefinition } from '../flow/types';
-import { CallRecord } from '../store/calls';
+import { errorFields } from '../logging/error-cause';
+import { Logger } from '../logging/logger';
+import { CallRecord, CallsRepository } from '../store/calls';
 
 /**
  * The operator's one line per call, written when the call's final status is saved: what the
@@ -54,4 +56,17 @@ export function callEndFields(
     ratings,
     path: path.join('>') + (ratings ? ` (${ratings} rating${ratings > 1 ? 's' : ''})` : ''),
   };
+}
+
+/** Writes the call-end line (read from the database, as any instance may have served the call). Never throws. */
+export async function logCallEnd(
+  deps: { calls: Pick<CallsRepository, 'find'>; logger: Logger; flow?: Pick<FlowDefinition, 'nodes'> },
+  callSid: string, status: string, durationSeconds: number | undefined,
+): Promise<void> {
+  try {
+    const fields = callEndFields(callSid, status, durationSeconds, await deps.calls.find(callSid), deps.flow);
+    deps.logger.info(fields, `call ended: ${fields.outcome}`);
+  } catch (err) {
+    deps.logger.warn({ callSid, status, ...errorFields(err) }, 'call ended; its summary could not be read from the database');
+  }
 }

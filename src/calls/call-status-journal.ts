@@ -42,7 +42,8 @@ export class CallStatusJournal {
   private timer: NodeJS.Timeout | null = null;
   private replaying: Promise<number> | null = null;
 
-  constructor(dir: string, private readonly calls: CallStatusWriter, private readonly logger: Logger) {
+  /** `callEnded`: a replayed status made the call's status final (recordStatus answered true): its call-end line is written then. */
+  constructor(dir: string, private readonly calls: CallStatusWriter, private readonly logger: Logger, private readonly callEnded?: (entry: PendingCallStatus) => void) {
     this.file = path.join(dir, 'pending-call-statuses.jsonl');
     this.replayingFile = `${this.file}.replaying`;
     if (this.hasPending()) this.schedule();
@@ -105,7 +106,7 @@ export class CallStatusJournal {
         continue;
       }
       try {
-        await this.calls.recordStatus(entry.callSid, entry.status, entry.durationSeconds, new Date(entry.at));
+        if ((await this.calls.recordStatus(entry.callSid, entry.status, entry.durationSeconds, new Date(entry.at))) === true) this.callEnded?.(entry);
         saved += 1;
       } catch {
         left.push(line);

@@ -5,7 +5,7 @@ import { TurnDeadlineError } from '../errors';
 import { FlowDefinition, FlowInput } from '../flow/types';
 import { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-cause';
-import { callEndFields } from '../calls/call-end';
+import { logCallEnd } from '../calls/call-end';
 import { callerIdFor } from '../store/callers';
 import { isTestCall } from '../store/ratings';
 import { CallsRepository, CALL_STATUSES } from '../store/calls';
@@ -171,16 +171,6 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     }
   });
 
-  /** The operator's one line for the call (src/calls/call-end.ts): never the number or the caller's hash. */
-  const logCallEnd = async (callSid: string, status: string, durationSeconds: number | undefined) => {
-    try {
-      const fields = callEndFields(callSid, status, durationSeconds, await deps.calls.find(callSid), deps.flow);
-      deps.logger.info(fields, `call ended: ${fields.outcome}`);
-    } catch (err) {
-      deps.logger.warn({ callSid, status, ...errorFields(err) }, 'call ended; its summary could not be read from the database');
-    }
-  };
-
   router.post('/status', async (req, res) => {
     const callSid = param(req, 'CallSid');
     const status = param(req, 'CallStatus');
@@ -198,7 +188,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     if (saved === true) {
       res.status(204).end();
       // Only the write that made the call's status final logs its end: one line per call, whatever the copies and instances.
-      if (ended) void logCallEnd(callSid, status, durationSeconds);
+      if (ended) void logCallEnd(deps, callSid, status, durationSeconds);
       // The database answers again: what was kept during an outage goes in now (after the answer, off the carrier's wait).
       if (deps.statusJournal?.hasPending()) void deps.statusJournal.replay().catch(() => undefined);
       return;

@@ -1,4 +1,9 @@
+import { Writable } from 'node:stream';
+import { CallStatusJournal } from '../../src/calls/call-status-journal';
+import { createLogger } from '../../src/logging/logger';
 import { parseScript } from '../../src/simulator/call-simulator';
+import { CallsRepository } from '../../src/store/calls';
+import { closeTestStore, openTestStore, tempDir } from '../support/engine';
 import { ids, simulatorFor, startHotline, startHotlinePair, TestHotline } from '../support/hotline';
 
 jest.setTimeout(120_000);
@@ -80,6 +85,25 @@ describe('the call-end log line (issue 23)', () => {
       expect(callEndLines(a, sim.callSid).length + callEndLines(b, sim.callSid).length).toBe(1);
     } finally {
       await b.stop();
+    }
+  });
+});
+
+describe('a final status kept during a database outage', () => {
+  it('writes its call-end line when the journal saves it, once, as a webhook would', async () => {
+    const store = await openTestStore();
+    const quiet = createLogger('silent', new Writable({ write(_c, _e, cb) { cb(); } }));
+    const ended: string[] = [];
+    const journal = new CallStatusJournal(tempDir(), new CallsRepository(store), quiet, (e) => ended.push(`${e.callSid} ${e.status}`));
+    try {
+      journal.append({ callSid: 'CAkept1', status: 'in-progress', at: '2026-01-02T03:04:00.000Z' });
+      journal.append({ callSid: 'CAkept1', status: 'completed', durationSeconds: 30, at: '2026-01-02T03:04:05.000Z' });
+      journal.append({ callSid: 'CAkept1', status: 'completed', durationSeconds: 30, at: '2026-01-02T03:04:05.000Z' }); // the carrier's copy
+      expect(await journal.replay()).toBe(3);
+      expect(ended).toEqual(['CAkept1 completed']);
+    } finally {
+      journal.stop();
+      await closeTestStore(store);
     }
   });
 });
