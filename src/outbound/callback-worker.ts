@@ -57,6 +57,8 @@ export class CallbackWorker {
   /** When this instance last dropped expired callbacks (housekeeping, not shared state: any instance may do it). */
   private lastExpiryAt = 0;
   readonly callLeaseSeconds: number;
+  /** This instance said callbacks wait for calling hours: said once per night, not every poll. */
+  private saidWaiting = false;
 
   constructor(private readonly o: CallbackWorkerOptions) {
     this.now = o.now ?? (() => new Date());
@@ -103,7 +105,11 @@ export class CallbackWorker {
   async placeNext(): Promise<CallOutcome> {
     const at = this.now();
     if (!this.o.fromNumber) return 'no-caller-id';
-    if (!withinCallingHours(at, this.o.callingHours)) return 'closed';
+    if (!withinCallingHours(at, this.o.callingHours)) {
+      await this.sayWaitingForHours(at);
+      return 'closed';
+    }
+    this.saidWaiting = false;
     const control = await this.o.limits.controlState();
     if (control.paused) return 'paused';
     if (control.carrierProblem && new Date(control.carrierProblem.retryAt).getTime() > at.getTime()) return 'carrier-problem';
@@ -279,6 +285,23 @@ export class CallbackWorker {
       await this.o.limits.extendLine(entry._id, until);
     }
     await this.statusApplied(entry._id, result);
+  }
+
+  /**
+   * A newcomer who rings the line at night and hears no callback needs to read why: one line when
+   * callbacks start waiting for calling hours (none while nobody waits; again the next night).
+   */
+  private async sayWaitingForHours(at: Date): Promise<void> {
+    if (this.saidWaiting || !(await this.o.queue.hasDue())) return;
+    this.saidWaiting = true;
+    const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+    const hours = `${hhmm(this.o.callingHours.startMinute)}-${hhmm(this.o.callingHours.endMinute)}`;
+    const opens = nextCallingTime(at, this.o.callingHours);
+    const opensLocal = new Date(opens.getTime() + 7 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    this.o.logger.info(
+      { callingHours: hours, nextCallAt: opens.toISOString() },
+      `callbacks are waiting for calling hours (OUTBOUND_CALLING_HOURS=${hours}, Cambodia time): the next call is placed at ${opensLocal} Cambodia time`,
+    );
   }
 
   /** When the queue will next ring someone, for the staff page. */

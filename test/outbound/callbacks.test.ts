@@ -309,6 +309,22 @@ describe('pacing, calling hours and budget', () => {
     expect(carrier.calls).toHaveLength(1);
   });
 
+  it('says once per wait, not every poll, that callbacks wait for calling hours and when the next call goes out', async () => {
+    await start({ OUTBOUND_CALLING_HOURS: '08:00-19:00', OUTBOUND_MAX_PER_MINUTE: '600' });
+    let now = new Date('2026-11-30T12:30:00Z'); // 19:30 in Phnom Penh
+    const worker = workerOf(h, carrier, { now: () => now });
+    const waitingLines = () => h.logs.filter((l) => l.includes('waiting for calling hours'));
+    for (let poll = 0; poll < 5; poll++) expect(await worker.placeNext()).toBe('closed');
+    expect(waitingLines()).toHaveLength(1);
+    expect(waitingLines()[0]).toContain('OUTBOUND_CALLING_HOURS=08:00-19:00');
+    expect(waitingLines()[0]).toContain('the next call is placed at 2026-12-01 08:00 Cambodia time');
+    now = new Date('2026-12-01T01:00:00Z'); // 08:00: calls go out, the wait is over
+    expect(await worker.placeNext()).toBe('placed');
+    now = new Date('2026-12-01T12:30:00Z'); // the next evening, with two still waiting
+    expect(await worker.placeNext()).toBe('closed');
+    expect(waitingLines()).toHaveLength(2);
+  });
+
   it('stops at the daily budget, and the staff pause holds everything', async () => {
     await start({ ...ALWAYS_OPEN, OUTBOUND_DAILY_BUDGET: '2', OUTBOUND_MAX_PER_MINUTE: '600' });
     const worker = workerOf(h, carrier);
