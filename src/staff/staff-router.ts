@@ -4,6 +4,7 @@
  * HOW TO ADD PAGES (e.g. src/staff/report-pages.ts):
  *
  *   import { StaffPages } from './staff-router';
+import { errorFields } from '../logging/error-cause';
  *   import { requireRole } from '../auth/staff-auth';
  *   import { html } from './html';
  *   import { sendPage } from './layout';
@@ -335,7 +336,7 @@ function staffErrorPage(rt: Runtime) {
     else if (e.type === 'entity.too.large') message = t('error.too-large');
     else if (e.type === 'entity.parse.failed') message = t('error.unreadable');
     else message = t('error.internal');
-    if (status >= 500) rt.logger.error({ path: req.path, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'request failed');
+    if (status >= 500) rt.logger.error({ path: req.path, ...errorFields(err) }, 'request failed');
     else rt.logger.warn({ path: req.path, status }, err instanceof Error ? err.message : message);
     const wantsPage = /\btext\/html\b/.test(req.header('accept') ?? '') && !req.path.endsWith('/audio');
     if (!wantsPage) {
