@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
-import { recordBackup } from '../src/doctor/backup-record';
+import { recordBackup, storeLabel } from '../src/doctor/backup-record';
 import { createBackup } from '../src/maintenance/backup';
 import { openSource } from '../src/maintenance/store-source';
 
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     toolOutput(out);
     const started = new Date();
     const summary = await createBackup(source, out, { siteDir: config.siteDir, now: started });
-    recordBackup(config.dataDir, { at: started.toISOString(), file: out, engine: source.engine });
+    recordBackup(config.dataDir, { at: started.toISOString(), file: out, engine: source.engine, store: storeLabel(config) });
     const docs = Object.values(summary.collections).reduce((a, b) => a + b, 0);
     console.error(`backup: ${out}: ${docs} document(s) in ${Object.keys(summary.collections).length} collection(s), ${summary.files} recording(s), ${summary.site} site file(s)`);
     return 0;

@@ -12,7 +12,7 @@ import { placeCoverage, promptCoverage } from '../prompts/coverage';
 import { allPlaceCodes } from '../prompts/place-names';
 import { facilityPromptId, ProgrammeAreas } from '../site/programme-areas';
 import { INDEXES } from '../store/indexes';
-import { lastBackup } from './backup-record';
+import { isBackupOf, lastBackup, storeLabel } from './backup-record';
 
 /**
  * `npm run doctor`: is this installation ready for a real line? Each item is ok, a warning, or
@@ -401,6 +401,13 @@ export function machineItems(config: AppConfig, deps: DoctorDeps = {}): DoctorIt
   const now = (deps.now ?? (() => new Date()))();
   if (!last) {
     items.push({ id: 'backup.age', status: 'warning', message: 'no backup has been made on this machine', fix: 'run `npm run backup -- --out FILE` and schedule it (deploy/hotline-backup.timer); keep a copy off the machine' });
+  } else if (!isBackupOf(last, config)) {
+    // A migration changed the store: the backups of the old one do not restore the calls since.
+    items.push({
+      id: 'backup.age', status: 'warning',
+      message: `no backup of the store in use (${storeLabel(config)}) yet: the last backup (${last.file}, ${last.at}) was of ${last.store ?? `the ${last.engine} store`}`,
+      fix: 'run `npm run backup -- --out FILE` now with the service\'s settings file, and check that the backup timer runs with it (systemctl status hotline-backup.timer)',
+    });
   } else {
     const hours = (now.getTime() - new Date(last.at).getTime()) / 3_600_000;
     items.push(hours > config.backupMaxAgeHours

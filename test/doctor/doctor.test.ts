@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { AppConfig, loadConfig } from '../../src/config/config';
-import { recordBackup } from '../../src/doctor/backup-record';
+import { recordBackup, storeLabel } from '../../src/doctor/backup-record';
 import { loadDoctorDefinitions } from '../../src/doctor/definitions';
 import {
   carrierItems, contentItems, DoctorItem, formatDoctor, machineItems, runDoctor, secretBits, settingsItems, storeItems, unallowedBlockers,
@@ -226,6 +226,29 @@ describe('doctor: disk, memory, backups', () => {
     expect(item(machineItems(cfg, { now: () => now }), 'backup.age').status).toBe('ok');
     recordBackup(cfg.dataDir, { at: '2027-02-27T02:00:00Z', file: '/backups/b.hotline-backup', engine: 'embedded' });
     expect(item(machineItems(cfg, { now: () => now }), 'backup.age')).toMatchObject({ status: 'warning', message: expect.stringMatching(/58 hours old/) });
+  });
+
+  it('after a migration the old store\'s backup no longer counts, and a backup names the store it was of', () => {
+    const now = new Date('2027-03-01T12:00:00Z');
+    const embedded = config();
+    recordBackup(embedded.dataDir, { at: '2027-03-01T02:00:00Z', file: '/backups/before.hotline-backup', engine: 'embedded', store: storeLabel(embedded) });
+    expect(item(machineItems(embedded, { now: () => now }), 'backup.age').status).toBe('ok');
+    // Migrated: the same data folder, MONGODB_URI now set. The embedded store's backup is not one of this store.
+    const migrated = { ...embedded, mongodbUri: 'mongodb://hotline:pw@db.example.org:27017/?authSource=admin', mongodbDb: 'hotline' };
+    const after = item(machineItems(migrated, { now: () => now }), 'backup.age');
+    expect(after).toMatchObject({ status: 'warning', message: expect.stringContaining('no backup of the store in use (MongoDB database hotline on db.example.org:27017)') });
+    expect(after.message).toContain(`was of embedded store in ${embedded.dataDir}`);
+    expect(after.fix).toMatch(/npm run backup/);
+    expect(JSON.stringify(after)).not.toContain('pw@');
+    // Another database on the same server is another store too; and back to embedded, a MongoDB backup does not count.
+    recordBackup(embedded.dataDir, { at: '2027-03-01T11:00:00Z', file: '/backups/m.hotline-backup', engine: 'mongodb', store: storeLabel(migrated) });
+    expect(item(machineItems(migrated, { now: () => now }), 'backup.age').status).toBe('ok');
+    expect(item(machineItems({ ...migrated, mongodbDb: 'hotline_test' }, { now: () => now }), 'backup.age').status).toBe('warning');
+    expect(item(machineItems(embedded, { now: () => now }), 'backup.age').status).toBe('warning');
+    // A record written before stores were named counts by its engine alone.
+    recordBackup(embedded.dataDir, { at: '2027-03-01T11:00:00Z', file: '/backups/old.hotline-backup', engine: 'embedded' });
+    expect(item(machineItems(embedded, { now: () => now }), 'backup.age').status).toBe('ok');
+    expect(item(machineItems(migrated, { now: () => now }), 'backup.age').status).toBe('warning');
   });
 });
 

@@ -14,6 +14,7 @@ import { Doc, Store } from '../../src/store/store';
 import { storeRatings } from '../reports/rating-fixture';
 import { ENGINE, tempDir } from '../support/engine';
 import { wavOf } from '../support/fake-carrier';
+import { storeLabel } from '../../src/doctor/backup-record';
 
 const ROOT = path.resolve(__dirname, '../..');
 const defs = { scorecard: loadScorecard(path.join(ROOT, 'config/scorecard.json')), gazetteer: loadGazetteer(path.join(ROOT, 'data/gazetteer')) };
@@ -127,7 +128,7 @@ describe(`backup and restore (${ENGINE})`, () => {
       const backup = spawnSync(tsx, ['scripts/backup.ts', '--out', file], { cwd: ROOT, env: env(from.location), encoding: 'utf8', timeout: 60_000 });
       expect(backup.stderr).toMatch(/backup: .*cli\.gz: \d+ document\(s\) in \d+ collection\(s\), 3 recording\(s\)/);
       expect(backup.status).toBe(0);
-      expect(JSON.parse(fs.readFileSync(path.join(from.location.dataDir, 'last-backup.json'), 'utf8'))).toMatchObject({ file, engine: ENGINE });
+      expect(JSON.parse(fs.readFileSync(path.join(from.location.dataDir, 'last-backup.json'), 'utf8'))).toMatchObject({ file, engine: ENGINE, store: storeLabel(from.location) });
       if (to.store.engine === 'embedded') await to.store.close(); // the restore command owns the embedded store while it runs
       const restore = spawnSync(tsx, ['scripts/restore.ts', file], { cwd: ROOT, env: env(to.location), encoding: 'utf8', timeout: 60_000 });
       expect(restore.stderr).toMatch(/restore: \d+ document\(s\) .* 3 recording\(s\)/);
