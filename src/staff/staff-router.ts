@@ -4,7 +4,6 @@
  * HOW TO ADD PAGES (e.g. src/staff/report-pages.ts):
  *
  *   import { StaffPages } from './staff-router';
-import { errorFields } from '../logging/error-cause';
  *   import { requireRole } from '../auth/staff-auth';
  *   import { html } from './html';
  *   import { sendPage } from './layout';
@@ -29,6 +28,7 @@ import { errorFields } from '../logging/error-cause';
  * names) with km(text) (lang="km" picks the Khmer font stack). Errors: throw an AppError with
  * { key } and the staff error page shows it, with the menu, in the reader's language.
  */
+import { errorFields } from '../logging/error-cause';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
