@@ -466,7 +466,7 @@ class Turn {
           type: 'save-rating', communeCode, service, indicatorId: this.currentIndicator(), score,
           ...(dontKnow ? { noScore: 'dont-know' as const } : {}), ...(spokenPlaceId ? { spokenPlaceId } : {}), ...(facilityId ? { facilityId } : {}),
         });
-        const key = `${where.key}:${service}:${this.currentIndicator()}`;
+        const key = `${where.key}:${service}:${this.currentIndicator()}${facilityId ? `:${facilityId}` : ''}`;
         if (!this.vars.rated?.includes(key)) this.vars.rated = [...(this.vars.rated ?? []), key];
         if (dontKnow) {
           if (n.dontKnowPrompt) this.play(n.dontKnowPrompt);

@@ -101,7 +101,7 @@ export class PlacesToConfirmRepository {
     const forFacility = facility ? { spokenPlaceId: id, service: facility.service } : null;
     const otherServices = facility ? { spokenPlaceId: id, service: { $ne: facility.service } } : { spokenPlaceId: id };
     const ratings = this.store.collection<Rating>('ratings');
-    const keyFields = { projection: { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } } as const;
+    const keyFields = { projection: { callerId: 1, communeCode: 1, service: 1, indicatorId: 1, facilityId: 1 } } as const;
     // A correction moves ratings out of a commune: its repeat marks are recomputed as well.
     const before = place.state === 'confirmed' ? await ratings.find({ spokenPlaceId: id }, keyFields) : [];
     await ratings.updateMany(otherServices, { $set: where, $unset: { [PLACE_TO_CONFIRM_FIELD]: true, facilityId: true } });

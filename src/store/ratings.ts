@@ -50,8 +50,9 @@ export function isTestCall(callSid: string): boolean {
 }
 
 /** A rating of a place still to confirm is keyed by the place the caller said: its id stays when staff confirm the commune. */
-export function ratingId(r: Pick<Rating, 'callSid' | 'communeCode' | 'service' | 'indicatorId' | 'spokenPlaceId'>): string {
-  return `${r.callSid}:${r.spokenPlaceId ? spokenPlaceKey(r.spokenPlaceId) : r.communeCode}:${r.service}:${r.indicatorId}`;
+export function ratingId(r: Pick<Rating, 'callSid' | 'communeCode' | 'service' | 'indicatorId' | 'spokenPlaceId' | 'facilityId'>): string {
+  // The facility too: a caller who rates two schools of one commune in a call keeps both.
+  return `${r.callSid}:${r.spokenPlaceId ? spokenPlaceKey(r.spokenPlaceId) : r.communeCode}:${r.service}:${r.indicatorId}${r.facilityId ? `:${r.facilityId}` : ''}`;
 }
 
 export class RatingsRepository {
@@ -78,7 +79,7 @@ export class RatingsRepository {
     // By _id when the call's ratings are known, one update per rating in one bulk write: each is
     // found by the primary index. (An updateMany on `_id: {$in: …}` scanned the collection on the
     // test server: 10-18 ms with 50,000 ratings against 1.5 ms, three times per call.)
-    // The engine's keys (FlowVars.rated) are commune:service:indicator, the tail of ratingId().
+    // The engine's keys (FlowVars.rated) are commune:service:indicator[:facility], the tail of ratingId().
     if (!ratedKeys) {
       await this.collection.updateMany({ callSid }, { $set: { demographics } });
       return;

@@ -5,7 +5,7 @@ import type { Rating } from './ratings';
  * A caller's repeated ratings of one thing: the rule and its bookkeeping.
  *
  * Rule (issue 5): within a period, a caller's ratings of one indicator of one service in one
- * commune count once, the latest (by ratedAt; on an exact tie, the larger _id). So a caller
+ * commune (and of one facility, where the caller chose one of several) count once, the latest (by ratedAt; on an exact tie, the larger _id). So a caller
  * cannot stuff a commune's score by calling again, but can change their mind.
  *
  * Bookkeeping: every rating that a later rating of the same key replaces carries
@@ -22,7 +22,7 @@ import type { Rating } from './ratings';
  * existed, or to repair).
  */
 
-export type RepeatKey = Pick<Rating, 'callerId' | 'communeCode' | 'service' | 'indicatorId'>;
+export type RepeatKey = Pick<Rating, 'callerId' | 'communeCode' | 'service' | 'indicatorId' | 'facilityId'>;
 type Link = Pick<Rating, '_id' | 'ratedAt' | 'supersededAt'>;
 export interface SupersededAtChange {
   _id: string;
@@ -36,7 +36,7 @@ export interface SupersededAtChange {
  */
 const COUNTED: Filter = { testCall: { $ne: true }, placeToConfirm: { $ne: true } };
 const LINK_FIELDS = { _id: 1, ratedAt: 1, supersededAt: 1 } as const;
-const KEY_FIELDS = { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } as const;
+const KEY_FIELDS = { callerId: 1, communeCode: 1, service: 1, indicatorId: 1, facilityId: 1 } as const;
 
 function time(d: Date | string | undefined): number | undefined {
   return d === undefined ? undefined : new Date(d).getTime();
@@ -59,7 +59,9 @@ const updateFor = (c: SupersededAtChange) => (c.supersededAt ? { $set: { superse
 /** After a rating of `key` is saved: recompute that key's marks (an indexed read of the caller's few ratings of it). */
 export async function markRepeatsOf(ratings: Collection<Rating>, key: RepeatKey): Promise<void> {
   const { callerId, communeCode, service, indicatorId } = key;
-  const links = await ratings.find({ callerId, communeCode, service, indicatorId, ...COUNTED }, { projection: LINK_FIELDS });
+  // Two schools of one commune are two things rated: each keeps the caller's latest of its own.
+  const facility: Filter = key.facilityId ? { facilityId: key.facilityId } : { facilityId: { $exists: false } };
+  const links = await ratings.find({ callerId, communeCode, service, indicatorId, ...facility, ...COUNTED }, { projection: LINK_FIELDS });
   // One by one: usually one change, and a write by _id waits only on that document.
   for (const c of supersededAtChanges(links)) await ratings.updateOne({ _id: c._id }, updateFor(c));
 }
@@ -83,7 +85,7 @@ export function bucketOf(key: string): number {
   return (h >>> 0) >>> (32 - BUCKET_BITS);
 }
 
-const keyOf = (r: RepeatKey) => `${r.callerId}\u0000${r.communeCode}\u0000${r.service}\u0000${r.indicatorId}`;
+const keyOf = (r: RepeatKey) => `${r.callerId}\u0000${r.communeCode}\u0000${r.service}\u0000${r.indicatorId}\u0000${r.facilityId ?? ''}`;
 
 /**
  * Recomputes every key's marks in two streamed reads of the ratings, with memory bounded by the

@@ -52,6 +52,23 @@ describe('repeat marks in the store', () => {
     language: 'km', languageGroup: 'khmer', demographics: {}, ratedAt: at(ratedAt),
   });
 
+  it('two schools of one commune are two things rated: both kept in one call, each replaced only by the caller\'s next rating of it', async () => {
+    const school = (callSid: string, facilityId: string | undefined, score: number, ratedAt: string) => repo.save({
+      callSid, callerId: 'caller-1', communeCode: '010201', districtCode: '0102', provinceCode: '01', service: 'school', indicatorId: 'teacher-attendance', score,
+      language: 'km', languageGroup: 'khmer', demographics: {}, ratedAt: at(ratedAt), ...(facilityId ? { facilityId } : {}),
+    });
+    await school('CA1', 'ps-a', 4, '2026-02-01T03:00:00Z');
+    await school('CA1', 'ps-b', 2, '2026-02-01T03:05:00Z');
+    await school('CA1', undefined, 3, '2026-02-01T03:10:00Z'); // the commune's school where no facility was chosen
+    expect(await marks()).toEqual({ 'CA1:010201:school:teacher-attendance': null, 'CA1:010201:school:teacher-attendance:ps-a': null, 'CA1:010201:school:teacher-attendance:ps-b': null });
+    await school('CA2', 'ps-a', 5, '2026-03-01T03:00:00Z');
+    expect(await marks()).toMatchObject({ 'CA1:010201:school:teacher-attendance:ps-a': '2026-03-01T03:00:00.000Z', 'CA1:010201:school:teacher-attendance:ps-b': null, 'CA1:010201:school:teacher-attendance': null });
+    // The whole-store pass agrees.
+    await store.collection<Rating>('ratings').updateMany({}, { $unset: { supersededAt: '' } });
+    await markAllRepeatRatings(store);
+    expect(await marks()).toMatchObject({ 'CA1:010201:school:teacher-attendance:ps-a': '2026-03-01T03:00:00.000Z', 'CA1:010201:school:teacher-attendance:ps-b': null, 'CA1:010201:school:teacher-attendance': null });
+  });
+
   it('the hotline\'s saves mark the replaced ratings, in any arrival order, and a retried turn changes nothing', async () => {
     await save('CAfeb', 'caller-1', 'staff-attitude', 2, '2026-02-01T03:00:00Z');
     await save('CAjan', 'caller-1', 'staff-attitude', 1, '2026-01-01T03:00:00Z'); // arrives late (another instance's clock)
