@@ -13,6 +13,7 @@ import { allPlaceCodes } from '../prompts/place-names';
 import { facilityPromptId, ProgrammeAreas } from '../site/programme-areas';
 import { INDEXES } from '../store/indexes';
 import { isBackupOf, lastBackup, storeLabel } from './backup-record';
+import { isOfferedLanguage } from '../prompts/language-readiness';
 
 /**
  * `npm run doctor`: is this installation ready for a real line? Each item is ok, a warning, or
@@ -294,7 +295,10 @@ export function contentItems(config: AppConfig, defs: DoctorDefinitions): Doctor
     audioDir, defaultLanguage: defs.languages.default, browseByName: browsing, placeCodes,
     provinces: defs.gazetteer.provinces.map((p) => ({ code: p.code, places: placeCodes.filter((c) => c.startsWith(p.code)) })),
   });
-  for (const cov of report) {
+  // A language the menu does not offer (ONLY_READY_LANGUAGES, on in production) is nothing a
+  // caller meets: its gaps are for `npm run prompts -- coverage`, not a warning before going live.
+  const offered = report.filter((cov) => isOfferedLanguage(cov, { enforce: config.onlyReadyLanguages, acceptKhmerMachineVoice: config.acceptKhmerMachineVoice }));
+  for (const cov of offered) {
     const gaps = cov.missing.length + cov.placeholder.length;
     const id = `prompts.${cov.language}`;
     if (gaps === 0 && cov.machine.length === 0) {
@@ -309,7 +313,7 @@ export function contentItems(config: AppConfig, defs: DoctorDefinitions): Doctor
       });
     }
   }
-  for (const cov of report.filter((c) => c.outdated.length)) {
+  for (const cov of offered.filter((c) => c.outdated.length)) {
     items.push({
       id: `prompts.${cov.language}.outdated`, status: 'warning',
       message: `${cov.name} (${cov.language}): ${cov.outdated.length} recording(s) made before their words changed, still saying the old words (${cov.outdated.slice(0, 6).join(', ')}${cov.outdated.length > 6 ? ', …' : ''})`,

@@ -33,6 +33,14 @@ export interface LanguageReadinessOptions {
   logger: Logger;
 }
 
+/**
+ * Whether the language menu offers a language: with `enforce` (ONLY_READY_LANGUAGES) only when
+ * every prompt is a person's recording, the default always. The doctor asks the same question.
+ */
+export function isOfferedLanguage(cov: LanguageCoverage, opts: { enforce: boolean; acceptKhmerMachineVoice: boolean }): boolean {
+  return !opts.enforce || cov.isDefault || gapsOf(cov, { allowMachineVoice: opts.acceptKhmerMachineVoice }).length === 0;
+}
+
 export class LanguageReadiness {
   private states: LanguageState[] = [];
 
@@ -74,7 +82,7 @@ export class LanguageReadiness {
     this.states = coverage.map((cov) => {
       const gaps = gapsOf(cov, { allowMachineVoice: acceptKhmerMachineVoice });
       const ready = gaps.length === 0;
-      const offered = !enforce || ready || cov.isDefault;
+      const offered = isOfferedLanguage(cov, { enforce, acceptKhmerMachineVoice });
       const withdrawn = !offered && (before.get(cov.language) === true || wasWithdrawn.has(cov.language));
       return { language: cov.language, name: cov.name, ready, offered, withdrawn, gaps, coverage: cov };
     });

@@ -150,7 +150,7 @@ describe('doctor: the carrier', () => {
 });
 
 describe('doctor: prompts and I4C texts', () => {
-  it('placeholders in Khmer are a blocker, missing prompts in another offered language a warning; place names when browsing by name', () => {
+  it('placeholders in Khmer are a blocker, missing prompts in another offered language a warning, a language production does not offer is not mentioned; place names when browsing by name', () => {
     const cfg = config();
     const defs = loadDoctorDefinitions(cfg);
     const items = contentItems(cfg, defs);
@@ -158,7 +158,14 @@ describe('doctor: prompts and I4C texts', () => {
     const km = requiredPrompts(defs.catalog, 'km').length;
     const cmo = requiredPrompts(defs.catalog, 'cmo').length;
     expect(item(items, 'prompts.km')).toMatchObject({ status: 'blocker', message: `Khmer (km): ${km} still placeholders of ${km} prompts` });
-    expect(item(items, 'prompts.cmo')).toMatchObject({ status: 'warning', message: expect.stringMatching(new RegExp(`${cmo} missing of ${cmo} prompts .*callers hear Khmer`)) });
+    // Production offers only fully recorded languages (ONLY_READY_LANGUAGES): Bunong is not on the menu, so not on the list.
+    expect(cfg.onlyReadyLanguages).toBe(true);
+    expect(items.filter((i) => i.id.startsWith('prompts.cmo') || i.id.startsWith('prompts.tpu'))).toEqual([]);
+    expect(JSON.stringify(items)).not.toMatch(/Bunong|\(cmo\)|\(tpu\)/);
+    // Where every configured language is offered (ONLY_READY_LANGUAGES=off, development), its gaps are a warning.
+    const everyLanguage = loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: 'silent', ONLY_READY_LANGUAGES: 'off' }, { cwd: ROOT });
+    expect(item(contentItems(everyLanguage, loadDoctorDefinitions(everyLanguage)), 'prompts.cmo'))
+      .toMatchObject({ status: 'warning', message: expect.stringMatching(new RegExp(`${cmo} missing of ${cmo} prompts .*callers hear Khmer`)) });
     expect(item(items, 'prompts.places')).toMatchObject({ status: 'warning', message: expect.stringMatching(/place names not recorded/) });
     expect(item(items, 'i4c.samples')).toMatchObject({ status: 'warning', message: expect.stringMatching(/6 I4C text file\(s\) are still the shipped SAMPLES/) });
   });
