@@ -117,4 +117,6 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'comma-separated ids of doctor blockers production may start with anyway (each is logged at every start), e.g. store.embedded' },
   { name: 'BACKUP_MAX_AGE_HOURS', type: 'integer', default: '26',
     doc: 'the doctor warns when the last npm run backup is older than this' },
+  { name: 'ALERT_COMMAND', type: 'string', default: '',
+    doc: 'shell command that sends an alert, the message on its standard input (mail, a Telegram bot curl, any webhook); run by deploy/hotline-notify.sh when a unit fails' },
 ];

@@ -437,6 +437,19 @@ export async function runDoctor(config: AppConfig, defs: DoctorDefinitions, deps
 
 export const unallowedBlockers = (items: readonly DoctorItem[]) => items.filter((i) => i.status === 'blocker' && !i.allowed);
 
+/** The checks that change while the line runs: what the doctor timer alerts on. */
+export const ALERT_ITEMS = ['backup.age', 'disk.space'] as const;
+
+/**
+ * `npm run doctor -- --alert`: the warnings and blockers among ALERT_ITEMS, each with its fix, as
+ * the alert's text (a sentence when all is well: the timer's log says it ran).
+ */
+export function alertReport(items: readonly DoctorItem[]): { lines: string; problems: number } {
+  const problems = items.filter((i) => (ALERT_ITEMS as readonly string[]).includes(i.id) && i.status !== 'ok');
+  if (!problems.length) return { lines: `ok: ${ALERT_ITEMS.join(' and ')} need nothing`, problems: 0 };
+  return { lines: formatDoctor(problems).split('\n\n')[0], problems: problems.length };
+}
+
 export function formatDoctor(items: readonly DoctorItem[]): string {
   const mark: Record<DoctorStatus, string> = { ok: 'ok     ', warning: 'WARNING', blocker: 'BLOCKER' };
   const lines = items.map((i) => `${mark[i.status]} ${i.id}: ${i.message}${i.allowed ? ' [allowed by DOCTOR_ALLOW]' : ''}${i.fix && i.status !== 'ok' ? `\n        fix: ${i.fix}` : ''}`);
