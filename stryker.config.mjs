@@ -30,7 +30,10 @@ export const MUTATION_GROUPS = {
   },
   auth: {
     mutate: ['src/auth/*.ts', '!src/auth/common-passwords.ts'],
-    tests: ['test/auth/*.test.ts', 'test/security/account-lockout.test.ts', 'test/security/sign-in-hardening.test.ts', 'test/security/staff-sign-in.test.ts', 'test/staff/staff-auth.test.ts', 'test/staff/route-roles.test.ts', 'test/staff/account-pages.test.ts', 'test/staff/staff-cli.test.ts'],
+    // Its store-level and bare-Express tests only (test/auth): the sign-in, lockout, account-page,
+    // route-role and CLI tests under test/security and test/staff reach it too, but start hotlines,
+    // about 30 s a mutant.
+    tests: ['test/auth/*.test.ts'],
   },
   // Its unit test only: the webhook tests (test/carriers/conformance.test.ts, voice-webhooks)
   // reach it too, but take over a minute a mutant.
