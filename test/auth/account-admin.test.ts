@@ -2,7 +2,8 @@ import { AccountAdmin } from '../../src/auth/account-admin';
 import { verifyPassword } from '../../src/auth/passwords';
 import { BadRequestError, NotFoundError } from '../../src/errors';
 import { Store } from '../../src/store/store';
-import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+import { ENGINE } from '../support/engine';
+import { sharedTestStore } from '../support/shared-store';
 
 /**
  * Account administration as `npm run staff` and the accounts page use it, on a real store: valid
@@ -17,11 +18,11 @@ describe(`account administration (${ENGINE} store)`, () => {
   let store: Store;
   let admin: AccountAdmin;
   const audit = () => store.collection<{ username: string; action: string; detail?: Record<string, unknown> }>('staff_audit').find({}, { sort: { _id: 1 } });
+  const sharedStore = sharedTestStore(['staff_accounts', 'staff_sessions', 'staff_sign_in_failures', 'staff_sign_in_places', 'staff_audit']);
   beforeEach(async () => {
-    store = await openTestStore();
+    store = sharedStore();
     admin = new AccountAdmin(store, 'session-secret-for-tests', { auditAs: 'command line (root)' });
   });
-  afterEach(() => closeTestStore(store));
 
   it('adds an account under its lower-case name, with a hash that verifies only its password, and audits it', async () => {
     const a = await admin.add('  Dara.Sok ', 'reviewer', GOOD);

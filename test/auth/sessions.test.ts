@@ -1,6 +1,7 @@
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, sameSecret, SessionsRepository } from '../../src/auth/sessions';
 import { Store } from '../../src/store/store';
-import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+import { ENGINE } from '../support/engine';
+import { sharedTestStore } from '../support/shared-store';
 
 /**
  * Staff sessions on a store with the test's clock: a cookie token resumes its session until 30
@@ -15,12 +16,12 @@ describe(`staff sessions (${ENGINE} store)`, () => {
   let store: Store;
   let clock: number;
   let sessions: SessionsRepository;
+  const sharedStore = sharedTestStore(['staff_sessions']);
   beforeEach(async () => {
-    store = await openTestStore();
+    store = sharedStore();
     clock = T0;
     sessions = new SessionsRepository(store, 'session-secret-for-tests', () => new Date(clock));
   });
-  afterEach(() => closeTestStore(store));
 
   it('a new session has a fresh token and CSRF token; the database holds only the token\'s keyed hash', async () => {
     const a = await sessions.create('dara', 'reviewer');

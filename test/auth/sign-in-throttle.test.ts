@@ -3,7 +3,8 @@ import {
   MAX_FAILURES_PER_DEVICE, REFUSALS_AT_ONCE_PER_ADDRESS, SignInThrottle, SLOW_REFUSAL_MS, THROTTLE_WINDOW_MS, ThrottleVerdict,
 } from '../../src/auth/sign-in-throttle';
 import { Store } from '../../src/store/store';
-import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+import { ENGINE } from '../support/engine';
+import { sharedTestStore } from '../support/shared-store';
 
 /**
  * The sign-in lockout as the sign-in route uses it, straight on a store with the test's clock: who
@@ -31,12 +32,12 @@ describe(`sign-in throttle (${ENGINE} store)`, () => {
     expect(v.locked).toBe(false);
     return throttle.recordSuccess(username, address, v);
   };
+  const sharedStore = sharedTestStore(['staff_sign_in_failures', 'staff_sign_in_places']);
   beforeEach(async () => {
-    store = await openTestStore();
+    store = sharedStore();
     clock = T0;
     throttle = new SignInThrottle(store, 'session-secret-for-tests', () => new Date(clock));
   });
-  afterEach(() => closeTestStore(store));
 
   describe('one account from one new address', () => {
     it('allows 5 failures, refuses the 6th, and leaves other addresses and accounts alone', async () => {

@@ -3,7 +3,8 @@ import { FlowInput, FlowState } from '../../src/flow/types';
 import { CallsRepository, LastTurn } from '../../src/store/calls';
 import { Rating, RatingsRepository } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
-import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+import { ENGINE } from '../support/engine';
+import { sharedTestStore } from '../support/shared-store';
 import { Harness, harness, heard, SERVICES } from './call-turns-harness';
 
 /**
@@ -55,12 +56,12 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
   const now = () => new Date(clock);
   const call = (callSid: string, callerId: string, turns = h.turns) => new Call(turns, callSid, callerId);
   const ratingsOf = (callSid: string) => h.ratings.forCall(callSid);
+  const sharedStore = sharedTestStore(['calls', 'call_status', 'callers', 'ratings', 'places_to_confirm', 'messages']);
   beforeEach(async () => {
-    store = await openTestStore();
+    store = sharedStore();
     clock = T0;
     h = harness(store, now);
   });
-  afterEach(() => closeTestStore(store));
 
   describe('the first request of a call', () => {
     it('a new caller hears the welcome and the language menu; the call and the caller are recorded', async () => {

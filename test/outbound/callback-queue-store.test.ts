@@ -2,7 +2,8 @@ import * as crypto from 'node:crypto';
 import { AttemptPolicy, backoffSeconds, CallbackEntry, CallbackQueue, ENDED_KEPT_DAYS, QueueCaps } from '../../src/outbound/callback-queue';
 import { NumberCipher } from '../../src/outbound/number-cipher';
 import { Store } from '../../src/store/store';
-import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+import { ENGINE } from '../support/engine';
+import { sharedTestStore } from '../support/shared-store';
 
 /**
  * The callback queue as the worker, the missed-call webhook and the staff pages use it, straight on
@@ -38,11 +39,11 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
     await q.placed(e!, callSid, 300);
     return e!;
   };
+  const sharedStore = sharedTestStore(['outbound_callbacks', 'outbound_blocks', 'outbound_rings', 'outbound_queue_hours']);
   beforeEach(async () => {
-    store = await openTestStore();
+    store = sharedStore();
     clock = T0;
   });
-  afterEach(() => closeTestStore(store));
 
   describe('asking for a callback', () => {
     it('queues one callback due now, the number sealed in the entry for the worker only', async () => {

@@ -1,7 +1,8 @@
 import { OutboundLimits } from '../../src/outbound/outbound-limits';
 import { OperatorProblem } from '../../src/outbound/carrier-refusals';
 import { Store } from '../../src/store/store';
-import { closeTestStore, ENGINE, openTestStore } from '../support/engine';
+import { ENGINE } from '../support/engine';
+import { sharedTestStore } from '../support/shared-store';
 
 /**
  * The shared outbound limits as the callback worker and the staff pages use them, straight on a
@@ -16,11 +17,11 @@ describe(`outbound limits on the store (${ENGINE} store)`, () => {
   const at = (msFromNow: number) => new Date(clock + msFromNow);
   const limitsWith = (o: Partial<{ maxConcurrent: number; maxPerMinute: number; dailyBudget: number }> = {}) =>
     new OutboundLimits(store, { maxConcurrent: 2, maxPerMinute: 60, dailyBudget: 3, ...o }, () => new Date(clock));
+  const sharedStore = sharedTestStore(['outbound_lines', 'outbound_pace', 'outbound_days', 'outbound_control']);
   beforeEach(async () => {
-    store = await openTestStore();
+    store = sharedStore();
     clock = T0;
   });
-  afterEach(() => closeTestStore(store));
 
   describe('lines', () => {
     it('gives out as many lines as OUTBOUND_MAX_CONCURRENT and no more; a released line can be taken again', async () => {
