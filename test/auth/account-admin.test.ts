@@ -17,7 +17,7 @@ const OTHER_GOOD = 'quiet mango ladder 7';
 describe(`account administration (${ENGINE} store)`, () => {
   let store: Store;
   let admin: AccountAdmin;
-  const audit = () => store.collection<{ username: string; action: string; detail?: Record<string, unknown> }>('staff_audit').find({}, { sort: { _id: 1 } });
+  const audit = () => store.collection<{ _id: string; username: string; action: string; detail?: Record<string, unknown> }>('staff_audit').find({}, { sort: { _id: 1 } });
   const sharedStore = sharedTestStore(['staff_accounts', 'staff_sessions', 'staff_sign_in_failures', 'staff_sign_in_places', 'staff_audit']);
   beforeEach(async () => {
     store = sharedStore();
