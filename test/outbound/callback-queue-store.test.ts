@@ -3,6 +3,7 @@ import { AttemptPolicy, backoffSeconds, CallbackEntry, CallbackQueue, ENDED_KEPT
 import { NumberCipher } from '../../src/outbound/number-cipher';
 import { Store } from '../../src/store/store';
 import { ENGINE } from '../support/engine';
+import { failingWrites } from '../support/failing-store';
 import { sharedTestStore } from '../support/shared-store';
 
 /**
@@ -107,8 +108,11 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await missed(q)).toBe('blocked');
       expect(await q.requestAnswer({ messageId: 'RE2', callerId: 'caller-a', number: NUMBER, language: 'km' })).toBe('blocked');
       expect(await q.listBlocks()).toEqual([{ _id: 'caller-a', by: 'dara', at: new Date(T0) }]);
+      clock += 1000;
+      await q.block('caller-z', 'sok');
+      expect((await q.listBlocks()).map((b) => b._id)).toEqual(['caller-z', 'caller-a']);
       await q.unblock('caller-a');
-      expect(await q.listBlocks()).toEqual([]);
+      expect(await q.listBlocks()).toEqual([{ _id: 'caller-z', by: 'sok', at: new Date(T0 + 1000) }]);
       expect(await missed(q)).toBe('queued');
     });
 
@@ -165,6 +169,16 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await missed(q)).toBe('queued');
     });
 
+    it('an answer to a voice message keeps its retries whatever the number\'s calls this week', async () => {
+      const q = queueWith({ weeklyCallsPerNumber: 1 });
+      await q.request({ kind: 'message-answer', callerId: 'caller-a', number: NUMBER, dailyLimit: 5 });
+      const e = await dial(q);
+      expect(await q.applyStatus(e._id, e.attemptId!, { status: 'busy' }, 300)).toBe('retry');
+      clock += 60_000;
+      const again = await dial(q);
+      expect(await q.possiblyPlaced(again, 'lost')).toBe('retry');
+    });
+
     it('without a weekly limit, calls this week do not stop a callback', async () => {
       const q = queueWith();
       await missed(q);
@@ -175,6 +189,27 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
     });
   });
 
+  describe('a database failure', () => {
+    // Each of these writes may meet a duplicate key (a replayed ring, a second ring, another
+    // instance's record), which is expected and answered; any other failure must surface.
+    const broken = (collection: string, method: 'insertOne' | 'updateOne' = 'insertOne') =>
+      new CallbackQueue(failingWrites(store, collection, method), cipher, { maxAttempts: 3, retryBaseSeconds: 60 }, () => new Date(clock));
+
+    it('is not taken for a replayed ring, a callback already owed, another instance\'s hour record or an answer already asked for', async () => {
+      await expect(missed(broken('outbound_rings'), 'a', { ringSid: 'CA1' })).rejects.toThrow('database unavailable');
+      await expect(missed(broken('outbound_callbacks'), 'a')).rejects.toThrow('database unavailable');
+      await expect(broken('outbound_callbacks').requestAnswer({ messageId: 'RE1', callerId: 'a', number: NUMBER, language: 'km' })).rejects.toThrow('database unavailable');
+      await expect(missed(broken('outbound_queue_hours'), 'a', { caps: { perHour: 5, waiting: 5 } })).rejects.toThrow('database unavailable');
+      expect(await queueWith().collection.countDocuments({})).toBe(0);
+    });
+
+    it('when the entry cannot be written, the hour\'s place taken for it is given back', async () => {
+      const caps = { perHour: 1, waiting: 5 };
+      await expect(missed(broken('outbound_callbacks'), 'a', { caps })).rejects.toThrow('database unavailable');
+      expect(await missed(queueWith(), 'a', { caps })).toBe('queued');
+    });
+  });
+
   describe('queue caps', () => {
     it('refuses rings while CALLBACK_QUEUE_MAX_WAITING missed-call callbacks wait, and says so for staff', async () => {
       const q = queueWith();
@@ -182,6 +217,7 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await missed(q, 'a', { caps })).toBe('queued');
       // An answer owed and a callback being dialled are not waiting missed calls.
       await q.requestAnswer({ messageId: 'RE1', callerId: 'x', number: NUMBER, language: 'km' });
+      await q.request({ kind: 'message-answer', callerId: 'y', number: NUMBER, dailyLimit: 5 });
       expect(await missed(q, 'b', { caps })).toBe('queued');
       expect(await missed(q, 'c', { caps })).toBe('queue-full');
       await dial(q);
@@ -191,7 +227,8 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await missed(q, 'e', { caps })).toBe('queue-full');
       const hits = await q.capHits();
       expect(hits).toHaveLength(1);
-      expect(hits[0]).toMatchObject({ _id: 'hour-2030-11-30T03', queued: 3, refused: 3, lastRefusedBy: 'waiting', lastRefusedAt: new Date(T0) });
+      // Kept two days for the staff page, then the database drops it.
+      expect(hits[0]).toMatchObject({ _id: 'hour-2030-11-30T03', queued: 3, refused: 3, lastRefusedBy: 'waiting', lastRefusedAt: new Date(T0), expiresAt: new Date(T0 + 2 * DAY) });
       // Without caps (staff typed the number, a test), the cap does not apply.
       expect(await missed(q, 'f')).toBe('queued');
     });
@@ -315,13 +352,25 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await only(q)).toMatchObject({ state: 'retry', attempts: 1 });
     });
 
-    it('an unsure create the carrier then said it never placed also waits again', async () => {
+    it('an unsure create the carrier then said it never placed also waits again, without the CallSid of a call that does not exist', async () => {
       const q = queueWith();
       await missed(q);
       const e = await q.claimForCall(120);
       await q.unsure(e!, 'timed out', 10);
+      await q.placed(e!, 'CAghost', 300);
       expect(await q.notPlaced(e!, 'not found at the carrier', 10)).toBe(true);
-      expect(await only(q)).toMatchObject({ state: 'queued', attempts: 0 });
+      const back = await only(q);
+      expect(back).toMatchObject({ state: 'queued', attempts: 0 });
+      expect(back.callSid).toBeUndefined();
+    });
+
+    it('a status brings the call\'s CallSid when the create\'s answer was lost', async () => {
+      const q = queueWith();
+      await missed(q);
+      const e = await q.claimForCall(120);
+      await q.unsure(e!, 'timed out', 10);
+      expect(await q.applyStatus(e!._id, e!.attemptId!, { status: 'ringing', callSid: 'CAseen' }, 300)).toBe('progress');
+      expect(await only(q)).toMatchObject({ state: 'ringing', callSid: 'CAseen' });
     });
   });
 
@@ -332,6 +381,7 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       const e = await dial(q);
       expect(await q.applyStatus(e._id, e.attemptId!, { status: 'bogus' }, 300)).toBe('ignored');
       expect(await q.applyStatus(e._id, e.attemptId!, { status: 'initiated' }, 300)).toBe('progress');
+      expect(await only(q)).toMatchObject({ state: 'dialing', lastStatus: 'initiated' });
       expect(await q.applyStatus(e._id, e.attemptId!, { status: 'initiated' }, 300)).toBe('ignored');
       clock += 1000;
       expect(await q.applyStatus(e._id, e.attemptId!, { status: 'ringing', callSid: 'CA1' }, 300)).toBe('progress');
@@ -391,7 +441,12 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(q.numberOf(e)).toBe(NUMBER);
       expect(await q.claimForCall(120)).toBeNull(); // not due yet
       clock += 60_000;
-      const a2 = await dial(q);
+      const claimed = await q.claimForCall(120);
+      // A new attempt carries nothing of the last call: its CallSid and status are the new call's.
+      expect(claimed!.callSid).toBeUndefined();
+      expect(claimed!.lastStatus).toBeUndefined();
+      await q.placed(claimed!, 'CA2', 300);
+      const a2 = claimed!;
       expect(await q.applyStatus(a2._id, a2.attemptId!, { status: 'no-answer' }, 300)).toBe('retry');
       e = await only(q);
       expect(e).toMatchObject({ outcome: 'no-answer', nextAttemptAt: new Date(T0 + 60_000 + 120_000) });

@@ -2,6 +2,7 @@ import { OutboundLimits } from '../../src/outbound/outbound-limits';
 import { OperatorProblem } from '../../src/outbound/carrier-refusals';
 import { Store } from '../../src/store/store';
 import { ENGINE } from '../support/engine';
+import { failingWrites } from '../support/failing-store';
 import { sharedTestStore } from '../support/shared-store';
 
 /**
@@ -211,6 +212,17 @@ describe(`outbound limits on the store (${ENGINE} store)`, () => {
       expect(await limits.isPaused()).toBe(false);
       expect(await limits.controlState()).toMatchObject({ paused: false, changedBy: 'sok', changedAt: new Date(T0 + 60_000) });
       expect((await limits.controlState()).carrierProblem).toBeUndefined();
+    });
+  });
+
+  describe('a database failure', () => {
+    // Each limit's record is created by an insert that may meet another instance's (a duplicate
+    // key, ignored); any other failure must stop the call, not be taken for that.
+    it('while making the lines, the pace record or the day\'s count surfaces instead of being taken for another instance\'s record', async () => {
+      const broken = (collection: string) => new OutboundLimits(failingWrites(store, collection, 'insertOne'), { maxConcurrent: 1, maxPerMinute: 60, dailyBudget: 3 }, () => new Date(clock));
+      await expect(broken('outbound_lines').takeLine('a', at(60_000))).rejects.toThrow('database unavailable');
+      await expect(broken('outbound_pace').takePaceSlot()).rejects.toThrow('database unavailable');
+      await expect(broken('outbound_days').spendBudget()).rejects.toThrow('database unavailable');
     });
   });
 
