@@ -1,6 +1,6 @@
 import { AccountAdmin } from '../../src/auth/account-admin';
 import { verifyPassword } from '../../src/auth/passwords';
-import { BadRequestError, NotFoundError } from '../../src/errors';
+import { BadRequestError, DuplicateKeyError, NotFoundError } from '../../src/errors';
 import { Store } from '../../src/store/store';
 import { ENGINE } from '../support/engine';
 import { sharedTestStore } from '../support/shared-store';
@@ -38,6 +38,8 @@ describe(`account administration (${ENGINE} store)`, () => {
     const err = await admin.add('DARA', 'admin', OTHER_GOOD).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as Error).message).toBe('the username dara is already taken');
+    // The store's own error stays attached for the log.
+    expect((err as Error).cause).toBeInstanceOf(DuplicateKeyError);
     expect((await admin.list()).map((a) => [a._id, a.role])).toEqual([['dara', 'viewer']]);
   });
 

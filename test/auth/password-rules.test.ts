@@ -30,7 +30,7 @@ describe('new staff passwords', () => {
 
   it('must not be a common password with digits, symbols, spaces or capitals around it', () => {
     const common = /guessers try first/;
-    for (const p of ['Password2024!', '!!Qwerty123456', '2024 Phnom Penh!!', 'CorrectHorseBatteryStaple', 'correct horse battery staple', '1234Cambodia5678', 'Hotline Admin 99']) {
+    for (const p of ['Password2024!', '!!Qwerty123456', '2024 Phnom Penh!!', 'CorrectHorseBatteryStaple', 'correct horse battery staple', '1234Cambodia5678', 'Hotline Admin 99', '1q2w3e4r2024!']) {
       expect([p, passwordProblem(p)]).toEqual([p, expect.stringMatching(common)]);
     }
     // Digits inside the word make another word; a common word inside a longer phrase is fine.

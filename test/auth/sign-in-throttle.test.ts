@@ -229,6 +229,14 @@ describe(`sign-in throttle (${ENGINE} store)`, () => {
     });
   });
 
+  it('the database forgets each count two windows after its window began, when it no longer decides anything', async () => {
+    clock = T0 + 1234;
+    await throttle.attempt('dara', '203.0.113.7');
+    const counters = await throttle.collection.find({});
+    expect(counters).toHaveLength(3);
+    for (const c of counters) expect(c.expiresAt).toEqual(new Date(T0 + 2 * WINDOW));
+  });
+
   it('counters are shared by every instance on the store', async () => {
     const other = new SignInThrottle(store, 'session-secret-for-tests', () => new Date(clock));
     await fail(3, 'dara', '203.0.113.7');

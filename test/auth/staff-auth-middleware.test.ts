@@ -99,6 +99,26 @@ describe(`staff session, role and CSRF guards (${ENGINE} store)`, () => {
       expect(res.headers.get('set-cookie')).toBe(clearSessionCookie(true));
     });
 
+    it('a database failure while reading the session is an error for the error handler, not a page served or a hang', async () => {
+      class FailingSessions extends SessionsRepository {
+        override async resume(): Promise<null> {
+          throw new Error('database unavailable');
+        }
+      }
+      const app = express();
+      app.use('/staff', requireSession(new FailingSessions(store, 'x'), { secureCookie: false }), (_req, res) => res.send('served'));
+      app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => res.status(503).send(err.message));
+      const other = app.listen(0, '127.0.0.1');
+      await new Promise((r) => other.once('listening', r));
+      try {
+        const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/staff/page`, { headers: cookieOf('some-token') });
+        expect(res.status).toBe(503);
+        expect(await res.text()).toBe('database unavailable');
+      } finally {
+        await new Promise((r) => other.close(r));
+      }
+    });
+
     it('a role check with no session in front of it lets nobody in', async () => {
       const res = await get('/unguarded');
       expect(res.status).toBe(401);

@@ -404,6 +404,16 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect(h.sinks.of('newReferenceNumber')).toHaveLength(0);
     });
 
+    it('the facility chosen is sent with the message', async () => {
+      const withFacilities = harness(store, now, { context: { facilities: (_c, s) => (s === 'health' ? ['fac-a', 'fac-b'] : []) } });
+      const c = call('CA-msg-fac', 'caller-1', withFacilities.turns);
+      await c.start();
+      await c.answer(...TO_MESSAGE);
+      expect(heard(c.last)![0]).toBe('rate.facility.menu'); // the flow's facility question, shared with rating
+      await c.answer('1', recording('RE1'), '1');
+      expect(withFacilities.sinks.of('saveFromCall')).toEqual([[expect.objectContaining({ communeCode: '120101', service: 'health', facilityId: 'fac-a' })]]);
+    });
+
     it('recording again discards the first take', async () => {
       const c = call('CA-again', 'caller-1');
       await c.start();
