@@ -149,8 +149,8 @@ export const JOURNEYS: Journey[] = [
     rules: [[/./, 'silence']],
   },
   {
-    name: 'wrong keys at the main menu', content: /^$/, done: /^error\.to\.main$/,
-    rules: [[/^language\.menu$/, '1'], [/^main\.menu$/, '7']],
+    name: 'wrong keys at the service menu', content: /^$/, done: /^error\.to\.main$/,
+    rules: [[/^rate\.service\.menu$/, '7'], ...RATING],
   },
   {
     name: 'a wrong code, then the right one, then a rating', content: /^indicator\./, done: /^rate\.thanks$/,

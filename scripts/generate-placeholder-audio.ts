@@ -1,8 +1,12 @@
 /**
  * Generates the placeholder prompt audio shipped so a fresh clone runs: every catalog prompt in
  * the default language, spoken from its English reference text by espeak-ng (a tone where
- * espeak-ng is absent), prefixed "Placeholder", normalised like a recording. Each file's checksum goes into
- * audio/placeholders.json so `npm run prompts -- coverage` can tell a placeholder from a recording.
+ * espeak-ng is absent), normalised like a recording. The first prompt of every kind of call (the
+ * welcomes, an answer call's opening) starts "Placeholder recordings": whoever tries the line hears
+ * once per call that it is not ready, and the other prompts are as long as their words (a
+ * "Placeholder" before each added over a second to every prompt, a minute to a rating call). Each
+ * file's checksum goes into audio/placeholders.json so `npm run prompts -- coverage` can tell a
+ * placeholder from a recording.
  *   npx tsx scripts/generate-placeholder-audio.ts [--force]
  * --force regenerates every placeholder, never a recording or a machine-voice draft.
  */
@@ -15,6 +19,11 @@ import { runFfmpeg } from '../src/audio/ffmpeg';
 import { convertToTelephony } from '../src/audio/telephony-conversion';
 import { AudioSources } from '../src/prompts/audio-sources';
 import { loadCatalog } from '../src/prompts/catalog';
+
+/** The first prompt a caller hears in a call the line answers or places. */
+function opensACall(id: string): boolean {
+  return id === 'welcome' || id.startsWith('welcome.') || id === 'answer.intro';
+}
 
 async function main() {
   const root = path.resolve(__dirname, '..');
@@ -41,7 +50,7 @@ async function main() {
     }
     const source = path.join(tmp, 'speech.wav');
     if (hasEspeak) {
-      const text = `Placeholder. ${entry.text.en}`;
+      const text = opensACall(id) ? `Placeholder recordings. ${entry.text.en}` : entry.text.en;
       const r = spawnSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', source, text]);
       if (r.status !== 0) throw new Error(`espeak-ng failed for ${id}`);
     } else {

@@ -101,12 +101,12 @@ export class CallTurns {
     if (noted.callSid) {
       const order = this.deps.context.indicators(noted.service);
       for (const r of await this.deps.ratings.forCall(noted.callSid)) {
-        if (r.communeCode === noted.communeCode && r.service === noted.service) next = Math.max(next, order.indexOf(r.indicatorId) + 1);
+        if (r.communeCode === noted.communeCode && r.service === noted.service && r.facilityId === noted.facilityId) next = Math.max(next, order.indexOf(r.indicatorId) + 1);
       }
       // Every indicator answered: the write that forgets it was lost (an instance died after saving the turn).
       if (next >= order.length) return undefined;
     }
-    return { communeCode: noted.communeCode, service: noted.service, indicatorIndex: next };
+    return { communeCode: noted.communeCode, service: noted.service, indicatorIndex: next, ...(noted.facilityId ? { facilityId: noted.facilityId } : {}) };
   }
 
   /**

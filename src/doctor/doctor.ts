@@ -10,6 +10,7 @@ import { I4cLibrary } from '../i4c/content';
 import { PromptCatalog } from '../prompts/catalog';
 import { placeCoverage, promptCoverage } from '../prompts/coverage';
 import { allPlaceCodes } from '../prompts/place-names';
+import { facilityPromptId, ProgrammeAreas } from '../site/programme-areas';
 import { INDEXES } from '../store/indexes';
 import { lastBackup } from './backup-record';
 
@@ -39,6 +40,7 @@ export interface DoctorDefinitions {
   flow: FlowDefinition;
   content: I4cLibrary;
   gazetteer: Gazetteer;
+  programmeAreas: ProgrammeAreas;
 }
 
 export interface DoctorDeps {
@@ -319,11 +321,38 @@ export function contentItems(config: AppConfig, defs: DoctorDefinitions): Doctor
         fix: 'record place.<code> prompts and import them (`npm run prompts -- script --places` lists them; audio/README.md)',
       });
   }
+  items.push(programmeItem(config, defs.programmeAreas, audioDir, defs.languages.default));
   const samples = defs.content.samples();
   items.push(samples.length
     ? { id: 'i4c.samples', status: 'warning', message: `${samples.length} I4C text file(s) are still the shipped SAMPLES (${samples.slice(0, 4).map((s) => `${s.service}.${s.language}`).join(', ')}${samples.length > 4 ? ', …' : ''}): callers hear "this is sample information"`, fix: `put the province's official texts in ${path.join(config.siteDir, 'content/i4c')} with "status": "official" (content/README.md)` }
     : { id: 'i4c.samples', status: 'ok', message: 'every I4C text is marked official' });
   return items;
+}
+
+/**
+ * The programme's communes and facilities, offered by name: the shipped sample offers none (its
+ * facilities are made up), and a name is offered only once its recording exists.
+ */
+export function programmeItem(config: Pick<AppConfig, 'programmeAreasFile' | 'siteDir'>, areas: ProgrammeAreas, audioDir: string, language: string): DoctorItem {
+  const id = 'programme.areas';
+  const own = path.join(config.siteDir, 'config/programme-areas.json');
+  if (areas.sample) {
+    return {
+      id, status: 'warning',
+      message: `the programme areas are the shipped SAMPLE (${config.programmeAreasFile}): callers choose no commune or facility by name; they enter the commune code or say the place, and schools and health centres are rated per commune`,
+      fix: `write your programme's communes and facilities to ${own} (the sample shows the format; leave out "sample": true), record their names, and restart`,
+    };
+  }
+  const recorded = (promptId: string) => fs.existsSync(path.join(audioDir, language, `${promptId}.wav`));
+  const names = [...areas.communes.map((c) => `place.${c}`), ...areas.facilities.map((f) => facilityPromptId(f.id))];
+  const missing = names.filter((n) => !recorded(n));
+  const what = `${areas.communes.length} commune(s) and ${areas.facilities.length} facilit${areas.facilities.length === 1 ? 'y' : 'ies'}`;
+  if (missing.length === 0) return { id, status: 'ok', message: `programme areas: ${what}, every name recorded` };
+  return {
+    id, status: 'warning',
+    message: `programme areas: ${what}; ${missing.length} of ${names.length} names not recorded (${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}): callers are not offered those by name`,
+    fix: 'record them and import them (`npm run prompts -- script --places` lists them)',
+  };
 }
 
 /** Disk, memory and the age of the last backup. */

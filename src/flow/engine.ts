@@ -324,6 +324,7 @@ class Turn {
         const r = this.vars.resumable!;
         this.play(n.prompt, { service: r.service });
         this.playPlace(r.communeCode);
+        if (r.facilityId) this.play(`facility.${r.facilityId}`, {}, this.ctx.defaultLanguage);
         this.play(n.pressPrompt);
         this.gather(1);
         return;
@@ -481,9 +482,10 @@ class Turn {
         } else {
           // Noted once per service rated; later answers are found among the call's ratings. A place
           // still to confirm has no commune to offer back on the next call.
-          if (!spokenPlaceId && this.vars.unfinishedNoted !== `${communeCode}:${service}`) {
-            this.effects.push({ type: 'remember-unfinished-rating', rating: { communeCode, service, indicatorIndex: this.vars.indicatorIndex } });
-            this.vars.unfinishedNoted = `${communeCode}:${service}`;
+          const noted = `${communeCode}:${service}:${facilityId ?? ''}`;
+          if (!spokenPlaceId && this.vars.unfinishedNoted !== noted) {
+            this.effects.push({ type: 'remember-unfinished-rating', rating: { communeCode, service, indicatorIndex: this.vars.indicatorIndex, ...(facilityId ? { facilityId } : {}) } });
+            this.vars.unfinishedNoted = noted;
           }
           this.ask(n);
         }
@@ -518,7 +520,7 @@ class Turn {
         const rate = this.node(n.rateNode);
         if (rate.type !== 'rate-indicators') throw new DefinitionError(`resume-offer ${this.state.node}: ${n.rateNode} is not a rate-indicators node`);
         // Straight to the next unanswered indicator: the scale was explained in the earlier call.
-        Object.assign(this.vars, { communeCode: r.communeCode, service: r.service, purpose: 'rate', indicatorIndex: r.indicatorIndex, introPlayed: true });
+        Object.assign(this.vars, { communeCode: r.communeCode, service: r.service, purpose: 'rate', indicatorIndex: r.indicatorIndex, introPlayed: true, ...(r.facilityId ? { facility: r.facilityId } : {}) });
         this.state.node = n.rateNode;
         this.state.invalids = 0;
         this.ask(rate);
@@ -774,7 +776,9 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
 
 function invalid(turn: Turn, current: Interactive): StepResult {
   turn.state.invalids += 1;
-  if (turn.state.invalids >= turn.def.settings.maxInvalid) {
+  // At the main menu itself there is nowhere to start again from: the key map and the menu again.
+  const atMainMenu = turn.state.node === turn.def.mainMenu;
+  if (turn.state.invalids >= turn.def.settings.maxInvalid && !atMainMenu) {
     // Never a move without a word: say where the caller is going and that nothing is lost.
     if (turn.def.prompts.toMainMenu) turn.play(turn.def.prompts.toMainMenu);
     delete turn.vars.leaving;

@@ -200,6 +200,8 @@ export interface UnfinishedRating {
   communeCode: string;
   service: string;
   indicatorIndex: number;
+  /** The facility rated, where the commune has several of its kind (a resumed rating goes on rating it). */
+  facilityId?: string;
 }
 
 export interface FlowVars {

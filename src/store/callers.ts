@@ -13,7 +13,7 @@ export interface Caller {
    * call's ratings (src/calls/call-turns.ts). Without `callSid` (written before it existed) it is
    * the next indicator itself.
    */
-  unfinishedRating?: { communeCode: string; service: string; indicatorIndex: number; at: Date; callSid?: string };
+  unfinishedRating?: { communeCode: string; service: string; indicatorIndex: number; facilityId?: string; at: Date; callSid?: string };
   /**
    * The caller's answers about themselves, and the reporting year (Cambodian calendar year) in
    * which they were last asked to the end (answered or skipped with 0): not asked again that year.

@@ -50,4 +50,18 @@ describe(`choosing the commune and the school by name (${ENGINE} store)`, () => 
       ['080101', 'school', 'ps-prey-toteung', 4], ['080101', 'school', 'ps-prey-toteung', 5],
     ]);
   });
+
+  it('a rating broken off at a school resumes at that school: offered back by name, and the next answers carry it', async () => {
+    const from = '+85512999002';
+    const first = await h.call(parseScript('1,2,1,1,3,2,1,4,5,hangup'), { from });
+    expect(first.errors).toEqual([]);
+    const again = await h.call(parseScript('1,3,hangup'), { from });
+    expect(again.errors).toEqual([]);
+    const heard = ids(again);
+    expect(heard.slice(0, 4)).toEqual(['welcome.back', 'rate.resume.school', 'place.080101', 'facility.ps-prey-toteung']);
+    const ratings = await h.store.collection<Rating>('ratings').find({ callSid: again.callSid });
+    expect(ratings.map((r) => [r.communeCode, r.service, r.facilityId, r.indicatorId, r.score])).toEqual([
+      ['080101', 'school', 'ps-prey-toteung', 'informal-fees', 3],
+    ]);
+  });
 });

@@ -163,6 +163,24 @@ describe('doctor: prompts and I4C texts', () => {
     expect(item(items, 'i4c.samples')).toMatchObject({ status: 'warning', message: expect.stringMatching(/6 I4C text file\(s\) are still the shipped SAMPLES/) });
   });
 
+  it('programme areas: the shipped sample is a warning naming where the real one goes; an own file names the names not yet recorded, then is ok', () => {
+    const cfg = config();
+    expect(item(contentItems(cfg, loadDoctorDefinitions(cfg)), 'programme.areas')).toMatchObject({
+      status: 'warning', message: expect.stringMatching(/shipped SAMPLE/), fix: expect.stringContaining(path.join(cfg.siteDir, 'config/programme-areas.json')),
+    });
+    const { sample: _sample, ...own } = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/programme-areas.json'), 'utf8'));
+    fs.mkdirSync(path.join(cfg.siteDir, 'config'), { recursive: true });
+    fs.writeFileSync(path.join(cfg.siteDir, 'config/programme-areas.json'), JSON.stringify(own));
+    const reloaded = loadConfig({ DATA_DIR: cfg.dataDir, ...READY }, { cwd: ROOT });
+    const names = [...own.communes.map((c: string) => `place.${c}`), ...own.facilities.map((f: { id: string }) => `facility.${f.id}`)];
+    expect(item(contentItems(reloaded, loadDoctorDefinitions(reloaded)), 'programme.areas')).toMatchObject({
+      status: 'warning', message: expect.stringContaining(`${names.length} of ${names.length} names not recorded`),
+    });
+    fs.mkdirSync(path.join(reloaded.audioDir, 'km'), { recursive: true });
+    for (const n of names) fs.copyFileSync(path.join(ROOT, 'audio/km/digit.1.wav'), path.join(reloaded.audioDir, 'km', `${n}.wav`));
+    expect(item(contentItems(reloaded, loadDoctorDefinitions(reloaded)), 'programme.areas')).toMatchObject({ status: 'ok', message: expect.stringMatching(/every name recorded/) });
+  });
+
   it('recorded prompts and official texts in the site folder are ok', () => {
     const cfg = config();
     // The site holds a recording of every Khmer prompt (any file not a placeholder), and official texts.

@@ -114,7 +114,7 @@ describe('start of a call', () => {
 
   it('a caller whose language is known hears welcome.back and the main menu, in their language', () => {
     const [t] = call([], { caller: { language: 'jra' } });
-    expect(t.heard).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
+    expect(t.heard).toEqual(['welcome.back', 'main.menu']);
     expect(t.state).toMatchObject({ node: 'main', language: 'jra' });
     expect(t.effects).toEqual([]);
   });
@@ -236,6 +236,14 @@ describe('invalid keys', () => {
     // Never a move without a word: error.to.main says where the caller goes and that nothing is lost.
     expect(t[6].heard).toEqual(['error.to.main', 'main.menu']);
     expect(t[6].state).toMatchObject({ node: 'main', invalids: 0 });
+  });
+
+  it('three wrong keys at the main menu itself: error.invalid and the menu each time, never "start again from the main menu"', () => {
+    const t = call(['7', '7', '7', '7'], KNOWN);
+    for (const turn of t.slice(1)) {
+      expect(turn.heard).toEqual(['error.invalid', 'main.menu']);
+      expect(turn.state.node).toBe('main');
+    }
   });
 
   it('invalid keys on two different questions do not add up', () => {
