@@ -184,6 +184,26 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect(heard(await c.answer('1'))).toContain(`indicator.health.${HEALTH[1]}`);
     });
 
+    it('broken off at one facility of several, it resumes at that facility, counting only that facility\'s answers', async () => {
+      const fac = harness(store, now, { context: { facilities: (_c, s) => (s === 'health' ? ['fac-a', 'fac-b'] : []) } });
+      const first = call('CA-fac-1', 'caller-1', fac.turns);
+      await first.start();
+      // Khmer, rate, the commune, confirm it, health, the second facility, used it, two answers.
+      await first.answer('1', '2', '120101', '1', '2', '2', '1', '3', '3');
+      expect((await ratingsOf('CA-fac-1')).map((r) => r.facilityId)).toEqual(['fac-b', 'fac-b']);
+      // The same call also rated the other facility further along.
+      await fac.ratings.save({
+        callSid: 'CA-fac-1', callerId: 'caller-1', communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'health', indicatorId: HEALTH[4],
+        facilityId: 'fac-a', score: 2, language: 'km', languageGroup: 'khmer', demographics: {}, ratedAt: new Date(T0),
+      });
+      clock += HOUR;
+      const next = call('CA-fac-2', 'caller-1', fac.turns);
+      await next.start();
+      expect(heard(await next.answer('1'))).toContain(`indicator.health.${HEALTH[2]}`);
+      await next.answer('4');
+      expect(await ratingsOf('CA-fac-2')).toEqual([expect.objectContaining({ indicatorId: HEALTH[2], facilityId: 'fac-b', score: 4 })]);
+    });
+
     it('noted without the call that began it (an older record), it resumes at the indicator noted', async () => {
       await store.collection('callers').updateOne({ _id: 'caller-1' }, {
         $set: { language: 'km', lastCommune: '120101', unfinishedRating: { communeCode: '120101', service: 'health', indicatorIndex: 2, at: new Date(T0) }, firstCallAt: new Date(T0), lastCallAt: new Date(T0) },
