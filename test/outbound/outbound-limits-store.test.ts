@@ -92,6 +92,23 @@ describe(`outbound limits on the store (${ENGINE} store)`, () => {
       expect(await limits.linesInUse()).toBe(0);
     });
 
+    it('two instances starting at the same moment both make and take lines (the other\'s line records are no error)', async () => {
+      const [a, b] = [limitsWith({ maxConcurrent: 2 }), limitsWith({ maxConcurrent: 2 })];
+      expect(await Promise.all([a.takeLine('a1', at(60_000)), b.takeLine('b1', at(60_000))])).toEqual([true, true]);
+      expect(await a.linesInUse()).toBe(2);
+    });
+
+    it('a hand-over moves only the placeholder\'s line', async () => {
+      const limits = limitsWith({ maxConcurrent: 2 });
+      expect(await limits.takeLine('other-call', at(5_000))).toBe(true);
+      expect(await limits.takeLine('placeholder-1', at(5_000))).toBe(true);
+      await limits.handOverLine('placeholder-1', 'entry-7', at(300_000));
+      clock += 60_000; // past both first leases: only the handed-over line is still held
+      expect(await limits.linesInUse()).toBe(1);
+      expect(await limits.takeLine('next', at(60_000))).toBe(true);
+      expect(await limits.takeLine('again', at(60_000))).toBe(false);
+    });
+
     it('holds across instances: two sets of limits on one store share the same lines', async () => {
       const a = limitsWith({ maxConcurrent: 2 });
       const b = limitsWith({ maxConcurrent: 2 });
