@@ -1,4 +1,4 @@
-import { CallTurns, reportingYear, RESUME_WITHIN_MS } from '../../src/calls/call-turns';
+import { CallTurns, reportingYear } from '../../src/calls/call-turns';
 import { FlowInput, FlowState } from '../../src/flow/types';
 import { CallsRepository, LastTurn } from '../../src/store/calls';
 import { Rating, RatingsRepository } from '../../src/store/ratings';
@@ -18,6 +18,8 @@ import { Harness, harness, heard, SERVICES } from './call-turns-harness';
 // After the machine's date, as the stores expire TTL records by the real clock.
 const T0 = Date.parse('2030-11-30T03:00:00.000Z'); // 10:00 in Phnom Penh
 const HOUR = 3_600_000;
+/** A broken-off rating is offered for a day (written out: the module's own constant would move with it). */
+const DAY = 24 * HOUR;
 const PARTY = '+85512345678';
 const HEALTH = SERVICES.health;
 
@@ -113,7 +115,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       await c1.start();
       await c1.answer(...TO_FIRST_HEALTH_RATING, '2');
       expect((await h.calls.find('CA-r1'))!.returningRater).toBe(false);
-      clock += 2 * RESUME_WITHIN_MS;
+      clock += 2 * DAY;
       const c2 = call('CA-r2', 'caller-1');
       expect(heard(await c2.start())).toEqual(['welcome.back', 'main.menu']);
       expect((await h.calls.find('CA-r2'))!.returningRater).toBe(true);
@@ -123,7 +125,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       const [later] = await ratingsOf('CA-r2');
       expect(later).toMatchObject({ indicatorId: HEALTH[0], score: 4, communeCode: '120101' });
       expect(later.supersededAt).toBeUndefined();
-      expect(earlier).toMatchObject({ indicatorId: HEALTH[0], score: 2, supersededAt: new Date(T0 + 2 * RESUME_WITHIN_MS) });
+      expect(earlier).toMatchObject({ indicatorId: HEALTH[0], score: 2, supersededAt: new Date(T0 + 2 * DAY) });
     });
   });
 
@@ -138,7 +140,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
 
     it('is offered on the next call within a day, from the indicator after the last one answered', async () => {
       await ratePart(3);
-      clock += RESUME_WITHIN_MS - 1;
+      clock += DAY - 1;
       const c = call('CA-next', 'caller-1');
       expect(heard(await c.start())).toEqual(['welcome.back', 'rate.resume.health', 'place.120101', 'rate.resume.press']);
       expect(heard(await c.answer('1'))).toContain(`indicator.health.${HEALTH[3]}`);
@@ -148,7 +150,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
 
     it('is not offered a day or more later', async () => {
       await ratePart(2);
-      clock += RESUME_WITHIN_MS;
+      clock += DAY;
       expect(heard(await call('CA-late', 'caller-1').start())).toEqual(['welcome.back', 'main.menu']);
     });
 
@@ -175,9 +177,10 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       // The same call also rated another commune's health, and this commune's commune office, further along.
       const base = { callSid: 'CA-part', callerId: 'caller-1', language: 'km', languageGroup: 'khmer' as const, demographics: {}, ratedAt: new Date(T0), score: 3 };
       await h.ratings.save({ ...base, communeCode: '120102', districtCode: '1201', provinceCode: '12', service: 'health', indicatorId: HEALTH[4] });
-      await h.ratings.save({ ...base, communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'commune', indicatorId: HEALTH[0] });
-      const commune = SERVICES.commune;
-      expect(commune.indexOf(HEALTH[0])).toBe(0);
+      // An indicator both services have, far along health's list.
+      expect(SERVICES.commune).toContain('fee-transparency');
+      expect(HEALTH.indexOf('fee-transparency')).toBeGreaterThan(1);
+      await h.ratings.save({ ...base, communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'commune', indicatorId: 'fee-transparency' });
       clock += HOUR;
       const c = call('CA-next', 'caller-1');
       await c.start();
@@ -232,7 +235,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       for (const r of await ratingsOf('CA-who')) expect(r.demographics).toEqual(who);
       expect(await h.callers.find('caller-1')).toMatchObject({ demographics: who, demographicsYear: 2030 });
       // A later call the same year is not asked again, and its ratings carry the answers.
-      clock += 2 * RESUME_WITHIN_MS;
+      clock += 2 * DAY;
       const again = call('CA-who-2', 'caller-1');
       await again.start();
       await again.answer('2', '1', '2', '1', ...HEALTH.map(() => '5'));
@@ -374,6 +377,36 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect((await h.calls.find('CA-race'))!.turn).toBe(t + 1);
     });
 
+    it('two copies at once, and the winner dies before keeping its rating: the losing copy keeps the winner\'s', async () => {
+      class HookedCalls extends CallsRepository {
+        beforeAdvance?: () => Promise<void>;
+        override async advance(...args: Parameters<CallsRepository['advance']>) {
+          const hook = this.beforeAdvance;
+          this.beforeAdvance = undefined;
+          if (hook) await hook();
+          return super.advance(...args);
+        }
+      }
+      class DyingRatings extends RatingsRepository {
+        override async save(): Promise<void> {
+          throw new Error('instance died');
+        }
+      }
+      const hooked = new HookedCalls(store);
+      const a = harness(store, now, { calls: hooked });
+      const dying = new CallTurns({ ...harness(store, now).deps, ratings: new DyingRatings(store) });
+      const c = call('CA-race-die', 'caller-1', a.turns);
+      await c.start();
+      await c.answer(...TO_FIRST_HEALTH_RATING);
+      const t = c.turn;
+      hooked.beforeAdvance = async () => {
+        await expect(dying.resume('CA-race-die', t, digits('5'))).rejects.toThrow('instance died');
+      };
+      const answer = await a.turns.resume('CA-race-die', t, digits('1'));
+      expect(heard(answer)![0]).toBe('scale.5');
+      expect((await ratingsOf('CA-race-die')).map((r) => r.score)).toEqual([5]);
+    });
+
     it('a flow mistake mid-call takes the caller to the main menu and is logged; the call goes on', async () => {
       const broken = harness(store, now, { context: { indicators: (s) => (s === 'school' ? [] : SERVICES[s] ?? []) } });
       const c = call('CA-mistake', 'caller-1', broken.turns);
@@ -512,6 +545,15 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       await c.answer('1', '2', '*', recording('REtest'));
       expect(await store.collection('places_to_confirm').findOne({ _id: 'REtest' })).toMatchObject({ testCall: true });
     });
+  });
+
+  it('without a clock given, the time is the real time', async () => {
+    const { now: _given, ...deps } = h.deps;
+    const before = Date.now();
+    await new CallTurns(deps).start('CA-real-time', 'caller-1');
+    const startedAt = new Date((await h.calls.find('CA-real-time'))!.startedAt).getTime();
+    expect(startedAt).toBeGreaterThanOrEqual(before);
+    expect(startedAt).toBeLessThanOrEqual(Date.now());
   });
 
   it('ratings keep the rated time of the turn, not of a later retry', async () => {
