@@ -25,7 +25,13 @@ describe(`account administration (${ENGINE} store)`, () => {
   });
 
   it('adds an account under its lower-case name, with a hash that verifies only its password, and audits it', async () => {
+    const before = Date.now();
     const a = await admin.add('  Dara.Sok ', 'reviewer', GOOD);
+    // When it was made and its password set (the accounts page shows them).
+    for (const t of [a.createdAt, a.passwordChangedAt]) {
+      expect(t.getTime()).toBeGreaterThanOrEqual(before);
+      expect(t.getTime()).toBeLessThanOrEqual(Date.now());
+    }
     expect(a).toMatchObject({ _id: 'dara.sok', role: 'reviewer', disabled: false });
     expect(a.passwordHash).not.toContain(GOOD);
     expect(await verifyPassword(GOOD, a.passwordHash)).toBe(true);
@@ -73,7 +79,10 @@ describe(`account administration (${ENGINE} store)`, () => {
     expect(await verifyPassword(OTHER_GOOD, hash)).toBe(true);
     expect(await verifyPassword(GOOD, hash)).toBe(false);
     await expect(admin.changePassword('dara', 'short')).rejects.toThrow(BadRequestError);
-    await expect(admin.changePassword('nobody', OTHER_GOOD)).rejects.toThrow(NotFoundError);
+    await expect(admin.changePassword('nobody', OTHER_GOOD)).rejects.toThrow(new NotFoundError('no staff account nobody'));
+    const changed = (await admin.accounts.find('dara'))!;
+    expect(changed.passwordChangedAt.getTime()).toBeGreaterThanOrEqual(changed.createdAt.getTime());
+    expect(changed.passwordChangedAt.getTime()).toBeLessThanOrEqual(Date.now());
     expect((await audit()).at(-1)).toMatchObject({ action: 'change-password', detail: { account: 'dara', sessionsEnded: 2 } });
   });
 
@@ -87,7 +96,7 @@ describe(`account administration (${ENGINE} store)`, () => {
     expect(await admin.setDisabled('dara', false)).toBe(0);
     expect(await admin.sessions.resume(b.token)).not.toBeNull();
     expect((await admin.accounts.find('dara'))!.disabled).toBe(false);
-    await expect(admin.setDisabled('nobody', true)).rejects.toThrow(NotFoundError);
+    await expect(admin.setDisabled('nobody', true)).rejects.toThrow(new NotFoundError('no staff account nobody'));
     expect((await audit()).slice(-2).map((e) => [e.action, e.detail])).toEqual([
       ['disable-account', { account: 'dara', sessionsEnded: 1 }],
       ['enable-account', { account: 'dara', sessionsEnded: 0 }],
@@ -100,7 +109,7 @@ describe(`account administration (${ENGINE} store)`, () => {
     expect(await admin.setRole('dara', 'viewer')).toBe(1);
     expect(await admin.sessions.resume(a.token)).toBeNull();
     expect((await admin.accounts.find('dara'))!.role).toBe('viewer');
-    await expect(admin.setRole('nobody', 'viewer')).rejects.toThrow(NotFoundError);
+    await expect(admin.setRole('nobody', 'viewer')).rejects.toThrow(new NotFoundError('no staff account nobody'));
     expect((await audit()).at(-1)).toMatchObject({ action: 'change-role', detail: { account: 'dara', role: 'viewer', sessionsEnded: 1 } });
   });
 

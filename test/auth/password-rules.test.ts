@@ -42,6 +42,7 @@ describe('new staff passwords', () => {
     expect(passwordProblem('the darasok river', 'dara.sok1')).toBe('the password must not contain the username');
     expect(passwordProblem('The DaraSok River', 'darasok')).toMatch(/username/);
     expect(passwordProblem('the darasok river', 'sokha')).toBeNull();
+    expect(passwordProblem('the sokh river lantern', 'sokh')).toMatch(/username/);
     // A name of fewer than 4 letters is too short to judge by.
     expect(passwordProblem('bob builds rivers', 'bob')).toBeNull();
     expect(passwordProblem('the darasok river')).toBeNull();
@@ -78,6 +79,15 @@ describe('stored password hashes', () => {
     const stored = ['scrypt', 1024, 8, 1, salt.toString('base64'), hash.toString('base64')].join('$');
     expect(await verifyPassword('river lantern orbit 42', stored)).toBe(true);
     expect(await verifyPassword('river lantern orbit 43', stored)).toBe(false);
+  });
+
+  it('verify a hash made with stronger parameters (raised later), which needs more memory than today\'s', async () => {
+    const { scryptSync, randomBytes } = await import('node:crypto');
+    const salt = randomBytes(16);
+    const N = 2 ** 16;
+    const hash = scryptSync('river lantern orbit 42', salt, 32, { N, r: 8, p: 1, maxmem: 256 * N * 8 });
+    const stored = ['scrypt', N, 8, 1, salt.toString('base64'), hash.toString('base64')].join('$');
+    expect(await verifyPassword('river lantern orbit 42', stored)).toBe(true);
   });
 
   it('the decoy hash for unknown usernames is made once and verifies no guess', async () => {

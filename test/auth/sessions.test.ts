@@ -30,6 +30,9 @@ describe(`staff sessions (${ENGINE} store)`, () => {
     expect(a.token.length).toBeGreaterThanOrEqual(40);
     expect(a.session.csrfToken).not.toBe(b.session.csrfToken);
     expect(a.session.csrfToken).not.toBe(a.token);
+    // Both go into cookies, forms and headers as they are: URL-safe characters, 256 bits.
+    expect(a.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.session.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await sessions.collection.find({});
     expect(stored).toHaveLength(2);
     expect(JSON.stringify(stored)).not.toContain(a.token);
@@ -60,9 +63,12 @@ describe(`staff sessions (${ENGINE} store)`, () => {
     const { token, session } = await sessions.create('dara', 'viewer');
     clock += SESSION_IDLE_MS - 1;
     expect(await sessions.resume(token)).not.toBeNull();
+    const other = await sessions.create('sok', 'viewer');
     clock += SESSION_IDLE_MS; // idle again, now measured from the last request
     expect(await sessions.resume(token)).toBeNull();
     expect(await sessions.collection.findOne({ _id: session._id })).toBeNull();
+    // Only that session is gone.
+    expect(await sessions.collection.findOne({ _id: other.session._id })).not.toBeNull();
   });
 
   it('ends exactly at its idle expiry', async () => {
@@ -106,12 +112,15 @@ describe(`staff sessions (${ENGINE} store)`, () => {
     const a = await sessions.create('dara', 'admin');
     const b = await sessions.create('dara', 'admin');
     const c = await sessions.create('sok', 'viewer');
+    await sessions.end(b.session._id);
+    expect(await sessions.resume(b.token)).toBeNull();
+    expect(await sessions.resume(a.token)).not.toBeNull();
     await sessions.end(a.session._id);
     expect(await sessions.resume(a.token)).toBeNull();
-    expect(await sessions.resume(b.token)).not.toBeNull();
+    const b2 = await sessions.create('dara', 'admin');
     const d = await sessions.create('dara', 'admin');
     expect(await sessions.endAllFor('dara')).toBe(2);
-    expect(await sessions.resume(b.token)).toBeNull();
+    expect(await sessions.resume(b2.token)).toBeNull();
     expect(await sessions.resume(d.token)).toBeNull();
     expect(await sessions.resume(c.token)).not.toBeNull();
     expect(await sessions.endAllFor('dara')).toBe(0);

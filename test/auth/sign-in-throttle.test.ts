@@ -1,4 +1,4 @@
-import { DEVICE_COOKIE_MAX_AGE_S, SignInThrottle, ThrottleVerdict } from '../../src/auth/sign-in-throttle';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, SignInThrottle, ThrottleVerdict } from '../../src/auth/sign-in-throttle';
 import { Store } from '../../src/store/store';
 import { ENGINE } from '../support/engine';
 import { sharedTestStore } from '../support/shared-store';
@@ -243,8 +243,11 @@ describe(`sign-in throttle (${ENGINE} store)`, () => {
     for (const c of counters) expect(c.expiresAt).toEqual(new Date(T0 + 2 * WINDOW));
   });
 
-  it('a device cookie is kept a year', () => {
+  it('the device cookie is staff_device, kept a year, and its value is cookie-safe', () => {
+    expect(DEVICE_COOKIE).toBe('staff_device');
     expect(DEVICE_COOKIE_MAX_AGE_S).toBe(365 * 24 * 3600);
+    // It goes into a Set-Cookie header as it is: base64url parts only.
+    for (let i = 0; i < 20; i++) expect(throttle.deviceCookieValue('dara.sok_1')).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{40,}$/);
   });
 
   it('counters are shared by every instance on the store', async () => {

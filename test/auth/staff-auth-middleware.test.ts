@@ -44,7 +44,7 @@ describe(`staff session, role and CSRF guards (${ENGINE} store)`, () => {
     app.get('/unguarded', requireRole('admin'), (_req, res) => res.send('in'));
     app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       const e = err as AppError;
-      res.status(e.status ?? 500).json({ code: e.code, key: e.messageKey });
+      res.status(e.status ?? 500).json({ code: e.code, key: e.messageKey, message: e.message });
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -73,8 +73,12 @@ describe(`staff session, role and CSRF guards (${ENGINE} store)`, () => {
       for (const [path, accept] of [['/staff/page', 'application/json'], ['/staff/page', '*/*'], ['/staff/messages/m1/audio', 'text/html']]) {
         const res = await get(path, { accept });
         expect(res.status).toBe(401);
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
         expect(await res.text()).toBe('Sign in first.\n');
       }
+      // A script posting JSON (no form body) gets the same.
+      const json = await fetch(`${base}/staff/form`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: '{}' });
+      expect(json.status).toBe(401);
       expect((await get('/staff/page')).status).toBe(401);
     });
 
@@ -122,6 +126,7 @@ describe(`staff session, role and CSRF guards (${ENGINE} store)`, () => {
     it('a role check with no session in front of it lets nobody in', async () => {
       const res = await get('/unguarded');
       expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(await res.text()).toBe('Sign in first.\n');
     });
   });
@@ -144,7 +149,7 @@ describe(`staff session, role and CSRF guards (${ENGINE} store)`, () => {
         const { token, session } = await signIn(role);
         const admin = await get('/staff/admin', cookieOf(token));
         expect([role, admin.status]).toEqual([role, expected[role].admin]);
-        if (admin.status === 403) expect(await admin.json()).toEqual({ code: 'FORBIDDEN', key: 'error.role' });
+        if (admin.status === 403) expect(await admin.json()).toEqual({ code: 'FORBIDDEN', key: 'error.role', message: 'Forbidden: your role does not allow this.' });
         const review = await post('/staff/review', { _csrf: session.csrfToken }, cookieOf(token));
         expect([role, review.status]).toEqual([role, expected[role].review]);
       }
@@ -156,7 +161,7 @@ describe(`staff session, role and CSRF guards (${ENGINE} store)`, () => {
       const { token, session } = await signIn('reviewer');
       const refused = async (res: Response) => {
         expect(res.status).toBe(403);
-        expect(await res.json()).toEqual({ code: 'FORBIDDEN', key: 'error.csrf' });
+        expect(await res.json()).toEqual({ code: 'FORBIDDEN', key: 'error.csrf', message: 'Forbidden: the form is out of date or did not come from this site. Reload the page and try again.' });
       };
       await refused(await post('/staff/form', { note: 'x' }, cookieOf(token)));
       await refused(await post('/staff/form', { _csrf: '' }, cookieOf(token)));
@@ -187,6 +192,7 @@ describe('staff cookies', () => {
     expect(readCookie(req(' staff_session = xyz '), 'staff_session')).toBe('xyz');
     expect(readCookie(req('staff_session_old=1; x_staff_session=2'), 'staff_session')).toBeUndefined();
     expect(readCookie(req('junk; staff_session=ok'), 'staff_session')).toBe('ok');
+    expect(readCookie(req('staff_sessionx; other=1'), 'staff_session')).toBeUndefined();
     expect(readCookie(req('staff_session=a=b'), 'staff_session')).toBe('a=b');
     expect(readCookie(req('staff_session=%E0%A4%A'), 'staff_session')).toBeUndefined();
     expect(readCookie(req(''), 'staff_session')).toBeUndefined();
