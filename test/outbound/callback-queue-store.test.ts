@@ -58,6 +58,19 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(q.numberOf(e)).toBe(NUMBER);
       expect(await q.find(e._id)).toEqual(e);
       expect(await q.hasDue()).toBe(true);
+      await missed(q, 'caller-b', { number: OTHER });
+      const b = (await q.collection.find({ callerId: 'caller-b' }))[0];
+      expect(await q.find(b._id)).toEqual(b);
+      expect(await q.find(e._id)).toEqual(e);
+    });
+
+    it('without a clock given, the time is the real time', async () => {
+      const real = new CallbackQueue(store, cipher, { maxAttempts: 3, retryBaseSeconds: 60 });
+      const before = Date.now();
+      expect(await missed(real)).toBe('queued');
+      const at = (await only(real)).createdAt.getTime();
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(Date.now());
     });
 
     it('a caller who rings again while owed a callback gets no second one; another caller does; the same caller may be owed an answer too', async () => {
@@ -116,6 +129,19 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await missed(q)).toBe('queued');
     });
 
+    it('unblocking one caller leaves the others blocked, and a block stops only its own caller', async () => {
+      const q = queueWith();
+      await q.block('caller-x', 'dara');
+      clock += 1000;
+      await q.block('caller-y', 'dara');
+      expect(await missed(q, 'caller-a')).toBe('queued');
+      expect(await q.requestAnswer({ messageId: 'RE9', callerId: 'caller-a', number: NUMBER, language: 'km' })).toBe('awaiting');
+      await q.unblock('caller-y');
+      expect((await q.listBlocks()).map((b) => b._id)).toEqual(['caller-x']);
+      expect(await missed(q, 'caller-x', { number: OTHER })).toBe('blocked');
+      expect(await missed(q, 'caller-y', { number: OTHER })).toBe('queued');
+    });
+
     it('blocking leaves a call already under way to finish', async () => {
       const q = queueWith();
       await missed(q);
@@ -152,6 +178,13 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       await dial(q);
       expect(await q.applyStatus((await only(q))._id, (await only(q)).attemptId!, { status: 'busy' }, 300)).toBe('retry');
       expect(await q.callsThisWeek('caller-a')).toBe(1);
+      // Another number's calls are its own.
+      await missed(q, 'caller-b', { number: OTHER });
+      clock += 1000;
+      const other = await q.claimForCall(120);
+      expect(other!.callerId).toBe('caller-b');
+      expect(await q.callsThisWeek('caller-a')).toBe(1);
+      await q.end(other!, 'completed', 'answered', { status: 'completed' });
       clock += 3_600_000;
       const second = await dial(q);
       expect(await q.callsThisWeek('caller-a')).toBe(2);
@@ -290,6 +323,18 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await q.hasDue()).toBe(false);
     });
 
+    it('claims by due time, not by when the entry was made: a callback waiting to retry comes after one due earlier', async () => {
+      const q = queueWith({ retryBaseSeconds: 60 });
+      await missed(q, 'a');
+      const a = await dial(q);
+      await q.applyStatus(a._id, a.attemptId!, { status: 'busy' }, 300); // due again at T0 + 60 s
+      clock += 1000;
+      await missed(q, 'b', { number: OTHER }); // due at T0 + 1 s
+      clock = T0 + 61_000;
+      expect((await q.claimForCall(120))!.callerId).toBe('b');
+      expect((await q.claimForCall(120))!.callerId).toBe('a');
+    });
+
     it('two instances claiming at once never get the same entry', async () => {
       const q1 = queueWith();
       const q2 = queueWith();
@@ -410,6 +455,20 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await missed(q)).toBe('queued');
     });
 
+    it('two callbacks completed one after the other both end (each ended record is its own)', async () => {
+      const q = queueWith();
+      await missed(q, 'a');
+      await missed(q, 'b', { number: OTHER });
+      const first = await q.claimForCall(120);
+      const second = await q.claimForCall(120);
+      expect(await q.applyStatus(first!._id, first!.attemptId!, { status: 'completed' }, 300)).toBe('completed');
+      expect(await q.applyStatus(second!._id, second!.attemptId!, { status: 'completed' }, 300)).toBe('completed');
+      expect(await q.collection.countDocuments({ state: 'completed' })).toBe(2);
+      // A completed callback cannot be ended again.
+      expect(await q.end(first!, 'abandoned', 'failed', { status: 'failed' })).toBe(false);
+      expect((await q.find(first!._id))!.state).toBe('completed');
+    });
+
     it('a status straight to completed (its earlier ones lost) still ends the callback', async () => {
       const q = queueWith();
       await missed(q);
@@ -458,6 +517,7 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(e).toMatchObject({ state: 'abandoned', outcome: 'failed', activeKey: `ended:${e._id}` });
       expect(e.sealedNumber).toBeUndefined();
       expect(e.history.map((h) => h.status)).toEqual(['busy', 'no-answer', 'failed']);
+      expect(e.history.map((h) => h.attemptId)).toEqual([a1.attemptId, a2.attemptId, a3.attemptId]);
       expect(await q.claimForCall(120)).toBeNull();
     });
 
@@ -579,8 +639,20 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await q.hasDue()).toBe(true);
     });
 
-    it('ends at most `limit` a pass', async () => {
+    it('a callback waiting to retry expires too', async () => {
+      const q = queueWith({ maxWaitHours: 1, callingHours: HOURS, retryBaseSeconds: 60 });
+      await missed(q);
+      const e = await dial(q);
+      await q.applyStatus(e._id, e.attemptId!, { status: 'no-answer' }, 300);
+      clock += 3_600_000;
+      expect(await q.expireWaiting()).toBe(1);
+      expect(await only(q)).toMatchObject({ state: 'abandoned', outcome: 'expired' });
+    });
+
+    it('ends at most `limit` a pass, counting only what it ended', async () => {
       const q = queueWith({ maxWaitHours: 1, callingHours: HOURS });
+      await missed(q, 'dialled');
+      await dial(q); // its wait runs out too, but it is under way
       for (const c of ['a', 'b', 'c']) await missed(q, c);
       clock += 2 * 3_600_000;
       expect(await q.expireWaiting(2)).toBe(2);
@@ -594,7 +666,7 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await q.requestAnswer({ messageId: 'RE1', callerId: 'a', number: NUMBER, language: 'km' })).toBe('awaiting');
       expect(await q.requestAnswer({ messageId: 'RE1', callerId: 'a', number: NUMBER, language: 'km' })).toBe('already');
       let e = await only(q);
-      expect(e).toMatchObject({ kind: 'message-answer', state: 'awaiting-answer', messageId: 'RE1', language: 'km' });
+      expect(e).toMatchObject({ kind: 'message-answer', state: 'awaiting-answer', messageId: 'RE1', language: 'km', attempts: 0, history: [] });
       expect(e.waitUntil).toBeUndefined(); // no wait runs while staff choose
       expect(q.numberOf(e)).toBe(NUMBER);
       expect(await q.hasDue()).toBe(false);
@@ -624,9 +696,11 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
 
     it('staff see the answers awaiting, oldest first, without the numbers', async () => {
       const q = queueWith();
-      await q.requestAnswer({ messageId: 'RE1', callerId: 'a', number: NUMBER, language: 'km' });
+      // Written in the other order (two instances, one a little behind).
       clock += 1000;
       await q.requestAnswer({ messageId: 'RE2', callerId: 'b', number: OTHER, language: 'en' });
+      clock -= 1000;
+      await q.requestAnswer({ messageId: 'RE1', callerId: 'a', number: NUMBER, language: 'km' });
       await missed(q, 'c');
       const list = await q.awaitingAnswers();
       expect(list.map((e) => e.messageId)).toEqual(['RE1', 'RE2']);
@@ -658,6 +732,15 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
       expect(await q.purgeWaiting('dara')).toBe(0);
     });
 
+    it('a purge ends callbacks waiting to retry too', async () => {
+      const q = queueWith();
+      await missed(q);
+      const e = await dial(q);
+      await q.applyStatus(e._id, e.attemptId!, { status: 'busy' }, 300);
+      expect(await q.purgeWaiting('dara')).toBe(1);
+      expect(await only(q)).toMatchObject({ state: 'abandoned', outcome: 'purged' });
+    });
+
     it('the queue page: recent entries newest first without numbers, and counts by state', async () => {
       const q = queueWith();
       for (const c of ['a', 'b', 'c']) {
@@ -674,6 +757,17 @@ describe(`callback queue on the store (${ENGINE} store)`, () => {
   });
 
   describe('reconciling a call whose lease ran out', () => {
+    it('takes the call whose lease ran out first', async () => {
+      const q = queueWith();
+      await missed(q, 'a');
+      await missed(q, 'b', { number: OTHER });
+      const a = await q.claimForCall(300);
+      const b = await q.claimForCall(60);
+      clock += 300_000;
+      expect((await q.claimForReconcile(60))!._id).toBe(b!._id);
+      expect((await q.claimForReconcile(60))!._id).toBe(a!._id);
+    });
+
     it('takes a live entry once its lease ran out, for one instance at a time, and adopts the call found', async () => {
       const q = queueWith();
       await missed(q);
