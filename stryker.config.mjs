@@ -14,19 +14,29 @@ export const MUTATION_GROUPS = {
   },
   'call-turns': {
     mutate: ['src/calls/call-turns.ts'],
-    tests: ['test/calls/call-turns.test.ts', 'test/calls/winning-copy.test.ts', 'test/calls/rating-call.test.ts'],
+    // The shipped flow on real repositories without a hotline (test/calls/call-turns-harness.ts):
+    // call-turns.test.ts, winning-copy.test.ts and rating-call.test.ts reach it too, but start
+    // hotlines, about 30 s a mutant.
+    tests: ['test/calls/call-turns-unit.test.ts'],
   },
   'outbound-limits': {
     mutate: ['src/outbound/outbound-limits.ts'],
-    tests: ['test/outbound/outbound-pace.test.ts', 'test/outbound/outbound-pace-property.test.ts', 'test/outbound/callbacks.test.ts', 'test/outbound/carrier-refusals.test.ts', 'test/staff/outbound-pages.test.ts'],
+    // Store-level tests with the test's clock only: callbacks, carrier-refusals and the staff
+    // outbound pages reach it too, but start hotlines, about 30 s a mutant.
+    tests: ['test/outbound/outbound-limits-store.test.ts', 'test/outbound/outbound-pace.test.ts', 'test/outbound/outbound-pace-property.test.ts'],
   },
   'callback-queue': {
     mutate: ['src/outbound/callback-queue.ts'],
-    tests: ['test/outbound/callbacks.test.ts', 'test/outbound/callback-abuse.test.ts', 'test/outbound/answer-call.test.ts', 'test/outbound/carrier-refusals.test.ts'],
+    // Its store-level test with the test's clock only: callbacks, callback-abuse, answer-call and
+    // carrier-refusals reach it too, but start hotlines, about 30 s a mutant.
+    tests: ['test/outbound/callback-queue-store.test.ts'],
   },
   auth: {
     mutate: ['src/auth/*.ts', '!src/auth/common-passwords.ts'],
-    tests: ['test/auth/*.test.ts', 'test/security/account-lockout.test.ts', 'test/security/sign-in-hardening.test.ts', 'test/security/staff-sign-in.test.ts', 'test/staff/staff-auth.test.ts', 'test/staff/route-roles.test.ts', 'test/staff/account-pages.test.ts', 'test/staff/staff-cli.test.ts'],
+    // Its store-level and bare-Express tests only (test/auth): the sign-in, lockout, account-page,
+    // route-role and CLI tests under test/security and test/staff reach it too, but start hotlines,
+    // about 30 s a mutant.
+    tests: ['test/auth/*.test.ts'],
   },
   // Its unit test only: the webhook tests (test/carriers/conformance.test.ts, voice-webhooks)
   // reach it too, but take over a minute a mutant.
