@@ -16,6 +16,8 @@ fi
 
 what_to_do() {
   case "$unit" in
+    test)
+      echo "This is a test alert (systemctl start hotline-notify@test.service): alerts reach you. Nothing to do." ;;
     hotline-doctor*)
       echo "What to do: each WARNING or BLOCKER line above says what is wrong, and the line after it (fix:) what to do."
       echo "Check again with: sudo -u hotline npm run doctor -- --env-file /etc/hotline/hotline.env" ;;

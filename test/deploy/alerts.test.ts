@@ -131,6 +131,14 @@ describe('the alert path, run for real', () => {
     expect(alert).toMatch(/no backup was made.*\n.*systemctl start hotline-backup\.service/);
   });
 
+  it('the test alert of the README says it is a test, not that the line is down', () => {
+    const out = path.join(tempDir('alert-out-'), 'alert.txt');
+    expect(notify('test', '-- No entries --\n', `cat > '${out}'`).status).toBe(0);
+    const alert = fs.readFileSync(out, 'utf8');
+    expect(alert).toMatch(/This is a test alert/);
+    expect(alert).not.toMatch(/NOT answering calls/);
+  });
+
   it('without ALERT_COMMAND, or when it fails, the notifier fails and its log line says nobody was told', () => {
     const unset = notify('hotline.service', 'x\n', undefined);
     expect(unset.status).not.toBe(0);
