@@ -38,7 +38,9 @@ interface BacklogRecord {
   carrier: Omit<CarrierContactRecord, '_id'> | null;
 }
 
-interface Heartbeat { _id: string; at: Date }
+/** expiresAt: an instance gone for a day (restarted, moved) leaves no heartbeat behind (a TTL index). */
+interface Heartbeat { _id: string; at: Date; expiresAt: Date }
+const HEARTBEAT_KEPT_MS = 24 * 3600 * 1000;
 
 export const BACKLOG_REFRESH_MS = 10_000;
 export const STORE_WRITE_TIMEOUT_MS = 2_000;
@@ -90,7 +92,7 @@ export class Health {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), limit); });
     const write = this.deps.store.collection<Heartbeat>('ops_heartbeats')
-      .updateOne({ _id: this.instanceId }, { $set: { at: this.now() } }, { upsert: true })
+      .updateOne({ _id: this.instanceId }, { $set: { at: this.now(), expiresAt: new Date(this.now().getTime() + HEARTBEAT_KEPT_MS) } }, { upsert: true })
       .then(() => 'ok' as const, (err: unknown) => err);
     const outcome = await Promise.race([write, late]).finally(() => clearTimeout(timer));
     if (outcome === 'ok') {

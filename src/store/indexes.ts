@@ -21,6 +21,8 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'messages', keys: { callSid: 1 } },
   // Staff app: sessions and sign-in failure counters are deleted by the database once expired.
   { collection: 'staff_sessions', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  // /health's heartbeats: each instance (hostname and process) writes its own; a day after the last, gone.
+  { collection: 'ops_heartbeats', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_sessions', keys: { username: 1 } },
   { collection: 'staff_sign_in_failures', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_sign_in_failures', keys: { key: 1 } },

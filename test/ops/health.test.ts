@@ -1,3 +1,4 @@
+import { INDEXES } from '../../src/store/indexes';
 import * as fs from 'node:fs';
 import * as mongodb from 'mongodb';
 
@@ -93,7 +94,7 @@ describe('the health report', () => {
   beforeEach(async () => {
     dataDir = tempDir();
     store = await openTestStore(dataDir);
-    now = new Date('2026-03-01T08:00:00Z');
+    now = new Date('2030-03-01T08:00:00Z'); // after the machine's clock: the database's TTL indexes expire by the real time
   });
   afterEach(() => closeTestStore(store));
 
@@ -107,7 +108,9 @@ describe('the health report', () => {
     expect(report).toMatchObject({ status: 'ok', serving: true, engine: ENGINE });
     expect(Object.keys(report.checks).sort()).toEqual(['carrier', 'disk', 'outbound', 'recordings', 'store']);
     for (const c of Object.values(report.checks)) expect(c.status).toBe('ok');
-    expect(await store.collection('ops_heartbeats').findOne({ _id: 'test-instance' })).toMatchObject({ at: now });
+    expect(await store.collection('ops_heartbeats').findOne({ _id: 'test-instance' })).toMatchObject({ at: now, expiresAt: new Date(now.getTime() + 24 * 3600 * 1000) });
+    // Each restart is a new instance id: the database deletes a heartbeat a day after its last write.
+    expect(INDEXES).toContainEqual({ collection: 'ops_heartbeats', keys: { expiresAt: 1 }, expireAfterSeconds: 0 });
   });
 
   it('warns on low disk (the doctor\'s 2 GB) and fails under 0.25 GB, answering not serving', async () => {
