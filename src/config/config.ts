@@ -64,6 +64,8 @@ export interface AppConfig {
   /** Doctor blocker ids production starts with anyway (DOCTOR_ALLOW). */
   doctorAllow: string[];
   backupMaxAgeHours: number;
+  /** ALERT_COMMAND: what deploy/hotline-notify.sh runs when a unit fails ('' = nobody is told). */
+  alertCommand: string;
   /** Express's "trust proxy": false, a hop count, or the proxies' addresses (TRUST_PROXY). */
   trustProxy: false | number | string[];
   /** HOST was left empty and a proxy is trusted, so the server listens on loopback only (said in the start-up log). */
@@ -323,6 +325,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
     sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),
     doctorAllow: (values.DOCTOR_ALLOW ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     backupMaxAgeHours: Number(values.BACKUP_MAX_AGE_HOURS),
+    alertCommand: values.ALERT_COMMAND ?? '',
     trustProxy: 'value' in trustProxy ? trustProxy.value : false,
     hostChosenForProxy: listen.chosenForProxy,
     httpMaxConnections: Number(values.HTTP_MAX_CONNECTIONS),

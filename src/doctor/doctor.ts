@@ -117,6 +117,9 @@ export function settingsItems(config: AppConfig): DoctorItem[] {
   if (!config.signatureCheck) {
     items.push({ id: 'signature-check.off', status: 'blocker', message: 'TWILIO_SIGNATURE_CHECK=off: anyone can post fake calls', fix: 'remove TWILIO_SIGNATURE_CHECK (it defaults to on)' });
   }
+  items.push(config.alertCommand.trim()
+    ? { id: 'alerts.command', status: 'ok', message: 'ALERT_COMMAND is set: a failed service, backup or doctor check is reported (test it: README "Alerts")' }
+    : { id: 'alerts.command', status: 'warning', message: 'ALERT_COMMAND is empty: when the service, the backup or the doctor\'s timer fails, nobody is told', fix: 'set ALERT_COMMAND in the settings file to a command that sends its standard input (mail, a Telegram bot curl, any webhook), then send a test alert (README "Alerts")' });
   items.push(...carrierMediaItems(config), listenItem(config));
   return items;
 }

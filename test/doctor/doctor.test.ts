@@ -78,6 +78,11 @@ describe('doctor: settings', () => {
     expect(item(settingsItems(config()), 'secret.callback-number').status).toBe('ok');
   });
 
+  it('no ALERT_COMMAND is a warning (a failing service would tell nobody), naming the setting and the test alert', () => {
+    expect(item(settingsItems(config()), 'alerts.command')).toMatchObject({ status: 'warning', message: expect.stringMatching(/ALERT_COMMAND is empty/), fix: expect.stringMatching(/test alert/) });
+    expect(item(settingsItems(config({ ALERT_COMMAND: 'mail -s hotline ops@example.org' })), 'alerts.command').status).toBe('ok');
+  });
+
   it('an http:// or local PUBLIC_BASE_URL is a blocker; https is ok', () => {
     expect(item(settingsItems(config({ PUBLIC_BASE_URL: 'http://hotline.example.org' })), 'public-url.https')).toMatchObject({ status: 'blocker', fix: expect.stringMatching(/TLS reverse proxy/) });
     expect(item(settingsItems(config({ PUBLIC_BASE_URL: 'https://localhost:3000' })), 'public-url.https').status).toBe('blocker');
