@@ -93,7 +93,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect(c.last!.language).toBe('cmo');
       expect(await h.callers.find('caller-1')).toMatchObject({ language: 'cmo' });
       const again = await call('CA-lang-2', 'caller-1').start();
-      expect(heard(again)).toEqual(['welcome.back', 'main.menu']);
+      expect(heard(again)).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
       expect(again.language).toBe('cmo');
     });
 
@@ -117,7 +117,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect((await h.calls.find('CA-r1'))!.returningRater).toBe(false);
       clock += 2 * DAY;
       const c2 = call('CA-r2', 'caller-1');
-      expect(heard(await c2.start())).toEqual(['welcome.back', 'main.menu']);
+      expect(heard(await c2.start())).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
       expect((await h.calls.find('CA-r2'))!.returningRater).toBe(true);
       // Rate, the last commune (1), health, used it, then the first indicator again.
       await c2.answer('2', '1', '2', '1', '4');
@@ -142,7 +142,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       await ratePart(3);
       clock += DAY - 1;
       const c = call('CA-next', 'caller-1');
-      expect(heard(await c.start())).toEqual(['welcome.back', 'rate.resume.health', 'place.120101', 'rate.resume.press']);
+      expect(heard(await c.start())).toEqual(['welcome.back', 'keys.intro', 'rate.resume.health', 'place.120101', 'rate.resume.press']);
       expect(heard(await c.answer('1'))).toContain(`indicator.health.${HEALTH[3]}`);
       await c.answer('5');
       expect((await ratingsOf('CA-next')).map((r) => [r.indicatorId, r.score])).toEqual([[HEALTH[3], 5]]);
@@ -151,7 +151,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
     it('is not offered a day or more later', async () => {
       await ratePart(2);
       clock += DAY;
-      expect(heard(await call('CA-late', 'caller-1').start())).toEqual(['welcome.back', 'main.menu']);
+      expect(heard(await call('CA-late', 'caller-1').start())).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
     });
 
     it('declined, it is forgotten', async () => {
@@ -161,7 +161,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       await c.start();
       expect(heard(await c.answer('2'))).toEqual(['main.menu']);
       expect((await h.callers.find('caller-1'))!.unfinishedRating).toBeUndefined();
-      expect(heard(await call('CA-no-2', 'caller-1').start())).toEqual(['welcome.back', 'main.menu']);
+      expect(heard(await call('CA-no-2', 'caller-1').start())).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
     });
 
     it('finished, it is forgotten; and if that write was lost, a rating with every indicator answered is not offered', async () => {
@@ -169,7 +169,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect((await h.callers.find('caller-1'))!.unfinishedRating).toBeUndefined();
       await h.callers.rememberUnfinishedRating('caller-1', { communeCode: '120101', service: 'health', indicatorIndex: 1 }, new Date(clock), c.callSid);
       clock += HOUR;
-      expect(heard(await call('CA-done', 'caller-1').start())).toEqual(['welcome.back', 'main.menu']);
+      expect(heard(await call('CA-done', 'caller-1').start())).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
     });
 
     it('counts only the ratings of its own commune and service in the call that began it', async () => {

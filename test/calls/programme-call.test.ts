@@ -58,7 +58,7 @@ describe(`choosing the commune and the school by name (${ENGINE} store)`, () => 
     const again = await h.call(parseScript('1,3,hangup'), { from });
     expect(again.errors).toEqual([]);
     const heard = ids(again);
-    expect(heard.slice(0, 4)).toEqual(['welcome.back', 'rate.resume.school', 'place.080101', 'facility.ps-prey-toteung']);
+    expect(heard.slice(0, 5)).toEqual(['welcome.back', 'keys.intro', 'rate.resume.school', 'place.080101', 'facility.ps-prey-toteung']);
     const ratings = await h.store.collection<Rating>('ratings').find({ callSid: again.callSid });
     expect(ratings.map((r) => [r.communeCode, r.service, r.facilityId, r.indicatorId, r.score])).toEqual([
       ['080101', 'school', 'ps-prey-toteung', 'informal-fees', 3],

@@ -46,7 +46,7 @@ describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
     const from = '+85512999002';
     await h.call(parseScript('1,2,120101,1,3,hangup'), { from });
     const t = await h.call(parseScript('2,1,1,hangup'), { from });
-    expect(ids(t).slice(0, 2)).toEqual(['welcome.back', 'main.menu']);
+    expect(ids(t).slice(0, 3)).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
     expect(ids(t)).toContain('rate.commune.last');
     expect(ids(t)).toContain('rate.service.menu');
   });
@@ -58,7 +58,7 @@ describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
     expect((await h.rt.ratings.forCall(first.callSid)).map((r) => r.supersededAt)).toEqual([undefined, undefined]);
     // The first call broke off mid-rating: decline going on (2), then rate there again: health, staff-attitude 1.
     const again = await h.call(parseScript('2,2,1,2,1,1,hangup'), { from });
-    expect(ids(again).slice(0, 2)).toEqual(['welcome.back', 'rate.resume.health']);
+    expect(ids(again).slice(0, 3)).toEqual(['welcome.back', 'keys.intro', 'rate.resume.health']);
     expect(ids(again)).toContain('rate.commune.last');
     const [later] = await h.rt.ratings.forCall(again.callSid);
     expect(later).toMatchObject({ indicatorId: 'staff-attitude', score: 1 });

@@ -112,9 +112,9 @@ describe('start of a call', () => {
     expect(t.state).toMatchObject({ node: 'language', language: 'km', ended: false });
   });
 
-  it('a caller whose language is known hears welcome.back and the main menu, in their language', () => {
+  it('a caller whose language is known hears welcome.back, the key map and the main menu, in their language', () => {
     const [t] = call([], { caller: { language: 'jra' } });
-    expect(t.heard).toEqual(['welcome.back', 'main.menu']);
+    expect(t.heard).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
     expect(t.state).toMatchObject({ node: 'main', language: 'jra' });
     expect(t.effects).toEqual([]);
   });

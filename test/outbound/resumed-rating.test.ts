@@ -54,7 +54,7 @@ describe(`a rating broken off in a callback is offered again on the next call ($
 
     const next = await h.call(parseScript('1,3,2,hangup'), { from: CITIZEN });
     const heard = ids(next);
-    expect(heard.slice(0, 2)).toEqual(['welcome.back', 'rate.resume.health']);
+    expect(heard.slice(0, 3)).toEqual(['welcome.back', 'keys.intro', 'rate.resume.health']);
     expect(heard).toContain('rate.resume.press');
     // 1: straight to the third indicator, no intro again.
     const afterPress = heard.slice(heard.indexOf('rate.resume.press') + 1);
@@ -65,7 +65,7 @@ describe(`a rating broken off in a callback is offered again on the next call ($
     expect((await h.rt.callers.find(callerId))?.unfinishedRating).toMatchObject({ indicatorIndex: 3, callSid: next.callSid });
     // Broken off again: the call after goes on where this one stopped.
     const third = ids(await h.call(parseScript('1,hangup'), { from: CITIZEN }));
-    expect(third.slice(0, 2)).toEqual(['welcome.back', 'rate.resume.health']);
+    expect(third.slice(0, 3)).toEqual(['welcome.back', 'keys.intro', 'rate.resume.health']);
     expect(third[third.indexOf('rate.resume.press') + 1]).toBe(`indicator.health.${HEALTH[4]}`);
   });
 
@@ -91,7 +91,7 @@ describe(`a rating broken off in a callback is offered again on the next call ($
     }
     expect((await h.rt.callers.find(callerId))?.unfinishedRating).toBeDefined();
     const t = await h.call(parseScript('hangup'), { from: CITIZEN });
-    expect(ids(t)).toEqual(['welcome.back', 'main.menu']);
+    expect(ids(t)).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
   });
 
   it('2 declines: the main menu, and the offer is not made again', async () => {
@@ -99,7 +99,7 @@ describe(`a rating broken off in a callback is offered again on the next call ($
     const first = await h.call(parseScript('2,hangup'), { from: CITIZEN });
     expect(ids(first).slice(-1)).toEqual(['main.menu']);
     const second = await h.call(parseScript('hangup'), { from: CITIZEN });
-    expect(ids(second)).toEqual(['welcome.back', 'main.menu']);
+    expect(ids(second)).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
   });
 
   it('after a day the offer is gone', async () => {
@@ -107,7 +107,7 @@ describe(`a rating broken off in a callback is offered again on the next call ($
     const callerId = callerIdFor(CITIZEN, h.config.callerHashSecret);
     await h.store.collection<Caller>('callers').updateOne({ _id: callerId }, { $set: { 'unfinishedRating.at': new Date(Date.now() - 25 * 3600_000) } });
     const t = await h.call(parseScript('hangup'), { from: CITIZEN });
-    expect(ids(t)).toEqual(['welcome.back', 'main.menu']);
+    expect(ids(t)).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
   });
 
   it('finishing the rating forgets it', async () => {

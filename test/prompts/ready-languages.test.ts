@@ -87,7 +87,7 @@ describe(`only ready languages are offered in production (${ENGINE} store)`, () 
     const first = await h.call(parseScript('2,hangup'), { from });
     expect(first.heard.filter((p) => p.id === 'main.menu').map((p) => p.language)).toEqual(['cmo']);
     const again = await h.call(parseScript('hangup'), { from });
-    expect(ids(again)).toEqual(['welcome.back', 'main.menu']);
+    expect(ids(again)).toEqual(['welcome.back', 'keys.intro', 'main.menu']);
 
     fs.rmSync(path.join(audioDir, 'cmo/goodbye.wav'));
     await untilSeen('Bunong losing a recording', () => !offeredNow(h).includes('cmo'));
