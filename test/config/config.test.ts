@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, parseEnvFile, startupWarnings } from '../../src/config/config';
 import { SETTINGS, SettingSpec } from '../../src/config/settings';
 import { ConfigError } from '../../src/errors';
 import { tempDir } from '../support/engine';
+import { startServerUntilListening } from '../support/server-start';
 
 const root = path.resolve(__dirname, '../..');
 const PRODUCTION = {
@@ -141,25 +141,7 @@ describe('.env.example', () => {
 
 describe('start-up of the server (src/server.ts)', () => {
   jest.setTimeout(60_000);
-  const tsx = path.join(root, 'node_modules/.bin/tsx');
-  function start(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(tsx, ['src/server.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', DATA_DIR: tempDir(), HOST: '127.0.0.1', ...env } });
-      let out = '';
-      const seen = (chunk: Buffer) => {
-        out += String(chunk);
-        if (out.includes('hotline listening')) child.kill('SIGTERM');
-      };
-      child.stdout.on('data', seen);
-      child.stderr.on('data', seen);
-      // Generous: a first start seeds the site folder, and CI shares two cores with the other test worker.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 45000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, out });
-      });
-    });
-  }
+  const start = startServerUntilListening;
 
   it('with TWILIO_SIGNATURE_CHECK=off in development, the server warns before it listens', async () => {
     const port = String(20000 + Math.floor(Math.random() * 20000));

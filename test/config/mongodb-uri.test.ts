@@ -1,30 +1,8 @@
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { mongodbUriProblem } from '../../src/config/mongodb-uri';
-import { tempDir } from '../support/engine';
+import { startServerUntilListening } from '../support/server-start';
 
-const root = path.resolve(__dirname, '../..');
-
-/** Starts src/server.ts as systemd would and waits for it to exit (or kills it once it listens). */
-function start(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
-      cwd: root, env: { PATH: process.env.PATH ?? '', DATA_DIR: tempDir(), HOST: '127.0.0.1', PORT: String(20000 + Math.floor(Math.random() * 20000)), ...env },
-    });
-    let out = '';
-    const seen = (chunk: Buffer) => {
-      out += String(chunk);
-      if (out.includes('hotline listening')) child.kill('SIGTERM');
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+/** The server started as systemd would, on a port of its own. */
+const start = (env: Record<string, string>) => startServerUntilListening({ PORT: String(20000 + Math.floor(Math.random() * 20000)), ...env });
 
 describe('a malformed MONGODB_URI (issue 23)', () => {
   jest.setTimeout(60_000);

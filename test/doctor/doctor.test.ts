@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { requiredPrompts } from '../../src/prompts/coverage';
 import { INDEXES } from '../../src/store/indexes';
 import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE, tempDir } from '../support/engine';
+import { startServerUntilListening } from '../support/server-start';
 
 const ROOT = path.resolve(__dirname, '../..');
 const STRONG = 'f3a9c1e07b6d4258a1c9e3f5d7b2a4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6';
@@ -279,24 +279,7 @@ describe('doctor: the whole report and DOCTOR_ALLOW', () => {
 });
 
 describe('production start-up refuses on a blocker (src/server.ts)', () => {
-  const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-  function start(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(tsx, ['src/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: tempDir(), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
-      let out = '';
-      const seen = (chunk: Buffer) => {
-        out += String(chunk);
-        if (out.includes('hotline listening')) child.kill('SIGTERM');
-      };
-      child.stdout.on('data', seen);
-      child.stderr.on('data', seen);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, out });
-      });
-    });
-  }
+  const start = (env: Record<string, string>) => startServerUntilListening({ LOG_LEVEL: 'info', ...env });
 
   it('names every blocker and exits 78; with each named in DOCTOR_ALLOW it starts and logs each override', async () => {
     const carrier = await fakeCarrier(READY.TWILIO_ACCOUNT_SID, READY.TWILIO_AUTH_TOKEN, 'http://hotline.example.org/voice/incoming');
