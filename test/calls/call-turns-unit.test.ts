@@ -51,6 +51,17 @@ class Call {
   }
 }
 
+/** Calls whose next compare-and-set first runs a hook once: another copy of the turn gets in between. */
+class HookedCalls extends CallsRepository {
+  beforeAdvance?: () => Promise<void>;
+  override async advance(...args: Parameters<CallsRepository['advance']>) {
+    const hook = this.beforeAdvance;
+    this.beforeAdvance = undefined;
+    if (hook) await hook();
+    return super.advance(...args);
+  }
+}
+
 describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
   let store: Store;
   let clock: number;
@@ -350,15 +361,6 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
     });
 
     it('two copies of a rating turn at once: the one that wins decides, and the other answers with it', async () => {
-      class HookedCalls extends CallsRepository {
-        beforeAdvance?: () => Promise<void>;
-        override async advance(...args: Parameters<CallsRepository['advance']>) {
-          const hook = this.beforeAdvance;
-          this.beforeAdvance = undefined;
-          if (hook) await hook();
-          return super.advance(...args);
-        }
-      }
       const hooked = new HookedCalls(store);
       const a = harness(store, now, { calls: hooked });
       const b = harness(store, now);
@@ -378,15 +380,6 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
     });
 
     it('two copies at once, and the winner dies before keeping its rating: the losing copy keeps the winner\'s', async () => {
-      class HookedCalls extends CallsRepository {
-        beforeAdvance?: () => Promise<void>;
-        override async advance(...args: Parameters<CallsRepository['advance']>) {
-          const hook = this.beforeAdvance;
-          this.beforeAdvance = undefined;
-          if (hook) await hook();
-          return super.advance(...args);
-        }
-      }
       class DyingRatings extends RatingsRepository {
         override async save(): Promise<void> {
           throw new Error('instance died');
