@@ -2,6 +2,7 @@ import { FlowDefinition } from '../flow/types';
 import { errorFields } from '../logging/error-cause';
 import { Logger } from '../logging/logger';
 import { CallRecord, CallsRepository } from '../store/calls';
+import { isTestCall } from '../store/ratings';
 
 /**
  * The operator's one line per call, written when the call's final status is saved: what the
@@ -65,7 +66,9 @@ export async function logCallEnd(
 ): Promise<void> {
   try {
     const fields = callEndFields(callSid, status, durationSeconds, await deps.calls.find(callSid), deps.flow);
-    deps.logger.info(fields, `call ended: ${fields.outcome}`);
+    // The start-up warm-up and staff "try the line" calls are no caller's: said so, not counted as one.
+    if (isTestCall(callSid)) deps.logger.info({ ...fields, testCall: true }, `test call ended: ${fields.outcome}`);
+    else deps.logger.info(fields, `call ended: ${fields.outcome}`);
   } catch (err) {
     deps.logger.warn({ callSid, status, ...errorFields(err) }, 'call ended; its summary could not be read from the database');
   }

@@ -3,6 +3,7 @@ import { CallStatusJournal } from '../../src/calls/call-status-journal';
 import { createLogger } from '../../src/logging/logger';
 import { parseScript } from '../../src/simulator/call-simulator';
 import { CallsRepository } from '../../src/store/calls';
+import { TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
 import { closeTestStore, openTestStore, tempDir } from '../support/engine';
 import { ids, simulatorFor, startHotline, startHotlinePair, TestHotline } from '../support/hotline';
 
@@ -67,6 +68,15 @@ describe('the call-end log line (issue 23)', () => {
       resume.mockRestore();
     }
     expect(await logged(h, failing.callSid)).toEqual([expect.objectContaining({ msg: 'call ended: error.system heard', outcome: 'error.system heard' })]);
+  });
+
+  it('names a test call (the start-up warm-up, staff "try the line") as one, never as a caller who hung up', async () => {
+    h = await startHotline();
+    const test = h.simulator({ from: FROM, callSid: `${TEST_CALL_SID_PREFIX}0123456789abcdef0123` });
+    await test.run(parseScript('hangup'));
+    for (let i = 0; i < 100 && !h.logs.some((l) => l.includes(test.callSid) && l.includes('call ended')); i += 1) await new Promise((r) => setTimeout(r, 20));
+    const lines = h.logs.map((l) => JSON.parse(l) as Line).filter((l) => l.callSid === test.callSid && String(l.msg).includes('call ended'));
+    expect(lines).toEqual([expect.objectContaining({ msg: 'test call ended: hung up early', testCall: true })]);
   });
 
   it('is written by one instance only when each of two instances gets a copy of the final status', async () => {
