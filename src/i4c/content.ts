@@ -109,6 +109,11 @@ export class I4cLibrary {
  * words one piece of a topic holds. Words, not characters: the budget is counted on the English
  * reference, which every translation is grouped like where it follows it sentence by sentence.
  */
+/** Whether a prompt id is a piece of an I4C text (info.<service>.<topic>.<n>, made from content/i4c by promptTexts). */
+export function isContentPromptId(id: string): boolean {
+  return /^info\.[a-z0-9-]+\.[a-z0-9-]+\.[0-9]+$/.test(id);
+}
+
 export const PIECE_MAX_WORDS = 36;
 /** The same budget for a text without spaces between words (Khmer): characters. */
 export const PIECE_MAX_CHARS = 200;

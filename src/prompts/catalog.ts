@@ -13,6 +13,10 @@ export interface PromptEntry {
    * the old words (coverage, the doctor and the studio ask for it to be recorded again).
    */
   wordsChanged?: string;
+  /** The day the words changed in one language only (a reviewed translation): its recordings say the old words. */
+  wordsChangedIn?: Record<string, string>;
+  /** "needed" (or absent) until a native Khmer speaker has read the Khmer text; then "done" (npm run i18n -- import). */
+  kmReview?: 'needed' | 'done';
 }
 export interface PromptCatalog {
   prompts: Record<string, PromptEntry>;
@@ -40,6 +44,12 @@ const validate = new Ajv({ allErrors: true }).compile({
           },
           note: { type: 'string' },
           wordsChanged: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
+          wordsChangedIn: {
+            type: 'object',
+            propertyNames: { pattern: '^[a-z]{2,3}$' },
+            additionalProperties: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
+          },
+          kmReview: { enum: ['needed', 'done'] },
         },
       },
     },
@@ -62,6 +72,12 @@ export function loadCatalog(file: string): PromptCatalog {
     throw new DefinitionError(`cannot read the prompt catalog ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseCatalog(raw, file);
+}
+
+/** The day a prompt's words last changed in a language (for all languages, or in that one alone), if ever. */
+export function wordsChangedFor(entry: PromptEntry | undefined, language: string): string | undefined {
+  const dates = [entry?.wordsChanged, entry?.wordsChangedIn?.[language]].filter((d): d is string => Boolean(d));
+  return dates.sort().at(-1);
 }
 
 /** Place names are prompts too, but they come from the gazetteer, not the catalog. */

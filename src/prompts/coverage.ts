@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioSource, audioKey, AudioSources } from './audio-sources';
-import { isPlacePrompt, PromptCatalog } from './catalog';
+import { isPlacePrompt, PromptCatalog, wordsChangedFor } from './catalog';
 import { AUDIO_EXTENSION } from './prompt-audio';
 
 /**
@@ -84,7 +84,7 @@ export async function promptCoverageAsync(input: CoverageInput): Promise<Languag
       const source = await sources.sourceOfAsync(code, id);
       found.set(audioKey(code, id), source);
       // Only prompts whose words changed need the file's date.
-      if (source && source !== 'placeholder' && input.catalog.prompts[id]?.wordsChanged) {
+      if (source && source !== 'placeholder' && wordsChangedFor(input.catalog.prompts[id], code)) {
         const stat = await fs.promises.stat(sources.fileOf(code, id)).catch(() => null);
         if (stat) saved.set(audioKey(code, id), stat.mtime);
       }
@@ -107,7 +107,7 @@ function coverageFrom(input: CoverageInput, sourceOf: (language: string, promptI
       else if (source === 'recording') cov.recorded.push(id);
       else cov[source].push(id);
       // A placeholder is regenerated with the new words; a person's or machine's take is not.
-      const changed = input.catalog.prompts[id]?.wordsChanged;
+      const changed = wordsChangedFor(input.catalog.prompts[id], code);
       if (source && source !== 'placeholder' && changed && savedBeforeWordsChanged(savedAt(code, id), changed)) cov.outdated.push(id);
     }
     return cov;

@@ -8,7 +8,7 @@
  */
 import express, { Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
-import { isPlacePrompt } from '../prompts/catalog';
+import { isPlacePrompt, wordsChangedFor } from '../prompts/catalog';
 import { AudioSources, sha256Of } from '../prompts/audio-sources';
 import { requiredPrompts } from '../prompts/coverage';
 import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
@@ -135,7 +135,7 @@ ${scrollBox(t('studio.title'), html`<table class="studio-languages">
       return html`<tr data-prompt="${id}" data-state="${state}" data-save-url="/staff/studio/${language.code}/${id}/recording">
   <td><code>${id}</code><br><span class="part">${partLabel}</span></td>
   <td>${entry.text[language.code] && language.code !== 'km' ? html`<p>${entry.text[language.code]}</p>` : ''}${entry.text.km ? html`<p>${km(entry.text.km)}</p>` : ''}<p class="en" lang="en">${entry.text.en}</p></td>
-  <td><span class="state state-${state}">${t(`studio.state.${state}`)}</span><br><span class="who">${who}</span>${report.coverage.outdated.includes(id) ? html`<br><span class="warn outdated">${t('studio.outdated', { date: rt.catalog.prompts[id].wordsChanged! })}</span>` : ''}</td>
+  <td><span class="state state-${state}">${t(`studio.state.${state}`)}</span><br><span class="who">${who}</span>${report.coverage.outdated.includes(id) ? html`<br><span class="warn outdated">${t('studio.outdated', { date: wordsChangedFor(rt.catalog.prompts[id], language.code)! })}</span>` : ''}</td>
   <td class="studio-actions">
     ${state !== 'missing' ? html`<audio class="current" controls preload="none" src="${audioUrl}"></audio>`
     : fallback ? html`<span class="none">${t('studio.fallback', { language: rt.languages.default })}</span><audio class="current" controls preload="none" src="/audio/${rt.languages.default}/${id}.wav"></audio>`
