@@ -2,6 +2,11 @@ import { IndexSpec } from './store';
 
 /** Every index the app needs, declared in one place and created at start-up on both engines. */
 export const INDEXES: readonly IndexSpec[] = [
+  // JAAP register: one plan per commune and year; a period's items by agreement day; overdue items by deadline.
+  { collection: 'jaaps', keys: { communeCode: 1, year: 1 }, unique: true },
+  { collection: 'jaap_items', keys: { jaapId: 1, section: 1, no: 1 }, unique: true },
+  { collection: 'jaap_items', keys: { agreedOn: 1 } },
+  { collection: 'jaap_items', keys: { status: 1, deadline: 1 } },
   { collection: 'calls', keys: { updatedAt: 1 } },
   { collection: 'call_status', keys: { updatedAt: 1 } },
   { collection: 'ratings', keys: { communeCode: 1, ratedAt: 1 } },
