@@ -6,8 +6,11 @@ import * as fs from 'node:fs';
 import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
 import { AppError, BadRequestError } from '../src/errors';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
-import { parsePeriod, parsePeriodRange } from '../src/reports/period';
-import { reportCsv, runReport } from '../src/reports/scorecard-report';
+import { csvDocument } from '../src/exports/csv';
+import { JaapRegister } from '../src/jaap/jaap-register';
+import { jaapReportRows, jaapResults } from '../src/jaap/jaap-results';
+import { cambodianMidnight, parsePeriod, parsePeriodRange } from '../src/reports/period';
+import { checkArea, reportCsv, runReport } from '../src/reports/scorecard-report';
 import { loadScorecard } from '../src/scorecard/scorecard';
 import { loadProgrammeAreas, offeredProgramme } from '../src/site/programme-areas';
 import { ensureRepeatRatingsMarked } from '../src/store/repeat-ratings';
@@ -48,7 +51,18 @@ Options:
   --out FILE               write to FILE instead of standard output
   --help                   this text
 
+JAAP results (--jaap): for the JAAPs agreed on days in [--from, --to), each area's action
+items: agreed, solvedWithin12Months (done no later than 12 months after the JAAP's agreement),
+share (solved within 12 months / agreed), doneLater, stillInside12Months, notSolved, dropped;
+for every commune, district and province with items and the country, by section (A external,
+B internal) and facility type. JSON: { period, asOf, entries: [{ level, code, nameKm,
+nameLatin, agreed, solvedWithin12Months, share, ..., bySection, byService }] }; CSV: one row
+per area and breakdown. JAAP items are public commitments: nothing is withheld.
+  --jaap                   the JAAP result indicator instead of the scorecard figures
+  --as-of DAY              count unfinished items' 12 months up to this day (default today)
+
 Examples:
+  npm run report -- --jaap --from 2023-01-01 --to 2024-01-01 --format csv
   npm run report -- --province 01 --from 2026-01-01 --to 2026-04-01
   npm run report -- --table --from 2026-01-01 --to 2026-04-01 --compare 2025-01-01..2025-04-01 --format csv
 
@@ -62,6 +76,8 @@ interface Options {
   provinces: string[];
   table: boolean;
   breakdown: boolean;
+  jaap: boolean;
+  asOf?: string;
   compare?: string;
   format: 'json' | 'csv';
   bom: boolean;
@@ -70,7 +86,7 @@ interface Options {
 }
 
 export function parseReportArgs(argv: string[]): Options {
-  const o: Options = { communes: [], districts: [], provinces: [], table: false, breakdown: false, format: 'json', bom: true, help: false };
+  const o: Options = { communes: [], districts: [], provinces: [], table: false, breakdown: false, jaap: false, format: 'json', bom: true, help: false };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new BadRequestError(`${flag} needs a value`);
@@ -83,6 +99,8 @@ export function parseReportArgs(argv: string[]): Options {
       case '--help': case '-h': o.help = true; break;
       case '--table': o.table = true; break;
       case '--breakdown': o.breakdown = true; break;
+      case '--jaap': o.jaap = true; break;
+      case '--as-of': o.asOf = value(i++, a); break;
       case '--no-bom': o.bom = false; break;
       case '--from': o.from = value(i++, a); break;
       case '--to': o.to = value(i++, a); break;
@@ -103,6 +121,15 @@ export function parseReportArgs(argv: string[]): Options {
   return o;
 }
 
+function write(text: string, out: string | undefined): void {
+  if (out) {
+    fs.writeFileSync(out, text);
+    toolOutput(out);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
 async function main(): Promise<number> {
   const envFile = takeEnvFileFromProcessArgs();
   let o: Options;
@@ -117,6 +144,9 @@ async function main(): Promise<number> {
     if (!o.from || !o.to) throw new BadRequestError('--from and --to are required (calendar days, --to exclusive)');
     period = parsePeriod(o.from, o.to);
     baseline = o.compare ? parsePeriodRange(o.compare) : undefined;
+    if (o.jaap && (o.table || o.breakdown || o.compare)) throw new BadRequestError('--jaap cannot be combined with --table, --breakdown or --compare');
+    if (o.asOf && !o.jaap) throw new BadRequestError('--as-of goes with --jaap');
+    if (o.asOf) cambodianMidnight(o.asOf, '--as-of');
   } catch (err) {
     console.error(`report: ${(err as Error).message}`);
     return 2;
@@ -130,19 +160,21 @@ async function main(): Promise<number> {
     // Facility names as the hotline offers them (none from the shipped sample: its facilities are made up).
     const { facilities } = offeredProgramme(loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: scorecard.services.map((s) => s.id) }));
     store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run report' }); // a national report may take longer than a webhook may wait
+    if (o.jaap) {
+      const asOf = o.asOf ? new Date(cambodianMidnight(o.asOf).getTime() + 12 * 3600_000) : new Date();
+      const area = checkArea({ communes: o.communes, districts: o.districts, provinces: o.provinces }, gazetteer);
+      const items = await new JaapRegister(store).itemsAgreedIn(o.from!, o.to!, area);
+      const jaapReport = jaapResults(items, { asOf, period: { from: o.from!, to: o.to! }, gazetteer });
+      write(o.format === 'csv' ? csvDocument(jaapReportRows(jaapReport), { bom: o.bom }) : `${JSON.stringify(jaapReport, null, 2)}\n`, o.out);
+      return 0;
+    }
     // Ratings stored before repeats were marked are marked once (the running hotline has done it already).
     await ensureRepeatRatingsMarked(store, (msg, fields) => console.error(`report: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}`));
     const report = await runReport(
       { store, scorecard, gazetteer, minCallers: config.reportMinCallers, facilities },
       { period, baseline, area: { communes: o.communes, districts: o.districts, provinces: o.provinces }, table: o.table, breakdowns: o.breakdown },
     );
-    const text = o.format === 'csv' ? reportCsv(report, { bom: o.bom }) : `${JSON.stringify(report, null, 2)}\n`;
-    if (o.out) {
-      fs.writeFileSync(o.out, text);
-      toolOutput(o.out);
-    } else {
-      process.stdout.write(text);
-    }
+    write(o.format === 'csv' ? reportCsv(report, { bom: o.bom }) : `${JSON.stringify(report, null, 2)}\n`, o.out);
     return 0;
   } catch (err) {
     if (err instanceof BadRequestError) {

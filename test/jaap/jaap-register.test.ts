@@ -1,19 +1,11 @@
 import { ConflictError, NotFoundError } from '../../src/errors';
-import { itemId, JaapItem, jaapId, twelveMonthsAfter } from '../../src/jaap/jaap';
+import { jaapId } from '../../src/jaap/jaap';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { ENGINE } from '../support/engine';
+import { planItem } from '../support/jaap-items';
 import { sharedTestStore } from '../support/shared-store';
 
 const day = (d: string) => new Date(`${d}T12:00:00+07:00`);
-
-export function planItem(communeCode: string, year: number, agreedOn: string, section: 'A' | 'B', no: number, o: Partial<JaapItem> = {}): JaapItem {
-  const plan = jaapId(communeCode, year);
-  return {
-    _id: itemId(plan, section, no), jaapId: plan, communeCode, districtCode: communeCode.slice(0, 4), provinceCode: communeCode.slice(0, 2),
-    year, agreedOn, deadline: twelveMonthsAfter(agreedOn), section, no, activity: `activity ${section}${no}`, service: 'health',
-    status: 'not-started', doneAt: null, history: [], ...o,
-  };
-}
 
 describe(`the JAAP register (${ENGINE} store)`, () => {
   const sharedStore = sharedTestStore(['jaaps', 'jaap_items']);

@@ -1,14 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
 import { parsePeriod, parsePeriodRange } from '../../src/reports/period';
 import { checkArea, reportCsv, runReport } from '../../src/reports/scorecard-report';
 import { loadScorecard } from '../../src/scorecard/scorecard';
-import { EmbeddedStore } from '../../src/store/embedded-store';
-import { MongoStore } from '../../src/store/mongo-store';
 import { Rating } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
 import { closeTestStore, ENGINE, openTestStore, tempDir } from '../support/engine';
+import { runReportCommand, storeForCommand } from '../support/report-command';
 import { FIXTURE, storeRatings } from './rating-fixture';
 
 const root = path.join(__dirname, '..', '..');
@@ -61,22 +59,6 @@ describe('report output: JSON shape and CSV', () => {
   });
 });
 
-const runReportCommand = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), ...args], {
-  cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60000,
-});
-
-/** Opens a store of the engine under test for a report command: env for the child, and a close. */
-async function storeForCommand(dataDir: string, dbName: string, fill: (store: Store) => Promise<void>): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
-  if (ENGINE === 'mongodb') {
-    const mongo = await MongoStore.connect(process.env.MONGODB_URI!, dbName);
-    await fill(mongo);
-    return { env: { MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName }, close: async () => { await mongo.dropEverything(); await mongo.close(); } };
-  }
-  const store = new EmbeddedStore(dataDir);
-  await fill(store);
-  await store.close();
-  return { env: { MONGODB_URI: '', DATA_DIR: dataDir }, close: async () => undefined };
-}
 
 describe(`npm run report on ratings stored before repeats were marked (${ENGINE} store)`, () => {
   let opened: Awaited<ReturnType<typeof storeForCommand>>;

@@ -1,0 +1,42 @@
+import { JaapRegister } from '../../src/jaap/jaap-register';
+import { ENGINE, tempDir } from '../support/engine';
+import { runReportCommand, storeForCommand } from '../support/report-command';
+import { planItem } from '../support/jaap-items';
+
+const day = (d: string) => new Date(`${d}T12:00:00+07:00`);
+
+describe(`npm run report -- --jaap (${ENGINE} store)`, () => {
+  let opened: Awaited<ReturnType<typeof storeForCommand>>;
+  beforeAll(async () => {
+    opened = await storeForCommand(tempDir(), `test_jaap_cli_${process.pid}_${Date.now()}`, (store) => new JaapRegister(store).addItems([
+      planItem('010201', 2023, '2023-03-01', 'B', 1, { status: 'done', doneAt: day('2023-09-01'), service: 'commune' }),
+      planItem('010201', 2023, '2023-03-01', 'A', 1, { status: 'done', doneAt: day('2024-04-01'), service: 'health' }),
+      planItem('120101', 2023, '2023-05-01', 'A', 1, { status: 'ongoing', service: 'school' }),
+      planItem('120101', 2024, '2024-05-01', 'B', 1, { status: 'done', doneAt: day('2024-06-01') }),
+    ]));
+  });
+  afterAll(async () => opened.close());
+
+  it('prints one entry per area with level, code, agreed, solvedWithin12Months and share, for JAAPs agreed in the period', () => {
+    const r = runReportCommand(opened.env, ['--jaap', '--from', '2023-01-01', '--to', '2024-01-01', '--as-of', '2024-02-01']);
+    expect(r.stderr).not.toMatch(/^report: /m);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ period: { from: '2023-01-01', to: '2024-01-01' }, asOf: '2024-02-01' });
+    expect(report.entries.map((e: { level: string; code: string }) => `${e.level} ${e.code}`)).toEqual(['country null', 'province 01', 'province 12', 'district 0102', 'district 1201', 'commune 010201', 'commune 120101']);
+    expect(report.entries[0]).toMatchObject({ agreed: 3, solvedWithin12Months: 1, share: 0.333, doneLater: 1, stillInside12Months: 1 });
+    expect(report.entries.find((e: { code: string }) => e.code === '010201')).toMatchObject({ nameLatin: 'Banteay Neang', agreed: 2, solvedWithin12Months: 1, share: 0.5 });
+  });
+
+  it('writes CSV for one province, and refuses unknown codes and options that do not go with --jaap', () => {
+    const csv = runReportCommand(opened.env, ['--jaap', '--province', '12', '--from', '2023-01-01', '--to', '2024-01-01', '--as-of', '2024-06-01', '--format', 'csv', '--no-bom']);
+    expect(csv.status).toBe(0);
+    const lines = csv.stdout.split('\r\n');
+    expect(lines[0]).toBe('level,code,name_km,name_latin,breakdown,agreed,solvedWithin12Months,share,doneLater,stillInside12Months,notSolved,dropped,from,to,as_of');
+    expect(lines).toContain('country,,,,section-A,1,0,0,0,0,1,0,2023-01-01,2024-01-01,2024-06-01');
+    expect(lines.some((l) => l.includes(',010201,'))).toBe(false);
+    expect(runReportCommand(opened.env, ['--jaap', '--commune', '999999', '--from', '2023-01-01', '--to', '2024-01-01']).status).toBe(2);
+    expect(runReportCommand(opened.env, ['--jaap', '--table', '--from', '2023-01-01', '--to', '2024-01-01']).status).toBe(2);
+    expect(runReportCommand(opened.env, ['--as-of', '2024-01-01', '--from', '2023-01-01', '--to', '2024-01-01']).status).toBe(2);
+  });
+});
