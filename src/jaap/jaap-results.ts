@@ -8,7 +8,7 @@
  */
 import { Gazetteer } from '../gazetteer/gazetteer';
 import { cambodianDay } from '../outbound/cambodia-time';
-import { itemOutcome, JaapSection, JAAP_SECTIONS } from './jaap';
+import { itemOutcomeOn, JaapSection, JAAP_SECTIONS } from './jaap';
 import { ItemOutcomeFields } from './jaap-register';
 
 export interface JaapFigures {
@@ -82,8 +82,9 @@ export function jaapResults(items: Iterable<ItemOutcomeFields>, o: { asOf: Date;
     }
     return t;
   };
+  const asOfDay = cambodianDay(o.asOf);
   for (const item of items) {
-    const field = FIELD_OF[itemOutcome(item, o.asOf)];
+    const field = FIELD_OF[itemOutcomeOn(item, asOfDay)];
     for (const key of ['', `p${item.provinceCode}`, `d${item.districtCode}`, `c${item.communeCode}`]) {
       const t = tallyOf(key);
       let service = t.byService.get(item.service);
@@ -112,7 +113,7 @@ export function jaapResults(items: Iterable<ItemOutcomeFields>, o: { asOf: Date;
         byService: Object.fromEntries([...t.byService.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([s, f]) => [s, finish(f)])),
       };
     });
-  return { period: o.period, asOf: cambodianDay(o.asOf), entries };
+  return { period: o.period, asOf: asOfDay, entries };
 }
 
 export const JAAP_CSV_FIGURES = ['agreed', 'solvedWithin12Months', 'share', 'doneLater', 'stillInside12Months', 'notSolved', 'dropped'] as const;

@@ -99,9 +99,14 @@ export type ItemOutcome = 'solved-within-12-months' | 'done-later' | 'still-insi
  * months"). An item done, reopened and done again counts from the last time it became done.
  */
 export function itemOutcome(item: Pick<JaapItem, 'status' | 'doneAt' | 'deadline'>, asOf: Date): ItemOutcome {
+  return itemOutcomeOn(item, cambodianDay(asOf));
+}
+
+/** itemOutcome on a Cambodian calendar day (YYYY-MM-DD), for counting many items against one day. */
+export function itemOutcomeOn(item: Pick<JaapItem, 'status' | 'doneAt' | 'deadline'>, asOfDay: string): ItemOutcome {
   if (item.status === 'dropped') return 'dropped';
-  if (item.status === 'done' && item.doneAt) return cambodianDay(item.doneAt) <= item.deadline ? 'solved-within-12-months' : 'done-later';
-  return cambodianDay(asOf) <= item.deadline ? 'still-inside-12-months' : 'not-solved';
+  if (item.status === 'done' && item.doneAt) return cambodianDay(new Date(item.doneAt)) <= item.deadline ? 'solved-within-12-months' : 'done-later';
+  return asOfDay <= item.deadline ? 'still-inside-12-months' : 'not-solved';
 }
 
 /** The status change an item gets, or a BadRequestError for one that is not allowed. */
