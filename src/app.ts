@@ -11,7 +11,7 @@ import { IN_CALL_CHECK_MS, inCallSilenceCheck } from './messages/recording-silen
 import { staffRouter } from './staff/staff-router';
 import { AuditLog } from './staff/audit-log';
 import { errorFields } from './logging/error-cause';
-import { Health } from './ops/health';
+import { failureKind } from './ops/metrics';
 
 /** /audio/<language>/<prompt id>.wav, as src/prompts/prompt-audio.ts makes the URLs. */
 const PROMPT_AUDIO_PATH = /^\/[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.wav$/;
@@ -24,9 +24,9 @@ export function createApp(rt: Runtime): express.Express {
   app.set('trust proxy', rt.config.trustProxy);
 
   // Each dependency, and 503 when callers cannot be served (src/ops/health.ts).
-  const health = new Health({ store: rt.store, dataDir: rt.config.dataDir, logger: rt.logger, outbound: rt.outbound });
+  // No /metrics here: it has a listener of its own (METRICS_PORT, src/ops/metrics-endpoint.ts), never the public port.
   app.get('/health', async (_req, res) => {
-    const report = await health.report();
+    const report = await rt.health.report();
     res.status(report.serving ? 200 : 503).setHeader('Cache-Control', 'no-store').json(report);
   });
 
@@ -60,6 +60,7 @@ export function createApp(rt: Runtime): express.Express {
       authToken: rt.config.twilioAuthToken,
       publicBaseUrl: rt.config.publicBaseUrl,
       logger: rt.logger,
+      metrics: rt.metrics,
     }),
     voiceRoutes({
       turns: rt.turns,
@@ -75,6 +76,7 @@ export function createApp(rt: Runtime): express.Express {
       recordingIsSilent: inCallSilenceCheck(carrierRecordingsFor(rt.config, IN_CALL_CHECK_MS), rt.logger),
       statusJournal: rt.callStatusJournal,
       flow: rt.flow,
+      metrics: rt.metrics,
     }),
     recordingRoutes({ messages: rt.messages, carrierApiUrl: rt.config.carrierApiUrl, accountSid: rt.config.twilioAccountSid, logger: rt.logger }),
     outboundRoutes({
@@ -110,6 +112,7 @@ function systemErrorTwiml(rt: Runtime): string {
 function carrierFallback(rt: Runtime) {
   return (req: Request, res: Response) => {
     rt.logger.warn({ path: req.path, method: req.method }, 'the carrier called a /voice path the hotline does not serve: check the voice URL configured at the carrier (POST /voice/incoming)');
+    rt.metrics.error('error_system_answered');
     res.status(200).type('text/xml').send(systemErrorTwiml(rt));
   };
 }
@@ -119,6 +122,8 @@ function carrierErrorHandler(rt: Runtime) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!res.locals.carrierSigned || res.headersSent) return next(err);
     rt.logger.error({ path: req.path, ...errorFields(err) }, 'carrier request failed; caller hears error.system');
+    rt.metrics.error('error_system_answered');
+    rt.metrics.error(failureKind(err));
     res.status(200).type('text/xml').send(systemErrorTwiml(rt));
   };
 }
@@ -140,7 +145,10 @@ function errorHandler(rt: Runtime) {
     else if (e.type === 'entity.too.large') message = 'Request body too large.';
     else if (e.type === 'entity.parse.failed') message = 'Request body could not be parsed.';
     else if (e.expose && e.message) message = e.message;
-    if (status >= 500) rt.logger.error({ path: req.path, ...errorFields(err) }, 'request failed');
+    if (status >= 500) {
+      rt.logger.error({ path: req.path, ...errorFields(err) }, 'request failed');
+      rt.metrics.error(failureKind(err) === 'store_failed' ? 'store_failed' : 'request_failed');
+    }
     else rt.logger.warn({ path: req.path, status }, message);
     if (res.headersSent) return;
     res.status(status).type('text/plain').send(`${message}\n`);

@@ -9,6 +9,8 @@ import { Gazetteer, loadGazetteer } from './gazetteer/gazetteer';
 import { checkI4cContent } from './i4c/content';
 import { createLogger, Logger } from './logging/logger';
 import { MessagesRepository } from './messages/messages';
+import { Health } from './ops/health';
+import { HotlineMetrics } from './ops/metrics';
 import { buildOutbound, Outbound } from './outbound/outbound';
 import { PromptCatalog } from './prompts/catalog';
 import { LanguageReadiness } from './prompts/language-readiness';
@@ -57,6 +59,10 @@ export interface Runtime {
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
   outbound: Outbound;
+  /** Each dependency the line needs, as GET /health answers (src/ops/health.ts). */
+  health: Health;
+  /** This instance's counters and the queue depths, for Prometheus (src/ops/metrics.ts; served only when METRICS_PORT is set). */
+  metrics: HotlineMetrics;
   /** Stops the runtime's own timers and folder watches (the recordings watch, the status replay); the store stays open. */
   stopBackgroundWork(): void;
   /** stopBackgroundWork, then closes the store. */
@@ -116,12 +122,15 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   }
   const callers = new CallersRepository(store);
   const calls = new CallsRepository(store);
+  const outbound = buildOutbound(store, config);
+  const health = new Health({ store, dataDir: config.dataDir, logger, outbound });
+  // Counted whether or not they are served (a few additions per call); the queue depths are /health's counts.
+  const metrics = new HotlineMetrics(() => health.backlog());
   // A status kept during an outage that ends a call writes its call-end line when saved.
-  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger, (e) => void logCallEnd({ calls, logger, flow }, e.callSid, e.status, e.durationSeconds));
+  const callStatusJournal = new CallStatusJournal(config.dataDir, calls, logger, (e) => void logCallEnd({ calls, logger, flow, metrics }, e.callSid, e.status, e.durationSeconds));
   const ratings = new RatingsRepository(store);
   const messages = new MessagesRepository(store);
   const places = new PlacesToConfirmRepository(store);
-  const outbound = buildOutbound(store, config);
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
@@ -146,7 +155,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
-    flow, context, callers, calls, ratings, messages, places, logger, answerCalls: outbound,
+    flow, context, callers, calls, ratings, messages, places, logger, answerCalls: outbound, metrics,
     languageGroup: (code) => groups.get(code) ?? 'other',
   });
 
@@ -155,7 +164,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     callStatusJournal.stop();
   };
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, turns, outbound,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, turns, outbound, health, metrics,
     stopBackgroundWork,
     close: () => {
       stopBackgroundWork();

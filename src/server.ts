@@ -9,6 +9,8 @@ import { recordingDownloadWorkerFor } from './messages/recording-download-worker
 import { callbackWorkerFor } from './outbound/outbound';
 import { loadDoctorDefinitions } from './doctor/definitions';
 import { runDoctor, unallowedBlockers } from './doctor/doctor';
+import { errorFields } from './logging/error-cause';
+import { metricsEndpointFor, metricsNote } from './ops/metrics-endpoint';
 import { buildRuntime } from './runtime';
 import { AuditRetention } from './staff/audit-retention';
 import { claimEmbeddedStore } from './store/embedded-owner';
@@ -89,9 +91,17 @@ async function main() {
     logger.info({ host: config.host, port: config.port, store: rt.store.engine, publicBaseUrl: config.publicBaseUrl }, 'hotline listening; carrier voice URL is PUBLIC_BASE_URL/voice/incoming, status callback PUBLIC_BASE_URL/voice/status');
     logger.info(listenNote(config));
   });
+  // Prometheus's /metrics on a listener of its own, only when METRICS_PORT is set (src/ops/metrics-endpoint.ts).
+  const metricsEndpoint = metricsEndpointFor(config, rt.metrics, logger);
+  metricsEndpoint?.listen().then(
+    () => logger.info({ metricsHost: config.metrics.host, metricsPort: config.metrics.port }, metricsNote(config)),
+    // Calls matter more than figures: the line goes on without them.
+    (err: unknown) => logger.error(errorFields(err), `the metrics listener could not start on ${config.metrics.host}:${config.metrics.port}: check METRICS_PORT and METRICS_HOST (a port in use, an address this machine does not have); calls are answered as usual`),
+  );
   const stop = () => {
     logger.info('shutting down');
     auditRetention.stop();
+    void metricsEndpoint?.close();
     server.close(() => void Promise.all([downloads.stop(), callbacks.stop()]).then(() => rt.close()).finally(() => {
       releaseStore();
       process.exit(0);

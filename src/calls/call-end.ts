@@ -1,6 +1,7 @@
 import { FlowDefinition } from '../flow/types';
 import { errorFields } from '../logging/error-cause';
 import { Logger } from '../logging/logger';
+import type { HotlineMetrics } from '../ops/metrics';
 import { CallRecord, CallsRepository } from '../store/calls';
 import { isTestCall } from '../store/ratings';
 
@@ -61,15 +62,19 @@ export function callEndFields(
 
 /** Writes the call-end line (read from the database, as any instance may have served the call). Never throws. */
 export async function logCallEnd(
-  deps: { calls: Pick<CallsRepository, 'find'>; logger: Logger; flow?: Pick<FlowDefinition, 'nodes'> },
+  deps: { calls: Pick<CallsRepository, 'find'>; logger: Logger; flow?: Pick<FlowDefinition, 'nodes'>; metrics?: Pick<HotlineMetrics, 'callEnded'> },
   callSid: string, status: string, durationSeconds: number | undefined,
 ): Promise<void> {
   try {
     const fields = callEndFields(callSid, status, durationSeconds, await deps.calls.find(callSid), deps.flow);
     // The start-up warm-up and staff "try the line" calls are no caller's: said so, not counted as one.
     if (isTestCall(callSid)) deps.logger.info({ ...fields, testCall: true }, `test call ended: ${fields.outcome}`);
-    else deps.logger.info(fields, `call ended: ${fields.outcome}`);
+    else {
+      deps.logger.info(fields, `call ended: ${fields.outcome}`);
+      deps.metrics?.callEnded(fields.outcome);
+    }
   } catch (err) {
+    if (!isTestCall(callSid)) deps.metrics?.callEnded('unknown');
     deps.logger.warn({ callSid, status, ...errorFields(err) }, 'call ended; its summary could not be read from the database');
   }
 }

@@ -2,6 +2,7 @@ import { DefinitionError } from '../errors';
 import { step } from '../flow/engine';
 import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult, UnfinishedRating } from '../flow/types';
 import { Logger } from '../logging/logger';
+import type { HotlineMetrics } from '../ops/metrics';
 import { cambodianDay } from '../outbound/cambodia-time';
 import { Caller, CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn, pathWith } from '../store/calls';
@@ -44,6 +45,8 @@ export interface CallTurnsDeps {
   places: PlacesToConfirmRepository;
   answerCalls?: AnswerCallSink;
   logger: Logger;
+  /** Counts each call once, where it is created (src/ops/metrics.ts). */
+  metrics?: Pick<HotlineMetrics, 'callStarted'>;
   now?: () => Date;
 }
 
@@ -85,6 +88,7 @@ export class CallTurns {
     };
     const { created, record: saved } = await this.deps.calls.create(record);
     if (!created) return this.answerAgain(saved, 1); // the carrier retried the incoming webhook, or another copy created the call first
+    if (!isTestCall(callSid)) this.deps.metrics?.callStarted(opts.callback ? 'callback' : 'incoming');
     await this.apply(saved);
     return saved.last;
   }

@@ -74,6 +74,8 @@ export interface AppConfig {
   /** HTTP_MAX_CONNECTIONS_PER_CLIENT (src/http-server.ts). */
   httpMaxConnectionsPerClient: number;
   auditRetentionDays: number;
+  /** The Prometheus /metrics listener (src/ops/metrics-endpoint.ts): port 0 = none. */
+  metrics: { port: number; host: string; token: string };
   /** Names of secrets that were generated for development because they were not set. */
   generatedSecrets: string[];
 }
@@ -172,6 +174,26 @@ export function listenNote(config: Pick<AppConfig, 'host' | 'port' | 'hostChosen
   return `listening on ${config.host}:${config.port}${config.trustProxy === false ? '' : ` behind the proxy TRUST_PROXY names (${String(config.trustProxy)})`}`;
 }
 
+/**
+ * The metrics listener stays apart from the public port (a proxy forwarding PORT never exposes
+ * it), and off loopback only behind a token: the figures tell an outsider how busy the line is.
+ */
+function metricsProblems(values: Record<string, string>, publicPort: number): string[] {
+  const problems: string[] = [];
+  const port = Number(values.METRICS_PORT);
+  if (!Number.isFinite(port) || port === 0) return problems;
+  if (port > 65535) problems.push(`METRICS_PORT=${values.METRICS_PORT} must be between 1 and 65535 (or 0: no metrics listener)`);
+  if (port === publicPort) problems.push(`METRICS_PORT=${port} is the public PORT: give the metrics listener a port of its own (for example 9464), so a proxy forwarding PORT never exposes /metrics`);
+  const host = (values.METRICS_HOST ?? '').trim();
+  if (!host) problems.push('METRICS_HOST is empty: leave it at 127.0.0.1 (Prometheus on this machine, or an SSH tunnel)');
+  const token = values.METRICS_TOKEN ?? '';
+  if (token && token.length < 16) problems.push('METRICS_TOKEN is shorter than 16 characters: anyone could guess it (openssl rand -hex 32 makes a good one)');
+  if (host && !isLoopbackHost(host) && !token) {
+    problems.push(`METRICS_HOST=${host} lets other machines read /metrics: set METRICS_TOKEN (Prometheus sends it as a bearer token), or keep METRICS_HOST=127.0.0.1 and reach it through an SSH tunnel`);
+  }
+  return problems;
+}
+
 /** Development secrets are generated once and kept beside the embedded store, so callers stay known across restarts. */
 function loadOrCreateDevSecrets(dataDir: string, names: string[]): Record<string, string> {
   const file = path.join(dataDir, 'development-secrets.json');
@@ -253,6 +275,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
   if (Number(values.AUDIO_DECODES_AT_ONCE) < 1) problems.push(`AUDIO_DECODES_AT_ONCE=${values.AUDIO_DECODES_AT_ONCE} is too low: at least 1, or no recording can be uploaded`);
   if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
   if (Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT) < 4) problems.push(`HTTP_MAX_CONNECTIONS_PER_CLIENT=${values.HTTP_MAX_CONNECTIONS_PER_CLIENT} is too low: at least 4 (a browser opens several)`);
+  problems.push(...metricsProblems(values, port));
   const mongodbProblem = mongodbUriProblem(values.MONGODB_URI ?? '');
   if (mongodbProblem) problems.push(mongodbProblem);
   const listen = listenHost(values.HOST ?? '', 'value' in trustProxy ? trustProxy.value : false);
@@ -331,6 +354,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
     httpMaxConnections: Number(values.HTTP_MAX_CONNECTIONS),
     httpMaxConnectionsPerClient: Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT),
     auditRetentionDays: Number(values.AUDIT_RETENTION_DAYS),
+    metrics: { port: Number(values.METRICS_PORT), host: values.METRICS_HOST, token: values.METRICS_TOKEN },
     generatedSecrets: missingSecrets,
   };
 }

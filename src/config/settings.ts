@@ -108,6 +108,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'most missed-call callbacks waiting at once; further rings get the busy reject only, and staff are told' },
   { name: 'OUTBOUND_MAX_WAIT_HOURS', type: 'integer', default: '4',
     doc: 'calling hours a callback may wait to be placed (counted from the ring, or from the answer chosen); then it is dropped and its number erased' },
+  // Prometheus metrics (src/ops/metrics.ts): off unless METRICS_PORT is set; never on the public PORT.
+  { name: 'METRICS_PORT', type: 'integer', default: '0',
+    doc: 'port of a separate listener that serves GET /metrics (Prometheus text format); 0 = no metrics listener. Never the public PORT, so a proxy in front of PORT cannot expose it' },
+  { name: 'METRICS_HOST', type: 'string', default: '127.0.0.1',
+    doc: 'interface the metrics listener binds to; keep 127.0.0.1 (Prometheus on this machine, or an SSH tunnel); another address needs METRICS_TOKEN' },
+  { name: 'METRICS_TOKEN', type: 'string', default: '',
+    doc: 'when set, /metrics answers only requests with the header "Authorization: Bearer <this value>" (at least 16 characters)' },
   { name: 'LOG_LEVEL', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], default: 'info',
     doc: 'minimum level written to the log (standard output, JSON lines)' },
   // Going live and staying live (site folder, readiness check, backups): see README "Going live".

@@ -6,6 +6,7 @@ import { isTestCall } from '../store/ratings';
 import { Store } from '../store/store';
 import { CARRIER_PROFILES, CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
 import { CarrierContact } from '../ops/carrier-contact';
+import type { HotlineMetrics } from '../ops/metrics';
 import { CarrierDeleteResult, CarrierRecordings, CarrierRequestError, recordingResourceUrl } from './carrier-recordings';
 import { checkRecording, recordingIsSilent } from './recording-audio-check';
 import { MessagesRepository, VoiceMessage } from './messages';
@@ -43,6 +44,8 @@ export interface RecordingDownloadWorkerOptions {
   cancelAnswerCall?: (messageId: string, reason: string) => Promise<unknown>;
   /** Where the last contact with the carrier's API is noted for /health (src/ops/carrier-contact.ts). */
   carrierContact?: CarrierContact;
+  /** Told what each claimed recording came to ('error': the work threw), for the metrics (src/ops/metrics.ts). */
+  onOutcome?: (outcome: WorkOutcome | 'error') => void;
 }
 
 export type WorkOutcome =
@@ -175,7 +178,20 @@ export class RecordingDownloadWorker {
     return { _id: doc._id, 'download.claimId': claimId };
   }
 
+  /** One claimed recording's work, its outcome counted. */
   private async work(doc: VoiceMessage, claimId: string): Promise<WorkOutcome> {
+    let outcome: WorkOutcome;
+    try {
+      outcome = await this.workOn(doc, claimId);
+    } catch (err) {
+      this.o.onOutcome?.('error');
+      throw err;
+    }
+    this.o.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  private async workOn(doc: VoiceMessage, claimId: string): Promise<WorkOutcome> {
     const d = doc.download!;
     if (doc.callerChoice === 'discarded') return this.discard(doc, claimId);
     if (d.state === 'stored') return this.deleteAtCarrier(doc, claimId, false);
@@ -354,7 +370,7 @@ export class RecordingDownloadWorker {
 
 /** The worker as the app runs it, from the config. */
 export function recordingDownloadWorkerFor(rt: {
-  store: Store; messages: MessagesRepository; logger: Logger; outbound?: { queue: CallbackQueue };
+  store: Store; messages: MessagesRepository; logger: Logger; outbound?: { queue: CallbackQueue }; metrics?: Pick<HotlineMetrics, 'recordingWorked'>;
   config: {
     carrier: CarrierName; carrierApiUrl: string; carrierMediaHosts: string[]; twilioAccountSid: string; twilioAuthToken: string;
     deleteRecordingsAtCarrier: boolean; recordingDownloadMaxAttempts: number; recordingRetryBaseSeconds: number;
@@ -375,6 +391,7 @@ export function recordingDownloadWorkerFor(rt: {
     carrierApiUrl: c.carrierApiUrl,
     accountSid: c.twilioAccountSid,
     carrierContact: new CarrierContact(rt.store),
+    ...(rt.metrics ? { onOutcome: (outcome: WorkOutcome | 'error') => rt.metrics!.recordingWorked(outcome) } : {}),
     ...(rt.outbound ? { cancelAnswerCall: (messageId: string, reason: string) => cancelAnswerCall(rt.outbound!.queue, messageId, reason) } : {}),
     ...extra,
   });

@@ -29,8 +29,8 @@ export interface HealthReport {
   checks: Record<CheckName, HealthCheck>;
 }
 
-/** The counts behind the backlog checks, as the last instance to work them out saw them. */
-interface BacklogRecord {
+/** The counts behind the backlog checks, as the last instance to work them out saw them (also the metrics' queue depths). */
+export interface BacklogRecord {
   _id: 'backlog';
   computedAt: Date;
   recordings: { waiting: number; oldestAt: Date | null };
@@ -120,8 +120,11 @@ export class Health {
     return { status: verdict.status === 'blocker' ? 'failing' : verdict.status, message: verdict.message };
   }
 
-  /** The backlog counts: the stored ones while fresh, else worked out now and stored for every instance. Null when the database does not answer. */
-  private async backlog(): Promise<BacklogRecord | null> {
+  /**
+   * The backlog counts: the stored ones while fresh, else worked out now and stored for every
+   * instance. Null when the database does not answer. The metrics' queue gauges read them too.
+   */
+  async backlog(): Promise<BacklogRecord | null> {
     const records = this.deps.store.collection<BacklogRecord>(CARRIER_CONTACT_COLLECTION);
     try {
       const at = this.now();

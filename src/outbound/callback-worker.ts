@@ -33,10 +33,15 @@ export interface CallbackWorkerOptions {
   onEnded?: (entryId: string) => Promise<void>;
   /** Where the last contact with the carrier's API is noted for /health (src/ops/carrier-contact.ts). */
   carrierContact?: CarrierContact;
+  /** Told what each request to the carrier to place a call came to, for the metrics (src/ops/metrics.ts). */
+  onPlaceAttempt?: (result: PlaceResult) => void;
 }
 
+/** What asking the carrier to place a claimed callback came to. */
+export type PlaceResult = 'placed' | 'unsure' | 'not-placed' | 'refused' | 'carrier-problem';
+
 export type CallOutcome =
-  | 'placed' | 'unsure' | 'not-placed' | 'refused'
+  | PlaceResult
   | 'idle' | 'paused' | 'carrier-problem' | 'closed' | 'lines-busy' | 'paced' | 'no-budget' | 'no-caller-id';
 
 /**
@@ -131,7 +136,9 @@ export class CallbackWorker {
       return 'idle';
     }
     await this.o.limits.handOverLine(holder, entry._id, new Date(at.getTime() + this.callLeaseSeconds * 1000));
-    return this.create(entry, Boolean(control.carrierProblem));
+    const result = await this.create(entry, Boolean(control.carrierProblem));
+    this.o.onPlaceAttempt?.(result);
+    return result;
   }
 
   private urls(entry: CallbackEntry) {
@@ -144,7 +151,7 @@ export class CallbackWorker {
     };
   }
 
-  private async create(entry: CallbackEntry, afterCarrierProblem: boolean): Promise<CallOutcome> {
+  private async create(entry: CallbackEntry, afterCarrierProblem: boolean): Promise<PlaceResult> {
     let to: string | null;
     try {
       to = this.o.queue.numberOf(entry);

@@ -7,10 +7,11 @@ import { AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
 import { recordAnswerOutcome } from './answer-outcome';
 import { CallbackQueue, RequestOutcome } from './callback-queue';
-import { CallbackWorker, CallbackWorkerOptions } from './callback-worker';
+import { CallbackWorker, CallbackWorkerOptions, PlaceResult } from './callback-worker';
 import { TwilioCarrierCalls } from './carrier-calls';
 import { NumberCipher } from './number-cipher';
 import { CarrierContact } from '../ops/carrier-contact';
+import type { HotlineMetrics } from '../ops/metrics';
 import { OutboundLimits } from './outbound-limits';
 import { isWithheldCaller } from '../telephony/withheld-caller';
 
@@ -86,7 +87,7 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
 
 /** The worker as the server runs it, from the config. */
 export function callbackWorkerFor(
-  rt: { outbound: Outbound; logger: Logger; config: AppConfig; messages?: MessagesRepository; store?: Store },
+  rt: { outbound: Outbound; logger: Logger; config: AppConfig; messages?: MessagesRepository; store?: Store; metrics?: Pick<HotlineMetrics, 'callbackPlaceAttempt'> },
   extra: Partial<CallbackWorkerOptions> = {},
 ): CallbackWorker {
   const c = rt.config;
@@ -99,6 +100,7 @@ export function callbackWorkerFor(
     fromNumber: c.outbound.fromNumber,
     callingHours: c.outbound.callingHours,
     ...(rt.store ? { carrierContact: new CarrierContact(rt.store) } : {}),
+    ...(rt.metrics ? { onPlaceAttempt: (result: PlaceResult) => rt.metrics!.callbackPlaceAttempt(result) } : {}),
     ...(rt.messages && rt.store ? { onEnded: (id: string) => recordAnswerOutcome(rt.outbound.queue, rt.messages!, new AuditLog(rt.store!), id) } : {}),
     ...extra,
   });

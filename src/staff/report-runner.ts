@@ -76,7 +76,16 @@ export class ReportRunner {
     const entry = { countedAt: null } as Counted;
     entry.figures = this.oneAtATime(async () => {
       const countedAt = new Date(this.now()); // the figures are as of when the count began
-      const result = await this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, facilities: this.rt.programme.areas.facilities, job });
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      let result: unknown;
+      try {
+        result = await this.compute({ source: this.rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers, facilities: this.rt.programme.areas.facilities, job });
+      } catch (err) {
+        this.rt.metrics.reportCounted(job.kind, 'failed', seconds());
+        throw err;
+      }
+      this.rt.metrics.reportCounted(job.kind, 'ok', seconds());
       entry.countedAt = countedAt;
       return { result, countedAt };
     });

@@ -1,12 +1,13 @@
 import { NextFunction, Request, Response } from 'express';
 import twilio from 'twilio';
 import { Logger } from '../logging/logger';
+import type { HotlineMetrics } from '../ops/metrics';
 
 /**
  * Checks X-Twilio-Signature against PUBLIC_BASE_URL plus the request path and query: behind a
  * proxy the Host header and protocol are not the URL the carrier signed.
  */
-export function requireCarrierSignature(opts: { enabled: boolean; authToken: string; publicBaseUrl: string; logger: Logger }) {
+export function requireCarrierSignature(opts: { enabled: boolean; authToken: string; publicBaseUrl: string; logger: Logger; metrics?: Pick<HotlineMetrics, 'error'> }) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!opts.enabled) {
       res.locals.carrierSigned = true;
@@ -21,6 +22,7 @@ export function requireCarrierSignature(opts: { enabled: boolean; authToken: str
       return next();
     }
     opts.logger.warn({ path: req.path, hasSignature: Boolean(signature), checkedUrl: url }, refusalMessage(Boolean(signature), url));
+    opts.metrics?.error('signature_refused');
     res.status(403).type('text/plain').send('Forbidden: the X-Twilio-Signature header does not match this request.\n');
   };
 }

@@ -5,6 +5,7 @@ import { TurnDeadlineError } from '../errors';
 import { FlowDefinition, FlowInput } from '../flow/types';
 import { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-cause';
+import { failureKind, HotlineMetrics, TurnResult, TurnWebhook } from '../ops/metrics';
 import { logCallEnd } from '../calls/call-end';
 import { callerIdFor } from '../store/callers';
 import { isTestCall } from '../store/ratings';
@@ -41,6 +42,8 @@ export interface VoiceRoutesDeps {
   statusSaveBudgetMs?: number;
   /** The flow's nodes, so the call-end log line can tell which were information (src/calls/call-end.ts). */
   flow?: Pick<FlowDefinition, 'nodes'>;
+  /** Turn times, errors and ended calls, for Prometheus (src/ops/metrics.ts). */
+  metrics?: Pick<HotlineMetrics, 'turnAnswered' | 'error' | 'callEnded'>;
 }
 
 /**
@@ -96,9 +99,19 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     });
   };
 
+  /** Times a turn from its webhook's arrival to the answer; test calls (the warm-up, "try the line") are not counted. */
+  const turnTimer = (webhook: TurnWebhook, callSid: string) => {
+    const started = performance.now();
+    return (result: TurnResult) => {
+      if (!isTestCall(callSid)) deps.metrics?.turnAnswered(webhook, result, (performance.now() - started) / 1000);
+    };
+  };
+
   /** A caller never hears a crash or the carrier's error: every failure answers error.system. */
   const failSafely = (req: Request, res: Response, err: unknown, callSid?: string) => {
     deps.logger.error({ callSid, path: req.path, ...errorFields(err) }, 'turn failed; caller hears error.system');
+    deps.metrics?.error('error_system_answered');
+    deps.metrics?.error(failureKind(err));
     // For the call-end line; the database may be what failed, so this may fail too.
     if (callSid) void deps.calls.noteSystemError(callSid, now()).catch(() => undefined);
     reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
@@ -113,6 +126,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
    */
   const refuseWithTwiml = (req: Request, res: Response, why: string) => {
     deps.logger.warn({ path: req.path, why }, 'signed webhook could not be served; caller hears error.system');
+    deps.metrics?.error('error_system_answered');
     reply(res, renderSystemError(deps.promptUrl, languageOf(req)));
   };
 
@@ -134,10 +148,13 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       refuseWithTwiml(req, res, 'CallSid is missing or malformed');
       return;
     }
+    const answered = turnTimer('incoming', callSid);
     try {
       reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), { callback: isCallback(req) }))));
+      answered('answered');
     } catch (err) {
       failSafely(req, res, err, callSid);
+      answered('error_system');
     }
   });
 
@@ -148,6 +165,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       refuseWithTwiml(req, res, 'CallSid or the turn number is missing or malformed');
       return;
     }
+    const answered = turnTimer('turn', callSid);
     let input: FlowInput;
     try {
       input = inputOf(req, { carrierApiUrl: deps.carrierApiUrl, accountSid: deps.accountSid, callSid });
@@ -166,8 +184,10 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
         return (await deps.turns.resume(callSid, turn, input, partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), { callback: isCallback(req) });
       })());
       reply(res, render(last));
+      answered('answered');
     } catch (err) {
       failSafely(req, res, err, callSid);
+      answered('error_system');
     }
   });
 
@@ -194,6 +214,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
       return;
     }
     // The carrier will not post it again (Somleng never retries a webhook): keep it on disk rather than lose it.
+    deps.metrics?.error('store_failed');
     try {
       if (!deps.statusJournal) throw new Error('no journal');
       deps.statusJournal.append({ callSid, status, durationSeconds, at: at.toISOString() });
@@ -202,6 +223,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     } catch (err) {
       // Even the disk refused: the log line is the last copy (an operator can replay it by hand).
       deps.logger.error({ callSid, status, durationSeconds, at: at.toISOString(), err: saved.message, journal: (err as Error).message }, 'call status lost: neither the database nor the disk took it');
+      deps.metrics?.error('call_status_lost');
       res.status(503).type('text/plain').send('Service unavailable: the call status could not be saved.\n');
     }
   });
