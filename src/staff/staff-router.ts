@@ -52,6 +52,7 @@ import { NavItem, sendPage } from './layout';
 import { StaffPreferences } from './preferences';
 import { findPages } from './find-pages';
 import { placePages } from './place-pages';
+import { jaapPages } from './jaap-pages';
 import { staffSecurityHeaders } from './security-headers';
 import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
@@ -81,7 +82,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({

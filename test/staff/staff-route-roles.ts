@@ -30,6 +30,14 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'GET /reports': 'viewer',
   'GET /reports/commune/:code': 'viewer',
   'GET /reports/download.csv': 'viewer',
+  // JAAP register (src/staff/jaap-pages.ts): viewers read, reviewers and admins edit.
+  'GET /jaap': 'viewer',
+  'GET /jaap/results': 'viewer',
+  'POST /jaap': 'reviewer',
+  'GET /jaap/:id': 'viewer',
+  'POST /jaap/:id/items': 'reviewer',
+  'POST /jaap/:id/items/:item/status': 'reviewer',
+  'GET /jaap/:id/export.csv': 'viewer',
   // Outbound calls (src/staff/outbound-pages.ts): pausing or resuming all calling is the admin's.
   'GET /outbound': 'viewer',
   'POST /outbound/pause': 'admin',
