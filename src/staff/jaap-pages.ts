@@ -6,6 +6,7 @@ import { csvDocument } from '../exports/csv';
 import { ItemStatus, ITEM_STATUSES, Jaap, JaapItem, jaapId, itemId, itemOutcome, JAAP_SECTIONS, JaapSection, twelveMonthsAfter } from '../jaap/jaap';
 import { JaapRegister } from '../jaap/jaap-register';
 import { JaapFigures, jaapResults } from '../jaap/jaap-results';
+import { Place } from '../gazetteer/gazetteer';
 import { cambodianDay } from '../outbound/cambodia-time';
 import { cambodianMidnight } from '../reports/period';
 import { html, SafeHtml } from './html';
@@ -76,16 +77,22 @@ export const jaapPages: StaffPages = (router, deps) => {
   const editors = requireRole('admin', 'reviewer');
   const register = new JaapRegister(rt.store);
 
+  // Khmer pages name places in Khmer only; English pages in both scripts.
+  const placeName = (p: Place, t: Translate): string => (t.lang === 'km' ? p.nameKm : placeLabel(p, t));
   const communeName = (code: string, t: Translate): string => {
     const commune = rt.gazetteer.find(code);
     const district = rt.gazetteer.find(code.slice(0, 4));
     const province = rt.gazetteer.find(code.slice(0, 2));
-    return [commune, district, province].filter((p) => p).map((p) => placeLabel(p!, t)).join(', ');
+    return [commune, district, province].filter((p) => p).map((p) => placeName(p!, t)).join(', ');
   };
   const serviceName = (id: string, t: Translate) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
     return s ? (t.lang === 'km' ? s.name.km : s.name.en) : id;
   };
+  // As the report pages: an indicator's Khmer words are the prompt callers hear; English from the scorecard.
+  const indicatorLabel = (service: string, id: string, t: Translate) =>
+    (t.lang === 'km' ? rt.catalog.prompts[`indicator.${service}.${id}`]?.text.km : undefined)
+    ?? rt.scorecard.services.find((s) => s.id === service)?.indicators.find((i) => i.id === id)?.en ?? id;
   const statusWord = (s: ItemStatus, t: Translate) => t(`jaap.status.${s}`);
   const figures = (f: JaapFigures, t: Translate): SafeHtml => html`<td>${f.agreed}</td><td>${f.solvedWithin12Months}</td><td>${f.share === null ? '–' : `${Math.round(f.share * 100)}%`}</td><td>${f.doneLater}</td><td>${f.stillInside12Months}</td><td>${f.notSolved}</td><td>${f.dropped}</td>`;
   const figureHeads = (t: Translate): SafeHtml => html`<th scope="col">${t('jaap.agreed')}</th><th scope="col">${t('jaap.solved')}</th><th scope="col">${t('jaap.share')}</th><th scope="col">${t('jaap.done-later')}</th><th scope="col">${t('jaap.still-inside')}</th><th scope="col">${t('jaap.not-solved')}</th><th scope="col">${t('jaap.dropped')}</th>`;
@@ -150,14 +157,14 @@ ${canEdit ? html`<form method="post" action="${BASE}" class="filters">${csrfFiel
 <form method="get" action="${BASE}/results" class="filters"><label><span>${t('jaap.year')}</span> <input name="year" value="${y}" inputmode="numeric" maxlength="4"></label>${province ? html`<input type="hidden" name="province" value="${province}">` : ''}<div class="filter-buttons"><button type="submit">${t('jaap.show')}</button></div></form>
 <p class="summary">${country.agreed ? t('jaap.results-summary', { solved: country.solvedWithin12Months, agreed: country.agreed, share: Math.round((country.share ?? 0) * 100), ext: country.bySection.A.solvedWithin12Months, extall: country.bySection.A.agreed, int: country.bySection.B.solvedWithin12Months, intall: country.bySection.B.agreed }) : t('jaap.results-none')}</p>
 ${scrollBox(t('jaap.results-title', { year: y }), html`<table><thead><tr><th scope="col">${t('jaap.area')}</th>${figureHeads(t)}</tr></thead><tbody>
-${shown.map((e) => html`<tr><th scope="row">${e.level === 'country' ? t('jaap.country') : e.level === 'province' && !province ? html`<a href="${BASE}/results?${new URLSearchParams({ year: String(y), province: e.code! }).toString()}">${placeLabel(rt.gazetteer.find(e.code!)!, t)}</a>` : placeLabel(rt.gazetteer.find(e.code!)!, t)}</th>${figures(e, t)}</tr>`)}
+${shown.map((e) => html`<tr><th scope="row">${e.level === 'country' ? t('jaap.country') : e.level === 'province' && !province ? html`<a href="${BASE}/results?${new URLSearchParams({ year: String(y), province: e.code! }).toString()}">${placeName(rt.gazetteer.find(e.code!)!, t)}</a>` : placeName(rt.gazetteer.find(e.code!)!, t)}</th>${figures(e, t)}</tr>`)}
 </tbody></table>`)}
 <h2>${t('jaap.by-service')}</h2>
 ${scrollBox(t('jaap.by-service'), html`<table><thead><tr><th scope="col">${t('jaap.service')}</th>${figureHeads(t)}</tr></thead><tbody>
 ${Object.entries(country.byService).map(([s, f]) => html`<tr><th scope="row">${serviceName(s, t)}</th>${figures(f, t)}</tr>`)}
 ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowerCase()}`)}</th>${figures(country.bySection[s], t)}</tr>`)}
 </tbody></table>`)}
-<p>${t('jaap.results-how')}</p>`,
+<p>${t('jaap.results-how')} <code lang="en">npm run report -- --jaap --from ${y}-01-01 --to ${y + 1}-01-01</code></p>`,
       });
     } catch (err) {
       next(err);
@@ -193,8 +200,8 @@ ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowe
       const canEdit = staff.role !== 'viewer';
       const now = new Date();
       const indicatorName = (id: string | undefined) => {
-        for (const s of rt.scorecard.services) for (const i of s.indicators) if (i.id === id) return i.en;
-        return id ?? '';
+        const service = rt.scorecard.services.find((s) => s.indicators.some((i) => i.id === id));
+        return service ? indicatorLabel(service.id, id!, t) : id ?? '';
       };
       const row = (i: JaapItem): SafeHtml => html`<tr id="${i._id}">
   <td>${i.no}</td><td>${i.activity}${i.indicatorId ? html`<br><span class="muted">${t('jaap.answers-indicator', { indicator: indicatorName(i.indicatorId) })}</span>` : ''}</td><td>${i.proposer ?? ''}</td><td>${i.targetResponse ?? ''}</td>
@@ -220,7 +227,7 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
   <label><span>${t('jaap.col.activity')}</span><input name="activity" required maxlength="500"></label>
   <label><span>${t('jaap.service')}</span><select name="service">${rt.scorecard.services.map((s) => html`<option value="${s.id}">${serviceName(s.id, t)}</option>`)}</select></label>
   <label><span>${t('jaap.col.facility')}</span><input name="facilityName" maxlength="200"></label>
-  <label><span>${t('jaap.col.indicator')}</span><select name="indicatorId"><option value="">${t('jaap.no-indicator')}</option>${rt.scorecard.services.flatMap((s) => s.indicators.map((i) => html`<option value="${i.id}">${serviceName(s.id, t)}: ${i.en}</option>`))}</select></label>
+  <label><span>${t('jaap.col.indicator')}</span><select name="indicatorId"><option value="">${t('jaap.no-indicator')}</option>${rt.scorecard.services.flatMap((s) => s.indicators.map((i) => html`<option value="${i.id}">${serviceName(s.id, t)}: ${indicatorLabel(s.id, i.id, t)}</option>`))}</select></label>
   <label><span>${t('jaap.col.proposer')}</span><input name="proposer" maxlength="200"></label>
   <label><span>${t('jaap.col.target-response')}</span><input name="targetResponse" maxlength="500"></label>
   <label><span>${t('jaap.col.quantity')}</span><input name="quantity" inputmode="numeric" maxlength="9"></label>

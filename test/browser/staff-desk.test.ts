@@ -6,6 +6,8 @@ import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { storeRatings } from '../reports/rating-fixture';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
+import { JaapRegister } from '../../src/jaap/jaap-register';
+import { planItem } from '../support/jaap-items';
 import { axeViolations, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
 
 /**
@@ -43,6 +45,13 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await h.rt.outbound.optIn({ messageId: messages[4]._id, callerId: 'c'.repeat(64), party: '+85512777000', language: 'km' });
     await h.rt.outbound.missedCall('+85512777001');
     await h.rt.outbound.queue.block('b'.repeat(64), 'admin1');
+    // A JAAP with an overdue item and a done one, written in Khmer as a commune would.
+    const register = new JaapRegister(h.store);
+    await register.addPlan({ _id: '120101-2025', communeCode: '120101', year: 2025, agreedOn: '2025-03-10', createdAt: new Date(), createdBy: 'admin1' });
+    await register.addItems([
+      planItem('120101', 2025, '2025-03-10', 'A', 1, { activity: 'សាងសង់ផ្លូវជម្រាលនៅមណ្ឌលសុខភាព', indicatorId: 'cleanliness', costRiel: 2_000_000 }),
+      planItem('120101', 2025, '2025-03-10', 'B', 1, { activity: 'បិទផ្សាយតម្លៃសេវាផ្លូវការ', status: 'done', doneAt: new Date('2025-06-01T03:00:00Z'), history: [{ status: 'done', at: new Date('2025-06-01T03:00:00Z'), by: 'admin1' }] }),
+    ]);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -374,6 +383,9 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'find', path: () => '/staff/find?ref=123', user: 'admin1' },
     { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1' },
     { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },
+    { name: 'jaap', path: () => '/staff/jaap?commune=120101', user: 'admin1' },
+    { name: 'jaap-plan', path: () => '/staff/jaap/120101-2025', user: 'admin1' },
+    { name: 'jaap-results', path: () => '/staff/jaap/results?year=2025', user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
     { name: 'studio', path: () => '/staff/studio', user: 'admin1' },
