@@ -20,14 +20,14 @@ what_to_do() {
       echo "This is a test alert (systemctl start hotline-notify@test.service): alerts reach you. Nothing to do." ;;
     hotline-doctor*)
       echo "What to do: each WARNING or BLOCKER line above says what is wrong, and the line after it (fix:) what to do."
-      echo "Check again with: sudo -u hotline npm run doctor -- --env-file /etc/hotline/hotline.env" ;;
+      echo "Check again with: cd /opt/hotline && sudo npm run doctor -- --env-file /etc/hotline/hotline.env" ;;
     hotline-backup*)
       echo "What to do: no backup was made tonight. Read the lines above for the cause (a full disk, the database not answering),"
       echo "fix it, then run one now: sudo systemctl start hotline-backup.service && systemctl status hotline-backup.service" ;;
     *)
       echo "What to do: the hotline is NOT answering calls. Read the lines above for the cause, then:"
       echo "  systemctl status hotline; journalctl -u hotline -n 100"
-      echo "  exit status 78 means a setting or a readiness blocker: sudo -u hotline npm run doctor -- --env-file /etc/hotline/hotline.env"
+      echo "  exit status 78 means a setting or a readiness blocker: cd /opt/hotline && sudo npm run doctor -- --env-file /etc/hotline/hotline.env"
       echo "Once fixed: sudo systemctl reset-failed hotline && sudo systemctl start hotline" ;;
   esac
 }

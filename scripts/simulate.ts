@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
-import { loadConfig } from '../src/config/config';
+import { AppConfig, loadConfig } from '../src/config/config';
+import { settingsSource, takeEnvFileFromProcessArgs } from '../src/config/tool-settings';
 import { CallerAction, CallSimulator, newCallSid, parseScript, SimEvent } from '../src/simulator/call-simulator';
 import { CarrierCallsStub, StubCall } from '../src/simulator/carrier-calls-stub';
 import { RecordingApiStandIn } from '../src/simulator/recording-api-stand-in';
@@ -19,6 +20,9 @@ Plays one call against a running hotline (npm start) as the carrier would: signe
 following Gather, Record and Redirect. Prints every prompt heard and every key pressed.
 
 Options:
+  --env-file FILE    the hotline's settings file (on a server /etc/hotline/hotline.env; or set
+                     HOTLINE_ENV_FILE): its PORT, PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, CARRIER and
+                     CARRIER_API_URL are what the call uses. Without it, .env and the environment.
   --keys LIST        the caller's actions, comma-separated: keys (1, 120101, *), "silence",
                      "record:SECONDS", "hangup". Without --keys you are asked at each turn.
   --from NUMBER      the caller's number (default +85512000001); the same number is remembered
@@ -52,7 +56,10 @@ CARRIER=somleng CARRIER_API_URL=http://127.0.0.1:8089 to let the simulator hold 
 Example: a new caller rates a health centre in commune 120101 in Khmer:
   npm run simulate -- --keys 1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,2,0
 
-Exit status: 0 the call ran, 1 a request failed (HTTP 4xx/5xx), 2 bad options.`;
+Example: a call to the hotline of a server set up as README "Going live" says, from /opt/hotline:
+  sudo npm run simulate -- --env-file /etc/hotline/hotline.env --keys 1,1,2,2,hangup
+
+Exit status: 0 the call ran, 1 a request failed (HTTP 4xx/5xx), 2 bad options, 78 bad settings.`;
 
 function args(argv: string[]) {
   const out: Record<string, string | boolean> = {};
@@ -79,6 +86,8 @@ function describe(e: SimEvent): string {
 }
 
 async function main() {
+  // The service's settings file, as the other tools take it (src/config/tool-settings.ts).
+  const envFile = takeEnvFileFromProcessArgs();
   let o: Record<string, string | boolean>;
   try {
     o = args(process.argv.slice(2));
@@ -90,7 +99,13 @@ async function main() {
     console.log(HELP);
     return;
   }
-  const config = loadConfig();
+  let config: AppConfig;
+  try {
+    config = loadConfig(undefined, { envFile });
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(78);
+  }
   const publicUrl = (o['public-url'] as string) ?? config.publicBaseUrl;
   const serverUrl = (o.url as string) ?? `http://localhost:${config.port}`;
   let authToken = (o['auth-token'] as string) ?? config.twilioAuthToken;
@@ -103,6 +118,8 @@ async function main() {
     console.error(`--carrier must be twilio or somleng, not ${carrier}`);
     process.exit(2);
   }
+  // The first line says which hotline is called and whose settings say so, as the other tools' do.
+  console.error(`npm run simulate: the hotline at ${serverUrl}, signed for ${publicUrl} (${settingsSource(envFile)})`);
   let actions: CallerAction[] | null = null;
   try {
     actions = typeof o.keys === 'string' ? parseScript(o.keys) : o.carrier ? parseScript(VOICE_MESSAGE) : null;

@@ -5,7 +5,7 @@ import { ConfigError } from '../errors';
 
 /**
  * Settings for the command-line tools (npm run backup, restore, migrate, doctor, staff, prompts,
- * report, export): the service's own settings file, so a tool works on the store the hotline
+ * report, export, simulate): the service's own settings file, so a tool works on the store the hotline
  * uses. `--env-file FILE` (taken out of the tool's arguments) or HOTLINE_ENV_FILE names it; the
  * systemd layout's is /etc/hotline/hotline.env (deploy/hotline.service). Without either, `.env`
  * in the working directory, as the development server reads it. The environment wins over the
@@ -48,6 +48,13 @@ export function describeStore(config: Pick<AppConfig, 'mongodbUri' | 'mongodbDb'
   return `MongoDB ${m ? m[1] : '(unreadable MONGODB_URI)'}, database ${config.mongodbDb}`;
 }
 
+/** Where a tool's settings came from, for its first line: the file it read, or the environment alone. */
+export function settingsSource(envFile?: string): string {
+  const file = envFile ?? process.env.HOTLINE_ENV_FILE;
+  if (file) return `settings ${path.resolve(file)}`;
+  return fs.existsSync('.env') ? `settings ${path.resolve('.env')}` : 'settings from the environment';
+}
+
 /**
  * Loads a tool's config from the settings file (see above) and says, as the tool's first line
  * (on stderr, so piped output stays clean), which store and data folder it works on.
@@ -60,8 +67,7 @@ export function loadToolConfig(tool: string, envFile?: string): AppConfig {
   if (file && config.nodeEnv === 'production' && !process.env.DATA_DIR?.trim() && !parseEnvFile(fs.readFileSync(path.resolve(file), 'utf8')).DATA_DIR?.trim()) {
     throw new ConfigError(`Configuration is invalid:\n  - DATA_DIR is not set in ${file}: the tools would work on ${config.dataDir} instead of the service's data folder. Add DATA_DIR=/var/lib/hotline (deploy/hotline.service's) to ${file}`);
   }
-  const from = file ? `settings ${path.resolve(file)}` : fs.existsSync('.env') ? `settings ${path.resolve('.env')}` : 'settings from the environment';
-  process.stderr.write(`${tool}: ${describeStore(config)}; data folder ${config.dataDir} (${from})\n`);
+  process.stderr.write(`${tool}: ${describeStore(config)}; data folder ${config.dataDir} (${settingsSource(envFile)})\n`);
   keepServiceOwnership(config);
   return config;
 }

@@ -157,20 +157,31 @@ export function carrierMediaItems(config: Pick<AppConfig, 'carrier' | 'carrierMe
   return [{ id, status: 'ok', message: `CARRIER_MEDIA_HOSTS covers ${hosts.join(', ')} (Somleng's uploads and raw-recordings buckets)` }];
 }
 
-/** Where the server listens, beside TRUST_PROXY (src/config/config.ts listenHost refuses the unsafe case). */
-export function listenItem(config: Pick<AppConfig, 'host' | 'port' | 'trustProxy' | 'hostChosenForProxy'>): DoctorItem {
+/**
+ * Where the server listens, beside TRUST_PROXY (src/config/config.ts listenHost refuses the unsafe
+ * case), and whether its plain HTTP port can be reached from other machines: the operator must
+ * know when clients can go around the TLS proxy.
+ */
+export function listenItem(config: Pick<AppConfig, 'host' | 'port' | 'trustProxy' | 'hostChosenForProxy' | 'publicBaseUrl'>): DoctorItem {
   const id = 'http.listen';
   const loopback = config.host === 'localhost' || config.host === '::1' || config.host.startsWith('127.');
+  const where = `${config.host}:${config.port}`;
+  const open = `the plain HTTP port ${config.port} can be reached from other machines${config.host === '0.0.0.0' || config.host === '::' ? '' : ` at ${config.host}`} unless a firewall closes it`;
+  const closed = `the plain HTTP port ${config.port} cannot be reached from other machines`;
   if (config.trustProxy === false && loopback) {
     return { id, status: 'warning', message: `HOST=${config.host} but TRUST_PROXY=off: a proxy on this machine is in front, yet every client looks like ${config.host} (sign-in limits would lock everyone together)`, fix: 'set TRUST_PROXY=loopback (nginx on this machine, deploy/nginx-hotline.conf)' };
   }
   if (config.trustProxy !== false && !loopback) {
-    return { id, status: 'warning', message: `listening on ${config.host} with TRUST_PROXY=${String(config.trustProxy)}: clients can reach the server without the proxy (its per-client limits do not apply to them; their X-Forwarded-For is believed only from the addresses TRUST_PROXY names)`, fix: 'leave HOST empty (127.0.0.1) when the proxy is on this machine, or firewall the port so only the proxy reaches it' };
+    return { id, status: 'warning', message: `listening on ${where} with TRUST_PROXY=${String(config.trustProxy)}: ${open}, so clients can go around the proxy (its per-client limits do not apply to them; their X-Forwarded-For is believed only from the addresses TRUST_PROXY names)`, fix: 'leave HOST empty (127.0.0.1) when the proxy is on this machine, or firewall the port so only the proxy reaches it' };
+  }
+  if (config.trustProxy === false && new URL(config.publicBaseUrl).protocol === 'https:') {
+    // The hotline speaks plain HTTP: an https PUBLIC_BASE_URL means a TLS proxy is in front.
+    return { id, status: 'warning', message: `listening on ${where} with no proxy trusted, though PUBLIC_BASE_URL is https (a TLS proxy is in front): ${open}, so clients can go around the proxy, and every client that comes through it looks like the proxy (sign-in limits would lock everyone together)`, fix: 'nginx on this machine: set TRUST_PROXY=loopback and leave HOST empty (the hotline then listens on 127.0.0.1 only); a proxy elsewhere: set TRUST_PROXY to its address and firewall the port so only it reaches it' };
   }
   if (config.trustProxy === false) {
-    return { id, status: 'ok', message: `listening on ${config.host}:${config.port} with no proxy trusted: HTTP_MAX_CONNECTIONS_PER_CLIENT caps each client's connections` };
+    return { id, status: 'ok', message: `listening on ${where} with no proxy trusted: ${open}; HTTP_MAX_CONNECTIONS_PER_CLIENT caps each client's connections` };
   }
-  return { id, status: 'ok', message: `listening on ${config.host}:${config.port} only${config.hostChosenForProxy ? ' (HOST empty, TRUST_PROXY set)' : ''}: every client comes through the proxy TRUST_PROXY trusts` };
+  return { id, status: 'ok', message: `listening on ${where} only${config.hostChosenForProxy ? ' (HOST empty, TRUST_PROXY set)' : ''}: ${closed}; every client comes through the proxy TRUST_PROXY trusts` };
 }
 
 /** The store: MongoDB for production, reachable, with every index the app declares. */

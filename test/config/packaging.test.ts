@@ -47,3 +47,26 @@ describe('a production install (npm ci --omit=dev) runs the built server', () =>
     }
   });
 });
+
+/**
+ * npm (11.16 and later) ends `npm ci` with "npm warn install-scripts N packages have install
+ * scripts not yet covered by allowScripts" for every dependency whose install script package.json
+ * does not decide, and a later npm will skip those scripts. The README ("Going live", step 2)
+ * says which the hotline needs: none but the bundled ffmpeg's chmod; each was checked by running
+ * the server, the tools (tsx over esbuild) and a bundled-ffmpeg import after `npm ci --ignore-scripts`.
+ */
+describe('install scripts (package.json allowScripts)', () => {
+  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+  const allowScripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+  const withScripts = Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript).map(([at]) => at.slice(at.lastIndexOf('node_modules/') + 'node_modules/'.length));
+
+  it('decide every locked package that has one, so npm ci prints no install-scripts warning', () => {
+    expect(withScripts.length).toBeGreaterThan(0);
+    expect(withScripts.filter((name) => !(name in allowScripts))).toEqual([]);
+  });
+
+  it('allow only the bundled ffmpeg\'s (chmod u+x), and name no package the lock does not hold', () => {
+    expect(Object.keys(allowScripts).filter((name) => allowScripts[name]).every((name) => name.startsWith('@ffmpeg-installer/'))).toBe(true);
+    expect(Object.keys(allowScripts).filter((name) => !withScripts.includes(name))).toEqual([]);
+  });
+});

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeStore, takeEnvFileArg } from '../../src/config/tool-settings';
 import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE, tempDir, testDbName } from '../support/engine';
+import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
 
 /**
  * The command-line tools read the service's settings file (--env-file or HOTLINE_ENV_FILE), say
@@ -107,6 +108,40 @@ describe(`the tools with the service's settings file (${ENGINE} store)`, () => {
     const flag = run('backup', ['--env-file', '/nonexistent/hotline.env', '--out', path.join(tempDir(), 'x.gz')]);
     expect(flag.stderr).toMatch(/\/nonexistent\/hotline\.env/);
     expect(flag.status).not.toBe(0);
+  });
+});
+
+describe('npm run simulate with the service\'s settings file', () => {
+  let h: TestHotline;
+  afterAll(() => h?.stop());
+
+  it('calls the hotline at that file\'s PORT, signed with its PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN, and says so first', async () => {
+    const publicUrl = 'https://hotline.example.org';
+    h = await startHotline({ PUBLIC_BASE_URL: publicUrl });
+    const envFile = path.join(tempDir('etc-sim-'), 'hotline.env');
+    fs.writeFileSync(envFile, `NODE_ENV=test\nDATA_DIR=${tempDir()}\nPORT=${h.config.port}\nPUBLIC_BASE_URL=${publicUrl}\nTWILIO_AUTH_TOKEN=${TEST_AUTH_TOKEN}\n`);
+    const simulate = (args: string[], env: Record<string, string> = {}) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      // Asynchronous: the hotline it calls runs in this process.
+      const child = spawn(TSX, ['scripts/simulate.ts', '--keys', '1,1,2,2,hangup', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => { stdout += String(c); });
+      child.stderr.on('data', (c) => { stderr += String(c); });
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+
+    const r = await simulate(['--env-file', envFile, '--from', '+85512000601']);
+    expect(r.stderr).toMatch(new RegExp(`^npm run simulate: the hotline at http://localhost:${h.config.port}, signed for ${publicUrl} \\(settings ${envFile}\\)\\n`));
+    expect(r.stdout).toMatch(/▶ km\/info\.health\.fees\.1/);
+    expect(r.status).toBe(0);
+    const viaVariable = await simulate(['--from', '+85512000602'], { HOTLINE_ENV_FILE: envFile });
+    expect(viaVariable.stdout).toMatch(/▶ km\/info\.health\.fees\.1/);
+    expect(viaVariable.status).toBe(0);
+
+    // Without it the simulator knows neither the port nor the token: no call reaches this hotline.
+    const bare = await simulate(['--from', '+85512000603']);
+    expect(bare.stderr).toMatch(/^npm run simulate: the hotline at http:\/\/localhost:3000, signed for http:\/\/localhost:3000 \(settings from the environment\)/);
+    expect(bare.status).not.toBe(0);
   });
 });
 

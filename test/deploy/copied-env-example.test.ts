@@ -2,37 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, parseEnvFile } from '../../src/config/config';
 import { tempDir } from '../support/engine';
+import { fillIn, ROOT, unitEnvironment } from '../support/deploy-kit';
 
 /**
- * README "Going live", steps 2 and 3 as an operator follows them: `.env.example` copied to the
+ * README "Going live", steps 3 and 5 as an operator follows them: `.env.example` copied to the
  * unit's EnvironmentFile with step 2's settings filled in, started by deploy/hotline.service.
  * The service must then use its site folder (DATA_DIR/site) for everything the operator makes.
  */
-const ROOT = path.resolve(__dirname, '../..');
 const unit = fs.readFileSync(path.join(ROOT, 'deploy/hotline.service'), 'utf8');
-
-/** The unit's `Environment=` assignments (each line may hold several, optionally quoted). */
-function unitEnvironment(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [, rest] of text.matchAll(/^Environment=(.*)$/gm)) {
-    for (const [, quoted, bare] of rest.matchAll(/"([^"]*)"|(\S+)/g)) {
-      const assignment = quoted ?? bare;
-      const at = assignment.indexOf('=');
-      env[assignment.slice(0, at)] = assignment.slice(at + 1);
-    }
-  }
-  return env;
-}
-
-/** Step 2: set these in the copied file (replacing the example's line, or adding one). */
-function fillIn(example: string, values: Record<string, string>): string {
-  let text = example;
-  for (const [name, value] of Object.entries(values)) {
-    const line = new RegExp(`^${name}=.*$`, 'm');
-    text = line.test(text) ? text.replace(line, `${name}=${value}`) : `${text}\n${name}=${value}\n`;
-  }
-  return text;
-}
 
 describe('a copied .env.example under deploy/hotline.service', () => {
   it('names one EnvironmentFile, and the unit sets DATA_DIR', () => {

@@ -1,24 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ANSWER_UPLOAD_MAX_BYTES } from '../../src/outbound/answer-recordings';
 import { MAX_UPLOAD_BYTES } from '../../src/staff/studio-pages';
 import { tempDir } from '../support/engine';
+import { DEPLOY, needs, nginxTest, ROOT, throwAwayCertificate, verifyUnits } from '../support/deploy-kit';
 
 /**
  * The deploy/ kit, each file checked with the tool that reads it where this machine has it
  * (Debian's nginx, systemd-analyze). A missing tool is a failure under CI=true.
+ * test/deploy/going-live.test.ts runs the kit in the README's order.
  */
-const ROOT = path.resolve(__dirname, '../..');
-const DEPLOY = path.join(ROOT, 'deploy');
 const read = (f: string) => fs.readFileSync(path.join(DEPLOY, f), 'utf8');
-const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
-const needs = (bin: string) => {
-  if (have(bin)) return true;
-  if (process.env.CI === 'true') throw new Error(`${bin} is not installed; CI=true, so this is a failure, not a skip`);
-  console.warn(`${bin} not installed: its deploy/ check did not run (apt-get install -y ${bin})`);
-  return false;
-};
 
 describe('deploy/nginx-hotline.conf', () => {
   const conf = read('nginx-hotline.conf');
@@ -64,19 +56,14 @@ describe('deploy/nginx-hotline.conf', () => {
     const dir = tempDir('nginx-');
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=hotline.example.org', '-keyout', key, '-out', cert], { encoding: 'utf8' });
-    expect(made.status).toBe(0);
+    throwAwayCertificate(cert, key, ['hotline.example.org']);
     const site = conf
       .replace('/etc/letsencrypt/live/hotline.example.org/fullchain.pem', cert)
       .replace('/etc/letsencrypt/live/hotline.example.org/privkey.pem', key)
       .replace(/\/var\/log\/nginx\//g, `${dir}/`)
       .replace('/var/www/html', dir);
     fs.writeFileSync(path.join(dir, 'hotline.conf'), site);
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), [
-      `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log;`, 'events {}',
-      `http { access_log ${dir}/access.log; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; include ${dir}/hotline.conf; }`,
-    ].join('\n'));
-    const r = spawnSync('nginx', ['-t', '-p', dir, '-e', `${dir}/error.log`, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    const r = nginxTest(dir, path.join(dir, 'hotline.conf'));
     expect(r.stderr).toMatch(/syntax is ok/);
     expect(r.stderr).toMatch(/test is successful/);
     expect(r.status).toBe(0);
@@ -99,9 +86,8 @@ describe('deploy/ systemd units', () => {
 
   it('pass systemd-analyze verify', () => {
     if (!needs('systemd-analyze')) return;
-    const r = spawnSync('systemd-analyze', ['verify', ...['hotline.service', 'hotline-backup.service', 'hotline-backup.timer'].map((f) => path.join(DEPLOY, f))], { encoding: 'utf8' });
-    const about = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /hotline/.test(l));
-    expect(about).toEqual([]);
+    const r = verifyUnits(['hotline.service', 'hotline-backup.service', 'hotline-backup.timer'].map((f) => path.join(DEPLOY, f)));
+    expect(r.about).toEqual([]);
     expect(r.status).toBe(0);
   });
 });

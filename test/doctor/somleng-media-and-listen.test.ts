@@ -69,6 +69,17 @@ describe('TRUST_PROXY and where the server listens', () => {
     expect(listenItem(load({ HOST: '127.0.0.1' }))).toMatchObject({ status: 'warning', fix: expect.stringContaining('TRUST_PROXY=loopback') });
   });
 
+  it('the doctor says whether the plain HTTP port can be reached from other machines, and warns when an https line leaves it open with no proxy trusted', () => {
+    expect(listenItem(load({ TRUST_PROXY: 'loopback' })).message).toMatch(/^listening on 127\.0\.0\.1:3000 only \(HOST empty, TRUST_PROXY set\): the plain HTTP port 3000 cannot be reached from other machines/);
+    expect(listenItem(load({})).message).toMatch(/^listening on 0\.0\.0\.0:3000 with no proxy trusted: the plain HTTP port 3000 can be reached from other machines unless a firewall closes it/);
+    expect(listenItem(load({ TRUST_PROXY: '10.0.0.5', HOST: '10.0.0.7' })).message).toMatch(/the plain HTTP port 3000 can be reached from other machines at 10\.0\.0\.7 unless a firewall closes it, so clients can go around the proxy/);
+    // https means a TLS proxy is in front: with none trusted and the port open, clients go around it.
+    const https = listenItem(load({ PUBLIC_BASE_URL: 'https://hotline.example.org' }));
+    expect(https).toMatchObject({ status: 'warning', message: expect.stringMatching(/PUBLIC_BASE_URL is https .*the plain HTTP port 3000 can be reached from other machines/) });
+    expect(https.fix).toMatch(/set TRUST_PROXY=loopback and leave HOST empty/);
+    expect(listenItem(load({ PUBLIC_BASE_URL: 'https://hotline.example.org', TRUST_PROXY: 'loopback' })).status).toBe('ok');
+  });
+
   it('HTTP_MAX_CONNECTIONS_PER_CLIENT defaults to 300 (above a carrier\'s peak from one address) and has a floor', () => {
     expect(load({}).httpMaxConnectionsPerClient).toBe(300);
     expect(() => load({ HTTP_MAX_CONNECTIONS_PER_CLIENT: '2' })).toThrow(/HTTP_MAX_CONNECTIONS_PER_CLIENT=2 is too low/);

@@ -70,6 +70,38 @@ describe('the call-end log line (issue 23)', () => {
     expect(await logged(h, failing.callSid)).toEqual([expect.objectContaining({ msg: 'call ended: error.system heard', outcome: 'error.system heard' })]);
   });
 
+  it('says "message left" when the caller sent a voice message, and not when they hung up on the message path before recording', async () => {
+    h = await startHotline();
+    const sent = h.simulator({ from: FROM });
+    expect((await sent.run(parseScript('1,3,120101,1,2,record:12,1,hangup'))).errors).toEqual([]);
+    expect(await logged(h, sent.callSid)).toEqual([expect.objectContaining({
+      msg: 'call ended: message left', outcome: 'message left', outcomes: ['message left'], ratings: 0,
+      path: expect.stringMatching(/>message\.record>.*message\.saved/),
+    })]);
+
+    // Commune and service given for a message, then gone before the recording: nothing was left.
+    const unsent = h.simulator({ from: '+85512345679' }); // a new caller too: the same keys mean the same
+    expect(ids(await unsent.run(parseScript('1,3,120101,1,2,hangup')))).toContain('message.intro');
+    expect(await logged(h, unsent.callSid)).toEqual([expect.objectContaining({ outcome: 'hung up early', outcomes: ['hung up early'] })]);
+  });
+
+  it('says "information heard" when the caller heard an information topic, and not when they only went through its menus', async () => {
+    h = await startHotline();
+    const heard = h.simulator({ from: FROM });
+    const t = await heard.run(parseScript('1,1,2,2,hangup')); // Khmer, information, health centre, official fees
+    expect(ids(t)).toContain('info.health.fees.1');
+    expect(await logged(h, heard.callSid)).toEqual([expect.objectContaining({
+      msg: 'call ended: information heard', outcome: 'information heard', outcomes: ['information heard'], ratings: 0,
+      path: expect.stringMatching(/>info\.topics>info\.topic$/),
+    })]);
+
+    // The service and topic menus, then gone before any topic played.
+    const menusOnly = h.simulator({ from: '+85512345679' }); // a new caller too: the same keys mean the same
+    const m = await menusOnly.run(parseScript('1,1,2,hangup'));
+    expect(ids(m)).not.toContain('info.health.fees.1');
+    expect(await logged(h, menusOnly.callSid)).toEqual([expect.objectContaining({ outcome: 'hung up early', outcomes: ['hung up early'] })]);
+  });
+
   it('names a test call (the start-up warm-up, staff "try the line") as one, never as a caller who hung up', async () => {
     h = await startHotline();
     const test = h.simulator({ from: FROM, callSid: `${TEST_CALL_SID_PREFIX}0123456789abcdef0123` });
