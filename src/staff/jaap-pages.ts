@@ -2,15 +2,15 @@ import Ajv from 'ajv';
 import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, NotFoundError } from '../errors';
-import { csvDocument } from '../exports/csv';
 import { ItemStatus, ITEM_STATUSES, Jaap, JaapItem, jaapId, itemId, itemOutcome, JAAP_SECTIONS, JaapSection, twelveMonthsAfter } from '../jaap/jaap';
+import { jaapCsv } from '../jaap/jaap-file';
 import { JaapRegister } from '../jaap/jaap-register';
 import { JaapFigures, jaapResults } from '../jaap/jaap-results';
 import { Place } from '../gazetteer/gazetteer';
 import { cambodianDay } from '../outbound/cambodia-time';
 import { cambodianMidnight } from '../reports/period';
 import { html, SafeHtml } from './html';
-import { Translate, tr, translator } from './i18n/i18n';
+import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
 import { ictDateTime, placeLabel } from './message-pages';
 import { StaffPages } from './staff-router';
@@ -27,9 +27,6 @@ const PLAN_ID = /^[0-9]{6}-[0-9]{4}$/;
 const ITEM_ID = /^[0-9]{6}-[0-9]{4}-[AB][0-9]{1,3}$/;
 const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const MONTH = '^([0-9]{4}-[0-9]{2})?$';
-
-/** The official JAAP letter's columns, in order: the CSV export's headers in either language come from the catalog. */
-export const JAAP_COLUMNS = ['section', 'no', 'activity', 'proposer', 'targetResponse', 'facility', 'quantity', 'unit', 'startMonth', 'endMonth', 'beneficiariesTotal', 'beneficiariesFemale', 'costRiel', 'implementer', 'fundSource', 'indicator', 'status', 'deadline'] as const;
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: false });
 const text = (max: number) => ({ type: 'string', maxLength: max });
@@ -297,16 +294,12 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
 
   router.get('/jaap/:id/export.csv', async (req: Request, res: Response, next) => {
     try {
-      const t = tr(res);
       const plan = await findPlan(req);
       const items = await register.itemsOf(plan._id);
       const headerLang = req.query.headers === 'km' ? 'km' : 'en';
-      const headerWords = translator(headerLang);
-      const head = JAAP_COLUMNS.map((c) => headerWords(`jaap.csv.${c.replace(/[A-Z]/g, (l) => `-${l.toLowerCase()}`)}`));
-      const rows = items.map((i) => [i.section, i.no, i.activity, i.proposer, i.targetResponse, [serviceName(i.service, t), i.facilityName].filter(Boolean).join(': '), i.quantity, i.unit, i.startMonth, i.endMonth, i.beneficiariesTotal, i.beneficiariesFemale, i.costRiel, i.implementer, i.fundSource, i.indicatorId, i.status, i.deadline]);
       const { staff } = staffLocals(res);
       await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id } });
-      res.type('text/csv; charset=utf-8').attachment(`jaap-${plan._id}.csv`).send(csvDocument([head, ...rows]));
+      res.type('text/csv; charset=utf-8').attachment(`jaap-${plan._id}.csv`).send(jaapCsv(items, rt.scorecard, headerLang));
     } catch (err) {
       next(err);
     }
