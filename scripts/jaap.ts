@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { Jaap, jaapId, twelveMonthsAfter } from '../src/jaap/jaap';
-import { importJaapFile, jaapCsv, readJaapFile } from '../src/jaap/jaap-file';
+import { importJaapFile, jaapCsv, jaapWorkbook, readJaapFile, readJaapWorkbook } from '../src/jaap/jaap-file';
 import { JaapRegister } from '../src/jaap/jaap-register';
 import { cambodianMidnight } from '../src/reports/period';
 import { loadScorecard } from '../src/scorecard/scorecard';
@@ -20,8 +20,8 @@ const HELP = `Usage:
   npm run jaap -- import FILE --commune CODE --year YEAR [--agreed-on DAY] [--by NAME] [--dry-run]
   npm run jaap -- export --commune CODE --year YEAR [--headers en|km] [--out FILE]
 
-import  reads a commune's JAAP from a CSV file (the staff desk's download, or a spreadsheet saved
-        as CSV UTF-8) with English or Khmer headers, in the columns of the official letter:
+import  reads a commune's JAAP from an Excel workbook (.xlsx, its first sheet) or a CSV file (the
+        staff desk's download, or a spreadsheet saved as CSV UTF-8) with English or Khmer headers, in the columns of the official letter:
         section (A external / B internal), no, agreed activity, proposer, target response,
         location ("Health centre: its name"), quantity, unit, start month, end month (2025-04),
         beneficiaries total and female, estimated cost riel, implementer, fund source,
@@ -32,7 +32,8 @@ import  reads a commune's JAAP from a CSV file (the staff desk's download, or a 
         and every problem is listed by row and column. Items already there with the same words
         are left as they are, so importing the same file again changes nothing. A status in the
         file is recorded as of the import, by --by (default "command line").
-export  writes the plan's items in the same columns (--headers km for the Khmer headers).
+export  writes the plan's items in the same columns (--headers km for the Khmer headers), as
+        Excel when --out ends in .xlsx, else CSV.
 Settings: --env-file FILE or HOTLINE_ENV_FILE, as the other tools.
 Exit status: 0 done, 1 the file was refused or the store failed, 2 wrong usage.`;
 
@@ -82,11 +83,12 @@ async function main(): Promise<number> {
         console.error(`jaap: there is no JAAP for commune ${values.commune} in ${year}`);
         return 1;
       }
-      const csv = jaapCsv(await register.itemsOf(id), card, (values.headers as 'en' | 'km') ?? 'en');
+      const items = await register.itemsOf(id);
+      const lang = (values.headers as 'en' | 'km') ?? 'en';
       if (values.out) {
-        fs.writeFileSync(values.out, csv);
+        fs.writeFileSync(values.out, values.out.toLowerCase().endsWith('.xlsx') ? await jaapWorkbook(items, card, lang) : jaapCsv(items, card, lang));
         toolOutput(values.out);
-      } else process.stdout.write(csv);
+      } else process.stdout.write(jaapCsv(items, card, lang));
       return 0;
     }
     if (plan && values['agreed-on'] && values['agreed-on'] !== plan.agreedOn) {
@@ -99,18 +101,16 @@ async function main(): Promise<number> {
       return 2;
     }
     plan = plan ?? newPlan!;
-    const text = fs.readFileSync(file, 'utf8');
     const deadline = twelveMonthsAfter(plan.agreedOn);
+    const read = file.toLowerCase().endsWith('.xlsx') ? await readJaapWorkbook(fs.readFileSync(file), plan, card, deadline) : readJaapFile(fs.readFileSync(file, 'utf8'), plan, card, deadline);
     if (values['dry-run']) {
-      const read = readJaapFile(text, plan, card, deadline);
       for (const p of read.problems) console.error(`  row ${p.row}, ${p.column}: ${p.message}`);
       console.log(`jaap: --dry-run: ${read.items.length} items read, ${read.problems.length} problems; nothing written`);
       return read.problems.length ? 1 : 0;
     }
     // Check the file before making the plan: a refused file leaves nothing behind.
-    const check = readJaapFile(text, plan, card, deadline);
-    if (check.problems.length === 0 && newPlan) await register.addPlan(newPlan);
-    const result = check.problems.length ? { added: [], unchanged: [], problems: check.problems } : await importJaapFile(register, plan, text, card, { by: values.by ?? 'command line', now: new Date(), deadline });
+    if (read.problems.length === 0 && newPlan) await register.addPlan(newPlan);
+    const result = await importJaapFile(register, plan, read, card, { by: values.by ?? 'command line', now: new Date(), deadline });
     if (result.problems.length) {
       console.error(`jaap: ${file} refused, nothing was changed. ${result.problems.length} problem(s):`);
       for (const p of result.problems) console.error(`  row ${p.row}, ${p.column}: ${p.message}`);

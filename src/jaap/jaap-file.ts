@@ -5,6 +5,7 @@
  * problem is listed by row and column; the same file imported again changes nothing.
  */
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { csvDocument } from '../exports/csv';
 import { Scorecard } from '../scorecard/scorecard';
 import { translator } from '../staff/i18n/i18n';
@@ -63,14 +64,55 @@ function restoreCell(text: string): string {
  * left out, it is worked out from the plan), one row per item.
  */
 export function readJaapFile(text: string, plan: Jaap, card: Scorecard, deadline: string): JaapFileRead {
-  const problems: JaapFileProblem[] = [];
-  if (Buffer.byteLength(text, 'utf8') > JAAP_FILE_MAX_BYTES) return { items: [], rows: new Map(), problems: [{ row: 0, column: 'file', message: `the file is larger than ${JAAP_FILE_MAX_BYTES / 1_000_000} MB: a JAAP file has one row per action item` }] };
+  if (Buffer.byteLength(text, 'utf8') > JAAP_FILE_MAX_BYTES) return tooLarge();
   let records: string[][];
   try {
     records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
   } catch (err) {
     return { items: [], rows: new Map(), problems: [{ row: 0, column: 'file', message: `not a readable CSV file: ${(err as Error).message}` }] };
   }
+  return readJaapRecords(records, plan, card, deadline);
+}
+
+function tooLarge(): JaapFileRead {
+  return { items: [], rows: new Map(), problems: [{ row: 0, column: 'file', message: `the file is larger than ${JAAP_FILE_MAX_BYTES / 1_000_000} MB: a JAAP file has one row per action item` }] };
+}
+
+/** The first worksheet of an Excel workbook (.xlsx) as rows of cell texts. */
+export async function readJaapWorkbook(data: Buffer, plan: Jaap, card: Scorecard, deadline: string): Promise<JaapFileRead> {
+  if (data.length > JAAP_FILE_MAX_BYTES) return tooLarge();
+  const book = new ExcelJS.Workbook();
+  try {
+    await book.xlsx.load(data as unknown as ArrayBuffer);
+  } catch (err) {
+    return { items: [], rows: new Map(), problems: [{ row: 0, column: 'file', message: `not a readable Excel (.xlsx) file: ${(err as Error).message}` }] };
+  }
+  const sheet = book.worksheets[0];
+  const records: string[][] = [];
+  sheet?.eachRow({ includeEmpty: true }, (row, n) => {
+    const cells: string[] = [];
+    for (let c = 1; c <= Math.max(row.cellCount, JAAP_COLUMNS.length); c++) cells.push(row.getCell(c).text ?? '');
+    records[n - 1] = cells;
+  });
+  for (let i = 0; i < records.length; i++) records[i] ??= [];
+  // Trailing empty cells (a sheet's width) are not columns.
+  if (records[0]) while (records[0].length && records[0][records[0].length - 1] === '') records[0].pop();
+  return readJaapRecords(records, plan, card, deadline);
+}
+
+/** An Excel workbook of the plan's items, headers in the language asked (bold, frozen). */
+export async function jaapWorkbook(items: readonly JaapItem[], card: Scorecard, lang: 'en' | 'km'): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet('JAAP');
+  sheet.addRow(JAAP_COLUMNS.map((c) => jaapHeader(c, lang))).font = { bold: true };
+  sheet.views = [{ state: 'frozen', ySplit: 1 }];
+  for (const i of items) sheet.addRow([i.section, i.no, i.activity, i.proposer, i.targetResponse, facilityCell(i, card, lang), i.quantity, i.unit, i.startMonth, i.endMonth, i.beneficiariesTotal, i.beneficiariesFemale, i.costRiel, i.implementer, i.fundSource, i.indicatorId, i.status, i.deadline].map((v) => v ?? null));
+  sheet.columns.forEach((column) => { column.width = 18; });
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+function readJaapRecords(records: string[][], plan: Jaap, card: Scorecard, deadline: string): JaapFileRead {
+  const problems: JaapFileProblem[] = [];
   const [header = [], ...body] = records;
   const byHeader = new Map<string, JaapColumn>();
   for (const c of JAAP_COLUMNS) for (const lang of ['en', 'km'] as const) byHeader.set(jaapHeader(c, lang).toLowerCase(), c);
@@ -182,8 +224,8 @@ export interface JaapImport {
  * status is changed at the desk, not by a file); an item already there with other words is a
  * problem. With any problem nothing is written.
  */
-export async function importJaapFile(register: JaapRegister, plan: Jaap, text: string, card: Scorecard, o: { by: string; now: Date; deadline: string }): Promise<JaapImport> {
-  const read = readJaapFile(text, plan, card, o.deadline);
+export async function importJaapFile(register: JaapRegister, plan: Jaap, file: string | JaapFileRead, card: Scorecard, o: { by: string; now: Date; deadline: string }): Promise<JaapImport> {
+  const read = typeof file === 'string' ? readJaapFile(file, plan, card, o.deadline) : file;
   if (read.problems.length) return { added: [], unchanged: [], problems: read.problems };
   const existing = new Map((await register.itemsOf(plan._id)).map((i) => [i._id, i]));
   const problems: JaapFileProblem[] = [];

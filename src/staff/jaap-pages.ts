@@ -3,7 +3,7 @@ import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, NotFoundError } from '../errors';
 import { ItemStatus, ITEM_STATUSES, Jaap, JaapItem, jaapId, itemId, itemOutcome, JAAP_SECTIONS, JaapSection, twelveMonthsAfter } from '../jaap/jaap';
-import { jaapCsv } from '../jaap/jaap-file';
+import { jaapCsv, jaapWorkbook } from '../jaap/jaap-file';
 import { JaapRegister } from '../jaap/jaap-register';
 import { JaapFigures, jaapResults } from '../jaap/jaap-results';
 import { Place } from '../gazetteer/gazetteer';
@@ -216,7 +216,7 @@ ${scrollBox(t(`jaap.section.${s.toLowerCase()}`), html`<table class="jaap"><thea
       sendPage(res, {
         title: t('jaap.plan-title', { commune: communeName(plan.communeCode, t), year: plan.year }),
         body: html`<p>${t('jaap.plan-intro', { date: plan.agreedOn, deadline: twelveMonthsAfter(plan.agreedOn) })}</p>
-<p class="no-print"><a href="${BASE}/${plan._id}/export.csv?headers=${t.lang}">${t('jaap.export-csv')}</a></p>
+<p class="no-print"><a href="${BASE}/${plan._id}/export.xlsx?headers=${t.lang}">${t('jaap.export-xlsx')}</a> · <a href="${BASE}/${plan._id}/export.csv?headers=${t.lang}">${t('jaap.export-csv')}</a></p>
 ${section('A')}${section('B')}
 ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
 <form method="post" action="${BASE}/${plan._id}/items" class="filters no-print">${csrfField(staff)}
@@ -292,13 +292,19 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
     }
   });
 
-  router.get('/jaap/:id/export.csv', async (req: Request, res: Response, next) => {
+  router.get('/jaap/:id/export.:format', async (req: Request, res: Response, next) => {
     try {
       const plan = await findPlan(req);
+      const format = String(req.params.format);
+      if (format !== 'csv' && format !== 'xlsx') throw new NotFoundError('Not found.', { key: 'error.not-found' });
       const items = await register.itemsOf(plan._id);
       const headerLang = req.query.headers === 'km' ? 'km' : 'en';
       const { staff } = staffLocals(res);
-      await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id } });
+      await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id, format } });
+      if (format === 'xlsx') {
+        res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(`jaap-${plan._id}.xlsx`).send(await jaapWorkbook(items, rt.scorecard, headerLang));
+        return;
+      }
       res.type('text/csv; charset=utf-8').attachment(`jaap-${plan._id}.csv`).send(jaapCsv(items, rt.scorecard, headerLang));
     } catch (err) {
       next(err);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Jaap, JaapItem, twelveMonthsAfter } from '../../src/jaap/jaap';
-import { importJaapFile, jaapCsv, JAAP_FILE_MAX_BYTES, readJaapFile } from '../../src/jaap/jaap-file';
+import { importJaapFile, jaapCsv, JAAP_FILE_MAX_BYTES, jaapWorkbook, readJaapFile, readJaapWorkbook } from '../../src/jaap/jaap-file';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { ENGINE, tempDir } from '../support/engine';
@@ -55,6 +55,19 @@ describe(`a JAAP file (${ENGINE} store)`, () => {
       expect(read.problems).toEqual([]);
       expect(read.items.map(({ history, doneAt, ...rest }) => rest)).toEqual(items.map(({ history, doneAt, ...rest }) => rest));
     }
+  });
+
+  it('round-trips an Excel workbook in either language, and refuses a file that is not one', async () => {
+    await importJaapFile(register, plan, GOOD, card, { by: 'dara', now, deadline });
+    const items = await register.itemsOf(plan._id);
+    for (const lang of ['en', 'km'] as const) {
+      const book = await jaapWorkbook(items, card, lang);
+      expect(book.subarray(0, 2).toString()).toBe('PK');
+      const read = await readJaapWorkbook(book, plan, card, deadline);
+      expect(read.problems).toEqual([]);
+      expect(read.items.map(({ history, doneAt, ...rest }) => rest)).toEqual(items.map(({ history, doneAt, ...rest }) => rest));
+    }
+    expect((await readJaapWorkbook(Buffer.from(GOOD), plan, card, deadline)).problems[0].message).toMatch(/not a readable Excel/);
   });
 
   it('refuses the whole file, listing every problem by row and column, and writes nothing', async () => {

@@ -56,6 +56,10 @@ describe(`the JAAP register pages (${ENGINE} store)`, () => {
     const text = await csv.text();
     expect(text.split('\r\n')[0]).toContain('សកម្មភាពដែលបានព្រមព្រៀង');
     expect(text).toContain('Post the official fees at the health centre');
+    const xlsx = await rev.request(`/staff/jaap/${plan}/export.xlsx`);
+    expect(xlsx.headers.get('content-type')).toContain('spreadsheetml');
+    expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    expect((await rev.request(`/staff/jaap/${plan}/export.pdf`)).status).toBe(404);
 
     const audit = await h.store.collection<AuditEntry>('staff_audit').find({ username: 'rev1' });
     expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['add-jaap', 'add-jaap-item', 'jaap-item-status', 'export-jaap']));

@@ -37,7 +37,7 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'GET /jaap/:id': 'viewer',
   'POST /jaap/:id/items': 'reviewer',
   'POST /jaap/:id/items/:item/status': 'reviewer',
-  'GET /jaap/:id/export.csv': 'viewer',
+  'GET /jaap/:id/export.:format': 'viewer',
   // Outbound calls (src/staff/outbound-pages.ts): pausing or resuming all calling is the admin's.
   'GET /outbound': 'viewer',
   'POST /outbound/pause': 'admin',
