@@ -1,5 +1,5 @@
 import { BadRequestError, DuplicateKeyError, NotFoundError } from '../errors';
-import { AuditLog } from '../staff/audit-log';
+import { AuditAction, AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
 import { passwordProblem } from './passwords';
 import { StaffRole } from './roles';
@@ -27,7 +27,7 @@ export class AccountAdmin {
     if (opts.auditAs) this.audit = new AuditLog(store);
   }
 
-  private async audited(action: string, detail: Record<string, string | number | boolean>): Promise<void> {
+  private async audited(action: AuditAction, detail: Record<string, string | number | boolean>): Promise<void> {
     if (this.audit) await this.audit.record({ username: this.opts.auditAs!, action, detail });
   }
 

@@ -1,14 +1,28 @@
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { MessageQueries, StaffVisibleMessage } from '../messages/message-queries';
-import { AuditFilter } from './audit-log';
+import { AUDIT_ACTIONS, AuditAction, AuditFilter } from './audit-log';
 import { normalizeReference } from './find-pages';
 import { html } from './html';
-import { tr } from './i18n/i18n';
+import { Translate, tr } from './i18n/i18n';
 import { scrollBox, sendPage } from './layout';
 import { ictDateTime, ictDay } from './message-pages';
 import { StaffPages } from './staff-router';
 
 const PER_PAGE = 50;
+
+function isAuditAction(value: string): value is AuditAction {
+  return (AUDIT_ACTIONS as readonly string[]).includes(value);
+}
+
+/** An action in the reader's words (an entry written by an older version may have a code no longer listed). */
+export function actionWord(action: string, t: Translate): string {
+  return isAuditAction(action) ? t(`audit.action.${action}`) : action;
+}
+
+/** Every action as [code, words], in the order of the words. */
+function actionChoices(t: Translate): [string, string][] {
+  return AUDIT_ACTIONS.map((a): [string, string] => [a, t(`audit.action.${a}`)]).sort((x, y) => x[1].localeCompare(y[1], t.lang));
+}
 
 /** The audit log, for admins only: who did what to which message (by its reference number), newest first. */
 export const auditPages: StaffPages = (router, deps) => {
@@ -30,7 +44,7 @@ export const auditPages: StaffPages = (router, deps) => {
       const filterForm = html`<form method="get" action="/staff/audit" class="filters">
   <label><span>${t('audit.user')}</span> <input name="username" value="${form.username}" autocapitalize="none"></label>
   <label><span>${t('audit.reference')}</span> <input name="ref" value="${form.ref}" inputmode="numeric" maxlength="12"></label>
-  <label><span>${t('audit.action')}</span> <input name="action" value="${form.action}" autocapitalize="none"></label>
+  <label><span>${t('audit.action')}</span> <select name="action"><option value="">${t('audit.any-action')}</option>${actionChoices(t).map(([code, word]) => html`<option value="${code}"${code === form.action ? html` selected` : ''}>${word}</option>`)}</select></label>
   <label><span>${t('filter.from')}</span> <input type="date" name="from" value="${form.from}"></label>
   <label><span>${t('filter.to')}</span> <input type="date" name="to" value="${form.to}"></label>
   <div class="filter-buttons"><button type="submit">${t('filter.apply')}</button> <a href="/staff/audit">${t('filter.clear')}</a></div>
@@ -39,7 +53,7 @@ export const auditPages: StaffPages = (router, deps) => {
         sendPage(res, { title: t('audit.title'), body: html`${filterForm}<div class="error" role="alert">${problems.map((p) => html`<p>${p}</p>`)}<p>${t('filter.fix-and-retry')}</p></div>` }, 400);
         return;
       }
-      const filter: AuditFilter = { username: form.username || undefined, action: form.action || undefined, from: from.at, to: to.at };
+      const filter: AuditFilter = { username: form.username || undefined, action: isAuditAction(form.action) ? form.action : undefined, from: from.at, to: to.at };
       if (form.ref) filter.messageIds = (await messages.findByReference(form.ref)).map((m) => m._id);
       const { entries, total } = filter.messageIds?.length === 0 ? { entries: [], total: 0 } : await deps.audit.page(filter, page, PER_PAGE);
       await deps.audit.record({ username: staffLocals(res).staff.username, action: 'view-audit-log' });
@@ -59,7 +73,7 @@ ${scrollBox(t('audit.title'), html`<table class="audit">
 ${entries.map((e) => html`<tr>
   <td>${ictDateTime(e.at, true)}</td>
   <td>${e.username}</td>
-  <td><code>${e.action}</code></td>
+  <td>${actionWord(e.action, t)}</td>
   <td>${e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}">${t('common.number', { ref: refs.get(e.messageId) || '—' })}</a>` : ''}</td>
   <td><code>${Object.entries(e.detail ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')}${e.address ? ` (${e.address})` : ''}</code></td>
 </tr>`)}

@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS } from '../../src/staff/audit-log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STORE_UNAVAILABLE } from '../../src/app';
@@ -69,5 +70,10 @@ describe('the staff message catalog (Khmer and English)', () => {
     expect(() => en('no.such-key')).toThrow(/no entry no.such-key/);
     // Staff pages say the same as the app's plain-text answer when the database fails.
     expect(en('error.store')).toBe(STORE_UNAVAILABLE);
+  });
+
+  it('has words in both languages for every action the audit log records (the audit page shows words, not codes)', () => {
+    const missing = AUDIT_ACTIONS.filter((a) => !STAFF_CATALOG.messages[`audit.action.${a}`]);
+    expect(missing).toEqual([]);
   });
 });
