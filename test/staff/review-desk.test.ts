@@ -34,30 +34,37 @@ describe(`the review desk over HTTP (${ENGINE} store)`, () => {
   });
   afterAll(async () => h.stop());
 
-  test('"open" lists new and in-review messages, oldest first, and says how many', async () => {
-    const { text } = await rev.page('/staff/messages?state=open&sort=oldest');
+  test('with nothing chosen the list is the queue: open messages (new or in review), oldest first, and says how many', async () => {
+    const { text } = await rev.page('/staff/messages');
     expect(text).toContain('23 messages.');
     expect(refsIn(text).slice(0, 3)).toEqual(['400001', '400003', '400005']);
     expect(refsIn(text)).toHaveLength(20);
-    // The links to each message carry the list they came from.
-    expect(text).toContain(`/staff/messages/${seeded[0]._id}?back=state%3Dopen%26sort%3Doldest`);
-    const next = await rev.page('/staff/messages?state=open&sort=oldest&page=2');
+    // The queue is the default list: its links need no "back"; another list's links carry it.
+    expect(text).toContain(`href="/staff/messages/${seeded[0]._id}"`);
+    expect((await rev.page('/staff/messages?state=all&sort=newest')).text).toContain(`/staff/messages/${seeded[24]._id}?back=state%3Dall%26sort%3Dnewest`);
+    const next = await rev.page('/staff/messages?page=2');
     expect(refsIn(next.text)).toEqual(['400023', '400024', '400025']);
+    expect(text).toContain('aria-current="page">Queue</a>');
   });
 
-  test('save and next: the state is saved, then the next message of the same list opens; at the end, the list says so', async () => {
-    const back = 'state=open&sort=oldest';
-    const res = await rev.post(`/staff/messages/${seeded[4]._id}/state`, { state: 'forwarded', back, then: 'next' });
+  test('save and next: the state is saved, then the next message of the same list opens, taken for the reviewer; at the end, the list says so', async () => {
+    const back = 'service=health';
+    const res = await rev.post(`/staff/messages/${seeded[4]._id}/review`, { version: '0', state: 'forwarded', back, then: 'next' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`/staff/messages/${seeded[5]._id}?back=${encodeURIComponent(back)}`);
+    expect(res.headers.get('location')).toBe(`/staff/messages/${seeded[5]._id}?back=${encodeURIComponent(back)}&queue=1&done=${seeded[4]._id}`);
     const m = await h.store.collection<StaffVisibleMessage>('messages').findOne({ _id: seeded[4]._id });
     expect(m?.review?.state).toBe('forwarded');
-    expect(m?.review?.history).toEqual([{ from: 'new', to: 'forwarded', by: 'rev1', at: expect.any(Date) }]);
-    const last = await rev.post(`/staff/messages/${seeded[24]._id}/state`, { state: 'in-review', back, then: 'next' });
-    expect(last.headers.get('location')).toBe('/staff/messages?state=open&sort=oldest&end=1');
+    expect(m?.review?.history).toEqual([{ from: 'new', to: 'forwarded', by: 'rev1', at: expect.any(Date), version: 1 }]);
+    // The next one is now the reviewer's: the page says which message was saved, and the state choice has the focus.
+    expect((await h.store.collection<StaffVisibleMessage>('messages').findOne({ _id: seeded[5]._id }))?.review?.owner).toBe('rev1');
+    const opened = await rev.page(res.headers.get('location')!);
+    expect(opened.text).toContain('No. 400005 saved.');
+    expect(opened.text).toMatch(/value="new" checked autofocus>/);
+    const last = await rev.post(`/staff/messages/${seeded[24]._id}/review`, { version: '0', state: 'in-review', back, then: 'next' });
+    expect(last.headers.get('location')).toBe('/staff/messages?service=health&end=1');
     // Newest first, the next after the newest is the one before it.
-    const newestFirst = await rev.post(`/staff/messages/${seeded[24]._id}/state`, { state: 'in-review', back: '', then: 'next' });
-    expect(newestFirst.headers.get('location')).toBe(`/staff/messages/${seeded[23]._id}`);
+    const newestFirst = await rev.post(`/staff/messages/${seeded[24]._id}/review`, { version: '1', back: 'sort=newest', then: 'next' });
+    expect(newestFirst.headers.get('location')).toBe(`/staff/messages/${seeded[23]._id}?back=sort%3Dnewest&queue=1`);
   });
 
   test('bulk: several messages change state at once, each audited with where it came from', async () => {
@@ -87,16 +94,18 @@ describe(`the review desk over HTTP (${ENGINE} store)`, () => {
 
   test('the message page shows the history of states and notes in order; the list counts notes', async () => {
     const id = seeded[7]._id;
-    await rev.post(`/staff/messages/${id}/state`, { state: 'in-review' });
-    await rev.post(`/staff/messages/${id}/notes`, { text: 'Asked the school director.' });
-    await rev.post(`/staff/messages/${id}/state`, { state: 'resolved' });
+    await rev.post(`/staff/messages/${id}/review`, { version: '0', state: 'in-review' });
+    await rev.post(`/staff/messages/${id}/review`, { version: '1', note: 'Asked the school director.' });
+    await rev.post(`/staff/messages/${id}/review`, { version: '2', state: 'resolved' });
     const { text } = await rev.page(`/staff/messages/${id}`);
     const history = text.slice(text.indexOf('<ol class="history">'), text.indexOf('</ol>', text.indexOf('<ol class="history">')));
     const order = ['left the message', 'New</span> → <span class="state state-in-review">', 'Asked the school director.', 'In review</span> → <span class="state state-resolved">'].map((s) => history.indexOf(s));
     expect(order.every((k) => k >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    const list = await rev.page('/staff/messages?sort=oldest');
-    expect(list.text).toMatch(new RegExp(`No\\. 400008</a> <span class="state state-resolved">Resolved</span> <span class="notes-count">1 note</span>`));
+    const list = await rev.page('/staff/messages?state=all');
+    expect(list.text).toMatch(new RegExp(`No\\. 400008</a> <span class="state state-resolved">Resolved</span>`));
+    const item = list.text.slice(list.text.indexOf('No. 400008</a>'), list.text.indexOf('</li>', list.text.indexOf('No. 400008</a>')));
+    expect(item).toContain('<span class="notes-count">1 note</span>');
   });
 
   test('find by reference number: one match opens it, none says so with the menu', async () => {
@@ -121,10 +130,10 @@ describe(`the review desk over HTTP (${ENGINE} store)`, () => {
     expect(reversed.text).toContain('The start date 2026-05-10 is after the end date 2026-05-01.');
     const garbage = await rev.page('/staff/messages?from=yesterday');
     expect(garbage.text).toContain('yesterday is not a date. Write dates like 2026-01-31.');
-    const past = await rev.page('/staff/messages?page=7');
+    const past = await rev.page('/staff/messages?state=all&page=7');
     expect(past.res.status).toBe(404);
     expect(past.text).toContain('There is no page 7: this list has 2 page(s).');
-    expect(past.text).toContain('href="/staff/messages?page=2"');
+    expect(past.text).toContain('href="/staff/messages?state=all&amp;page=2"');
     const report = await rev.page('/staff/reports?from=2026-02-29&to=2026-04-01');
     expect(report.res.status).toBe(400);
     expect(report.text).toContain('2026-02-29 is not a day in the calendar.');
@@ -135,7 +144,7 @@ describe(`the review desk over HTTP (${ENGINE} store)`, () => {
     await client.page(`/staff/messages/${seeded[9]._id}`);
     const csrf = client.csrf;
     await new SessionsRepository(h.store, h.config.sessionSecret).collection.deleteMany({ username: 'rev1' });
-    const res = await client.request(`/staff/messages/${seeded[9]._id}/notes`, { form: { _csrf: csrf, text: 'typed while away', _return: `/staff/messages/${seeded[9]._id}?back=sort%3Doldest` } });
+    const res = await client.request(`/staff/messages/${seeded[9]._id}/review`, { form: { _csrf: csrf, version: '0', note: 'typed while away', _return: `/staff/messages/${seeded[9]._id}?back=sort%3Doldest` } });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/staff/sign-in?next=${encodeURIComponent(`/staff/messages/${seeded[9]._id}?back=sort%3Doldest`)}`);
     const signIn = await client.page(res.headers.get('location')!);
