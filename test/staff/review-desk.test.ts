@@ -231,3 +231,138 @@ describe(`the audit log's pages come from the database (${ENGINE} store)`, () =>
     expect([...(await queries.referenceNumbers([m._id, 'RE-gone']))]).toEqual([[m._id, '555001']]);
   });
 });
+
+describe(`working the queue together: conflicts, ownership, nothing saved twice (${ENGINE} store)`, () => {
+  let h: TestHotline;
+  let a: StaffClient;
+  let b: StaffClient;
+  const messages = () => h.store.collection<StaffVisibleMessage>('messages');
+  const audit = (messageId: string) => h.store.collection<AuditEntry>('staff_audit').find({ messageId, action: { $nin: ['view-message', 'list-messages'] } }, { sort: { at: 1, _id: 1 } });
+  const fresh = (ref: string, over: Partial<StaffVisibleMessage> = {}) => seedMessage(h.store, { referenceNumber: ref, audio: null, createdAt: new Date(Date.now() - 3 * DAY), ...over });
+
+  beforeEach(async () => {
+    h = await startHotline();
+    await addAccount(h.store, 'sokha', 'reviewer');
+    await addAccount(h.store, 'dara', 'reviewer');
+    await addAccount(h.store, 'vicheka', 'viewer');
+    a = await new StaffClient(h).signedIn('sokha');
+    b = await new StaffClient(h).signedIn('dara');
+  });
+  afterEach(async () => h.stop());
+
+  test('a save that changes nothing writes no history and no audit entry, and says so', async () => {
+    const m = await fresh('500001');
+    const res = await a.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'new', note: '   ', owner: '', then: 'stay' });
+    expect(res.headers.get('location')).toBe(`/staff/messages/${m._id}?saved=nothing`);
+    expect((await a.page(res.headers.get('location')!)).text).toContain('Nothing was changed, so nothing was saved.');
+    const stored = await messages().findOne({ _id: m._id });
+    expect(stored?.review).toEqual({ state: 'new', notes: [] });
+    expect(await audit(m._id)).toEqual([]);
+    // "Save and next" without a change goes on without writing anything about this one.
+    const next = await a.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'new', then: 'next' });
+    expect(next.headers.get('location')).toBe('/staff/messages?end=1');
+    expect((await messages().findOne({ _id: m._id }))?.review?.version).toBeUndefined();
+  });
+
+  test('two reviewers on one message: the second save is refused, shows what the first changed, keeps what was typed, and goes through when sent again', async () => {
+    const m = await fresh('500002');
+    const pageA = await a.page(`/staff/messages/${m._id}`);
+    const pageB = await b.page(`/staff/messages/${m._id}`);
+    for (const p of [pageA, pageB]) expect(p.text).toContain('name="version" value="0"');
+    expect((await a.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'forwarded', note: 'Sent to the district office.' })).status).toBe(303);
+    const late = await b.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'resolved', note: 'The school fixed the roof.' });
+    expect(late.status).toBe(409);
+    const text = await late.text();
+    expect(text).toContain('Someone changed this message while you had it open. Nothing you entered was saved.');
+    const alert = text.slice(text.indexOf('class="error conflict"'), text.indexOf('</div>', text.indexOf('class="error conflict"')));
+    expect(alert).toContain('sokha');
+    expect(alert).toContain('New</span> → <span class="state state-forwarded">');
+    expect(alert).toContain('Sent to the district office.');
+    // What dara entered is in the form again, now at the version that includes sokha's change.
+    expect(text).toContain('>The school fixed the roof.</textarea>');
+    expect(text).toMatch(/value="resolved" checked>/);
+    expect(text).toContain('name="version" value="1"');
+    let stored = await messages().findOne({ _id: m._id });
+    expect(stored?.review?.state).toBe('forwarded');
+    expect(stored?.review?.notes.map((n) => n.text)).toEqual(['Sent to the district office.']);
+    expect((await audit(m._id)).map((e) => `${e.username}:${e.action}`).sort()).toEqual(['sokha:add-note', 'sokha:change-state']);
+    // Sent again from the refreshed form: both changes are kept.
+    expect((await b.post(`/staff/messages/${m._id}/review`, { version: '1', state: 'resolved', note: 'The school fixed the roof.' })).status).toBe(303);
+    stored = await messages().findOne({ _id: m._id });
+    expect(stored?.review?.history?.map((x) => `${x.from}>${x.to}:${x.by}`)).toEqual(['new>forwarded:sokha', 'forwarded>resolved:dara']);
+    expect(stored?.review?.notes.map((n) => `${n.by}: ${n.text}`)).toEqual(['sokha: Sent to the district office.', 'dara: The school fixed the roof.']);
+  });
+
+  test('take, assign and release: each is a history step and an audit entry; "mine" lists what a reviewer works on', async () => {
+    const m = await fresh('500003');
+    const other = await fresh('500004');
+    expect((await a.post(`/staff/messages/${m._id}/review`, { version: '0', take: '1', owner: '' })).status).toBe(303);
+    expect((await messages().findOne({ _id: m._id }))?.review?.owner).toBe('sokha');
+    let page = await b.page(`/staff/messages/${m._id}`);
+    expect(page.text).toContain('sokha works on this message (since');
+    const mine = await a.page('/staff/messages?mine=1');
+    expect(refsIn(mine.text)).toEqual(['500003']);
+    expect(mine.text).toContain('<span class="owner owner-me">you work on it</span>');
+    expect(refsIn((await b.page('/staff/messages?mine=1')).text)).toEqual([]);
+    expect((await b.page('/staff/messages')).text).toContain('<span class="owner">sokha works on it</span>');
+    // Given to dara, then released by dara.
+    expect((await a.post(`/staff/messages/${m._id}/review`, { version: '1', owner: 'dara' })).status).toBe(303);
+    expect(refsIn((await b.page('/staff/messages?mine=1')).text)).toEqual(['500003']);
+    expect((await b.post(`/staff/messages/${m._id}/review`, { version: '2', owner: 'dara', release: '1' })).status).toBe(303);
+    const stored = await messages().findOne({ _id: m._id });
+    expect(stored?.review?.owner).toBeUndefined();
+    expect(stored?.review?.steps?.map((s) => `${s.by} ${s.kind} ${s.owner ?? ''}`)).toEqual(['sokha taken sokha', 'sokha assigned dara', 'dara released dara']);
+    expect((await audit(m._id)).map((e) => `${e.username}:${e.action}:${e.detail?.owner}`)).toEqual(['sokha:take-message:sokha', 'sokha:assign-message:dara', 'dara:release-message:dara']);
+    page = await a.page(`/staff/messages/${m._id}`);
+    const history = page.text.slice(page.text.indexOf('<ol class="history">'));
+    for (const words of ['sokha</span> took it', 'sokha</span> gave it to dara', 'dara</span> released it']) expect(history).toContain(words);
+    // Only an active reviewer or administrator can be given a message.
+    expect((await a.post(`/staff/messages/${other._id}/review`, { version: '0', owner: 'vicheka' })).status).toBe(400);
+    expect((await a.post(`/staff/messages/${other._id}/review`, { version: '0', owner: 'nobody-here' })).status).toBe(400);
+  });
+
+  test('"take the next message" skips what someone else works on, and two reviewers asking at once get different messages', async () => {
+    const first = await fresh('500010', { createdAt: new Date(Date.now() - 9 * DAY) });
+    const second = await fresh('500011', { createdAt: new Date(Date.now() - 8 * DAY) });
+    const third = await fresh('500012', { createdAt: new Date(Date.now() - 7 * DAY) });
+    const fourth = await fresh('500013', { createdAt: new Date(Date.now() - 6 * DAY) });
+    // dara took the oldest from its page.
+    await b.post(`/staff/messages/${first._id}/review`, { version: '0', take: '1' });
+    const [ra, rb] = await Promise.all([a.post('/staff/messages/next'), b.post('/staff/messages/next')]);
+    const got = [ra, rb].map((r) => new URL(r.headers.get('location')!, h.url).pathname.split('/').pop());
+    // dara's own message is dara's next; sokha gets the next free one.
+    expect(got[1]).toBe(first._id);
+    expect(got[0]).toBe(second._id);
+    // Concurrently, from a list where both would pick the same one: never the same message.
+    const [rc, rd] = await Promise.all([a.post(`/staff/messages/${second._id}/review`, { version: '1', state: 'resolved', then: 'next' }), b.post(`/staff/messages/${first._id}/review`, { version: '1', state: 'resolved', then: 'next' })]);
+    const nextOnes = [rc, rd].map((r) => new URL(r.headers.get('location')!, h.url).pathname.split('/').pop());
+    expect(new Set(nextOnes)).toEqual(new Set([third._id, fourth._id]));
+    const owners = await messages().find({ _id: { $in: [third._id, fourth._id] } });
+    expect(new Set(owners.map((o) => o.review?.owner))).toEqual(new Set(['sokha', 'dara']));
+    for (const o of owners) expect(o.review?.steps).toHaveLength(1);
+    expect((await h.store.collection<AuditEntry>('staff_audit').find({ action: 'take-message' })).map((e) => e.detail?.via ?? 'its page')).toEqual(['its page', 'next', 'next', 'next']);
+  });
+
+  test('the list shows how long each open message has waited, and a bulk change skips what changed since the list was shown', async () => {
+    const old = await fresh('500020', { createdAt: new Date(Date.now() - 4 * DAY - 3600_000) });
+    const recent = await fresh('500021', { createdAt: new Date(Date.now() - 2 * 3600_000) });
+    const list = await a.page('/staff/messages');
+    expect(list.text).toContain('<span class="waiting waiting-long">waiting 4 days</span>');
+    expect(list.text).toContain('<span class="waiting">waiting 2 hours</span>');
+    expect(list.text).toContain(`value="${old._id}.0"`);
+    expect(list.text).toContain('id="pick-all"');
+    // dara adds a note to the old one after sokha's list was shown.
+    await b.post(`/staff/messages/${old._id}/review`, { version: '0', note: 'Checking with the commune.' });
+    const body = new URLSearchParams([['_csrf', a.csrf], ['state', 'resolved'], ['id', `${old._id}.0`], ['id', `${recent._id}.0`]]);
+    const res = await fetch(`${h.url}/staff/messages/bulk-state`, { method: 'POST', redirect: 'manual', headers: { cookie: a.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: body.toString() });
+    expect(res.headers.get('location')).toBe('/staff/messages?changed=1&skipped=500020');
+    expect((await a.page(res.headers.get('location')!)).text).toContain('Not changed, because someone else changed them after this list was shown: No. 500020.');
+    expect((await messages().findOne({ _id: old._id }))?.review?.state).toBe('new');
+    expect((await messages().findOne({ _id: recent._id }))?.review?.state).toBe('resolved');
+    // A bulk change to the state a message already has writes nothing.
+    const again = new URLSearchParams([['_csrf', a.csrf], ['state', 'resolved'], ['id', `${recent._id}.1`]]);
+    const same = await fetch(`${h.url}/staff/messages/bulk-state`, { method: 'POST', redirect: 'manual', headers: { cookie: a.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: again.toString() });
+    expect(same.headers.get('location')).toBe('/staff/messages?changed=0');
+    expect((await messages().findOne({ _id: recent._id }))?.review?.history).toHaveLength(1);
+  });
+});
