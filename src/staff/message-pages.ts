@@ -361,7 +361,7 @@ export const messagePages: StaffPages = (router, deps) => {
       ['/staff/messages?mine=1', t('list.view-mine'), only('mine')],
       ['/staff/messages?state=all&sort=newest', t('list.view-all'), only('state', 'sort') && p.state === 'all' && p.sort === 'newest'],
     ];
-    return html`<nav class="views" aria-label="${t('list.views')}"><ul>${items.map(([href, label, current]) => html`<li><a href="${href}"${current ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul></nav>`;
+    return html`<nav class="views" aria-label="${t('list.views')}"><ul>${items.map(([href, label, current]) => html`<li><a href="${href}"${current ? html` aria-current="true"` : ''}>${label}</a></li>`)}</ul></nav>`;
   };
 
   router.get('/messages', everyone, async (req, res, next) => {

@@ -44,7 +44,7 @@ describe(`the review desk over HTTP (${ENGINE} store)`, () => {
     expect((await rev.page('/staff/messages?state=all&sort=newest')).text).toContain(`/staff/messages/${seeded[24]._id}?back=state%3Dall%26sort%3Dnewest`);
     const next = await rev.page('/staff/messages?page=2');
     expect(refsIn(next.text)).toEqual(['400023', '400024', '400025']);
-    expect(text).toContain('aria-current="page">Queue</a>');
+    expect(text).toContain('aria-current="true">Queue</a>');
   });
 
   test('save and next: the state is saved, then the next message of the same list opens, taken for the reviewer; at the end, the list says so', async () => {
