@@ -63,6 +63,9 @@ const validateReviewBody = ajv.compile({
   properties: {
     version,
     state: { enum: [...REVIEW_STATES] },
+    /** The state and owner the form was opened with: after a conflict, only what the reader changed is offered again. */
+    from: { enum: [...REVIEW_STATES] },
+    'from-owner': { type: 'string', maxLength: 32 },
     note: { type: 'string', maxLength: 2000 },
     owner: { type: 'string', pattern: '^(|[a-z0-9][a-z0-9._-]{1,31})$' },
     take: { enum: ['1'] },
@@ -204,6 +207,8 @@ interface ReviewDraft {
 interface ReviewBody {
   version: string;
   state?: ReviewState;
+  from?: ReviewState;
+  'from-owner'?: string;
   note?: string;
   owner?: string;
   take?: '1';
@@ -509,6 +514,8 @@ ${asked}${summary}${body}
   ${o.csrf}
   <input type="hidden" name="back" value="${new URLSearchParams(o.params).toString()}">
   <input type="hidden" name="version" value="${String(versionOf(m))}">
+  <input type="hidden" name="from" value="${stateOf(m)}">
+  <input type="hidden" name="from-owner" value="${m.review?.owner ?? ''}">
   <input type="hidden" name="_return" value="${self}">
   <fieldset class="states"><legend>${t('detail.move-to')}</legend>
   ${REVIEW_STATES.map((s) => html`<label class="choice"><input type="radio" name="state" value="${s}"${s === state ? html` checked` : ''}${s === state && o.focus ? html` autofocus` : ''}> ${stateBadge(s, t)}</label>`)}
@@ -668,7 +675,13 @@ ${canReview ? keyMap(keys, t) : ''}
       const r = await desk.apply(m._id, expected, action, staff.username);
       if (r.kind === 'missing') throw new NotFoundError('No such message.', { key: 'message.not-found' });
       if (r.kind === 'conflict') {
-        await renderDetail(res, r.message, { params: backParams(body.back), conflict: r.since, draft: { state: body.state, note: body.note, owner: body.owner } }, 409);
+        // What the reader changed is offered again; what they left as it was shows the message as it is now.
+        const draft: ReviewDraft = {
+          note: body.note,
+          state: body.from !== undefined && body.state === body.from ? undefined : body.state,
+          owner: body['from-owner'] !== undefined && body.owner === body['from-owner'] && !body.take && !body.release ? undefined : (owner === undefined ? undefined : owner ?? ''),
+        };
+        await renderDetail(res, r.message, { params: backParams(body.back), conflict: r.since, draft }, 409);
         return;
       }
       if (r.kind === 'saved') {

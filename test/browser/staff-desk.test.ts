@@ -6,7 +6,7 @@ import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { storeRatings } from '../reports/rating-fixture';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
-import { axeViolations, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
+import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
 
 /**
  * The review desk in Chromium: keyboard only, on a 360 px phone and a desktop, in English and
@@ -348,22 +348,6 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     expect(await fresh.page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('km');
     expect(await fresh.page.locator('nav a[aria-current=page]').innerText()).toBe('សារ');
     await fresh.context.close();
-  });
-
-  /**
-   * Latin-script words a Khmer reader sees that are not marked as English data (place, service
-   * and language names carry lang="en"; notes are what staff wrote; usernames, codes, numbers and dates are not words).
-   */
-  const latinWords = (page: Page): Promise<string[]> => page.evaluate(() => {
-    const doc = (globalThis as any).document;
-    const words = new Set<string>();
-    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const el = node.parentElement;
-      if (!el || el.closest('[lang="en"], code, script, style, option, .visually-hidden, [hidden], .note-text')) continue;
-      for (const w of String(node.textContent).match(/[A-Za-z]{3,}[A-Za-z0-9]*/g) ?? []) words.add(w);
-    }
-    return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
   });
 
   /** Every staff page, by a role that may see it. */
