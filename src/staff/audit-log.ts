@@ -6,6 +6,7 @@ import { Store } from '../store/store';
 export type AuditAction =
   | 'sign-in' | 'sign-in-failed' | 'sign-in-locked' | 'sign-out'
   | 'list-messages' | 'view-message' | 'play-message' | 'change-state' | 'add-note'
+  | 'take-message' | 'assign-message' | 'release-message' | 'answer-recorded' | 'answer-call-queued'
   | 'view-audit-log' | 'try-the-line' | 'view-report'
   | (string & {});
 
