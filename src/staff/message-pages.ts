@@ -395,7 +395,7 @@ export const messagePages: StaffPages = (router, deps) => {
       const q = req.query as Record<string, string>;
       const notices: string[] = [];
       if (typeof q.changed === 'string' && /^[0-9]{1,3}$/.test(q.changed)) notices.push(t('bulk.changed', { n: q.changed }));
-      if (typeof q.skipped === 'string' && /^[0-9 ]{1,200}$/.test(q.skipped)) notices.push(t('bulk.skipped', { refs: q.skipped.trim().split(' ').map((r) => t('common.number', { ref: r })).join(', ') }));
+      if (typeof q.skipped === 'string' && /^[0-9A-Za-z -]{1,500}$/.test(q.skipped)) notices.push(t('bulk.skipped', { refs: q.skipped.trim().split(' ').map((r) => t('common.number', { ref: r })).join(', ') }));
       if (q.end === '1') notices.push(t('detail.last-in-list'));
       const countText = total === 1 ? t('list.count-one') : t('list.count-many', { n: total });
       const backQuery = new URLSearchParams(view.params).toString();
@@ -660,7 +660,8 @@ ${canReview ? keyMap(keys, t) : ''}
       const m = await findMessage(req);
       const body = req.body as ReviewBody;
       const { staff } = staffLocals(res);
-      if (body.owner && !(await reviewerAccounts()).includes(body.owner)) throw new BadRequestError('Assign the message to a reviewer or an administrator.', { key: 'detail.bad-owner' });
+      // A message stays with an owner whose account was disabled meanwhile, but is given only to an active one.
+      if (body.owner && body.owner !== m.review?.owner && !(await reviewerAccounts()).includes(body.owner)) throw new BadRequestError('Assign the message to a reviewer or an administrator.', { key: 'detail.bad-owner' });
       const owner = body.take ? staff.username : body.release ? null : body.owner === undefined ? undefined : body.owner || null;
       const action: ReviewAction = { state: body.state, note: body.note, owner };
       const expected = Number(body.version);

@@ -1,4 +1,5 @@
 import { SessionsRepository } from '../../src/auth/sessions';
+import { StaffAccountsRepository } from '../../src/auth/staff-accounts';
 import { MessageQueries, StaffVisibleMessage } from '../../src/messages/message-queries';
 import { AuditEntry, AuditLog } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
@@ -319,6 +320,12 @@ describe(`working the queue together: conflicts, ownership, nothing saved twice 
     // Only an active reviewer or administrator can be given a message.
     expect((await a.post(`/staff/messages/${other._id}/review`, { version: '0', owner: 'vicheka' })).status).toBe(400);
     expect((await a.post(`/staff/messages/${other._id}/review`, { version: '0', owner: 'nobody-here' })).status).toBe(400);
+    // A message given to an account disabled since keeps it; its form still saves.
+    expect((await a.post(`/staff/messages/${other._id}/review`, { version: '0', owner: 'dara' })).status).toBe(303);
+    await new StaffAccountsRepository(h.store).setDisabled('dara', true);
+    expect((await a.page(`/staff/messages/${other._id}`)).text).toContain('<option value="dara" selected>dara</option>');
+    expect((await a.post(`/staff/messages/${other._id}/review`, { version: '1', owner: 'dara', note: 'dara is away' })).status).toBe(303);
+    expect((await messages().findOne({ _id: other._id }))?.review).toMatchObject({ owner: 'dara', notes: [{ text: 'dara is away' }] });
   });
 
   test('"take the next message" skips what someone else works on, and two reviewers asking at once get different messages', async () => {
