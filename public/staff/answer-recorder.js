@@ -1,6 +1,7 @@
-// "Record a short answer" on the Outbound calls page: records from the microphone with
+// "Record a short answer" in a message's answer call: records from the microphone with
 // MediaRecorder, then sends the recording to /staff/outbound/answer-recording; the server
-// converts it for the telephone and queues the answer call. External file: the CSP forbids inline scripts.
+// converts it for the telephone and keeps it as the message's draft answer, which the reloaded
+// page offers to listen to before the call is confirmed. External file: the CSP forbids inline scripts.
 (function () {
   'use strict';
   var buttons = document.querySelectorAll('button.record-answer');

@@ -15,6 +15,8 @@ export interface MessageFilter {
   communeCode?: string;
   service?: string;
   reviewState?: ReviewStateFilter;
+  /** Only messages this staff member works on ("mine"). */
+  owner?: string;
   /** Inclusive range on createdAt. */
   from?: Date;
   to?: Date;
@@ -31,13 +33,14 @@ export function messageQuery(f: MessageFilter): Filter {
   if (f.reviewState === 'new') and.push({ $or: [{ 'review.state': 'new' }, { review: { $exists: false } }] });
   else if (f.reviewState === 'open') and.push({ $or: [{ 'review.state': { $in: ['new', 'in-review'] } }, { review: { $exists: false } }] });
   else if (f.reviewState) and.push({ 'review.state': f.reviewState });
+  if (f.owner) and.push({ 'review.owner': f.owner });
   if (f.from) and.push({ createdAt: { $gte: f.from } });
   if (f.to) and.push({ createdAt: { $lte: f.to } });
   return { $and: and };
 }
 
 export class MessageQueries {
-  constructor(private readonly collection: Collection<StaffVisibleMessage>, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly collection: Collection<StaffVisibleMessage>) {}
 
   /** One page, newest or oldest first. */
   async list(filter: MessageFilter, page: number, perPage: number, order: MessageOrder = 'newest'): Promise<{ messages: StaffVisibleMessage[]; total: number }> {
@@ -48,16 +51,6 @@ export class MessageQueries {
       this.collection.countDocuments(query),
     ]);
     return { messages, total };
-  }
-
-  /** The message after `current` in the list with this filter and order ("save and next"), or null at the end. */
-  async after(current: Pick<VoiceMessage, '_id' | 'createdAt'>, filter: MessageFilter, order: MessageOrder = 'newest'): Promise<StaffVisibleMessage | null> {
-    const way = order === 'oldest' ? 1 : -1;
-    const beyond = order === 'oldest' ? '$gt' : '$lt';
-    const at = new Date(current.createdAt);
-    const query = { $and: [messageQuery(filter), { _id: { $ne: current._id } }, { $or: [{ createdAt: { [beyond]: at } }, { createdAt: at, _id: { [beyond]: current._id } }] }] };
-    const [next] = await this.collection.find(query, { sort: { createdAt: way, _id: way }, limit: 1 });
-    return next ?? null;
   }
 
   /** Messages staff may see with the number the hotline read to the caller, newest first. */
@@ -75,29 +68,6 @@ export class MessageQueries {
   /** A message staff may see (not discarded, not a test call). */
   find(id: string): Promise<StaffVisibleMessage | null> {
     return this.collection.findOne({ $and: [{ _id: id }, messageQuery({})] });
-  }
-
-  /**
-   * Moves a message to a review state and adds the move to its history; returns false when there
-   * is no such message. `from` is the state the reader saw: the history says what was changed.
-   */
-  async setReviewState(id: string, state: ReviewState, by: string, from: ReviewState = 'new'): Promise<boolean> {
-    const at = this.now();
-    const r = await this.collection.updateOne(
-      { $and: [{ _id: id }, messageQuery({})] },
-      { $set: { 'review.state': state, 'review.updatedAt': at, 'review.updatedBy': by }, $push: { 'review.history': { from, to: state, by, at } } },
-    );
-    return r.matched > 0;
-  }
-
-  /** Appends a note (notes are never edited or removed: they are part of the record). */
-  async addNote(id: string, by: string, text: string): Promise<boolean> {
-    const at = this.now();
-    const r = await this.collection.updateOne(
-      { $and: [{ _id: id }, messageQuery({})] },
-      { $push: { 'review.notes': { by, at, text } }, $set: { 'review.updatedAt': at, 'review.updatedBy': by } },
-    );
-    return r.matched > 0;
   }
 
   /** Marks the recordings left on a test call so they stay out of the list and every count. */

@@ -41,18 +41,42 @@ export const DOWNLOAD_STATES: readonly DownloadState[] = ['queued', 'downloading
 export type ReviewState = 'new' | 'in-review' | 'forwarded' | 'resolved' | 'dismissed';
 export const REVIEW_STATES: readonly ReviewState[] = ['new', 'in-review', 'forwarded', 'resolved', 'dismissed'];
 
+/**
+ * Every change staff make to a message's review (a state move, a note, a step) carries the
+ * version it produced: a form opened at version N finds what others did since (version > N).
+ * Entries from before versions were kept have none.
+ */
 /** One move of a message from one review state to another. */
 export interface ReviewChange {
   from: ReviewState;
   to: ReviewState;
   by: string;
   at: Date;
+  version?: number;
 }
 
 export interface ReviewNote {
   by: string;
   at: Date;
   text: string;
+  version?: number;
+}
+
+/**
+ * A step that is neither a state move nor a note: who works on the message (taken, assigned to
+ * someone, released) and the answer call (a reviewer recorded an answer, confirmed the call, or
+ * the call was called off when the message was dismissed).
+ */
+export type ReviewStepKind = 'taken' | 'assigned' | 'released' | 'answer-recorded' | 'answer-call-queued' | 'answer-call-cancelled';
+export interface ReviewStep {
+  kind: ReviewStepKind;
+  by: string;
+  at: Date;
+  /** taken / assigned: the new owner; released: who had it. */
+  owner?: string;
+  /** answer-call-queued: the answer's catalog prompt id, or RECORDED_ANSWER (src/outbound/answer-outcome.ts). */
+  answer?: string;
+  version?: number;
 }
 
 export interface MessageDownload {
@@ -113,6 +137,13 @@ export interface VoiceMessage {
     notes: ReviewNote[];
     /** Every change of state, oldest first (messages reviewed before this was kept have none). */
     history?: ReviewChange[];
+    /** Ownership and answer-call steps, oldest first. */
+    steps?: ReviewStep[];
+    /** The staff member working on it (helpdesk "assignee"); absent: nobody. */
+    owner?: string;
+    ownedAt?: Date;
+    /** Bumped by every change staff make (src/messages/review-desk.ts); absent: 0. */
+    version?: number;
     updatedAt?: Date;
     updatedBy?: string;
   };

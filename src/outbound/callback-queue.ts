@@ -75,6 +75,8 @@ export interface CallbackEntry {
   answerPromptId?: string;
   /** A one-off answer recorded by staff (store file id), instead of a standard prompt. */
   answerFileId?: string;
+  /** A reviewer's recorded answer waiting for their confirmation (store file id); it becomes answerFileId when confirmed. */
+  draftAnswerFileId?: string;
   answeredBy?: string;
   createdAt: Date;
   updatedAt: Date;
@@ -285,15 +287,45 @@ export class CallbackQueue {
     return 'awaiting';
   }
 
-  /** Staff chose the answer: the call becomes due now. False when the caller did not ask for one (or it is under way). */
+  /**
+   * Staff chose the answer (and confirmed the call): the call becomes due now, and a recorded
+   * draft is no longer a draft. False when the caller did not ask for one (or it is under way).
+   */
   async queueAnswer(messageId: string, answer: { promptId: string } | { fileId: string }, by: string): Promise<boolean> {
     const at = this.now();
     const chosen = 'promptId' in answer ? { answerPromptId: answer.promptId } : { answerFileId: answer.fileId };
     const r = await this.collection.updateOne(
       { activeKey: `message-answer:${messageId}`, state: 'awaiting-answer' },
-      { $set: { state: 'queued', nextAttemptAt: at, ...chosen, answeredBy: by, updatedAt: at, ...(this.waitUntilFrom(at) ? { waitUntil: this.waitUntilFrom(at) } : {}) } },
+      {
+        $set: { state: 'queued', nextAttemptAt: at, ...chosen, answeredBy: by, updatedAt: at, ...(this.waitUntilFrom(at) ? { waitUntil: this.waitUntilFrom(at) } : {}) },
+        $unset: { draftAnswerFileId: true },
+      },
     );
     return r.matched === 1;
+  }
+
+  /**
+   * A reviewer recorded an answer to check before the call: it replaces the draft this entry
+   * had (`previous`, as read) only if nobody replaced it meanwhile. False when the caller no
+   * longer waits for an answer, or another draft came first.
+   */
+  async setDraftAnswer(entry: Pick<CallbackEntry, '_id' | 'draftAnswerFileId'>, fileId: string): Promise<boolean> {
+    const previous = entry.draftAnswerFileId ? { draftAnswerFileId: entry.draftAnswerFileId } : { draftAnswerFileId: { $exists: false } };
+    const r = await this.collection.updateOne({ _id: entry._id, state: 'awaiting-answer', ...previous }, { $set: { draftAnswerFileId: fileId, updatedAt: this.now() } });
+    return r.matched === 1;
+  }
+
+  /** Every answer call still owed for these messages (waiting for an answer, queued or under way), by message. */
+  async answerRequestsFor(messageIds: readonly string[]): Promise<Map<string, CallbackEntry>> {
+    if (!messageIds.length) return new Map();
+    const found = await this.collection.find({ activeKey: { $in: messageIds.map((id) => `message-answer:${id}`) } }, { projection: { sealedNumber: 0 } });
+    return new Map(found.map((e) => [e.messageId ?? '', e]));
+  }
+
+  /** The latest answer call of a message, owed or ended (ended ones are kept ENDED_KEPT_DAYS). */
+  async latestAnswerRequest(messageId: string): Promise<CallbackEntry | null> {
+    const [entry] = await this.collection.find({ kind: 'message-answer', messageId }, { sort: { createdAt: -1 }, limit: 1, projection: { sealedNumber: 0 } });
+    return entry ?? null;
   }
 
   /** The entry still waiting for the answer to this message, if any. */

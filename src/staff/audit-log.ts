@@ -10,7 +10,8 @@ import { Store } from '../store/store';
 export const AUDIT_ACTIONS = [
   'sign-in', 'sign-in-failed', 'sign-in-locked', 'sign-in-busy', 'sign-out',
   'list-messages', 'view-message', 'play-message', 'change-state', 'add-note', 'find-message',
-  'answer-call', 'answer-call-queued',
+  'take-message', 'assign-message', 'release-message',
+  'answer-call', 'answer-recorded', 'answer-call-queued',
   'view-outbound', 'outbound-pause', 'outbound-resume', 'outbound-purge', 'outbound-block', 'outbound-unblock',
   'view-report', 'download-report',
   'list-places', 'play-place', 'confirm-place',

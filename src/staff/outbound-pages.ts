@@ -1,7 +1,10 @@
 import express from 'express';
 import { requireRole } from '../auth/staff-auth';
 import { AudioInputError } from '../audio/telephony-conversion';
+import { keepDraftAnswer } from '../outbound/answer-calls';
 import { ANSWER_UPLOAD_MAX_BYTES, storeAnswerRecording } from '../outbound/answer-recordings';
+import { StaffVisibleMessage } from '../messages/message-queries';
+import { ReviewDesk } from '../messages/review-desk';
 import { CALLBACK_STATES } from '../outbound/callback-queue';
 import { typedPhoneNumber } from '../outbound/outbound';
 import { callerIdFor } from '../store/callers';
@@ -17,8 +20,6 @@ import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
 
 const CALLER_ID = /^[0-9a-f]{64}$/;
 const MESSAGE_ID = /^[A-Za-z0-9-]{10,64}$/;
-/** Recorded standard answers are the catalog prompts answer.standard.*. */
-const STANDARD_ANSWER = /^answer\.standard\.[a-z0-9-]+$/;
 
 /**
  * "Outbound calls": the callback queue with each entry's state and attempts, today's calls
@@ -37,6 +38,17 @@ export const outboundPages: StaffPages = (router, deps) => {
     return l.nativeName !== l.name ? html`${km(l.nativeName)} ${latin(l.name, t)}` : latin(l.name, t);
   };
 
+  const messages = rt.store.collection<StaffVisibleMessage>('messages');
+  const desk = new ReviewDesk(messages);
+  const placeName = (code: string, t: Translate): SafeHtml => {
+    const p = code ? rt.gazetteer.find(code) : undefined;
+    return p ? (t.lang === 'km' ? km(p.nameKm) : latin(p.nameLatin, t)) : html`${t('common.unknown')}`;
+  };
+  const serviceName = (id: string, t: Translate): SafeHtml => {
+    const x = rt.scorecard.services.find((s) => s.id === id);
+    return x ? (t.lang === 'km' ? km(x.name.km) : latin(x.name.en, t)) : html`${t('common.unknown')}`;
+  };
+
   router.get('/outbound', requireRole('admin', 'reviewer', 'viewer'), async (_req, res, next) => {
     try {
       const t = tr(res);
@@ -49,27 +61,19 @@ export const outboundPages: StaffPages = (router, deps) => {
       ]);
       const problem = control.carrierProblem;
       const capHit = capHits[0];
-      const answers = Object.entries(rt.catalog.prompts).filter(([id]) => STANDARD_ANSWER.test(id));
-      const canAnswer = viewer.role === 'admin' || viewer.role === 'reviewer';
+      // Answer calls are named by their message's reference number, place and service, never an internal id.
+      const answerMessages = await messages.find({ _id: { $in: [...new Set([...awaiting, ...recent].filter((e) => e.kind === 'message-answer').map((e) => e.messageId ?? ''))] } });
+      const messageOf = new Map(answerMessages.map((m) => [m._id, m]));
       const admin = viewer.role === 'admin';
       await deps.audit.record({ username: viewer.username, action: 'view-outbound' });
       const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
       const changed = control.changedBy
         ? ` — ${t(control.paused ? 'outbound.paused-by' : 'outbound.resumed-by', { who: control.changedBy, at: ictDateTime(control.changedAt!) })}`
         : '';
-      // Words the recorder script shows, in the reader's language.
-      const scriptStrings = JSON.stringify({
-        record: t('outbound.record-answer'), stop: t('outbound.script-stop'), recording: t('outbound.script-recording'),
-        sending: t('outbound.script-sending'), sendFailed: t('outbound.script-send-failed'),
-        cannotRecord: t('outbound.script-cannot-record'), noMicrophone: t('outbound.script-no-microphone'),
-      });
-      // This page may use the microphone (recording an answer); every other staff page may not.
-      res.setHeader('Permissions-Policy', 'camera=(), microphone=(self), geolocation=()');
       sendPage(res, {
         title: t('outbound.title'),
-        scripts: ['answer-recorder.js'],
         body: html`
-<section class="outbound-status" data-strings="${scriptStrings}">
+<section class="outbound-status">
   <p><strong>${control.paused ? t('outbound.paused') : t('outbound.calling')}</strong>${changed}</p>
   ${admin ? html`<form method="post" action="/staff/outbound/${control.paused ? 'resume' : 'pause'}">${csrfField(viewer)}<button type="submit">${control.paused ? t('outbound.resume-button') : t('outbound.pause-button')}</button></form>` : ''}
   <p><strong>${t('outbound.today', { placed, budget: o.dailyBudget })}</strong> ${t('outbound.lines', { lines, max: o.maxConcurrent })}
@@ -90,17 +94,18 @@ ${scrollBox(t('outbound.counts'), html`<table class="outbound-counts"><caption>$
 <tbody><tr>${CALLBACK_STATES.map((s) => html`<td>${counts[s]}</td>`)}</tr></tbody></table>`)}
 <h2>${t('outbound.awaiting-title')}</h2>
 <p>${t('outbound.awaiting-help')}</p>
-<ul class="awaiting-answers">${awaiting.map((e) => html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}">${t('outbound.awaiting-message')} <code>${e.messageId}</code></a>
-  (${languageName(e.language, t)}, ${t('outbound.awaiting-asked', { at: ictDateTime(e.createdAt) })})
-  ${canAnswer ? html`<form method="post" action="/staff/outbound/answer" class="inline">${csrfField(viewer)}<input type="hidden" name="messageId" value="${e.messageId ?? ''}">
-  <label>${t('outbound.answer-label')} <select name="answer">${answers.map(([id, p]) => html`<option value="${id}">${p.text[t.lang] ?? p.text.en}</option>`)}</select></label> <button type="submit">${t('outbound.resolve-and-call')}</button></form>
-  ${t('outbound.or')} <button type="button" class="record-answer" data-message="${e.messageId ?? ''}">${t('outbound.record-answer')}</button> <span class="record-status" role="status" data-message="${e.messageId ?? ''}"></span>` : ''}</li>`)}</ul>
+<ul class="awaiting-answers">${awaiting.map((e) => {
+  const m = messageOf.get(e.messageId ?? '');
+  return html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}#answer-call" class="ref">${t('common.number', { ref: m?.referenceNumber || '—' })}</a>
+  ${m ? html`<span class="place">${placeName(m.communeCode, t)}</span> · <span class="service">${serviceName(m.service, t)}</span> · ` : ''}${languageName(e.language, t)} · ${t('outbound.awaiting-asked', { at: ictDateTime(e.createdAt) })}</li>`;
+})}</ul>
 <h2>${t('outbound.queue-title')}</h2>
 ${scrollBox(t('outbound.queue-title'), html`<table class="outbound-queue">
-<thead><tr><th scope="col">${t('outbound.col-queued')}</th><th scope="col">${t('outbound.col-kind')}</th><th scope="col">${t('outbound.col-caller')}</th><th scope="col">${t('outbound.col-state')}</th><th scope="col">${t('outbound.col-attempts')}</th><th scope="col">${t('outbound.col-last-status')}</th><th scope="col">${t('outbound.col-next')}</th><th scope="col">${t('outbound.col-outcome')}</th></tr></thead>
+<thead><tr><th scope="col">${t('outbound.col-queued')}</th><th scope="col">${t('outbound.col-kind')}</th><th scope="col">${t('outbound.col-message')}</th><th scope="col">${t('outbound.col-caller')}</th><th scope="col">${t('outbound.col-state')}</th><th scope="col">${t('outbound.col-attempts')}</th><th scope="col">${t('outbound.col-last-status')}</th><th scope="col">${t('outbound.col-next')}</th><th scope="col">${t('outbound.col-outcome')}</th></tr></thead>
 <tbody>
 ${recent.map((e) => html`<tr>
-  <td>${ictDateTime(e.createdAt)}</td><td>${callbackKindWord(e.kind, t)}</td><td><code class="caller-id">${e.callerId}</code></td>
+  <td>${ictDateTime(e.createdAt)}</td><td>${callbackKindWord(e.kind, t)}</td>
+  <td>${e.kind === 'message-answer' && e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}#answer-call">${t('common.number', { ref: messageOf.get(e.messageId)?.referenceNumber || '—' })}</a>` : ''}</td><td><code class="caller-id">${e.callerId}</code></td>
   <td>${callbackStateWord(e.state, t)}</td><td>${e.attempts}</td><td>${e.lastStatus ? html`<code>${e.lastStatus}</code>` : ''}${e.lastError ? html` <span class="error">${latin(e.lastError, t)}</span>` : ''}</td>
   <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? ictDateTime(e.nextAttemptAt) : ''}</td><td>${e.outcome ? callbackOutcomeWord(e.outcome, t) : ''}</td>
 </tr>`)}
@@ -135,26 +140,6 @@ ${admin ? html`<form method="post" action="/staff/outbound/block-number" class="
     });
   }
 
-  router.post('/outbound/answer', requireRole('admin', 'reviewer'), async (req, res, next) => {
-    try {
-      const messageId = typeof req.body?.messageId === 'string' ? req.body.messageId : '';
-      const answer = typeof req.body?.answer === 'string' ? req.body.answer : '';
-      if (!MESSAGE_ID.test(messageId) || !STANDARD_ANSWER.test(answer) || !(answer in rt.catalog.prompts)) {
-        throw new BadRequestError('Choose a message and one of the recorded standard answers.', { key: 'outbound.bad-answer' });
-      }
-      const username = res.locals.staff.username;
-      if (!(await rt.outbound.queue.queueAnswer(messageId, { promptId: answer }, username))) {
-        throw new ConflictError('No answer call awaits this message.', { key: 'outbound.not-awaiting' });
-      }
-      const at = new Date();
-      await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': at, 'review.updatedBy': username } });
-      await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer } });
-      res.redirect(303, '/staff/outbound');
-    } catch (err) {
-      next(err);
-    }
-  });
-
   // The browser's recording (MediaRecorder: WebM/Ogg Opus, or any file ffmpeg decodes), raw in the body.
   const rawAudio = express.raw({ type: () => true, limit: ANSWER_UPLOAD_MAX_BYTES });
   router.post('/outbound/answer-recording', requireRole('admin', 'reviewer'), rawAudio, async (req, res, next) => {
@@ -177,13 +162,12 @@ ${admin ? html`<form method="post" action="/staff/outbound/block-number" class="
         throw new BadRequestError(`The recording cannot be used: ${err.message}`, { key: 'outbound.recording-unusable', vars: { problem: err.message } });
       }
       const username = res.locals.staff.username;
-      if (!(await rt.outbound.queue.queueAnswer(messageId, { fileId }, username))) {
-        await rt.store.files.remove(fileId);
-        throw new ConflictError('The answer call was queued meanwhile.', { key: 'outbound.queued-meanwhile' });
+      // A draft to listen to on the message page; the call waits for the reviewer's confirmation there.
+      if (!(await keepDraftAnswer({ queue: rt.outbound.queue, desk, files: rt.store.files }, entry, fileId, username))) {
+        throw new ConflictError('Another answer was recorded or chosen meanwhile.', { key: 'outbound.queued-meanwhile' });
       }
-      await rt.messages.collection.updateOne({ _id: messageId }, { $set: { 'review.state': 'resolved', 'review.updatedAt': new Date(), 'review.updatedBy': username } });
-      await deps.audit.record({ username, action: 'answer-call-queued', messageId, detail: { answer: 'recorded' } });
-      res.status(200).json({ queued: true });
+      await deps.audit.record({ username, action: 'answer-recorded', messageId });
+      res.status(200).json({ kept: true });
     } catch (err) {
       next(err);
     }

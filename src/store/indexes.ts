@@ -55,4 +55,7 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbound_rings', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'outbound_queue_hours', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'outbound_callbacks', keys: { kind: 1, state: 1 } },
+  // The review desk: a message's answer call, and "mine" (the messages one staff member works on).
+  { collection: 'outbound_callbacks', keys: { messageId: 1 } },
+  { collection: 'messages', keys: { 'review.owner': 1, createdAt: 1 } },
 ];

@@ -21,16 +21,16 @@ describe(`recording an answer in the browser (${ENGINE} store)`, () => {
     await h.stop();
   });
 
-  test('record, stop and send: the answer is converted and the call queued', async () => {
+  test('record, stop and send in the message: the answer is converted and kept to hear; the call is queued only once confirmed', async () => {
     const message = await seedMessage(h.store, { referenceNumber: '100777' });
     expect(await h.rt.outbound.optIn({ messageId: message._id, callerId: 'c'.repeat(64), party: '+85512777000', language: 'km' })).toBe('awaiting');
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(`${h.url}/staff/sign-in?next=/staff/outbound`);
+    await page.goto(`${h.url}/staff/sign-in?next=/staff/messages/${message._id}`);
     await page.fill('input[name=username]', 'reviewer1');
     await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(/\/staff\/outbound$/), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(new RegExp(`/staff/messages/${message._id}$`)), page.click('button[type=submit]')]);
     const button = page.locator(`button.record-answer[data-message="${message._id}"]`);
     await button.click();
     // getUserMedia answers asynchronously; the status line says why if it never does.
@@ -38,10 +38,16 @@ describe(`recording an answer in the browser (${ENGINE} store)`, () => {
       .catch(async (err) => { throw new Error(`${err.message}; status: ${await page.locator('.record-status').first().textContent()}`); });
     await page.waitForTimeout(2500);
     await Promise.all([page.waitForEvent('load', { timeout: 20_000 }), button.click()]);
-    const [entry] = await h.rt.outbound.queue.collection.find({});
-    expect(entry).toMatchObject({ state: 'queued', answerFileId: expect.stringMatching(new RegExp(`^answer-${entry._id}-[0-9a-f]+\\.wav$`)), answeredBy: 'reviewer1' });
-    const audio = await h.store.files.read(entry.answerFileId!);
+    let [entry] = await h.rt.outbound.queue.collection.find({});
+    expect(entry).toMatchObject({ state: 'awaiting-answer', draftAnswerFileId: expect.stringMatching(new RegExp(`^answer-${entry._id}-[0-9a-f]+\\.wav$`)) });
+    const audio = await h.store.files.read(entry.draftAnswerFileId!);
     expect(audio.subarray(0, 4).toString()).toBe('RIFF');
+    // The reloaded page offers the recording to hear, chosen; then the confirmation, then the call.
+    expect(await page.locator('input[name=answer][value=recorded]').isChecked()).toBe(true);
+    await Promise.all([page.waitForURL(/answer-call\?answer=recorded/), page.click('form.answer-choice button[type=submit]')]);
+    await Promise.all([page.waitForURL(/saved=answer/), page.click('form.confirm button[type=submit]')]);
+    [entry] = await h.rt.outbound.queue.collection.find({});
+    expect(entry).toMatchObject({ state: 'queued', answerFileId: expect.stringMatching(/^answer-/), answeredBy: 'reviewer1' });
     expect(errors).toEqual([]);
   }, 60_000);
 });

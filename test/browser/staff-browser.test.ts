@@ -46,8 +46,9 @@ describe(`staff pages in Chromium (${ENGINE} store)`, () => {
     await page.waitForURL(/\/staff\/messages$/);
     expect(await page.locator('li.message').count()).toBe(3);
 
-    // Filter: choosing a province fills in its districts (external script) without reloading the page.
+    // Filter (folded away under its summary): choosing a province fills in its districts (external script) without reloading the page.
     const listUrl = page.url();
+    await page.click('details.filter-box summary');
     await page.selectOption('select[name=province]', '12');
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('select[name=district] option').length > 1);
     expect(page.url()).toBe(listUrl);
@@ -78,8 +79,8 @@ describe(`staff pages in Chromium (${ENGINE} store)`, () => {
     // Change its state on the detail page.
     await page.click('li.message a.ref');
     await page.waitForURL(/\/staff\/messages\/RE/);
-    await page.selectOption('select[name=state]', 'forwarded');
-    await Promise.all([page.waitForURL(/saved=state/), page.click('form.review-state button[value=stay]')]);
+    await page.check('form.review input[name=state][value=forwarded]');
+    await Promise.all([page.waitForURL(/saved=1/), page.click('form.review button[value=stay]')]);
     await expect(page.locator('dd .state').first().getAttribute('class')).resolves.toContain('state-forwarded');
     const stored = await h.store.collection<StaffVisibleMessage>('messages').findOne({ referenceNumber: '100101' });
     expect(stored?.review?.state).toBe('forwarded');

@@ -8,7 +8,7 @@ import { storeRatings } from '../reports/rating-fixture';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { planItem } from '../support/jaap-items';
-import { axeViolations, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
+import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
 
 /**
  * The review desk in Chromium: keyboard only, on a 360 px phone and a desktop, in English and
@@ -79,8 +79,10 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     expect(await page.evaluate(() => (globalThis as any).document.activeElement.className)).toBe('skip-link');
     expect(await page.locator('nav a[aria-current=page]').innerText()).toBe('Messages');
 
-    // Choosing a state and an order with the keyboard does not reload the page.
+    // The filter is folded under its summary: Enter opens it. Choosing a state and an order with the keyboard does not reload the page.
     const before = page.url();
+    await tabTo(page, 'details.filter-box summary');
+    await page.keyboard.press('Enter');
     await tabTo(page, 'select[name=state]');
     await page.keyboard.type('Open');
     await tabTo(page, 'select[name=sort]');
@@ -98,8 +100,8 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await page.keyboard.press('Home');
     await tabTo(page, '#message-filters button[type=submit]');
     await Promise.all([page.waitForURL(/state=open/), page.keyboard.press('Enter')]);
-    expect(page.url()).toContain('sort=oldest');
     expect(await text(page, 'p.count')).toContain('21 messages');
+    expect(await text(page, 'p.count')).toContain('Oldest first');
     const refs = await page.locator('li.message a.ref').allInnerTexts();
     expect(refs.slice(0, 3)).toEqual(['No. 300001', 'No. 300004', 'No. 300005']);
     expect(refs).toHaveLength(20);
@@ -112,62 +114,66 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await Promise.all([page.waitForURL(/\/staff\/messages\/RE/), page.keyboard.press('Enter')]);
     await tabTo(page, 'a.back');
     await Promise.all([page.waitForURL(/\/staff\/messages\?/), page.keyboard.press('Enter')]);
+    // Open, oldest first is the queue, the default list: only the page is left to say.
     const back = new URL(page.url());
-    expect(Object.fromEntries(back.searchParams)).toEqual({ state: 'open', sort: 'oldest', page: '2' });
+    expect(Object.fromEntries(back.searchParams)).toEqual({ page: '2' });
 
     // From the first page: open the oldest, move it to "in review" with "save and next".
     await page.goto(`${h.url}/staff/messages?state=open&sort=oldest`);
     await tabTo(page, 'li.message a.ref');
     await Promise.all([page.waitForURL(/\/staff\/messages\/RE/), page.keyboard.press('Enter')]);
     expect(await text(page, 'h1')).toBe('Message No. 300001');
-    await tabTo(page, 'form.review-state select[name=state]');
-    await page.keyboard.type('In review');
-    await tabTo(page, 'form.review-state button[value=next]');
+    await tabTo(page, 'form.review input[name=state]:checked');
+    await page.keyboard.press('ArrowRight');
+    await tabTo(page, 'form.review button[value=next]');
     const first = new URL(page.url()).pathname;
-    await Promise.all([page.waitForURL((u) => u.pathname !== first && !u.pathname.endsWith('/state')), page.keyboard.press('Enter')]);
+    await Promise.all([page.waitForURL((u) => u.pathname !== first && !u.pathname.endsWith('/review')), page.keyboard.press('Enter')]);
     expect(await text(page, 'h1')).toBe('Message No. 300004');
-    // The next message keeps the list it came from.
-    expect(new URL(page.url()).searchParams.get('back')).toBe('state=open&sort=oldest');
+    expect(await text(page, 'p.notice')).toBe('No. 300001 saved.');
     expect((await stored('300001'))?.review?.state).toBe('in-review');
+    // "Save and next" took the next message for this reviewer.
+    expect((await stored('300004'))?.review?.owner).toBe('reviewer1');
 
     // A note typed while the session ends is kept: sign in again, the note is back, then saved.
-    await tabTo(page, 'textarea[name=text]');
+    await tabTo(page, 'textarea[name=note]');
     await page.keyboard.type('Called the health centre; the chief will call back.');
     await new SessionsRepository(h.store, h.config.sessionSecret).collection.deleteMany({ username: 'reviewer1' });
-    await tabTo(page, 'form.add-note button[type=submit]');
+    await tabTo(page, 'form.review button[value=stay]');
     await Promise.all([page.waitForURL(/\/staff\/sign-in/), page.keyboard.press('Enter')]);
     expect(await text(page, 'p.notice')).toContain('note you were typing is kept');
     await signInByKeyboard(page, h.url, 'reviewer1');
     expect(await text(page, 'h1')).toBe('Message No. 300004');
-    expect(await page.locator('textarea[name=text]').inputValue()).toBe('Called the health centre; the chief will call back.');
+    expect(await page.locator('textarea[name=note]').inputValue()).toBe('Called the health centre; the chief will call back.');
     await expect(text(page, '#note-restored')).resolves.toContain('unsaved note was restored');
-    await tabTo(page, 'form.add-note button[type=submit]');
-    await Promise.all([page.waitForURL(/saved=note/), page.keyboard.press('Enter')]);
-    expect(await page.locator('textarea[name=text]').inputValue()).toBe('');
+    await tabTo(page, 'form.review button[value=stay]');
+    await Promise.all([page.waitForURL(/saved=1/), page.keyboard.press('Enter')]);
+    expect(await page.locator('textarea[name=note]').inputValue()).toBe('');
     // Saved: reloading does not bring the draft back.
     await page.reload();
-    expect(await page.locator('textarea[name=text]').inputValue()).toBe('');
+    expect(await page.locator('textarea[name=note]').inputValue()).toBe('');
 
-    // The whole history: received, the note. Then a state change joins it.
-    await tabTo(page, 'form.review-state select[name=state]');
-    await page.keyboard.type('Forwarded');
-    await tabTo(page, 'form.review-state button[value=stay]');
-    await Promise.all([page.waitForURL(/saved=state/), page.keyboard.press('Enter')]);
+    // The whole history: received, taken, the note. Then a state change joins it.
+    await tabTo(page, 'form.review input[name=state]:checked');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await tabTo(page, 'form.review button[value=stay]');
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
     const history = await page.locator('ol.history li').allInnerTexts();
-    expect(history).toHaveLength(3);
+    expect(history).toHaveLength(4);
     expect(history[0]).toContain('left the message');
-    expect(history[1]).toMatch(/reviewer1 added a note:\s*Called the health centre/);
-    expect(history[2]).toMatch(/reviewer1 moved it:\s*New → Forwarded/);
+    expect(history[1]).toMatch(/reviewer1 took it/);
+    expect(history[2]).toMatch(/reviewer1 added a note:\s*Called the health centre/);
+    expect(history[3]).toMatch(/reviewer1 moved it:\s*New → Forwarded/);
 
     // The list shows the note count.
-    await page.goto(`${h.url}/staff/messages?sort=oldest`);
+    await page.goto(`${h.url}/staff/messages?state=all`);
     const row = page.locator('li.message', { hasText: 'No. 300004' });
     expect(await row.locator('.notes-count').innerText()).toBe('1 note');
 
     // Bulk: tick two messages with the space bar, move both to "resolved".
-    await tabTo(page, `input.pick[value="${messages[4]._id}"]`);
+    await tabTo(page, `input.pick[value^="${messages[4]._id}."]`);
     await page.keyboard.press('Space');
-    await tabTo(page, `input.pick[value="${messages[5]._id}"]`);
+    await tabTo(page, `input.pick[value^="${messages[5]._id}."]`);
     await page.keyboard.press('Space');
     await page.keyboard.down('Shift');
     await tabTo(page, 'form.bulk select[name=state]');
@@ -176,7 +182,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await tabTo(page, 'form.bulk button[type=submit]');
     await Promise.all([page.waitForURL(/changed=2/), page.keyboard.press('Enter')]);
     expect(await text(page, 'p.notice')).toContain('2 message(s) changed');
-    expect(page.url()).toContain('sort=oldest');
+    expect(page.url()).toContain('state=all');
     expect((await stored('300005'))?.review?.state).toBe('resolved');
     expect((await stored('300006'))?.review?.history?.map((x) => `${x.from}>${x.to}:${x.by}`)).toEqual(['new>resolved:reviewer1']);
 
@@ -199,7 +205,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     // The newest message is last in the oldest-first list: save and next goes back to the list.
     const newest = messages[messages.length - 1];
     await page.goto(`${h.url}/staff/messages/${newest._id}?back=${encodeURIComponent('sort=oldest')}`);
-    await page.click('form.review-state button[value=next]');
+    await page.click('form.review button[value=next]');
     await page.waitForURL(/end=1/);
     expect(await text(page, 'p.notice')).toContain('That was the last message in this list');
 
@@ -207,7 +213,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     expect(await text(page, '[role=alert]')).toContain('2026-02-31 is not a day in the calendar');
     await page.goto(`${h.url}/staff/messages?from=2026-03-10&to=2026-03-01`);
     expect(await text(page, '[role=alert]')).toContain('The start date 2026-03-10 is after the end date 2026-03-01');
-    const past = await page.goto(`${h.url}/staff/messages?page=9`);
+    const past = await page.goto(`${h.url}/staff/messages?state=all&page=9`);
     expect(past?.status()).toBe(404);
     expect(await text(page, '[role=alert]')).toContain('There is no page 9: this list has 2 page(s).');
     await page.click('[role=alert] a');
@@ -353,22 +359,6 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await fresh.context.close();
   });
 
-  /**
-   * Latin-script words a Khmer reader sees that are not marked as English data (place, service
-   * and language names carry lang="en"; notes are what staff wrote; usernames, codes, numbers and dates are not words).
-   */
-  const latinWords = (page: Page): Promise<string[]> => page.evaluate(() => {
-    const doc = (globalThis as any).document;
-    const words = new Set<string>();
-    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const el = node.parentElement;
-      if (!el || el.closest('[lang="en"], code, script, style, option, .visually-hidden, [hidden], .note-text')) continue;
-      for (const w of String(node.textContent).match(/[A-Za-z]{3,}[A-Za-z0-9]*/g) ?? []) words.add(w);
-    }
-    return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
-  });
-
   /** Every staff page, by a role that may see it. */
   const PAGES: { name: string; path: () => string; user: string }[] = [
     { name: 'sign-in', path: () => '/staff/sign-in', user: '' },
@@ -377,9 +367,12 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'message', path: () => `/staff/messages/${messages[3]._id}`, user: 'admin1' },
     { name: 'message-viewer', path: () => `/staff/messages/${messages[0]._id}`, user: 'viewer1' },
     { name: 'bad-dates', path: () => '/staff/messages?from=2026-02-31&to=2026-01-01', user: 'admin1' },
-    { name: 'past-the-end', path: () => '/staff/messages?page=9', user: 'admin1' },
+    { name: 'past-the-end', path: () => '/staff/messages?state=all&page=9', user: 'admin1' },
     { name: 'messages-notices', path: () => '/staff/messages?sort=oldest&changed=2&end=1', user: 'admin1' },
-    { name: 'message-saved', path: () => `/staff/messages/${messages[3]._id}?back=sort%3Doldest&saved=note`, user: 'admin1' },
+    { name: 'message-saved', path: () => `/staff/messages/${messages[3]._id}?back=sort%3Dnewest&saved=1&done=${messages[2]._id}&queue=1`, user: 'admin1' },
+    { name: 'messages-mine', path: () => '/staff/messages?mine=1', user: 'admin1' },
+    { name: 'message-answer-call', path: () => `/staff/messages/${messages[4]._id}`, user: 'admin1' },
+    { name: 'answer-call-confirm', path: () => `/staff/messages/${messages[4]._id}/answer-call?answer=answer.standard.resolved`, user: 'admin1' },
     { name: 'find', path: () => '/staff/find?ref=123', user: 'admin1' },
     { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1' },
     { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },

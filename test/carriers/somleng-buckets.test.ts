@@ -91,10 +91,10 @@ describe(`a message staff dismiss gets no answer call (${ENGINE} store)`, () => 
     const [waiting] = await h.rt.outbound.queue.collection.find({ messageId: sid });
     expect(waiting?.state).toBe('awaiting-answer');
     const staff = await new StaffClient(h).signedIn('rev1');
-    // Another state keeps the opt-in; dismissing ends it.
-    expect((await staff.post(`/staff/messages/${sid}/state`, { state: 'in-review' })).status).toBe(303);
+    // Another state keeps the opt-in; dismissing ends it (once the reviewer confirms it should).
+    expect((await staff.post(`/staff/messages/${sid}/review`, { version: '0', state: 'in-review' })).status).toBe(303);
     expect((await h.rt.outbound.queue.find(waiting._id))?.state).toBe('awaiting-answer');
-    expect((await staff.post(`/staff/messages/${sid}/state`, { state: 'dismissed' })).status).toBe(303);
+    expect((await staff.post(`/staff/messages/${sid}/review`, { version: '1', state: 'dismissed', confirm: 'cancel-answer-call' })).status).toBe(303);
     const ended = await h.rt.outbound.queue.find(waiting._id);
     expect(ended).toMatchObject({ state: 'abandoned', outcome: 'refused' });
     expect(ended?.sealedNumber).toBeUndefined();
@@ -110,7 +110,7 @@ describe(`a message staff dismiss gets no answer call (${ENGINE} store)`, () => 
     const ringing = await entryOf(b.recordings[0]);
     await h.rt.outbound.queue.collection.updateOne({ _id: ringing._id }, { $set: { state: 'ringing' } });
     const staff = await new StaffClient(h).signedIn('rev1');
-    expect((await staff.post('/staff/messages/bulk-state', { state: 'dismissed', id: a.recordings[0] })).status).toBe(303);
+    expect((await staff.post('/staff/messages/bulk-state', { state: 'dismissed', id: a.recordings[0], confirm: 'cancel-answer-call' })).status).toBe(303);
     // A call already ringing is not stopped half-way: its entry (and number) stay until it ends.
     expect(await cancelAnswerCall(h.rt.outbound.queue, b.recordings[0], 'test')).toBe('under-way');
     expect((await h.rt.outbound.queue.find(ringing._id))?.sealedNumber).toBeTruthy();

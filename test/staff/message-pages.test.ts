@@ -1,3 +1,4 @@
+import { StaffVisibleMessage } from '../../src/messages/message-queries';
 import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -27,7 +28,7 @@ describe(`staff messages list and detail (${ENGINE} store)`, () => {
   });
 
   test('the list shows every kept message newest first, with commune and service in Khmer and Latin script', async () => {
-    const { res, text } = await rev.page('/staff/messages');
+    const { res, text } = await rev.page('/staff/messages?state=all&sort=newest');
     expect(res.status).toBe(200);
     expect(refsIn(text)).toEqual(['200004', '200005', '200003', '200002', '200001']);
     expect(text).toContain('<span lang="km" class="km">ទន្លេបាសាក់</span> <span class="latin">Tonle Basak</span>');
@@ -40,14 +41,17 @@ describe(`staff messages list and detail (${ENGINE} store)`, () => {
   });
 
   test('filters by province, district, commune, service, state and Cambodian date range', async () => {
-    expect(refsIn((await rev.page('/staff/messages?province=01')).text)).toEqual(['200003', '200002']);
-    expect(refsIn((await rev.page('/staff/messages?province=01&district=0102&commune=010202')).text)).toEqual(['200003']);
-    expect(refsIn((await rev.page('/staff/messages?province=12&district=1201')).text)).toEqual(['200004', '200005', '200001']);
-    expect(refsIn((await rev.page('/staff/messages?service=health')).text)).toEqual(['200003', '200001']);
-    expect(refsIn((await rev.page('/staff/messages?state=forwarded')).text)).toEqual(['200002']);
-    expect(refsIn((await rev.page('/staff/messages?state=new')).text)).toEqual(['200004', '200005', '200003', '200001']);
-    expect(refsIn((await rev.page('/staff/messages?from=2026-10-05&to=2026-10-09')).text)).toEqual(['200003', '200002']);
-    expect(refsIn((await rev.page('/staff/messages?from=2026-10-10&to=2026-10-10')).text)).toEqual(['200005']);
+    const all = 'state=all&sort=newest';
+    expect(refsIn((await rev.page(`/staff/messages?${all}&province=01`)).text)).toEqual(['200003', '200002']);
+    expect(refsIn((await rev.page(`/staff/messages?${all}&province=01&district=0102&commune=010202`)).text)).toEqual(['200003']);
+    expect(refsIn((await rev.page(`/staff/messages?${all}&province=12&district=1201`)).text)).toEqual(['200004', '200005', '200001']);
+    expect(refsIn((await rev.page(`/staff/messages?${all}&service=health`)).text)).toEqual(['200003', '200001']);
+    expect(refsIn((await rev.page('/staff/messages?state=forwarded&sort=newest')).text)).toEqual(['200002']);
+    expect(refsIn((await rev.page('/staff/messages?state=new&sort=newest')).text)).toEqual(['200004', '200005', '200003', '200001']);
+    expect(refsIn((await rev.page(`/staff/messages?${all}&from=2026-10-05&to=2026-10-09`)).text)).toEqual(['200003', '200002']);
+    expect(refsIn((await rev.page(`/staff/messages?${all}&from=2026-10-10&to=2026-10-10`)).text)).toEqual(['200005']);
+    // With nothing chosen: the queue, open messages oldest first (the forwarded one is not open).
+    expect(refsIn((await rev.page('/staff/messages')).text)).toEqual(['200001', '200003', '200005', '200004']);
     const districts = (await rev.page('/staff/messages?province=12')).text;
     expect(districts).toContain('Chamkar Mon · ចំការមន');
     expect((await rev.request('/staff/messages?province=1x')).status).toBe(400);
@@ -63,32 +67,38 @@ describe(`staff messages list and detail (${ENGINE} store)`, () => {
         await seedMessage(local.store, { referenceNumber: String(300000 + i), createdAt: new Date(Date.UTC(2026, 9, 1, 0, i)), audio: null });
       }
       const c = await new StaffClient(local).signedIn('viewer2');
-      const first = await c.page('/staff/messages');
+      const first = await c.page('/staff/messages?sort=newest');
       expect(refsIn(first.text)).toHaveLength(20);
       expect(refsIn(first.text)[0]).toBe('300022');
       expect(first.text).toContain('Page 1 of 2');
-      const second = await c.page('/staff/messages?page=2');
+      const second = await c.page('/staff/messages?sort=newest&page=2');
       expect(refsIn(second.text)).toEqual(['300002', '300001', '300000']);
     } finally {
       await local.stop();
     }
   });
 
-  test('a reviewer moves a message through states and adds a note; each is audited; the note is escaped', async () => {
+  test('one submit saves the state and the note together; each is audited; the note is escaped', async () => {
     const m = await seedMessage(h.store, { referenceNumber: '200010' });
     const detail = await rev.page(`/staff/messages/${m._id}`);
-    expect(detail.text).toContain('Save state');
-    expect((await rev.post(`/staff/messages/${m._id}/state`, { state: 'in-review' })).status).toBe(303);
-    expect((await rev.post(`/staff/messages/${m._id}/notes`, { text: 'Called the <b>commune</b> chief.' })).status).toBe(303);
-    expect((await rev.post(`/staff/messages/${m._id}/state`, { state: 'bogus' })).status).toBe(400);
+    // One form: the states, the note box and both buttons, carrying the version it was opened at.
+    const form = detail.text.slice(detail.text.indexOf('<form method="post" action="/staff/messages/'), detail.text.indexOf('</form>', detail.text.indexOf('class="review"')));
+    for (const part of ['name="state" value="in-review"', '<textarea id="note-text" name="note"', 'name="version" value="0"', 'value="next"', 'value="stay"']) expect(form).toContain(part);
+    const res = await rev.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'in-review', note: 'Called the <b>commune</b> chief.', then: 'stay' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/staff/messages/${m._id}?saved=1`);
+    expect((await rev.post(`/staff/messages/${m._id}/review`, { version: '1', state: 'bogus' })).status).toBe(400);
     const after = await rev.page(`/staff/messages/${m._id}`);
     expect(after.text).toContain('Called the &lt;b&gt;commune&lt;/b&gt; chief.');
     expect(after.text).toMatch(/state-in-review/);
     const entries = await h.store.collection<AuditEntry>('staff_audit').find({ messageId: m._id }, { sort: { at: 1, _id: 1 } });
-    expect(entries.map((e) => [e.username, e.action])).toEqual([
-      ['rev1', 'view-message'], ['rev1', 'change-state'], ['rev1', 'add-note'], ['rev1', 'view-message'],
-    ]);
-    expect(entries[1].detail).toEqual({ from: 'new', to: 'in-review' });
+    // The change and the note are one submit (their order within it is not kept).
+    expect(entries.map((e) => `${e.username}:${e.action}`)).toEqual(['rev1:view-message', expect.any(String), expect.any(String), 'rev1:view-message']);
+    expect(entries.slice(1, 3).map((e) => `${e.username}:${e.action}`).sort()).toEqual(['rev1:add-note', 'rev1:change-state']);
+    expect(entries.find((e) => e.action === 'change-state')?.detail).toEqual({ from: 'new', to: 'in-review' });
+    // Both in one change: one version.
+    const stored = await h.store.collection<StaffVisibleMessage>('messages').findOne({ _id: m._id });
+    expect(stored?.review).toMatchObject({ version: 1, history: [{ from: 'new', to: 'in-review', by: 'rev1', version: 1 }], notes: [{ by: 'rev1', text: 'Called the <b>commune</b> chief.', version: 1 }] });
   });
 
   test('a viewer sees the message and its player but no review forms', async () => {
@@ -96,9 +106,9 @@ describe(`staff messages list and detail (${ENGINE} store)`, () => {
     const view = await new StaffClient(h).signedIn('view1');
     const { text } = await view.page(`/staff/messages/${m._id}`);
     expect(text).toContain(`/staff/messages/${m._id}/audio`);
-    expect(text).not.toContain('Save state');
-    expect(text).not.toContain('Add note');
-    expect((await view.post(`/staff/messages/${m._id}/notes`, { text: 'x' })).status).toBe(403);
+    expect(text).not.toContain('Save and next');
+    expect(text).not.toContain('name="note"');
+    expect((await view.post(`/staff/messages/${m._id}/review`, { version: '0', note: 'x' })).status).toBe(403);
   });
 
   test('a discarded or unknown message id is not found', async () => {

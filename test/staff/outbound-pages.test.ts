@@ -78,8 +78,6 @@ describe('staff page "Outbound calls"', () => {
     }
     expect(text).toContain(`<td>${km('outbound.state-queued')}</td><td>0</td>`);
     expect(text).not.toContain('Pause all outbound calling');
-    // The recorder script gets its words in Khmer too.
-    expect(text).toContain(km('outbound.script-stop'));
   });
 });
 

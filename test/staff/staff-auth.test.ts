@@ -102,7 +102,7 @@ describe('staff sign-in, sessions, roles and CSRF', () => {
     const rev = await new StaffClient(h).signedIn('rev1');
     expect((await rev.request('/staff/audit')).status).toBe(403);
     const view = await new StaffClient(h).signedIn('view1');
-    const res = await view.post(`/staff/messages/${m._id}/state`, { state: 'resolved' });
+    const res = await view.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'resolved' });
     expect(res.status).toBe(403);
     expect((await h.store.collection('messages').findOne({ _id: m._id }) as any).review.state).toBe('new');
     const admin = await new StaffClient(h).signedIn('admin1');
@@ -113,12 +113,12 @@ describe('staff sign-in, sessions, roles and CSRF', () => {
     const m = await seedMessage(h.store);
     const rev = await new StaffClient(h).signedIn('rev1');
     const other = await new StaffClient(h).signedIn('admin1');
-    const missing = await rev.request(`/staff/messages/${m._id}/state`, { form: { state: 'resolved' } });
+    const missing = await rev.request(`/staff/messages/${m._id}/review`, { form: { version: '0', state: 'resolved' } });
     expect(missing.status).toBe(403);
-    const foreign = await rev.request(`/staff/messages/${m._id}/state`, { form: { state: 'resolved', _csrf: other.csrf } });
+    const foreign = await rev.request(`/staff/messages/${m._id}/review`, { form: { version: '0', state: 'resolved', _csrf: other.csrf } });
     expect(foreign.status).toBe(403);
     expect((await h.store.collection('messages').findOne({ _id: m._id }) as any).review.state).toBe('new');
-    const ok = await rev.post(`/staff/messages/${m._id}/state`, { state: 'resolved' });
+    const ok = await rev.post(`/staff/messages/${m._id}/review`, { version: '0', state: 'resolved' });
     expect(ok.status).toBe(303);
     expect((await h.store.collection('messages').findOne({ _id: m._id }) as any).review.state).toBe('resolved');
   });

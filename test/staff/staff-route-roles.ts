@@ -24,8 +24,12 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'GET /messages/:id': 'viewer',
   'GET /messages/:id/audio': 'viewer',
   'POST /messages/bulk-state': 'reviewer',
-  'POST /messages/:id/state': 'reviewer',
-  'POST /messages/:id/notes': 'reviewer',
+  'POST /messages/next': 'reviewer',
+  'POST /messages/:id/review': 'reviewer',
+  // The answer call inside a message: the confirmation page, the confirmed call, a reviewer's recorded answer.
+  'GET /messages/:id/answer-call': 'reviewer',
+  'POST /messages/:id/answer-call': 'reviewer',
+  'GET /messages/:id/answer-audio': 'reviewer',
   // Reports (src/staff/report-pages.ts)
   'GET /reports': 'viewer',
   'GET /reports/commune/:code': 'viewer',
@@ -42,7 +46,6 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'GET /outbound': 'viewer',
   'POST /outbound/pause': 'admin',
   'POST /outbound/resume': 'admin',
-  'POST /outbound/answer': 'reviewer',
   'POST /outbound/answer-recording': 'reviewer',
   'POST /outbound/purge': 'admin',
   'POST /outbound/block-number': 'admin',

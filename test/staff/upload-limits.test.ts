@@ -99,7 +99,7 @@ describe(`uploaded recordings (${ENGINE} store)`, () => {
     expect(message).not.toMatch(/\/[\w.-]+\/[\w.-]+/); // no absolute path of any kind
   });
 
-  it('two answers recorded for one message at once: one call is queued and its audio is there', async () => {
+  it('two answers recorded for one message at once: one is kept as the draft to confirm, and its audio is there', async () => {
     await leaveMessageWantingAnswer();
     const [a, b] = [await new StaffClient(h).signedIn('admin1'), await new StaffClient(h).signedIn('admin1')];
     await a.page('/staff/outbound');
@@ -107,14 +107,15 @@ describe(`uploaded recordings (${ENGINE} store)`, () => {
     const writes = jest.spyOn(h.store.files, 'write');
     const replies = await Promise.all([answerUpload(a, toneWav(2)), answerUpload(b, toneWav(3))]);
     expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
-    const entries = await h.rt.outbound.queue.collection.find({ state: 'queued' });
+    const entries = await h.rt.outbound.queue.collection.find({ draftAnswerFileId: { $exists: true } });
     expect(entries).toHaveLength(1);
-    const audio = await h.store.files.read(entries[0].answerFileId!).catch(() => null);
+    expect(entries[0].state).toBe('awaiting-answer');
+    const audio = await h.store.files.read(entries[0].draftAnswerFileId!).catch(() => null);
     expect(audio?.subarray(0, 4).toString()).toBe('RIFF');
-    // Each upload wrote a file of its own; the one whose call was not queued is gone.
+    // Each upload wrote a file of its own; the one not kept is gone.
     const written = writes.mock.calls.map(([id]) => id).filter((id) => id.startsWith('answer-'));
     expect(new Set(written).size).toBe(2);
-    for (const id of written.filter((w) => w !== entries[0].answerFileId)) expect(await h.store.files.size(id)).toBeNull();
+    for (const id of written.filter((w) => w !== entries[0].draftAnswerFileId)) expect(await h.store.files.size(id)).toBeNull();
   });
 
   it('when every decode slot stays taken, the upload is refused in the staff member\'s language with what to do', async () => {
