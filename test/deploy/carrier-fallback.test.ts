@@ -1,12 +1,12 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseTwiml } from '../../src/simulator/call-simulator';
 
 type TwimlVerb = ReturnType<typeof parseTwiml>[number];
 import { tempDir } from '../support/engine';
+import { freePort } from '../support/free-port';
 
 /**
  * What the carrier does when the hotline does not answer (README, "When the server is down"):
@@ -59,14 +59,6 @@ function locationBlock(name: string): string {
     if (NGINX_CONF[i] === '}' && --depth === 0) return NGINX_CONF.slice(start, i + 1);
   }
   throw new Error(`unclosed location ${name}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('nginx answers the carrier with the fallback when the hotline does not (the shipped /voice/ block, run)', () => {

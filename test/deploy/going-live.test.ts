@@ -9,6 +9,7 @@ import { parseEnvFile } from '../../src/config/config';
 import { MongoStore } from '../../src/store/mongo-store';
 import { DEPLOY, fillIn, have, needs, nginxTest, ROOT, throwAwayCertificate, unitEnvironment, unitSetting, verifyUnits } from '../support/deploy-kit';
 import { ENGINE, tempDir, testDbName } from '../support/engine';
+import { freePort } from '../support/free-port';
 
 /**
  * README "Going live", followed step by step in its order on a fresh copy of the code (the
@@ -33,14 +34,6 @@ const STEPS = [
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /** The service user: "hotline" on a server; nobody here when root can run the service as another user. */
 const SERVICE = asRoot ? { uid: 65534, gid: 65534 } : null;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Ran { status: number | null; stdout: string; stderr: string }
 

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { StoreError } from '../../src/errors';
@@ -17,6 +16,7 @@ import { FakeCarrier, wavOf } from '../support/fake-carrier';
 import { FakeCarrierCalls } from '../support/fake-carrier-calls';
 import { ids, simulatorFor, startHotline, startHotlinePair, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
 import { whileServerListens } from '../support/server-start';
+import { freePort } from '../support/free-port';
 
 jest.setTimeout(90_000);
 
@@ -73,15 +73,6 @@ async function scrape(url: string, token?: string): Promise<Sample[]> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return parsePrometheus(await res.text()).samples;
-}
-
-/** A port nobody listens on now (the kernel's choice, released at once). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const silent = createLogger('silent');

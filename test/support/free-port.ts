@@ -1,0 +1,10 @@
+import * as net from 'node:net';
+
+/** A port nobody listens on now (the kernel's choice, released at once). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
