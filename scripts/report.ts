@@ -118,6 +118,8 @@ export function parseReportArgs(argv: string[]): Options {
       default: throw new BadRequestError(`unknown option ${JSON.stringify(a)} (see --help)`);
     }
   }
+  if (o.jaap && (o.table || o.breakdown || o.compare)) throw new BadRequestError('--jaap cannot be combined with --table, --breakdown or --compare');
+  if (o.asOf && !o.jaap) throw new BadRequestError('--as-of goes with --jaap');
   return o;
 }
 
@@ -144,8 +146,6 @@ async function main(): Promise<number> {
     if (!o.from || !o.to) throw new BadRequestError('--from and --to are required (calendar days, --to exclusive)');
     period = parsePeriod(o.from, o.to);
     baseline = o.compare ? parsePeriodRange(o.compare) : undefined;
-    if (o.jaap && (o.table || o.breakdown || o.compare)) throw new BadRequestError('--jaap cannot be combined with --table, --breakdown or --compare');
-    if (o.asOf && !o.jaap) throw new BadRequestError('--as-of goes with --jaap');
     if (o.asOf) cambodianMidnight(o.asOf, '--as-of');
   } catch (err) {
     console.error(`report: ${(err as Error).message}`);
