@@ -72,3 +72,23 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-top.png`) });
   return file;
 }
+
+/**
+ * Controls inside `scope` smaller than 44 by 44 CSS px (WCAG 2.5.5, the size a thumb hits), as
+ * "tag 'name' WxH". Hidden ones are left out.
+ */
+export function smallTapTargets(page: Page, scope = 'body', min = 44): Promise<string[]> {
+  return page.evaluate(({ scope, min }) => {
+    const doc = (globalThis as any).document;
+    const root = doc.querySelector(scope);
+    if (!root) return [];
+    const controls = root.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls], [role=button]');
+    const out: string[] = [];
+    for (const el of controls) {
+      const r = el.getBoundingClientRect();
+      if (!el.getClientRects().length || r.width === 0 || el.closest('.visually-hidden')) continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()} '${(el.innerText || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40)}' ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+    return out;
+  }, { scope, min });
+}

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STORE_UNAVAILABLE } from '../../src/app';
+import { PASSWORD_PROBLEM_CODES } from '../../src/auth/passwords';
 import { STAFF_ROLES } from '../../src/auth/roles';
 import { DOWNLOAD_STATES, REVIEW_STATES } from '../../src/messages/messages';
 import { TABLE_COLUMNS } from '../../src/reports/satisfaction-table';
@@ -38,6 +39,7 @@ describe('the staff message catalog (Khmer and English)', () => {
       ...SCALE_KEYS,
       ...PROMPT_STATES.map((s) => `studio.state.${s}`),
       ...STUDIO_SCRIPT_KEYS.map((k) => `studio.js.${k}`),
+      ...PASSWORD_PROBLEM_CODES.map((c) => `password.problem.${c}`),
     ];
     for (const key of dynamic) {
       expect(STAFF_CATALOG.messages[key]?.en).toBeTruthy();
