@@ -84,7 +84,10 @@ export function smallTapTargets(page: Page, scope = 'body', min = 44): Promise<s
     if (!root) return [];
     const controls = root.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls], [role=button]');
     const out: string[] = [];
-    for (const el of controls) {
+    for (const control of controls) {
+      // A checkbox or file input is hit through its label, which is the target to measure.
+      const label = control.matches('input[type=checkbox], input[type=radio], input[type=file]') ? control.closest('label') : null;
+      const el = label ?? control;
       const r = el.getBoundingClientRect();
       if (!el.getClientRects().length || r.width === 0 || el.closest('.visually-hidden')) continue;
       if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()} '${(el.innerText || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40)}' ${Math.round(r.width)}x${Math.round(r.height)}`);

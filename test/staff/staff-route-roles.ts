@@ -50,6 +50,8 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   // Studio (src/staff/studio-pages.ts)
   'GET /studio': 'admin',
   'GET /studio/:language': 'admin',
+  'GET /studio/:language/next': 'admin',
+  'GET /studio/:language/prompt/:promptId': 'admin',
   'POST /studio/:language/:promptId/recording': 'admin',
   'POST /studio/:language/:promptId/undo': 'admin',
   // Audit log, accounts (src/staff/audit-pages.ts, account-pages.ts)
