@@ -108,8 +108,9 @@ Options:
                     and recordings made before their words changed (the catalog's wordsChanged)
   --format csv|html csv (UTF-8 with a byte order mark, for Excel) or html (default)
   --out FOLDER      where to write the script
-  --places          instead of the prompts: exactly the names the programme's callers choose from
-                    (config/programme-areas.json: each commune, each facility), recorded once in
+  --places          instead of the prompts: exactly the names the programme's callers hear
+                    (config/programme-areas.json: each commune, the districts of those communes,
+                    heard when a caller confirms the commune, each facility), recorded once in
                     the default language (they are proper nouns)`,
   'sync-content': `Usage: npm run prompts -- sync-content [--check]
 
@@ -320,7 +321,7 @@ function programmeOf(ctx: Context): ProgrammePlaces {
   return new ProgrammePlaces(offeredProgramme(areas), () => false);
 }
 
-/** `script --places`: the programme's commune and facility names, in the default language only. */
+/** `script --places`: the programme's commune, district and facility names, in the default language only. */
 function runPlacesScript(ctx: Context, values: { language?: string; missing?: boolean; format?: string; out?: string }): number {
   const language = ctx.languages.languages.find((l) => l.code === ctx.languages.default)!;
   if (values.language && values.language !== language.code) {

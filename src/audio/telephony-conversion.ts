@@ -62,6 +62,9 @@ export function withoutPaths(text: string): string {
   return text.replace(/(?<![\w.])(?:\/[\w.@%+~-]+)+\/([\w.@%+~-]+)/g, '$1');
 }
 
+/** Why an accepted recording is still worth recording again. */
+export type ConversionWarning = 'too-quiet' | 'clipped';
+
 export interface ConversionResult {
   output: string;
   probe: AudioProbe;
@@ -69,6 +72,8 @@ export interface ConversionResult {
   sha256: string;
   /** Accepted, but worth a second recording: too quiet, clipped. */
   warnings: string[];
+  /** The same, as codes a page turns into the reader's words (one per warning, in the same order). */
+  warningCodes: ConversionWarning[];
 }
 
 interface LoudnessMeasure {
@@ -123,6 +128,7 @@ async function convert(input: string, output: string, maxTimeoutMs: number, maxS
   const loudness = Number(measure.input_i);
   const signal = await analyseSignal(input, timeoutMs);
   const warnings: string[] = [];
+  const warningCodes: ConversionWarning[] = [];
   if (!Number.isFinite(loudness) || loudness < INAUDIBLE_BELOW_LUFS) {
     throw new AudioInputError('AUDIO_SILENT', `the recording is silent (loudness ${measure.input_i} LUFS): check the microphone and record again`);
   }
@@ -130,9 +136,11 @@ async function convert(input: string, output: string, maxTimeoutMs: number, maxS
     throw new AudioInputError('AUDIO_SILENT', `the recording holds only background noise, no speech (loudness ${measure.input_i} LUFS, level varies by ${signal.dynamicRangeDb.toFixed(0)} dB): record again, speaking close to the phone`);
   }
   if (loudness < QUIET_BELOW_LUFS) {
+    warningCodes.push('too-quiet');
     warnings.push(`too quiet (${loudness.toFixed(0)} LUFS, raised by ${(LOUDNESS.integrated - loudness).toFixed(0)} dB, which also raises the room noise): if you can, record again closer to the phone`);
   }
   if (signal.clippedShare > CLIPPED_SHARE) {
+    warningCodes.push('clipped');
     warnings.push(`clipped: ${(signal.clippedShare * 100).toFixed(1)}% of it is at full scale, which sounds distorted: record again a little further from the phone or more softly`);
   }
   fs.mkdirSync(path.dirname(output), { recursive: true });
@@ -165,7 +173,7 @@ async function convert(input: string, output: string, maxTimeoutMs: number, maxS
     }
     const sha256 = crypto.createHash('sha256').update(fs.readFileSync(temp)).digest('hex');
     fs.renameSync(temp, output);
-    return { output, probe, inputLoudness: loudness, sha256, warnings };
+    return { output, probe, inputLoudness: loudness, sha256, warnings, warningCodes };
   } finally {
     fs.rmSync(temp, { force: true });
   }

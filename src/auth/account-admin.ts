@@ -1,7 +1,7 @@
 import { BadRequestError, DuplicateKeyError, NotFoundError } from '../errors';
 import { AuditAction, AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
-import { passwordProblem } from './passwords';
+import { passwordProblem, passwordProblemOf, temporaryPassword } from './passwords';
 import { StaffRole } from './roles';
 import { SessionsRepository } from './sessions';
 import { SignInThrottle } from './sign-in-throttle';
@@ -34,28 +34,61 @@ export class AccountAdmin {
   static checkUsername(username: string): string {
     const name = normalizeUsername(username);
     if (!USERNAME_PATTERN.test(name)) {
-      throw new BadRequestError(`"${username}" is not a valid username: 2 to 32 letters, digits, dot, dash or underscore, starting with a letter or digit`);
+      throw new BadRequestError(`"${username}" is not a valid username: 2 to 32 letters, digits, dot, dash or underscore, starting with a letter or digit`, { key: 'accounts.bad-username' });
     }
     return name;
   }
 
+  /** Refuses a password the rules refuse: the command line's words as the message, the catalog's key for a page. */
   static checkPassword(password: string, username?: string): void {
-    const problem = passwordProblem(password, username);
-    if (problem) throw new BadRequestError(problem);
+    const problem = passwordProblemOf(password, username);
+    if (problem) {
+      const { code, ...vars } = problem;
+      throw new BadRequestError(passwordProblem(password, username)!, { key: `password.problem.${code}`, vars });
+    }
   }
 
   async add(username: string, role: StaffRole, password: string): Promise<StaffAccount> {
     const name = AccountAdmin.checkUsername(username);
     AccountAdmin.checkPassword(password, name);
-    let account: StaffAccount;
-    try {
-      account = await this.accounts.create(name, role, password);
-    } catch (err) {
-      if (err instanceof DuplicateKeyError) throw new BadRequestError(`the username ${name} is already taken`, { cause: err });
-      throw err;
-    }
+    const account = await this.create(name, role, password, false);
     await this.audited('add-account', { account: name, role });
     return account;
+  }
+
+  /**
+   * A new account with a temporary password (the web page's way): the admin gives it to the
+   * person, who must choose their own at the first sign-in. The password is returned once and
+   * kept nowhere but as its hash.
+   */
+  async addWithTemporaryPassword(username: string, role: StaffRole): Promise<{ account: StaffAccount; temporaryPassword: string }> {
+    const name = AccountAdmin.checkUsername(username);
+    const password = temporaryPassword(name);
+    const account = await this.create(name, role, password, true);
+    await this.audited('add-account', { account: name, role, temporaryPassword: true });
+    return { account, temporaryPassword: password };
+  }
+
+  private async create(name: string, role: StaffRole, password: string, temporary: boolean): Promise<StaffAccount> {
+    try {
+      return await this.accounts.create(name, role, password, { temporary });
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) throw new BadRequestError(`the username ${name} is already taken`, { cause: err, key: 'accounts.name-taken', vars: { user: name } });
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces a forgotten password with a temporary one and signs the person out everywhere; they
+   * must choose their own at the next sign-in. Returns the password (once) and the sessions ended.
+   */
+  async resetPassword(username: string): Promise<{ temporaryPassword: string; sessionsEnded: number }> {
+    const name = normalizeUsername(username);
+    const password = temporaryPassword(name);
+    await this.accounts.setPassword(name, password, { temporary: true });
+    const ended = await this.sessions.endAllFor(name);
+    await this.audited('reset-password', { account: name, sessionsEnded: ended });
+    return { temporaryPassword: password, sessionsEnded: ended };
   }
 
   async changePassword(username: string, password: string): Promise<number> {

@@ -67,19 +67,63 @@ function stemOf(password: string): string {
 
 const COMMON = new Set(COMMON_PASSWORDS.flatMap((p) => [p.replace(/\s+/g, ''), stemOf(p)]));
 
+/** Why a new password is refused, as a code a page turns into the reader's words (src/staff/i18n: password.problem.<code>). */
+export type PasswordProblem =
+  | { code: 'too-short'; min: number }
+  | { code: 'too-long'; max: number }
+  | { code: 'few-characters'; min: number }
+  | { code: 'no-letters' }
+  | { code: 'common' }
+  | { code: 'contains-username' };
+
+export const MAX_PASSWORD_LENGTH = 1024;
+/** Every PasswordProblem code (the staff catalog has password.problem.<code> for each). */
+export const PASSWORD_PROBLEM_CODES = ['too-short', 'too-long', 'few-characters', 'no-letters', 'common', 'contains-username'] as const satisfies readonly PasswordProblem['code'][];
+
 /**
  * Why a new password is refused, or null when it is acceptable: at least MIN_PASSWORD_LENGTH
  * characters, not one of the common passwords (src/auth/common-passwords.ts) with digits or
  * symbols around it, not only digits, not the username, not a few characters repeated.
  */
-export function passwordProblem(password: string, username?: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 1024) return 'the password is longer than 1024 characters';
-  if (new Set(password).size < MIN_DISTINCT_CHARACTERS) return `the password must use at least ${MIN_DISTINCT_CHARACTERS} different characters`;
+export function passwordProblemOf(password: string, username?: string): PasswordProblem | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return { code: 'too-short', min: MIN_PASSWORD_LENGTH };
+  if (password.length > MAX_PASSWORD_LENGTH) return { code: 'too-long', max: MAX_PASSWORD_LENGTH };
+  if (new Set(password).size < MIN_DISTINCT_CHARACTERS) return { code: 'few-characters', min: MIN_DISTINCT_CHARACTERS };
   const stem = stemOf(password);
-  if (!stem) return 'the password must not be only digits and symbols: use words';
-  if (COMMON.has(stem)) return 'the password is one that guessers try first (a common password with digits or symbols added): choose another';
+  if (!stem) return { code: 'no-letters' };
+  if (COMMON.has(stem)) return { code: 'common' };
   const name = (username ?? '').toLowerCase().replace(/[^\p{L}]/gu, '');
-  if (name.length >= 4 && stem.includes(name)) return 'the password must not contain the username';
+  if (name.length >= 4 && stem.includes(name)) return { code: 'contains-username' };
   return null;
+}
+
+/** The same rule in the command line's words (English). */
+export function passwordProblem(password: string, username?: string): string | null {
+  const problem = passwordProblemOf(password, username);
+  if (!problem) return null;
+  switch (problem.code) {
+    case 'too-short': return `the password must have at least ${problem.min} characters`;
+    case 'too-long': return `the password is longer than ${problem.max} characters`;
+    case 'few-characters': return `the password must use at least ${problem.min} different characters`;
+    case 'no-letters': return 'the password must not be only digits and symbols: use words';
+    case 'common': return 'the password is one that guessers try first (a common password with digits or symbols added): choose another';
+    case 'contains-username': return 'the password must not contain the username';
+  }
+}
+
+/** Letters and digits nobody misreads on a screen or over the phone (no 0/o, 1/l/i). */
+const TEMPORARY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/**
+ * A temporary password an admin gives a person (a new account, a reset): four groups of four
+ * (about 79 bits), easy to read out and type. It meets the password rules; the person must
+ * choose their own at the next sign-in.
+ */
+export function temporaryPassword(username?: string): string {
+  for (;;) {
+    const groups = Array.from({ length: 4 }, () => Array.from({ length: 4 }, () => TEMPORARY_ALPHABET[crypto.randomInt(TEMPORARY_ALPHABET.length)]).join(''));
+    const password = groups.join('-');
+    // All-digit groups or a repeated few characters are possible, if rare: draw again.
+    if (!passwordProblemOf(password, username)) return password;
+  }
 }

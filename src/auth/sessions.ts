@@ -25,6 +25,8 @@ export interface StaffSession {
   idleExpiresAt: Date;
   /** TTL index: the database deletes the session once this passes. */
   expiresAt: Date;
+  /** Opened with a temporary password: it serves only the change-password page until a new one is chosen. */
+  mustChangePassword?: boolean;
 }
 
 export class SessionsRepository {
@@ -38,7 +40,7 @@ export class SessionsRepository {
   }
 
   /** A new session with a fresh token (rotation on sign-in: the old token is never reused). */
-  async create(username: string, role: StaffRole): Promise<{ token: string; session: StaffSession }> {
+  async create(username: string, role: StaffRole, opts: { mustChangePassword?: boolean } = {}): Promise<{ token: string; session: StaffSession }> {
     const token = crypto.randomBytes(32).toString('base64url');
     const at = this.now();
     const session: StaffSession = {
@@ -50,6 +52,7 @@ export class SessionsRepository {
       lastSeenAt: at,
       idleExpiresAt: new Date(at.getTime() + SESSION_IDLE_MS),
       expiresAt: new Date(at.getTime() + SESSION_ABSOLUTE_MS),
+      ...(opts.mustChangePassword ? { mustChangePassword: true } : {}),
     };
     await this.collection.insertOne(session);
     return { token, session };

@@ -11,6 +11,11 @@ export interface StaffAccount {
   disabled: boolean;
   createdAt: Date;
   passwordChangedAt: Date;
+  /**
+   * Set when an admin gave the person a temporary password (a new account, a reset): the next
+   * sign-in leads only to choosing a new password. Absent on older accounts (false).
+   */
+  mustChangePassword?: boolean;
 }
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
@@ -26,10 +31,11 @@ export class StaffAccountsRepository {
   }
 
   /** Throws DuplicateKeyError when the username is taken. */
-  async create(username: string, role: StaffRole, password: string): Promise<StaffAccount> {
+  async create(username: string, role: StaffRole, password: string, opts: { temporary?: boolean } = {}): Promise<StaffAccount> {
     const at = this.now();
     const account: StaffAccount = {
       _id: normalizeUsername(username), role, passwordHash: await hashPassword(password), disabled: false, createdAt: at, passwordChangedAt: at,
+      ...(opts.temporary ? { mustChangePassword: true } : {}),
     };
     await this.collection.insertOne(account);
     return account;
@@ -43,10 +49,11 @@ export class StaffAccountsRepository {
     return this.collection.find({}, { sort: { _id: 1 } });
   }
 
-  async setPassword(username: string, password: string): Promise<void> {
+  /** A temporary password (an admin's reset) must be changed at the next sign-in; any other clears that. */
+  async setPassword(username: string, password: string, opts: { temporary?: boolean } = {}): Promise<void> {
     const r = await this.collection.updateOne(
       { _id: normalizeUsername(username) },
-      { $set: { passwordHash: await hashPassword(password), passwordChangedAt: this.now() } },
+      { $set: { passwordHash: await hashPassword(password), passwordChangedAt: this.now(), mustChangePassword: Boolean(opts.temporary) } },
     );
     if (r.matched === 0) throw new NotFoundError(`no staff account ${username}`);
   }

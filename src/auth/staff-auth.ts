@@ -13,6 +13,19 @@ export interface StaffLocals {
   session: StaffSession;
 }
 
+/** Only same-app paths: never an open redirect to another site. */
+export function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/staff\/[A-Za-z0-9/_?=&%.-]*$/.test(value) && !value.includes('//') ? value : `${STAFF_PATH}/messages`;
+}
+
+/**
+ * The client's address: the connection's peer, or, behind a proxy named by TRUST_PROXY, the
+ * address that proxy saw (Express reads X-Forwarded-For only as far as TRUST_PROXY trusts it).
+ */
+export function addressOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 export function staffLocals(res: Response): StaffLocals {
   return res.locals as StaffLocals;
 }
@@ -108,5 +121,25 @@ export function requireCsrf(): RequestHandler {
       return;
     }
     next();
+  };
+}
+
+/** What a session opened with a temporary password may reach (paths under /staff): choosing a new one, the language, signing out. */
+export const TEMPORARY_PASSWORD_PATHS: readonly string[] = ['/password', '/language', '/sign-out'];
+
+/**
+ * A person signed in with a temporary password (an admin made the account or reset it) chooses
+ * their own before anything else: pages send them to /staff/password, and then back where they
+ * were going; anything else is refused (403). Use after requireSession.
+ */
+export function requireOwnPassword(): RequestHandler {
+  return (req, res, next) => {
+    const session = (res.locals as Partial<StaffLocals>).session;
+    if (!session?.mustChangePassword || TEMPORARY_PASSWORD_PATHS.includes(req.path)) return next();
+    if (req.method === 'GET' && /\btext\/html\b/.test(req.header('accept') ?? '')) {
+      res.redirect(303, `${STAFF_PATH}/password?next=${encodeURIComponent(req.originalUrl.slice(0, 300))}`);
+      return;
+    }
+    next(new ForbiddenError('Choose your own password first: your account has a temporary one.', { key: 'password.change-first' }));
   };
 }

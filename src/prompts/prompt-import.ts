@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AudioInputError, convertToTelephony } from '../audio/telephony-conversion';
+import { AudioInputError, ConversionWarning, convertToTelephony } from '../audio/telephony-conversion';
 import { AudioSource, AudioSources } from './audio-sources';
 import { isPlacePrompt } from './catalog';
 import { SCRIPT_FILE_PREFIX } from './recording-script';
@@ -24,7 +24,7 @@ export interface ImportTarget {
 }
 
 export type ImportOutcome =
-  | { file: string; status: 'imported'; language: string; promptId: string; replaced: AudioSource | null; durationSeconds: number; output: string; warnings: string[] }
+  | { file: string; status: 'imported'; language: string; promptId: string; replaced: AudioSource | null; durationSeconds: number; output: string; warnings: string[]; warningCodes: ConversionWarning[] }
   | { file: string; status: 'failed'; code: string; reason: string; language?: string; promptId?: string };
 
 export interface ImportOptions {
@@ -158,7 +158,7 @@ export async function importRecordings(files: readonly string[], opts: ImportOpt
         const result = await convertToTelephony(file, scratch ? path.join(scratch, 'prompt.wav') : output).finally(() => {
           if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
         });
-        finish(i, { file, status: 'imported', ...target, replaced, durationSeconds: result.probe.durationSeconds, output, warnings: result.warnings });
+        finish(i, { file, status: 'imported', ...target, replaced, durationSeconds: result.probe.durationSeconds, output, warnings: result.warnings, warningCodes: result.warningCodes });
       } catch (err) {
         if (!(err instanceof AudioInputError)) throw err;
         finish(i, { file, status: 'failed', code: err.code, reason: err.message, ...target });

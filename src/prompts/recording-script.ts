@@ -27,8 +27,10 @@ export type FlowPart = (typeof FLOW_PARTS)[number]['id'];
 
 /** The programme's place and facility names (`script --places`): proper nouns, recorded once, in Khmer. */
 export const NAMES_PART = { id: 'names', title: 'Place and facility names', en: 'Place and facility names', km: 'ឈ្មោះទីកន្លែង និងស្ថាប័ន' } as const;
-export type ScriptPart = FlowPart | typeof NAMES_PART.id;
-const SCRIPT_PARTS = [...FLOW_PARTS, NAMES_PART];
+/** Every place of a province (itself, its districts, its communes): what a caller browsing by name hears. */
+export const PLACES_PART = { id: 'places', title: 'Place names by province', en: 'Place names by province', km: 'ឈ្មោះទីកន្លែងតាមខេត្ត' } as const;
+export type ScriptPart = FlowPart | typeof NAMES_PART.id | typeof PLACES_PART.id;
+const SCRIPT_PARTS = [...FLOW_PARTS, NAMES_PART, PLACES_PART];
 
 export function partOf(promptId: string): FlowPart {
   if (/^(welcome|language|keys)\b/.test(promptId)) return 'start';
@@ -99,10 +101,10 @@ export function buildScript(input: ScriptInput): ScriptLine[] {
 }
 
 /**
- * The names a programme's callers choose from (src/site/programme-areas.ts): each programme
- * commune (place.<code>, its Khmer name from the gazetteer) and each facility (facility.<id>),
- * exactly those and in the order callers hear them. `include` leaves out names already recorded
- * (for --missing).
+ * The names a programme's callers hear (src/site/programme-areas.ts): each programme commune
+ * (place.<code>, its Khmer name from the gazetteer), the districts of those communes (heard after
+ * the commune's name when the caller confirms it), and each facility (facility.<id>), in the
+ * order callers hear them. `include` leaves out names already recorded (for --missing).
  */
 export function programmeNameLines(programme: ProgrammePlaces, gazetteer: Gazetteer, language: string, include: (promptId: string) => boolean = () => true): ScriptLine[] {
   const lines: Omit<ScriptLine, 'order'>[] = [];
@@ -116,6 +118,15 @@ export function programmeNameLines(programme: ProgrammePlaces, gazetteer: Gazett
       seconds: 2, fileName: recordingFileName(`place.${code}`, language),
     });
   }
+  for (const code of programme.districtCodes()) {
+    const district = gazetteer.find(code);
+    if (!district) continue;
+    lines.push({
+      part: NAMES_PART.id, promptId: `place.${code}`, text: district.nameKm, km: district.nameKm,
+      en: `${district.nameLatin} (district)`, note: 'A district name: callers hear it after their commune\'s when they confirm it.',
+      seconds: 2, fileName: recordingFileName(`place.${code}`, language),
+    });
+  }
   for (const f of programme.areas.facilities) {
     lines.push({
       part: NAMES_PART.id, promptId: `facility.${f.id}`, text: f.name.km, km: f.name.km, en: f.name.en,
@@ -123,6 +134,26 @@ export function programmeNameLines(programme: ProgrammePlaces, gazetteer: Gazett
     });
   }
   return lines.filter((l) => include(l.promptId)).map((l, i) => ({ order: i + 1, ...l }));
+}
+
+/**
+ * Every name of a province a caller browsing by name hears (src/prompts/place-names.ts): the
+ * province, then each district followed by its communes, in code order. A province is listed to
+ * callers only once all of them are recorded.
+ */
+export function provinceNameLines(gazetteer: Gazetteer, provinceCode: string, language: string): ScriptLine[] {
+  const province = gazetteer.find(provinceCode);
+  if (!province || provinceCode.length !== 2) return [];
+  const line = (p: { code: string; nameKm: string; nameLatin: string }, kind: string): Omit<ScriptLine, 'order'> => ({
+    part: PLACES_PART.id, promptId: `place.${p.code}`, text: p.nameKm, km: p.nameKm, en: `${p.nameLatin} (${kind})`, note: null,
+    seconds: 2, fileName: recordingFileName(`place.${p.code}`, language),
+  });
+  const lines = [line(province, 'province')];
+  for (const d of gazetteer.childrenOf(provinceCode)) {
+    lines.push(line(d, 'district'));
+    for (const c of gazetteer.childrenOf(d.code)) lines.push(line(c, 'commune'));
+  }
+  return lines.map((l, i) => ({ order: i + 1, ...l }));
 }
 
 export function scriptCsv(lines: readonly ScriptLine[]): string {

@@ -143,8 +143,13 @@ export class ProgrammePlaces {
     return this.areas.facilities.find((f) => f.id === id);
   }
 
-  /** Every name to record for the programme (studio and recording script): communes, then facilities. */
+  /** The districts of the programme communes, in the communes' order: a caller confirming a commune hears its district's name too. */
+  districtCodes(): string[] {
+    return [...new Set(this.areas.communes.map((c) => c.slice(0, 4)))];
+  }
+
+  /** Every name a programme's callers hear (studio and recording script): communes, their districts, then facilities. */
   promptIds(): string[] {
-    return [...this.areas.communes.map((c) => `place.${c}`), ...this.areas.facilities.map((f) => facilityPromptId(f.id))];
+    return [...this.areas.communes.map((c) => `place.${c}`), ...this.districtCodes().map((d) => `place.${d}`), ...this.areas.facilities.map((f) => facilityPromptId(f.id))];
   }
 }

@@ -17,7 +17,8 @@ export const AUDIT_ACTIONS = [
   'list-places', 'play-place', 'confirm-place',
   'view-jaap', 'add-jaap', 'add-jaap-item', 'jaap-item-status', 'export-jaap', 'import-jaap',
   'studio-save', 'studio-save-refused', 'studio-undo', 'try-the-line',
-  'view-audit-log', 'view-accounts', 'add-account', 'change-password', 'change-role', 'unlock-account', 'disable-account', 'enable-account',
+  'view-audit-log', 'view-accounts', 'add-account', 'change-password', 'reset-password',
+  'change-own-password', 'change-own-password-failed', 'change-own-password-locked', 'change-role', 'unlock-account', 'disable-account', 'enable-account',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -106,7 +106,7 @@ ${(opts.scripts ?? []).map((s) => html`<script src="/staff/static/${s}" defer></
   ${viewer
     ? html`<form class="language" method="post" action="/staff/language">${csrfField(viewer)}<input type="hidden" name="lang" value="${other}"><input type="hidden" name="next" value="${back}"><input type="hidden" name="_return" value="${back}"><button type="submit" class="secondary">${switchLabel}</button></form>`
     : html`<a class="language" href="${signInInLanguage(opts.currentUrl, other)}">${switchLabel}</a>`}
-  ${viewer ? html`<form class="signout" method="post" action="/staff/sign-out">${csrfField(viewer)}<input type="hidden" name="_return" value="/staff/messages"><span class="who">${viewer.username} (${t(`role.${viewer.role}`)})</span> <button type="submit" class="secondary">${t('layout.sign-out')}</button></form>` : ''}
+  ${viewer ? html`<form class="signout" method="post" action="/staff/sign-out">${csrfField(viewer)}<input type="hidden" name="_return" value="/staff/messages"><a class="who" href="/staff/password">${viewer.username} (${t(`role.${viewer.role}`)})<span class="visually-hidden"> ${t('layout.change-password')}</span></a> <button type="submit" class="secondary">${t('layout.sign-out')}</button></form>` : ''}
   </div>
 </header>
 <main id="main" tabindex="-1">

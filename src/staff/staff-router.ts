@@ -42,7 +42,7 @@ import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, SignInThrottle } from '../auth/
 import { PasswordCheckGate } from '../auth/password-check-gate';
 import { DecodeSlots } from '../audio/decode-slots';
 import {
-  clearSessionCookie, readCookie, requireCsrf, requireSession, SESSION_COOKIE, sessionCookie, staffLocals, STAFF_PATH,
+  clearSessionCookie, readCookie, addressOf, requireCsrf, requireOwnPassword, requireSession, safeNext, SESSION_COOKIE, sessionCookie, staffLocals, STAFF_PATH,
 } from '../auth/staff-auth';
 import { AppError, BadRequestError, NotFoundError, StoreError } from '../errors';
 import { AuditLog } from './audit-log';
@@ -61,6 +61,7 @@ import { tryTheLinePages } from './try-the-line';
 import { reportPages } from './report-pages';
 import { outboundPages } from './outbound-pages';
 import { studioPages } from './studio-pages';
+import { passwordPages } from './password-pages';
 
 /** What page modules get. */
 export interface StaffDeps {
@@ -82,7 +83,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({
@@ -130,18 +131,7 @@ function isFirstOrRound(count: number): boolean {
   return count === 1 || /^10+$/.test(String(count));
 }
 
-/** Only same-app paths: never an open redirect to another site. */
-function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/staff\/[A-Za-z0-9/_?=&%.-]*$/.test(value) && !value.includes('//') ? value : `${STAFF_PATH}/messages`;
-}
 
-/**
- * The client's address: the connection's peer, or, behind a proxy named by TRUST_PROXY, the
- * address that proxy saw (Express reads X-Forwarded-For only as far as TRUST_PROXY trusts it).
- */
-export function addressOf(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
-}
 
 
 export function staffRouter(rt: Runtime, deps: StaffDeps = staffDeps(rt)): Router {
@@ -261,7 +251,8 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
       // Rotation: whatever session this browser had is ended; the new one gets a fresh token.
       const old = readCookie(req, SESSION_COOKIE);
       if (old) await deps.sessions.end(deps.sessions.idOf(old));
-      const { token } = await deps.sessions.create(account._id, account.role);
+      const mustChangePassword = Boolean(account.mustChangePassword);
+      const { token } = await deps.sessions.create(account._id, account.role, { mustChangePassword });
       const device = await deps.throttle.recordSuccess(username, address, verdict);
       res.append('Set-Cookie', `${DEVICE_COOKIE}=${device}; Path=${STAFF_PATH}/sign-in; HttpOnly; SameSite=Strict; Max-Age=${DEVICE_COOKIE_MAX_AGE_S}${deps.secureCookie ? '; Secure' : ''}`);
       await deps.audit.record({ username, action: 'sign-in', address });
@@ -270,7 +261,8 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
       // The language this staff member chose last time, on whatever computer they sign in from.
       const chosen = await deps.preferences.language(account._id);
       if (chosen) res.append('Set-Cookie', languageCookie(chosen, deps.secureCookie));
-      res.redirect(303, nextUrl);
+      // A temporary password (from an admin) is replaced first; then on to where the person was going.
+      res.redirect(303, mustChangePassword ? `${STAFF_PATH}/password?next=${encodeURIComponent(nextUrl)}` : nextUrl);
     } catch (err) {
       next(err);
     }
@@ -280,6 +272,7 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
   const pages = Router();
   pages.use(requireSession(deps.sessions, { secureCookie: deps.secureCookie }));
   pages.use(requireCsrf());
+  pages.use(requireOwnPassword());
   pages.use((req, res, next) => {
     res.locals.nav = deps.nav;
     // _return (where a form was sent from) only matters when the session has ended; see requireSession.

@@ -1,5 +1,5 @@
 import { PasswordCheckGate } from '../../src/auth/password-check-gate';
-import { decoyHash, decoyHashStarted, hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from '../../src/auth/passwords';
+import { decoyHash, decoyHashStarted, hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, passwordProblemOf, temporaryPassword, verifyPassword } from '../../src/auth/passwords';
 import { isStaffRole, STAFF_ROLES } from '../../src/auth/roles';
 
 /**
@@ -46,6 +46,29 @@ describe('new staff passwords', () => {
     // A name of fewer than 4 letters is too short to judge by.
     expect(passwordProblem('bob builds rivers', 'bob')).toBeNull();
     expect(passwordProblem('the darasok river')).toBeNull();
+  });
+});
+
+describe('the rules as codes (for pages in the reader\'s language)', () => {
+  it('name the same problem the command line words, with its numbers', () => {
+    expect(passwordProblemOf('river lante')).toEqual({ code: 'too-short', min: 12 });
+    expect(passwordProblemOf('abababababab')).toEqual({ code: 'few-characters', min: 5 });
+    expect(passwordProblemOf('1234567890!@#')).toEqual({ code: 'no-letters' });
+    expect(passwordProblemOf('Password2024!')).toEqual({ code: 'common' });
+    expect(passwordProblemOf('the darasok river', 'darasok')).toEqual({ code: 'contains-username' });
+    expect(passwordProblemOf('river lantern orbit '.repeat(60).slice(0, 1025))).toEqual({ code: 'too-long', max: 1024 });
+    expect(passwordProblemOf('river lanter')).toBeNull();
+  });
+});
+
+describe('temporary passwords (an admin\'s new account or reset)', () => {
+  it('meet the rules, use no look-alike characters (0 o 1 l i), and differ every time', () => {
+    const drawn = Array.from({ length: 200 }, () => temporaryPassword('dara'));
+    for (const p of drawn) {
+      expect(p).toMatch(/^[a-hjkmnp-z2-9]{4}(-[a-hjkmnp-z2-9]{4}){3}$/);
+      expect(passwordProblem(p, 'dara')).toBeNull();
+    }
+    expect(new Set(drawn).size).toBe(drawn.length);
   });
 });
 

@@ -90,3 +90,26 @@ export function latinWords(page: Page): Promise<string[]> {
     return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
   });
 }
+
+/**
+ * Controls inside `scope` smaller than 44 by 44 CSS px (WCAG 2.5.5, the size a thumb hits), as
+ * "tag 'name' WxH". Hidden ones are left out.
+ */
+export function smallTapTargets(page: Page, scope = 'body', min = 44): Promise<string[]> {
+  return page.evaluate(({ scope, min }) => {
+    const doc = (globalThis as any).document;
+    const root = doc.querySelector(scope);
+    if (!root) return [];
+    const controls = root.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls], [role=button]');
+    const out: string[] = [];
+    for (const control of controls) {
+      // A checkbox or file input is hit through its label, which is the target to measure.
+      const label = control.matches('input[type=checkbox], input[type=radio], input[type=file]') ? control.closest('label') : null;
+      const el = label ?? control;
+      const r = el.getBoundingClientRect();
+      if (!el.getClientRects().length || r.width === 0 || el.closest('.visually-hidden')) continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${el.tagName.toLowerCase()} '${(el.innerText || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 40)}' ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+    return out;
+  }, { scope, min });
+}

@@ -23,7 +23,7 @@ const gazetteer = loadGazetteer(path.join(root, 'data/gazetteer'));
 const flow = loadFlow(path.join(root, 'flows/default.json'), { services, languages: languages.languages.map((l) => l.code), hasPrompt: (id) => id in catalog.prompts });
 const areas = loadProgrammeAreas(path.join(root, 'config/programme-areas.json'), { gazetteer, services: Object.keys(services) });
 
-const ALL_NAMES = [...new ProgrammePlaces(areas, () => true).promptIds(), 'place.0801'];
+const ALL_NAMES = new ProgrammePlaces(areas, () => true).promptIds();
 
 function context(recorded: readonly string[], caller: FlowContext['caller'] = { language: 'km' }): FlowContext {
   const has = new Set(recorded);
@@ -160,10 +160,10 @@ describe('the programme-areas file', () => {
     expect(() => parseProgrammeAreas({ communes: ['8010'], facilities: [] }, check)).toThrow(/programme areas is invalid/);
   });
 
-  it('lists every name to record: the communes, then the facilities', () => {
+  it('lists every name to record: the communes, their district (heard when a caller confirms the commune), then the facilities', () => {
     const ids = new ProgrammePlaces(areas, () => false).promptIds();
-    expect(ids.slice(0, 5)).toEqual(['place.080101', 'place.080102', 'place.080103', 'place.080104', 'place.080105']);
+    expect(ids.slice(0, 6)).toEqual(['place.080101', 'place.080102', 'place.080103', 'place.080104', 'place.080105', 'place.0801']);
     expect(ids).toContain('facility.hc-ampov-prey');
-    expect(ids).toHaveLength(5 + areas.facilities.length);
+    expect(ids).toHaveLength(5 + 1 + areas.facilities.length);
   });
 });

@@ -63,11 +63,15 @@ describe(`the studio marks a recording made before its words changed (${ENGINE} 
     await h.stop();
   });
 
-  it('on its row, with the day the words changed; other recorded rows carry no mark', async () => {
+  it('on its page, with the day the words changed (in the page\'s language), and in the list; other recorded prompts carry no mark', async () => {
     const admin = await new StaffClient(h).signedIn('admin1');
-    const page = await admin.page('/staff/studio/km');
-    const row = (id: string) => page.text.match(new RegExp(`<tr data-prompt="${id.replace('.', '\\.')}"[\\s\\S]*?</tr>`))![0];
-    expect(row('main.menu')).toContain('The words changed on 2026-12-07, after this recording: record it again.');
-    expect(row('welcome')).not.toContain('outdated');
+    const list = await admin.page('/staff/studio/km');
+    const item = (id: string) => list.text.match(new RegExp(`<li data-prompt="${id.replace('.', '\\.')}"[\\s\\S]*?</li>`))![0];
+    expect(item('main.menu')).toContain('words changed: record again');
+    expect(item('welcome')).not.toContain('words changed');
+    expect((await admin.page('/staff/studio/km/prompt/main.menu')).text).toContain('The words changed on 7 December 2026, after this recording: record it again.');
+    expect((await admin.page('/staff/studio/km/prompt/welcome')).text).not.toContain('outdated');
+    admin.cookies.set('staff_lang', 'km');
+    expect((await admin.page('/staff/studio/km/prompt/main.menu')).text).toContain('ពាក្យត្រូវបានកែប្រែនៅថ្ងៃ ៧ ធ្នូ ២០២៦ ក្រោយការថតនេះ');
   });
 });

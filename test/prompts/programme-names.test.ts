@@ -11,15 +11,17 @@ import { addAccount, StaffClient } from '../staff/staff-support';
 import { ROOT, runPromptsCli } from './prompts-cli';
 
 /**
- * The names a programme's callers choose from are exactly what voice talent is asked to record:
+ * The names a programme's callers hear are exactly what voice talent is asked to record:
  * `npm run prompts -- script --places` and the studio's "Place and facility names" list each
- * programme commune and facility of config/programme-areas.json, nothing of the other 1,900 places.
+ * programme commune of config/programme-areas.json, the districts of those communes (heard when a
+ * caller confirms the commune) and each facility, nothing of the other 1,900 places.
  */
 
 const gazetteer = loadGazetteer(path.join(ROOT, 'data/gazetteer'));
 const services = Object.keys(indicatorIds(loadScorecard(path.join(ROOT, 'config/scorecard.json'))));
 const areas = loadProgrammeAreas(path.join(ROOT, 'config/programme-areas.json'), { gazetteer, services });
-const expectedIds = [...areas.communes.map((c) => `place.${c}`), ...areas.facilities.map((f) => `facility.${f.id}`)];
+const districts = [...new Set(areas.communes.map((c) => c.slice(0, 4)))];
+const expectedIds = [...areas.communes.map((c) => `place.${c}`), ...districts.map((d) => `place.${d}`), ...areas.facilities.map((f) => `facility.${f.id}`)];
 
 /** The sample as an operator's own file: a programme the hotline offers (the sample itself offers nothing). */
 function siteProgrammeFile(): string {
@@ -32,11 +34,13 @@ function siteProgrammeFile(): string {
 const csvIds = (text: string) => text.slice(1).split('\r\n').slice(1).filter(Boolean).map((line) => line.split(',')[2]);
 
 describe('programme names to record', () => {
-  it('the script lines are the programme communes (Khmer gazetteer names) then the facilities, nothing else', () => {
+  it('the script lines are the programme communes (Khmer gazetteer names), their districts, then the facilities, nothing else', () => {
     const lines = programmeNameLines(new ProgrammePlaces(areas, () => false), gazetteer, 'km');
     expect(lines.map((l) => l.promptId)).toEqual(expectedIds);
     expect(lines[0]).toMatchObject({ part: 'names', text: 'អំពៅព្រៃ', en: `Ampov Prey (commune, ${gazetteer.find('0801')!.nameLatin} district)`, fileName: 'place.080101.km.m4a' });
     expect(lines.find((l) => l.promptId === 'facility.hc-ampov-prey')).toMatchObject({ km: 'មណ្ឌលសុខភាពអំពៅព្រៃ', en: 'Ampov Prey health centre' });
+    expect(districts).toEqual(['0801']);
+    expect(lines.find((l) => l.promptId === 'place.0801')).toMatchObject({ km: gazetteer.find('0801')!.nameKm, en: `${gazetteer.find('0801')!.nameLatin} (district)` });
     expect(csvIds(scriptCsv(lines))).toEqual(expectedIds);
   });
 
@@ -89,7 +93,7 @@ describe(`the studio lists the programme names (${ENGINE} store)`, () => {
     expect(km.text).toContain(`Place and facility names (0/${expectedIds.length})`);
     const names = await admin.page('/staff/studio/km?part=names');
     expect(names.res.status).toBe(200);
-    const listed = [...names.text.matchAll(/<tr data-prompt="([^"]+)"/g)].map((m) => m[1]);
+    const listed = [...names.text.matchAll(/<li data-prompt="([^"]+)"/g)].map((m) => m[1]);
     expect(listed).toEqual(expectedIds);
     expect(names.text).toContain('សាលាបឋមសិក្សាព្រៃទទឹង');
     // Another language has no names view: they are recorded once, in Khmer.

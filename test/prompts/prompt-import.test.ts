@@ -96,14 +96,14 @@ describe('importing recordings into the prompt library', () => {
 
   it('a quiet phone recording of a person (-55 LUFS, as quiet as the hiss) is accepted, raised to the target, with a warning', async () => {
     const o = outcomeOf('quiet-speech-m4a');
-    expect(o).toMatchObject({ status: 'imported', language: 'tpu', promptId: 'scale.1', warnings: [expect.stringMatching(/^too quiet \(-5\d LUFS, raised by \d+ dB/)] });
+    expect(o).toMatchObject({ status: 'imported', language: 'tpu', promptId: 'scale.1', warnings: [expect.stringMatching(/^too quiet \(-5\d LUFS, raised by \d+ dB/)], warningCodes: ['too-quiet'] });
     const { stderr } = await runFfmpeg(['-i', path.join(audioDir, 'tpu/scale.1.wav'), '-af', 'loudnorm=print_format=json', '-f', 'null', '-']);
     expect(Number(/"input_i" : "(-?[\d.]+)"/.exec(stderr)![1])).toBeGreaterThan(-21);
   });
 
   it('a clipped recording is accepted with a warning saying so', () => {
-    expect(outcomeOf('clipped-wav')).toMatchObject({ status: 'imported', warnings: [expect.stringMatching(/^clipped: \d+\.\d% of it is at full scale/)] });
-    expect(outcomeOf('mp3')).toMatchObject({ status: 'imported', warnings: [] });
+    expect(outcomeOf('clipped-wav')).toMatchObject({ status: 'imported', warnings: [expect.stringMatching(/^clipped: \d+\.\d% of it is at full scale/)], warningCodes: ['clipped'] });
+    expect(outcomeOf('mp3')).toMatchObject({ status: 'imported', warnings: [], warningCodes: [] });
   });
 
   it.each(['truncated-wav', 'truncated-m4a'] as const)('a %s (a copy cut short) is reported as corrupt, not silent, and writes nothing', (kind) => {

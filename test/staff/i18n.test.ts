@@ -2,12 +2,13 @@ import { AUDIT_ACTIONS } from '../../src/staff/audit-log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STORE_UNAVAILABLE } from '../../src/app';
+import { PASSWORD_PROBLEM_CODES } from '../../src/auth/passwords';
 import { STAFF_ROLES } from '../../src/auth/roles';
 import { DOWNLOAD_STATES, REVIEW_STATES } from '../../src/messages/messages';
 import { TABLE_COLUMNS } from '../../src/reports/satisfaction-table';
 import { parseStaffCatalog, STAFF_CATALOG, translator } from '../../src/staff/i18n/i18n';
 import { SCALE_KEYS } from '../../src/staff/report-pages';
-import { PROMPT_STATES, STUDIO_SCRIPT_KEYS } from '../../src/staff/studio-pages';
+import { PROMPT_STATES, STUDIO_REFUSAL_CODES, STUDIO_SCRIPT_KEYS, STUDIO_WARNING_CODES } from '../../src/staff/studio-pages';
 
 /** Every literal catalog key in the staff app's code: t('x'), tr(res)('x'), { key: 'x' }, and the script strings' 'try.x'. */
 function keysUsedInSource(): Map<string, string> {
@@ -39,6 +40,9 @@ describe('the staff message catalog (Khmer and English)', () => {
       ...SCALE_KEYS,
       ...PROMPT_STATES.map((s) => `studio.state.${s}`),
       ...STUDIO_SCRIPT_KEYS.map((k) => `studio.js.${k}`),
+      ...PASSWORD_PROBLEM_CODES.map((c) => `password.problem.${c}`),
+      ...STUDIO_REFUSAL_CODES.map((c) => `studio.refused.${c.toLowerCase().replace(/_/g, '-')}`),
+      ...STUDIO_WARNING_CODES.map((c) => `studio.warning.${c}`),
     ];
     for (const key of dynamic) {
       expect(STAFF_CATALOG.messages[key]?.en).toBeTruthy();

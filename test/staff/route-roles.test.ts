@@ -30,8 +30,11 @@ describe(`every staff route against every role (${ENGINE} store)`, () => {
   });
   afterAll(() => h.stop());
 
-  it('reads the routes from the router (sign-in, the pages, and pausing outbound calling among them)', () => {
-    expect(routes).toEqual(expect.arrayContaining(['GET /sign-in', 'GET /messages', 'POST /outbound/pause', 'POST /outbound/resume', 'POST /accounts/:username/role']));
+  it('reads the routes from the router (sign-in, the pages, pausing outbound calling and making accounts among them)', () => {
+    expect(routes).toEqual(expect.arrayContaining([
+      'GET /sign-in', 'GET /messages', 'POST /outbound/pause', 'POST /outbound/resume', 'POST /accounts/:username/role',
+      'POST /accounts', 'POST /accounts/:username/password', 'GET /password', 'POST /password',
+    ]));
   });
 
   it('has a declared lowest role for every route, and no declaration for a route that is gone', () => {

@@ -19,6 +19,9 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'POST /sign-in': 'public',
   'POST /language': 'viewer',
   'POST /sign-out': 'viewer',
+  // One's own password (src/staff/password-pages.ts): everyone signed in.
+  'GET /password': 'viewer',
+  'POST /password': 'viewer',
   // Messages (src/staff/message-pages.ts)
   'GET /messages': 'viewer',
   'GET /messages/:id': 'viewer',
@@ -58,12 +61,17 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   // Studio (src/staff/studio-pages.ts)
   'GET /studio': 'admin',
   'GET /studio/:language': 'admin',
+  'GET /studio/:language/next': 'admin',
+  'GET /studio/:language/prompt/:promptId': 'admin',
   'POST /studio/:language/:promptId/recording': 'admin',
   'POST /studio/:language/:promptId/undo': 'admin',
   // Audit log, accounts (src/staff/audit-pages.ts, account-pages.ts)
   'GET /audit': 'admin',
   'GET /accounts': 'admin',
+  'POST /accounts': 'admin',
   'GET /accounts/:username/disable': 'admin',
+  'GET /accounts/:username/reset-password': 'admin',
+  'POST /accounts/:username/password': 'admin',
   'POST /accounts/:username/role': 'admin',
   'POST /accounts/:username/unlock': 'admin',
   'POST /accounts/:username/disabled': 'admin',
