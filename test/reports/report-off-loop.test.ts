@@ -120,14 +120,24 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     expect(await res.text()).not.toMatch(/\n\s+at /);
   });
 
-  it('an area page gets its table and a row per commune with each service\'s figures: the summary without indicators or groups', async () => {
+  it('an area page gets its table, a row per commune and one per province with each service\'s figures: the summary without indicators or groups', async () => {
     const deps = { store: h.store, scorecard: h.rt.scorecard, gazetteer: h.rt.gazetteer, minCallers: h.config.reportMinCallers };
     const period = periodFromQuery({ from: '2026-01-01', to: '2026-04-01' });
     const { table, summary } = await tableAndSummary(deps, period, areaFromCode(''));
     const rows = await tableAndCommuneRows(deps, period, areaFromCode(''));
     expect(rows.table).toEqual(table);
     expect(rows.communes.length).toBeGreaterThan(0);
+    const row = (a: scorecardSummary.AreaSummary) => ({
+      level: a.level,
+      code: a.code,
+      services: a.services.map((sv) => Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'indicators' && k !== 'groups'))),
+    });
+    expect(rows.communes).toEqual(summary.communes.map(row));
+    // The country's communes are listed under their provinces, each with its own figures.
+    expect(rows.groups).toEqual(summary.provinces.map(row));
+    expect(rows.groups.length).toBeGreaterThan(0);
     expect(rows.communes).toEqual(summary.communes.map((c) => ({
+      level: 'commune',
       code: c.code,
       services: c.services.map((sv) => Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'indicators' && k !== 'groups'))),
     })));
