@@ -52,6 +52,11 @@ const monthsBefore = (day: string, months: number) => {
   return d.toISOString().slice(0, 10);
 };
 
+/** The calendar day after `day` (2026-03-31 -> 2026-04-01): a period's exclusive end from its last day. */
+export function dayAfter(day: string): string {
+  return dayOf(dayNumber(day) + 1);
+}
+
 /** The last day a period includes (the day before its exclusive end), e.g. 2026-03-31 for Q1. */
 export function lastDay(period: Period): string {
   return dayOf(dayNumber(period.label.to) - 1);

@@ -44,16 +44,20 @@ export class ReportRunner {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A commune page's table, summary and the rows of its district and province (src/reports/table-and-summary.ts). */
-  async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary; around: AreaRow[]; countedAt: Date }> {
-    const { result, countedAt } = await this.counted({ kind: 'table-and-summary', period, area });
-    return { ...(result as { table: SatisfactionTable; summary: Summary; around: AreaRow[] }), countedAt };
+  /**
+   * A commune page's table, summary and the rows of its district and province, and with a
+   * baseline period, that period's table and summary, counted in the same process
+   * (src/reports/table-and-summary.ts).
+   */
+  async tableAndSummary(period: Period, area: Area, baseline?: Period): Promise<{ table: SatisfactionTable; summary: Summary; around: AreaRow[]; before?: { table: SatisfactionTable; summary: Summary }; countedAt: Date }> {
+    const { result, countedAt } = await this.counted({ kind: 'table-and-summary', period, area, ...(baseline ? { baseline } : {}) });
+    return { ...(result as { table: SatisfactionTable; summary: Summary; around: AreaRow[]; before?: { table: SatisfactionTable; summary: Summary } }), countedAt };
   }
 
-  /** An area page's table, commune rows and the rows of the areas they are listed under (src/reports/table-and-summary.ts). */
-  async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[]; groups: AreaRow[]; countedAt: Date }> {
-    const { result, countedAt } = await this.counted({ kind: 'table-and-communes', period, area });
-    return { ...(result as { table: SatisfactionTable; communes: CommuneRow[]; groups: AreaRow[] }), countedAt };
+  /** An area page's table, commune rows, the rows of the areas they are listed under, and a baseline period's table (src/reports/table-and-summary.ts). */
+  async tableAndCommuneRows(period: Period, area: Area, baseline?: Period): Promise<{ table: SatisfactionTable; communes: CommuneRow[]; groups: AreaRow[]; before?: { table: SatisfactionTable }; countedAt: Date }> {
+    const { result, countedAt } = await this.counted({ kind: 'table-and-communes', period, area, ...(baseline ? { baseline } : {}) });
+    return { ...(result as { table: SatisfactionTable; communes: CommuneRow[]; groups: AreaRow[]; before?: { table: SatisfactionTable } }), countedAt };
   }
 
   async report(request: ReportRequest): Promise<Report> {

@@ -45,7 +45,8 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     const commune = await viewer.page(`/staff/reports/commune/120101?${Q1}`);
     expect(commune.res.status).toBe(200);
     // The same figures as when counted in this thread (report-pages.test.ts checks them one by one).
-    expect(commune.text).toContain('5 callers · 5 answers · median 1 · mean 1 · satisfied 0%');
+    expect(commune.text).toContain('<strong class="of-ten">0 of 10 callers satisfied</strong>');
+    expect(commune.text).toContain('<td class="callers">5</td><td>5</td><td>0 (0%)</td><td>1 Very bad</td><td>1</td>');
     const csv = await viewer.request(`/staff/reports/download.csv?${Q1}&code=010201&kind=table`);
     expect(csv.status).toBe(200);
     const calls = watched.reduce((n, s) => n + s.mock.calls.length, 0);
