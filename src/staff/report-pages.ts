@@ -38,6 +38,8 @@ const ENGLISH = translator('en');
 /** What a report page knows of names: services, questions and places, in the reader's language. */
 export interface ReportNames {
   serviceName: (id: string) => SafeHtml;
+  /** The service's name as plain text in the reader's language (for labels). */
+  serviceWords: (id: string) => string;
   indicatorLabel: (service: string, id: string) => string;
   /** A place with both its names and its code. */
   placeName: (code: string) => SafeHtml;
@@ -136,7 +138,7 @@ function exactFigures(view: CommuneView, s: ServiceSummary, names: ReportNames, 
     : html`<td colspan="5">${notShownWords(f.status, view.minCallers, t)}</td>`);
   const previous = periodWords(view.previous, t);
   return html`<details class="exact"><summary>${t('report.exact-figures')}</summary>
-${scrollBox(t('report.exact-figures'), html`<table class="exact-figures">
+${scrollBox(`${t('report.exact-figures')}: ${names.serviceWords(s.service)}`, html`<table class="exact-figures">
 <thead><tr><th scope="col">${t('report.question')}</th><th scope="col">${t('report.exact-callers')}</th><th scope="col">${t('report.exact-answers')}</th><th scope="col">${t('report.exact-satisfied')}</th><th scope="col">${t('report.exact-middle')}</th><th scope="col">${t('report.exact-average')}</th><th scope="col">${t('report.exact-before', { period: previous })}</th></tr></thead>
 <tbody>${rows.map((r) => html`<tr><th scope="row">${r.label}</th>${cells(r.now)}<td>${r.before?.status === 'shown' ? percent(r.before.satisfiedShare) : r.before ? notShownWords(r.before.status, view.minCallers, t) : ''}</td></tr>`)}</tbody>
 </table>`)}
@@ -150,9 +152,10 @@ function serviceSection(view: CommuneView, s: ServiceSummary, names: ReportNames
   const shownIndicators = s.indicators.filter((i) => i.status === 'shown');
   return html`<section class="service-report" id="service-${s.service}" aria-labelledby="service-${s.service}-heading">
 <h2 id="service-${s.service}-heading">${names.serviceName(s.service)}</h2>
-<p class="summary">${t('report.all-indicators')}: ${serviceSentence(view, s, names, t)}</p>
-${s.status === 'shown' ? scaleChart(html`${t('report.chart-caption', { what: t('report.all-indicators') })}`, figuresPart(s), t) : ''}
-${scrollBox(t('report.questions-heading'), html`<table class="questions">
+${s.status === 'shown'
+    ? scaleChart(html`${t('report.all-indicators')}: ${serviceSentence(view, s, names, t)}`, figuresPart(s), t)
+    : html`<p class="summary">${t('report.all-indicators')}: ${serviceSentence(view, s, names, t)}</p>`}
+${scrollBox(`${t('report.questions-heading')}: ${names.serviceWords(s.service)}`, html`<table class="questions">
 <caption>${t('report.questions-heading')}</caption>
 <thead><tr><th scope="col">${t('report.question')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
 <tbody>${s.indicators.map((i) => html`<tr><th scope="row">${label(i.id)}</th><td>${cellHtml(i, indicatorBefore(view, s.service, i.id), view.minCallers, t)}</td></tr>`)}</tbody>
@@ -186,10 +189,9 @@ ${noneShown ? html`<div class="notice all-withheld" role="note"><p>${t('report.a
 ${meaningHtml(view.minCallers, t)}
 </section>
 ${rated.map((s) => serviceSection(view, s, names, t))}
-<section class="groups" aria-labelledby="groups-heading">
-<h2 id="groups-heading">${t('report.groups-heading')}</h2>
+<details class="groups"><summary>${t('report.groups-heading')}</summary>
 ${satisfactionTableHtml(view.table, names.serviceName, t, view.before?.table)}
-</section>
+</details>
 ${area.facilities?.length ? facilitiesTableHtml(area.facilities, names.serviceName, view.minCallers, t) : ''}`;
 }
 
@@ -346,7 +348,11 @@ export const reportPages: StaffPages = (router, deps) => {
     }
     return made;
   };
-  const namesFor = (t: Translate): ReportNames => ({ serviceName, placeName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) });
+  const serviceWords = (t: Translate) => (id: string) => {
+    const s = rt.scorecard.services.find((x) => x.id === id);
+    return s ? (t.lang === 'km' ? s.name.km : s.name.en) : id;
+  };
+  const namesFor = (t: Translate): ReportNames => ({ serviceName, serviceWords: serviceWords(t), placeName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) });
   const sortName = (t: Translate) => (code: string) => {
     const p = rt.gazetteer.find(code);
     return p ? (t.lang === 'km' ? p.nameKm : p.nameLatin) : code;

@@ -148,7 +148,7 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     // Five callers rate staff-attitude 1 in Q1; six rated it 4 in Q4.
     expect(said).toMatch(/All questions together: 0 of 10 callers satisfied · down 10 of 10/);
     expect(said).toContain('Changes are since the period of the same length just before: 1 October – 31 December 2025.');
-    expect(said).toContain('Satisfied means a rating of 4 (Good) or 5 (Very good) on the scale from 1 (Very bad) to 5 (Very good).');
+    expect(said).toContain('Satisfied means a rating of 4 (Good) or 5 (Very good) on the scale from 1 (Very bad) to 5 (Very good);');
     expect(said).toContain('Period: 1 January – 31 March 2026');
     // The school: shown in Q1 (five callers), too few in Q4, so no change is said for it.
     expect(said).toMatch(/Primary school [^:]*: 10 of 10 callers satisfied (?!·)/);
