@@ -160,6 +160,7 @@ ${scrollBox(`${t('report.questions-heading')}: ${names.serviceWords(s.service)}`
 <thead><tr><th scope="col">${t('report.question')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
 <tbody>${s.indicators.map((i) => html`<tr><th scope="row">${label(i.id)}</th><td>${cellHtml(i, indicatorBefore(view, s.service, i.id), view.minCallers, t)}</td></tr>`)}</tbody>
 </table>`)}
+${view.longer && s.status === 'shown' && s.indicators.some((i) => i.withheld) ? html`<p class="withheld-help">${t('report.withheld-help')} ${widerLinks(longerLink(view.longer, communeUrl(view.longer, view.code), t), t)}</p>` : ''}
 ${shownIndicators.length ? html`<details class="question-charts"><summary>${t('report.question-charts')}</summary>
 ${shownIndicators.map((i) => scaleChart(html`${label(i.id)}: <strong>${satisfiedWords(i, t)}</strong>`, i, t))}
 </details>` : ''}
@@ -191,6 +192,10 @@ ${meaningHtml(view.minCallers, t)}
 ${rated.map((s) => serviceSection(view, s, names, t))}
 <details class="groups"><summary>${t('report.groups-heading')}</summary>
 ${satisfactionTableHtml(view.table, names.serviceName, t, view.before?.table)}
+${view.table.rows.some((r) => TABLE_COLUMNS.some((c) => r.cells[c].withheld)) ? html`<p class="withheld-help">${t('report.withheld-help')} ${widerLinks([
+    { href: areaUrl(view.period, district), label: names.placeName(district) },
+    ...longerLink(view.longer, communeUrl(view.longer ?? view.period, view.code), t),
+  ], t)}</p>` : ''}
 </details>
 ${area.facilities?.length ? facilitiesTableHtml(area.facilities, names.serviceName, view.minCallers, t) : ''}`;
 }

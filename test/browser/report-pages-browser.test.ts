@@ -1,10 +1,12 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { BrowserContext, Browser, Page } from 'playwright-core';
 import { Rating } from '../../src/store/ratings';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, PASSWORD } from '../staff/staff-support';
 import { FIXTURE, rating, storeRatings } from '../reports/rating-fixture';
-import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot } from './browser-support';
+import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot } from './browser-support';
 
 /**
  * The report pages as council members read them, in Chromium: on a 360 px phone and a desktop,
@@ -136,7 +138,8 @@ describe(`report pages in Chromium (${ENGINE} store)`, () => {
       const pdf = await page.pdf({ format: 'A4', printBackground: true });
       const pageCount = (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
       expect(pageCount).toBe(1);
-      require('node:fs').writeFileSync(require('node:path').join(process.cwd(), 'test-output', `scorecard-${lang}-${ENGINE}.pdf`), pdf);
+      fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+      fs.writeFileSync(path.join(OUTPUT_DIR, `scorecard-${lang}-${ENGINE}.pdf`), pdf);
       // The full commune page prints without the menu and the filters too.
       await page.goto(`${h.url}/staff/reports/commune/${rich}?${Q1}`, { timeout: 120_000 });
       expect(await page.evaluate(() => ['header.top', 'details.change-view'].map((s) => (globalThis as any).getComputedStyle((globalThis as any).document.querySelector(s)).display))).toEqual(['none', 'none']);

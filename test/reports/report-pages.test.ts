@@ -175,6 +175,8 @@ describe(`staff report pages (${ENGINE} store)`, () => {
     expect(said).toMatch(/Try: មង្គលបូរី Mongkol Borey 0102 \(3 of 10 ratings satisfied\) · the last 12 months \(1 April 2025 – 31 March 2026\)/);
     expect(text).toContain('href="/staff/reports?from=2026-01-01&amp;to=2026-04-01&amp;code=0102"');
     expect(text).toContain('href="/staff/reports/commune/010201?from=2025-04-01&amp;to=2026-04-01"');
+    // The groups table (women, men, ...) points to the district's, which has the same table.
+    expect(text).toMatch(/<details class="groups">.*<p class="withheld-help">Figures marked &quot;Not shown&quot; rest on too few callers; a wider view is likely to have enough\. <span class="wider">Try: <a href="\/staff\/reports\?from=2026-01-01&amp;to=2026-04-01&amp;code=0102">/s);
     // No figure of this quarter; the quarter before's share (six callers, one satisfied) is its own, shown figure.
     expect(said.match(/\d+ of 10 \w+ satisfied/g)).toEqual(['3 of 10 ratings satisfied', '3 of 10 ratings satisfied']); // the district's, twice
     expect(said).not.toMatch(/% · \d+ callers/);
