@@ -29,6 +29,7 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   // Reports (src/staff/report-pages.ts)
   'GET /reports': 'viewer',
   'GET /reports/commune/:code': 'viewer',
+  'GET /reports/commune/:code/scorecard': 'viewer',
   'GET /reports/download.csv': 'viewer',
   // Outbound calls (src/staff/outbound-pages.ts): pausing or resuming all calling is the admin's.
   'GET /outbound': 'viewer',
