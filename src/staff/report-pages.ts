@@ -10,267 +10,33 @@
  * and point to a wider view (the district, the last 12 months) that is likely to have one. A
  * change is only ever the difference of two shown figures (src/reports/out-of-ten.ts), each
  * protected in its own period, and the two periods never overlap.
+ *
+ * This module holds the routes, the filters and the area page; the commune page and its
+ * scorecard are drawn by commune-report.ts, the tables they share by report-tables.ts, the words
+ * by report-words.ts and the charts by report-charts.ts.
  */
 import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
-import { Figures } from '../reports/figures';
 import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, dayAfter, lastDay, longerPeriod, parsePeriod, Period, previousPeriod } from '../reports/period';
 import { ratingsWaitingForPlace } from '../reports/places-waiting';
 import { dontKnowAnswers } from '../reports/dont-know';
 import { Area } from '../reports/rating-counts';
-import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
+import { TABLE_COLUMNS } from '../reports/satisfaction-table';
 import { reportCsv } from '../reports/scorecard-report';
-import { AreaSummary, FacilitySummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
 import { AreaRow } from '../reports/table-and-summary';
+import { CommuneView, communeReportHtml, scorecardHtml } from './commune-report';
 import { html, htmlInSlices, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
 import { ictDateTime, ictDay, placeLabel } from './message-pages';
-import { chartPatterns, percent, scaleChart, scaleKey, SCALE_KEYS, stackedBar } from './report-charts';
-import { changeWords, notShownWords, ofTenWords, periodWords, satisfiedWords } from './report-words';
+import { chartPatterns } from './report-charts';
+import { areaUrl, cellHtml, CommuneSort, communeUrl, longerLink, meaningHtml, periodQuery, ReportNames, satisfactionTableHtml, scorecardUrl, sortFromQuery, sortParam, sortRows, widerLinks } from './report-tables';
+import { periodWords } from './report-words';
 import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 
-export { chartPatterns, SCALE_KEYS };
 const ENGLISH = translator('en');
-
-/** What a report page knows of names: services, questions and places, in the reader's language. */
-export interface ReportNames {
-  serviceName: (id: string) => SafeHtml;
-  /** The service's name as plain text in the reader's language (for labels). */
-  serviceWords: (id: string) => string;
-  indicatorLabel: (service: string, id: string) => string;
-  /** A place with both its names and its code. */
-  placeName: (code: string) => SafeHtml;
-}
-
-/** Links to a report: an area page, a commune page, its scorecard. */
-const periodQuery = (period: Period, extra: Record<string, string> = {}) => new URLSearchParams({ from: period.label.from, to: period.label.to, ...extra }).toString();
-export const areaUrl = (period: Period, code: string) => `/staff/reports?${periodQuery(period, code ? { code } : {})}`;
-export const communeUrl = (period: Period, code: string) => `/staff/reports/commune/${code}?${periodQuery(period)}`;
-const scorecardUrl = (period: Period, code: string) => `/staff/reports/commune/${code}/scorecard?${periodQuery(period)}`;
-
-/** A figure's number out of 10 in a table cell, with its exact share and callers, and its change. */
-function shownCell(f: TableCell | Figures, before: TableCell | Figures | undefined, t: Translate): SafeHtml {
-  const change = before ? changeWords(f, before, t) : null;
-  return html`<strong class="of-ten">${ofTenWords(f, t)}</strong> <span class="muted exact">${percent(f.satisfiedShare)} · ${t('report.callers', { n: f.callers ?? '' })}</span>${change ? html`<br><span class="change">${change}</span>` : ''}`;
-}
-
-/** A cell: its figure out of 10 and change, or in a few words why it has none. */
-export function cellHtml(f: TableCell | Figures, before: TableCell | Figures | undefined, minCallers: number, t: Translate = ENGLISH): SafeHtml {
-  return f.status === 'shown' ? shownCell(f, before, t) : html`<span class="not-shown">${notShownWords(f.status, minCallers, t)}</span>`;
-}
-
-/**
- * The satisfaction table: one row per service, one column per group of callers, each cell out of
- * 10 with its change since `before` (the previous period's table, when counted).
- */
-export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id: string) => SafeHtml, t: Translate = ENGLISH, before?: SatisfactionTable | null): SafeHtml {
-  const caption = t('report.table-caption', { period: periodWords({ label: table.period } as Period, t) });
-  return scrollBox(caption, html`<table class="satisfaction">
-<caption>${caption}</caption>
-<thead><tr><th scope="col">${t('filter.service')}</th>${TABLE_COLUMNS.map((c) => html`<th scope="col">${t(`report.column-${c}`)}</th>`)}</tr></thead>
-<tbody>${table.rows.map((r, i) => html`<tr><th scope="row">${serviceName(r.service)}</th>${TABLE_COLUMNS.map((c) => html`<td>${cellHtml(r.cells[c], before?.rows[i]?.cells[c], table.minCallers, t)}</td>`)}</tr>`)}</tbody>
-</table>`);
-}
-
-/** The first of the wider areas (district, then province) whose figure for the service is shown. */
-function widerShown(around: readonly AreaRow[], service: string): { row: AreaRow; figure: Figures } | null {
-  for (const row of around) {
-    const figure = row.services.find((s) => s.service === service);
-    if (figure?.status === 'shown') return { row, figure };
-  }
-  return null;
-}
-
-/** "Try: Mongkol Borei district (6 of 10 callers satisfied) · the last 12 months": where a withheld figure likely has one. */
-function widerLinks(links: { href: string; label: SafeHtml | string }[], t: Translate): SafeHtml {
-  if (!links.length) return html``;
-  return html`<span class="wider">${t('report.try-wider')} ${links.map((l, i) => html`${i ? ' · ' : ''}<a href="${l.href}">${l.label}</a>`)}</span>`;
-}
-
-const longerLink = (longer: Period | null, url: string, t: Translate) => (longer ? [{ href: url, label: t('report.longer-period', { period: periodWords(longer, t) }) }] : []);
-
-/** Everything a commune page and its scorecard show, as counted for two periods. */
-export interface CommuneView {
-  code: string;
-  period: Period;
-  /** The previous period of the same length, and the commune's figures then. */
-  previous: Period;
-  before: { summary: AreaSummary; table: SatisfactionTable } | null;
-  /** The 12 months up to the period's end, when the period is shorter. */
-  longer: Period | null;
-  area: AreaSummary;
-  table: SatisfactionTable;
-  /** The district's and province's rows for the period. */
-  around: AreaRow[];
-  minCallers: number;
-}
-
-const serviceBefore = (view: CommuneView, service: string) => view.before?.summary.services.find((s) => s.service === service);
-const indicatorBefore = (view: CommuneView, service: string, id: string) => serviceBefore(view, service)?.indicators.find((i) => i.id === id);
-
-/** A service's figure in a sentence: "7 of 10 ratings satisfied · up 2 of 10", or why not and where to look. */
-function serviceSentence(view: CommuneView, s: ServiceSummary, names: ReportNames, t: Translate): SafeHtml {
-  if (s.status === 'no-ratings') return html`<span class="not-shown">${t('report.no-ratings-cell')}</span>`;
-  if (s.status !== 'shown') {
-    const wider = widerShown(view.around, s.service);
-    return html`<span class="not-shown">${notShownWords(s.status, view.minCallers, t)}.</span> ${widerLinks([
-      ...(wider ? [{ href: `${areaUrl(view.period, wider.row.code)}`, label: html`${names.placeName(wider.row.code)} (${satisfiedWords(wider.figure, t)})` }] : []),
-      ...longerLink(view.longer, communeUrl(view.longer ?? view.period, view.code), t),
-    ], t)}`;
-  }
-  const before = serviceBefore(view, s.service);
-  const change = before ? changeWords(s, before, t) : null;
-  return html`<strong class="of-ten">${satisfiedWords(s, t)}</strong>${change ? html` · <span class="change">${change}</span>` : ''}`;
-}
-
-/** The figures in full for one service: callers, ratings, share satisfied, the middle and the average rating, now and before. */
-function exactFigures(view: CommuneView, s: ServiceSummary, names: ReportNames, t: Translate): SafeHtml {
-  const rows: { label: string; now: Figures; before: Figures | undefined }[] = [
-    { label: t('report.all-indicators'), now: figuresPart(s), before: serviceBefore(view, s.service) },
-    ...s.indicators.map((i) => ({ label: names.indicatorLabel(s.service, i.id), now: i as Figures, before: indicatorBefore(view, s.service, i.id) })),
-  ];
-  const middle = (f: Figures) => (f.median === null ? '' : Number.isInteger(f.median) ? `${f.median} ${t(SCALE_KEYS[f.median - 1])}` : String(f.median));
-  const cells = (f: Figures) => (f.status === 'shown'
-    ? html`<td class="callers">${f.callers}</td><td>${f.answers}</td><td>${Math.round((f.satisfiedShare ?? 0) * (f.answers ?? 0))} (${percent(f.satisfiedShare)})</td><td>${middle(f)}</td><td>${f.mean}</td>`
-    : html`<td colspan="5">${notShownWords(f.status, view.minCallers, t)}</td>`);
-  const previous = periodWords(view.previous, t);
-  return html`<details class="exact"><summary>${t('report.exact-figures')}</summary>
-${scrollBox(`${t('report.exact-figures')}: ${names.serviceWords(s.service)}`, html`<table class="exact-figures">
-<thead><tr><th scope="col">${t('report.question')}</th><th scope="col">${t('report.exact-callers')}</th><th scope="col">${t('report.exact-answers')}</th><th scope="col">${t('report.exact-satisfied')}</th><th scope="col">${t('report.exact-middle')}</th><th scope="col">${t('report.exact-average')}</th><th scope="col">${t('report.exact-before', { period: previous })}</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><th scope="row">${r.label}</th>${cells(r.now)}<td>${r.before?.status === 'shown' ? percent(r.before.satisfiedShare) : r.before ? notShownWords(r.before.status, view.minCallers, t) : ''}</td></tr>`)}</tbody>
-</table>`)}
-<p class="muted">${t('report.exact-note')}</p>
-</details>`;
-}
-
-/** One service of a commune: its sentence and chart, each question in a line, their charts and the exact figures a click away. */
-function serviceSection(view: CommuneView, s: ServiceSummary, names: ReportNames, t: Translate): SafeHtml {
-  const label = (id: string) => names.indicatorLabel(s.service, id);
-  const shownIndicators = s.indicators.filter((i) => i.status === 'shown');
-  return html`<section class="service-report" id="service-${s.service}" aria-labelledby="service-${s.service}-heading">
-<h2 id="service-${s.service}-heading">${names.serviceName(s.service)}</h2>
-${s.status === 'shown'
-    ? scaleChart(html`${t('report.all-indicators')}: ${serviceSentence(view, s, names, t)}`, figuresPart(s), t)
-    : html`<p class="summary">${t('report.all-indicators')}: ${serviceSentence(view, s, names, t)}</p>`}
-${scrollBox(`${t('report.questions-heading')}: ${names.serviceWords(s.service)}`, html`<table class="questions">
-<caption>${t('report.questions-heading')}</caption>
-<thead><tr><th scope="col">${t('report.question')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
-<tbody>${s.indicators.map((i) => html`<tr><th scope="row">${label(i.id)}</th><td>${cellHtml(i, indicatorBefore(view, s.service, i.id), view.minCallers, t)}</td></tr>`)}</tbody>
-</table>`)}
-${view.longer && s.status === 'shown' && s.indicators.some((i) => i.withheld) ? html`<p class="withheld-help">${t('report.withheld-help')} ${widerLinks(longerLink(view.longer, communeUrl(view.longer, view.code), t), t)}</p>` : ''}
-${shownIndicators.length ? html`<details class="question-charts"><summary>${t('report.question-charts')}</summary>
-${shownIndicators.map((i) => scaleChart(html`${label(i.id)}: <strong>${satisfiedWords(i, t)}</strong>`, i, t))}
-</details>` : ''}
-${s.status === 'no-ratings' ? '' : exactFigures(view, s, names, t)}
-</section>`;
-}
-
-/** What "satisfied" means and why some figures are not shown: said once per page. */
-export function meaningHtml(minCallers: number, t: Translate): SafeHtml {
-  return html`<p class="meaning">${t('report.satisfied-means', { verybad: t('scale.1'), good: t('scale.4'), verygood: t('scale.5') })} ${t('report.privacy-note', { min: minCallers })}</p>`;
-}
-
-/** The commune page's body below the place and period: at a glance, each service, groups, facilities. */
-export function communeReportHtml(view: CommuneView, names: ReportNames, t: Translate = ENGLISH): SafeHtml {
-  const { area } = view;
-  const rated = area.services.filter((s) => s.status !== 'no-ratings');
-  const noneShown = rated.length > 0 && rated.every((s) => s.status !== 'shown') && area.services.every((s) => s.indicators.every((i) => i.status !== 'shown'));
-  const district = view.code.slice(0, 4);
-  const previous = periodWords(view.previous, t);
-  return html`${chartPatterns()}
-${noneShown ? html`<div class="notice all-withheld" role="note"><p>${t('report.all-withheld', { period: periodWords(view.period, t), min: view.minCallers })}</p>
-<ul><li><a href="${areaUrl(view.period, district)}">${names.placeName(district)}</a></li>${view.longer ? html`<li><a href="${communeUrl(view.longer, view.code)}">${t('report.longer-period', { period: periodWords(view.longer, t) })}</a></li>` : ''}</ul></div>` : ''}
-<section class="glance" aria-labelledby="glance-heading">
-<h2 id="glance-heading">${t('report.at-a-glance')}</h2>
-<ul class="glance-list">${area.services.map((s) => html`<li>${s.status === 'no-ratings' ? names.serviceName(s.service) : html`<a href="#service-${s.service}">${names.serviceName(s.service)}</a>`}: ${serviceSentence(view, s, names, t)}</li>`)}</ul>
-<p class="muted">${t('report.compared-with', { period: previous })}</p>
-${meaningHtml(view.minCallers, t)}
-</section>
-${rated.map((s) => serviceSection(view, s, names, t))}
-<details class="groups"><summary>${t('report.groups-heading')}</summary>
-${satisfactionTableHtml(view.table, names.serviceName, t, view.before?.table)}
-${view.table.rows.some((r) => TABLE_COLUMNS.some((c) => r.cells[c].withheld)) ? html`<p class="withheld-help">${t('report.withheld-help')} ${widerLinks([
-    { href: areaUrl(view.period, district), label: names.placeName(district) },
-    ...longerLink(view.longer, communeUrl(view.longer ?? view.period, view.code), t),
-  ], t)}</p>` : ''}
-</details>
-${area.facilities?.length ? facilitiesTableHtml(area.facilities, names.serviceName, view.minCallers, t) : ''}`;
-}
-
-/**
- * A commune's facilities (a school of several, a health centre): one row per facility and service
- * it was rated as, out of 10 or why it is withheld. Their ratings from this commune only.
- * Two columns, the service under the name, so that the figure stays in view on a 360 px phone.
- */
-export function facilitiesTableHtml(facilities: readonly FacilitySummary[], serviceName: (id: string) => SafeHtml, minCallers: number, t: Translate = ENGLISH): SafeHtml {
-  const name = (f: FacilitySummary) => (f.name.km === f.name.latin ? html`${f.name.latin}` : html`${km(f.name.km)} <span class="latin" lang="en">${f.name.latin}</span>`);
-  return html`<h2>${t('report.facilities-heading')}</h2>
-<p class="muted">${t('report.facilities-note')}</p>
-${scrollBox(t('report.facilities-heading'), html`<table class="facilities">
-<thead><tr><th scope="col">${t('report.column-facility')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
-<tbody>${facilities.flatMap((f) => f.services.map((s) => html`<tr><th scope="row">${name(f)}<br><span class="muted facility-service">${serviceName(s.service)}</span></th><td>${cellHtml(s, undefined, minCallers, t)}</td></tr>`))}</tbody>
-</table>`)}`;
-}
-
-/**
- * The one-page scorecard: every service and question in one table (out of 10, the change, the
- * five points as one bar, the callers), for printing on one A4 page (staff.css, print rules).
- */
-export function scorecardHtml(view: CommuneView, names: ReportNames, t: Translate = ENGLISH): SafeHtml {
-  const previous = periodWords(view.previous, t);
-  const row = (label: SafeHtml | string, f: Figures, before: Figures | undefined, cls: string) => html`<tr class="${cls}"><th scope="row">${label}</th>${f.status === 'shown'
-    ? html`<td><strong>${ofTenWords(f, t)}</strong></td><td>${(before && changeWords(f, before, t)) ?? ''}</td><td class="bars">${stackedBar(f, t)}</td><td class="callers">${f.callers}</td>`
-    : html`<td colspan="4" class="not-shown">${notShownWords(f.status, view.minCallers, t)}</td>`}</tr>`;
-  const body = view.area.services.map((s) => (s.status === 'no-ratings'
-    ? row(names.serviceName(s.service), figuresPart(s), undefined, 'service-row')
-    : html`${row(html`${names.serviceName(s.service)}: ${t('report.all-indicators')}`, figuresPart(s), serviceBefore(view, s.service), 'service-row')}${s.indicators.map((i) => row(names.indicatorLabel(s.service, i.id), i, indicatorBefore(view, s.service, i.id), 'question-row'))}`));
-  return html`${chartPatterns()}
-<div class="scorecard">
-<p class="place-line">${names.placeName(view.code)} · ${names.placeName(view.code.slice(0, 4))} · ${names.placeName(view.code.slice(0, 2))}</p>
-<p class="period-line"><strong>${periodWords(view.period, t)}</strong> · ${t('report.compared-with', { period: previous })}</p>
-<p class="no-print">${t('report.scorecard-print-hint')} <a href="${communeUrl(view.period, view.code)}">${t('report.back-to-commune')}</a></p>
-${scaleKey(t)}
-${scrollBox(t('report.scorecard-title'), html`<table class="scorecard-table">
-<thead><tr><th scope="col">${t('report.question')}</th><th scope="col">${t('report.column-satisfied')}</th><th scope="col">${t('report.change-heading')}</th><th scope="col">${t('report.ratings-heading')}</th><th scope="col">${t('report.exact-callers')}</th></tr></thead>
-<tbody>${body}</tbody>
-</table>`)}
-${meaningHtml(view.minCallers, t)}
-</div>`;
-}
-
-/** Sorting the commune list: by name, or by a service's share satisfied, most or least first. */
-export type CommuneSort = { by: 'name' } | { by: 'service'; service: string; lowFirst: boolean };
-
-export function sortFromQuery(value: unknown, services: readonly string[]): CommuneSort {
-  const v = typeof value === 'string' ? value : '';
-  const m = /^([a-z0-9-]+?)(-low)?$/.exec(v);
-  if (m && services.includes(m[1])) return { by: 'service', service: m[1], lowFirst: Boolean(m[2]) };
-  return { by: 'name' };
-}
-const sortParam = (s: CommuneSort) => (s.by === 'name' ? 'name' : `${s.service}${s.lowFirst ? '-low' : ''}`);
-
-/**
- * Rows in the chosen order: by name (in the reader's script), or by a service's share satisfied
- * (the exact share), figures not shown last whichever way, then by name.
- */
-export function sortRows<T extends AreaRow>(rows: readonly T[], sort: CommuneSort, nameOf: (code: string) => string, lang: Translate['lang']): T[] {
-  const collator = new Intl.Collator(lang === 'km' ? 'km' : 'en');
-  const byName = (a: T, b: T) => collator.compare(nameOf(a.code), nameOf(b.code)) || a.code.localeCompare(b.code);
-  if (sort.by === 'name') return [...rows].sort(byName);
-  const share = (r: T) => {
-    const f = r.services.find((s) => s.service === sort.service);
-    return f?.status === 'shown' ? f.satisfiedShare : null;
-  };
-  return [...rows].sort((a, b) => {
-    const x = share(a);
-    const y = share(b);
-    if (x === null || y === null) return x === y ? byName(a, b) : x === null ? 1 : -1;
-    return (sort.lowFirst ? x - y : y - x) || byName(a, b);
-  });
-}
 
 /** From/to as calendar days; `until` (the form's last day, included) wins over `to` (exclusive). By default 1 January of this year to today (Cambodia). */
 export function periodFromQuery(q: Record<string, unknown>, now = new Date()): Period {
@@ -564,3 +330,4 @@ ${countedAtHtml(countedAt, t)}`,
     }
   });
 };
+
