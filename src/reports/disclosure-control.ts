@@ -32,7 +32,8 @@ import { Period } from './period';
  *
  * Complementary suppression (the standard rule, applied to every additive set: a total and
  * parts that partition its ratings, so that answers add up exactly):
- *   - an area and its communes / districts / provinces; a commune with facility ratings and its
+ *   - an area and its areas at each level below it (a province and its districts, and its communes;
+ *     the country and its provinces, its districts, and its communes); a commune with facility ratings and its
  *     facilities plus the rest,
  *   - a service (all indicators) and its indicators, retired ones included,
  *   - all callers and the groups of one question: women, men and the rest (not stated);
@@ -312,33 +313,48 @@ export class FigureGrid {
   }
 
   /**
-   * Additive sets as flat arrays: set k has total `total[k]` and parts `parts[start[k]..start[k+1])`,
-   * ordered by total (slot order), and for one total: each group question, then its indicators,
-   * then its child areas.
+   * Additive sets as flat arrays: set k has total `total[k]` and parts `parts[start[k]..start[k+1])`.
+   * First, ordered by total (slot order), for each total: each group question, then its
+   * indicators, then its areas one level down; after all those, again by total, its areas two
+   * and three levels down (a province's communes; the country's districts, then its communes).
    */
   private additiveSets(gazetteer: Gazetteer, pairService: number[], pairIndicator: number[], ALL_I: number): { total: number[]; start: number[]; parts: number[] } {
-    // Children of each area that has ratings: facilities (and the rest) of a commune, communes of a
-    // district, districts of a province, provinces of the country.
-    const childSets = new Map<number, Set<number>>();
-    const addChild = (parent: number, child: number) => {
-      let set = childSets.get(parent);
-      if (!set) childSets.set(parent, (set = new Set()));
+    // Partitions of each area that has ratings, one per level below it: facilities (and the rest) of
+    // a commune; communes of a district; districts, and communes, of a province; provinces,
+    // districts, and communes, of the country. The deeper ones matter because pages show them
+    // together: the country's figure beside every commune's (the national list) is "the country
+    // minus the communes shown", which the sets one level down did not cover when the withheld
+    // communes sit in districts that are withheld only to protect another (issue 24).
+    const partitions = new Map<number, Map<string, Set<number>>>();
+    const addPart = (parent: number, level: string, child: number) => {
+      let byLevel = partitions.get(parent);
+      if (!byLevel) partitions.set(parent, (byLevel = new Map()));
+      let set = byLevel.get(level);
+      if (!set) byLevel.set(level, (set = new Set()));
       set.add(child);
     };
     const areaOf = (level: Level, code: string) => this.areas.index.get(`${level}\t${code}`)!;
     for (const c of this.communes) {
       const { districtCode, provinceCode } = gazetteer.lineage(c);
       const facilities = this.facilities.get(c);
+      const commune = areaOf('commune', c);
       if (facilities) {
-        for (const f of facilities) addChild(areaOf('commune', c), areaOf('facility', facilityAreaCode(c, f)));
+        for (const f of facilities) addPart(commune, 'facility', areaOf('facility', facilityAreaCode(c, f)));
         const rest = this.areas.index.get(`${FACILITY_REST}\t${c}`);
-        if (rest !== undefined) addChild(areaOf('commune', c), rest);
+        if (rest !== undefined) addPart(commune, 'facility', rest);
       }
-      addChild(areaOf('district', districtCode), areaOf('commune', c));
-      addChild(areaOf('province', provinceCode), areaOf('district', districtCode));
-      addChild(areaOf('country', COUNTRY_CODE), areaOf('province', provinceCode));
+      const district = areaOf('district', districtCode);
+      const province = areaOf('province', provinceCode);
+      const country = areaOf('country', COUNTRY_CODE);
+      addPart(district, 'commune', commune);
+      addPart(province, 'district', district);
+      addPart(province, 'commune', commune);
+      addPart(country, 'province', province);
+      addPart(country, 'district', district);
+      addPart(country, 'commune', commune);
     }
-    const children: (number[] | undefined)[] = this.areas.names.map((_, a) => (childSets.has(a) ? [...childSets.get(a)!] : undefined));
+    // The first partition added is one level down; the deeper ones come after it.
+    const levelsBelow = this.areas.names.map((_, a) => [...(partitions.get(a)?.values() ?? [])].map((set) => [...set]));
     // Indicators of each service that were rated anywhere (pairs other than "all indicators").
     const indicatorPairs: number[][] = this.services.names.map(() => []);
     pairService.forEach((s, p) => { if (pairIndicator[p] !== ALL_I) indicatorPairs[s].push(p); });
@@ -354,27 +370,33 @@ export class FigureGrid {
       sets.start.push(sets.parts.length);
     };
     const part = (slot: number) => { if (callers[slot] > 0) sets.parts.push(slot); };
-    for (let total = 0; total < callers.length; total++) {
-      if (callers[total] === 0) continue;
-      const g = total % nG;
-      const pair = Math.floor(total / nG) % P;
-      const area = Math.floor(total / (nG * P));
-      // An unpublished area's cells are all hidden: as totals they protect nothing and give nothing away.
-      if (!this.areaPublished[area]) continue;
-      if (g === 0) {
-        for (const gs of questionGroups) {
-          for (const g2 of gs) part(total + g2);
+    // Sets one level down first, then the deeper partitions: the rule visits sets in this order,
+    // and a deeper set is then mostly protected already by the choices made one level down (which
+    // withhold a neighbour in the same district rather than a commune far away whose district and
+    // province it is alone in, and would have to follow it).
+    for (const deeper of [false, true]) {
+      for (let total = 0; total < callers.length; total++) {
+        if (callers[total] === 0) continue;
+        const g = total % nG;
+        const pair = Math.floor(total / nG) % P;
+        const area = Math.floor(total / (nG * P));
+        // An unpublished area's cells are all hidden: as totals they protect nothing and give nothing away.
+        if (!this.areaPublished[area]) continue;
+        if (!deeper && g === 0) {
+          for (const gs of questionGroups) {
+            for (const g2 of gs) part(total + g2);
+            close(total);
+          }
+        }
+        if (!deeper && pairIndicator[pair] === ALL_I) {
+          for (const p of indicatorPairs[pairService[pair]]) part(this.slotOf(area, p, g));
           close(total);
         }
-      }
-      if (pairIndicator[pair] === ALL_I) {
-        for (const p of indicatorPairs[pairService[pair]]) part(this.slotOf(area, p, g));
-        close(total);
-      }
-      const kids = children[area];
-      if (kids) {
-        for (const a of kids) part(this.slotOf(a, pair, g));
-        close(total);
+        const areas = levelsBelow[area];
+        for (const kids of deeper ? areas.slice(1) : areas.slice(0, 1)) {
+          for (const a of kids) part(this.slotOf(a, pair, g));
+          close(total);
+        }
       }
     }
     return sets;

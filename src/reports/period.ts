@@ -41,3 +41,55 @@ export function parsePeriodRange(range: string): Period {
   if (parts.length !== 2) throw new BadRequestError(`period ${JSON.stringify(range)} must look like 2025-01-01..2025-04-01`);
   return parsePeriod(parts[0], parts[1]);
 }
+
+const DAY_MS = 24 * 3600_000;
+const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
+const dayOf = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+const isFirstOfMonth = (day: string) => day.endsWith('-01');
+const monthsBetween = (from: string, to: string) => (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
+const monthsBefore = (day: string, months: number) => {
+  const d = new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1 - months, 1));
+  return d.toISOString().slice(0, 10);
+};
+
+/** The calendar day after `day` (2026-03-31 -> 2026-04-01): a period's exclusive end from its last day. */
+export function dayAfter(day: string): string {
+  return dayOf(dayNumber(day) + 1);
+}
+
+/** The last day a period includes (the day before its exclusive end), e.g. 2026-03-31 for Q1. */
+export function lastDay(period: Period): string {
+  return dayOf(dayNumber(period.label.to) - 1);
+}
+
+/** Whole calendar months when the period runs from the 1st of a month to the 1st of another, else null. */
+export function wholeMonths(period: Period): number | null {
+  const { from, to } = period.label;
+  return isFirstOfMonth(from) && isFirstOfMonth(to) ? monthsBetween(from, to) : null;
+}
+
+/** Days in the period (Cambodian calendar days, the end not included). */
+export function periodDays(period: Period): number {
+  return dayNumber(period.label.to) - dayNumber(period.label.from);
+}
+
+/**
+ * The period of the same length just before this one, to say what changed: whole months back
+ * for whole months (the quarter before a quarter, October to December before January to March),
+ * otherwise as many days back. It ends where this one starts, so the two never overlap (two
+ * overlapping periods' difference could single out a caller, scorecard-report.ts).
+ */
+export function previousPeriod(period: Period): Period {
+  const months = wholeMonths(period);
+  const from = months ? monthsBefore(period.label.from, months) : dayOf(dayNumber(period.label.from) - periodDays(period));
+  return parsePeriod(from, period.label.from);
+}
+
+/**
+ * A longer period ending where this one ends, where a figure withheld for too few callers is
+ * likely to have enough: the 12 months up to its end. Null when the period is a year or longer.
+ */
+export function longerPeriod(period: Period, months = 12): Period | null {
+  const from = isFirstOfMonth(period.label.to) ? monthsBefore(period.label.to, months) : dayOf(dayNumber(period.label.to) - Math.round(months * 30.44));
+  return from < period.label.from ? parsePeriod(from, period.label.to) : null;
+}

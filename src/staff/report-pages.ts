@@ -1,153 +1,51 @@
 /**
- * Scorecard report pages for staff: the satisfaction table for an area, a commune page with a
- * bar chart per indicator, and CSV downloads. Figures come from src/reports: each shows its
- * distinct callers and its answers, and is withheld under REPORT_MIN_CALLERS callers or where it
- * would let a withheld figure be worked out (src/reports/disclosure-control.ts).
+ * Scorecard report pages for staff and the councils they report to: an area's satisfaction table
+ * and its communes (grouped under their provinces or districts, sortable), a commune page, a
+ * one-page printable commune scorecard, and CSV downloads. Figures come from src/reports: each is
+ * withheld under REPORT_MIN_CALLERS callers or where it would let a withheld figure be worked out
+ * (src/reports/disclosure-control.ts).
  *
- * Charts are server-rendered SVG that read in print and in greyscale: each scale point has its
- * own hatch pattern as well as a tint, every bar carries its count and share as text, and the
- * axis names each point, so no figure depends on colour.
+ * Pages say what figures mean in plain words ("7 of 10 callers satisfied", "up 2 of 10 since
+ * October to December 2025"), keep the exact figures a click away, say why a figure is not shown
+ * and point to a wider view (the district, the last 12 months) that is likely to have one. A
+ * change is only ever the difference of two shown figures (src/reports/out-of-ten.ts), each
+ * protected in its own period, and the two periods never overlap.
+ *
+ * This module holds the routes, the filters and the area page; the commune page and its
+ * scorecard are drawn by commune-report.ts, the tables they share by report-tables.ts, the words
+ * by report-words.ts and the charts by report-charts.ts.
  */
 import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
-import { Figures } from '../reports/figures';
-import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
+import { cambodianMidnight, CAMBODIA_UTC_OFFSET_HOURS, dayAfter, lastDay, longerPeriod, parsePeriod, Period, previousPeriod } from '../reports/period';
 import { ratingsWaitingForPlace } from '../reports/places-waiting';
 import { dontKnowAnswers } from '../reports/dont-know';
 import { Area } from '../reports/rating-counts';
-import { SatisfactionTable, TABLE_COLUMNS, TableCell } from '../reports/satisfaction-table';
+import { TABLE_COLUMNS } from '../reports/satisfaction-table';
 import { reportCsv } from '../reports/scorecard-report';
-import { AreaSummary, FacilitySummary, figuresPart, ServiceSummary } from '../reports/scorecard-summary';
+import { AreaRow } from '../reports/table-and-summary';
+import { CommuneView, communeReportHtml, scorecardHtml } from './commune-report';
 import { html, htmlInSlices, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
 import { ictDateTime, ictDay, placeLabel } from './message-pages';
+import { chartPatterns } from './report-charts';
+import { areaUrl, cellHtml, CommuneSort, communeUrl, longerLink, meaningHtml, periodQuery, ReportNames, satisfactionTableHtml, scorecardUrl, sortFromQuery, sortParam, sortRows, widerLinks } from './report-tables';
+import { periodWords } from './report-words';
 import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 
-/** Catalog keys of the five scale points, 1 to 5. */
-export const SCALE_KEYS = ['scale.1', 'scale.2', 'scale.3', 'scale.4', 'scale.5'] as const;
 const ENGLISH = translator('en');
 
-const TINTS = ['#f4c7c3', '#fbe3c2', '#eeeeee', '#d4ecd0', '#a8d5a2'];
-
-/** Hatch patterns for scale points 1-5, defined once per page and referenced by every chart. */
-export function chartPatterns(): SafeHtml {
-  const defs = [
-    // 1: dense cross-hatch
-    html`<path d="M0 0L6 6M6 0L0 6" stroke="#000" stroke-width="1.2"/>`,
-    // 2: diagonal lines
-    html`<path d="M0 6L6 0" stroke="#000" stroke-width="1.2"/>`,
-    // 3: dots
-    html`<circle cx="3" cy="3" r="1.1" fill="#000"/>`,
-    // 4: horizontal lines
-    html`<path d="M0 3H6" stroke="#000" stroke-width="1"/>`,
-    // 5: solid dark
-    html`<rect width="6" height="6" fill="#2f5d2b"/>`,
-  ];
-  return html`<svg class="chart-patterns" width="0" height="0" aria-hidden="true" focusable="false"><defs>${defs.map(
-    (d, k) => html`<pattern id="scale-${k + 1}" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="${TINTS[k]}"/>${d}</pattern>`,
-  )}</defs></svg>`;
-}
-
-const pct = (share: number | null) => (share === null ? '' : `${Math.round(share * 100)}%`);
-
-/** Why a figure has no numbers: nobody rated, too few callers, or withheld to protect another. */
-export function withheldText(f: Figures, t: Translate = ENGLISH): SafeHtml {
-  if (f.status === 'no-ratings') return html`<span class="muted">${t('report.no-ratings-cell')}</span>`;
-  if (f.status === 'protects-another') return html`<span class="muted">${t('report.protects-another')}</span>`;
-  return html`<span class="muted">${t('report.too-few')}</span>`;
-}
-
-/** "n callers · m answers", the people and the ratings a shown figure rests on. */
-const base = (f: { callers: number | null; answers: number | null }, t: Translate) => t('report.base', { callers: f.callers ?? '', answers: f.answers ?? '' });
-
-/** One indicator's distribution over the five scale points, or why there is none. */
-export function indicatorChart(label: string, f: Figures, t: Translate = ENGLISH): SafeHtml {
-  if (f.status !== 'shown' || !f.counts || !f.answers) {
-    return html`<figure class="indicator-chart withheld"><figcaption>${label}</figcaption><p>${withheldText(f, t)}</p></figure>`;
-  }
-  const W = 420;
-  const H = 220;
-  const left = 12;
-  const top = 28;
-  const bottom = 46;
-  const plotH = H - top - bottom;
-  const slot = (W - left * 2) / 5;
-  const barW = slot * 0.62;
-  const max = Math.max(...f.counts, 1);
-  const summary = `${label}: ${t('report.chart-summary', { base: base(f, t), median: f.median ?? '', mean: f.mean ?? '', satisfied: pct(f.satisfiedShare) })} `
-    + f.counts.map((c, k) => `${k + 1} ${t(SCALE_KEYS[k])}: ${c}`).join('; ');
-  const bars = f.counts.map((c, k) => {
-    const h = Math.round((c / max) * plotH);
-    const x = Math.round(left + slot * k + (slot - barW) / 2);
-    const y = top + plotH - h;
-    const cx = Math.round(left + slot * k + slot / 2);
-    return html`<g>
-<rect x="${x}" y="${y}" width="${Math.round(barW)}" height="${Math.max(h, 1)}" fill="url(#scale-${k + 1})" stroke="#000" stroke-width="1"/>
-<text x="${cx}" y="${y - 6}" text-anchor="middle" font-size="13" font-weight="bold">${c} (${pct(c / f.answers!)})</text>
-<text x="${cx}" y="${top + plotH + 17}" text-anchor="middle" font-size="13" font-weight="bold">${k + 1}</text>
-<text x="${cx}" y="${top + plotH + 34}" text-anchor="middle" font-size="11">${t(SCALE_KEYS[k])}</text>
-</g>`;
-  });
-  return html`<figure class="indicator-chart">
-<figcaption>${label} <span class="figures">${t('report.chart-figures', { base: base(f, t), median: f.median ?? '', mean: f.mean ?? '', satisfied: pct(f.satisfiedShare) })}</span></figcaption>
-<div class="chart-scroll" role="region" aria-label="${label}" tabindex="0"><svg role="img" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" preserveAspectRatio="xMidYMid meet"><title>${summary}</title>
-<line x1="${left}" y1="${top + plotH}" x2="${W - left}" y2="${top + plotH}" stroke="#000" stroke-width="1"/>
-${bars}
-</svg></div>
-</figure>`;
-}
-
-const cellText = (c: TableCell, t: Translate) => (c.status !== 'shown' ? withheldText(c as Figures, t) : html`${pct(c.satisfiedShare)} <span class="muted">(${base(c, t)})</span>`);
-
-export function satisfactionTableHtml(table: SatisfactionTable, serviceName: (id: string) => SafeHtml, t: Translate = ENGLISH): SafeHtml {
-  return scrollBox(t('report.table-caption', { from: table.period.from, to: table.period.to }), html`<table class="satisfaction">
-<caption>${t('report.table-caption', { from: table.period.from, to: table.period.to })}</caption>
-<thead><tr><th scope="col">${t('filter.service')}</th>${TABLE_COLUMNS.map((c) => html`<th scope="col">${t(`report.column-${c}`)}</th>`)}</tr></thead>
-<tbody>${table.rows.map((r) => html`<tr><th scope="row">${serviceName(r.service)}</th>${TABLE_COLUMNS.map((c) => html`<td>${cellText(r.cells[c], t)}</td>`)}</tr>`)}</tbody>
-</table>`);
-}
-
-/**
- * A commune's facilities (a school of several, a health centre): one row per facility and service
- * it was rated as, the share satisfied or why it is withheld. Their ratings from this commune only.
- * Two columns, the service under the name, so that the figure stays in view on a 360 px phone.
- */
-export function facilitiesTableHtml(facilities: readonly FacilitySummary[], serviceName: (id: string) => SafeHtml, t: Translate = ENGLISH): SafeHtml {
-  const name = (f: FacilitySummary) => (f.name.km === f.name.latin ? html`${f.name.latin}` : html`${km(f.name.km)} <span class="latin" lang="en">${f.name.latin}</span>`);
-  return html`<h2>${t('report.facilities-heading')}</h2>
-<p class="muted">${t('report.facilities-note')}</p>
-${scrollBox(t('report.facilities-heading'), html`<table class="facilities">
-<thead><tr><th scope="col">${t('report.column-facility')}</th><th scope="col">${t('report.column-satisfied')}</th></tr></thead>
-<tbody>${facilities.flatMap((f) => f.services.map((s) => html`<tr><th scope="row">${name(f)}<br><span class="muted facility-service">${serviceName(s.service)}</span></th><td>${cellText(s, t)}</td></tr>`))}</tbody>
-</table>`)}`;
-}
-
-export function communeReportHtml(area: AreaSummary, table: SatisfactionTable, deps: { serviceName: (id: string) => SafeHtml; indicatorLabel: (service: string, id: string) => string }, t: Translate = ENGLISH): SafeHtml {
-  const service = (s: ServiceSummary) => {
-    const f = figuresPart(s);
-    return html`<section class="service-report">
-<h2>${deps.serviceName(s.service)}</h2>
-${s.status !== 'shown' ? html`<p>${t('report.all-indicators')}: ${withheldText(f, t)}</p>` : html`<p>${t('report.service-figures', { base: base(s, t), median: s.median ?? '', mean: s.mean ?? '', satisfied: pct(s.satisfiedShare) })}</p>`}
-${s.status !== 'shown' ? '' : indicatorChart(t('report.all-indicators'), f, t)}
-${s.indicators.map((i) => indicatorChart(deps.indicatorLabel(s.service, i.id), i, t))}
-</section>`;
-  };
-  return html`${chartPatterns()}
-<p class="legend">${t('report.legend', { low: t(SCALE_KEYS[0]), high: t(SCALE_KEYS[4]), min: table.minCallers })}</p>
-${satisfactionTableHtml(table, deps.serviceName, t)}
-${area.facilities?.length ? facilitiesTableHtml(area.facilities, deps.serviceName, t) : ''}
-${area.services.map(service)}`;
-}
-
-/** From/to as calendar days; by default from 1 January of this year to tomorrow (Cambodia). */
+/** From/to as calendar days; `until` (the form's last day, included) wins over `to` (exclusive). By default 1 January of this year to today (Cambodia). */
 export function periodFromQuery(q: Record<string, unknown>, now = new Date()): Period {
   const local = new Date(now.getTime() + CAMBODIA_UTC_OFFSET_HOURS * 3600_000);
   const tomorrow = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1)).toISOString().slice(0, 10);
   const from = typeof q.from === 'string' && q.from ? q.from : `${local.getUTCFullYear()}-01-01`;
-  const to = typeof q.to === 'string' && q.to ? q.to : tomorrow;
+  const until = typeof q.until === 'string' && q.until ? q.until : '';
+  if (until) cambodianMidnight(until, 'until');
+  const to = until ? dayAfter(until) : typeof q.to === 'string' && q.to ? q.to : tomorrow;
   cambodianMidnight(from, 'from');
   return parsePeriod(from, to);
 }
@@ -174,15 +72,23 @@ export function areaCodeFromQuery(q: Record<string, unknown>): string {
   return typeof q.code === 'string' ? q.code.trim().slice(0, 20) : '';
 }
 
-/** Bad days (2026-02-31) and an end not after the start, in the reader's words, before any figure is computed. */
+/** Bad days (2026-02-31) and a last day before the first, in the reader's words, before any figure is computed. */
 function periodProblems(q: Record<string, unknown>, t: Translate): string[] {
   const from = typeof q.from === 'string' ? q.from : '';
+  const until = typeof q.until === 'string' ? q.until : '';
   const to = typeof q.to === 'string' ? q.to : '';
   const a = ictDay(from, false, t);
-  const b = ictDay(to, false, t);
-  const problems = [a.problem, b.problem].filter((p): p is string => Boolean(p));
-  if (a.at && b.at && b.at <= a.at) problems.push(t('report.to-not-after-from', { from, to }));
-  return problems;
+  const problems = [a.problem];
+  if (until) {
+    const b = ictDay(until, false, t);
+    problems.push(b.problem);
+    if (a.at && b.at && b.at < a.at) problems.push(t('report.last-day-before-first', { from, until }));
+  } else {
+    const b = ictDay(to, false, t);
+    problems.push(b.problem);
+    if (a.at && b.at && b.at <= a.at) problems.push(t('report.to-not-after-from', { from, to }));
+  }
+  return problems.filter((p): p is string => Boolean(p));
 }
 
 export const reportPages: StaffPages = (router, deps) => {
@@ -192,7 +98,7 @@ export const reportPages: StaffPages = (router, deps) => {
 
   // Off the webhooks' event loop (a child process), and kept for REPORT_FRESH_SECONDS: src/staff/report-runner.ts.
   const runner = new ReportRunner(rt);
-  const tableAndSummary = (period: Period, area: Area) => runner.tableAndSummary(period, area);
+  const serviceIds = rt.scorecard.services.map((s) => s.id);
 
   const serviceName = (id: string) => {
     const s = rt.scorecard.services.find((x) => x.id === id);
@@ -213,14 +119,23 @@ export const reportPages: StaffPages = (router, deps) => {
     }
     return made;
   };
+  const serviceWords = (t: Translate) => (id: string) => {
+    const s = rt.scorecard.services.find((x) => x.id === id);
+    return s ? (t.lang === 'km' ? s.name.km : s.name.en) : id;
+  };
+  const namesFor = (t: Translate): ReportNames => ({ serviceName, serviceWords: serviceWords(t), placeName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) });
+  const sortName = (t: Translate) => (code: string) => {
+    const p = rt.gazetteer.find(code);
+    return p ? (t.lang === 'km' ? p.nameKm : p.nameLatin) : code;
+  };
   // When the figures were counted, and for how long they are shown again (REPORT_FRESH_SECONDS).
   const countedAtHtml = (countedAt: Date, t: Translate) => {
     const time = ictDateTime(countedAt, true);
     const seconds = rt.config.reportFreshSeconds;
     return html`<p class="muted counted-at">${seconds ? t('report.counted-at-kept', { time, seconds: String(seconds) }) : t('report.counted-at', { time })}</p>`;
   };
-  // A country page's 1,650 commune rows, rendered once per language for figures shown again
-  // (REPORT_FRESH_SECONDS): the same counted rows come back as the same array, and go with it.
+  // A country page's 1,650 commune rows, rendered once per language and order for figures shown
+  // again (REPORT_FRESH_SECONDS): the same counted rows come back as the same array, and go with it.
   const renderedRows = new WeakMap<object, Map<string, Promise<SafeHtml>>>();
   const renderedOnce = (rows: object, variant: string, render: () => Promise<SafeHtml>) => {
     let byVariant = renderedRows.get(rows);
@@ -229,11 +144,9 @@ export const reportPages: StaffPages = (router, deps) => {
     if (!made) byVariant.set(variant, (made = render()));
     return made;
   };
-  const query = (period: Period, code: string) =>
-    new URLSearchParams({ from: period.label.from, to: period.label.to, ...(code ? { code } : {}) }).toString();
 
   /** The area picker: province, then its districts, then their communes, by name; the script fills the next list in. */
-  const form = (period: { from: string; to: string } | null, code: string, t: Translate) => {
+  const form = (period: { from: string; until: string } | null, code: string, t: Translate) => {
     const province = /^[0-9]{2,6}$/.test(code) ? code.slice(0, 2) : '';
     const district = /^[0-9]{4,6}$/.test(code) ? code.slice(0, 4) : '';
     const commune = /^[0-9]{6}$/.test(code) ? code : '';
@@ -248,21 +161,45 @@ export const reportPages: StaffPages = (router, deps) => {
     <select name="district" data-children="commune" data-all="${t('filter.all-communes')}" data-choose="${t('filter.choose-district')}">${option('', districts.length ? t('filter.all-districts') : t('filter.choose-province'), district)}${places(districts, district)}</select></label>
   <label><span>${t('filter.commune')}</span>
     <select name="commune">${option('', communes.length ? t('filter.all-communes') : t('filter.choose-district'), commune)}${places(communes, commune)}</select></label>
-  <label><span>${t('filter.from')}</span> <input name="from" type="date" value="${period?.from ?? ''}"></label>
-  <label><span>${t('report.to-exclusive')}</span> <input name="to" type="date" value="${period?.to ?? ''}"></label>
+  <label><span>${t('report.first-day')}</span> <input name="from" type="date" value="${period?.from ?? ''}"></label>
+  <label><span>${t('report.last-day')}</span> <input name="until" type="date" value="${period?.until ?? ''}"></label>
   <div class="filter-buttons"><button type="submit">${t('report.show')}</button></div>
 </form>`;
   };
+  const formDays = (period: Period) => ({ from: period.label.from, until: lastDay(period) });
 
   const badRequest = (res: Response, message: string | string[], code: string, q: Record<string, unknown>) => {
     const t = tr(res);
-    const given = { from: typeof q.from === 'string' ? q.from.slice(0, 10) : '', to: typeof q.to === 'string' ? q.to.slice(0, 10) : '' };
+    const given = { from: typeof q.from === 'string' ? q.from.slice(0, 10) : '', until: typeof q.until === 'string' ? q.until.slice(0, 10) : '' };
     const messages = Array.isArray(message) ? message : [message];
     sendPage(res, {
       title: t('report.title'),
       scripts: ['messages.js'],
       body: html`${form(given, code, t)}<div class="error" role="alert">${messages.map((m) => html`<p>${m}</p>`)}<p>${t('filter.fix-and-retry')}</p></div>`,
     }, 400);
+  };
+
+  /** The commune list: a row group per province (or district) with its own figures first, in the chosen order. */
+  const communeList = async (period: Period, code: string, communes: AreaRow[], groups: AreaRow[], sort: CommuneSort, t: Translate) => {
+    const groupOf = (commune: string) => (groups[0]?.level === 'province' ? commune.slice(0, 2) : groups[0]?.level === 'district' ? commune.slice(0, 4) : '');
+    const nameOf = sortName(t);
+    const sortedGroups = groups.length ? sortRows(groups, sort, nameOf, t.lang) : [null];
+    const cells = (r: AreaRow) => r.services.map((s) => html`<td>${cellHtml(s, undefined, rt.config.reportMinCallers, t)}</td>`);
+    const whole = groups[0]?.level === 'province' ? t('report.whole-province') : t('report.whole-district');
+    const rows = await htmlInSlices(sortedGroups, (g) => {
+      const members = sortRows(communes.filter((c) => !g || groupOf(c.code) === g.code), sort, nameOf, t.lang);
+      return html`<tbody>${g ? html`<tr class="group-row"><th scope="row"><a href="${areaUrl(period, g.code)}">${placeName(g.code)}</a> <span class="muted">(${whole})</span></th>${cells(g)}</tr>` : ''}${members.map((c) => html`<tr><th scope="row"><a href="${communeUrl(period, c.code)}">${placeName(c.code)}</a></th>${cells(c)}</tr>`)}</tbody>`;
+    }, 5);
+    const sortLink = (next: CommuneSort, label: SafeHtml | string, state: string) =>
+      html`<a href="/staff/reports?${periodQuery(period, { ...(code ? { code } : {}), sort: sortParam(next) })}">${label}<span class="sort-state">${state}</span></a>`;
+    const nameSorted = sort.by === 'name';
+    const head = html`<thead><tr><th scope="col"${nameSorted ? html` aria-sort="ascending"` : ''}>${sortLink({ by: 'name' }, t('report.place'), nameSorted ? ` ${t('report.sorted-by-name')}` : '')}</th>${rt.scorecard.services.map((s) => {
+      const on = sort.by === 'service' && sort.service === s.id ? sort : null;
+      const next: CommuneSort = { by: 'service', service: s.id, lowFirst: Boolean(on && !on.lowFirst) };
+      return html`<th scope="col"${on ? html` aria-sort="${on.lowFirst ? 'ascending' : 'descending'}"` : ''}>${sortLink(next, serviceName(s.id), on ? ` ${on.lowFirst ? t('report.sorted-low-first') : t('report.sorted-high-first')}` : '')}</th>`;
+    })}</tr></thead>`;
+    return html`<p class="muted">${groups.length ? t('report.sort-note-grouped', { whole }) : t('report.sort-note')}</p>
+${scrollBox(t('report.communes-heading'), html`<table class="communes">${head}${rows}</table>`)}`;
   };
 
   router.get('/reports', everyone, async (req: Request, res: Response, next) => {
@@ -275,32 +212,41 @@ export const reportPages: StaffPages = (router, deps) => {
       const period = periodFromQuery(q);
       const area = areaFromCode(code);
       if (area.communes) {
-        res.redirect(303, `/staff/reports/commune/${code}?${query(period, '')}`);
+        res.redirect(303, communeUrl(period, code));
         return;
       }
-      const { table, communes, countedAt } = await runner.tableAndCommuneRows(period, area);
+      const sort = sortFromQuery(q.sort, serviceIds);
+      const previous = previousPeriod(period);
+      // This period's figures and the previous one's, counted in one report process.
+      const { table, communes, groups, before, countedAt } = await runner.tableAndCommuneRows(period, area, previous);
       // Ratings whose place a caller said (no code) belong to no area until staff confirm it: the whole country's page says how many wait.
       const waiting = code ? null : await ratingsWaitingForPlace(rt.store, period, rt.config.reportMinCallers);
       // "Don't know / did not use" answers are in no figure: the page says how many, apart.
       const dontKnow = await dontKnowAnswers(rt.store, period, area, rt.config.reportMinCallers);
       await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code || 'country', from: period.label.from, to: period.label.to } });
-      const communeRows = await renderedOnce(communes, `${t.lang}|${query(period, '')}`, () =>
-        htmlInSlices(communes, (c) => html`<tr><th scope="row"><a href="/staff/reports/commune/${c.code}?${query(period, '')}">${placeName(c.code)}</a></th>${c.services.map((s) => html`<td>${cellText(s, t)}</td>`)}</tr>`, 50));
+      const list = communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>`
+        : await renderedOnce(communes, `${t.lang}|${periodQuery(period)}|${code}|${sortParam(sort)}`, () => communeList(period, code, communes, groups, sort, t));
+      const withheld = table.rows.some((r) => TABLE_COLUMNS.some((c) => r.cells[c].withheld));
+      const parent = code.length === 4 ? code.slice(0, 2) : code.length === 2 ? '' : null;
+      const longer = longerPeriod(period);
       sendPage(res, {
         title: t('report.title'),
         scripts: ['messages.js'],
-        body: html`${form(period.label, code, t)}
+        body: html`${chartPatterns()}${form(formDays(period), code, t)}
 <h2>${code ? placeName(code) : t('report.whole-country')}</h2>
+<p class="period-line">${t('report.period', { period: periodWords(period, t) })} · ${t('report.compared-with', { period: periodWords(previous, t) })}</p>
 ${countedAtHtml(countedAt, t)}
 ${waiting?.status === 'shown' ? html`<p class="places-waiting">${t('report.places-waiting', { n: waiting.ratings })}</p>` : waiting?.status === 'too-few' ? html`<p class="places-waiting">${t('report.places-waiting-few')}</p>` : ''}
 ${dontKnow.status === 'shown' ? html`<p class="dont-know">${t('report.dont-know', { n: dontKnow.answers })}</p>` : dontKnow.status === 'too-few' ? html`<p class="dont-know">${t('report.dont-know-few')}</p>` : ''}
-${satisfactionTableHtml(table, serviceName, t)}
-<p><a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-all')}</a></p>
-<h2>${t('report.communes-heading')}</h2>
-${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` : scrollBox(t('report.communes-heading'), html`<table class="communes">
-<thead><tr><th scope="col">${t('filter.commune')}</th>${rt.scorecard.services.map((s) => html`<th scope="col">${serviceName(s.id)}</th>`)}</tr></thead>
-<tbody>${communeRows}</tbody>
-</table>`)}`,
+${meaningHtml(table.minCallers, t)}
+${satisfactionTableHtml(table, serviceName, t, before?.table)}
+${withheld ? html`<p class="withheld-help">${t('report.withheld-help')} ${widerLinks([
+    ...(parent !== null ? [{ href: areaUrl(period, parent), label: parent ? placeName(parent) : html`${t('report.whole-country')}` }] : []),
+    ...longerLink(longer, areaUrl(longer ?? period, code), t),
+  ], t)}</p>` : ''}
+<p><a href="/staff/reports/download.csv?${periodQuery(period, code ? { code } : {})}&amp;kind=table">${t('report.download-table')}</a> · <a href="/staff/reports/download.csv?${periodQuery(period, code ? { code } : {})}&amp;kind=summary">${t('report.download-all')}</a></p>
+<h2 id="communes">${t('report.communes-heading')}</h2>
+${list}`,
       });
     } catch (err) {
       if (err instanceof BadRequestError) badRequest(res, err.message, code, q);
@@ -308,7 +254,28 @@ ${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` :
     }
   });
 
-  router.get('/reports/commune/:code', everyone, async (req: Request, res: Response, next) => {
+  /** A commune's figures for the period and the one before, for its page and its scorecard. */
+  const communeView = async (code: string, period: Period): Promise<{ view: CommuneView; countedAt: Date }> => {
+    const area = { communes: [code] };
+    const previous = previousPeriod(period);
+    const { table, summary, around, before, countedAt } = await runner.tableAndSummary(period, area, previous);
+    return {
+      countedAt,
+      view: {
+        code,
+        period,
+        previous,
+        before: before ? { summary: before.summary.communes[0], table: before.table } : null,
+        longer: longerPeriod(period),
+        area: summary.communes[0],
+        table,
+        around,
+        minCallers: table.minCallers,
+      },
+    };
+  };
+
+  const communeRoute = (scorecard: boolean) => async (req: Request, res: Response, next: (err?: unknown) => void) => {
     const code = String(req.params.code);
     const q = req.query as Record<string, unknown>;
     const t = tr(res);
@@ -317,24 +284,33 @@ ${communes.length === 0 ? html`<p class="muted">${t('report.no-ratings')}</p>` :
       if (problems.length) return badRequest(res, problems, code, q);
       const period = periodFromQuery(q);
       if (!rt.gazetteer.isCommune(code)) throw new BadRequestError(t('report.not-a-commune', { code: code.slice(0, 20) }));
-      const area = { communes: [code] };
-      const { table, summary, countedAt } = await tableAndSummary(period, area);
-      await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code, from: period.label.from, to: period.label.to } });
+      const { view, countedAt } = await communeView(code, period);
+      await deps.audit.record({ username: staffLocals(res).session.username, action: 'view-report', detail: { area: code, from: period.label.from, to: period.label.to, ...(scorecard ? { scorecard: true } : {}) } });
       const place = rt.gazetteer.find(code)!;
+      const placeWord = t.lang === 'km' ? place.nameKm : place.nameLatin;
+      const names = namesFor(t);
+      if (scorecard) {
+        sendPage(res, { title: t('report.scorecard-title-of', { place: placeWord }), body: html`${scorecardHtml(view, names, t)}${countedAtHtml(countedAt, t)}` });
+        return;
+      }
+      const csv = (kind: string) => `/staff/reports/download.csv?${periodQuery(period, { code })}&amp;kind=${kind}`;
       sendPage(res, {
-        title: `${t.lang === 'km' ? place.nameKm : place.nameLatin} (${code})`,
+        title: `${placeWord} (${code})`,
         scripts: ['messages.js'],
-        body: html`${form(period.label, code, t)}
-<p>${placeName(code)} · ${placeName(code.slice(0, 4))} · ${placeName(code.slice(0, 2))}</p>
-<p>${t('report.period', { from: period.label.from, to: period.label.to })} · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=summary">${t('report.download-commune')}</a> · <a href="/staff/reports/download.csv?${query(period, code)}&amp;kind=table">${t('report.download-table')}</a></p>
-${countedAtHtml(countedAt, t)}
-${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel: (service, id) => indicatorLabel(service, id, t) }, t)}`,
+        body: html`<details class="change-view"><summary>${t('report.change-view')}</summary>${form(formDays(period), code, t)}</details>
+<p class="place-line">${placeName(code)} · ${placeName(code.slice(0, 4))} · ${placeName(code.slice(0, 2))}</p>
+<p class="period-line"><strong>${t('report.period', { period: periodWords(period, t) })}</strong></p>
+<p class="report-links"><a href="${scorecardUrl(period, code)}">${t('report.print-scorecard')}</a> · <a href="${csv('summary')}">${t('report.download-commune')}</a> · <a href="${csv('table')}">${t('report.download-table')}</a></p>
+${communeReportHtml(view, names, t)}
+${countedAtHtml(countedAt, t)}`,
       });
     } catch (err) {
       if (err instanceof BadRequestError) badRequest(res, err.message, code, q);
       else next(err);
     }
-  });
+  };
+  router.get('/reports/commune/:code', everyone, communeRoute(false));
+  router.get('/reports/commune/:code/scorecard', everyone, communeRoute(true));
 
   router.get('/reports/download.csv', everyone, async (req: Request, res: Response, next) => {
     const code = areaCodeFromQuery(req.query as Record<string, unknown>);
@@ -354,3 +330,4 @@ ${communeReportHtml(summary.communes[0], table, { serviceName, indicatorLabel: (
     }
   });
 };
+

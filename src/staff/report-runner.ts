@@ -8,7 +8,7 @@ import { SatisfactionTable } from '../reports/satisfaction-table';
 import { Report, ReportRequest } from '../reports/scorecard-report';
 import { Summary } from '../reports/scorecard-summary';
 import { Runtime } from '../runtime';
-import { CommuneRow } from '../reports/table-and-summary';
+import { AreaRow, CommuneRow } from '../reports/table-and-summary';
 import type { ReportJob } from './report-worker';
 
 /** Reports computed at once (each in a child process); more wait their turn. */
@@ -44,15 +44,20 @@ export class ReportRunner {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async tableAndSummary(period: Period, area: Area): Promise<{ table: SatisfactionTable; summary: Summary; countedAt: Date }> {
-    const { result, countedAt } = await this.counted({ kind: 'table-and-summary', period, area });
-    return { ...(result as { table: SatisfactionTable; summary: Summary }), countedAt };
+  /**
+   * A commune page's table, summary and the rows of its district and province, and with a
+   * baseline period, that period's table and summary, counted in the same process
+   * (src/reports/table-and-summary.ts).
+   */
+  async tableAndSummary(period: Period, area: Area, baseline?: Period): Promise<{ table: SatisfactionTable; summary: Summary; around: AreaRow[]; before?: { table: SatisfactionTable; summary: Summary }; countedAt: Date }> {
+    const { result, countedAt } = await this.counted({ kind: 'table-and-summary', period, area, ...(baseline ? { baseline } : {}) });
+    return { ...(result as { table: SatisfactionTable; summary: Summary; around: AreaRow[]; before?: { table: SatisfactionTable; summary: Summary } }), countedAt };
   }
 
-  /** An area page's table and commune rows (src/reports/table-and-summary.ts). */
-  async tableAndCommuneRows(period: Period, area: Area): Promise<{ table: SatisfactionTable; communes: CommuneRow[]; countedAt: Date }> {
-    const { result, countedAt } = await this.counted({ kind: 'table-and-communes', period, area });
-    return { ...(result as { table: SatisfactionTable; communes: CommuneRow[] }), countedAt };
+  /** An area page's table, commune rows, the rows of the areas they are listed under, and a baseline period's table (src/reports/table-and-summary.ts). */
+  async tableAndCommuneRows(period: Period, area: Area, baseline?: Period): Promise<{ table: SatisfactionTable; communes: CommuneRow[]; groups: AreaRow[]; before?: { table: SatisfactionTable }; countedAt: Date }> {
+    const { result, countedAt } = await this.counted({ kind: 'table-and-communes', period, area, ...(baseline ? { baseline } : {}) });
+    return { ...(result as { table: SatisfactionTable; communes: CommuneRow[]; groups: AreaRow[]; before?: { table: SatisfactionTable } }), countedAt };
   }
 
   async report(request: ReportRequest): Promise<Report> {

@@ -24,8 +24,8 @@ export interface ReportJob {
   /** The programme's facilities (the hotline's, already checked), for their names in reports. */
   facilities?: Facility[];
   job:
-    | { kind: 'table-and-summary'; period: Period; area: Area }
-    | { kind: 'table-and-communes'; period: Period; area: Area }
+    | { kind: 'table-and-summary'; period: Period; area: Area; baseline?: Period }
+    | { kind: 'table-and-communes'; period: Period; area: Area; baseline?: Period }
     | { kind: 'report'; request: ReportRequest };
 }
 
@@ -37,8 +37,8 @@ async function run(input: ReportJob): Promise<unknown> {
   try {
     const deps = { store, scorecard: loadScorecard(input.scorecardFile), gazetteer: loadGazetteer(input.gazetteerDir), minCallers: input.minCallers, facilities: input.facilities };
     if (input.job.kind === 'report') return await runReport(deps, input.job.request);
-    if (input.job.kind === 'table-and-communes') return await tableAndCommuneRows(deps, input.job.period, input.job.area);
-    return await tableAndSummary(deps, input.job.period, input.job.area);
+    if (input.job.kind === 'table-and-communes') return await tableAndCommuneRows(deps, input.job.period, input.job.area, input.job.baseline);
+    return await tableAndSummary(deps, input.job.period, input.job.area, input.job.baseline);
   } finally {
     await store.close();
   }

@@ -75,10 +75,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /**
  * Latin-script words a Khmer reader sees that are not marked as English data (place, service
- * and language names carry lang="en"; notes are what staff wrote; usernames, codes, numbers and dates are not words).
+ * and language names carry lang="en"; usernames, codes, numbers and dates are not words).
  */
-export function latinWords(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+export function latinWords(page: Page, allowed: RegExp = /^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/): Promise<string[]> {
+  return page.evaluate((allowedSource) => {
     const doc = (globalThis as any).document;
     const words = new Set<string>();
     const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
@@ -87,8 +87,8 @@ export function latinWords(page: Page): Promise<string[]> {
       if (!el || el.closest('[lang="en"], code, script, style, option, .visually-hidden, [hidden], .note-text')) continue;
       for (const w of String(node.textContent).match(/[A-Za-z]{3,}[A-Za-z0-9]*/g) ?? []) words.add(w);
     }
-    return [...words].filter((w) => !/^(admin1|reviewer1|reviewer2|viewer1|CSV|UTC)$/.test(w));
-  });
+    return [...words].filter((w) => !new RegExp(allowedSource).test(w));
+  }, allowed.source);
 }
 
 /**

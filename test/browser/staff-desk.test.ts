@@ -269,7 +269,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await context.close();
   });
 
-  test('reports: the area is picked by name with the keyboard, and charts keep their width', async () => {
+  test('reports: the area is picked by name with the keyboard, and charts fit the phone', async () => {
     const { context, page } = await newPage(360);
     await signInByKeyboard(page, h.url, 'viewer1');
     await page.goto(`${h.url}/staff/reports?from=2026-01-01&to=2026-04-01`);
@@ -286,16 +286,21 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await tabTo(page, '#report-filters button[type=submit]');
     await Promise.all([page.waitForURL(/\/staff\/reports\/commune\/010201/), page.keyboard.press('Enter')]);
     expect(await text(page, 'h1')).toBe('Banteay Neang (010201)');
-    // This commune's charts are withheld in the fixture (its four medicines callers are protected by
+    // This commune's figures are withheld in the fixture (its four medicines callers are protected by
     // its other figures too, since the disclosure rule of 9dd83ab): each says so in place of its chart.
-    expect(await page.locator('.indicator-chart.withheld').count()).toBeGreaterThan(0);
+    expect(await page.locator('.not-shown').count()).toBeGreaterThan(0);
+    expect(await page.locator('.scale-chart').count()).toBe(0);
     // Tonle Basak's five callers are shown.
     await page.goto(`${h.url}/staff/reports/commune/120101?from=2026-01-01&to=2026-04-01`);
-    // Charts are drawn 420 px wide and scroll in their own box; the page itself does not scroll sideways.
-    const widths = await page.locator('.indicator-chart svg').evaluateAll((svgs) => svgs.map((s: any) => s.getBoundingClientRect().width));
-    expect(widths.length).toBeGreaterThan(0);
-    for (const w of widths) expect(w).toBeGreaterThanOrEqual(400);
+    // Charts fit the phone: all five points of each, the page itself does not scroll sideways.
+    const charts = await page.locator('table.scale-bars').evaluateAll((tables) => tables.map((t: any) => ({ rows: t.querySelectorAll('tbody tr').length, right: t.getBoundingClientRect().right })));
+    expect(charts.length).toBeGreaterThan(0);
+    for (const c of charts) expect(c.rows === 5 && c.right <= 360).toBe(true);
     expect(await pageOverflow(page)).toBe(0);
+    await screenshot(page, `desk-360-commune-report-${ENGINE}`);
+    await page.locator('.scale-chart').first().screenshot({ path: `test-output/desk-360-chart-${ENGINE}.png` });
+    // A wide table (an area's satisfaction table) scrolls in its own box.
+    await page.goto(`${h.url}/staff/reports?from=2026-01-01&to=2026-04-01&code=01`);
     const table = page.locator('.table-scroll').first();
     expect(await table.evaluate((el: any) => el.scrollWidth > el.clientWidth)).toBe(true);
     // The table box takes the keyboard, so it can be scrolled without a mouse.
@@ -308,8 +313,6 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
       const check = () => (el.scrollLeft > 0 ? resolve() : Date.now() - t0 > 3000 ? reject(new Error('the table did not scroll')) : setTimeout(check, 50));
       check();
     }));
-    await screenshot(page, `desk-360-commune-report-${ENGINE}`);
-    await page.locator('.indicator-chart:has(svg)').first().screenshot({ path: `test-output/desk-360-chart-${ENGINE}.png` });
     await context.close();
   });
 

@@ -6,8 +6,9 @@ import { Rating } from '../../src/store/ratings';
 /**
  * An audit of a report summary against the raw ratings it counts, independent of the report's
  * code: for every figure shown it counts the distinct callers behind it, and for every total
- * shown beside its parts (groups of one question, indicators of a service, communes of a
- * district, districts of a province, provinces of the country, facilities of a commune) it counts
+ * shown beside its parts (groups of one question, indicators of a service, the communes of a
+ * district, the districts and the communes of a province, the provinces, districts and communes
+ * of the country, the facilities of a commune) it counts
  * the callers behind "total minus the parts shown", which anyone can work out from the report.
  * A facility's figures are its ratings from that commune (the ratings' facilityId).
  */
@@ -76,12 +77,13 @@ export function auditSummary(summary: Summary, raw: Rating[], min = 5): string[]
       }
       const listed = facilities.filter((x) => x.fs);
       if (listed.length) difference(`${a.level} ${a.code} ${s.service} [facilities]`, s, svc, listed.map((x) => ({ f: x.fs!, rs: x.rs })));
-      // Communes listed beside their district, districts beside their province, provinces beside the country.
-      const child = { district: 'communes', province: 'districts', country: 'provinces' }[a.level as string] as 'communes' | undefined;
-      if (child) {
-        const kids = summary[child].filter((k) => a.level === 'country' || k.code.startsWith(a.code));
+      // Every level listed below an area beside it: communes beside their district; districts
+      // and communes beside their province; provinces, districts and communes beside the country.
+      const below = { district: ['communes'], province: ['districts', 'communes'], country: ['provinces', 'districts', 'communes'] }[a.level as string] as ('communes' | 'districts' | 'provinces')[] | undefined;
+      for (const level of below ?? []) {
+        const kids = summary[level].filter((k) => a.level === 'country' || k.code.startsWith(a.code));
         if (kids.length) {
-          difference(`${a.level} ${a.code} ${s.service} [${child}]`, s, svc, kids.map((k) => ({ f: k.services.find((x) => x.service === s.service)!, rs: svc.filter(inArea(k.level, k.code)) })));
+          difference(`${a.level} ${a.code} ${s.service} [${level}]`, s, svc, kids.map((k) => ({ f: k.services.find((x) => x.service === s.service)!, rs: svc.filter(inArea(k.level, k.code)) })));
         }
       }
     }

@@ -15,7 +15,9 @@ import { loadScorecard } from '../../src/scorecard/scorecard';
  * - counts add up exactly over every partition of a total's ratings: a group question's groups
  *   (the "rest" never published), a service's indicators (retired ones never published), an
  *   area's child areas, a commune's facilities with its ratings of no facility (never
- *   published; known to be nothing when there are none). A facility's cells are its ratings
+ *   published; known to be nothing when there are none), and an area's areas at every level
+ *   below it (the country's communes add up to the country, as its provinces do: the national
+ *   list shows them side by side). A facility's cells are its ratings
  *   from that commune: a facility rated from two communes is two areas. So when a total is known and all its parts but one, that part is known;
  *   when all parts are known, the total is. The audit repeats this until nothing new is known
  *   (a figure rebuilt in one set is used in the next, across every dimension), for published
@@ -125,8 +127,12 @@ const PUBLISHED_GROUPS = new Set<string>([ALL_CALLERS, ...GROUP_NAMES]);
 const publishedIndicator = (service: string, indicator: string) =>
   indicator === ALL_INDICATORS || scorecard.services.some((s) => s.id === service && s.indicators.some((i) => i.id === indicator));
 
-/** An area; `facility-rest` is a commune's ratings of no facility, never published. */
-interface Area { level: Level | 'facility-rest'; code: string; children: string[] }
+/**
+ * An area; `facility-rest` is a commune's ratings of no facility, never published. `children` are
+ * its areas one level down; `deeper` its areas two and three levels down (a province's communes,
+ * the country's districts and communes), each of which adds up to it as well.
+ */
+interface Area { level: Level | 'facility-rest'; code: string; children: string[]; deeper?: string[][] }
 
 function areasOf(communes: string[], rated: Rated[]): Area[] {
   const districts = [...new Set(communes.map((c) => c.slice(0, 4)))];
@@ -143,8 +149,12 @@ function areasOf(communes: string[], rated: Rated[]): Area[] {
       children: facilitiesOf(code).length ? [...facilitiesOf(code).map((f) => `facility\t${facilityAreaCode(code, f)}`), `facility-rest\t${code}`] : [],
     })),
     ...districts.map((code) => ({ level: 'district' as const, code, children: communes.filter((c) => c.startsWith(code)).map((c) => `commune\t${c}`) })),
-    ...provinces.map((code) => ({ level: 'province' as const, code, children: districts.filter((d) => d.startsWith(code)).map((d) => `district\t${d}`) })),
-    { level: 'country' as const, code: 'KH', children: provinces.map((p) => `province\t${p}`) },
+    ...provinces.map((code) => ({
+      level: 'province' as const, code,
+      children: districts.filter((d) => d.startsWith(code)).map((d) => `district\t${d}`),
+      deeper: [communes.filter((c) => c.startsWith(code)).map((c) => `commune\t${c}`)],
+    })),
+    { level: 'country' as const, code: 'KH', children: provinces.map((p) => `province\t${p}`), deeper: [districts.map((d) => `district\t${d}`), communes.map((c) => `commune\t${c}`)] },
   ];
 }
 
@@ -191,6 +201,7 @@ function audit(callers: Caller[], grid: FigureGrid): string[] {
         for (const q of QUESTIONS) sets.push({ total: keyOf(here, service, indicator, ALL_CALLERS), parts: q.map((g) => keyOf(here, service, indicator, g)) });
         for (const group of Object.keys(GROUP_TEST)) {
           if (a.children.length) sets.push({ total: keyOf(here, service, indicator, group), parts: a.children.map((child) => keyOf(child, service, indicator, group)) });
+          for (const level of a.deeper ?? []) sets.push({ total: keyOf(here, service, indicator, group), parts: level.map((area) => keyOf(area, service, indicator, group)) });
         }
       }
       for (const group of Object.keys(GROUP_TEST)) sets.push({ total: keyOf(here, service, ALL_INDICATORS, group), parts: indicators.map((i) => keyOf(here, service, i, group)) });
@@ -265,6 +276,22 @@ describe('complementary suppression, on random small grids', () => {
     expect(grid.figures('district', '0101', 'health', 'medicines').status).toBe('too-few');
     expect(audit(callers, grid)).toEqual([]);
     expect(grid.figures('province', '01', 'health', 'staff-attitude').withheld).toBe(true);
+  });
+
+  it('keeps the country minus the communes shown from giving away two callers of two other provinces\' communes (a case the property found)', () => {
+    // Twelve callers in 010101, one in 010201 (district 0102), one in 020102 (province 02). One
+    // level at a time every set is safe: each withheld district or province is protected by
+    // another. But the national list shows the country beside every commune, and the country
+    // minus 010101 is the two lone callers.
+    const person = (id: string, communes: string[]): Caller => ({
+      id, gender: 'woman', ageGroup: 'under-25', disability: 'yes', idPoor: 'yes', languageGroup: 'khmer',
+      ratings: communes.map((commune) => ({ commune, service: 'health', indicator: 'staff-attitude', facility: '', counts: [0, 0, 0, 0, 1] })),
+    });
+    const callers = [...'abcdefghijk'.split('').map((id) => person(id, ['010101'])), person('l', ['020102']), person('m', ['010201', '010101'])];
+    const grid = new FigureGrid(rowsOf(callers), PERIOD, scorecard, gazetteer, MIN);
+    expect(audit(callers, grid)).toEqual([]);
+    const shown = (level: Level, code: string) => grid.figures(level, code, 'health').status === 'shown';
+    expect(shown('country', 'KH') && shown('commune', '010101')).toBe(false);
   });
 
   it('the audit itself finds a figure shown on fewer than 5 callers, and a total minus one shown part', () => {

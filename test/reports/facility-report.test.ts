@@ -130,10 +130,10 @@ describe(`facility figures on the staff commune page (${ENGINE} store)`, () => {
     expect(res.status).toBe(200);
     const table = text.slice(text.indexOf('<table class="facilities">'), text.indexOf('</table>', text.indexOf('<table class="facilities">')));
     expect(table).toContain('<span class="latin" lang="en">Ampov Prey primary school</span><br><span class="muted facility-service"><span lang="en">Primary school</span>');
-    expect(table).toContain('<td>100% <span class="muted">(6 callers · 6 answers)</span></td>');
+    expect(table).toContain('<td><strong class="of-ten">10 of 10</strong> <span class="muted exact">100% · 6 callers</span></td>');
     expect(table).toContain('Prey Toteung primary school');
-    expect(table).toContain('withheld: protects a smaller figure');
-    expect(table).toMatch(/<th scope="row">ps-unlisted<br>.*too few callers/);
+    expect(table).toContain('Not shown: it would let a smaller group be worked out');
+    expect(table).toMatch(/<th scope="row">ps-unlisted<br>.*Not shown: fewer than 5 callers/);
     expect(text).toContain('Facilities rated from this commune');
     viewer.cookies.set(LANGUAGE_COOKIE, 'km');
     const km = await viewer.page('/staff/reports/commune/080101?from=2026-01-01&to=2026-04-01');

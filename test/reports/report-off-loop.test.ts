@@ -45,7 +45,8 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     const commune = await viewer.page(`/staff/reports/commune/120101?${Q1}`);
     expect(commune.res.status).toBe(200);
     // The same figures as when counted in this thread (report-pages.test.ts checks them one by one).
-    expect(commune.text).toContain('5 callers · 5 answers · median 1 · mean 1 · satisfied 0%');
+    expect(commune.text).toContain('<strong class="of-ten">0 of 10 callers satisfied</strong>');
+    expect(commune.text).toContain('<td class="callers">5</td><td>5</td><td>0 (0%)</td><td>1 Very bad</td><td>1</td>');
     const csv = await viewer.request(`/staff/reports/download.csv?${Q1}&code=010201&kind=table`);
     expect(csv.status).toBe(200);
     const calls = watched.reduce((n, s) => n + s.mock.calls.length, 0);
@@ -120,14 +121,24 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
     expect(await res.text()).not.toMatch(/\n\s+at /);
   });
 
-  it('an area page gets its table and a row per commune with each service\'s figures: the summary without indicators or groups', async () => {
+  it('an area page gets its table, a row per commune and one per province with each service\'s figures: the summary without indicators or groups', async () => {
     const deps = { store: h.store, scorecard: h.rt.scorecard, gazetteer: h.rt.gazetteer, minCallers: h.config.reportMinCallers };
     const period = periodFromQuery({ from: '2026-01-01', to: '2026-04-01' });
     const { table, summary } = await tableAndSummary(deps, period, areaFromCode(''));
     const rows = await tableAndCommuneRows(deps, period, areaFromCode(''));
     expect(rows.table).toEqual(table);
     expect(rows.communes.length).toBeGreaterThan(0);
+    const row = (a: scorecardSummary.AreaSummary) => ({
+      level: a.level,
+      code: a.code,
+      services: a.services.map((sv) => Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'indicators' && k !== 'groups'))),
+    });
+    expect(rows.communes).toEqual(summary.communes.map(row));
+    // The country's communes are listed under their provinces, each with its own figures.
+    expect(rows.groups).toEqual(summary.provinces.map(row));
+    expect(rows.groups.length).toBeGreaterThan(0);
     expect(rows.communes).toEqual(summary.communes.map((c) => ({
+      level: 'commune',
       code: c.code,
       services: c.services.map((sv) => Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'indicators' && k !== 'groups'))),
     })));

@@ -7,7 +7,7 @@ import { STAFF_ROLES } from '../../src/auth/roles';
 import { DOWNLOAD_STATES, REVIEW_STATES } from '../../src/messages/messages';
 import { TABLE_COLUMNS } from '../../src/reports/satisfaction-table';
 import { parseStaffCatalog, STAFF_CATALOG, translator } from '../../src/staff/i18n/i18n';
-import { SCALE_KEYS } from '../../src/staff/report-pages';
+import { SCALE_KEYS } from '../../src/staff/report-charts';
 import { PROMPT_STATES, STUDIO_REFUSAL_CODES, STUDIO_SCRIPT_KEYS, STUDIO_WARNING_CODES } from '../../src/staff/studio-pages';
 
 /** Every literal catalog key in the staff app's code: t('x'), tr(res)('x'), { key: 'x' }, and the script strings' 'try.x'. */

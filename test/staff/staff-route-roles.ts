@@ -36,6 +36,7 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   // Reports (src/staff/report-pages.ts)
   'GET /reports': 'viewer',
   'GET /reports/commune/:code': 'viewer',
+  'GET /reports/commune/:code/scorecard': 'viewer',
   'GET /reports/download.csv': 'viewer',
   // JAAP register (src/staff/jaap-pages.ts): viewers read, reviewers and admins edit.
   'GET /jaap': 'viewer',
