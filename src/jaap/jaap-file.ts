@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { csvDocument } from '../exports/csv';
 import { Scorecard } from '../scorecard/scorecard';
 import { translator } from '../staff/i18n/i18n';
+import { westernDigits } from '../staff/khmer-digits';
 import { changedStatus, Jaap, JaapItem, ITEM_STATUSES, itemId, JAAP_SECTIONS, JaapSection } from './jaap';
 import { JaapRegister } from './jaap-register';
 
@@ -51,7 +52,7 @@ export interface JaapFileRead {
 
 /** Khmer digits (០-៩) as the digits they are; thousands separators dropped. */
 function digits(value: string): string {
-  return value.replace(/[\u17E0-\u17E9]/g, (d) => String(d.charCodeAt(0) - 0x17e0)).replace(/[,\s]/g, '');
+  return westernDigits(value).replace(/[,\s]/g, '');
 }
 
 /** A cell our CSV writer made inert for spreadsheets (a leading ' before = + - @) back to its text. */

@@ -5,10 +5,11 @@ import { tr } from './i18n/i18n';
 import { sendPage } from './layout';
 import { ictDateTime, placeLabel } from './message-pages';
 import { StaffPages } from './staff-router';
+import { westernDigits } from './khmer-digits';
 
 /** What a caller is told and types back: digits only; staff may paste it with spaces or "No.". */
 export function normalizeReference(raw: unknown): string {
-  return typeof raw === 'string' ? raw.replace(/[^0-9]/g, '').slice(0, 12) : '';
+  return typeof raw === 'string' ? westernDigits(raw).replace(/[^0-9]/g, '').slice(0, 12) : '';
 }
 
 /**

@@ -14,6 +14,7 @@ import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
 import { ictDateTime, placeLabel } from './message-pages';
 import { StaffPages } from './staff-router';
+import { westernDigits } from './khmer-digits';
 
 /**
  * The JAAP register at the desk (src/jaap/): one plan per commune and year with its action items
@@ -54,10 +55,6 @@ const validateStatusBody = ajv.compile({
   properties: { _csrf: text(100), from: { enum: [...ITEM_STATUSES] }, status: { enum: [...ITEM_STATUSES] }, note: text(1000) },
 });
 
-/** Khmer digits typed on a phone keyboard (០-៩) read as the digits they are. */
-export function westernDigits(value: string): string {
-  return value.replace(/[\u17E0-\u17E9]/g, (d) => String(d.charCodeAt(0) - 0x17e0));
-}
 
 function bodyWithWesternDigits(body: unknown): Record<string, string> {
   const out: Record<string, string> = {};
