@@ -4,8 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 30000,
-  // Tests spend much of their time waiting on servers, browsers and the database: with two workers
-  // a full two-engine run kept the two cores only 62% busy (30.6 min wall, 37.7 CPU-min), so a
-  // third worker fills those waits.
-  maxWorkers: 3,
+  // Browser and fault tests start servers; two workers match the two cores here. (Three were
+  // tried: the embedded pass took 16 min instead of 10, each file slowed by the contention.)
+  maxWorkers: 2,
 };
