@@ -12,7 +12,8 @@ import { cambodianMidnight } from '../reports/period';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
-import { ictDateTime, placeLabel } from './message-pages';
+import { placeLabel } from './message-pages';
+import { cambodiaDateTime } from './page-dates';
 import { StaffPages } from './staff-router';
 import { westernDigits } from './khmer-digits';
 
@@ -202,7 +203,7 @@ ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowe
   <td>${serviceName(i.service, t)}${i.facilityName ? html`: ${i.facilityName}` : ''}</td><td>${i.quantity ?? ''} ${i.unit ?? ''}</td><td>${i.startMonth ?? ''}–${i.endMonth ?? ''}</td>
   <td>${i.beneficiariesTotal ?? ''}${i.beneficiariesFemale !== undefined ? html` (${t('jaap.female', { n: i.beneficiariesFemale })})` : ''}</td><td>${i.costRiel !== undefined ? i.costRiel.toLocaleString('en') : ''}</td><td>${i.implementer ?? ''}${i.fundSource ? html`<br>${t('jaap.fund', { fund: i.fundSource })}` : ''}</td>
   <td><strong>${statusWord(i.status, t)}</strong><br><span class="muted">${t(`jaap.outcome.${itemOutcome(i, now)}`)}</span>
-  ${i.history.length ? html`<details class="no-print"><summary>${t('jaap.history')}</summary><ul>${i.history.map((h) => html`<li>${ictDateTime(h.at)} · ${h.by} · ${statusWord(h.status, t)}${h.note ? html`: ${h.note}` : ''}</li>`)}</ul></details>` : ''}
+  ${i.history.length ? html`<details class="no-print"><summary>${t('jaap.history')}</summary><ul>${i.history.map((h) => html`<li>${cambodiaDateTime(h.at, t)} · ${h.by} · ${statusWord(h.status, t)}${h.note ? html`: ${h.note}` : ''}</li>`)}</ul></details>` : ''}
   ${canEdit ? html`<form method="post" action="${BASE}/${plan._id}/items/${i._id}/status" class="no-print">${csrfField(staff)}<input type="hidden" name="from" value="${i.status}">
     <label><span class="visually-hidden">${t('jaap.new-status-of', { no: `${i.section}${i.no}` })}</span><select name="status">${ITEM_STATUSES.filter((s) => s !== i.status).map((s) => html`<option value="${s}">${statusWord(s, t)}</option>`)}</select></label>
     <label><span class="visually-hidden">${t('jaap.note-of', { no: `${i.section}${i.no}` })}</span><input name="note" maxlength="1000" placeholder="${t('jaap.note-placeholder')}"></label>
