@@ -18,6 +18,17 @@ export interface StaffAccount {
   mustChangePassword?: boolean;
 }
 
+/**
+ * How long a temporary password (from an admin) can be used: long enough to reach a colleague
+ * over a weekend, short enough that one read off a screen or a note does not stay a way in.
+ */
+export const TEMPORARY_PASSWORD_HOURS = 72;
+
+/** A temporary password not replaced within TEMPORARY_PASSWORD_HOURS no longer signs in. */
+export function temporaryPasswordExpired(account: Pick<StaffAccount, 'mustChangePassword' | 'passwordChangedAt'>, now = new Date()): boolean {
+  return Boolean(account.mustChangePassword) && now.getTime() - new Date(account.passwordChangedAt).getTime() > TEMPORARY_PASSWORD_HOURS * 3_600_000;
+}
+
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
 export function normalizeUsername(name: string): string {

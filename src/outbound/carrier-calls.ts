@@ -54,7 +54,8 @@ export interface CarrierCalls {
   cancel(sid: string): Promise<void>;
 }
 
-function classify(err: unknown): CarrierCallError {
+/** A carrier client's error as a CarrierCallError, with the detail staff pages put in words (src/staff/outbound-words.ts). */
+export function carrierCallErrorOf(err: unknown): CarrierCallError {
   const status = (err as { status?: number }).status;
   const message = (err as Error).message ?? String(err);
   const rawCode = (err as { code?: unknown }).code;
@@ -87,7 +88,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
       });
       return { sid: c.sid, status: c.status, to: c.to, dateCreated: c.dateCreated };
     } catch (err) {
-      throw classify(err);
+      throw carrierCallErrorOf(err);
     }
   }
 
@@ -97,7 +98,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
       return { sid: c.sid, status: c.status, to: c.to, dateCreated: c.dateCreated };
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
-      throw classify(err);
+      throw carrierCallErrorOf(err);
     }
   }
 
@@ -127,7 +128,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
         page = (await page.nextPage()) as typeof page;
       }
     } catch (err) {
-      throw classify(err);
+      throw carrierCallErrorOf(err);
     }
     return { calls: found, complete };
   }
@@ -137,7 +138,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
     try {
       await this.calls(sid).update({ status: 'canceled' });
     } catch (err) {
-      throw classify(err);
+      throw carrierCallErrorOf(err);
     }
   }
 }

@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import { Response } from 'express';
 import { AccountAdmin } from '../auth/account-admin';
 import { STAFF_ROLES, StaffRole } from '../auth/roles';
-import { normalizeUsername, USERNAME_PATTERN } from '../auth/staff-accounts';
+import { normalizeUsername, temporaryPasswordExpired, USERNAME_PATTERN } from '../auth/staff-accounts';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, NotFoundError } from '../errors';
 import { html } from './html';
@@ -79,7 +79,7 @@ ${accounts.map((a) => html`<tr data-account="${a._id}">
   <td>${a._id === staff.username ? t(`role.${a.role}`) : html`<form method="post" action="/staff/accounts/${a._id}/role" class="inline">${csrfField(staff)}<input type="hidden" name="_return" value="/staff/accounts">
     <select name="role" aria-label="${t('accounts.role-of', { user: a._id })}">${STAFF_ROLES.map((r) => html`<option value="${r}"${r === a.role ? html` selected` : ''}>${t(`role.${r}`)}</option>`)}</select>
     <button type="submit" class="secondary">${t('accounts.change')}<span class="visually-hidden"> ${a._id}</span></button></form>`}</td>
-  <td>${a.disabled ? html`<span class="error">${t('accounts.disabled')}</span>` : t('accounts.active')}${a.mustChangePassword ? html`<br><span class="muted">${t('accounts.must-change')}</span>` : ''}${lockNote(a._id)}</td>
+  <td>${a.disabled ? html`<span class="error">${t('accounts.disabled')}</span>` : t('accounts.active')}${a.mustChangePassword ? html`<br><span class="muted">${temporaryPasswordExpired(a) ? t('accounts.temporary-expired') : t('accounts.must-change')}</span>` : ''}${lockNote(a._id)}</td>
   <td>${t('accounts.session-count', { n: live(a._id) })}</td>
   <td><time datetime="${isoInstant(a.createdAt)}">${cambodiaDateTime(a.createdAt, t)}</time></td>
   <td>${a._id === staff.username ? html`<a class="button-link" href="/staff/password">${t('accounts.own-password')}</a>` : html`<div class="account-actions">${a.disabled

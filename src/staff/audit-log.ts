@@ -8,7 +8,7 @@ import { Store } from '../store/store';
  * catalog test fails on one without) and the page can offer them in a select filter.
  */
 export const AUDIT_ACTIONS = [
-  'sign-in', 'sign-in-failed', 'sign-in-locked', 'sign-in-busy', 'sign-out',
+  'sign-in', 'sign-in-failed', 'sign-in-locked', 'sign-in-busy', 'sign-in-temporary-expired', 'sign-out',
   'list-messages', 'view-message', 'play-message', 'change-state', 'add-note', 'find-message',
   'take-message', 'assign-message', 'release-message',
   'answer-call', 'answer-recorded', 'answer-call-queued',

@@ -5,7 +5,8 @@ import { normalizeReference } from './find-pages';
 import { html } from './html';
 import { Translate, tr } from './i18n/i18n';
 import { scrollBox, sendPage } from './layout';
-import { ictDateTime, ictDay } from './message-pages';
+import { ictDay } from './message-pages';
+import { cambodiaDateTime } from './page-dates';
 import { StaffPages } from './staff-router';
 
 const PER_PAGE = 50;
@@ -71,7 +72,7 @@ ${scrollBox(t('audit.title'), html`<table class="audit">
 <thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.user')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.message')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
 <tbody>
 ${entries.map((e) => html`<tr>
-  <td>${ictDateTime(e.at, true)}</td>
+  <td>${cambodiaDateTime(e.at, t, { seconds: true })}</td>
   <td>${e.username}</td>
   <td>${actionWord(e.action, t)}</td>
   <td>${e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}">${t('common.number', { ref: refs.get(e.messageId) || '—' })}</a>` : ''}</td>

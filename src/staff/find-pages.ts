@@ -3,7 +3,8 @@ import { MessageQueries, StaffVisibleMessage } from '../messages/message-queries
 import { html } from './html';
 import { tr } from './i18n/i18n';
 import { sendPage } from './layout';
-import { ictDateTime, placeLabel } from './message-pages';
+import { placeLabel } from './message-pages';
+import { cambodiaDateTime } from './page-dates';
 import { StaffPages } from './staff-router';
 import { westernDigits } from './khmer-digits';
 
@@ -40,7 +41,7 @@ export const findPages: StaffPages = (router, deps) => {
 </form>
 ${!ref ? html`<p class="error" role="alert">${t('find.empty')}</p>` : found.length === 0
     ? html`<p class="error" role="alert">${t('find.none', { ref })}</p><p>${t('find.hint')}</p>`
-    : html`<p>${t('find.several', { ref, n: found.length })}</p><ul>${found.map((m) => html`<li><a href="/staff/messages/${encodeURIComponent(m._id)}">${t('common.number', { ref: m.referenceNumber })}</a> · ${ictDateTime(m.createdAt)}</li>`)}</ul>`}`,
+    : html`<p>${t('find.several', { ref, n: found.length })}</p><ul>${found.map((m) => html`<li><a href="/staff/messages/${encodeURIComponent(m._id)}">${t('common.number', { ref: m.referenceNumber })}</a> · ${cambodiaDateTime(m.createdAt, t)}</li>`)}</ul>`}`,
       }, found.length ? 200 : 404);
     } catch (err) {
       next(err);

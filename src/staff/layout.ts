@@ -45,6 +45,14 @@ export function latin(text: string | undefined, t: Translate): SafeHtml {
   return t.lang === 'en' ? html`<span class="latin">${text}</span>` : html`<span class="latin" lang="en">${text}</span>`;
 }
 
+/**
+ * A server's or carrier's own words (English, technical: "HTTP 404 ...") under a summary in the
+ * reader's language: the page says what happened in its own words first, this is for whoever fixes it.
+ */
+export function technicalDetail(text: string, t: Translate): SafeHtml {
+  return html` <details class="technical-detail"><summary>${t('common.technical-detail')}</summary><code lang="en">${text}</code></details>`;
+}
+
 /** A hidden CSRF field for every state-changing form. */
 export function csrfField(viewer: StaffViewer | undefined): SafeHtml {
   return viewer ? html`<input type="hidden" name="_csrf" value="${viewer.csrfToken}">` : html``;

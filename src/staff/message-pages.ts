@@ -14,8 +14,9 @@ import { CallbackEntry } from '../outbound/callback-queue';
 import { Runtime } from '../runtime';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
-import { csrfField, km, latin, sendPage } from './layout';
+import { csrfField, km, latin, sendPage, technicalDetail } from './layout';
 import { callbackOutcomeWord } from './outbound-words';
+import { cambodiaDateTime } from './page-dates';
 import { sendRecording } from './recording-stream';
 import { answerStageWords, callEventWords, LONG_WAIT_MS, stepWords, waitingWords } from './review-words';
 import { StaffPages } from './staff-router';
@@ -100,10 +101,6 @@ const validateAnswerCallBody = ajv.compile({
   properties: { answer: { type: 'string', maxLength: 80 }, version, confirm: { enum: ['yes'] }, _csrf: { type: 'string' }, back },
   additionalProperties: false,
 });
-
-export function ictDateTime(d: Date, withSeconds = false): string {
-  return new Date(new Date(d).getTime() + ICT_OFFSET_MS).toISOString().replace('T', ' ').slice(0, withSeconds ? 19 : 16);
-}
 
 /**
  * "2026-11-03" as the start (or end) of that day in Cambodia, or a problem in the reader's words:
@@ -267,7 +264,7 @@ export const messagePages: StaffPages = (router, deps) => {
     if (!d) return html`<span class="muted">${t('message.audio-waiting')}</span>`;
     switch (d.state) {
       case 'stored': return html``;
-      case 'failed': return html`<span class="error">${t('message.audio-failed')}${d.lastError ? `: ${d.lastError}` : ''}</span>`;
+      case 'failed': return html`<span class="error">${t('message.audio-failed')}</span>${d.lastError ? technicalDetail(d.lastError, t) : ''}`;
       case 'discarded': return html`<span class="muted">${t('message.audio-discarded')}</span>`;
       default: return html`<span class="muted">${t('message.audio-pending', { state: t(`download.${d.state}`), attempts: d.attempts ?? 0 })}</span>`;
     }
@@ -277,7 +274,7 @@ export const messagePages: StaffPages = (router, deps) => {
     const d = m.download;
     if (!d || (d.state !== 'stored' && d.state !== 'discarded')) return html``;
     if (d.deletedAtCarrier) return html` <span class="muted carrier-copy">${t('message.carrier-deleted')}</span>`;
-    if (d.keptAtCarrier) return html` <span class="muted carrier-copy">${t('message.carrier-kept', { reason: d.keptAtCarrier })}</span>`;
+    if (d.keptAtCarrier) return html` <span class="muted carrier-copy">${t('message.carrier-kept')}</span>${technicalDetail(d.keptAtCarrier, t)}`;
     return html` <span class="muted carrier-copy">${t('message.carrier-pending')}</span>`;
   };
   /** The message's recording; on its own page, Alt+P plays and pauses it. */
@@ -423,7 +420,7 @@ ${messages.map((m) => html`<li class="message" data-id="${m._id}">
   <div class="message-head">${canReview ? html`<label class="pick-label"><input type="checkbox" name="id" value="${m._id}.${versionOf(m)}" form="bulk" class="pick" aria-label="${t('bulk.select', { ref: m.referenceNumber || m._id })}"></label>` : ''}<a href="${detailUrl(m._id, view.params)}" class="ref">${t('common.number', { ref: m.referenceNumber || '—' })}</a> ${stateBadge(stateOf(m), t)} ${waitingBadge(m, t)} ${answerBadge(answers.get(m._id), t)}</div>
   <div class="place">${placeLine(m, t)}</div>
   <div class="service">${serviceName(m.service, t)}</div>
-  <div class="meta">${t('message.language')}: ${languageName(m.language, t)} · ${duration(m.durationSeconds)}${m.callerChoice === 'unknown' ? html` · <span class="muted">${t('message.not-confirmed')}</span>` : ''} · <span class="notes-count">${noteCount(m, t)}</span> · <span class="when">${ictDateTime(m.createdAt)}</span> ${ownerBadge(m, staff.username, t)}</div>
+  <div class="meta">${t('message.language')}: ${languageName(m.language, t)} · ${duration(m.durationSeconds)}${m.callerChoice === 'unknown' ? html` · <span class="muted">${t('message.not-confirmed')}</span>` : ''} · <span class="notes-count">${noteCount(m, t)}</span> · <span class="when">${cambodiaDateTime(m.createdAt, t)}</span> ${ownerBadge(m, staff.username, t)}</div>
   <div class="audio">${player(m, t)}</div>
 </li>`)}
 </ol>
@@ -441,13 +438,13 @@ ${canReview ? keyMap([['Alt+S', t('keys.take-next')]], t) : ''}`,
     const what = e.type === 'state' ? html`${t('detail.moved')} ${stateBadge(e.from, t)} → ${stateBadge(e.to, t)}`
       : e.type === 'note' ? html`${t('detail.noted')} <span class="note-text">${e.text}</span>`
         : html`${stepWords(e.kind, t, { owner: e.owner, answer: e.answer ? answerText(e.answer, t) : '' })}`;
-    return html`<li><span class="when">${ictDateTime(e.at)}</span> <span class="who">${e.by}</span> ${what}</li>`;
+    return html`<li><span class="when">${cambodiaDateTime(e.at, t)}</span> <span class="who">${e.by}</span> ${what}</li>`;
   };
 
   /** The history: the caller, every change staff made, and the answer call's request and attempts. */
   const historyItems = (m: StaffVisibleMessage, request: CallbackEntry | null, t: Translate): SafeHtml[] => {
     type Line = { at: Date; html: SafeHtml };
-    const line = (at: Date, who: string, what: SafeHtml | string): Line => ({ at: new Date(at), html: html`<li><span class="when">${ictDateTime(at)}</span> <span class="who">${who}</span> ${what}</li>` });
+    const line = (at: Date, who: string, what: SafeHtml | string): Line => ({ at: new Date(at), html: html`<li><span class="when">${cambodiaDateTime(at, t)}</span> <span class="who">${who}</span> ${what}</li>` });
     const events = reviewEvents(m);
     const lines: Line[] = [line(m.createdAt, t('detail.caller'), t('detail.received')), ...events.map((e) => ({ at: new Date(e.at), html: eventLine(e, t) }))];
     // A state set before its history was kept: show the last change we know of.
@@ -471,9 +468,9 @@ ${canReview ? keyMap([['Alt+S', t('keys.take-next')]], t) : ''}`,
     if (!request && !m.answerCall) return html``;
     const stage = request ? answerCallStage(request) : 'ended';
     const summary = m.answerCall
-      ? html`<p>${t('detail.answer-call-summary', { outcome: callbackOutcomeWord(m.answerCall.outcome, t), attempts: m.answerCall.attempts, at: ictDateTime(m.answerCall.endedAt), answer: answerText(m.answerCall.answerPromptId, t) })}</p>`
+      ? html`<p>${t('detail.answer-call-summary', { outcome: callbackOutcomeWord(m.answerCall.outcome, t), attempts: m.answerCall.attempts, at: cambodiaDateTime(m.answerCall.endedAt, t), answer: answerText(m.answerCall.answerPromptId, t) })}</p>`
       : html``;
-    const asked = request ? html`<p>${t('answer.asked', { at: ictDateTime(request.createdAt) })} ${t('message.language')}: ${languageName(request.language, t)}.</p>` : html``;
+    const asked = request ? html`<p>${t('answer.asked', { at: cambodiaDateTime(request.createdAt, t) })} ${t('message.language')}: ${languageName(request.language, t)}.</p>` : html``;
     let body: SafeHtml = html`<p class="answer-stage">${answerStageWords(stage, t)}${request?.answerPromptId || request?.answerFileId ? html` ${t('answer.chosen', { answer: answerText(request.answerPromptId ?? RECORDED_ANSWER, t) })}` : ''}</p>`;
     if (request && stage === 'awaiting' && canReview) {
       const answers = standardAnswers(t);
@@ -554,7 +551,7 @@ ${asked}${summary}${body}
     const accounts = canReview ? await reviewerAccounts() : [];
     const owner = m.review?.owner;
     const notices = [...(o.notices ?? [])];
-    if (owner && owner !== staff.username) notices.push(html`<p class="notice owned" role="status">${t('detail.owned-by', { who: owner, at: ictDateTime(m.review?.ownedAt ?? m.createdAt) })}</p>`);
+    if (owner && owner !== staff.username) notices.push(html`<p class="notice owned" role="status">${t('detail.owned-by', { who: owner, at: cambodiaDateTime(m.review?.ownedAt ?? m.createdAt, t) })}</p>`);
     const conflict = o.conflict
       ? html`<div class="error conflict" role="alert"><p><strong>${t('conflict.title')}</strong></p>
 <ol class="history">${o.conflict.map((e) => eventLine(e, t))}</ol>
@@ -581,7 +578,7 @@ ${canReview ? keyMap(keys, t) : ''}
 <h2>${t('detail.details')}</h2>
 <dl class="message-detail">
   <dt>${t('detail.reference')}</dt><dd>${m.referenceNumber || '—'}</dd>
-  <dt>${t('detail.received-at')}</dt><dd>${ictDateTime(m.createdAt)} ${t('detail.cambodia-time')}</dd>
+  <dt>${t('detail.received-at')}</dt><dd>${cambodiaDateTime(m.createdAt, t)} ${t('detail.cambodia-time')}</dd>
   <dt>${t('filter.commune')}</dt><dd>${placeName(m.communeCode, t)}</dd>
   <dt>${t('filter.district')}</dt><dd>${placeName(m.districtCode, t)}</dd>
   <dt>${t('filter.province')}</dt><dd>${placeName(m.provinceCode, t)}</dd>
@@ -591,7 +588,7 @@ ${canReview ? keyMap(keys, t) : ''}
   <dt>${t('filter.state')}</dt><dd>${stateBadge(stateOf(m), t)}</dd>
   <dt>${t('detail.owner')}</dt><dd>${owner ?? t('detail.nobody')}</dd>
   <dt>${t('list.notes-title')}</dt><dd>${noteCount(m, t)}</dd>
-  ${m.answerCall ? html`<dt>${t('detail.answer-call')}</dt><dd>${t('detail.answer-call-summary', { outcome: callbackOutcomeWord(m.answerCall.outcome, t), attempts: m.answerCall.attempts, at: ictDateTime(m.answerCall.endedAt), answer: answerText(m.answerCall.answerPromptId, t) })}</dd>` : ''}
+  ${m.answerCall ? html`<dt>${t('detail.answer-call')}</dt><dd>${t('detail.answer-call-summary', { outcome: callbackOutcomeWord(m.answerCall.outcome, t), attempts: m.answerCall.attempts, at: cambodiaDateTime(m.answerCall.endedAt, t), answer: answerText(m.answerCall.answerPromptId, t) })}</dd>` : ''}
 </dl>
 <h2>${t('detail.history')}</h2>
 <ol class="history">${historyItems(m, request, t)}</ol>`,

@@ -11,9 +11,9 @@ import { callerIdFor } from '../store/callers';
 import { BadRequestError, ConflictError } from '../errors';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
-import { csrfField, km, latin, scrollBox, sendPage } from './layout';
-import { ictDateTime } from './message-pages';
-import { callbackKindWord, callbackOutcomeWord, callbackStateWord, carrierProblemWord, queueCapWord } from './outbound-words';
+import { csrfField, km, latin, scrollBox, sendPage, technicalDetail } from './layout';
+import { cambodiaDateTime } from './page-dates';
+import { callbackErrorWord, callbackKindWord, callbackOutcomeWord, callbackStateWord, carrierProblemWord, queueCapWord } from './outbound-words';
 import { StaffPages } from './staff-router';
 import { uploadExtension } from './audio-upload';
 import { IMPORT_EXTENSIONS } from '../prompts/prompt-import';
@@ -68,7 +68,7 @@ export const outboundPages: StaffPages = (router, deps) => {
       await deps.audit.record({ username: viewer.username, action: 'view-outbound' });
       const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
       const changed = control.changedBy
-        ? ` — ${t(control.paused ? 'outbound.paused-by' : 'outbound.resumed-by', { who: control.changedBy, at: ictDateTime(control.changedAt!) })}`
+        ? ` — ${t(control.paused ? 'outbound.paused-by' : 'outbound.resumed-by', { who: control.changedBy, at: cambodiaDateTime(control.changedAt!, t) })}`
         : '';
       sendPage(res, {
         title: t('outbound.title'),
@@ -80,11 +80,11 @@ export const outboundPages: StaffPages = (router, deps) => {
   ${t('outbound.limits', { perminute: o.maxPerMinute, from: hhmm(o.callingHours.startMinute), to: hhmm(o.callingHours.endMinute), attempts: o.maxAttempts })}</p>
   <p>${t('outbound.queue-limits', { perhour: o.queueMaxPerHour, waiting: o.queueMaxWaiting, hours: o.maxWaitHours, weekly: o.weeklyCallsPerNumber })}</p>
   ${o.fromNumber ? '' : html`<p class="error"><code>OUTBOUND_FROM_NUMBER</code> ${t('outbound.no-from-number')}</p>`}
-  ${problem ? html`<div class="error carrier-problem" role="alert"><p><strong>${t('outbound.carrier-problem', { since: ictDateTime(new Date(problem.since)), status: problem.httpStatus, code: problem.code })}</strong></p>
+  ${problem ? html`<div class="error carrier-problem" role="alert"><p><strong>${t('outbound.carrier-problem', { since: cambodiaDateTime(new Date(problem.since), t), status: problem.httpStatus, code: problem.code })}</strong></p>
   <p>${carrierProblemWord(problem.kind, o.fromNumber, t)}</p>
-  <p>${t('outbound.carrier-problem-resume', { at: ictDateTime(new Date(problem.retryAt)) })}</p>
+  <p>${t('outbound.carrier-problem-resume', { at: cambodiaDateTime(new Date(problem.retryAt), t) })}</p>
   ${admin ? html`<form method="post" action="/staff/outbound/resume">${csrfField(viewer)}<button type="submit">${t('outbound.carrier-problem-retry')}</button></form>` : ''}</div>` : ''}
-  ${capHit ? html`<div class="error queue-full" role="alert"><p><strong>${t('outbound.queue-full', { refused: capHit.refused, at: ictDateTime(new Date(capHit.lastRefusedAt ?? new Date())) })}</strong> ${queueCapWord(capHit.lastRefusedBy ?? '', t)}</p>
+  ${capHit ? html`<div class="error queue-full" role="alert"><p><strong>${t('outbound.queue-full', { refused: capHit.refused, at: cambodiaDateTime(new Date(capHit.lastRefusedAt ?? new Date()), t) })}</strong> ${queueCapWord(capHit.lastRefusedBy ?? '', t)}</p>
   <p>${t('outbound.queue-full-help')}</p></div>` : ''}
   ${admin && waitingMissed > 0 ? html`<form method="post" action="/staff/outbound/purge" class="purge">${csrfField(viewer)}
   <label><input type="checkbox" name="confirm" value="yes" required> ${t('outbound.purge-confirm', { count: waitingMissed })}</label>
@@ -97,17 +97,17 @@ ${scrollBox(t('outbound.counts'), html`<table class="outbound-counts"><caption>$
 <ul class="awaiting-answers">${awaiting.map((e) => {
   const m = messageOf.get(e.messageId ?? '');
   return html`<li><a href="/staff/messages/${encodeURIComponent(e.messageId ?? '')}#answer-call" class="ref">${t('common.number', { ref: m?.referenceNumber || '—' })}</a>
-  ${m ? html`<span class="place">${placeName(m.communeCode, t)}</span> · <span class="service">${serviceName(m.service, t)}</span> · ` : ''}${languageName(e.language, t)} · ${t('outbound.awaiting-asked', { at: ictDateTime(e.createdAt) })}</li>`;
+  ${m ? html`<span class="place">${placeName(m.communeCode, t)}</span> · <span class="service">${serviceName(m.service, t)}</span> · ` : ''}${languageName(e.language, t)} · ${t('outbound.awaiting-asked', { at: cambodiaDateTime(e.createdAt, t) })}</li>`;
 })}</ul>
 <h2>${t('outbound.queue-title')}</h2>
 ${scrollBox(t('outbound.queue-title'), html`<table class="outbound-queue">
 <thead><tr><th scope="col">${t('outbound.col-queued')}</th><th scope="col">${t('outbound.col-kind')}</th><th scope="col">${t('outbound.col-message')}</th><th scope="col">${t('outbound.col-caller')}</th><th scope="col">${t('outbound.col-state')}</th><th scope="col">${t('outbound.col-attempts')}</th><th scope="col">${t('outbound.col-last-status')}</th><th scope="col">${t('outbound.col-next')}</th><th scope="col">${t('outbound.col-outcome')}</th></tr></thead>
 <tbody>
 ${recent.map((e) => html`<tr>
-  <td>${ictDateTime(e.createdAt)}</td><td>${callbackKindWord(e.kind, t)}</td>
+  <td>${cambodiaDateTime(e.createdAt, t)}</td><td>${callbackKindWord(e.kind, t)}</td>
   <td>${e.kind === 'message-answer' && e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}#answer-call">${t('common.number', { ref: messageOf.get(e.messageId)?.referenceNumber || '—' })}</a>` : ''}</td><td><code class="caller-id">${e.callerId}</code></td>
-  <td>${callbackStateWord(e.state, t)}</td><td>${e.attempts}</td><td>${e.lastStatus ? html`<code>${e.lastStatus}</code>` : ''}${e.lastError ? html` <span class="error">${latin(e.lastError, t)}</span>` : ''}</td>
-  <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? ictDateTime(e.nextAttemptAt) : ''}</td><td>${e.outcome ? callbackOutcomeWord(e.outcome, t) : ''}</td>
+  <td>${callbackStateWord(e.state, t)}</td><td>${e.attempts}</td><td>${e.lastStatus ? html`<code>${e.lastStatus}</code>` : ''}${e.lastError ? html` <span class="error">${callbackErrorWord(e.lastError, t)}</span>${technicalDetail(e.lastError, t)}` : ''}</td>
+  <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? cambodiaDateTime(e.nextAttemptAt, t) : ''}</td><td>${e.outcome ? callbackOutcomeWord(e.outcome, t) : ''}</td>
 </tr>`)}
 </tbody>
 </table>`)}
@@ -118,7 +118,7 @@ ${admin ? html`<form method="post" action="/staff/outbound/block-number" class="
 <form method="post" action="/staff/outbound/block" class="filters">${csrfField(viewer)}
   <label>${t('outbound.block-label')} <input name="callerId" required pattern="[0-9a-f]{64}" maxlength="64"></label>
   <button type="submit">${t('outbound.block-button')}</button></form>` : ''}
-<ul class="blocked-callers">${blocks.map((b) => html`<li><code>${b._id}</code> ${t('outbound.blocked-by', { who: b.by, at: ictDateTime(b.at) })}
+<ul class="blocked-callers">${blocks.map((b) => html`<li><code>${b._id}</code> ${t('outbound.blocked-by', { who: b.by, at: cambodiaDateTime(b.at, t) })}
   ${admin ? html`<form method="post" action="/staff/outbound/unblock" class="inline">${csrfField(viewer)}<input type="hidden" name="callerId" value="${b._id}"><button type="submit">${t('outbound.unblock')}</button></form>` : ''}</li>`)}</ul>`,
       });
     } catch (err) {

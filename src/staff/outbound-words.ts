@@ -74,3 +74,17 @@ export function carrierProblemWord(kind: string, from: string, t: Translate): st
 export function queueCapWord(cap: string, t: Translate): string {
   return own(CAP_WORDS, cap) ? CAP_WORDS[cap](t) : cap;
 }
+
+/**
+ * Why the last attempt to place a callback failed, in the reader's words, from the detail
+ * src/outbound/carrier-calls.ts writes ("the carrier refused the call (HTTP 404, code 21205): ...",
+ * "the carrier answered HTTP 503", "no answer from the carrier: ...").
+ */
+export function callbackErrorWord(detail: string, t: Translate): string {
+  const refused = /^the carrier refused the call \(HTTP (\d{3})(?:, code ([^)]+))?\)/.exec(detail);
+  if (refused) return refused[2] ? t('outbound.error-refused-code', { status: refused[1], code: refused[2] }) : t('outbound.error-refused', { status: refused[1] });
+  const answered = /^the carrier answered HTTP (\d{3})/.exec(detail);
+  if (answered) return t('outbound.error-carrier-status', { status: answered[1] });
+  if (detail.startsWith('no answer from the carrier')) return t('outbound.error-no-answer');
+  return t('outbound.error-other');
+}

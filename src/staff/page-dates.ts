@@ -8,12 +8,12 @@ import { Translate } from './i18n/i18n';
 const LOCALES = { en: 'en-GB', km: 'km-KH-u-nu-khmr' } as const;
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(t: Translate, kind: 'date-time' | 'date'): Intl.DateTimeFormat {
+function formatter(t: Translate, kind: 'date-time' | 'date-time-seconds' | 'date'): Intl.DateTimeFormat {
   const key = `${t.lang}:${kind}`;
   let f = formats.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(LOCALES[t.lang], kind === 'date-time'
-      ? { timeZone: 'Asia/Phnom_Penh', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+    f = new Intl.DateTimeFormat(LOCALES[t.lang], kind !== 'date'
+      ? { timeZone: 'Asia/Phnom_Penh', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...(kind === 'date-time-seconds' ? { second: '2-digit' } as const : {}) }
       // A calendar day (YYYY-MM-DD) is no instant: shown as written, whatever the zone.
       : { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
     formats.set(key, f);
@@ -21,9 +21,9 @@ function formatter(t: Translate, kind: 'date-time' | 'date'): Intl.DateTimeForma
   return f;
 }
 
-/** An instant in Cambodia time, in the page's language. */
-export function cambodiaDateTime(at: Date, t: Translate): string {
-  return formatter(t, 'date-time').format(new Date(at));
+/** An instant in Cambodia time, in the page's language (with seconds where order matters: the audit log). */
+export function cambodiaDateTime(at: Date, t: Translate, opts: { seconds?: boolean } = {}): string {
+  return formatter(t, opts.seconds ? 'date-time-seconds' : 'date-time').format(new Date(at));
 }
 
 /** A calendar day written YYYY-MM-DD (the catalog's wordsChanged), in the page's language. */

@@ -9,7 +9,8 @@ import { Rating } from '../store/ratings';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
 import { csrfField, sendPage } from './layout';
-import { ictDateTime, placeLabel } from './message-pages';
+import { placeLabel } from './message-pages';
+import { cambodiaDateTime } from './page-dates';
 import { sendRecording } from './recording-stream';
 import { StaffPages } from './staff-router';
 
@@ -67,7 +68,7 @@ export const placePages: StaffPages = (router, deps) => {
 
   const player = (place: PlaceToConfirm, recording: VoiceMessage | undefined, t: Translate): SafeHtml => {
     if (recording && audioOf(recording)) {
-      return html`<audio controls preload="none" src="${BASE}/${encodeURIComponent(place._id)}/audio" aria-label="${t('places.recording-of', { when: ictDateTime(place.createdAt) })}"></audio>`;
+      return html`<audio controls preload="none" src="${BASE}/${encodeURIComponent(place._id)}/audio" aria-label="${t('places.recording-of', { when: cambodiaDateTime(place.createdAt, t) })}"></audio>`;
     }
     if (recording?.silent) return html`<span class="muted">${t('places.audio-silent')}</span>`;
     if (recording?.download?.state === 'failed') return html`<span class="error">${t('places.audio-failed')}</span>`;
@@ -114,11 +115,11 @@ export const placePages: StaffPages = (router, deps) => {
 <p><a href="${BASE}"${state === 'to-confirm' ? html` aria-current="page"` : ''}>${t('places.to-confirm')}</a> · <a href="${BASE}?state=confirmed"${state === 'confirmed' ? html` aria-current="page"` : ''}>${t('places.confirmed')}</a></p>
 ${changed ? html`<p class="notice" role="status">${t('places.done')}</p>` : ''}
 <p>${t('places.count', { n: total })} ${t('common.cambodia-time')}</p>
-${places.map((p) => html`<section class="place" aria-label="${ictDateTime(p.createdAt)}">
-<h2>${ictDateTime(p.createdAt)} · ${t(p.purpose === 'message' ? 'places.purpose-message' : 'places.purpose-rate')}</h2>
+${places.map((p) => html`<section class="place" aria-label="${cambodiaDateTime(p.createdAt, t)}">
+<h2>${cambodiaDateTime(p.createdAt, t)} · ${t(p.purpose === 'message' ? 'places.purpose-message' : 'places.purpose-rate')}</h2>
 <p>${player(p, audio.get(p._id), t)}</p>
 <p>${t('places.ratings-waiting', { n: waiting.get(p._id) ?? 0 })}</p>
-${p.confirmed ? html`<p>${t('places.confirmed-as', { place: communeText(p.confirmed.communeCode, t) + facilityText(p.confirmed.facilityId, t), by: p.confirmed.by, when: ictDateTime(p.confirmed.at) })}</p>` : ''}
+${p.confirmed ? html`<p>${t('places.confirmed-as', { place: communeText(p.confirmed.communeCode, t) + facilityText(p.confirmed.facilityId, t), by: p.confirmed.by, when: cambodiaDateTime(p.confirmed.at, t) })}</p>` : ''}
 ${picker(p, t, staff, here)}
 </section>`)}
 ${pages > 1 ? html`<p>${pageNumber > 1 ? html`<a href="${BASE}?${new URLSearchParams({ ...(state === 'confirmed' ? { state } : {}), page: String(pageNumber - 1) }).toString()}">${t('places.previous')}</a> ` : ''}${pageNumber < pages ? html`<a href="${BASE}?${new URLSearchParams({ ...(state === 'confirmed' ? { state } : {}), page: String(pageNumber + 1) }).toString()}">${t('places.next')}</a>` : ''}</p>` : ''}`,

@@ -29,7 +29,8 @@ import { CommuneView, communeReportHtml, scorecardHtml } from './commune-report'
 import { html, htmlInSlices, SafeHtml } from './html';
 import { Translate, tr, translator } from './i18n/i18n';
 import { km, scrollBox, sendPage } from './layout';
-import { ictDateTime, ictDay, placeLabel } from './message-pages';
+import { ictDay, placeLabel } from './message-pages';
+import { cambodiaDateTime } from './page-dates';
 import { chartPatterns } from './report-charts';
 import { areaUrl, cellHtml, CommuneSort, communeUrl, longerLink, meaningHtml, periodQuery, ReportNames, satisfactionTableHtml, scorecardUrl, sortFromQuery, sortParam, sortRows, widerLinks } from './report-tables';
 import { periodWords } from './report-words';
@@ -130,7 +131,7 @@ export const reportPages: StaffPages = (router, deps) => {
   };
   // When the figures were counted, and for how long they are shown again (REPORT_FRESH_SECONDS).
   const countedAtHtml = (countedAt: Date, t: Translate) => {
-    const time = ictDateTime(countedAt, true);
+    const time = cambodiaDateTime(countedAt, t, { seconds: true });
     const seconds = rt.config.reportFreshSeconds;
     return html`<p class="muted counted-at">${seconds ? t('report.counted-at-kept', { time, seconds: String(seconds) }) : t('report.counted-at', { time })}</p>`;
   };

@@ -36,7 +36,7 @@ import Ajv from 'ajv';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { Runtime } from '../runtime';
 import { verifyPassword, decoyHash } from '../auth/passwords';
-import { normalizeUsername, StaffAccountsRepository, USERNAME_PATTERN } from '../auth/staff-accounts';
+import { normalizeUsername, StaffAccountsRepository, TEMPORARY_PASSWORD_HOURS, temporaryPasswordExpired, USERNAME_PATTERN } from '../auth/staff-accounts';
 import { SessionsRepository, SESSION_ABSOLUTE_MS, sameSecret } from '../auth/sessions';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, SignInThrottle } from '../auth/sign-in-throttle';
 import { PasswordCheckGate } from '../auth/password-check-gate';
@@ -246,6 +246,13 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
         rt.logger.warn({ username, address, known: Boolean(account) }, 'staff sign-in failed');
         await deps.audit.record({ username, action: 'sign-in-failed', address });
         signInPage(res, { ...again, error: tr(res)('sign-in.wrong') }, 401);
+        return;
+      }
+      if (temporaryPasswordExpired(account)) {
+        // The password was right, so saying why does not help a guesser; the person needs a new one.
+        rt.logger.warn({ username, address }, 'staff sign-in refused: the temporary password has expired');
+        await deps.audit.record({ username, action: 'sign-in-temporary-expired', address });
+        signInPage(res, { ...again, error: tr(res)('sign-in.temporary-expired', { hours: TEMPORARY_PASSWORD_HOURS }) }, 401);
         return;
       }
       // Rotation: whatever session this browser had is ended; the new one gets a fresh token.

@@ -111,7 +111,7 @@ describe(`report computation and the webhooks' event loop (${ENGINE} store)`, ()
 
     it('the page says when its figures were counted, in Cambodia time', async () => {
       const page = await viewer.page(`/staff/reports?${Q1}`);
-      expect(page.text).toMatch(/Figures counted at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d \(Cambodia time\); the same report opened within 60 seconds/);
+      expect(page.text).toMatch(/Figures counted on \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d:\d\d \(Cambodia time\); the same report opened within 60 seconds/);
     });
   });
 

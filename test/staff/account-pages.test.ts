@@ -120,6 +120,26 @@ describe(`accounts made and passwords reset on the web (${ENGINE} store)`, () =>
     for (const secret of [temporary, 'rice fields at dawn', 'Password2024!', 'not the temporary one']) expect(everything).not.toContain(secret);
   });
 
+  test('a temporary password not replaced within 72 hours no longer signs in; the accounts page says so; a reset gives a new one', async () => {
+    const admin = await new StaffClient(h).signedIn('admin1');
+    await admin.page('/staff/accounts');
+    const temporary = temporaryPasswordOn(await (await admin.post('/staff/accounts', { username: 'vanna', role: 'reviewer' })).text())!;
+    const accounts = new StaffAccountsRepository(h.store);
+    const age = (hours: number) => accounts.collection.updateOne({ _id: 'vanna' }, { $set: { passwordChangedAt: new Date(Date.now() - hours * 3_600_000) } });
+    await age(71);
+    expect((await new StaffClient(h).signIn('vanna', temporary)).status).toBe(303);
+    await age(73);
+    const late = await new StaffClient(h).signIn('vanna', temporary);
+    expect(late.status).toBe(401);
+    expect(await late.text()).toContain('This temporary password has expired (they last 72 hours). Ask an administrator for a new one.');
+    expect((await admin.page('/staff/accounts')).text).toContain('the temporary password has expired: reset it to give a new one');
+    expect((await audit()).filter((e) => e.action === 'sign-in-temporary-expired')).toHaveLength(1);
+    // A wrong password still gets the ordinary answer: the expiry tells nothing to a guesser.
+    expect(await (await new StaffClient(h).signIn('vanna', 'not the temporary one')).text()).not.toContain('expired');
+    const reset = temporaryPasswordOn(await (await admin.post('/staff/accounts/vanna/password')).text())!;
+    expect((await new StaffClient(h).signIn('vanna', reset)).headers.get('location')).toMatch(/^\/staff\/password/);
+  });
+
   test('a taken or malformed username is refused on the form, in the reader\'s language, with what was typed kept; nothing is created', async () => {
     const admin = await new StaffClient(h).signedIn('admin1');
     await admin.page('/staff/accounts');

@@ -123,7 +123,10 @@ describe(`staff messages list and detail (${ENGINE} store)`, () => {
     await h.store.collection('messages').updateOne({ _id: kept._id }, { $set: { 'download.deletedAtCarrier': false, 'download.keptAtCarrier': 'the carrier answered HTTP 404 to the DELETE' } });
     const gone = await seedMessage(h.store, { referenceNumber: '200102', communeCode: '120101' });
     await h.store.collection('messages').updateOne({ _id: gone._id }, { $set: { 'download.deletedAtCarrier': true } });
-    expect((await rev.page(`/staff/messages/${kept._id}`)).text).toContain('kept at the carrier: the carrier answered HTTP 404 to the DELETE');
+    const keptText = (await rev.page(`/staff/messages/${kept._id}`)).text;
+    // What it means in the page's words; the carrier's own English folded under "Technical detail".
+    expect(keptText).toContain('kept at the carrier (it did not delete its copy)');
+    expect(keptText).toContain('<code lang="en">the carrier answered HTTP 404 to the DELETE</code>');
     const goneText = (await rev.page(`/staff/messages/${gone._id}`)).text;
     expect(goneText).toContain('deleted at the carrier');
     expect(goneText).not.toContain('kept at the carrier');

@@ -1,7 +1,8 @@
 import { CALLBACK_STATES } from '../../src/outbound/callback-queue';
 import { AuditLog } from '../../src/staff/audit-log';
 import { translator } from '../../src/staff/i18n/i18n';
-import { callbackKindWord, callbackOutcomeWord, callbackStateWord } from '../../src/staff/outbound-words';
+import { carrierCallErrorOf } from '../../src/outbound/carrier-calls';
+import { callbackErrorWord, callbackKindWord, callbackOutcomeWord, callbackStateWord } from '../../src/staff/outbound-words';
 import { callerIdFor } from '../../src/store/callers';
 import { signWebhook } from '../../src/telephony/signature';
 import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
@@ -45,7 +46,7 @@ describe('staff page "Outbound calls"', () => {
     expect((await c.post('/staff/outbound/pause')).status).toBe(303);
     expect(await h.rt.outbound.limits.isPaused()).toBe(true);
     let { text } = await c.page('/staff/outbound');
-    expect(text).toMatch(/<strong>Paused<\/strong> — paused by admin1 at \d{4}-\d\d-\d\d \d\d:\d\d/);
+    expect(text).toMatch(/<strong>Paused<\/strong> — paused by admin1 on \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d/);
     expect((await c.post('/staff/outbound/resume')).status).toBe(303);
     ({ text } = await c.page('/staff/outbound'));
     expect(text).toMatch(/<strong>Calling<\/strong> — resumed by admin1/);
@@ -79,6 +80,27 @@ describe('staff page "Outbound calls"', () => {
     expect(text).toContain(`<td>${km('outbound.state-queued')}</td><td>0</td>`);
     expect(text).not.toContain('Pause all outbound calling');
   });
+
+  it('says why the last attempt failed in the reader\'s words, the carrier\'s English folded under a summary, and times as Cambodian dates', async () => {
+    await ring(h, CITIZEN);
+    const entry = (await h.rt.outbound.queue.claimForCall(60))!;
+    // The detail exactly as the carrier client writes it for Twilio's 21205 ("Url is not a valid URL").
+    const refusal = carrierCallErrorOf(Object.assign(new Error('Url is not a valid URL'), { status: 400, code: 21205 }));
+    await h.rt.outbound.queue.notPlaced(entry, refusal.message, 0);
+    const c = await new StaffClient(h).signedIn('admin1');
+    await c.page('/staff/outbound');
+    let { text } = await c.page('/staff/outbound');
+    expect(text).toContain('The carrier refused this call (HTTP 400, code 21205).');
+    expect(text).toContain('<code lang="en">the carrier refused the call (HTTP 400, code 21205): Url is not a valid URL</code>');
+    expect((await c.post('/staff/language', { lang: 'km', next: '/staff/outbound' })).status).toBe(303);
+    ({ text } = await c.page('/staff/outbound'));
+    const km = translator('km');
+    expect(text).toContain(km('outbound.error-refused-code', { status: '400', code: '21205' }));
+    expect(text).toContain(`<summary>${km('common.technical-detail')}</summary>`);
+    // The queued time in Khmer month words and digits, not 2026-12-07 10:00.
+    expect(text).not.toMatch(/<td>20\d\d-\d\d-\d\d \d\d:\d\d<\/td>/);
+    expect(text).toMatch(/<td>[០-៩]{1,2} [\u1780-\u17FF]+ [០-៩]{4} [^<]*[០-៩]{2}:[០-៩]{2}<\/td>/);
+  });
 });
 
 describe('the outbound words (states, outcomes, kinds) in both staff languages', () => {
@@ -93,6 +115,21 @@ describe('the outbound words (states, outcomes, kinds) in both staff languages',
       ];
       for (const w of words) expect(w).toMatch(lang === 'km' ? /[\u1780-\u17FF]/ : /^[a-z (),-]+$/);
     }
+    // Why an attempt failed: each kind of detail the carrier client writes has its own words.
+    const en = translator('en');
+    const details = [
+      carrierCallErrorOf(Object.assign(new Error('Not Found'), { status: 404 })).message,
+      carrierCallErrorOf(Object.assign(new Error('Service Unavailable'), { status: 503 })).message,
+      carrierCallErrorOf(new Error('connect ECONNREFUSED 127.0.0.1:9')).message,
+      'create not taken',
+    ];
+    expect(details.map((d) => callbackErrorWord(d, en))).toEqual([
+      'The carrier refused this call (HTTP 404).',
+      'The carrier had a fault (HTTP 503); the call is tried again.',
+      'The carrier could not be reached; the call is tried again.',
+      'The last attempt did not go through; the call is tried again.',
+    ]);
+    for (const d of details) expect(callbackErrorWord(d, translator('km')).replace(/HTTP/g, '')).not.toMatch(/[A-Za-z]{3,}/);
     // An ended entry without an outcome shows its state.
     expect(callbackOutcomeWord('abandoned', translator('en'))).toBe('abandoned');
   });
