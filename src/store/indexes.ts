@@ -2,6 +2,10 @@ import { IndexSpec } from './store';
 
 /** Every index the app needs, declared in one place and created at start-up on both engines. */
 export const INDEXES: readonly IndexSpec[] = [
+  // Scorecard rounds: listed by year and area; a round's stored results (meeting, self-assessment) by round.
+  { collection: 'scorecard_rounds', keys: { year: -1, communeCode: 1 } },
+  { collection: 'scorecard_rounds', keys: { provinceCode: 1, year: -1 } },
+  { collection: 'round_results', keys: { roundId: 1, channel: 1, indicatorKey: 1 } },
   // JAAP register: one plan per commune and year; a period's items by agreement day; overdue items by deadline.
   { collection: 'jaaps', keys: { communeCode: 1, year: 1 }, unique: true },
   { collection: 'jaap_items', keys: { jaapId: 1, section: 1, no: 1 }, unique: true },
