@@ -62,6 +62,7 @@ import { reportPages } from './report-pages';
 import { outboundPages } from './outbound-pages';
 import { studioPages } from './studio-pages';
 import { passwordPages } from './password-pages';
+import { ROUND_IMPORT_PATH, roundImportPages, roundImportUpload } from './round-import-pages';
 
 /** What page modules get. */
 export interface StaffDeps {
@@ -83,7 +84,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, roundImportPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({
@@ -278,6 +279,8 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
   // Everything below needs a session, and every POST a CSRF token.
   const pages = Router();
   pages.use(requireSession(deps.sessions, { secureCookie: deps.secureCookie }));
+  // The round import's file upload (multipart) is read before the CSRF check, which needs its _csrf field.
+  pages.use(ROUND_IMPORT_PATH, roundImportUpload());
   pages.use(requireCsrf());
   pages.use(requireOwnPassword());
   pages.use((req, res, next) => {
