@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import express, { Request, RequestHandler, Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { DCS_FILE_MAX_BYTES, dcsHeader, DcsImport, importDcsReport, readDcsReport } from '../rounds/dcs-import';
@@ -44,7 +44,7 @@ export function roundImportUpload(): RequestHandler[] {
     async (req, _res, next) => {
       if (!Buffer.isBuffer(req.body)) return next();
       try {
-        const form = await new Response(req.body, { headers: { 'content-type': req.header('content-type') ?? '' } }).formData();
+        const form = await new globalThis.Response(req.body, { headers: { 'content-type': req.header('content-type') ?? '' } }).formData();
         const body: Record<string, unknown> = {};
         for (const [name, value] of form.entries()) {
           body[name] = typeof value === 'string' ? value : { name: value.name, data: Buffer.from(await value.arrayBuffer()) } satisfies UploadedFile;
