@@ -1,15 +1,12 @@
 /**
  * The Digital Community Scorecard app's Excel scorecard report into scorecard rounds. The test
- * workbooks are shaped as the app's builder writes them: kakada/scorecard-web,
- * lib/builders/excel_builders/scorecard_report_excel_builder.rb at commit
- * 10285c0d651dd0c78c8ce89b17ff7fb51badc42a (sheet "scorecard_report", 38 columns, headers and
- * values from its config/locales excel, scorecard and datetime files, empty cells for zero counts,
- * a short row for a scorecard with no voted indicator).
+ * workbooks (test/support/dcs-report.ts) are shaped as the app's builder writes them:
+ * kakada/scorecard-web, lib/builders/excel_builders/scorecard_report_excel_builder.rb at commit
+ * 10285c0d651dd0c78c8ce89b17ff7fb51badc42a.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ExcelJS from 'exceljs';
 import { loadGazetteer } from '../../src/gazetteer/gazetteer';
 import { DCS_COLUMNS, DCS_FILE_MAX_BYTES, DcsImportContext, importDcsReport, meetingDay, readDcsReport } from '../../src/rounds/dcs-import';
 import { RoundRegister } from '../../src/rounds/round-register';
@@ -18,6 +15,7 @@ import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Facility } from '../../src/site/programme-areas';
 import { ENGINE, tempDir } from '../support/engine';
 import { storeForCommand } from '../support/report-command';
+import { dcsReport as report, ReportRow } from '../support/dcs-report';
 import { sharedTestStore } from '../support/shared-store';
 
 const root = path.join(__dirname, '..', '..');
@@ -30,31 +28,6 @@ const FACILITIES: Facility[] = [
 ];
 const ctx: DcsImportContext = { gazetteer, scorecard, facilities: FACILITIES };
 const NOW = new Date('2024-04-01T03:00:00Z');
-
-type Cell = string | number | null;
-/** One report row as the builder writes it: the scorecard's 19 columns, the indicator's 18, the date. */
-interface ReportRow {
-  id: string; status: string; province: string; district: string; commune: string; type: string; facility: string; provider: string;
-  indicator?: string; other?: string; counts?: Cell[]; average?: string; strength?: string; weakness?: string; suggested?: string[]; date: Cell;
-}
-const scorecardCells = (r: ReportRow, n: number, first: boolean): Cell[] => [
-  n, r.id, r.status, r.province, r.district, r.commune, 'API', 'Offline', first ? 2 : null, first ? 25 : null, first ? 10 : null, first ? 15 : null, first ? 6 : null, first ? 3 : null, first ? 2 : null, first ? 1 : null, r.type, r.facility, r.provider,
-];
-async function report(lang: 'en' | 'km', rows: ReportRow[], header: string[] = DCS_COLUMNS.map((c) => c[lang])): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
-  const sheet = book.addWorksheet('scorecard_report');
-  sheet.addRow(header);
-  const firstOf = new Set<string>();
-  rows.forEach((r, i) => {
-    const first = !firstOf.has(r.id);
-    firstOf.add(r.id);
-    const result: Cell[] = r.indicator === undefined ? [] : [
-      r.indicator, r.other ?? null, 1, null, null, 1, null, ...(r.counts ?? [null, null, null, null, null]), r.average ?? null, r.strength ?? '', r.weakness ?? '', ...[0, 1, 2].map((k) => r.suggested?.[k] ?? null),
-    ];
-    sheet.addRow([...scorecardCells(r, i + 1, first), ...result, r.date]);
-  });
-  return Buffer.from(await book.xlsx.writeBuffer());
-}
 
 const HEALTH_EN = { status: 'Completed', province: 'Kandal', district: 'Kandal Stueng', commune: 'Ampov Prey', facility: 'Health Center', provider: 'Ampov Prey', date: '05 Mar 2024, 09:30 am' };
 const ENGLISH: ReportRow[] = [

@@ -46,6 +46,9 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'POST /jaap/:id/items': 'reviewer',
   'POST /jaap/:id/items/:item/status': 'reviewer',
   'GET /jaap/:id/export.:format': 'viewer',
+  // Importing the Digital Community Scorecard app's report into rounds (src/staff/round-import-pages.ts).
+  'GET /rounds/import': 'reviewer',
+  'POST /rounds/import': 'reviewer',
   // Outbound calls (src/staff/outbound-pages.ts): pausing or resuming all calling is the admin's.
   'GET /outbound': 'viewer',
   'POST /outbound/pause': 'admin',
