@@ -382,6 +382,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'jaap', path: () => '/staff/jaap?commune=120101', user: 'admin1' },
     { name: 'jaap-plan', path: () => '/staff/jaap/120101-2025', user: 'admin1' },
     { name: 'jaap-results', path: () => '/staff/jaap/results?year=2025', user: 'admin1' },
+    { name: 'round-import', path: () => '/staff/rounds/import', user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
     { name: 'studio', path: () => '/staff/studio', user: 'admin1' },
