@@ -15,6 +15,7 @@ import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
 import { placeLabel } from './message-pages';
 import { cambodiaDateTime } from './page-dates';
+import { jaapLetter } from './jaap-letter';
 import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 import { westernDigits } from './khmer-digits';
@@ -243,7 +244,7 @@ ${scrollBox(t(`jaap.section.${s.toLowerCase()}`), html`<table class="jaap"><thea
       sendPage(res, {
         title: t('jaap.plan-title', { commune: communeName(plan.communeCode, t), year: plan.year }),
         body: html`<p>${t('jaap.plan-intro', { date: plan.agreedOn, deadline: twelveMonthsAfter(plan.agreedOn) })}</p>
-<p class="no-print"><a href="${BASE}/${plan._id}/export.xlsx?headers=${t.lang}">${t('jaap.export-xlsx')}</a> · <a href="${BASE}/${plan._id}/export.csv?headers=${t.lang}">${t('jaap.export-csv')}</a></p>
+<p class="no-print"><a href="${BASE}/${plan._id}/letter">${t('jaap.letter-link')}</a> · <a href="${BASE}/${plan._id}/export.xlsx?headers=${t.lang}">${t('jaap.export-xlsx')}</a> · <a href="${BASE}/${plan._id}/export.csv?headers=${t.lang}">${t('jaap.export-csv')}</a></p>
 ${section('A')}${section('B')}
 ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
 <form method="post" action="${BASE}/${plan._id}/items" class="filters no-print">${csrfField(staff)}
@@ -314,6 +315,23 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
       await register.setStatus(id, body.from as ItemStatus, { status: body.status as ItemStatus, at: new Date(), by: staff.username, ...(note ? { note } : {}) });
       await deps.audit.record({ username: staff.username, action: 'jaap-item-status', detail: { item: id, from: body.from, to: body.status } });
       res.redirect(303, `${BASE}/${plan._id}#${id}`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/jaap/:id/letter', async (req: Request, res: Response, next) => {
+    try {
+      const t = tr(res);
+      const plan = await findPlan(req);
+      const items = await register.itemsOf(plan._id);
+      const { staff } = staffLocals(res);
+      sendPage(res, {
+        title: t('jaap.letter-title', { commune: communeName(plan.communeCode, t), year: plan.year }),
+        body: html`<p class="no-print">${t('jaap.letter-print')} <a href="${BASE}/${plan._id}">${t('jaap.plan-title', { commune: communeName(plan.communeCode, t), year: plan.year })}</a></p>
+${jaapLetter(plan, items, rt.gazetteer, { serviceName: (id) => serviceName(id, t) }, t)}`,
+      });
+      await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id, format: 'letter' } });
     } catch (err) {
       next(err);
     }
