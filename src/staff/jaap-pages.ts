@@ -326,12 +326,13 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
       const plan = await findPlan(req);
       const items = await register.itemsOf(plan._id);
       const { staff } = staffLocals(res);
+      // Recorded before the letter is sent: whoever has it printed is in the log.
+      await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id, format: 'letter' } });
       sendPage(res, {
         title: t('jaap.letter-title', { commune: communeName(plan.communeCode, t), year: plan.year }),
         body: html`<p class="no-print">${t('jaap.letter-print')} <a href="${BASE}/${plan._id}">${t('jaap.plan-title', { commune: communeName(plan.communeCode, t), year: plan.year })}</a></p>
 ${jaapLetter(plan, items, rt.gazetteer, { serviceName: (id) => serviceName(id, t) }, t)}`,
       });
-      await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id, format: 'letter' } });
     } catch (err) {
       next(err);
     }
