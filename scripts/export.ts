@@ -1,14 +1,20 @@
 /**
  * npm run export -- floip --out DIR: every rating as a Flow Results (FLOIP) package.
+ * npm run export -- --isaf --format json|ndjson --out FILE: the national ISAF roll-up.
  */
 import { Presets, SingleBar } from 'cli-progress';
 import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/config/tool-settings';
 import { writeFlowResultsPackage } from '../src/exports/flow-results';
 import { BadRequestError } from '../src/errors';
+import { IsafRollupFormat, writeIsafRollup } from '../src/exports/isaf-rollup';
+import { loadGazetteer } from '../src/gazetteer/gazetteer';
+import { cambodianDay } from '../src/outbound/cambodia-time';
+import { parsePeriod, cambodianMidnight } from '../src/reports/period';
 import { loadScorecard } from '../src/scorecard/scorecard';
 import { openStore } from '../src/store/open-store';
 
 const HELP = `Usage: npm run export -- floip --out DIR [--id UUID]
+       npm run export -- --isaf --format json|ndjson --out FILE [--from DAY --to DAY] [--as-of DAY]
 
 Writes every rating in the store (MONGODB_URI, or the embedded store in DATA_DIR) as a Flow
 Results package of the Flow Interoperability Project (specification 1.0.0-rc1), which tools
@@ -36,7 +42,69 @@ Options:
                writes a newer version of it
   --help       this text
 
+The national ISAF roll-up (--isaf): what an implementer sends for national policy reflection,
+as typed records, each with "type" and "schemaVersion" (docs/isaf-rollup.schema.json):
+  export            one, first: when, the period, the day outcomes are counted on
+  scorecard-round   a round (commune x service or facility x year) with its state history and
+                    its stored meeting and self-assessment results per indicator
+  jaap-plan         a commune's JAAP (year, agreement day)
+  jaap-item         an action item in the official columns, its status and status history
+  jaap-result       a row of the JAAP result indicator (as npm run report -- --jaap --format csv)
+No caller data at all: no caller ids, no phone numbers; staff usernames and status-change notes
+are left out too. Phone-channel figures are not included: publish them with npm run report,
+which withholds every figure resting on fewer than 5 callers.
+  --format json|ndjson  json: one document {type, schemaVersion, records}; ndjson: a record a line
+  --from DAY --to DAY   rounds held (else planned, else their year's 1 January) and JAAPs agreed
+                        on days in [from, to), Cambodian calendar days; default everything
+  --as-of DAY           the day unfinished JAAP items are counted on (default today)
+  --out FILE            the file to write (written whole, or not at all)
+
 Exit status: 0 written, 1 the store or a file failed, 2 bad options.`;
+
+async function isafExport(argv: string[], envFile: string | undefined): Promise<number> {
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!['--format', '--from', '--to', '--as-of', '--out'].includes(argv[i]) || argv[i + 1] === undefined) {
+      console.error(`export: unexpected ${JSON.stringify(argv[i])} (see --help)`);
+      return 2;
+    }
+    opts[argv[i].slice(2)] = argv[i + 1];
+  }
+  let period: { from: string; to: string } | undefined;
+  try {
+    if (opts.format !== 'json' && opts.format !== 'ndjson') throw new BadRequestError('--format json or --format ndjson is required');
+    if (!opts.out) throw new BadRequestError('--out FILE is required');
+    if (Boolean(opts.from) !== Boolean(opts.to)) throw new BadRequestError('--from and --to go together (calendar days, --to exclusive)');
+    if (opts.from) {
+      parsePeriod(opts.from, opts.to);
+      period = { from: opts.from, to: opts.to };
+    }
+    if (opts['as-of']) cambodianMidnight(opts['as-of'], '--as-of');
+  } catch (err) {
+    console.error(`export: ${(err as Error).message}`);
+    return 2;
+  }
+  let store;
+  try {
+    const config = loadToolConfig('npm run export', envFile);
+    toolOutput(opts.out);
+    const gazetteer = loadGazetteer(config.gazetteerDir);
+    store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run export' });
+    const counts = await writeIsafRollup(store, gazetteer, opts.out, opts.format as IsafRollupFormat, { period, asOfDay: opts['as-of'] ?? cambodianDay(new Date()), exportedAt: new Date() });
+    console.error(`wrote ${counts['scorecard-round']} rounds, ${counts['jaap-plan']} JAAPs, ${counts['jaap-item']} JAAP items and ${counts['jaap-result']} result rows to ${opts.out}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof BadRequestError) {
+      console.error(`export: ${err.message}`);
+      return 2;
+    }
+    const cause = (err as { cause?: Error }).cause;
+    console.error(`export: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
+    return 1;
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+}
 
 async function main(): Promise<number> {
   const envFile = takeEnvFileFromProcessArgs();
@@ -45,6 +113,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (argv[0] === '--isaf') return isafExport(argv.slice(1), envFile);
   const [kind, ...rest] = argv;
   const opts: Record<string, string> = {};
   for (let i = 0; i < rest.length; i += 2) {
@@ -55,7 +124,7 @@ async function main(): Promise<number> {
     opts[rest[i].slice(2)] = rest[i + 1];
   }
   if (kind !== 'floip') {
-    console.error('export: the only export is "floip" (npm run export -- floip --out DIR)');
+    console.error('export: the exports are "floip" (npm run export -- floip --out DIR) and --isaf (npm run export -- --isaf --format ndjson --out FILE)');
     return 2;
   }
   if (!opts.out) {

@@ -7,8 +7,10 @@ import { loadToolConfig, takeEnvFileFromProcessArgs, toolOutput } from '../src/c
 import { AppError, BadRequestError } from '../src/errors';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { csvDocument } from '../src/exports/csv';
-import { JaapRegister } from '../src/jaap/jaap-register';
-import { jaapReportRows, jaapResults } from '../src/jaap/jaap-results';
+import { jaapReportRows } from '../src/jaap/jaap-results';
+import { countJaapResults } from '../src/jaap/jaap-results-count';
+import { jaapResultsWorkbook } from '../src/jaap/jaap-results-workbook';
+import { cambodianDay } from '../src/outbound/cambodia-time';
 import { cambodianMidnight, parsePeriod, parsePeriodRange } from '../src/reports/period';
 import { checkArea, reportCsv, runReport } from '../src/reports/scorecard-report';
 import { loadScorecard } from '../src/scorecard/scorecard';
@@ -60,9 +62,13 @@ nameLatin, agreed, solvedWithin12Months, share, ..., bySection, byService }] }; 
 per area and breakdown. JAAP items are public commitments: nothing is withheld.
   --jaap                   the JAAP result indicator instead of the scorecard figures
   --as-of DAY              count unfinished items' 12 months up to this day (default today)
+  --format xlsx            (with --jaap and --out) an Excel workbook of the CSV's rows, its
+                           header row in English, or in Khmer with --lang km
+  --lang en|km             the workbook's header language (default en)
 
 Examples:
   npm run report -- --jaap --from 2023-01-01 --to 2024-01-01 --format csv
+  npm run report -- --jaap --from 2023-01-01 --to 2024-01-01 --format xlsx --lang km --out jaap-2023.xlsx
   npm run report -- --province 01 --from 2026-01-01 --to 2026-04-01
   npm run report -- --table --from 2026-01-01 --to 2026-04-01 --compare 2025-01-01..2025-04-01 --format csv
 
@@ -79,14 +85,16 @@ interface Options {
   jaap: boolean;
   asOf?: string;
   compare?: string;
-  format: 'json' | 'csv';
+  format: 'json' | 'csv' | 'xlsx';
+  /** The language of an Excel workbook's header row (--jaap --format xlsx). */
+  lang: 'en' | 'km';
   bom: boolean;
   out?: string;
   help: boolean;
 }
 
 export function parseReportArgs(argv: string[]): Options {
-  const o: Options = { communes: [], districts: [], provinces: [], table: false, breakdown: false, jaap: false, format: 'json', bom: true, help: false };
+  const o: Options = { communes: [], districts: [], provinces: [], table: false, breakdown: false, jaap: false, format: 'json', lang: 'en', bom: true, help: false };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new BadRequestError(`${flag} needs a value`);
@@ -111,8 +119,14 @@ export function parseReportArgs(argv: string[]): Options {
       case '--province': o.provinces.push(...codes(value(i++, a))); break;
       case '--format': {
         const f = value(i++, a);
-        if (f !== 'json' && f !== 'csv') throw new BadRequestError(`--format must be json or csv, not ${JSON.stringify(f)}`);
+        if (f !== 'json' && f !== 'csv' && f !== 'xlsx') throw new BadRequestError(`--format must be json, csv or xlsx (with --jaap), not ${JSON.stringify(f)}`);
         o.format = f;
+        break;
+      }
+      case '--lang': {
+        const l = value(i++, a);
+        if (l !== 'en' && l !== 'km') throw new BadRequestError(`--lang must be en or km, not ${JSON.stringify(l)}`);
+        o.lang = l;
         break;
       }
       default: throw new BadRequestError(`unknown option ${JSON.stringify(a)} (see --help)`);
@@ -120,10 +134,13 @@ export function parseReportArgs(argv: string[]): Options {
   }
   if (o.jaap && (o.table || o.breakdown || o.compare)) throw new BadRequestError('--jaap cannot be combined with --table, --breakdown or --compare');
   if (o.asOf && !o.jaap) throw new BadRequestError('--as-of goes with --jaap');
+  if (o.format === 'xlsx' && !o.jaap) throw new BadRequestError('--format xlsx goes with --jaap (the scorecard figures are json or csv)');
+  if (o.format === 'xlsx' && !o.out) throw new BadRequestError('--format xlsx needs --out FILE (a workbook is not text for the terminal)');
+  if (argv.includes('--lang') && o.format !== 'xlsx') throw new BadRequestError('--lang goes with --format xlsx (the language of the header row)');
   return o;
 }
 
-function write(text: string, out: string | undefined): void {
+function write(text: string | Buffer, out: string | undefined): void {
   if (out) {
     fs.writeFileSync(out, text);
     toolOutput(out);
@@ -161,11 +178,10 @@ async function main(): Promise<number> {
     const { facilities } = offeredProgramme(loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: scorecard.services.map((s) => s.id) }));
     store = await openStore(config, { socketTimeoutMS: 0, readOnly: true, tool: 'npm run report' }); // a national report may take longer than a webhook may wait
     if (o.jaap) {
-      const asOf = o.asOf ? new Date(cambodianMidnight(o.asOf).getTime() + 12 * 3600_000) : new Date();
       const area = checkArea({ communes: o.communes, districts: o.districts, provinces: o.provinces }, gazetteer);
-      const items = await new JaapRegister(store).itemsAgreedIn(o.from!, o.to!, area);
-      const jaapReport = jaapResults(items, { asOf, period: { from: o.from!, to: o.to! }, gazetteer });
-      write(o.format === 'csv' ? csvDocument(jaapReportRows(jaapReport), { bom: o.bom }) : `${JSON.stringify(jaapReport, null, 2)}\n`, o.out);
+      const jaapReport = await countJaapResults(store, gazetteer, { period: { from: o.from!, to: o.to! }, asOfDay: o.asOf ?? cambodianDay(new Date()), area });
+      if (o.format === 'xlsx') write(await jaapResultsWorkbook(jaapReport, o.lang), o.out);
+      else write(o.format === 'csv' ? csvDocument(jaapReportRows(jaapReport), { bom: o.bom }) : `${JSON.stringify(jaapReport, null, 2)}\n`, o.out);
       return 0;
     }
     // Ratings stored before repeats were marked are marked once (the running hotline has done it already).

@@ -96,6 +96,16 @@ export class JaapRegister {
     return this.items.find({ agreedOn: { $gte: fromDay, $lt: toDay }, ...areaQuery(area) }, { projection }) as Promise<ItemOutcomeFields[]>;
   }
 
+  /** Every JAAP agreed on a day in [from, to), by commune then year (the national roll-up export). */
+  plansAgreedIn(fromDay: string, toDay: string): Promise<Jaap[]> {
+    return this.plans.find({ agreedOn: { $gte: fromDay, $lt: toDay } }, { sort: { communeCode: 1, year: 1 } });
+  }
+
+  /** Every item, all its fields, of the JAAPs agreed on days in [from, to), by plan, section and number. */
+  itemsOfPlansAgreedIn(fromDay: string, toDay: string): Promise<JaapItem[]> {
+    return this.items.find({ agreedOn: { $gte: fromDay, $lt: toDay } }, { sort: { jaapId: 1, section: 1, no: 1 } });
+  }
+
   /** Items past their 12 months and neither done nor dropped, the longest overdue first. */
   overdue(asOf: Date, area?: AreaFilter, limit = 500): Promise<JaapItem[]> {
     return this.items.find(

@@ -5,7 +5,8 @@ import { BadRequestError, NotFoundError } from '../errors';
 import { ItemStatus, ITEM_STATUSES, Jaap, JaapItem, jaapId, itemId, itemOutcome, JAAP_SECTIONS, JaapSection, twelveMonthsAfter } from '../jaap/jaap';
 import { jaapCsv, jaapWorkbook } from '../jaap/jaap-file';
 import { JaapRegister } from '../jaap/jaap-register';
-import { JaapFigures, jaapResults } from '../jaap/jaap-results';
+import { JaapFigures } from '../jaap/jaap-results';
+import { jaapResultsWorkbook } from '../jaap/jaap-results-workbook';
 import { Place } from '../gazetteer/gazetteer';
 import { cambodianDay } from '../outbound/cambodia-time';
 import { cambodianMidnight } from '../reports/period';
@@ -14,6 +15,8 @@ import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
 import { placeLabel } from './message-pages';
 import { cambodiaDateTime } from './page-dates';
+import { jaapLetter } from './jaap-letter';
+import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 import { westernDigits } from './khmer-digits';
 
@@ -71,6 +74,7 @@ export const jaapPages: StaffPages = (router, deps) => {
   deps.nav.push({ href: BASE, key: 'nav.jaap', roles: ['admin', 'reviewer', 'viewer'] });
   const editors = requireRole('admin', 'reviewer');
   const register = new JaapRegister(rt.store);
+  const runner = ReportRunner.of(rt);
 
   // Khmer pages name places in Khmer only; English pages in both scripts.
   const placeName = (p: Place, t: Translate): string => (t.lang === 'km' ? p.nameKm : placeLabel(p, t));
@@ -135,17 +139,28 @@ ${canEdit ? html`<form method="post" action="${BASE}" class="filters">${csrfFiel
     }
   });
 
+  /** The year and province a results page or download asks for (the year before this one by default). */
+  const resultsQuery = (req: Request): { y: number; province: string; period: { from: string; to: string } } => {
+    const year = westernDigits(String(req.query.year ?? '').trim()) || String(Number(cambodianDay(new Date()).slice(0, 4)) - 1);
+    if (!/^20[0-9]{2}$/.test(year)) throw new BadRequestError('Type a year such as 2025.', { key: 'jaap.bad-year' });
+    const province = String(req.query.province ?? '').trim();
+    if (province && !(/^[0-9]{2}$/.test(province) && rt.gazetteer.find(province))) throw new BadRequestError('Choose a province from the list.', { key: 'jaap.bad-province' });
+    const y = Number(year);
+    return { y, province, period: { from: `${y}-01-01`, to: `${y + 1}-01-01` } };
+  };
+  // Counted in the report process, not on the webhooks' event loop, and kept for REPORT_FRESH_SECONDS
+  // (src/staff/report-runner.ts); unfinished items count as of today in Cambodia.
+  const countedResults = (q: ReturnType<typeof resultsQuery>) => runner.jaapResults(q.period, cambodianDay(new Date()), q.province ? { provinces: [q.province] } : undefined);
+
   router.get('/jaap/results', async (req: Request, res: Response, next) => {
     try {
       const t = tr(res);
-      const year = String(req.query.year ?? '').trim() || String(Number(cambodianDay(new Date()).slice(0, 4)) - 1);
-      if (!/^20[0-9]{2}$/.test(westernDigits(year))) throw new BadRequestError('Type a year such as 2025.', { key: 'jaap.bad-year' });
-      const y = Number(westernDigits(year));
-      const province = String(req.query.province ?? '').trim();
-      const items = await register.itemsAgreedIn(`${y}-01-01`, `${y + 1}-01-01`, province ? { provinces: [province] } : undefined);
-      const report = jaapResults(items, { asOf: new Date(), period: { from: `${y}-01-01`, to: `${y + 1}-01-01` }, gazetteer: rt.gazetteer });
+      const q = resultsQuery(req);
+      const { y, province } = q;
+      const { report, countedAt } = await countedResults(q);
       const shown = report.entries.filter((e) => e.level === 'country' || e.level === 'province' || (province && e.code?.startsWith(province)));
       const country = report.entries[0];
+      const download = (lang: 'en' | 'km') => `${BASE}/results.xlsx?${new URLSearchParams({ year: String(y), ...(province ? { province } : {}), lang }).toString()}`;
       sendPage(res, {
         title: t('jaap.results-title', { year: y }),
         body: html`<p>${t('jaap.results-intro')}</p>
@@ -159,8 +174,23 @@ ${scrollBox(t('jaap.by-service'), html`<table><thead><tr><th scope="col">${t('ja
 ${Object.entries(country.byService).map(([s, f]) => html`<tr><th scope="row">${serviceName(s, t)}</th>${figures(f, t)}</tr>`)}
 ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowerCase()}`)}</th>${figures(country.bySection[s], t)}</tr>`)}
 </tbody></table>`)}
+<p class="muted counted-at">${t('report.counted-at', { time: cambodiaDateTime(countedAt, t, { seconds: true }) })}</p>
+<p class="no-print">${t('jaap.results-xlsx')} <a href="${download(t.lang)}">${t(`jaap.results-xlsx-${t.lang}`)}</a> · <a href="${download(t.lang === 'km' ? 'en' : 'km')}">${t(`jaap.results-xlsx-${t.lang === 'km' ? 'en' : 'km'}`)}</a></p>
 <p>${t('jaap.results-how')} <code lang="en">npm run report -- --jaap --from ${y}-01-01 --to ${y + 1}-01-01</code></p>`,
       });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/jaap/results.xlsx', async (req: Request, res: Response, next) => {
+    try {
+      const q = resultsQuery(req);
+      const lang = req.query.lang === 'km' ? 'km' : 'en';
+      const { report } = await countedResults(q);
+      const { staff } = staffLocals(res);
+      await deps.audit.record({ username: staff.username, action: 'export-jaap-results', detail: { year: q.y, ...(q.province ? { province: q.province } : {}), lang } });
+      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').attachment(`jaap-results-${q.y}${q.province ? `-${q.province}` : ''}-${lang}.xlsx`).send(await jaapResultsWorkbook(report, lang));
     } catch (err) {
       next(err);
     }
@@ -214,7 +244,7 @@ ${scrollBox(t(`jaap.section.${s.toLowerCase()}`), html`<table class="jaap"><thea
       sendPage(res, {
         title: t('jaap.plan-title', { commune: communeName(plan.communeCode, t), year: plan.year }),
         body: html`<p>${t('jaap.plan-intro', { date: plan.agreedOn, deadline: twelveMonthsAfter(plan.agreedOn) })}</p>
-<p class="no-print"><a href="${BASE}/${plan._id}/export.xlsx?headers=${t.lang}">${t('jaap.export-xlsx')}</a> · <a href="${BASE}/${plan._id}/export.csv?headers=${t.lang}">${t('jaap.export-csv')}</a></p>
+<p class="no-print"><a href="${BASE}/${plan._id}/letter">${t('jaap.letter-link')}</a> · <a href="${BASE}/${plan._id}/export.xlsx?headers=${t.lang}">${t('jaap.export-xlsx')}</a> · <a href="${BASE}/${plan._id}/export.csv?headers=${t.lang}">${t('jaap.export-csv')}</a></p>
 ${section('A')}${section('B')}
 ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
 <form method="post" action="${BASE}/${plan._id}/items" class="filters no-print">${csrfField(staff)}
@@ -285,6 +315,24 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
       await register.setStatus(id, body.from as ItemStatus, { status: body.status as ItemStatus, at: new Date(), by: staff.username, ...(note ? { note } : {}) });
       await deps.audit.record({ username: staff.username, action: 'jaap-item-status', detail: { item: id, from: body.from, to: body.status } });
       res.redirect(303, `${BASE}/${plan._id}#${id}`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/jaap/:id/letter', async (req: Request, res: Response, next) => {
+    try {
+      const t = tr(res);
+      const plan = await findPlan(req);
+      const items = await register.itemsOf(plan._id);
+      const { staff } = staffLocals(res);
+      // Recorded before the letter is sent: whoever has it printed is in the log.
+      await deps.audit.record({ username: staff.username, action: 'export-jaap', detail: { jaap: plan._id, format: 'letter' } });
+      sendPage(res, {
+        title: t('jaap.letter-title', { commune: communeName(plan.communeCode, t), year: plan.year }),
+        body: html`<p class="no-print">${t('jaap.letter-print')} <a href="${BASE}/${plan._id}">${t('jaap.plan-title', { commune: communeName(plan.communeCode, t), year: plan.year })}</a></p>
+${jaapLetter(plan, items, rt.gazetteer, { serviceName: (id) => serviceName(id, t) }, t)}`,
+      });
     } catch (err) {
       next(err);
     }

@@ -98,7 +98,7 @@ export const reportPages: StaffPages = (router, deps) => {
   deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
 
   // Off the webhooks' event loop (a child process), and kept for REPORT_FRESH_SECONDS: src/staff/report-runner.ts.
-  const runner = new ReportRunner(rt);
+  const runner = ReportRunner.of(rt);
   const serviceIds = rt.scorecard.services.map((s) => s.id);
 
   const serviceName = (id: string) => {

@@ -1,11 +1,13 @@
 /**
- * Runs a scorecard report in a child process (src/staff/report-runner.ts starts it): on a
+ * Runs a scorecard report or the JAAP result indicator in a child process (src/staff/report-runner.ts starts it): on a
  * read-only snapshot of the embedded store's files, or through its own connection to MongoDB.
  * Either way a report's reading and aggregation are JavaScript on an event loop (on MongoDB,
  * decoding the database's groups and building the figure grid: up to 0.8 s at a time for the
  * country at 50,000 ratings); in the webhooks' process they made callers wait.
  */
 import { loadGazetteer } from '../gazetteer/gazetteer';
+import { AreaFilter } from '../jaap/jaap-register';
+import { countJaapResults } from '../jaap/jaap-results-count';
 import { Area } from '../reports/rating-counts';
 import { Period } from '../reports/period';
 import { ReportRequest, runReport } from '../reports/scorecard-report';
@@ -26,7 +28,9 @@ export interface ReportJob {
   job:
     | { kind: 'table-and-summary'; period: Period; area: Area; baseline?: Period }
     | { kind: 'table-and-communes'; period: Period; area: Area; baseline?: Period }
-    | { kind: 'report'; request: ReportRequest };
+    | { kind: 'report'; request: ReportRequest }
+    /** The JAAP result indicator (src/jaap/jaap-results.ts) for JAAPs agreed in [from, to), as of a Cambodian day. */
+    | { kind: 'jaap-results'; period: { from: string; to: string }; asOfDay: string; area?: AreaFilter };
 }
 
 async function run(input: ReportJob): Promise<unknown> {
@@ -36,6 +40,7 @@ async function run(input: ReportJob): Promise<unknown> {
     : new EmbeddedStore(input.source.dataDir, { snapshot: true });
   try {
     const deps = { store, scorecard: loadScorecard(input.scorecardFile), gazetteer: loadGazetteer(input.gazetteerDir), minCallers: input.minCallers, facilities: input.facilities };
+    if (input.job.kind === 'jaap-results') return await countJaapResults(store, deps.gazetteer, input.job);
     if (input.job.kind === 'report') return await runReport(deps, input.job.request);
     if (input.job.kind === 'table-and-communes') return await tableAndCommuneRows(deps, input.job.period, input.job.area, input.job.baseline);
     return await tableAndSummary(deps, input.job.period, input.job.area, input.job.baseline);

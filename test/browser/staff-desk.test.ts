@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { SessionsRepository } from '../../src/auth/sessions';
 import { StaffVisibleMessage } from '../../src/messages/message-queries';
@@ -8,7 +10,7 @@ import { storeRatings } from '../reports/rating-fixture';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { planItem } from '../support/jaap-items';
-import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
+import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
 
 /**
  * The review desk in Chromium: keyboard only, on a 360 px phone and a desktop, in English and
@@ -52,6 +54,13 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
       planItem('120101', 2025, '2025-03-10', 'A', 1, { activity: 'សាងសង់ផ្លូវជម្រាលនៅមណ្ឌលសុខភាព', indicatorId: 'cleanliness', costRiel: 2_000_000 }),
       planItem('120101', 2025, '2025-03-10', 'B', 1, { activity: 'បិទផ្សាយតម្លៃសេវាផ្លូវការ', status: 'done', doneAt: new Date('2025-06-01T03:00:00Z'), history: [{ status: 'done', at: new Date('2025-06-01T03:00:00Z'), by: 'admin1' }] }),
     ]);
+    // A full JAAP letter: 12 items (5 external, 7 internal), every official column filled, in Khmer.
+    await register.addPlan({ _id: '010201-2025', communeCode: '010201', year: 2025, agreedOn: '2025-02-20', createdAt: new Date(), createdBy: 'admin1' });
+    await register.addItems(Array.from({ length: 12 }, (_, n) => planItem('010201', 2025, '2025-02-20', n < 5 ? 'A' : 'B', n < 5 ? n + 1 : n - 4, {
+      activity: ['ជួសជុលដំបូលសាលារៀន និងបន្ទប់ទឹកសម្រាប់សិស្ស', 'បិទផ្សាយតម្លៃសេវាផ្លូវការនៅមុខមណ្ឌលសុខភាព', 'សាងសង់ផ្លូវជម្រាលសម្រាប់ជនពិការ'][n % 3],
+      proposer: 'ប្រជាពលរដ្ឋភូមិទី៣', targetResponse: 'អ្នកជំងឺទទួលបានព័ត៌មានច្បាស់លាស់', service: ['school', 'health', 'commune'][n % 3], facilityName: 'បន្ទាយនាង',
+      quantity: n + 1, unit: 'កន្លែង', startMonth: '2025-04', endMonth: '2025-12', beneficiariesTotal: 1200 + n, beneficiariesFemale: 640, costRiel: 2_500_000 * (n + 1), implementer: 'គណៈកម្មការសាលា',
+    })));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -362,6 +371,42 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await fresh.context.close();
   });
 
+  test('a commune\'s JAAP prints as the official letter: A4 landscape, 12 items on one or two pages, in Khmer and in English', async () => {
+    for (const lang of ['km', 'en'] as const) {
+      const { context, page } = await newPage(1280, lang === 'km' ? 'km' : undefined);
+      await signInByKeyboard(page, h.url, 'viewer1');
+      await page.goto(`${h.url}/staff/jaap/010201-2025`);
+      await Promise.all([page.waitForURL(/\/letter$/), page.locator('a[href$="/letter"]').click()]);
+      expect(await page.locator('table.letter-table tbody tr').count()).toBe(12);
+      const head = await page.locator('.letter-areas').innerText();
+      expect(head).toContain('ខេត្តបន្ទាយមានជ័យ');
+      expect(head).toContain('ឃុំបន្ទាយនាង');
+      if (lang === 'km') {
+        // Khmer digits and month names, and no Latin word on the Khmer letter.
+        expect(await page.locator('.letter-title').innerText()).toContain('២០២៥');
+        expect(await page.locator('table.letter-table tbody tr').first().innerText()).toMatch(/មេសា ២០២៥[\s\S]*ធ្នូ ២០២៥[\s\S]*២\.៥០០\.០០០/);
+        expect(await latinWords(page)).toEqual([]);
+      } else {
+        expect(await page.locator('table.letter-table tbody tr').first().innerText()).toMatch(/April 2025[\s\S]*December 2025[\s\S]*2,500,000/);
+      }
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.evaluate(() => ['header.top', 'main > h1', '.no-print'].map((s) => (globalThis as any).getComputedStyle((globalThis as any).document.querySelector(s)).display))).toEqual(['none', 'none', 'none']);
+      // The page size the letter's CSS asks for (A4 landscape), as a browser's Print dialog would take it.
+      const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+      const text = pdf.toString('latin1');
+      const pages = (text.match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+      const boxes = [...text.matchAll(/\/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\]/g)].map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);
+      fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+      fs.writeFileSync(path.join(OUTPUT_DIR, `jaap-letter-${lang}-${ENGINE}.pdf`), pdf);
+      await page.setViewportSize({ width: 1123, height: 794 }); // A4 landscape at 96 dpi, to look at
+      await screenshot(page, `jaap-letter-print-${lang}-${ENGINE}`);
+      expect({ lang, pages: pages >= 1 && pages <= 2 }).toEqual({ lang, pages: true });
+      expect(boxes.length).toBeGreaterThan(0);
+      for (const [w, hgt] of boxes) expect([w, hgt]).toEqual([842, 595]);
+      await context.close();
+    }
+  });
+
   /** Every staff page, by a role that may see it. */
   const PAGES: { name: string; path: () => string; user: string }[] = [
     { name: 'sign-in', path: () => '/staff/sign-in', user: '' },
@@ -383,6 +428,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'jaap-plan', path: () => '/staff/jaap/120101-2025', user: 'admin1' },
     { name: 'jaap-results', path: () => '/staff/jaap/results?year=2025', user: 'admin1' },
     { name: 'round-import', path: () => '/staff/rounds/import', user: 'admin1' },
+    { name: 'jaap-letter', path: () => '/staff/jaap/010201-2025/letter', user: 'viewer1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
     { name: 'studio', path: () => '/staff/studio', user: 'admin1' },

@@ -1,4 +1,7 @@
+import * as path from 'node:path';
+import ExcelJS from 'exceljs';
 import { parseReportArgs } from '../../scripts/report';
+import { csvDocument } from '../../src/exports/csv';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { ENGINE, tempDir } from '../support/engine';
 import { runReportCommand, storeForCommand } from '../support/report-command';
@@ -38,6 +41,25 @@ describe(`npm run report -- --jaap (${ENGINE} store)`, () => {
     expect(lines.some((l) => l.includes(',010201,'))).toBe(false);
     expect(runReportCommand(opened.env, ['--jaap', '--commune', '999999', '--from', '2023-01-01', '--to', '2024-01-01']).status).toBe(2);
   });
+
+  it('writes an Excel workbook with Khmer headers whose rows, read back, are the CSV report\'s rows', async () => {
+    const period = ['--jaap', '--from', '2023-01-01', '--to', '2024-01-01', '--as-of', '2024-06-01'];
+    const out = path.join(tempDir(), 'jaap-2023.xlsx');
+    const r = runReportCommand(opened.env, [...period, '--format', 'xlsx', '--lang', 'km', '--out', out]);
+    expect(r.stderr).not.toMatch(/^report: /m);
+    expect(r.status).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(out);
+    const sheet = book.worksheets[0];
+    const read: string[][] = [];
+    sheet.eachRow((row) => read.push((row.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : String(v)))));
+    expect(read[0].slice(0, 8)).toEqual(['កម្រិត', 'លេខកូដ', 'ឈ្មោះជាភាសាខ្មែរ', 'ឈ្មោះជាអក្សរឡាតាំង', 'ការបែងចែក', 'បានព្រមព្រៀង', 'ដោះស្រាយក្នុង ១២ ខែ', 'ភាគរយដោះស្រាយ']);
+    const csv = runReportCommand(opened.env, [...period, '--format', 'csv', '--no-bom']).stdout.split('\r\n').filter(Boolean);
+    expect(csv.length).toBeGreaterThan(5);
+    // The same rows as the CSV, cell for cell (the CSV writer quotes what needs quoting).
+    expect(read.slice(1).map((row) => csvDocument([row.concat(Array(15 - row.length).fill(''))], { bom: false }).replace(/\r\n$/, ''))).toEqual(csv.slice(1));
+    expect(sheet.getRow(2).getCell(8).numFmt).toBe('0.0%');
+  });
 });
 
 describe('npm run report options for --jaap', () => {
@@ -46,5 +68,9 @@ describe('npm run report options for --jaap', () => {
     expect(() => parseReportArgs(['--jaap', '--table'])).toThrow(/cannot be combined/);
     expect(() => parseReportArgs(['--jaap', '--compare', '2023-01-01..2023-04-01'])).toThrow(/cannot be combined/);
     expect(() => parseReportArgs(['--as-of', '2024-01-01'])).toThrow(/goes with --jaap/);
+    expect(() => parseReportArgs(['--format', 'xlsx', '--out', 'x.xlsx'])).toThrow(/xlsx goes with --jaap/);
+    expect(() => parseReportArgs(['--jaap', '--format', 'xlsx'])).toThrow(/needs --out/);
+    expect(() => parseReportArgs(['--jaap', '--format', 'csv', '--lang', 'km'])).toThrow(/--lang goes with --format xlsx/);
+    expect(() => parseReportArgs(['--jaap', '--format', 'xlsx', '--out', 'x.xlsx', '--lang', 'fr'])).toThrow(/en or km/);
   });
 });

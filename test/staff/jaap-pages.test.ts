@@ -60,9 +60,12 @@ describe(`the JAAP register pages (${ENGINE} store)`, () => {
     expect(xlsx.headers.get('content-type')).toContain('spreadsheetml');
     expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
     expect((await rev.request(`/staff/jaap/${plan}/export.pdf`)).status).toBe(404);
+    const letter = await rev.page(`/staff/jaap/${plan}/letter`);
+    expect(letter.text).toMatch(/Section A[\s\S]*A ramp at the health centre[\s\S]*Section B[\s\S]*Post the official fees at the health centre[\s\S]*50,000[\s\S]*Signature and name/);
 
     const audit = await h.store.collection<AuditEntry>('staff_audit').find({ username: 'rev1' });
     expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['add-jaap', 'add-jaap-item', 'jaap-item-status', 'export-jaap']));
+    expect(audit.find((e) => e.action === 'export-jaap' && (e.detail as { format?: string })?.format === 'letter')).toBeTruthy();
   });
 
   it('lists overdue items first, and refuses a second plan for the same commune and year', async () => {

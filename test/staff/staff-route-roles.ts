@@ -41,6 +41,8 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   // JAAP register (src/staff/jaap-pages.ts): viewers read, reviewers and admins edit.
   'GET /jaap': 'viewer',
   'GET /jaap/results': 'viewer',
+  'GET /jaap/results.xlsx': 'viewer',
+  'GET /jaap/:id/letter': 'viewer',
   'POST /jaap': 'reviewer',
   'GET /jaap/:id': 'viewer',
   'POST /jaap/:id/items': 'reviewer',
