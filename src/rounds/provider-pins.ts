@@ -164,3 +164,29 @@ export class ProviderPinsRepository {
     return false;
   }
 }
+
+/** What a typed target is checked against: the programme's facilities, the gazetteer, the scorecard's services. */
+export interface TargetCheck {
+  facility(id: string): { id: string; service: string } | undefined;
+  isCommune(code: string): boolean;
+  services: readonly string[];
+}
+
+/**
+ * A target as staff type it: a programme facility id, or `<commune code>:<service>` (120101:health)
+ * where the programme names no facility. Returns the target and its service, or throws
+ * BadRequestError saying what to type.
+ */
+export function parseProviderTarget(text: string, check: TargetCheck): { target: ProviderTarget; service: string } {
+  const typed = text.trim();
+  const byService = /^([0-9]{6}):([a-z0-9-]+)$/.exec(typed);
+  if (byService) {
+    const [, communeCode, service] = byService;
+    if (!check.isCommune(communeCode)) throw new BadRequestError(`${communeCode} is not a commune code of the gazetteer`, { key: 'provider-pins.bad-commune' });
+    if (!check.services.includes(service)) throw new BadRequestError(`${service} is not a service of the scorecard (${check.services.join(', ')})`, { key: 'provider-pins.bad-service' });
+    return { target: { communeCode, service }, service };
+  }
+  const facility = check.facility(typed);
+  if (!facility) throw new BadRequestError(`${typed.slice(0, 60)} is neither a facility of the programme areas nor <commune code>:<service> (for example 120101:health)`, { key: 'provider-pins.bad-target' });
+  return { target: { facilityId: facility.id }, service: facility.service };
+}
