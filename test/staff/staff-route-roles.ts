@@ -46,6 +46,9 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'POST /jaap/:id/items': 'reviewer',
   'POST /jaap/:id/items/:item/status': 'reviewer',
   'GET /jaap/:id/export.:format': 'viewer',
+  // Service providers' PINs for the phone self-assessment (src/staff/provider-pin-pages.ts): admins only.
+  'GET /provider-pins': 'admin',
+  'POST /provider-pins': 'admin',
   // Outbound calls (src/staff/outbound-pages.ts): pausing or resuming all calling is the admin's.
   'GET /outbound': 'viewer',
   'POST /outbound/pause': 'admin',
