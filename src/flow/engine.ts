@@ -566,6 +566,11 @@ class Turn {
   /** The provider number, then the PIN, checked by the app (the context's providerSignIn). */
   answerProviderPin(n: Extract<FlowNode, { type: 'provider-pin' }>, digits: string): boolean {
     const keys = digits.replace(/#/g, '');
+    if (keys === '') {
+      // A # left over from the entry before (it was whole without it): the question again, nothing counted.
+      this.ask(n);
+      return true;
+    }
     if (this.vars.providerNumber === undefined) {
       // Any number is taken: whether it exists is told only together with its PIN.
       if (!/^[0-9]+$/.test(keys)) return false;
@@ -757,7 +762,8 @@ export function providerPinEntry(def: FlowDefinition, state: FlowState | null, i
   } else {
     return null;
   }
-  if (keys === '*' || keys === '0') return null;
+  // * and 0 alone are the shared keys; # alone (left over from the number) is asked again: none is a PIN.
+  if (keys === '*' || keys === '0' || keys.replace(/#/g, '') === '') return null;
   return keys;
 }
 
