@@ -71,6 +71,8 @@ describe.each([
     expect(r.inconsistentRetries).toEqual([]);
     expect(r.exchanges.every((e) => e.status < 300)).toBe(true);
     expect(r.heard).not.toContain('provider.pin.wrong');
+    // The first keys of the PIN were never checked on their own (a wrong try that nobody heard).
+    expect(await h.store.collection('staff_audit').countDocuments({ action: 'provider-pin-refused' })).toBe(0);
     const accepted = r.heard.indexOf('provider.pin.accepted');
     expect(r.heard.slice(accepted, accepted + 4)).toEqual(['provider.pin.accepted', 'rate.service.chosen.health', `facility.${FACILITY}`, 'provider.rate.intro']);
     for (const commune of ['080101', '080102']) {
