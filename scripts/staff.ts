@@ -11,6 +11,11 @@ import { openStore } from '../src/store/open-store';
 import { buildOutbound, typedPhoneNumber } from '../src/outbound/outbound';
 import { callerIdFor } from '../src/store/callers';
 import { AuditLog } from '../src/staff/audit-log';
+import { loadGazetteer } from '../src/gazetteer/gazetteer';
+import { indicatorIds, loadScorecard } from '../src/scorecard/scorecard';
+import { loadProgrammeAreas } from '../src/site/programme-areas';
+import { parseProviderTarget, ProviderPinsRepository } from '../src/rounds/provider-pins';
+import { CountersRepository } from '../src/store/counters';
 
 const HELP = `Usage: npm run staff -- <command> [options]
 
@@ -30,6 +35,11 @@ Commands:
                                input when not given (keeps it out of the shell history), hashed at
                                once with CALLER_HASH_SECRET and never stored; prints the caller id
   unblock-number [NUMBER]      allow callbacks to this number again
+  provider-pin TARGET          set (or reset) a service provider's PIN for the phone self-assessment
+                               and print it with the provider number: the only time the PIN is
+                               shown (it is kept as a keyed hash). TARGET is a facility id of the
+                               programme areas, or COMMUNE:SERVICE (120101:health) where no facility
+                               is named. A reset makes the old PIN stop working at once.
 
 Roles: admin (everything, including the audit log), reviewer (listen, change states, add notes),
 viewer (read and listen only).
@@ -153,7 +163,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return EXIT.ok;
   }
-  const needsName = ['add', 'passwd', 'role', 'disable', 'enable', 'unlock'];
+  const needsName = ['add', 'passwd', 'role', 'disable', 'enable', 'unlock', 'provider-pin'];
   if (!needsName.includes(cmd.command) && cmd.command !== 'list' && !NUMBER_COMMANDS.includes(cmd.command)) {
     process.stderr.write(`${cmd.command ? `unknown command ${cmd.command}` : 'a command is needed'}\n\n${HELP}\n`);
     return EXIT.usage;
@@ -175,7 +185,7 @@ async function main(): Promise<number> {
     return EXIT.config;
   }
   // Check the name before asking for a password, so a typo does not cost a prompt.
-  const username = cmd.username && !NUMBER_COMMANDS.includes(cmd.command) ? AccountAdmin.checkUsername(cmd.username) : '';
+  const username = cmd.username && !NUMBER_COMMANDS.includes(cmd.command) && cmd.command !== 'provider-pin' ? AccountAdmin.checkUsername(cmd.username) : '';
   const store = await openStore(config, { tool: 'npm run staff' });
   try {
     // Every change is audited, like one made on the web pages; the system user stands for the admin.
@@ -226,6 +236,22 @@ async function main(): Promise<number> {
         process.stdout.write(cmd.command === 'block-number'
           ? `Blocked caller ${callerId}: the hotline will not call this number back; callbacks it was owed ended.\n`
           : `Unblocked caller ${callerId}.\n`);
+        break;
+      }
+      case 'provider-pin': {
+        const services = indicatorIds(loadScorecard(config.scorecardFile));
+        const gazetteer = loadGazetteer(config.gazetteerDir);
+        const areas = loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: Object.keys(services) });
+        // The shipped sample's facilities are made up: only a site's own can have a PIN.
+        const facilities = areas.sample ? [] : areas.facilities;
+        const { target, service } = parseProviderTarget(cmd.username!, {
+          facility: (id) => facilities.find((f) => f.id === id), isCommune: (c) => gazetteer.isCommune(c), services: Object.keys(services),
+        });
+        const by = `command line (${systemUser()})`;
+        const pins = new ProviderPinsRepository(store, config.callerHashSecret, { maxFailures: config.providerPinMaxFailures, lockoutMinutes: config.providerPinLockoutMinutes });
+        const { providerNumber, pin } = await pins.setPin(target, service, by, new Date(), new CountersRepository(store));
+        await new AuditLog(store).record({ username: by, action: 'set-provider-pin', detail: { target: cmd.username!, providerNumber } });
+        process.stdout.write(`Provider number ${providerNumber}, PIN ${pin} for ${cmd.username}.\nGive both to the provider in person; the PIN is not shown again. At the hotline's main menu they press # (hash), then key the number and the PIN.\n`);
         break;
       }
       case 'list': {

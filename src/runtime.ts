@@ -1,6 +1,6 @@
 import { logCallEnd } from './calls/call-end';
 import { CallStatusJournal } from './calls/call-status-journal';
-import { CallTurns } from './calls/call-turns';
+import { CallTurns, reportingYear } from './calls/call-turns';
 import { AppConfig } from './config/config';
 import { LanguageConfig, loadLanguages } from './config/languages';
 import { loadFlow } from './flow/definition';
@@ -18,6 +18,10 @@ import { loadSiteCatalog, prepareSiteAudio } from './site/site-folder';
 import { allPlaceCodes, DraftPlaceNames, PlaceNames, placePromptId } from './prompts/place-names';
 import { PromptAudio } from './prompts/prompt-audio';
 import { RecordingsWatch } from './prompts/recordings-watch';
+import { PhoneSelfAssessments, ProviderSelfAssessmentLine } from './rounds/phone-self-assessment';
+import { ProviderPinsRepository } from './rounds/provider-pins';
+import { RoundRegister } from './rounds/round-register';
+import { AuditLog } from './staff/audit-log';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { loadProgrammeAreas, offeredProgramme, ProgrammePlaces } from './site/programme-areas';
 import { CallersRepository } from './store/callers';
@@ -56,6 +60,10 @@ export interface Runtime {
   messages: MessagesRepository;
   /** Places callers said instead of a code, for staff to confirm (src/store/places-to-confirm.ts). */
   places: PlacesToConfirmRepository;
+  /** Scorecard rounds, service providers' PINs and their phone self-assessment answers. */
+  rounds: RoundRegister;
+  providerPins: ProviderPinsRepository;
+  selfAssessments: PhoneSelfAssessments;
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
   outbound: Outbound;
@@ -131,6 +139,10 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const ratings = new RatingsRepository(store);
   const messages = new MessagesRepository(store);
   const places = new PlacesToConfirmRepository(store);
+  const rounds = new RoundRegister(store);
+  const providerPins = new ProviderPinsRepository(store, config.callerHashSecret, { maxFailures: config.providerPinMaxFailures, lockoutMinutes: config.providerPinLockoutMinutes });
+  const selfAssessments = new PhoneSelfAssessments(store, rounds);
+  const providers = new ProviderSelfAssessmentLine(providerPins, rounds, selfAssessments, new AuditLog(store), reportingYear);
 
   const context: Omit<FlowContext, 'caller'> = {
     defaultLanguage: languages.default,
@@ -155,7 +167,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
-    flow, context, callers, calls, ratings, messages, places, logger, answerCalls: outbound, metrics,
+    flow, context, callers, calls, ratings, messages, places, providers, logger, answerCalls: outbound, metrics,
     languageGroup: (code) => groups.get(code) ?? 'other',
   });
 
@@ -164,7 +176,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     callStatusJournal.stop();
   };
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, turns, outbound, health, metrics,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, rounds, providerPins, selfAssessments, turns, outbound, health, metrics,
     stopBackgroundWork,
     close: () => {
       stopBackgroundWork();

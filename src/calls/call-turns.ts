@@ -1,9 +1,10 @@
 import { DefinitionError } from '../errors';
-import { step } from '../flow/engine';
-import { FlowContext, FlowDefinition, FlowInput, FlowState, StepResult, UnfinishedRating } from '../flow/types';
+import { providerPinEntry, step } from '../flow/engine';
+import { FlowContext, FlowDefinition, FlowInput, FlowState, ProviderSignIn, StepResult, UnfinishedRating } from '../flow/types';
 import { Logger } from '../logging/logger';
 import type { HotlineMetrics } from '../ops/metrics';
 import { cambodianDay } from '../outbound/cambodia-time';
+import type { ProviderLine } from '../rounds/phone-self-assessment';
 import { Caller, CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn, pathWith } from '../store/calls';
 import { PlacesToConfirmRepository } from '../store/places-to-confirm';
@@ -44,6 +45,8 @@ export interface CallTurnsDeps {
   /** Places callers said instead of a code, for staff to confirm. */
   places: PlacesToConfirmRepository;
   answerCalls?: AnswerCallSink;
+  /** Service providers' self-assessment (PIN check, answers); without it a PIN is always refused. */
+  providers?: ProviderLine;
   logger: Logger;
   /** Counts each call once, where it is created (src/ops/metrics.ts). */
   metrics?: Pick<HotlineMetrics, 'callStarted'>;
@@ -135,6 +138,15 @@ export class CallTurns {
       input = { ...input, referenceNumber: await this.deps.messages.newReferenceNumber() };
     }
     const ctx: FlowContext = { ...this.deps.context, caller: {} };
+    // A provider's PIN is checked against the store before the turn (the pure engine reads the
+    // outcome), and only when this turn answers the PIN question: a pause mid-PIN checks nothing.
+    const pinKeys = providerPinEntry(this.deps.flow, call.flow, input, ctx);
+    if (pinKeys !== null) {
+      const found: ProviderSignIn = this.deps.providers && call.flow.vars.providerNumber !== undefined
+        ? await this.deps.providers.signIn({ callerId: call.callerId, providerNumber: call.flow.vars.providerNumber, pin: pinKeys.replace(/#/g, ''), at: this.now(), callSid })
+        : { result: 'refused' };
+      ctx.providerSignIn = (keys) => (keys === pinKeys ? found : undefined);
+    }
     let result: StepResult;
     try {
       result = step(this.deps.flow, call.flow, input, ctx);
@@ -232,6 +244,9 @@ export class CallTurns {
           this.deps.logger.info({ callSid, messageId: e.messageId, outcome }, 'answer call requested');
           break;
         }
+        case 'save-self-assessment':
+          if (this.deps.providers) await this.deps.providers.answer({ roundIds: e.roundIds, callerId: call.callerId, callSid, indicatorId: e.indicatorId, score: e.score, at });
+          break;
         case 'forget-unfinished-rating':
           await this.deps.callers.forgetUnfinishedRating(call.callerId);
           break;

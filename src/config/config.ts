@@ -34,6 +34,9 @@ export interface AppConfig {
   audioDir: string;
   /** Uploaded recordings converted at once by this instance (AUDIO_DECODES_AT_ONCE). */
   audioDecodesAtOnce: number;
+  /** Wrong provider PIN tries before a lockout, and its length (PROVIDER_PIN_MAX_FAILURES, PROVIDER_PIN_LOCKOUT_MINUTES). */
+  providerPinMaxFailures: number;
+  providerPinLockoutMinutes: number;
   /** The language menu offers only languages with every prompt recorded (ONLY_READY_LANGUAGES). */
   onlyReadyLanguages: boolean;
   /** Khmer machine-voice drafts count as recorded (ACCEPT_KHMER_MACHINE_VOICE). */
@@ -272,6 +275,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
   const trustProxy = parseTrustProxy(values.TRUST_PROXY ?? '');
   if ('problem' in trustProxy) problems.push(trustProxy.problem);
   if (Number(values.AUDIT_RETENTION_DAYS) < 90) problems.push(`AUDIT_RETENTION_DAYS=${values.AUDIT_RETENTION_DAYS} is too short: at least 90 days, so an investigation can still find what staff did`);
+  if (Number(values.PROVIDER_PIN_MAX_FAILURES) < 1) problems.push(`PROVIDER_PIN_MAX_FAILURES=${values.PROVIDER_PIN_MAX_FAILURES} is too low: at least 1, or no provider could ever sign in`);
+  if (Number(values.PROVIDER_PIN_LOCKOUT_MINUTES) < 1) problems.push(`PROVIDER_PIN_LOCKOUT_MINUTES=${values.PROVIDER_PIN_LOCKOUT_MINUTES} is too low: at least 1, or wrong PINs could be tried without end`);
   if (Number(values.AUDIO_DECODES_AT_ONCE) < 1) problems.push(`AUDIO_DECODES_AT_ONCE=${values.AUDIO_DECODES_AT_ONCE} is too low: at least 1, or no recording can be uploaded`);
   if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
   if (Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT) < 4) problems.push(`HTTP_MAX_CONNECTIONS_PER_CLIENT=${values.HTTP_MAX_CONNECTIONS_PER_CLIENT} is too low: at least 4 (a browser opens several)`);
@@ -329,6 +334,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
     sessionSecret: secret('SESSION_SECRET'),
     audioDir: explicit('AUDIO_DIR') ? resolve(values.AUDIO_DIR) : path.join(siteDir, 'audio'),
     audioDecodesAtOnce: Number(values.AUDIO_DECODES_AT_ONCE),
+    providerPinMaxFailures: Number(values.PROVIDER_PIN_MAX_FAILURES),
+    providerPinLockoutMinutes: Number(values.PROVIDER_PIN_LOCKOUT_MINUTES),
     flowFile: siteOr('FLOW_FILE', 'config/flow.json'),
     languagesFile: siteOr('LANGUAGES_FILE', 'config/languages.json'),
     scorecardFile: siteOr('SCORECARD_FILE', 'config/scorecard.json'),

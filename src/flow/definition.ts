@@ -81,6 +81,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     properties: {
       introPrompt: str, indicatorPrompt: str, scalePrompt: str, next: target,
       scaleHintPrompt: str, invalidPrompt: str, dontKnowKey: { enum: ['6', '7', '8', '9', '#'] }, dontKnowPrompt: str, leavePrompt: str,
+      selfAssessment: { type: 'boolean' },
     },
   },
   question: {
@@ -100,6 +101,13 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   'area-list': {
     required: ['prompt', 'morePrompt', 'notListedPrompt', 'notListedKey', 'next', 'byCode'],
     properties: { prompt: str, morePrompt: str, notListedPrompt: str, notListedKey: { enum: ['5', '6', '7', '8'] }, next: target, byCode: target },
+  },
+  'provider-pin': {
+    required: ['introPrompt', 'numberPrompt', 'pinPrompt', 'acceptedPrompt', 'wrongPrompt', 'lockedPrompt', 'noRoundPrompt', 'numberDigits', 'pinDigits', 'next', 'exit'],
+    properties: {
+      introPrompt: str, numberPrompt: str, pinPrompt: str, acceptedPrompt: str, wrongPrompt: str, lockedPrompt: str, noRoundPrompt: str,
+      numberDigits: { type: 'integer', minimum: 1, maximum: 12 }, pinDigits: { type: 'integer', minimum: 6, maximum: 12 }, next: target, exit: target,
+    },
   },
   'facility-choice': { required: ['prompt', 'morePrompt', 'next'], properties: { prompt: str, morePrompt: str, next: target } },
   'place-record': {
@@ -180,6 +188,7 @@ export function successors(n: FlowNode): string[] {
     case 'commune-code': return n.dontKnow ? [n.next, n.browse, n.dontKnow] : [n.next, n.browse];
     case 'resume-offer': return [n.next, n.rateNode];
     case 'area-list': return [n.next, n.byCode];
+    case 'provider-pin': return [n.next, n.exit];
     case 'place-list': return n.byCode ? [n.next, n.byCode] : [n.next];
     default: return [n.next];
   }
@@ -242,6 +251,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'area-list': templates.push(n.prompt, n.morePrompt, n.notListedPrompt); break;
       case 'facility-choice': templates.push(n.prompt, n.morePrompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
+      case 'provider-pin': templates.push(n.introPrompt, n.numberPrompt, n.pinPrompt, n.acceptedPrompt, n.wrongPrompt, n.lockedPrompt, n.noRoundPrompt); break;
       case 'info-pieces': {
         templates.push(n.morePrompt, n.closingPrompt);
         // Each topic has its own number of pieces: expanded here, not as a free {piece}.
@@ -286,6 +296,8 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
     if (n.type === 'resume-offer' && nodes[n.rateNode] && nodes[n.rateNode].type !== 'rate-indicators') problems.push(`node ${id}: rateNode ${n.rateNode} is not a rate-indicators node`);
     if (n.type === 'menu' && n.readBackAgain && !n.readBack) problems.push(`node ${id}: readBackAgain needs a readBack`);
     if (n.type === 'question' && n.skipTo && nodes[n.skipTo]?.type === 'question') problems.push(`node ${id}: skipTo ${n.skipTo} is another question: 0 must skip past them`);
+    if (n.type === 'provider-pin' && nodes[n.next] && !isSelfAssessmentPath(nodes, n.next)) problems.push(`node ${id}: next ${n.next} does not lead to a rate-indicators node with selfAssessment`);
+    if (n.type === 'rate-indicators' && n.selfAssessment && n.dontKnowKey) problems.push(`node ${id}: a self-assessment has no "don't know" key`);
     if (n.type === 'commune-code' && n.dontKnow && nodes[n.dontKnow] && nodes[n.dontKnow].type !== 'place-record') problems.push(`node ${id}: dontKnow ${n.dontKnow} is not a place-record node`);
   }
   for (const ref of [def.start, def.mainMenu]) if (!nodes[ref]) problems.push(`${ref} (start or mainMenu) is not a node`);
@@ -297,6 +309,17 @@ export function parseFlow(raw: unknown, check: FlowCheckContext, source = 'flow'
   }
   if (problems.length) throw new DefinitionError(`${source} is not a valid flow definition:\n  - ${problems.join('\n  - ')}`);
   return def;
+}
+
+/** A provider's sign-in goes (through say nodes) to their self-assessment, never to a citizen's rating. */
+function isSelfAssessmentPath(nodes: Record<string, FlowNode>, id: string): boolean {
+  for (let hops = 0; hops < 8 && nodes[id]; hops++) {
+    const n = nodes[id];
+    if (n.type === 'rate-indicators') return Boolean(n.selfAssessment);
+    if (n.type !== 'say') return false;
+    id = n.next;
+  }
+  return false;
 }
 
 export function loadFlow(file: string, check: FlowCheckContext): FlowDefinition {

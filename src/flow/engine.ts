@@ -11,7 +11,7 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' | 'provider-pin' }>;
 
 /** Names read in one menu of a programme list: short enough to remember which key was which. */
 const NAMES_PER_MENU = 4;
@@ -159,7 +159,9 @@ class Turn {
           return;
         case 'rate-indicators':
           this.vars.indicatorIndex = 0;
-          if (!this.vars.introPlayed) {
+          // A provider hears how to score their own service every time; a citizen once.
+          if (n.selfAssessment) this.play(n.introPrompt);
+          else if (!this.vars.introPlayed) {
             this.play(n.introPrompt);
             this.vars.introPlayed = true;
           }
@@ -201,6 +203,12 @@ class Turn {
         }
         case 'info-pieces':
           this.vars.piece = 1;
+          this.ask(n);
+          return;
+        case 'provider-pin':
+          delete this.vars.providerNumber;
+          delete this.vars.selfAssessment;
+          this.play(n.introPrompt);
           this.ask(n);
           return;
         case 'resume-offer':
@@ -320,6 +328,16 @@ class Turn {
         this.gather(1);
         return;
       }
+      case 'provider-pin':
+        // The number first, then its PIN; both end early on # and wait as long as a commune code.
+        if (this.vars.providerNumber === undefined) {
+          this.play(n.numberPrompt);
+          this.gather(n.numberDigits, this.def.settings.codeTimeoutSeconds, '#');
+        } else {
+          this.play(n.pinPrompt);
+          this.gather(n.pinDigits, this.def.settings.codeTimeoutSeconds, '#');
+        }
+        return;
       case 'resume-offer': {
         const r = this.vars.resumable!;
         this.play(n.prompt, { service: r.service });
@@ -453,6 +471,7 @@ class Turn {
           else this.ask(n);
           return true;
         }
+        if (n.selfAssessment) return this.answerSelfAssessment(n, digits);
         const dontKnow = n.dontKnowKey !== undefined && digits === n.dontKnowKey;
         if (!dontKnow && !/^[1-5]$/.test(digits)) return false;
         // "Don't know / did not use" is kept as an answer without a score: counted apart, never averaged.
@@ -536,10 +555,74 @@ class Turn {
         this.goTo(n.next);
         return true;
       }
+      case 'provider-pin':
+        return this.answerProviderPin(n, digits);
       case 'record':
       case 'place-record':
         return false;
     }
+  }
+
+  /** The provider number, then the PIN, checked by the app (the context's providerSignIn). */
+  answerProviderPin(n: Extract<FlowNode, { type: 'provider-pin' }>, digits: string): boolean {
+    const keys = digits.replace(/#/g, '');
+    if (keys === '') {
+      // A # left over from the entry before (it was whole without it): the question again, nothing counted.
+      this.ask(n);
+      return true;
+    }
+    if (this.vars.providerNumber === undefined) {
+      // Any number is taken: whether it exists is told only together with its PIN.
+      if (!/^[0-9]+$/.test(keys)) return false;
+      this.vars.providerNumber = keys;
+      this.state.invalids = 0;
+      this.ask(n);
+      return true;
+    }
+    const found = this.ctx.providerSignIn?.(digits) ?? { result: 'refused' as const };
+    delete this.vars.providerNumber;
+    switch (found.result) {
+      case 'accepted':
+        this.vars.selfAssessment = { roundIds: found.roundIds };
+        this.vars.service = found.service;
+        if (found.facilityId) this.vars.facility = found.facilityId;
+        else delete this.vars.facility;
+        this.play(n.acceptedPrompt);
+        this.goTo(n.next);
+        return true;
+      case 'no-round':
+        this.play(n.noRoundPrompt);
+        this.goTo(n.exit);
+        return true;
+      case 'locked':
+        this.play(n.lockedPrompt);
+        this.goTo(n.exit);
+        return true;
+      case 'refused':
+        // Never which part was wrong: the same words, and the number asked again.
+        this.play(n.wrongPrompt);
+        this.state.invalids = 0;
+        this.ask(n);
+        return true;
+    }
+  }
+
+  /** A provider's score of their own service: 1-5 only, kept for each current round, no rating and no resume offer. */
+  answerSelfAssessment(n: Extract<FlowNode, { type: 'rate-indicators' }>, digits: string): boolean {
+    const rounds = this.vars.selfAssessment?.roundIds;
+    if (!rounds || !this.vars.service) throw new DefinitionError('a self-assessment reached without a provider signed in');
+    if (!/^[1-5]$/.test(digits)) return false;
+    this.effects.push({ type: 'save-self-assessment', roundIds: rounds, indicatorId: this.currentIndicator(), score: Number(digits) });
+    this.play(n.scalePrompt, { score: digits });
+    this.vars.indicatorIndex = (this.vars.indicatorIndex ?? 0) + 1;
+    this.state.invalids = 0;
+    if (this.vars.indicatorIndex >= this.ctx.indicators(this.vars.service).length) {
+      delete this.vars.selfAssessment;
+      this.goTo(n.next);
+    } else {
+      this.ask(n);
+    }
+    return true;
   }
 
   /** A key on a programme name list: 1-4 picks a name of this menu, 9 hears more, the not-listed key leaves for code entry. */
@@ -654,7 +737,34 @@ function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean 
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces', 'provider-pin'].includes(n.type);
+}
+
+/**
+ * The keys this turn will answer a provider-pin node's PIN question with, or null when it will
+ * not (another node, the number still asked, the entry not whole yet after a pause, * or 0 alone).
+ * The app checks them against the store before the turn (the check counts wrong tries), so this
+ * follows step() exactly: the same multi-key rule, the same shared keys.
+ */
+export function providerPinEntry(def: FlowDefinition, state: FlowState | null, input: FlowInput, ctx: FlowContext): string | null {
+  if (!state || state.ended || input.type === 'start') return null;
+  const n = def.nodes[state.node];
+  if (!n || n.type !== 'provider-pin' || state.vars.providerNumber === undefined) return null;
+  const entry = multiKeyEntry(def, ctx, state, n);
+  const partial = state.partialKeys;
+  let keys: string;
+  if (input.type === 'silence') {
+    if (!entry || !partial) return null;
+    keys = partial;
+  } else if (input.type === 'digits') {
+    keys = entry ? (partial ?? '') + input.digits : input.digits;
+    if (entry && keys.length > 0 && entryIsShort(ctx, entry, keys)) return null;
+  } else {
+    return null;
+  }
+  // * and 0 alone are the shared keys; # alone (left over from the number) is asked again: none is a PIN.
+  if (keys === '*' || keys === '0' || keys.replace(/#/g, '') === '') return null;
+  return keys;
 }
 
 /** Runs one turn of the call. `state` is not modified; the new state is returned. */

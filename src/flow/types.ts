@@ -67,6 +67,11 @@ export type FlowNode =
     dontKnowPrompt?: PromptTemplate;
     /** 0 here asks this first ("press 0 again to stop, 1 to go on") instead of leaving at once. */
     leavePrompt?: PromptTemplate;
+    /**
+     * A service provider scoring their own service (signed in at a provider-pin node): each answer
+     * is a save-self-assessment, not a rating; the intro is always played.
+     */
+    selfAssessment?: boolean;
   }
   | {
     type: 'question'; prompt: PromptTemplate; field: DemographicField; answers: Record<string, string>; next: string;
@@ -103,7 +108,18 @@ export type FlowNode =
    * `prompt` (with {service}), the commune, then `pressPrompt`; 1 goes on at `rateNode`, 2 and
    * callers with nothing to resume go to `next`.
    */
-  | { type: 'resume-offer'; prompt: PromptTemplate; pressPrompt: PromptTemplate; rateNode: string; next: string };
+  | { type: 'resume-offer'; prompt: PromptTemplate; pressPrompt: PromptTemplate; rateNode: string; next: string }
+  /**
+   * A service provider signs in: `numberPrompt` asks the provider number (`numberDigits`), then
+   * `pinPrompt` the PIN (`pinDigits`), each ending early on #. The app checks them (the context's
+   * providerSignIn): accepted goes on to `next` with the service, facility and rounds set; a wrong
+   * pair hears `wrongPrompt` (never which part) and the number again; a locked phone or number
+   * hears `lockedPrompt`, and a right PIN with no open round `noRoundPrompt`, then `exit`.
+   */
+  | {
+    type: 'provider-pin'; introPrompt: PromptTemplate; numberPrompt: PromptTemplate; pinPrompt: PromptTemplate; acceptedPrompt: PromptTemplate;
+    wrongPrompt: PromptTemplate; lockedPrompt: PromptTemplate; noRoundPrompt: PromptTemplate; numberDigits: number; pinDigits: number; next: string; exit: string;
+  };
 
 export type FlowNodeType = FlowNode['type'];
 
@@ -192,6 +208,8 @@ export type Effect =
    */
   | { type: 'remember-unfinished-rating'; rating: UnfinishedRating }
   | { type: 'forget-unfinished-rating' }
+  /** A signed-in provider's score of their own service, for each current round of it (never a rating). */
+  | { type: 'save-self-assessment'; roundIds: string[]; indicatorId: string; score: number }
   /** The caller wants to be called back with the answer to the message they just sent. */
   | { type: 'request-answer-call'; messageId: string };
 
@@ -236,6 +254,10 @@ export interface FlowVars {
   resumable?: UnfinishedRating;
   /** commune:service of the rating begun in this call and noted as unfinished (once per service). */
   unfinishedNoted?: string;
+  /** The provider number keyed at a provider-pin node, while its PIN is asked (not secret: printed on the provider's letter). */
+  providerNumber?: string;
+  /** A provider signed in with their PIN: the rounds their self-assessment goes to. */
+  selfAssessment?: { roundIds: string[] };
 }
 
 export interface FlowState {
@@ -282,7 +304,19 @@ export interface FlowContext {
   infoPieces?(service: string, topic: string, language: string): number;
   /** The facilities of a service a commune's callers choose between (ids); one means no question. */
   facilities?(communeCode: string, service: string): readonly string[];
+  /**
+   * The check of the keys entered as a PIN at a provider-pin node, made by the app before the
+   * turn (src/calls/call-turns.ts, with providerPinEntry); undefined for any other keys.
+   */
+  providerSignIn?(keys: string): ProviderSignIn | undefined;
 }
+
+/** What the app found for a provider number and PIN keyed at a provider-pin node. */
+export type ProviderSignIn =
+  | { result: 'accepted'; service: string; facilityId?: string; roundIds: string[] }
+  | { result: 'no-round' }
+  | { result: 'refused' }
+  | { result: 'locked' };
 
 export interface StepResult {
   state: FlowState;

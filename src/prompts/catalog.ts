@@ -17,6 +17,12 @@ export interface PromptEntry {
   wordsChangedIn?: Record<string, string>;
   /** "needed" (or absent) until a native Khmer speaker has read the Khmer text; then "done" (npm run i18n -- import). */
   kmReview?: 'needed' | 'done';
+  /**
+   * The languages this prompt is recorded in; any other language plays the default language's
+   * recording (the usual fallback) and does not need its own to be offered. For words meant for
+   * service providers, who work in Khmer, so that they never hold an indigenous language back.
+   */
+  onlyIn?: string[];
 }
 export interface PromptCatalog {
   prompts: Record<string, PromptEntry>;
@@ -50,6 +56,7 @@ const validate = new Ajv({ allErrors: true }).compile({
             additionalProperties: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
           },
           kmReview: { enum: ['needed', 'done'] },
+          onlyIn: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z]{2,3}$' } },
         },
       },
     },

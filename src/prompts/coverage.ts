@@ -50,10 +50,11 @@ export interface PlaceCoverage {
   provincesTotal: number;
 }
 
-/** The catalog prompts a language needs: all but the other languages' own menu entries. */
+/** The catalog prompts a language needs: all but the other languages' own menu entries and prompts recorded only in other languages (onlyIn). */
 export function requiredPrompts(catalog: PromptCatalog, language: string): string[] {
   return Object.keys(catalog.prompts)
     .filter((id) => !id.startsWith('language.option.') || id === `language.option.${language}`)
+    .filter((id) => !catalog.prompts[id].onlyIn || catalog.prompts[id].onlyIn!.includes(language))
     .sort();
 }
 

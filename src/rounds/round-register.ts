@@ -6,7 +6,12 @@
  */
 import { ConflictError, DuplicateKeyError, NotFoundError } from '../errors';
 import { Store } from '../store/store';
-import { changedRoundState, resultId, RoundResult, RoundState, RoundStateChange, ScorecardRound, StoredChannel } from './scorecard-round';
+import { changedRoundState, resultId, RoundResult, RoundState, RoundStateChange, roundId, ScorecardRound, StoredChannel } from './scorecard-round';
+
+/** The states in which a round takes providers' self-assessment by phone. */
+export const SELF_ASSESSMENT_OPEN_STATES: readonly RoundState[] = ['open', 'in-review'];
+
+type Counts = [number, number, number, number, number];
 
 export interface RoundFilter {
   year?: number;
@@ -92,6 +97,47 @@ export class RoundRegister {
   /** A round's stored results, by channel then indicator. */
   resultsOf(roundId: string, channel?: StoredChannel): Promise<RoundResult[]> {
     return this.results.find({ roundId, ...(channel ? { channel } : {}) }, { sort: { channel: 1, indicatorKey: 1 } });
+  }
+
+  /**
+   * The rounds of this year that take a provider's self-assessment: open or in review, of the
+   * facility (every commune it serves that has a round), or of the commune's service where no
+   * facility is named.
+   */
+  async currentRoundsOf(target: { facilityId: string } | { communeCode: string; service: string }, year: number): Promise<ScorecardRound[]> {
+    const states = { $in: [...SELF_ASSESSMENT_OPEN_STATES] };
+    if ('facilityId' in target) return this.rounds.find({ facilityId: target.facilityId, year, state: states }, { sort: { _id: 1 } });
+    const round = await this.rounds.findOne({ _id: roundId(target.communeCode, target.service, year), state: states });
+    return round ? [round] : [];
+  }
+
+  /**
+   * Writes the providers' phone counts of a round (per indicator id) into its self-assessment
+   * results: added to what the desk or an import entered, replacing the phone's earlier part.
+   * An indicator left with no count at all loses its result.
+   */
+  async savePhoneSelfAssessment(round: string, phone: ReadonlyMap<string, Counts>, at: Date): Promise<void> {
+    const existing = new Map((await this.resultsOf(round, 'self-assessment')).map((r) => [r.indicatorKey, r]));
+    const indicators = new Set([...phone.keys(), ...[...existing.values()].filter((r) => r.phoneCounts).map((r) => r.indicatorKey)]);
+    for (const indicatorKey of indicators) {
+      const r = existing.get(indicatorKey);
+      const zero: Counts = [0, 0, 0, 0, 0];
+      // What the desk or an import entered: the counts less the phone's earlier part, unless they wrote after it.
+      const base = r ? r.counts.map((n, i) => n - (r.source === 'phone-pin' ? r.phoneCounts?.[i] ?? 0 : 0)) : zero;
+      const part = phone.get(indicatorKey) ?? zero;
+      const counts = base.map((n, i) => Math.max(0, n) + part[i]) as Counts;
+      const _id = resultId(round, 'self-assessment', indicatorKey);
+      if (counts.every((n) => n === 0)) {
+        if (r) await this.deleteResult(_id);
+        continue;
+      }
+      await this.saveResult({
+        _id, roundId: round, channel: 'self-assessment', indicatorKey, counts, phoneCounts: part,
+        strengths: r?.strengths ?? [], weaknesses: r?.weaknesses ?? [], suggestedActions: r?.suggestedActions ?? [], priorityActions: r?.priorityActions ?? [],
+        ...(r?.indicatorName ? { indicatorName: r.indicatorName } : {}),
+        source: 'phone-pin', enteredBy: 'phone', enteredAt: at,
+      });
+    }
   }
 
   async deleteResult(id: string): Promise<boolean> {

@@ -81,6 +81,12 @@ export interface RoundResult {
   /** Suggested actions the interface meeting made priorities (they lead to JAAP items). */
   priorityActions: string[];
   source: ResultSource;
+  /**
+   * Self-assessment only: the part of `counts` that providers keyed by phone (source phone-pin),
+   * recounted from their answers (src/rounds/phone-self-assessment.ts) and added to what the desk
+   * or an import had entered. A desk entry or import written after it replaces the counts whole.
+   */
+  phoneCounts?: [number, number, number, number, number];
   enteredBy: string;
   enteredAt: Date;
 }

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'list-places', 'play-place', 'confirm-place',
   'view-jaap', 'add-jaap', 'add-jaap-item', 'jaap-item-status', 'export-jaap', 'export-jaap-results', 'import-jaap',
   'import-dcs-report',
+  'view-provider-pins', 'set-provider-pin', 'provider-pin-accepted', 'provider-pin-refused', 'provider-pin-locked',
   'studio-save', 'studio-save-refused', 'studio-undo', 'try-the-line',
   'view-audit-log', 'view-accounts', 'add-account', 'change-password', 'reset-password',
   'change-own-password', 'change-own-password-failed', 'change-own-password-locked', 'change-role', 'unlock-account', 'disable-account', 'enable-account',

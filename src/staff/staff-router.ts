@@ -53,6 +53,7 @@ import { StaffPreferences } from './preferences';
 import { findPages } from './find-pages';
 import { placePages } from './place-pages';
 import { jaapPages } from './jaap-pages';
+import { providerPinPages } from './provider-pin-pages';
 import { staffSecurityHeaders } from './security-headers';
 import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
@@ -84,7 +85,7 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, roundImportPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, roundImportPages, providerPinPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({

@@ -6,6 +6,9 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'scorecard_rounds', keys: { year: -1, communeCode: 1 } },
   { collection: 'scorecard_rounds', keys: { provinceCode: 1, year: -1 } },
   { collection: 'round_results', keys: { roundId: 1, channel: 1, indicatorKey: 1 } },
+  // Providers' PINs: found by the provider number keyed on the phone; phone self-assessment answers by round.
+  { collection: 'provider_pins', keys: { providerNumber: 1 }, unique: true },
+  { collection: 'phone_self_assessments', keys: { roundId: 1 } },
   // JAAP register: one plan per commune and year; a period's items by agreement day; overdue items by deadline.
   { collection: 'jaaps', keys: { communeCode: 1, year: 1 }, unique: true },
   { collection: 'jaap_items', keys: { jaapId: 1, section: 1, no: 1 }, unique: true },

@@ -10,6 +10,7 @@ import { storeRatings } from '../reports/rating-fixture';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { planItem } from '../support/jaap-items';
+import { CountersRepository } from '../../src/store/counters';
 import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
 
 /**
@@ -48,6 +49,8 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await h.rt.outbound.missedCall('+85512777001');
     await h.rt.outbound.queue.block('b'.repeat(64), 'admin1');
     // A JAAP with an overdue item and a done one, written in Khmer as a commune would.
+    // A provider PIN set, so the PIN page lists one (its PIN is never on that page).
+    await h.rt.providerPins.setPin({ communeCode: '120101', service: 'health' }, 'health', 'admin1', new Date('2026-03-01T03:00:00Z'), new CountersRepository(h.store));
     const register = new JaapRegister(h.store);
     await register.addPlan({ _id: '120101-2025', communeCode: '120101', year: 2025, agreedOn: '2025-03-10', createdAt: new Date(), createdBy: 'admin1' });
     await register.addItems([
@@ -429,6 +432,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'jaap-results', path: () => '/staff/jaap/results?year=2025', user: 'admin1' },
     { name: 'round-import', path: () => '/staff/rounds/import', user: 'admin1' },
     { name: 'jaap-letter', path: () => '/staff/jaap/010201-2025/letter', user: 'viewer1' },
+    { name: 'provider-pins', path: () => '/staff/provider-pins', user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
     { name: 'studio', path: () => '/staff/studio', user: 'admin1' },

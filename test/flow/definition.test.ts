@@ -6,6 +6,7 @@ import { FlowCheckContext, loadFlow, parseFlow } from '../../src/flow/definition
 import { loadCatalog } from '../../src/prompts/catalog';
 import { indicatorIds, loadScorecard } from '../../src/scorecard/scorecard';
 import { tempDir } from '../support/engine';
+import { PROVIDER_NUMBER_DIGITS, PROVIDER_PIN_DIGITS } from '../../src/rounds/provider-pins';
 
 const root = path.resolve(__dirname, '../..');
 const catalog = loadCatalog(path.join(root, 'prompts/catalog.json'));
@@ -145,5 +146,26 @@ describe('flow definition', () => {
     const message = refusal(flow);
     expect(message).toMatch(/a\.missing/);
     expect(message).toMatch(/b\.missing/);
+  });
+});
+
+describe('the providers\' self-assessment nodes', () => {
+  it('a provider sign-in that leads to a citizen\'s rating is refused: a provider\'s scores must never become ratings', () => {
+    const flow = shipped();
+    nodeOf(flow, 'provider.sign-in').next = 'rate.indicators';
+    expect(refusal(flow)).toContain('node provider.sign-in: next rate.indicators does not lead to a rate-indicators node with selfAssessment');
+  });
+
+  it('a self-assessment with a "don\'t know" key is refused, and a PIN shorter than 6 digits too', () => {
+    const flow = shipped();
+    Object.assign(nodeOf(flow, 'provider.indicators'), { dontKnowKey: '9', dontKnowPrompt: 'rate.dontknow' });
+    expect(refusal(flow)).toContain('node provider.indicators: a self-assessment has no "don\'t know" key');
+    const short = shipped();
+    nodeOf(short, 'provider.sign-in').pinDigits = 4;
+    expect(refusal(short)).toContain('pinDigits');
+  });
+
+  it('the shipped flow asks the PIN with as many digits as staff are given', () => {
+    expect(nodeOf(shipped(), 'provider.sign-in')).toMatchObject({ numberDigits: PROVIDER_NUMBER_DIGITS, pinDigits: PROVIDER_PIN_DIGITS });
   });
 });

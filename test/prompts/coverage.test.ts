@@ -38,7 +38,15 @@ describe('prompt coverage per language', () => {
     expect(ids).toContain('language.option.cmo');
     expect(ids).not.toContain('language.option.km');
     expect(ids).toContain('info.health.fees.1');
-    expect(ids.length).toBe(Object.keys(catalog.prompts).length - 6);
+    const khmerOnly = Object.keys(catalog.prompts).filter((id) => catalog.prompts[id].onlyIn);
+    expect(ids.length).toBe(Object.keys(catalog.prompts).length - 6 - khmerOnly.length);
+  });
+
+  it('prompts recorded only in Khmer (the words for service providers) are needed in Khmer and never hold another language back', () => {
+    expect(requiredPrompts(catalog, 'cmo')).not.toContain('provider.pin');
+    expect(requiredPrompts(catalog, 'km')).toContain('provider.pin');
+    expect(gapsOf(cmo, { allowMachineVoice: false })).not.toContain('provider.pin');
+    expect(gapsOf(cmo, { allowMachineVoice: false })).toContain('rate.invalid');
   });
 
   it('tells recordings, machine voices, placeholders and missing prompts apart by checksum', () => {

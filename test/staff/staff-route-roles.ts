@@ -51,6 +51,9 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   // Importing the Digital Community Scorecard app's report into rounds (src/staff/round-import-pages.ts).
   'GET /rounds/import': 'reviewer',
   'POST /rounds/import': 'reviewer',
+  // Service providers' PINs for the phone self-assessment (src/staff/provider-pin-pages.ts): admins only.
+  'GET /provider-pins': 'admin',
+  'POST /provider-pins': 'admin',
   // Outbound calls (src/staff/outbound-pages.ts): pausing or resuming all calling is the admin's.
   'GET /outbound': 'viewer',
   'POST /outbound/pause': 'admin',
