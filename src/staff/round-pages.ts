@@ -407,7 +407,7 @@ ${canEdit ? html`<h2>${t('rounds.dates')}</h2>
       const wordList = (heading: string, items: string[], priorities: string[] = []) => (items.length
         ? html`<div><h3>${heading}</h3><ul>${items.map((i) => html`<li${priorities.includes(i) ? html` class="priority"` : ''}><span class="note-text">${i}</span>${priorities.includes(i) ? html` <strong class="priority-mark">${t('rounds.priority')}</strong>` : ''}</li>`)}</ul></div>`
         : '');
-      const indicatorSection = (row: IndicatorComparison, k: number) => html`<section class="pack-indicator" aria-labelledby="pack-${k}">
+      const indicatorSection = (row: IndicatorComparison, k: number) => html`<section class="pack-indicator">
 <h2 id="pack-${k}">${k + 1}. ${rowLabel(round, row, t)}</h2>
 ${scrollBox(`${k + 1}. ${row.proposedWords ?? (row.key.startsWith('proposed:') ? row.key : indicatorLabel(round.service, row.key, t))}`, html`<table class="pack-table"><thead><tr><th scope="col">${t('rounds.pack.channel')}</th><th scope="col">${t('rounds.pack.median')}</th><th scope="col">${t('rounds.pack.people')}</th>${pointHeads}</tr></thead><tbody>
 ${phoneRow(row.phone)}${storedRow(t('rounds.pack.meeting'), row.meeting)}${storedRow(t('rounds.pack.self-assessment'), row.selfAssessment)}
