@@ -125,6 +125,11 @@ const NEXT_STATES: Record<RoundState, readonly RoundState[]> = {
   completed: ['in-review'],
 };
 
+/** The states a round in `state` may move to (the desk offers these). */
+export function nextRoundStates(state: RoundState): readonly RoundState[] {
+  return NEXT_STATES[state];
+}
+
 export function changedRoundState(round: Pick<ScorecardRound, 'state' | 'history'>, change: RoundStateChange): Pick<ScorecardRound, 'state' | 'history'> {
   if (!ROUND_STATES.includes(change.state)) throw new BadRequestError(`state must be one of ${ROUND_STATES.join(', ')}`);
   if (!NEXT_STATES[round.state].includes(change.state)) throw new BadRequestError(`a round that is ${round.state} cannot become ${change.state}`);

@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'view-outbound', 'outbound-pause', 'outbound-resume', 'outbound-purge', 'outbound-block', 'outbound-unblock',
   'view-report', 'download-report',
   'list-places', 'play-place', 'confirm-place',
+  'add-round', 'round-dates', 'round-state', 'round-result', 'view-meeting-pack',
   'view-jaap', 'add-jaap', 'add-jaap-item', 'jaap-item-status', 'export-jaap', 'export-jaap-results', 'import-jaap',
   'import-dcs-report',
   'view-provider-pins', 'set-provider-pin', 'provider-pin-accepted', 'provider-pin-refused', 'provider-pin-locked',

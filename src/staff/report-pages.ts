@@ -34,7 +34,6 @@ import { cambodiaDateTime } from './page-dates';
 import { chartPatterns } from './report-charts';
 import { areaUrl, cellHtml, CommuneSort, communeUrl, longerLink, meaningHtml, periodQuery, ReportNames, satisfactionTableHtml, scorecardUrl, sortFromQuery, sortParam, sortRows, widerLinks } from './report-tables';
 import { periodWords } from './report-words';
-import { ReportRunner } from './report-runner';
 import { StaffPages } from './staff-router';
 
 const ENGLISH = translator('en');
@@ -98,7 +97,7 @@ export const reportPages: StaffPages = (router, deps) => {
   deps.nav.push({ href: '/staff/reports', key: 'nav.reports', roles: ['admin', 'reviewer', 'viewer'] });
 
   // Off the webhooks' event loop (a child process), and kept for REPORT_FRESH_SECONDS: src/staff/report-runner.ts.
-  const runner = ReportRunner.of(rt);
+  const runner = deps.reports;
   const serviceIds = rt.scorecard.services.map((s) => s.id);
 
   const serviceName = (id: string) => {

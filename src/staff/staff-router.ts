@@ -54,6 +54,8 @@ import { findPages } from './find-pages';
 import { placePages } from './place-pages';
 import { jaapPages } from './jaap-pages';
 import { providerPinPages } from './provider-pin-pages';
+import { ReportRunner } from './report-runner';
+import { roundPages } from './round-pages';
 import { staffSecurityHeaders } from './security-headers';
 import { messagePages } from './message-pages';
 import { auditPages } from './audit-pages';
@@ -79,13 +81,15 @@ export interface StaffDeps {
   preferences: StaffPreferences;
   /** Navigation bar entries; a module pushes its own. */
   nav: NavItem[];
+  /** Scorecard figures, counted off the webhooks' event loop: one runner for every page, so reports still run one at a time. */
+  reports: ReportRunner;
   secureCookie: boolean;
 }
 
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, jaapPages, roundImportPages, providerPinPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, roundPages, jaapPages, roundImportPages, providerPinPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({
@@ -124,6 +128,7 @@ export function staffDeps(rt: Runtime): StaffDeps {
     audit: new AuditLog(rt.store),
     preferences: new StaffPreferences(rt.store),
     nav: [],
+    reports: ReportRunner.of(rt),
     secureCookie: rt.config.publicBaseUrl.startsWith('https:'),
   };
 }

@@ -11,6 +11,8 @@ import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
 import { JaapRegister } from '../../src/jaap/jaap-register';
 import { planItem } from '../support/jaap-items';
 import { CountersRepository } from '../../src/store/counters';
+import { RoundRegister } from '../../src/rounds/round-register';
+import { proposedIndicatorKey, resultId, RoundResult } from '../../src/rounds/scorecard-round';
 import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
 
 /**
@@ -24,6 +26,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
   let browser: Browser;
   const messages: StaffVisibleMessage[] = [];
   const DAY = 24 * 3600_000;
+  const ROUND = '010201-health-2026';
   const base = Date.parse('2026-03-01T03:00:00Z');
 
   beforeAll(async () => {
@@ -64,6 +67,24 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
       proposer: 'ប្រជាពលរដ្ឋភូមិទី៣', targetResponse: 'អ្នកជំងឺទទួលបានព័ត៌មានច្បាស់លាស់', service: ['school', 'health', 'commune'][n % 3], facilityName: 'បន្ទាយនាង',
       quantity: n + 1, unit: 'កន្លែង', startMonth: '2025-04', endMonth: '2025-12', beneficiariesTotal: 1200 + n, beneficiariesFemale: 640, costRiel: 2_500_000 * (n + 1), implementer: 'គណៈកម្មការសាលា',
     })));
+    // A scorecard round of 010201's health centre with the meeting's and the providers' results, written in Khmer.
+    const rounds = new RoundRegister(h.store);
+    await rounds.addRound({
+      _id: ROUND, communeCode: '010201', districtCode: '0102', provinceCode: '01', service: 'health', year: 2026, plannedOn: '2026-04-01', phoneFrom: '2026-01-01', phoneTo: '2026-04-01',
+      state: 'open', history: [{ state: 'open', at: new Date('2026-03-20T03:00:00Z'), by: 'admin1' }], createdAt: new Date(), createdBy: 'admin1',
+    });
+    const result = (channel: RoundResult['channel'], indicatorKey: string, counts: RoundResult['counts'], over: Partial<RoundResult> = {}): RoundResult => ({
+      _id: resultId(ROUND, channel, indicatorKey), roundId: ROUND, channel, indicatorKey, counts, strengths: [], weaknesses: [], suggestedActions: [], priorityActions: [], source: 'desk', enteredBy: 'admin1', enteredAt: new Date(), ...over,
+    });
+    for (const ind of h.rt.scorecard.services.find((s) => s.id === 'health')!.indicators) {
+      await rounds.saveResult(result('meeting', ind.id, [1, 3, 6, 4, 2], {
+        strengths: ['បុគ្គលិកពន្យល់ពីការព្យាបាលយ៉ាងច្បាស់'], weaknesses: ['គ្មាននរណានៅពេលថ្ងៃត្រង់ទេ'],
+        suggestedActions: ['បិទតារាងវេនការងារនៅមាត់ទ្វារ', 'ដាក់កៅអីនៅក្រោមម្លប់ឈើសម្រាប់អ្នករង់ចាំ'], priorityActions: ['បិទតារាងវេនការងារនៅមាត់ទ្វារ'],
+      }));
+      await rounds.saveResult(result('self-assessment', ind.id, [0, 0, 1, 3, 4]));
+    }
+    const toilets = 'បង្គន់ស្អាតសម្រាប់ស្ត្រី';
+    await rounds.saveResult(result('meeting', proposedIndicatorKey(toilets), [4, 2, 1, 0, 0], { indicatorName: toilets, suggestedActions: ['សាងសង់បង្គន់ដាច់ដោយឡែកសម្រាប់ស្ត្រី'] }));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -328,6 +349,33 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     await context.close();
   });
 
+  for (const lang of ['en', 'km'] as const) {
+    test(`the interface meeting pack prints on A4 without the menu or the desk's links, in ${lang === 'km' ? 'Khmer' : 'English'}`, async () => {
+      const { context, page } = await newPage(1280, lang === 'km' ? 'km' : undefined);
+      await signInByKeyboard(page, h.url, 'viewer1');
+      await page.goto(`${h.url}/staff/rounds/${ROUND}/meeting-pack`);
+      expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe(lang);
+      // Every indicator of the service and the one the meeting proposed, priorities marked.
+      expect(await page.locator('section.pack-indicator').count()).toBe(7);
+      expect(await page.locator('li.priority .priority-mark').count()).toBe(6);
+      await page.emulateMedia({ media: 'print' });
+      const hidden = await page.evaluate(() => ['header.top', '.skip-link', '.no-print'].map((s) => (globalThis as any).getComputedStyle((globalThis as any).document.querySelector(s)).display));
+      expect(hidden).toEqual(['none', 'none', 'none']);
+      // On paper no table is cut at the right edge (A4 less the margins is about 700 CSS px wide).
+      await page.setViewportSize({ width: 700, height: 1000 });
+      expect(await page.evaluate(() => [...(globalThis as any).document.querySelectorAll('.meeting-pack .table-scroll')].filter((el: any) => el.scrollWidth > el.clientWidth + 1).length)).toBe(0);
+      await screenshot(page, `meeting-pack-print-${lang}-${ENGINE}`);
+      const pdf = await page.pdf({ format: 'A4', printBackground: true });
+      const pageCount = (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+      // Seven indicators, each kept whole on its sheet (measured: 2 sheets in English, 3 in Khmer).
+      expect(pageCount).toBeGreaterThanOrEqual(1);
+      expect(pageCount).toBeLessThanOrEqual(4);
+      fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+      fs.writeFileSync(path.join(OUTPUT_DIR, `meeting-pack-${lang}-${ENGINE}.pdf`), pdf);
+      await context.close();
+    });
+  }
+
   test('try the line works from the keyboard', async () => {
     const { context, page } = await newPage(360);
     await signInByKeyboard(page, h.url, 'viewer1');
@@ -433,6 +481,10 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'round-import', path: () => '/staff/rounds/import', user: 'admin1' },
     { name: 'jaap-letter', path: () => '/staff/jaap/010201-2025/letter', user: 'viewer1' },
     { name: 'provider-pins', path: () => '/staff/provider-pins', user: 'admin1' },
+    { name: 'rounds', path: () => '/staff/rounds', user: 'admin1' },
+    { name: 'round', path: () => `/staff/rounds/${ROUND}`, user: 'admin1' },
+    { name: 'round-viewer', path: () => `/staff/rounds/${ROUND}?channel=meeting&indicator=staff-attitude`, user: 'viewer1' },
+    { name: 'meeting-pack', path: () => `/staff/rounds/${ROUND}/meeting-pack`, user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
     { name: 'outbound', path: () => '/staff/outbound', user: 'admin1' },
     { name: 'studio', path: () => '/staff/studio', user: 'admin1' },

@@ -9,6 +9,7 @@ import { TABLE_COLUMNS } from '../../src/reports/satisfaction-table';
 import { parseStaffCatalog, STAFF_CATALOG, translator } from '../../src/staff/i18n/i18n';
 import { SCALE_KEYS } from '../../src/staff/report-charts';
 import { PROMPT_STATES, STUDIO_REFUSAL_CODES, STUDIO_SCRIPT_KEYS, STUDIO_WARNING_CODES } from '../../src/staff/studio-pages';
+import { ROUND_CHANNELS, ROUND_STATES } from '../../src/rounds/scorecard-round';
 
 /** Every literal catalog key in the staff app's code: t('x'), tr(res)('x'), { key: 'x' }, and the script strings' 'try.x'. */
 function keysUsedInSource(): Map<string, string> {
@@ -43,6 +44,8 @@ describe('the staff message catalog (Khmer and English)', () => {
       ...PASSWORD_PROBLEM_CODES.map((c) => `password.problem.${c}`),
       ...STUDIO_REFUSAL_CODES.map((c) => `studio.refused.${c.toLowerCase().replace(/_/g, '-')}`),
       ...STUDIO_WARNING_CODES.map((c) => `studio.warning.${c}`),
+      ...ROUND_STATES.map((s) => `rounds.state.${s}`),
+      ...ROUND_CHANNELS.map((c) => `rounds.channel.${c}`),
     ];
     for (const key of dynamic) {
       expect(STAFF_CATALOG.messages[key]?.en).toBeTruthy();

@@ -38,6 +38,14 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'GET /reports/commune/:code': 'viewer',
   'GET /reports/commune/:code/scorecard': 'viewer',
   'GET /reports/download.csv': 'viewer',
+  // Scorecard rounds and the interface meeting pack (src/staff/round-pages.ts): viewers read, reviewers and admins edit.
+  'GET /rounds': 'viewer',
+  'POST /rounds': 'reviewer',
+  'GET /rounds/:id': 'viewer',
+  'POST /rounds/:id/state': 'reviewer',
+  'POST /rounds/:id/dates': 'reviewer',
+  'POST /rounds/:id/results': 'reviewer',
+  'GET /rounds/:id/meeting-pack': 'viewer',
   // JAAP register (src/staff/jaap-pages.ts): viewers read, reviewers and admins edit.
   'GET /jaap': 'viewer',
   'GET /jaap/results': 'viewer',
