@@ -194,7 +194,8 @@ ${canEdit ? html`<h2>${t('rounds.add')}</h2>
   <label><span>${t('rounds.planned-on')}</span> <input name="plannedOn" type="date"></label>
   <div class="filter-buttons"><button type="submit">${t('rounds.add')}</button></div>
 </form>
-<p class="muted">${t('rounds.add-help')}</p>` : ''}`,
+<p class="muted">${t('rounds.add-help')}</p>
+<p><a href="${BASE}/import">${t('rounds-import.title')}</a></p>` : ''}`,
       });
     } catch (err) {
       next(err);

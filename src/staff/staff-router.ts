@@ -89,7 +89,8 @@ export interface StaffDeps {
 export type StaffPages = (router: Router, deps: StaffDeps) => void;
 
 /** Page modules, in navigation order. */
-const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, roundPages, jaapPages, roundImportPages, providerPinPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
+// The round import's fixed path comes before /rounds/:id.
+const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, roundImportPages, roundPages, jaapPages, providerPinPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
 const validateSignIn = new Ajv({ allErrors: true }).compile({

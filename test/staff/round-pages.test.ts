@@ -42,7 +42,8 @@ describe(`the scorecard round pages (${ENGINE} store)`, () => {
 
   it('a reviewer adds a round, enters both stored channels, moves it on, and the pack shows all three side by side', async () => {
     const rev = await new StaffClient(h).signedIn('rev1');
-    await rev.page('/staff/rounds');
+    // The rounds page leads to the DCS report import (src/staff/round-import-pages.ts).
+    expect((await rev.page('/staff/rounds')).text).toContain('<a href="/staff/rounds/import">Import a Digital Community Scorecard report</a>');
     const made = await rev.post('/staff/rounds', { commune: '០៨០១០១', service: 'health', facility: '', year: '២០២៦', plannedOn: '2026-04-01' });
     expect(made.status).toBe(303);
     expect(made.headers.get('location')).toBe(`/staff/rounds/${ROUND}`);
