@@ -158,7 +158,11 @@ export class CallsRepository {
     if (rank === STATUS_RANK.completed) this.recent.delete(callSid);
     try {
       const r = await this.statuses.updateOne({ _id: callSid, rank: { $lt: rank } }, { $set: fields }, { upsert: true, likelyNew: true });
-      return rank === STATUS_RANK.completed && (r.matched === 1 || r.upserted);
+      const ended = rank === STATUS_RANK.completed && (r.matched === 1 || r.upserted);
+      // Keys held over a pause (Somleng posts an entry in pieces) may be the start of a provider's
+      // PIN: once the call is over they are of no use, so they do not wait for the calls purge.
+      if (ended) await this.calls.updateOne({ _id: callSid, 'flow.partialKeys': { $exists: true } }, { $unset: { 'flow.partialKeys': true } });
+      return ended;
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
       return false;

@@ -82,6 +82,14 @@ describe.each([
     if (model.name === 'somleng') expect(r.posted.length).toBeGreaterThan(6); // the PIN did come in pieces
   });
 
+  it('a provider who hangs up halfway through the PIN leaves no keys of it in the call record', async () => {
+    const r = await call([...acts(`1,#,${number}`), { do: 'keys', keys: pin.slice(0, 3) }, { do: 'hangup' }]);
+    expect(r.heard).not.toContain('provider.pin.accepted');
+    const record = await h.store.collection<{ _id: string; flow: { partialKeys?: string } }>('calls').findOne({});
+    expect(record?.flow.partialKeys).toBeUndefined();
+    if (model.name === 'somleng') expect(r.posted).toContain(pin.slice(0, 3)); // the first keys did arrive on their own
+  });
+
   it('# after the PIN ends it at once, # after the whole number is harmless (never a wrong try); a wrong PIN delivered twice counts as one wrong try', async () => {
     const wrong = (pin[0] === '9' ? '1' : '9') + pin.slice(1);
     const r = await call(acts(`1,#,${number}#,${wrong}#,${number}#,${pin}#,3,hangup`), { retryEveryRequest: true });
