@@ -32,6 +32,14 @@ export interface StatusChange {
   at: Date;
   by: string;
   note?: string;
+  /** A photo as evidence (the ramp built, the price list posted), in the store's files: src/jaap/evidence-photos.ts. */
+  photo?: EvidencePhoto;
+}
+
+export interface EvidencePhoto {
+  fileId: string;
+  contentType: 'image/jpeg' | 'image/png';
+  bytes: number;
 }
 
 /** One agreed activity, in the columns of the official JAAP letter plus follow-up. */

@@ -5,6 +5,8 @@ import { BadRequestError, NotFoundError } from '../errors';
 import { ItemStatus, ITEM_STATUSES, Jaap, JaapItem, jaapId, itemId, itemOutcome, JAAP_SECTIONS, JaapSection, twelveMonthsAfter } from '../jaap/jaap';
 import { jaapCsv, jaapWorkbook } from '../jaap/jaap-file';
 import { JaapRegister } from '../jaap/jaap-register';
+import { EVIDENCE_PHOTO_MAX_BYTES, storeEvidencePhoto } from '../jaap/evidence-photos';
+import { multipartForm, uploadedFile } from './multipart-form';
 import { JaapFigures } from '../jaap/jaap-results';
 import { jaapResultsWorkbook } from '../jaap/jaap-results-workbook';
 import { Place } from '../gazetteer/gazetteer';
@@ -68,6 +70,15 @@ function bodyWithWesternDigits(body: unknown): Record<string, string> {
 
 const optionalNumber = (v: string | undefined) => (v ? Number(v) : undefined);
 const optionalText = (v: string | undefined) => (v ? v : undefined);
+
+/**
+ * The status form sends an optional photo (multipart): read before the CSRF check, which needs its
+ * _csrf field (mounted by src/staff/staff-router.ts). A photo just over the limit still reaches the page's own refusal.
+ */
+export const JAAP_STATUS_PATH = /^\/jaap\/[^/]+\/items\/[^/]+\/status$/;
+export function jaapStatusUpload() {
+  return multipartForm(EVIDENCE_PHOTO_MAX_BYTES + 1024 * 1024);
+}
 
 export const jaapPages: StaffPages = (router, deps) => {
   const { rt } = deps;
@@ -233,10 +244,11 @@ ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowe
   <td>${serviceName(i.service, t)}${i.facilityName ? html`: ${i.facilityName}` : ''}</td><td>${i.quantity ?? ''} ${i.unit ?? ''}</td><td>${i.startMonth ?? ''}–${i.endMonth ?? ''}</td>
   <td>${i.beneficiariesTotal ?? ''}${i.beneficiariesFemale !== undefined ? html` (${t('jaap.female', { n: i.beneficiariesFemale })})` : ''}</td><td>${i.costRiel !== undefined ? i.costRiel.toLocaleString('en') : ''}</td><td>${i.implementer ?? ''}${i.fundSource ? html`<br>${t('jaap.fund', { fund: i.fundSource })}` : ''}</td>
   <td><strong>${statusWord(i.status, t)}</strong><br><span class="muted">${t(`jaap.outcome.${itemOutcome(i, now)}`)}</span>
-  ${i.history.length ? html`<details class="no-print"><summary>${t('jaap.history')}</summary><ul>${i.history.map((h) => html`<li>${cambodiaDateTime(h.at, t)} · ${h.by} · ${statusWord(h.status, t)}${h.note ? html`: ${h.note}` : ''}</li>`)}</ul></details>` : ''}
-  ${canEdit ? html`<form method="post" action="${BASE}/${plan._id}/items/${i._id}/status" class="no-print">${csrfField(staff)}<input type="hidden" name="from" value="${i.status}">
+  ${i.history.length ? html`<details class="no-print"><summary>${t('jaap.history')}</summary><ul>${i.history.map((h, n) => html`<li>${cambodiaDateTime(h.at, t)} · ${h.by} · ${statusWord(h.status, t)}${h.note ? html`: ${h.note}` : ''}${h.photo ? html` · <a href="${BASE}/${plan._id}/items/${i._id}/photos/${n}">${t('jaap.photo-link')}</a>` : ''}</li>`)}</ul></details>` : ''}
+  ${canEdit ? html`<form method="post" action="${BASE}/${plan._id}/items/${i._id}/status" enctype="multipart/form-data" class="no-print">${csrfField(staff)}<input type="hidden" name="from" value="${i.status}">
     <label><span class="visually-hidden">${t('jaap.new-status-of', { no: `${i.section}${i.no}` })}</span><select name="status">${ITEM_STATUSES.filter((s) => s !== i.status).map((s) => html`<option value="${s}">${statusWord(s, t)}</option>`)}</select></label>
     <label><span class="visually-hidden">${t('jaap.note-of', { no: `${i.section}${i.no}` })}</span><input name="note" maxlength="1000" placeholder="${t('jaap.note-placeholder')}"></label>
+    <label><span>${t('jaap.photo-label')}</span> <input name="photo" type="file" accept="image/jpeg,image/png"></label>
     <button type="submit">${t('jaap.change-status', { no: `${i.section}${i.no}` })}</button></form>` : ''}</td></tr>`;
       const section = (s: JaapSection) => html`<h2>${t(`jaap.section.${s.toLowerCase()}`)}</h2>
 ${scrollBox(t(`jaap.section.${s.toLowerCase()}`), html`<table class="jaap"><thead><tr><th scope="col">${t('jaap.col.no')}</th><th scope="col">${t('jaap.col.activity')}</th><th scope="col">${t('jaap.col.proposer')}</th><th scope="col">${t('jaap.col.target-response')}</th><th scope="col">${t('jaap.col.facility')}</th><th scope="col">${t('jaap.col.quantity')}</th><th scope="col">${t('jaap.col.months')}</th><th scope="col">${t('jaap.col.beneficiaries')}</th><th scope="col">${t('jaap.col.cost-riel')}</th><th scope="col">${t('jaap.col.implementer')}</th><th scope="col">${t('jaap.col.status')}</th></tr></thead>
@@ -306,15 +318,39 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
       const plan = await findPlan(req);
       const id = String(req.params.item ?? '');
       if (!ITEM_ID.test(id) || !id.startsWith(`${plan._id}-`)) throw new NotFoundError('No such JAAP item.', { key: 'jaap.item-not-found' });
-      const body = (req.body ?? {}) as Record<string, string>;
+      const { photo: photoField, ...body } = (req.body ?? {}) as Record<string, string>;
       const { _csrf: _, ...fields } = body;
       if (!validateStatusBody({ ...fields, ...(fields.note === '' ? { note: undefined } : {}) })) throw new BadRequestError('Choose the new status.', { key: 'jaap.bad-status' });
       if (body.from === body.status) throw new BadRequestError('Choose the new status.', { key: 'jaap.bad-status' });
       const { staff } = staffLocals(res);
       const note = body.note?.trim() || undefined;
-      await register.setStatus(id, body.from as ItemStatus, { status: body.status as ItemStatus, at: new Date(), by: staff.username, ...(note ? { note } : {}) });
-      await deps.audit.record({ username: staff.username, action: 'jaap-item-status', detail: { item: id, from: body.from, to: body.status } });
+      const at = new Date();
+      const upload = uploadedFile(photoField);
+      const photo = upload ? await storeEvidencePhoto(rt.store.files, id, upload.data, at) : undefined;
+      try {
+        await register.setStatus(id, body.from as ItemStatus, { status: body.status as ItemStatus, at, by: staff.username, ...(note ? { note } : {}), ...(photo ? { photo } : {}) });
+      } catch (err) {
+        // Changed meanwhile (or gone): the photo belongs to no change.
+        if (photo) await rt.store.files.remove(photo.fileId);
+        throw err;
+      }
+      await deps.audit.record({ username: staff.username, action: 'jaap-item-status', detail: { item: id, from: body.from, to: body.status, ...(photo ? { photoBytes: photo.bytes } : {}) } });
       res.redirect(303, `${BASE}/${plan._id}#${id}`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // A status change's evidence photo, to staff only; served as the picture it was checked to be.
+  router.get('/jaap/:id/items/:item/photos/:n', async (req: Request, res: Response, next) => {
+    try {
+      const plan = await findPlan(req);
+      const id = String(req.params.item ?? '');
+      const item = ITEM_ID.test(id) && id.startsWith(`${plan._id}-`) ? await register.item(id) : null;
+      const photo = item?.history[Number(req.params.n)]?.photo;
+      if (!photo || !/^[0-9]{1,4}$/.test(String(req.params.n))) throw new NotFoundError('No such photo.', { key: 'jaap.photo-not-found' });
+      const data = await rt.store.files.read(photo.fileId);
+      res.set({ 'Content-Type': photo.contentType, 'Content-Disposition': 'inline', 'X-Content-Type-Options': 'nosniff' }).send(data);
     } catch (err) {
       next(err);
     }

@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import { type Request, type RequestHandler, type Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
 import { DCS_FILE_MAX_BYTES, dcsHeader, DcsImport, importDcsReport, readDcsReport } from '../rounds/dcs-import';
@@ -7,6 +7,7 @@ import { RoundRegister } from '../rounds/round-register';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
+import { multipartForm, UploadedFile } from './multipart-form';
 import { StaffPages } from './staff-router';
 
 /**
@@ -20,11 +21,6 @@ export const ROUND_IMPORT_PATH = '/rounds/import';
 const PAGE = `/staff${ROUND_IMPORT_PATH}`;
 const FIELD = 'report';
 
-interface UploadedFile {
-  name: string;
-  data: Buffer;
-}
-
 const validateFields = new Ajv({ allErrors: true }).compile({
   type: 'object',
   required: ['_csrf'],
@@ -32,30 +28,9 @@ const validateFields = new Ajv({ allErrors: true }).compile({
   properties: { _csrf: { type: 'string', maxLength: 100 } },
 });
 
-/**
- * The upload's body parser, mounted by the staff router after the session check and before the
- * CSRF check (which reads `_csrf` from the parsed form): a plain HTML form posts the file as
- * multipart/form-data, which the undici parser built into Node reads. The body may be a little
- * over the file limit so that such a file is refused with the usual problem list.
- */
+/** The upload's body parser (src/staff/multipart-form.ts): a file just over the limit still gets the usual problem list. */
 export function roundImportUpload(): RequestHandler[] {
-  return [
-    express.raw({ type: 'multipart/form-data', limit: DCS_FILE_MAX_BYTES * 2 }),
-    async (req, _res, next) => {
-      if (!Buffer.isBuffer(req.body)) return next();
-      try {
-        const form = await new globalThis.Response(req.body, { headers: { 'content-type': req.header('content-type') ?? '' } }).formData();
-        const body: Record<string, unknown> = {};
-        for (const [name, value] of form.entries()) {
-          body[name] = typeof value === 'string' ? value : { name: value.name, data: Buffer.from(await value.arrayBuffer()) } satisfies UploadedFile;
-        }
-        req.body = body;
-        next();
-      } catch (err) {
-        next(new BadRequestError('The form could not be read.', { key: 'error.unreadable', cause: err }));
-      }
-    },
-  ];
+  return multipartForm(DCS_FILE_MAX_BYTES * 2);
 }
 
 export const roundImportPages: StaffPages = (router, deps) => {

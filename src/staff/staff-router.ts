@@ -52,7 +52,7 @@ import { NavItem, sendPage } from './layout';
 import { StaffPreferences } from './preferences';
 import { findPages } from './find-pages';
 import { placePages } from './place-pages';
-import { jaapPages } from './jaap-pages';
+import { JAAP_STATUS_PATH, jaapPages, jaapStatusUpload } from './jaap-pages';
 import { providerPinPages } from './provider-pin-pages';
 import { ReportRunner } from './report-runner';
 import { roundPages } from './round-pages';
@@ -288,6 +288,7 @@ ${opts.next !== `${STAFF_PATH}/messages` && !opts.error ? html`<p class="notice"
   pages.use(requireSession(deps.sessions, { secureCookie: deps.secureCookie }));
   // The round import's file upload (multipart) is read before the CSRF check, which needs its _csrf field.
   pages.use(ROUND_IMPORT_PATH, roundImportUpload());
+  pages.use(JAAP_STATUS_PATH, jaapStatusUpload());
   pages.use(requireCsrf());
   pages.use(requireOwnPassword());
   pages.use((req, res, next) => {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { JaapItem } from '../../src/jaap/jaap';
 import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
@@ -79,6 +81,54 @@ describe(`the JAAP register pages (${ENGINE} store)`, () => {
     expect(again.status).toBe(409);
     expect((await rev.post('/staff/jaap', { commune: '999999', year: '2023', agreedOn: '2023-03-01' })).status).toBe(400);
     expect((await rev.post('/staff/jaap', { commune: '120101', year: '2024', agreedOn: '2024-02-30' })).status).toBe(400);
+  });
+
+  it('a status change carries a photo as evidence: checked to be a picture, shown to staff only, none kept when the change is refused', async () => {
+    const rev = await new StaffClient(h).signedIn('rev1');
+    await rev.page('/staff/jaap?commune=120101');
+    await rev.post('/staff/jaap', { commune: '120101', year: '2025', agreedOn: '2025-03-10' });
+    await rev.post('/staff/jaap/120101-2025/items', { section: 'A', activity: 'A ramp at the health centre', service: 'health' });
+    const item = '120101-2025-A1';
+    expect((await rev.page('/staff/jaap/120101-2025')).text).toContain('enctype="multipart/form-data"');
+    // A real PNG's first bytes (the 8-byte signature), then anything.
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('the ramp, built')]);
+    const send = (fields: Record<string, string>, photo?: Buffer, name = 'ramp.png') => {
+      const form = new FormData();
+      form.append('_csrf', rev.csrf);
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append('photo', photo ? new Blob([photo]) : new Blob([]), photo ? name : '');
+      return fetch(`${h.url}/staff/jaap/120101-2025/items/${item}/status`, { method: 'POST', headers: { accept: 'text/html', cookie: rev.cookieHeader }, body: form, redirect: 'manual' });
+    };
+    // Every evidence photo the store holds, referenced or not (GridFS's bucket, or the files folder).
+    const evidenceFilesStored = async () => ENGINE === 'mongodb'
+      ? (await h.store.collection<{ _id: string; filename: string }>('recordings.files').find({})).filter((f) => f.filename.startsWith('jaap-evidence')).length
+      : fs.readdirSync(path.join(h.config.dataDir, 'recordings')).filter((f) => f.startsWith('jaap-evidence') && !f.includes('.meta')).length;
+    const files = () => h.store.collection('jaap_items').findOne({ _id: item }).then((i) => (i as JaapItem).history.map((c) => c.photo?.fileId).filter(Boolean));
+
+    // Not a picture (whatever its name says): refused, nothing changed, nothing stored.
+    const fake = await send({ from: 'not-started', status: 'ongoing' }, Buffer.from('<script>alert(1)</script>'), 'ramp.png');
+    expect(fake.status).toBe(400);
+    expect(await fake.text()).toContain('The photo must be a JPEG or PNG picture. Nothing was changed.');
+    expect((await items())[0].status).toBe('not-started');
+    // No photo chosen (the browser sends an empty part): an ordinary change.
+    expect((await send({ from: 'not-started', status: 'ongoing' })).status).toBe(303);
+    const done = await send({ from: 'ongoing', status: 'done', note: 'ramp finished' }, png);
+    expect(done.status).toBe(303);
+    const [changed] = (await items());
+    expect(changed.history[1]).toMatchObject({ status: 'done', note: 'ramp finished', photo: { contentType: 'image/png', bytes: png.length } });
+    const page = await rev.page('/staff/jaap/120101-2025');
+    expect(page.text).toContain(`href="/staff/jaap/120101-2025/items/${item}/photos/1"`);
+    const viewer = await new StaffClient(h).signedIn('view1');
+    const shown = await viewer.request(`/staff/jaap/120101-2025/items/${item}/photos/1`);
+    expect([shown.status, shown.headers.get('content-type'), shown.headers.get('x-content-type-options')]).toEqual([200, 'image/png', 'nosniff']);
+    expect(Buffer.from(await shown.arrayBuffer())).toEqual(png);
+    expect((await viewer.request(`/staff/jaap/120101-2025/items/${item}/photos/0`)).status).toBe(404);
+    expect((await fetch(`${h.url}/staff/jaap/120101-2025/items/${item}/photos/1`, { redirect: 'manual' })).status).not.toBe(200);
+    // A change from a stale page with a photo: refused, and its photo not kept.
+    const stale = await send({ from: 'ongoing', status: 'dropped' }, png);
+    expect(stale.status).toBe(409);
+    expect(await files()).toHaveLength(1);
+    expect(await evidenceFilesStored()).toBe(1);
   });
 
   it('lets a viewer read the register and results but change nothing', async () => {

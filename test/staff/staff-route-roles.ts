@@ -55,6 +55,7 @@ export const STAFF_ROUTE_ROLES: Record<string, LowestRole> = {
   'GET /jaap/:id': 'viewer',
   'POST /jaap/:id/items': 'reviewer',
   'POST /jaap/:id/items/:item/status': 'reviewer',
+  'GET /jaap/:id/items/:item/photos/:n': 'viewer',
   'GET /jaap/:id/export.:format': 'viewer',
   // Importing the Digital Community Scorecard app's report into rounds (src/staff/round-import-pages.ts).
   'GET /rounds/import': 'reviewer',
