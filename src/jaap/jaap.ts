@@ -76,6 +76,8 @@ export interface JaapItem {
   fundSource?: string;
   /** The scorecard indicator the item answers, when it answers one. */
   indicatorId?: string;
+  /** The interface meeting's priority action it carries out, in the meeting's words (from the commune's scorecard rounds of the year). */
+  priorityAction?: string;
   status: ItemStatus;
   /** When the item last became done (null unless its status is done). */
   doneAt: Date | null;

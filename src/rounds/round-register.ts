@@ -140,6 +140,17 @@ export class RoundRegister {
     }
   }
 
+  /**
+   * The priority actions the commune's interface meetings of a year agreed (meeting results of its
+   * rounds), each once, in round and indicator order: what a JAAP item of that year can answer.
+   */
+  async priorityActionsOf(communeCode: string, year: number): Promise<string[]> {
+    const rounds = await this.rounds.find({ communeCode, year }, { sort: { _id: 1 }, projection: { _id: 1 } });
+    if (rounds.length === 0) return [];
+    const results = await this.results.find({ roundId: { $in: rounds.map((r) => r._id) }, channel: 'meeting' }, { sort: { roundId: 1, indicatorKey: 1 } });
+    return [...new Set(results.flatMap((r) => r.priorityActions ?? []))];
+  }
+
   async deleteResult(id: string): Promise<boolean> {
     return (await this.results.deleteOne({ _id: id })) > 0;
   }

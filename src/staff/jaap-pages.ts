@@ -5,6 +5,7 @@ import { BadRequestError, NotFoundError } from '../errors';
 import { ItemStatus, ITEM_STATUSES, Jaap, JaapItem, jaapId, itemId, itemOutcome, JAAP_SECTIONS, JaapSection, twelveMonthsAfter } from '../jaap/jaap';
 import { jaapCsv, jaapWorkbook } from '../jaap/jaap-file';
 import { JaapRegister } from '../jaap/jaap-register';
+import { RoundRegister } from '../rounds/round-register';
 import { EVIDENCE_PHOTO_MAX_BYTES, storeEvidencePhoto } from '../jaap/evidence-photos';
 import { multipartForm, uploadedFile } from './multipart-form';
 import { JaapFigures } from '../jaap/jaap-results';
@@ -51,7 +52,7 @@ const validateItemBody = ajv.compile({
     _csrf: text(100), section: { enum: [...JAAP_SECTIONS] }, activity: { type: 'string', minLength: 1, maxLength: 500 }, service: text(40),
     proposer: text(200), targetResponse: text(500), facilityName: text(200), quantity: { type: 'string', pattern: '^([0-9]{1,9})?$' }, unit: text(60),
     startMonth: { type: 'string', pattern: MONTH }, endMonth: { type: 'string', pattern: MONTH }, beneficiariesTotal: { type: 'string', pattern: '^([0-9]{1,9})?$' },
-    beneficiariesFemale: { type: 'string', pattern: '^([0-9]{1,9})?$' }, costRiel: { type: 'string', pattern: '^([0-9]{1,13})?$' }, implementer: text(200), fundSource: text(200), indicatorId: text(60),
+    beneficiariesFemale: { type: 'string', pattern: '^([0-9]{1,9})?$' }, costRiel: { type: 'string', pattern: '^([0-9]{1,13})?$' }, implementer: text(200), fundSource: text(200), indicatorId: text(60), priorityAction: text(500),
   },
 });
 const validateStatusBody = ajv.compile({
@@ -85,6 +86,7 @@ export const jaapPages: StaffPages = (router, deps) => {
   deps.nav.push({ href: BASE, key: 'nav.jaap', roles: ['admin', 'reviewer', 'viewer'] });
   const editors = requireRole('admin', 'reviewer');
   const register = new JaapRegister(rt.store);
+  const rounds = new RoundRegister(rt.store);
   const runner = ReportRunner.of(rt);
 
   // Khmer pages name places in Khmer only; English pages in both scripts.
@@ -234,13 +236,14 @@ ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowe
       const plan = await findPlan(req);
       const items = await register.itemsOf(plan._id);
       const canEdit = staff.role !== 'viewer';
+      const priorities = canEdit ? await rounds.priorityActionsOf(plan.communeCode, plan.year) : [];
       const now = new Date();
       const indicatorName = (id: string | undefined) => {
         const service = rt.scorecard.services.find((s) => s.indicators.some((i) => i.id === id));
         return service ? indicatorLabel(service.id, id!, t) : id ?? '';
       };
       const row = (i: JaapItem): SafeHtml => html`<tr id="${i._id}">
-  <td>${i.no}</td><td>${i.activity}${i.indicatorId ? html`<br><span class="muted">${t('jaap.answers-indicator', { indicator: indicatorName(i.indicatorId) })}</span>` : ''}</td><td>${i.proposer ?? ''}</td><td>${i.targetResponse ?? ''}</td>
+  <td>${i.no}</td><td>${i.activity}${i.indicatorId ? html`<br><span class="muted">${t('jaap.answers-indicator', { indicator: indicatorName(i.indicatorId) })}</span>` : ''}${i.priorityAction ? html`<br><span class="muted">${t('jaap.answers-priority', { action: i.priorityAction })}</span>` : ''}</td><td>${i.proposer ?? ''}</td><td>${i.targetResponse ?? ''}</td>
   <td>${serviceName(i.service, t)}${i.facilityName ? html`: ${i.facilityName}` : ''}</td><td>${i.quantity ?? ''} ${i.unit ?? ''}</td><td>${i.startMonth ?? ''}–${i.endMonth ?? ''}</td>
   <td>${i.beneficiariesTotal ?? ''}${i.beneficiariesFemale !== undefined ? html` (${t('jaap.female', { n: i.beneficiariesFemale })})` : ''}</td><td>${i.costRiel !== undefined ? i.costRiel.toLocaleString('en') : ''}</td><td>${i.implementer ?? ''}${i.fundSource ? html`<br>${t('jaap.fund', { fund: i.fundSource })}` : ''}</td>
   <td><strong>${statusWord(i.status, t)}</strong><br><span class="muted">${t(`jaap.outcome.${itemOutcome(i, now)}`)}</span>
@@ -265,6 +268,7 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
   <label><span>${t('jaap.service')}</span><select name="service">${rt.scorecard.services.map((s) => html`<option value="${s.id}">${serviceName(s.id, t)}</option>`)}</select></label>
   <label><span>${t('jaap.col.facility')}</span><input name="facilityName" maxlength="200"></label>
   <label><span>${t('jaap.col.indicator')}</span><select name="indicatorId"><option value="">${t('jaap.no-indicator')}</option>${rt.scorecard.services.flatMap((s) => s.indicators.map((i) => html`<option value="${i.id}">${serviceName(s.id, t)}: ${indicatorLabel(s.id, i.id, t)}</option>`))}</select></label>
+  ${priorities.length ? html`<label><span>${t('jaap.col.priority-action')}</span><select name="priorityAction"><option value="">${t('jaap.no-priority-action')}</option>${priorities.map((p) => html`<option value="${p}">${p}</option>`)}</select></label>` : ''}
   <label><span>${t('jaap.col.proposer')}</span><input name="proposer" maxlength="200"></label>
   <label><span>${t('jaap.col.target-response')}</span><input name="targetResponse" maxlength="500"></label>
   <label><span>${t('jaap.col.quantity')}</span><input name="quantity" inputmode="numeric" maxlength="9"></label>
@@ -291,6 +295,9 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
       if (!validateItemBody(body)) throw new BadRequestError('Write the activity and choose its section and service; numbers in digits only.', { key: 'jaap.bad-item' });
       if (!rt.scorecard.services.some((s) => s.id === body.service)) throw new BadRequestError('Write the activity and choose its section and service; numbers in digits only.', { key: 'jaap.bad-item' });
       if (body.indicatorId && !rt.scorecard.services.some((s) => s.id === body.service && s.indicators.some((i) => i.id === body.indicatorId))) throw new BadRequestError('The indicator must be one of the chosen service.', { key: 'jaap.indicator-not-in-service' });
+      if (body.priorityAction && !(await rounds.priorityActionsOf(plan.communeCode, plan.year)).includes(body.priorityAction)) {
+        throw new BadRequestError('The priority action must be one the commune\'s interface meeting agreed this year.', { key: 'jaap.priority-action-unknown' });
+      }
       const section = body.section as JaapSection;
       const existing = await register.itemsOf(plan._id);
       const no = 1 + Math.max(0, ...existing.filter((i) => i.section === section).map((i) => i.no));
@@ -300,7 +307,7 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
         year: plan.year, agreedOn: plan.agreedOn, deadline: twelveMonthsAfter(plan.agreedOn), section, no, activity: body.activity, service: body.service,
         proposer: optionalText(body.proposer), targetResponse: optionalText(body.targetResponse), facilityName: optionalText(body.facilityName), quantity: optionalNumber(body.quantity), unit: optionalText(body.unit),
         startMonth: optionalText(body.startMonth), endMonth: optionalText(body.endMonth), beneficiariesTotal: optionalNumber(body.beneficiariesTotal), beneficiariesFemale: optionalNumber(body.beneficiariesFemale),
-        costRiel: optionalNumber(body.costRiel), implementer: optionalText(body.implementer), fundSource: optionalText(body.fundSource), indicatorId: optionalText(body.indicatorId),
+        costRiel: optionalNumber(body.costRiel), implementer: optionalText(body.implementer), fundSource: optionalText(body.fundSource), indicatorId: optionalText(body.indicatorId), priorityAction: optionalText(body.priorityAction),
         status: 'not-started', doneAt: null, history: [],
       };
       // Absent fields stay absent (the store keeps no undefined).

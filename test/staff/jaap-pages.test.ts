@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JaapItem } from '../../src/jaap/jaap';
+import { RoundRegister } from '../../src/rounds/round-register';
+import { resultId, roundId } from '../../src/rounds/scorecard-round';
 import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
@@ -129,6 +131,29 @@ describe(`the JAAP register pages (${ENGINE} store)`, () => {
     expect(stale.status).toBe(409);
     expect(await files()).toHaveLength(1);
     expect(await evidenceFilesStored()).toBe(1);
+  });
+
+  it('an item names the interface meeting\'s priority action it carries out, chosen from the commune\'s rounds of that year', async () => {
+    const rounds = new RoundRegister(h.store);
+    const round = roundId('120101', 'health', 2025);
+    await rounds.addRound({ _id: round, communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'health', year: 2025, phoneFrom: '2024-03-10', phoneTo: '2025-03-10', state: 'completed', history: [], createdAt: new Date(), createdBy: 'admin1' });
+    const ramp = 'Build a ramp at the health centre entrance';
+    await rounds.saveResult({
+      _id: resultId(round, 'meeting', 'staff-attitude'), roundId: round, channel: 'meeting', indicatorKey: 'staff-attitude', counts: [1, 2, 3, 2, 1],
+      strengths: [], weaknesses: [], suggestedActions: [ramp, 'Post the duty roster'], priorityActions: [ramp], source: 'desk', enteredBy: 'admin1', enteredAt: new Date(),
+    });
+    const rev = await new StaffClient(h).signedIn('rev1');
+    await rev.page('/staff/jaap?commune=120101');
+    await rev.post('/staff/jaap', { commune: '120101', year: '2025', agreedOn: '2025-03-10' });
+    const form = await rev.page('/staff/jaap/120101-2025');
+    expect(form.text).toContain(`<option value="${ramp}">${ramp}</option>`);
+    expect(form.text).not.toContain('<option value="Post the duty roster">'); // suggested, not made a priority
+    const unknown = await rev.post('/staff/jaap/120101-2025/items', { section: 'A', activity: 'A ramp', service: 'health', priorityAction: 'Something nobody agreed' });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('The priority action must be one the commune&#39;s interface meeting agreed this year.');
+    expect((await rev.post('/staff/jaap/120101-2025/items', { section: 'A', activity: 'A ramp', service: 'health', priorityAction: ramp })).status).toBe(303);
+    expect((await items())[0]).toMatchObject({ activity: 'A ramp', priorityAction: ramp });
+    expect((await rev.page('/staff/jaap/120101-2025')).text).toContain(`carries out the priority action: ${ramp}`);
   });
 
   it('lets a viewer read the register and results but change nothing', async () => {
