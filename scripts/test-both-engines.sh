@@ -82,7 +82,8 @@ fi
 echo "=== test suite on the MongoDB-compatible server ($MONGODB_URI) ==="
 # The disclosure property test touches no store: its 1,000 random grids ran on the embedded pass;
 # here a quarter of them, so the two passes together stay within CI's 30 minutes.
-PROPERTY_RUNS=${PROPERTY_RUNS:-250} MONGODB_URI=$MONGODB_URI npx jest "${jest_cache[@]}" --json --outputFile="$results/mongodb.json" "$@" || status=1
+# The browser tests check every page on this pass too, but leave the screenshots to the embedded one.
+TEST_SCREENSHOTS=${TEST_SCREENSHOTS:-0} PROPERTY_RUNS=${PROPERTY_RUNS:-250} MONGODB_URI=$MONGODB_URI npx jest "${jest_cache[@]}" --json --outputFile="$results/mongodb.json" "$@" || status=1
 tally "$results/mongodb.json" mongodb
 echo "both engines: $passed_total passed, $failed_total failed"
 exit $status
