@@ -156,6 +156,11 @@ export const roundPages: StaffPages = (router, deps) => {
   const messageLine = (c: RoundComparison, t: Translate): SafeHtml => html`<p>${t('rounds.messages-line', { total: c.messages.total })} ${c.messages.total
     ? REVIEW_STATES.map((s, k) => html`${k ? ' · ' : ''}${t(`state.${s}`)}: ${c.messages[s]}`)
     : ''}</p>`;
+  // The pack goes to a public meeting: a count under the publication minimum could point at the
+  // few who called, so it says only "fewer than N", and the split by review state stays on the desk.
+  const packMessageLine = (c: RoundComparison, t: Translate): SafeHtml => (c.messages.total >= rt.config.reportMinCallers
+    ? html`<p>${t('rounds.messages-line', { total: c.messages.total })}</p>`
+    : html`<p>${t('rounds.messages-few', { min: rt.config.reportMinCallers })}</p>`);
 
   router.get('/rounds', async (req: Request, res: Response, next) => {
     try {
@@ -423,7 +428,7 @@ ${row.strengths.length || row.weaknesses.length || row.suggestedActions.length ?
 <p class="period-line">${t('rounds.pack.meeting-day', { day: day(round.heldOn ?? round.plannedOn, t) })} · ${t('rounds.pack.phone-period', { period: period(round, t) })}</p>
 <p class="no-print">${t('rounds.pack.print-hint')} <a href="${BASE}/${round._id}">${t('rounds.back-to-round')}</a></p>
 <ul class="scale-key">${SCALE_KEYS.map((key, k) => html`<li>${k + 1} ${t(key)}</li>`)}</ul>
-${messageLine(c, t)}
+${packMessageLine(c, t)}
 ${c.indicators.map(indicatorSection)}
 <p class="meaning">${t('rounds.pack.how-to-read')} ${t('report.privacy-note', { min: c.minCallers })}</p>
 </div>`,
