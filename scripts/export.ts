@@ -94,13 +94,7 @@ async function isafExport(argv: string[], envFile: string | undefined): Promise<
     console.error(`wrote ${counts['scorecard-round']} rounds, ${counts['jaap-plan']} JAAPs, ${counts['jaap-item']} JAAP items and ${counts['jaap-result']} result rows to ${opts.out}`);
     return 0;
   } catch (err) {
-    if (err instanceof BadRequestError) {
-      console.error(`export: ${err.message}`);
-      return 2;
-    }
-    const cause = (err as { cause?: Error }).cause;
-    console.error(`export: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
-    return 1;
+    return exitCodeFor(err);
   } finally {
     await store?.close().catch(() => undefined);
   }
@@ -155,16 +149,21 @@ async function main(): Promise<number> {
     return 0;
   } catch (err) {
     bar.stop();
-    if (err instanceof BadRequestError) {
-      console.error(`export: ${err.message}`);
-      return 2;
-    }
-    const cause = (err as { cause?: Error }).cause;
-    console.error(`export: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
-    return 1;
+    return exitCodeFor(err);
   } finally {
     await store?.close().catch(() => undefined);
   }
+}
+
+/** The export's failure in one line: 2 for what the operator asked wrongly, 1 for anything else (with its cause). */
+function exitCodeFor(err: unknown): number {
+  if (err instanceof BadRequestError) {
+    console.error(`export: ${err.message}`);
+    return 2;
+  }
+  const cause = (err as { cause?: Error }).cause;
+  console.error(`export: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
+  return 1;
 }
 
 main().then((code) => { process.exitCode = code; });
