@@ -21,6 +21,7 @@ import { RecordingsWatch } from './prompts/recordings-watch';
 import { PhoneSelfAssessments, ProviderSelfAssessmentLine } from './rounds/phone-self-assessment';
 import { ProviderPinsRepository } from './rounds/provider-pins';
 import { RoundRegister } from './rounds/round-register';
+import { PublicResults } from './public/public-results';
 import { AuditLog } from './staff/audit-log';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
 import { loadProgrammeAreas, offeredProgramme, ProgrammePlaces } from './site/programme-areas';
@@ -64,6 +65,8 @@ export interface Runtime {
   rounds: RoundRegister;
   providerPins: ProviderPinsRepository;
   selfAssessments: PhoneSelfAssessments;
+  /** Published results (fixed periods' snapshots) and citizens' checks of JAAP items (src/public). */
+  publicResults: PublicResults;
   turns: CallTurns;
   /** Callbacks: the queue and the shared limits on outbound calling (src/outbound). */
   outbound: Outbound;
@@ -142,6 +145,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const rounds = new RoundRegister(store);
   const providerPins = new ProviderPinsRepository(store, config.callerHashSecret, { maxFailures: config.providerPinMaxFailures, lockoutMinutes: config.providerPinLockoutMinutes });
   const selfAssessments = new PhoneSelfAssessments(store, rounds);
+  const publicResults = new PublicResults(store);
   const providers = new ProviderSelfAssessmentLine(providerPins, rounds, selfAssessments, new AuditLog(store), reportingYear);
 
   const context: Omit<FlowContext, 'caller'> = {
@@ -176,7 +180,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
     callStatusJournal.stop();
   };
   return {
-    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, rounds, providerPins, selfAssessments, turns, outbound, health, metrics,
+    config, logger, store, flow, languages, scorecard, catalog, gazetteer, audio, languageReadiness, placeNames, programme, recordings, callers, calls, callStatusJournal, ratings, messages, places, rounds, providerPins, selfAssessments, publicResults, turns, outbound, health, metrics,
     stopBackgroundWork,
     close: () => {
       stopBackgroundWork();

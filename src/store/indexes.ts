@@ -14,6 +14,9 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'jaap_items', keys: { jaapId: 1, section: 1, no: 1 }, unique: true },
   { collection: 'jaap_items', keys: { agreedOn: 1 } },
   { collection: 'jaap_items', keys: { status: 1, deadline: 1 } },
+  // Published results: a period's areas of one level; citizens' checks of JAAP items by item.
+  { collection: 'public_snapshots', keys: { periodId: 1, level: 1, code: 1 } },
+  { collection: 'jaap_item_checks', keys: { itemId: 1 } },
   { collection: 'calls', keys: { updatedAt: 1 } },
   { collection: 'call_status', keys: { updatedAt: 1 } },
   { collection: 'ratings', keys: { communeCode: 1, ratedAt: 1 } },
