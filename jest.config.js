@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-teardown.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-teardown.ts', '<rootDir>/test/support/fast-password-hashing.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 30000,
   // Browser and fault tests start servers; two workers match the two cores here. (Three were

@@ -1,5 +1,9 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/auth/passwords';
 import { sameSecret } from '../../src/auth/sessions';
+import { useRealPasswordHashing } from '../support/fast-password-hashing';
+
+// The real scrypt cost here: the rest of the suite hashes cheaply (test/support/fast-password-hashing.ts).
+useRealPasswordHashing();
 
 describe('staff password hashing', () => {
   test('scrypt with N=2^15, r=8, p=1 and a fresh salt per password; only the same password verifies', async () => {
