@@ -500,10 +500,13 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
   // Two halves per language, so that each test stays well inside its time on a busy machine.
   const halves = [PAGES.slice(0, Math.ceil(PAGES.length / 2)), PAGES.slice(Math.ceil(PAGES.length / 2))];
   for (const [half, pages] of halves.entries()) for (const lang of ['en', 'km'] as const) {
-    test(`axe finds no violations on any staff page (part ${half + 1} of 2), at 360 px and on a desktop, in ${lang === 'km' ? 'Khmer' : 'English'}`, async () => {
+    // Khmer, the desk's first language and its longest words, at both widths; English on the phone,
+    // where it can overflow. (English on a desktop is what the other browser tests drive.)
+    const widths = lang === 'km' ? [360, 1280] : [360];
+    test(`axe finds no violations on any staff page (part ${half + 1} of 2), ${lang === 'km' ? 'in Khmer at 360 px and on a desktop' : 'in English at 360 px'}`, async () => {
       const found: Record<string, unknown> = {};
       const untranslated: Record<string, string[]> = {};
-      for (const width of [360, 1280]) {
+      for (const width of widths) {
         const contexts = new Map<string, { context: BrowserContext; page: Page }>();
         for (const p of pages) {
           let entry = contexts.get(p.user);
