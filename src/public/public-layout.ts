@@ -34,6 +34,8 @@ export interface PublicPageOptions {
   bodyClass?: string;
   /** Leave out header and footer (the poster is one sheet of its own). */
   bare?: boolean;
+  /** Above the title: what must be seen first (the poster's missing-number warning). */
+  beforeTitle?: SafeHtml;
 }
 
 /** A name in Latin script on a page (marked English on a Khmer page, for screen readers and the Latin-word check). */
@@ -76,7 +78,7 @@ ${o.bare ? '' : html`<a class="skip-link" href="#main">${t('public.skip')}</a>
 <header class="top"><a class="brand" href="${publicHref(PUBLIC_PATH, t.lang)}">${t('public.app-name')}</a> ${switchLink}</header>
 ${crumbs.length ? html`<nav class="crumbs" aria-label="${t('public.breadcrumb')}"><ol>${crumbs.map((c) => html`<li><a href="${c.href}">${c.label}</a></li>`)}</ol></nav>` : ''}`}
 <main id="main" tabindex="-1">
-<h1>${o.title}</h1>
+${o.beforeTitle ?? ''}<h1>${o.title}</h1>
 ${o.body}
 </main>
 ${o.bare ? '' : html`${o.hotlineNumber ? html`<p class="hotline">${t('public.hotline', { number: o.hotlineNumber })}</p>` : ''}${footerHtml(t)}`}

@@ -28,12 +28,16 @@ export interface PosterData {
   size: PosterSize;
 }
 
+/** Said above the title when HOTLINE_NUMBER is not set, in red, so whoever prints the poster sees it first. */
+export function missingNumberWarning(hotlineNumber: string, t: Translate): SafeHtml {
+  return hotlineNumber ? html`` : html`<p class="number-missing" role="alert">${t('public.poster.number-missing')} <code>HOTLINE_NUMBER</code>.</p>`;
+}
+
 export function posterBody(d: PosterData, names: PublicNames, t: Translate): SafeHtml {
   const number = d.hotlineNumber || t('public.poster.number-placeholder');
   const items = d.plan?.items ?? [];
   const shown = items.slice(0, POSTER_ITEMS[d.size]);
-  return html`${d.hotlineNumber ? '' : html`<p class="number-missing" role="alert">${t('public.poster.number-missing')} <code>HOTLINE_NUMBER</code>.</p>`}
-<p class="poster-call">${t('public.poster.call', { number })}</p>
+  return html`<p class="poster-call">${t('public.poster.call', { number })}</p>
 <section aria-labelledby="poster-results"><h2 id="poster-results">${t('public.poster.results', { period: d.period ? periodName(d.period, t) : '' })}</h2>
 ${d.snapshot?.services.length ? html`<ul class="poster-services">${d.snapshot.services.map((s) => {
     const words = publicSatisfiedWords(s, t);

@@ -26,7 +26,7 @@ import { publicTranslator, PublicLanguage } from './i18n/public-i18n';
 import { areaPageBody, areaPath, AreaPageData, CHILD_LEVEL, PublicNames } from './public-area-page';
 import { PublicJaap } from './public-jaap';
 import { latinName, publicHref, PUBLIC_PATH, renderPublicPage } from './public-layout';
-import { posterBody, PosterSize } from './public-poster';
+import { missingNumberWarning, posterBody, PosterSize } from './public-poster';
 import { PublicRateLimit } from './public-rate-limit';
 import { PublicLevel, PublicPeriod } from './public-results';
 import { openDataRoutes } from './public-open-data';
@@ -217,6 +217,7 @@ export function publicRouter(rt: Runtime): Router {
       const [plan] = await jaap.commune(code, 1);
       res.type('html').send(renderPublicPage({
         t, title: t('public.poster.title', { place: place.nameKm }), path: `${areaPath('commune', code)}/poster`, bare: true, bodyClass: `poster poster-${size}`,
+        beforeTitle: missingNumberWarning(rt.config.hotlineNumber, t),
         body: posterBody({
           placeName: place.nameKm, period, snapshot, plan: plan ?? null, hotlineNumber: rt.config.hotlineNumber, size: size as PosterSize,
           dashboardUrl: `${rt.config.publicBaseUrl}${areaPath('commune', code)}`,
