@@ -84,6 +84,9 @@ describe(`the public results pages (${ENGINE} store)`, () => {
       expect({ query: query.slice(0, 30), status: res.status }).toEqual({ query: query.slice(0, 30), status: 400 });
       expect(text).not.toMatch(/at .*\.ts:|Error:/);
     }
+    const malformed = await get('/public/commune/%E0%A4%A?lang=en');
+    expect(malformed.res.status).toBe(400);
+    expect(malformed.text).toContain('This address is not one the results pages understand.');
     const poster = await get('/public/commune/120101/poster?size=a5');
     expect(poster.res.status).toBe(400);
   });
