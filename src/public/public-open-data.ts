@@ -189,6 +189,11 @@ export async function openDataCsv(name: string, o: { results: PublicResults; reg
 }
 
 export function openDataRoutes(router: Router, rt: Runtime, register: JaapRegister): void {
+  // Open data: any site's scripts may read it (it is public and carries no cookie-bound data).
+  router.use('/data', (_req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    next();
+  });
   router.get('/data/datapackage.json', (_req, res) => {
     res.type('application/json').send(`${JSON.stringify(dataPackage(), null, 2)}\n`);
   });

@@ -21,7 +21,7 @@ import { errorFields } from '../logging/error-cause';
 import { StoreError } from '../errors';
 import { html } from '../staff/html';
 import { Translate } from '../staff/i18n/i18n';
-import { STAFF_CSP } from '../staff/security-headers';
+import { staffSecurityHeaders } from '../staff/security-headers';
 import { publicTranslator, PublicLanguage } from './i18n/public-i18n';
 import { areaPageBody, areaPath, AreaPageData, CHILD_LEVEL, PublicNames } from './public-area-page';
 import { PublicJaap } from './public-jaap';
@@ -70,17 +70,9 @@ export function publicRouter(rt: Runtime): Router {
   const jaap = new PublicJaap(register, rt.publicResults);
   const g = rt.gazetteer;
 
-  router.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', STAFF_CSP);
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    // Published figures change at most daily: a few minutes in a browser or proxy cache saves the line.
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    next();
-  });
+  // The staff pages' headers (CSP without inline code, no framing, no referrer); published
+  // figures change at most daily, so a few minutes in a browser or proxy cache saves the line.
+  router.use(staffSecurityHeaders({ https: rt.config.publicBaseUrl.startsWith('https:'), cacheControl: 'public, max-age=300' }));
   // One stylesheet for every public page (and the poster), cached a day.
   router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1d', dotfiles: 'ignore', fallthrough: false }));
 

@@ -33,6 +33,7 @@ describe(`the public results pages (${ENGINE} store)`, () => {
     expect(text).not.toMatch(/<script/i);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
     // Pages weigh little on a slow line.
     expect(Buffer.byteLength(text)).toBeLessThan(20_000);
   });
@@ -104,6 +105,7 @@ describe(`the public results pages (${ENGINE} store)`, () => {
   it('serves the open data: a data package and its CSVs, withheld figures as empty cells', async () => {
     const pkg = await get('/public/data/datapackage.json');
     expect(pkg.res.headers.get('content-type')).toContain('application/json');
+    expect(pkg.res.headers.get('access-control-allow-origin')).toBe('*');
     const descriptor = JSON.parse(pkg.text);
     expect(descriptor.resources.map((r: { path: string }) => r.path)).toEqual(['periods.csv', 'figures.csv', 'jaap-items.csv', 'places.csv']);
     expect(descriptor.licenses[0].name).toBe('CC-BY-4.0');
