@@ -9,6 +9,7 @@ import { renderSystemError } from './telephony/twiml';
 import { carrierRecordingsFor } from './messages/recording-download-worker';
 import { IN_CALL_CHECK_MS, inCallSilenceCheck } from './messages/recording-silence';
 import { staffRouter } from './staff/staff-router';
+import { publicRouter } from './public/public-router';
 import { AuditLog } from './staff/audit-log';
 import { errorFields } from './logging/error-cause';
 import { failureKind } from './ops/metrics';
@@ -92,6 +93,8 @@ export function createApp(rt: Runtime): express.Express {
   app.use('/answer-audio', answerAudioRoutes({ store: rt.store, queue: rt.outbound.queue, answerAudioKey: rt.config.outbound.numberKey }));
 
   app.use('/staff', staffRouter(rt));
+  // Published results for citizens, no sign-in (src/public/public-router.ts).
+  app.use('/public', publicRouter(rt));
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found.\n');

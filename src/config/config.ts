@@ -58,6 +58,10 @@ export interface AppConfig {
   reportMinCallers: number;
   /** A report counted this recently is shown again rather than counted again (REPORT_FRESH_SECONDS). */
   reportFreshSeconds: number;
+  /** HOTLINE_NUMBER: printed on public pages and posters ('' = not set; the posters say so). */
+  hotlineNumber: string;
+  /** PUBLIC_REQUESTS_PER_MINUTE: the public pages' own rate limit per client address (src/public/public-rate-limit.ts). */
+  publicRequestsPerMinute: number;
   /** The operator's own content (SITE_DIR); see src/site/site-folder.ts. */
   siteDir: string;
   /** Shipped prompt audio that seeds siteDir/audio; '' when AUDIO_DIR is set explicitly (then used as is). */
@@ -279,6 +283,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
   if (Number(values.PROVIDER_PIN_LOCKOUT_MINUTES) < 1) problems.push(`PROVIDER_PIN_LOCKOUT_MINUTES=${values.PROVIDER_PIN_LOCKOUT_MINUTES} is too low: at least 1, or wrong PINs could be tried without end`);
   if (Number(values.AUDIO_DECODES_AT_ONCE) < 1) problems.push(`AUDIO_DECODES_AT_ONCE=${values.AUDIO_DECODES_AT_ONCE} is too low: at least 1, or no recording can be uploaded`);
   if (Number(values.HTTP_MAX_CONNECTIONS) < 10) problems.push(`HTTP_MAX_CONNECTIONS=${values.HTTP_MAX_CONNECTIONS} is too low: at least 10`);
+  if (Number(values.PUBLIC_REQUESTS_PER_MINUTE) < 10) problems.push(`PUBLIC_REQUESTS_PER_MINUTE=${values.PUBLIC_REQUESTS_PER_MINUTE} is too low: at least 10, or one family's phone reading a few pages would be refused`);
   if (Number(values.HTTP_MAX_CONNECTIONS_PER_CLIENT) < 4) problems.push(`HTTP_MAX_CONNECTIONS_PER_CLIENT=${values.HTTP_MAX_CONNECTIONS_PER_CLIENT} is too low: at least 4 (a browser opens several)`);
   problems.push(...metricsProblems(values, port));
   const mongodbProblem = mongodbUriProblem(values.MONGODB_URI ?? '');
@@ -350,6 +355,8 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
     outbound: outbound.settings,
     reportMinCallers: minCallers,
     reportFreshSeconds: Number(values.REPORT_FRESH_SECONDS),
+    hotlineNumber: (values.HOTLINE_NUMBER ?? '').trim(),
+    publicRequestsPerMinute: Number(values.PUBLIC_REQUESTS_PER_MINUTE),
     siteDir,
     shippedAudioDir: explicit('AUDIO_DIR') ? '' : resolve(values.AUDIO_DIR),
     sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),

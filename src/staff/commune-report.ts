@@ -15,6 +15,8 @@ import { scrollBox } from './layout';
 import { chartPatterns, percent, scaleChart, scaleKey, SCALE_KEYS, stackedBar } from './report-charts';
 import { areaUrl, cellHtml, communeUrl, facilitiesTableHtml, longerLink, meaningHtml, ReportNames, satisfactionTableHtml, widerLinks, widerShown } from './report-tables';
 import { changeWords, notShownWords, ofTenWords, periodWords, satisfiedWords } from './report-words';
+import { outOfTenPart } from './out-of-ten-part';
+import { satisfiedOutOfTen } from '../reports/out-of-ten';
 
 const ENGLISH = translator('en');
 
@@ -49,7 +51,7 @@ function serviceSentence(view: CommuneView, s: ServiceSummary, names: ReportName
   }
   const before = serviceBefore(view, s.service);
   const change = before ? changeWords(s, before, t) : null;
-  return html`<strong class="of-ten">${satisfiedWords(s, t)}</strong>${change ? html` · <span class="change">${change}</span>` : ''}`;
+  return html`${outOfTenPart(satisfiedOutOfTen(s)!, satisfiedWords(s, t)!)}${change ? html` · <span class="change">${change}</span>` : ''}`;
 }
 
 /** The figures in full for one service: callers, ratings, share satisfied, the middle and the average rating, now and before. */

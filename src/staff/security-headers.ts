@@ -19,7 +19,11 @@ export const STAFF_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-export function staffSecurityHeaders(opts: { https: boolean }): RequestHandler {
+/**
+ * `cacheControl` is no-store unless given: the public results pages (src/public/) use the same
+ * headers but let browsers and proxies keep a page a few minutes.
+ */
+export function staffSecurityHeaders(opts: { https: boolean; cacheControl?: string }): RequestHandler {
   return (_req, res, next) => {
     res.setHeader('Content-Security-Policy', STAFF_CSP);
     res.setHeader('X-Frame-Options', 'DENY');
@@ -28,7 +32,7 @@ export function staffSecurityHeaders(opts: { https: boolean }): RequestHandler {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Cache-Control', opts.cacheControl ?? 'no-store');
     if (opts.https) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     next();
   };

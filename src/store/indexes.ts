@@ -44,6 +44,8 @@ export const INDEXES: readonly IndexSpec[] = [
   // An admin's unlock clears an account's counters; places that signed in to an account are forgotten after 90 days.
   { collection: 'staff_sign_in_failures', keys: { account: 1 } },
   { collection: 'staff_sign_in_places', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  // The public pages' rate limit: one counter per client address and minute, gone two minutes later.
+  { collection: 'public_rate_limits', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'staff_audit', keys: { at: 1 } },
   // "Audited once" claims (one play per session and message) expire with the session.
   { collection: 'staff_audit_once', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
