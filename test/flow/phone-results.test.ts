@@ -144,10 +144,17 @@ describe('results and promises by phone (key 4)', () => {
 
   it('a new caller chooses the commune by code as on the rating path, and confirming it goes to its results (and remembers it)', () => {
     const [where, confirm, heard] = call(['4', COMMUNE, '1']);
-    expect(where.node).toBe('rate.enter');
+    expect(where.node).toBe('results.enter');
     expect(confirm.heard[0]).toBe('rate.commune.confirm');
     expect(heard.effects).toEqual([{ type: 'remember-commune', communeCode: COMMUNE }]);
     expect(heard.heard.slice(0, 7)).toEqual(KHMER_RESULTS.slice(0, 7));
+  });
+
+  it('at the results path\'s code entry * never offers to say the place (a place still to confirm has no results): it asks for the code again', () => {
+    const [where, star] = call(['4', '*']);
+    expect(where.heard).toEqual(['rate.commune.enter.code']);
+    expect(star.node).toBe('results.enter');
+    expect(star.heard).toEqual(['rate.commune.enter.code']);
   });
 
   it('results the app did not read before the turn are a flow error (the app returns the caller to the main menu), never a wrong answer', () => {
