@@ -1,8 +1,10 @@
-import { itemFlagged } from '../../src/public/public-results';
+import { JaapRegister } from '../../src/jaap/jaap-register';
+import { PublishedResultsLine, spokenService } from '../../src/public/phone-results';
+import { itemFlagged, snapshotId } from '../../src/public/public-results';
 import { parseScript } from '../../src/simulator/call-simulator';
 import { ENGINE } from '../support/engine';
 import { ids, startHotline, TestHotline } from '../support/hotline';
-import { publishCommune } from '../support/published-commune';
+import { publishCommune, serviceFigure } from '../support/published-commune';
 
 /**
  * Results and promises by phone through the real webhooks (signed, as the carrier sends them):
@@ -34,6 +36,23 @@ describe(`results and promises by phone (${ENGINE} store)`, () => {
     expect(itemFlagged(counts.get(doneItem))).toBe(true);
     const stored = await h.store.collection<{ callerKey: string }>('jaap_item_checks').find({ itemId: doneItem });
     expect(stored.every((c) => /^[0-9a-f]{16,}$/i.test(c.callerKey) && !c.callerKey.includes('85512666'))).toBe(true);
+  });
+
+  it('what is spoken comes from the newest period that has the commune, and a figure withheld to protect another is never a number', async () => {
+    const line = new PublishedResultsLine(h.rt.publicResults, new JaapRegister(h.store));
+    // A newer quarter without the commune (no callers there yet): the older one still speaks for it.
+    await h.rt.publicResults.savePeriod({ id: '2026-Q2', kind: 'quarter', from: '2026-04-01', to: '2026-07-01', final: false, builtAt: new Date() });
+    await h.rt.publicResults.saveAreas('2026-Q2', [{
+      _id: snapshotId('2026-Q2', 'commune', '120110'), periodId: '2026-Q2', level: 'commune', code: '120110', name: { km: 'ឃុំ', latin: 'Other' },
+      parents: [], services: [serviceFigure('commune', 0.2)], children: [], builtAt: new Date(),
+    }]);
+    const found = await line.communeResults('120101', 'a'.repeat(64));
+    expect(found.services).toEqual([
+      { service: 'commune', status: 'shown', tenths: 7, underOne: false, overNine: false },
+      { service: 'health', status: 'too-few' },
+    ]);
+    expect(found.promises?.map((p) => [p.status, p.month, p.askCheck])).toEqual([['done', 3, true], ['ongoing', 3, false]]);
+    expect(spokenService({ ...serviceFigure('school', null), status: 'protects-another' })).toEqual({ service: 'school', status: 'too-few' });
   });
 
   it('a commune with ratings but no published snapshot hears that there are no published results, not a figure from ratings', async () => {
