@@ -21,6 +21,8 @@ import { RecordingsWatch } from './prompts/recordings-watch';
 import { PhoneSelfAssessments, ProviderSelfAssessmentLine } from './rounds/phone-self-assessment';
 import { ProviderPinsRepository } from './rounds/provider-pins';
 import { RoundRegister } from './rounds/round-register';
+import { JaapRegister } from './jaap/jaap-register';
+import { PublishedResultsLine } from './public/phone-results';
 import { PublicResults } from './public/public-results';
 import { AuditLog } from './staff/audit-log';
 import { indicatorIds, loadScorecard, Scorecard } from './scorecard/scorecard';
@@ -172,6 +174,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
     flow, context, callers, calls, ratings, messages, places, providers, logger, answerCalls: outbound, metrics,
+    results: new PublishedResultsLine(publicResults, new JaapRegister(store)),
     languageGroup: (code) => groups.get(code) ?? 'other',
   });
 

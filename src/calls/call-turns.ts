@@ -1,9 +1,10 @@
 import { DefinitionError } from '../errors';
 import { providerPinEntry, step } from '../flow/engine';
-import { FlowContext, FlowDefinition, FlowInput, FlowState, ProviderSignIn, StepResult, UnfinishedRating } from '../flow/types';
+import { CommuneResults, FlowContext, FlowDefinition, FlowInput, FlowState, ProviderSignIn, StepResult, UnfinishedRating } from '../flow/types';
 import { Logger } from '../logging/logger';
 import type { HotlineMetrics } from '../ops/metrics';
 import { cambodianDay } from '../outbound/cambodia-time';
+import type { ResultsLine } from '../public/phone-results';
 import type { ProviderLine } from '../rounds/phone-self-assessment';
 import { Caller, CallersRepository } from '../store/callers';
 import { CallRecord, CallsRepository, LastTurn, pathWith } from '../store/calls';
@@ -47,6 +48,8 @@ export interface CallTurnsDeps {
   answerCalls?: AnswerCallSink;
   /** Service providers' self-assessment (PIN check, answers); without it a PIN is always refused. */
   providers?: ProviderLine;
+  /** Published results and JAAP promises (main-menu key 4) and citizens' checks; without it a commune has none. */
+  results?: ResultsLine;
   logger: Logger;
   /** Counts each call once, where it is created (src/ops/metrics.ts). */
   metrics?: Pick<HotlineMetrics, 'callStarted'>;
@@ -147,6 +150,8 @@ export class CallTurns {
         : { result: 'refused' };
       ctx.providerSignIn = (keys) => (keys === pinKeys ? found : undefined);
     }
+    const results = await this.resultsBefore(call.flow, call.callerId);
+    if (results) ctx.communeResults = (code) => results.get(code);
     let result: StepResult;
     try {
       result = step(this.deps.flow, call.flow, input, ctx);
@@ -165,6 +170,22 @@ export class CallTurns {
     // Another copy of this webhook answered first: the caller gets that answer, and its effects.
     const winner = await this.deps.calls.find(callSid);
     return winner ? this.answerAgain(winner, call.turn + 1, party) : last;
+  }
+
+  /**
+   * The published results a results node of this turn may speak, read before the turn (the engine
+   * is pure): only on the results path, for the communes it may reach (the chosen one, or the one
+   * being confirmed or offered from the last call). A few indexed reads per turn on that path only.
+   */
+  private async resultsBefore(state: FlowState, callerId: string): Promise<Map<string, CommuneResults> | null> {
+    if (state.vars.purpose !== 'results' || state.ended) return null;
+    const atResults = this.deps.flow.nodes[state.node]?.type === 'results';
+    const codes = new Set([state.vars.communeCode, ...(atResults ? [] : [state.vars.pendingCommune, state.vars.lastCommune])].filter((c): c is string => Boolean(c)));
+    const found = new Map<string, CommuneResults>();
+    for (const code of codes) {
+      found.set(code, this.deps.results ? await this.deps.results.communeResults(code, callerId) : { communeCode: code, services: null, promises: null });
+    }
+    return found;
   }
 
   /**
@@ -246,6 +267,10 @@ export class CallTurns {
         }
         case 'save-self-assessment':
           if (this.deps.providers) await this.deps.providers.answer({ roundIds: e.roundIds, callerId: call.callerId, callSid, indicatorId: e.indicatorId, score: e.score, at });
+          break;
+        case 'check-jaap-item':
+          // Keyed by item and caller: a retried turn sets the same answer again.
+          if (this.deps.results) await this.deps.results.recordCheck({ itemId: e.itemId, communeCode: e.communeCode, callerId: call.callerId, answer: e.answer, callSid, at });
           break;
         case 'forget-unfinished-rating':
           await this.deps.callers.forgetUnfinishedRating(call.callerId);

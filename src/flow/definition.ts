@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import Ajv from 'ajv';
 import { DefinitionError } from '../errors';
+import { ITEM_STATUSES } from '../jaap/jaap';
+import { fragmentsNeeded, NUMBER_COMPOSITIONS } from '../prompts/number-words';
 import { FlowDefinition, FlowNode } from './types';
 
 /**
@@ -11,6 +13,13 @@ import { FlowDefinition, FlowNode } from './types';
 const str = { type: 'string', minLength: 1 };
 const prompts = { type: 'array', items: str };
 const target = { type: 'string', minLength: 1 };
+/** The prompts a results node names (all required: each has its place in what is spoken). */
+const RESULTS_PROMPTS = [
+  'introPrompt', 'noResultsPrompt', 'servicePrompt', 'numberPrompt', 'satisfiedPrompt', 'underOnePrompt', 'overNinePrompt', 'tooFewPrompt', 'noRatingsPrompt',
+  'promisesPrompt', 'noPromisesPrompt', 'promisedPrompt', 'itemPrompt', 'aboutPrompt', 'indicatorPrompt', 'byPrompt', 'monthPrompt', 'statusPrompt',
+  'statusValuePrompt', 'checkPrompt', 'checkThanksPrompt', 'afterPrompt',
+] as const satisfies readonly (keyof Extract<FlowNode, { type: 'results' }>)[];
+
 const nodeSchemas: Record<FlowNode['type'], object> = {
   start: {
     required: ['knownCaller', 'newCaller'],
@@ -24,7 +33,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   branch: {
     required: ['condition', 'then', 'else'],
     properties: {
-      condition: { enum: ['callerHasLastCommune', 'hasCommuneAndService', 'demographicsAsked', 'purposeIsMessage', 'callerLanguageKnown'] },
+      condition: { enum: ['callerHasLastCommune', 'hasCommuneAndService', 'demographicsAsked', 'purposeIsMessage', 'callerLanguageKnown', 'purposeIsResults'] },
       then: target,
       else: target,
     },
@@ -109,6 +118,10 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
       numberDigits: { type: 'integer', minimum: 1, maximum: 12 }, pinDigits: { type: 'integer', minimum: 6, maximum: 12 }, next: target, exit: target,
     },
   },
+  results: {
+    required: [...RESULTS_PROMPTS],
+    properties: Object.fromEntries(RESULTS_PROMPTS.map((f) => [f, str])),
+  },
   'facility-choice': { required: ['prompt', 'morePrompt', 'next'], properties: { prompt: str, morePrompt: str, next: target } },
   'place-record': {
     required: ['prompt', 'savedPrompt', 'maxLengthSeconds', 'next'],
@@ -189,6 +202,8 @@ export function successors(n: FlowNode): string[] {
     case 'resume-offer': return [n.next, n.rateNode];
     case 'area-list': return [n.next, n.byCode];
     case 'provider-pin': return [n.next, n.exit];
+    // Heard to the end, 1 hears it again and 0 is the main menu: no other way on.
+    case 'results': return [];
     case 'place-list': return n.byCode ? [n.next, n.byCode] : [n.next];
     default: return [n.next];
   }
@@ -231,6 +246,10 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
     score: ['1', '2', '3', '4', '5'],
     digit: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     language: check.languages,
+    status: ITEM_STATUSES,
+    month: Array.from({ length: 12 }, (_, i) => String(i + 1)),
+    // The fragments of every number a results node speaks (0 to 10 out of 10), in every composition.
+    number: [...new Set(NUMBER_COMPOSITIONS.flatMap((c) => fragmentsNeeded(c, 10)))].map(String),
   };
   const templates: string[] = [def.prompts.noInput, def.prompts.invalid, def.prompts.goodbye, def.prompts.digit];
   for (const optional of [def.prompts.silenceGoodbye, def.prompts.toMainMenu]) if (optional) templates.push(optional);
@@ -265,6 +284,10 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
         }
         break;
       }
+      case 'results':
+        // The item's own recording (jaap.item.<id>) is played only where it exists, like a place name.
+        templates.push(...RESULTS_PROMPTS.filter((f) => f !== 'itemPrompt').map((f) => n[f]));
+        break;
       case 'branch': break;
     }
   }

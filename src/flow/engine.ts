@@ -1,6 +1,7 @@
 import { DefinitionError } from '../errors';
+import { numberPromptIds } from '../prompts/number-words';
 import {
-  ConditionName, Effect, FlowContext, FlowDefinition, FlowInput, FlowNode, FlowState, FlowVars, PromptRef,
+  CommuneResults, ConditionName, Effect, FlowContext, FlowDefinition, FlowInput, FlowNode, FlowState, FlowVars, PromptRef,
   PromptTemplate, ReadBack, StepResult, TurnEnd,
 } from './types';
 
@@ -11,7 +12,7 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' | 'provider-pin' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' | 'provider-pin' | 'results' }>;
 
 /** Names read in one menu of a programme list: short enough to remember which key was which. */
 const NAMES_PER_MENU = 4;
@@ -119,6 +120,7 @@ class Turn {
       case 'purposeIsMessage': return this.vars.purpose === 'message';
       // Known when the call starts (a callback to a caller who chose a language before).
       case 'callerLanguageKnown': return Boolean(this.ctx.caller.language);
+      case 'purposeIsResults': return this.vars.purpose === 'results';
     }
   }
 
@@ -204,6 +206,9 @@ class Turn {
         case 'info-pieces':
           this.vars.piece = 1;
           this.ask(n);
+          return;
+        case 'results':
+          this.speakResults(n);
           return;
         case 'provider-pin':
           delete this.vars.providerNumber;
@@ -328,6 +333,11 @@ class Turn {
         this.gather(1);
         return;
       }
+      case 'results':
+        // The question waiting: "was it done?" after an item, or what to do once all was heard.
+        this.play((this.vars.resultsItem ?? -1) >= 0 ? n.checkPrompt : n.afterPrompt);
+        this.gather(1);
+        return;
       case 'provider-pin':
         // The number first, then its PIN; both end early on # and wait as long as a commune code.
         if (this.vars.providerNumber === undefined) {
@@ -557,10 +567,105 @@ class Turn {
       }
       case 'provider-pin':
         return this.answerProviderPin(n, digits);
+      case 'results':
+        return this.answerResults(n, digits);
       case 'record':
       case 'place-record':
         return false;
     }
+  }
+
+  /** The results of this call's commune, read by the app before the turn. */
+  communeResults(): CommuneResults | null {
+    const code = this.vars.communeCode;
+    if (!code) return null; // a place said aloud, not confirmed yet: nothing is published for it
+    const found = this.ctx.communeResults?.(code);
+    if (!found) throw new DefinitionError(`results of commune ${code} were not read before the turn`);
+    return found;
+  }
+
+  /** A number in words of the caller's language, one recorded fragment after another. */
+  playNumber(template: PromptTemplate, n: number) {
+    for (const id of numberPromptIds(n, this.state.language)) this.play(template, { number: id.slice('number.'.length) });
+  }
+
+  /** From the start: the commune, each service's figure, the council's promises up to the first question. */
+  speakResults(n: Extract<FlowNode, { type: 'results' }>) {
+    const results = this.communeResults();
+    if (!results?.services) this.play(n.noResultsPrompt);
+    else {
+      this.play(n.introPrompt);
+      this.playPlace(results.communeCode);
+      for (const s of results.services) {
+        this.play(n.servicePrompt, { service: s.service });
+        if (s.status !== 'shown') this.play(s.status === 'too-few' ? n.tooFewPrompt : n.noRatingsPrompt);
+        else if (s.underOne) this.play(n.underOnePrompt);
+        else if (s.overNine) this.play(n.overNinePrompt);
+        else {
+          this.playNumber(n.numberPrompt, s.tenths);
+          this.play(n.satisfiedPrompt);
+        }
+      }
+    }
+    if (!results?.promises?.length) {
+      this.play(n.noPromisesPrompt);
+      this.vars.resultsItem = -1;
+      this.ask(n);
+      return;
+    }
+    this.play(n.promisesPrompt);
+    this.speakPromises(n, results, 0);
+  }
+
+  /** The promises from index `from` on, stopping at the first to ask about ("was it done?"), else at the end. */
+  speakPromises(n: Extract<FlowNode, { type: 'results' }>, results: CommuneResults, from: number) {
+    const promises = results.promises ?? [];
+    for (let i = from; i < promises.length; i++) {
+      const p = promises[i];
+      this.play(n.promisedPrompt);
+      // The item's own words where the studio recorded them (in Khmer, as the council wrote them), else what it is about.
+      const own = this.fill(n.itemPrompt, { item: p.itemId.toLowerCase() });
+      if (this.ctx.hasRecording(own, this.ctx.defaultLanguage)) this.play(own, {}, this.ctx.defaultLanguage);
+      else {
+        this.play(n.aboutPrompt, { service: p.service });
+        if (p.indicatorId && this.ctx.indicators(p.service).includes(p.indicatorId)) this.play(n.indicatorPrompt, { service: p.service, indicator: p.indicatorId });
+      }
+      this.play(n.byPrompt);
+      this.play(n.monthPrompt, { month: String(p.month) });
+      this.play(n.statusPrompt);
+      this.play(n.statusValuePrompt, { status: p.status });
+      if (p.askCheck && !this.vars.checkedItems?.includes(p.itemId)) {
+        this.vars.resultsItem = i;
+        this.ask(n);
+        return;
+      }
+    }
+    this.vars.resultsItem = -1;
+    this.ask(n);
+  }
+
+  /** "Was it done?" 1-3 (kept), 9 (not known): the next promises. At the end, 1 hears it all again. */
+  answerResults(n: Extract<FlowNode, { type: 'results' }>, digits: string): boolean {
+    const at = this.vars.resultsItem ?? -1;
+    if (at < 0) {
+      if (digits !== '1') return false;
+      this.speakResults(n);
+      return true;
+    }
+    const answer = ({ '1': 'yes', '2': 'partly', '3': 'no' } as const)[digits as '1' | '2' | '3'];
+    if (!answer && digits !== '9') return false;
+    const results = this.communeResults();
+    const item = results?.promises?.[at];
+    if (!results || !item) throw new DefinitionError(`results: no item ${at} to check in commune ${this.vars.communeCode}`);
+    if (answer) {
+      this.effects.push({ type: 'check-jaap-item', itemId: item.itemId, communeCode: results.communeCode, answer });
+      this.play(n.checkThanksPrompt);
+    }
+    // Asked once in a call, answered or not: the caller who does not know is not asked again on "hear again".
+    this.vars.checkedItems = [...(this.vars.checkedItems ?? []), item.itemId];
+    this.state.invalids = 0;
+    this.speakPromises(n, results, at + 1);
+    return true;
   }
 
   /** The provider number, then the PIN, checked by the app (the context's providerSignIn). */
@@ -737,7 +842,7 @@ function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean 
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces', 'provider-pin'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces', 'provider-pin', 'results'].includes(n.type);
 }
 
 /**
@@ -810,7 +915,8 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
     if (!turn.answer(current, choice.key)) return invalid(turn, current);
     return finish(turn);
   }
-  if (input.type === 'silence' && ((current.type === 'menu' && current.silenceEnds) || current.type === 'info-pieces')) {
+  const resultsHeard = current.type === 'results' && (turn.vars.resultsItem ?? -1) < 0;
+  if (input.type === 'silence' && ((current.type === 'menu' && current.silenceEnds) || current.type === 'info-pieces' || resultsHeard)) {
     // After content the caller has heard: end politely rather than replay it.
     turn.play(def.prompts.goodbye);
     turn.hangUp();

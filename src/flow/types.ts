@@ -8,7 +8,7 @@ export type PromptTemplate = string;
 
 export type SettableVar = 'service' | 'topic' | 'purpose';
 export type ActionName = 'useLastCommune' | 'confirmCommune' | 'sendMessage' | 'recordAgain' | 'optInAnswerCall';
-export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage' | 'callerLanguageKnown';
+export type ConditionName = 'callerHasLastCommune' | 'hasCommuneAndService' | 'demographicsAsked' | 'purposeIsMessage' | 'callerLanguageKnown' | 'purposeIsResults';
 export type ReadBack = 'lastCommune' | 'pendingCommune' | 'referenceNumber' | 'facility';
 export type DemographicField = 'gender' | 'ageGroup' | 'disability' | 'idPoor';
 
@@ -116,6 +116,20 @@ export type FlowNode =
    * pair hears `wrongPrompt` (never which part) and the number again; a locked phone or number
    * hears `lockedPrompt`, and a right PIN with no open round `noRoundPrompt`, then `exit`.
    */
+  /**
+   * A commune's published results and its council's promises (the context's communeResults): per
+   * service the number satisfied out of 10 in number words (`numberPrompt` per fragment, composed
+   * in the caller's language), then each JAAP item with its month and status; after an item marked
+   * done that the caller has not checked, `checkPrompt` (1 yes, 2 partly, 3 no, 9 don't know; the
+   * answer is a check-jaap-item effect). At the end `afterPrompt`: 1 hears it all again.
+   */
+  | {
+    type: 'results'; introPrompt: PromptTemplate; noResultsPrompt: PromptTemplate; servicePrompt: PromptTemplate; numberPrompt: PromptTemplate;
+    satisfiedPrompt: PromptTemplate; underOnePrompt: PromptTemplate; overNinePrompt: PromptTemplate; tooFewPrompt: PromptTemplate; noRatingsPrompt: PromptTemplate;
+    promisesPrompt: PromptTemplate; noPromisesPrompt: PromptTemplate; promisedPrompt: PromptTemplate; itemPrompt: PromptTemplate; aboutPrompt: PromptTemplate;
+    indicatorPrompt: PromptTemplate; byPrompt: PromptTemplate; monthPrompt: PromptTemplate; statusPrompt: PromptTemplate; statusValuePrompt: PromptTemplate;
+    checkPrompt: PromptTemplate; checkThanksPrompt: PromptTemplate; afterPrompt: PromptTemplate;
+  }
   | {
     type: 'provider-pin'; introPrompt: PromptTemplate; numberPrompt: PromptTemplate; pinPrompt: PromptTemplate; acceptedPrompt: PromptTemplate;
     wrongPrompt: PromptTemplate; lockedPrompt: PromptTemplate; noRoundPrompt: PromptTemplate; numberDigits: number; pinDigits: number; next: string; exit: string;
@@ -210,6 +224,8 @@ export type Effect =
   | { type: 'forget-unfinished-rating' }
   /** A signed-in provider's score of their own service, for each current round of it (never a rating). */
   | { type: 'save-self-assessment'; roundIds: string[]; indicatorId: string; score: number }
+  /** A citizen's answer to "was it done?" for a JAAP item marked done (once per caller per item). */
+  | { type: 'check-jaap-item'; itemId: string; communeCode: string; answer: 'yes' | 'partly' | 'no' }
   /** The caller wants to be called back with the answer to the message they just sent. */
   | { type: 'request-answer-call'; messageId: string };
 
@@ -258,6 +274,10 @@ export interface FlowVars {
   providerNumber?: string;
   /** A provider signed in with their PIN: the rounds their self-assessment goes to. */
   selfAssessment?: { roundIds: string[] };
+  /** At a results node: the JAAP item whose check is asked (its index), or -1 once everything was heard. */
+  resultsItem?: number;
+  /** JAAP items the caller checked in this call (not asked again when the results are heard again). */
+  checkedItems?: string[];
 }
 
 export interface FlowState {
@@ -309,6 +329,35 @@ export interface FlowContext {
    * turn (src/calls/call-turns.ts, with providerPinEntry); undefined for any other keys.
    */
   providerSignIn?(keys: string): ProviderSignIn | undefined;
+  /**
+   * A commune's published results and promises, read by the app before the turn for the communes
+   * a results node may speak about (src/calls/call-turns.ts); undefined when not read.
+   */
+  communeResults?(communeCode: string): CommuneResults | undefined;
+}
+
+/** One service's published figure as spoken: only figures disclosure control let through carry a number. */
+export type SpokenServiceResult =
+  | { service: string; status: 'shown'; tenths: number; underOne: boolean; overNine: boolean }
+  | { service: string; status: 'too-few' | 'no-ratings' };
+
+/** One JAAP item as spoken (public commitments: no caller data but `askCheck`). */
+export interface SpokenPromise {
+  itemId: string;
+  service: string;
+  indicatorId?: string;
+  /** The month (1-12) it is to be done by. */
+  month: number;
+  status: 'not-started' | 'ongoing' | 'done' | 'dropped';
+  /** Marked done and this caller has not said whether it was: "was it done?" follows it. */
+  askCheck: boolean;
+}
+
+/** What a results node speaks about a commune: null where nothing is published (no period has it, no JAAP). */
+export interface CommuneResults {
+  communeCode: string;
+  services: SpokenServiceResult[] | null;
+  promises: SpokenPromise[] | null;
 }
 
 /** What the app found for a provider number and PIN keyed at a provider-pin node. */

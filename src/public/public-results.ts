@@ -176,6 +176,18 @@ export class PublicResults {
     return out;
   }
 
+  /**
+   * The items staff should look again at (itemFlagged), of some communes when given, with their
+   * raw counts: for the staff desk only (src/staff/jaap-pages.ts). Reads the "no" answers, then the
+   * flagged items' counts.
+   */
+  async flaggedItems(communes?: readonly string[]): Promise<Map<string, Record<ItemCheckAnswer, number>>> {
+    const noes = await this.checks.find({ answer: 'no', ...(communes ? { communeCode: { $in: [...communes] } } : {}) }, { projection: { itemId: 1 } });
+    const perItem = new Map<string, number>();
+    for (const r of noes) perItem.set(r.itemId, (perItem.get(r.itemId) ?? 0) + 1);
+    return this.checkCounts([...perItem].filter(([, n]) => n >= ITEM_FLAG_NO_CALLERS).map(([id]) => id).sort());
+  }
+
   /** Citizens' checks per item as the public may see them (withheld under 5 callers). */
   async checksOf(itemIds: readonly string[]): Promise<Map<string, ItemChecks>> {
     const counts = await this.checkCounts(itemIds);

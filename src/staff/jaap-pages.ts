@@ -13,6 +13,7 @@ import { jaapResultsWorkbook } from '../jaap/jaap-results-workbook';
 import { Place } from '../gazetteer/gazetteer';
 import { cambodianDay } from '../outbound/cambodia-time';
 import { cambodianMidnight } from '../reports/period';
+import { ItemCheckAnswer, itemFlagged } from '../public/public-results';
 import { html, SafeHtml } from './html';
 import { Translate, tr } from './i18n/i18n';
 import { csrfField, scrollBox, sendPage } from './layout';
@@ -109,6 +110,12 @@ export const jaapPages: StaffPages = (router, deps) => {
   const figures = (f: JaapFigures, t: Translate): SafeHtml => html`<td>${f.agreed}</td><td>${f.solvedWithin12Months}</td><td>${f.share === null ? '–' : `${Math.round(f.share * 100)}%`}</td><td>${f.doneLater}</td><td>${f.stillInside12Months}</td><td>${f.notSolved}</td><td>${f.dropped}</td>`;
   const figureHeads = (t: Translate): SafeHtml => html`<th scope="col">${t('jaap.agreed')}</th><th scope="col">${t('jaap.solved')}</th><th scope="col">${t('jaap.share')}</th><th scope="col">${t('jaap.done-later')}</th><th scope="col">${t('jaap.still-inside')}</th><th scope="col">${t('jaap.not-solved')}</th><th scope="col">${t('jaap.dropped')}</th>`;
 
+  // Citizens' "was it done?" answers from the hotline (src/public/phone-results.ts): raw counts, staff are signed in.
+  const checksLine = (c: Record<ItemCheckAnswer, number> | undefined, status: ItemStatus, t: Translate): SafeHtml => {
+    if (!c) return status === 'done' ? html`<br><span class="muted">${t('jaap.checks-none')}</span>` : html``;
+    return html`<br><span class="muted">${t('jaap.checks', { yes: c.yes, partly: c.partly, no: c.no })}</span>${itemFlagged(c) ? html`<br><strong class="jaap-flag">${t('jaap.flagged', { no: c.no })}</strong>` : ''}`;
+  };
+
   const findPlan = async (req: Request): Promise<Jaap> => {
     const id = String(req.params.id ?? '');
     const plan = PLAN_ID.test(id) ? await register.plan(id) : null;
@@ -125,6 +132,8 @@ export const jaapPages: StaffPages = (router, deps) => {
       const now = new Date();
       const overdue = await register.overdue(now, commune ? { communes: [commune] } : undefined, 50);
       const plans = commune ? await register.plansOf(commune) : [];
+      const flaggedCounts = await rt.publicResults.flaggedItems(commune ? [commune] : undefined);
+      const flagged = (await Promise.all([...flaggedCounts.keys()].slice(0, 50).map((id) => register.item(id)))).filter((i): i is JaapItem => i !== null);
       const canEdit = staff.role !== 'viewer';
       sendPage(res, {
         title: t('jaap.title'),
@@ -136,6 +145,11 @@ export const jaapPages: StaffPages = (router, deps) => {
 <h2>${t('jaap.overdue-title')}</h2>
 ${overdue.length === 0 ? html`<p>${t('jaap.overdue-none')}</p>` : scrollBox(t('jaap.overdue-title'), html`<table><thead><tr><th scope="col">${t('jaap.commune')}</th><th scope="col">${t('jaap.col.activity')}</th><th scope="col">${t('jaap.col.status')}</th><th scope="col">${t('jaap.col.deadline')}</th></tr></thead><tbody>
 ${overdue.map((i) => html`<tr><td>${communeName(i.communeCode, t)}</td><td><a href="${BASE}/${i.jaapId}#${i._id}">${i.section}${i.no}. ${i.activity}</a></td><td>${statusWord(i.status, t)}</td><td>${i.deadline}</td></tr>`)}
+</tbody></table>`)}
+<h2 id="flagged">${t('jaap.flagged-title')}</h2>
+<p>${t('jaap.flagged-intro')}</p>
+${flagged.length === 0 ? html`<p>${t('jaap.flagged-none')}</p>` : scrollBox(t('jaap.flagged-title'), html`<table><thead><tr><th scope="col">${t('jaap.commune')}</th><th scope="col">${t('jaap.col.activity')}</th><th scope="col">${t('jaap.col.status')}</th></tr></thead><tbody>
+${flagged.map((i) => html`<tr><td>${communeName(i.communeCode, t)}</td><td><a href="${BASE}/${i.jaapId}#${i._id}">${i.section}${i.no}. ${i.activity}</a></td><td>${statusWord(i.status, t)}${checksLine(flaggedCounts.get(i._id), i.status, t)}</td></tr>`)}
 </tbody></table>`)}
 ${commune ? html`<h2>${t('jaap.plans-of', { commune: communeName(commune, t) })}</h2>
 ${plans.length === 0 ? html`<p>${t('jaap.no-plans')}</p>` : html`<ul>${plans.map((p) => html`<li><a href="${BASE}/${p._id}">${t('jaap.plan-name', { year: p.year, date: p.agreedOn })}</a></li>`)}</ul>`}
@@ -235,6 +249,7 @@ ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowe
       const { staff } = staffLocals(res);
       const plan = await findPlan(req);
       const items = await register.itemsOf(plan._id);
+      const checks = await rt.publicResults.checkCounts(items.map((i) => i._id));
       const canEdit = staff.role !== 'viewer';
       const priorities = canEdit ? await rounds.priorityActionsOf(plan.communeCode, plan.year) : [];
       const now = new Date();
@@ -246,7 +261,7 @@ ${JAAP_SECTIONS.map((s) => html`<tr><th scope="row">${t(`jaap.section.${s.toLowe
   <td>${i.no}</td><td>${i.activity}${i.indicatorId ? html`<br><span class="muted">${t('jaap.answers-indicator', { indicator: indicatorName(i.indicatorId) })}</span>` : ''}${i.priorityAction ? html`<br><span class="muted">${t('jaap.answers-priority', { action: i.priorityAction })}</span>` : ''}</td><td>${i.proposer ?? ''}</td><td>${i.targetResponse ?? ''}</td>
   <td>${serviceName(i.service, t)}${i.facilityName ? html`: ${i.facilityName}` : ''}</td><td>${i.quantity ?? ''} ${i.unit ?? ''}</td><td>${i.startMonth ?? ''}–${i.endMonth ?? ''}</td>
   <td>${i.beneficiariesTotal ?? ''}${i.beneficiariesFemale !== undefined ? html` (${t('jaap.female', { n: i.beneficiariesFemale })})` : ''}</td><td>${i.costRiel !== undefined ? i.costRiel.toLocaleString('en') : ''}</td><td>${i.implementer ?? ''}${i.fundSource ? html`<br>${t('jaap.fund', { fund: i.fundSource })}` : ''}</td>
-  <td><strong>${statusWord(i.status, t)}</strong><br><span class="muted">${t(`jaap.outcome.${itemOutcome(i, now)}`)}</span>
+  <td><strong>${statusWord(i.status, t)}</strong><br><span class="muted">${t(`jaap.outcome.${itemOutcome(i, now)}`)}</span>${checksLine(checks.get(i._id), i.status, t)}
   ${i.history.length ? html`<details class="no-print"><summary>${t('jaap.history')}</summary><ul>${i.history.map((h, n) => html`<li>${cambodiaDateTime(h.at, t)} · ${h.by} · ${statusWord(h.status, t)}${h.note ? html`: ${h.note}` : ''}${h.photo ? html` · <a href="${BASE}/${plan._id}/items/${i._id}/photos/${n}">${t('jaap.photo-link')}</a>` : ''}</li>`)}</ul></details>` : ''}
   ${canEdit ? html`<form method="post" action="${BASE}/${plan._id}/items/${i._id}/status" enctype="multipart/form-data" class="no-print">${csrfField(staff)}<input type="hidden" name="from" value="${i.status}">
     <label><span class="visually-hidden">${t('jaap.new-status-of', { no: `${i.section}${i.no}` })}</span><select name="status">${ITEM_STATUSES.filter((s) => s !== i.status).map((s) => html`<option value="${s}">${statusWord(s, t)}</option>`)}</select></label>

@@ -60,6 +60,10 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
       planItem('120101', 2025, '2025-03-10', 'A', 1, { activity: 'សាងសង់ផ្លូវជម្រាលនៅមណ្ឌលសុខភាព', indicatorId: 'cleanliness', costRiel: 2_000_000 }),
       planItem('120101', 2025, '2025-03-10', 'B', 1, { activity: 'បិទផ្សាយតម្លៃសេវាផ្លូវការ', status: 'done', doneAt: new Date('2025-06-01T03:00:00Z'), history: [{ status: 'done', at: new Date('2025-06-01T03:00:00Z'), by: 'admin1' }] }),
     ]);
+    // Five callers said the done item was not done (hotline "was it done?"): its counts and the flag on the plan and the register.
+    for (let n = 0; n < 6; n++) {
+      await h.rt.publicResults.recordCheck({ itemId: '120101-2025-B1', communeCode: '120101', callerKey: `${n}`.repeat(64), answer: n < 5 ? 'no' : 'yes', at: new Date('2025-07-01T03:00:00Z'), callSid: `CA${n}` });
+    }
     // A full JAAP letter: 12 items (5 external, 7 internal), every official column filled, in Khmer.
     await register.addPlan({ _id: '010201-2025', communeCode: '010201', year: 2025, agreedOn: '2025-02-20', createdAt: new Date(), createdBy: 'admin1' });
     await register.addItems(Array.from({ length: 12 }, (_, n) => planItem('010201', 2025, '2025-02-20', n < 5 ? 'A' : 'B', n < 5 ? n + 1 : n - 4, {

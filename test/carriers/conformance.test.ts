@@ -2,6 +2,7 @@ import { recordingDownloadWorkerFor } from '../../src/messages/recording-downloa
 import { SOMLENG_KEEPS_RECORDINGS } from '../../src/telephony/carrier-profile';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
+import { publishCommune } from '../support/published-commune';
 import { acts, CallerAct, CarrierCall, CarrierModel, slowKeys, wav } from './carrier-model';
 import { SomlengModel } from './somleng-model';
 import { TwilioModel } from './twilio-model';
@@ -145,6 +146,23 @@ describe.each([
     const r = await call(acts('1,2,120101,1,2,1,4,5,hangup'));
     expect((await h.rt.ratings.forCall(r.callSid)).map((x) => x.score)).toEqual([4, 5]);
     expect(await h.rt.calls.findStatus(r.callSid)).toMatchObject({ status: 'completed' });
+  });
+
+  it('results by phone (key 4), every webhook delivered twice: seven of ten in Khmer number words, the promises, one "no" kept for the done item, and not asked again next call', async () => {
+    const { doneItem } = await publishCommune(h.store, '120101');
+    const from = '+85512777001';
+    const r = await call(acts('1,4,120101,1,3,hangup'), { retryEveryRequest: true, from });
+    expect(r.inconsistentRetries).toEqual([]);
+    expect(r.exchanges.every((e) => e.status < 300)).toBe(true);
+    const heard = heardAfter(r.heard, 'results.intro');
+    expect(heard.slice(6, 12)).toEqual(['results.service.commune', 'number.5', 'number.2', 'results.satisfied', 'results.service.health', 'results.too.few']);
+    expect(heardAfter(r.heard, 'jaap.check.ask')).toEqual(['jaap.check.thanks', 'jaap.promised', 'jaap.about.school', 'jaap.by', 'month.3', 'jaap.status', 'jaap.status.ongoing', 'results.after']);
+    expect(await h.rt.publicResults.checkCounts([doneItem])).toEqual(new Map([[doneItem, { yes: 0, partly: 0, no: 1 }]]));
+    // The same caller next time: the commune offered back, and the item heard without the question.
+    const again = await call(acts('4,1,hangup'), { from });
+    expect(again.heard).toContain('results.commune.last');
+    expect(again.heard).not.toContain('jaap.check.ask');
+    expect(again.heard.at(-1)).toBe('results.after');
   });
 
   it('every webhook delivered twice (rating and voice message): the same answers, one rating per indicator, one message', async () => {

@@ -148,9 +148,10 @@ describe('a caller who does not know the commune code says the place', () => {
 });
 
 describe('the shipped flow', () => {
-  it('sends * at commune-code entry to a place-record node whose prompts are in the catalog', () => {
+  it('sends * at commune-code entry to a place-record node whose prompts are in the catalog (where a rating or message follows)', () => {
     const flow = loadFlow(path.join(root, 'flows/default.json'), { services, languages: languages.languages.map((l) => l.code), hasPrompt: (id) => id in catalog.prompts });
-    const codeEntries = Object.values(flow.nodes).filter((n) => n.type === 'commune-code');
+    // The results path (key 4) does not offer it: a place still to confirm has no published results.
+    const codeEntries = Object.entries(flow.nodes).filter(([id, n]) => n.type === 'commune-code' && !id.startsWith('results.')).map(([, n]) => n);
     expect(codeEntries.length).toBeGreaterThan(0);
     for (const n of codeEntries) {
       if (n.type !== 'commune-code') continue;

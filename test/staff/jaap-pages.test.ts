@@ -156,6 +156,30 @@ describe(`the JAAP register pages (${ENGINE} store)`, () => {
     expect((await rev.page('/staff/jaap/120101-2025')).text).toContain(`carries out the priority action: ${ramp}`);
   });
 
+  it('callers\' checks from the hotline show on each item; 5 "no" flag it, on the plan and in the register\'s list, 4 do not', async () => {
+    const rev = await new StaffClient(h).signedIn('rev1');
+    await rev.page('/staff/jaap?commune=120101');
+    await rev.post('/staff/jaap', { commune: '120101', year: '2025', agreedOn: '2025-03-10' });
+    await rev.post('/staff/jaap/120101-2025/items', { section: 'A', activity: 'A ramp at the health centre', service: 'health' });
+    await rev.post('/staff/jaap/120101-2025/items', { section: 'B', activity: 'Post the official fees', service: 'health' });
+    const check = (itemId: string, n: number, answer: 'yes' | 'partly' | 'no') =>
+      h.rt.publicResults.recordCheck({ itemId, communeCode: '120101', callerKey: `${n}`.padStart(64, 'a'), answer, at: new Date(), callSid: `CA${n}` });
+    for (let n = 0; n < 5; n++) await check('120101-2025-A1', n, 'no');
+    await check('120101-2025-A1', 9, 'partly');
+    for (let n = 0; n < 4; n++) await check('120101-2025-B1', n, 'no');
+    const plan = await rev.page('/staff/jaap/120101-2025');
+    expect(plan.text).toContain('Callers&#39; checks on the hotline: 0 yes, 1 partly, 5 no');
+    expect(plan.text).toContain('Callers&#39; checks on the hotline: 0 yes, 0 partly, 4 no');
+    expect(plan.text.match(/Flagged: 5 callers say it was not done/g)).toHaveLength(1);
+    const register = await rev.page('/staff/jaap');
+    const flaggedList = register.text.slice(register.text.indexOf('id="flagged"'));
+    expect(flaggedList).toContain('A1. A ramp at the health centre');
+    expect(flaggedList).not.toContain('Post the official fees');
+    await rev.post('/staff/language', { lang: 'km', next: '/staff/jaap' });
+    const km = await rev.page('/staff/jaap/120101-2025');
+    expect(km.text).toMatch(/បានសម្គាល់៖ អ្នកហៅ (5|៥) នាក់ថា មិនទាន់បានធ្វើ។/);
+  });
+
   it('lets a viewer read the register and results but change nothing', async () => {
     const rev = await new StaffClient(h).signedIn('rev1');
     await rev.page('/staff/jaap?commune=120101');
