@@ -119,3 +119,14 @@ export function smallTapTargets(page: Page, scope = 'body', min = 44): Promise<s
     return out;
   }, { scope, min });
 }
+
+/**
+ * The widths a page sweep (axe, Latin words, overflow, tap targets) visits in each language:
+ * Khmer, the desk's first language and its longest words, on a 360 px phone and a desktop;
+ * English on the phone, where it can overflow. A desktop in English is what the other browser
+ * tests drive; the fourth combination found nothing the three did not, and cost a quarter of
+ * the slowest tests in CI.
+ */
+export function sweepWidths(lang: 'en' | 'km', phone = 360): number[] {
+  return lang === 'km' ? [phone, 1280] : [phone];
+}

@@ -5,13 +5,13 @@ import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
-import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
+import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo, sweepWidths } from './browser-support';
 
 /**
  * A reviewer's shift at the desk in Chromium: 20 voice messages worked keyboard-only, in Khmer,
  * on a 360 px phone, counting the keys pressed and the pages loaded for each; two reviewers on
  * the queue at once without a lost change; the answer call inside a message; and axe-core, the
- * Khmer-words check and 44 px tap targets on the desk's pages in both languages and widths.
+ * Khmer-words check and 44 px tap targets on the desk's pages in both languages (the widths of sweepWidths).
  */
 jest.setTimeout(300_000);
 
@@ -263,7 +263,7 @@ describe(`a reviewer's shift at the desk (${ENGINE} store)`, () => {
     const untranslated: Record<string, string[]> = {};
     const small: Record<string, string[]> = {};
     for (const lang of ['en', 'km'] as const) {
-      for (const width of [360, 1280]) {
+      for (const width of sweepWidths(lang)) {
         const { context, page } = await phone(lang, width, 800);
         await signInByKeyboard(page, h.url, 'admin1');
         /** Each page, reached as a reviewer reaches it (some are the answer to a form). */

@@ -13,7 +13,7 @@ import { planItem } from '../support/jaap-items';
 import { CountersRepository } from '../../src/store/counters';
 import { RoundRegister } from '../../src/rounds/round-register';
 import { proposedIndicatorKey, resultId, RoundResult } from '../../src/rounds/scorecard-round';
-import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo } from './browser-support';
+import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo, sweepWidths } from './browser-support';
 
 /**
  * The review desk in Chromium: keyboard only, on a 360 px phone and a desktop, in English and
@@ -504,9 +504,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
   // Two halves per language, so that each test stays well inside its time on a busy machine.
   const halves = [PAGES.slice(0, Math.ceil(PAGES.length / 2)), PAGES.slice(Math.ceil(PAGES.length / 2))];
   for (const [half, pages] of halves.entries()) for (const lang of ['en', 'km'] as const) {
-    // Khmer, the desk's first language and its longest words, at both widths; English on the phone,
-    // where it can overflow. (English on a desktop is what the other browser tests drive.)
-    const widths = lang === 'km' ? [360, 1280] : [360];
+    const widths = sweepWidths(lang);
     test(`axe finds no violations on any staff page (part ${half + 1} of 2), ${lang === 'km' ? 'in Khmer at 360 px and on a desktop' : 'in English at 360 px'}`, async () => {
       const found: Record<string, unknown> = {};
       const untranslated: Record<string, string[]> = {};
