@@ -132,6 +132,13 @@ export class PublicResults {
     if (stale.length) await this.snapshots.deleteMany({ _id: { $in: stale } });
   }
 
+  /** Removes a period and its area snapshots (the publication setting no longer publishes it). */
+  async removePeriod(periodId: string): Promise<void> {
+    // The period first: a reader that lists periods then no longer reaches its areas.
+    await this.periodsCollection.deleteOne({ _id: periodId });
+    await this.snapshots.deleteMany({ periodId });
+  }
+
   /** Every stored period, newest first (quarters and years by start, rounds among them). */
   async periods(): Promise<PublicPeriod[]> {
     const rows = await this.periodsCollection.find({}, { sort: { from: -1, kind: 1 } });
