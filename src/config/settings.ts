@@ -80,6 +80,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'distinct callers a published report figure rests on at least; smaller figures are withheld (never below 5)' },
   { name: 'REPORT_FRESH_SECONDS', type: 'integer', default: '60',
     doc: 'a report (same period and area) opened again within this many seconds of being counted shows the same figures, with the time they were counted; 0 counts every time' },
+  { name: 'PUBLIC_RESULTS', type: 'string', default: 'off',
+    doc: 'which periods\' results citizens see (the public pages, open data, results by phone): off (none), all, or a date like 2026-01-01 (the quarters and years starting on or after it)' },
   { name: 'TRUST_PROXY', type: 'string', default: 'off',
     doc: 'which reverse proxy in front may name the client in X-Forwarded-For: off, a hop count (1 = one proxy), or its addresses/CIDRs (comma-separated; loopback, linklocal, uniquelocal)' },
   { name: 'HTTP_MAX_CONNECTIONS', type: 'integer', default: '1000',

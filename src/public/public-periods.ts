@@ -1,4 +1,4 @@
-import { CAMBODIA_UTC_OFFSET_HOURS, parsePeriod, Period } from '../reports/period';
+import { CAMBODIA_UTC_OFFSET_HOURS, cambodianMidnight, parsePeriod, Period } from '../reports/period';
 
 /**
  * The fixed public periods: calendar quarters ('2026-Q1' = 2026-01-01..2026-04-01) and years
@@ -37,11 +37,14 @@ export function parsePublicationSetting(value: string): PublicationSetting {
   const v = value.trim();
   if (v === '' || v === 'off') return { publish: 'off' };
   if (v === 'all') return { publish: 'all' };
-  if (DAY.test(v)) {
-    parsePeriod(v, '9999-12-31'); // a real calendar day, or the same message as the reports'
-    return { publish: 'from', from: v };
+  const wrong = `PUBLIC_RESULTS=${JSON.stringify(value)} must be off (publish nothing), all (publish every period), or a date like 2026-01-01 (publish the quarters and years starting on or after it)`;
+  if (!DAY.test(v)) throw new RangeError(wrong);
+  try {
+    cambodianMidnight(v);
+  } catch {
+    throw new RangeError(`${wrong}: ${v} is not a real calendar day`);
   }
-  throw new RangeError(`PUBLIC_RESULTS=${JSON.stringify(value)} must be off (publish nothing), all (publish every period), or a date like 2026-01-01 (publish the periods starting on or after it)`);
+  return { publish: 'from', from: v };
 }
 
 /** Whether a period is published under the setting. */
