@@ -45,6 +45,15 @@ export interface SnapshotBuilderDeps {
   facilities?: readonly Facility[];
   logger?: Logger;
   now?: () => Date;
+  /** Runs computeYear elsewhere (the server: in the report process); default here. */
+  compute?: (year: number, stored: ReadonlyMap<string, StoredFigures>) => Promise<ComposedYear>;
+}
+
+/** A year's published periods as composed (ids and their areas, the year first): plain data, sent between processes. */
+export interface ComposedYear {
+  periods: [string, PublicAreaSnapshot[]][];
+  withheldAcrossPeriods: number;
+  builtAt: Date;
 }
 
 export interface BuiltYear {
@@ -134,24 +143,34 @@ export class SnapshotBuilder {
   async buildYear(year: number): Promise<BuiltYear> {
     const periods = this.periodsToBuild(year);
     if (!periods.length) return { year, periods: [], ratingReads: 0, withheldAcrossPeriods: 0 };
-    const ratings = new YearRatings(year, this.deps.gazetteer);
-    await this.deps.store.collection<Rating>('ratings').forEach(ratings.filter(), {}, (doc) => ratings.add(doc));
     // The periods before the year's first quarter and before the year, as published, for the changes.
     const stored = new Map<string, StoredFigures>();
     for (const p of periods) {
       const before = previousOf(p);
       if (yearOf(before) !== year && isPublished(before, this.deps.setting)) stored.set(before.id, await this.storedFigures(before.id));
     }
-    const composed = this.composeYear(year, ratings, stored);
+    const composed = await (this.deps.compute ?? ((y, s) => this.computeYear(y, s)))(year, stored);
+    const builtAt = new Date(composed.builtAt);
     for (const [periodId, snapshots] of composed.periods) {
       const p = fixedPeriod(periodId)!;
       // Areas first: a reader finds a new period only once its areas are there.
       await this.deps.publicResults.saveAreas(p.id, snapshots);
-      await this.deps.publicResults.savePeriod({ id: p.id, kind: p.kind, from: p.from, to: p.to, final: hasEnded(p, composed.builtAt), builtAt: composed.builtAt });
+      await this.deps.publicResults.savePeriod({ id: p.id, kind: p.kind, from: p.from, to: p.to, final: hasEnded(p, builtAt), builtAt });
     }
-    const ids = [...composed.periods.keys()];
+    const ids = composed.periods.map(([id]) => id);
     this.deps.logger?.info({ year, periods: ids, withheldAcrossPeriods: composed.withheldAcrossPeriods }, 'published results built');
     return { year, periods: ids, ratingReads: 1, withheldAcrossPeriods: composed.withheldAcrossPeriods };
+  }
+
+  /**
+   * Reads the year's ratings once and composes its published periods' snapshots, storing nothing:
+   * what the report process runs (src/staff/report-worker.ts), off the webhooks' event loop.
+   */
+  async computeYear(year: number, stored: ReadonlyMap<string, StoredFigures>): Promise<ComposedYear> {
+    const ratings = new YearRatings(year, this.deps.gazetteer);
+    await this.deps.store.collection<Rating>('ratings').forEach(ratings.filter(), {}, (doc) => ratings.add(doc));
+    const composed = this.composeYear(year, ratings, stored);
+    return { periods: [...composed.periods], withheldAcrossPeriods: composed.withheldAcrossPeriods, builtAt: composed.builtAt };
   }
 
   /**

@@ -3,7 +3,9 @@ import { loadGazetteer } from '../../src/gazetteer/gazetteer';
 import { asReportPeriod, fixedPeriod, PublicationSetting } from '../../src/public/public-periods';
 import { FigureGrid } from '../../src/reports/disclosure-control';
 import { PublicAreaSnapshot, PublicResults } from '../../src/public/public-results';
-import { SnapshotBuilder, YearRatings } from '../../src/public/snapshot-builder';
+import { ComposedYear, SnapshotBuilder, YearRatings } from '../../src/public/snapshot-builder';
+import { SnapshotSchedule } from '../../src/public/snapshot-schedule';
+import { runReportProcess } from '../../src/staff/report-runner';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Rating } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
@@ -172,5 +174,22 @@ describe(`building and storing published results (${ENGINE} store)`, () => {
     // 2027 has begun (its first quarter runs): it is built every day; 2026 has ended and is final.
     expect((await builder.buildDue()).map((b) => b.year)).toEqual([2026, 2027]);
     expect((await builder.buildDue()).map((b) => b.year)).toEqual([2027]);
+  });
+
+  it('is built by one instance a day: a second instance finds today claimed and builds nothing', async () => {
+    const setting: PublicationSetting = { publish: 'from', from: '2026-01-01' };
+    const day = () => new Date('2027-01-10T03:00:00Z');
+    const first = new SnapshotSchedule(store, builderWith(setting), setting, undefined, day);
+    const second = new SnapshotSchedule(store, builderWith(setting), setting, undefined, day);
+    const [a, b] = await Promise.all([first.runIfDue(), second.runIfDue()]);
+    expect([a, b].filter((r) => r === null)).toHaveLength(1);
+  });
+
+  it('computes a year in the report process (off the webhooks\' event loop) with the same snapshots as here', async () => {
+    const setting: PublicationSetting = { publish: 'all' };
+    const here = await builderWith(setting).computeYear(2026, new Map());
+    const job = { kind: 'public-year' as const, year: 2026, setting, now: AFTER_2026, stored: [] };
+    const there = (await runReportProcess({ source: store.readerSource(), scorecardFile: path.join(root, 'config', 'scorecard.json'), gazetteerDir: path.join(root, 'data', 'gazetteer'), minCallers: 5, job })) as ComposedYear;
+    expect(there.periods).toEqual(here.periods);
   });
 });
