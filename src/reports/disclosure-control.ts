@@ -53,8 +53,10 @@ import { Period } from './period';
  *
  * Period comparisons are only made between periods that do not overlap (scorecard-report.ts),
  * so no difference between two shown figures in one report is a set of ratings of its own.
- * Separate requests over overlapping periods can still be subtracted (the product asks for
- * "any period"): see the README's limits.
+ * Separate staff requests over overlapping periods can still be subtracted (the product asks for
+ * "any period"): see the README's limits. What citizens see is published for fixed quarters and
+ * years only, with a rule across a year and its quarters on top (src/public/period-suppression.ts,
+ * which uses cellOf, withholdForAnotherPeriod and applyRuleAgain below).
  */
 
 export type Level = 'facility' | 'commune' | 'district' | 'province' | 'country';
