@@ -8,6 +8,7 @@ import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { fixedPeriod, isPublished, yearOf } from '../src/public/public-periods';
 import { PublicResults } from '../src/public/public-results';
 import { BuiltYear, SnapshotBuilder } from '../src/public/snapshot-builder';
+import { RoundRegister } from '../src/rounds/round-register';
 import { loadScorecard } from '../src/scorecard/scorecard';
 import { loadProgrammeAreas, offeredProgramme } from '../src/site/programme-areas';
 import { openStore } from '../src/store/open-store';
@@ -22,7 +23,8 @@ build  computes the published results (what citizens see on the public pages, in
        it no longer publishes are removed first. A year is always built with its quarters (so
        that the year minus its quarters gives nobody away): --period 2026-Q1 builds 2026 and its
        quarters that have started; without --period every year with published periods is built
-       again (e.g. after REPORT_MIN_CALLERS changed). The hotline builds them once a day itself.
+       again (e.g. after REPORT_MIN_CALLERS changed). Completed scorecard rounds are published
+       each time too, with their meeting results only. The hotline builds all this once a day.
 Settings: --env-file FILE or HOTLINE_ENV_FILE, as the other tools.
 Exit status: 0 done, 1 the store failed, 2 wrong usage (or the period is not published).`;
 
@@ -65,11 +67,12 @@ async function main(): Promise<number> {
     const scorecard = loadScorecard(config.scorecardFile);
     const { facilities } = offeredProgramme(loadProgrammeAreas(config.programmeAreasFile, { gazetteer, services: scorecard.services.map((s) => s.id) }));
     store = await openStore(config, { tool: 'npm run public' });
-    const builder = new SnapshotBuilder({ store, publicResults: new PublicResults(store), scorecard, gazetteer, minCallers: config.reportMinCallers, setting: config.publicResults, facilities });
+    const builder = new SnapshotBuilder({ store, publicResults: new PublicResults(store), scorecard, gazetteer, minCallers: config.reportMinCallers, setting: config.publicResults, facilities, rounds: new RoundRegister(store) });
     let built: BuiltYear[];
     if (period) {
       await builder.removeUnpublished();
       built = [await builder.buildYear(yearOf(period))];
+      await builder.publishRounds();
     } else {
       built = await builder.buildAll();
     }

@@ -9,9 +9,9 @@ import { CAMBODIA_UTC_OFFSET_HOURS, cambodianMidnight, parsePeriod, Period } fro
  *
  * Completed scorecard rounds are NOT published as periods of caller figures: a round's phone
  * period is any run of days, so its caller figures minus an overlapping quarter's could expose
- * fewer than 5 callers. This module does not publish rounds at all yet (their meeting and
- * self-assessment results, which hold no caller data, are a later step); caller figures are
- * published only for quarters and years.
+ * fewer than 5 callers. A completed round's public period carries only its meeting's and the
+ * providers' self-assessment results (public meeting outcomes, no caller data:
+ * round-publication.ts); caller figures are published only for quarters and years.
  *
  * The publication setting (PUBLIC_RESULTS): `off` publishes nothing, `all` every period, a date
  * `YYYY-MM-DD` every period that starts on or after it. A year is therefore published only with

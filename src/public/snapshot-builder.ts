@@ -12,6 +12,8 @@ import { Facility } from '../site/programme-areas';
 import { Rating } from '../store/ratings';
 import { PLACE_TO_CONFIRM_FIELD } from '../store/places-to-confirm';
 import { Filter, Store } from '../store/store';
+import { publishRounds } from './round-publication';
+import { RoundRegister } from '../rounds/round-register';
 import { publicCells, cellKey, suppressAcrossPeriods } from './period-suppression';
 import { asReportPeriod, cambodianDay, FixedPeriod, fixedPeriod, hasEnded, hasStarted, isPublished, previousOf, PublicationSetting, quartersOf, yearOf, yearPeriod } from './public-periods';
 import { PublicAreaSnapshot, PublicFigure, PublicLevel, PublicResults, PublicServiceFigure, snapshotId, WiderView } from './public-results';
@@ -45,6 +47,8 @@ export interface SnapshotBuilderDeps {
   facilities?: readonly Facility[];
   logger?: Logger;
   now?: () => Date;
+  /** Completed scorecard rounds, published with their meeting results only (round-publication.ts); none without. */
+  rounds?: RoundRegister;
   /** Runs computeYear elsewhere (the server: in the report process); default here. */
   compute?: (year: number, stored: ReadonlyMap<string, StoredFigures>) => Promise<ComposedYear>;
 }
@@ -85,6 +89,7 @@ export class SnapshotBuilder {
   async removeUnpublished(): Promise<string[]> {
     const removed: string[] = [];
     for (const p of await this.deps.publicResults.periods()) {
+      if (p.kind === 'round') continue; // publishRounds keeps those
       const fixed = fixedPeriod(p.id);
       if (fixed && isPublished(fixed, this.deps.setting)) continue;
       await this.deps.publicResults.removePeriod(p.id);
@@ -92,6 +97,13 @@ export class SnapshotBuilder {
     }
     if (removed.length) this.deps.logger?.info({ removed }, 'published results removed: PUBLIC_RESULTS no longer publishes these periods');
     return removed;
+  }
+
+  /** The completed rounds' meeting results (cheap: no ratings), every run; returns the round periods published. */
+  async publishRounds(): Promise<string[]> {
+    const { rounds, publicResults, gazetteer, facilities, setting } = this.deps;
+    if (!rounds) return [];
+    return publishRounds({ rounds, publicResults, gazetteer, facilities, setting, now: this.now() });
   }
 
   /** The year's periods to build now: published and started. */
@@ -128,6 +140,7 @@ export class SnapshotBuilder {
       const due = this.periodsToBuild(y).some((p) => stored.get(p.id) !== true);
       if (due) built.push(await this.buildYear(y));
     }
+    await this.publishRounds();
     return built;
   }
 
@@ -136,6 +149,7 @@ export class SnapshotBuilder {
     await this.removeUnpublished();
     const built: BuiltYear[] = [];
     for (const y of await this.years()) built.push(await this.buildYear(y));
+    await this.publishRounds();
     return built;
   }
 

@@ -77,7 +77,7 @@ export function publicResultsScheduleFor(rt: Runtime): SnapshotSchedule {
   const setting = config.publicResults;
   const builder = new SnapshotBuilder({
     store: rt.store, publicResults: rt.publicResults, scorecard: rt.scorecard, gazetteer: rt.gazetteer, minCallers: config.reportMinCallers,
-    setting, facilities: rt.programme.areas.facilities, logger: rt.logger,
+    setting, facilities: rt.programme.areas.facilities, logger: rt.logger, rounds: rt.rounds,
     compute: async (year, stored) => (await runReportProcess({
       source: rt.store.readerSource(), scorecardFile: config.scorecardFile, gazetteerDir: config.gazetteerDir, minCallers: config.reportMinCallers,
       facilities: rt.programme.areas.facilities, job: { kind: 'public-year', year, setting, now: new Date(), stored: [...stored] },

@@ -6,6 +6,8 @@ import { PublicAreaSnapshot, PublicResults } from '../../src/public/public-resul
 import { ComposedYear, SnapshotBuilder, YearRatings } from '../../src/public/snapshot-builder';
 import { SnapshotSchedule } from '../../src/public/snapshot-schedule';
 import { runReportProcess } from '../../src/staff/report-runner';
+import { RoundRegister } from '../../src/rounds/round-register';
+import { defaultPhonePeriod, resultId, roundId } from '../../src/rounds/scorecard-round';
 import { loadScorecard } from '../../src/scorecard/scorecard';
 import { Rating } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
@@ -191,5 +193,33 @@ describe(`building and storing published results (${ENGINE} store)`, () => {
     const job = { kind: 'public-year' as const, year: 2026, setting, now: AFTER_2026, stored: [] };
     const there = (await runReportProcess({ source: store.readerSource(), scorecardFile: path.join(root, 'config', 'scorecard.json'), gazetteerDir: path.join(root, 'data', 'gazetteer'), minCallers: 5, job })) as ComposedYear;
     expect(there.periods).toEqual(here.periods);
+  });
+
+  it('publishes a completed round with its meeting and providers\' results only (no caller figures), and removes it when it is no longer completed', async () => {
+    const rounds = new RoundRegister(store);
+    const id = roundId('120101', 'health', 2026);
+    await rounds.addRound({
+      _id: id, communeCode: '120101', districtCode: '1201', provinceCode: '12', service: 'health', year: 2026, heldOn: '2026-05-10',
+      ...defaultPhonePeriod(2026, '2026-05-10'), state: 'completed', history: [], createdAt: AFTER_2026, createdBy: 'admin1',
+    });
+    const result = (channel: 'meeting' | 'self-assessment', counts: [number, number, number, number, number]) => ({
+      _id: resultId(id, channel, 'staff-attitude'), roundId: id, channel, indicatorKey: 'staff-attitude', counts, strengths: ['kind nurses'], weaknesses: [], suggestedActions: ['a ramp'],
+      priorityActions: channel === 'meeting' ? ['a ramp'] : [], source: 'desk' as const, enteredBy: 'admin1', enteredAt: AFTER_2026,
+    });
+    await rounds.saveResult(result('meeting', [1, 2, 3, 4, 5]));
+    await rounds.saveResult(result('self-assessment', [0, 0, 1, 1, 2]));
+    const results = new PublicResults(store);
+    const builder = new SnapshotBuilder({ store, publicResults: results, scorecard, gazetteer, minCallers: 5, setting: { publish: 'from', from: '2026-01-01' }, now: () => AFTER_2026, rounds });
+    expect(await builder.publishRounds()).toEqual([`round-${id}`]);
+    const period = (await results.periods()).find((p) => p.id === `round-${id}`);
+    expect(period).toMatchObject({ kind: 'round', from: '2026-05-10', to: '2026-05-11', final: true });
+    const area = await results.area(`round-${id}`, 'commune', '120101');
+    expect(area).toMatchObject({ services: [], round: { roundId: id, heldOn: '2026-05-10', indicators: [{ key: 'staff-attitude', meeting: [1, 2, 3, 4, 5], selfAssessment: [0, 0, 1, 1, 2], priorityActions: ['a ramp'] }] } });
+    // Not the meeting's other words, nor anything of callers.
+    expect(JSON.stringify(area)).not.toContain('kind nurses');
+    await rounds.setState(id, 'completed', { state: 'in-review', at: AFTER_2026, by: 'admin1' });
+    expect(await builder.publishRounds()).toEqual([]);
+    expect((await results.periods()).some((p) => p.kind === 'round')).toBe(false);
+    expect(await results.area(`round-${id}`, 'commune', '120101')).toBeNull();
   });
 });
