@@ -64,8 +64,6 @@ export interface BuiltYear {
   year: number;
   /** Periods stored (ids), the year first. */
   periods: string[];
-  /** Full reads of the ratings (one per build of a year). */
-  ratingReads: number;
   /** Cells withheld by the rule across periods. */
   withheldAcrossPeriods: number;
 }
@@ -156,7 +154,7 @@ export class SnapshotBuilder {
   /** Builds and stores a year and its quarters (those published and started), together. */
   async buildYear(year: number): Promise<BuiltYear> {
     const periods = this.periodsToBuild(year);
-    if (!periods.length) return { year, periods: [], ratingReads: 0, withheldAcrossPeriods: 0 };
+    if (!periods.length) return { year, periods: [], withheldAcrossPeriods: 0 };
     // The periods before the year's first quarter and before the year, as published, for the changes.
     const stored = new Map<string, StoredFigures>();
     for (const p of periods) {
@@ -173,7 +171,7 @@ export class SnapshotBuilder {
     }
     const ids = composed.periods.map(([id]) => id);
     this.deps.logger?.info({ year, periods: ids, withheldAcrossPeriods: composed.withheldAcrossPeriods }, 'published results built');
-    return { year, periods: ids, ratingReads: 1, withheldAcrossPeriods: composed.withheldAcrossPeriods };
+    return { year, periods: ids, withheldAcrossPeriods: composed.withheldAcrossPeriods };
   }
 
   /**
