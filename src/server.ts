@@ -13,6 +13,7 @@ import { errorFields } from './logging/error-cause';
 import { metricsEndpointFor, metricsNote } from './ops/metrics-endpoint';
 import { buildRuntime } from './runtime';
 import { AuditRetention } from './staff/audit-retention';
+import { publicResultsScheduleFor } from './public/snapshot-schedule';
 import { claimEmbeddedStore } from './store/embedded-owner';
 import { warmUpLine } from './telephony/warm-up';
 
@@ -72,6 +73,9 @@ async function main() {
   else logger.warn('OUTBOUND_FROM_NUMBER or TWILIO_ACCOUNT_SID is not set: missed calls (POST /voice/missed) are answered busy and queued, but nobody is called back until both are set');
   const auditRetention = new AuditRetention(rt.store, config.auditRetentionDays, logger);
   auditRetention.start();
+  // The published results, built once a day by one instance, in the report process (src/public/snapshot-schedule.ts).
+  const publicBuilds = publicResultsScheduleFor(rt);
+  publicBuilds.start();
   // Timeouts and a connection cap fit for a carrier's 15 s (src/http-server.ts).
   const trustFn = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
   let cappedLoggedAt = 0;
@@ -101,6 +105,7 @@ async function main() {
   const stop = () => {
     logger.info('shutting down');
     auditRetention.stop();
+    void publicBuilds.stop();
     void metricsEndpoint?.close();
     server.close(() => void Promise.all([downloads.stop(), callbacks.stop()]).then(() => rt.close()).finally(() => {
       releaseStore();

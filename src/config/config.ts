@@ -9,6 +9,7 @@ import { mongodbUriProblem } from './mongodb-uri';
 import { OutboundSettings, parseOutboundSettings } from '../outbound/outbound-settings';
 import { CarrierName, SOMLENG_KEEPS_RECORDINGS } from '../telephony/carrier-profile';
 import { MIN_CALLERS_FLOOR } from '../reports/figures';
+import { parsePublicationSetting, PublicationSetting } from '../public/public-periods';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -62,6 +63,8 @@ export interface AppConfig {
   hotlineNumber: string;
   /** PUBLIC_REQUESTS_PER_MINUTE: the public pages' own rate limit per client address (src/public/public-rate-limit.ts). */
   publicRequestsPerMinute: number;
+  /** Which fixed periods' results are published to citizens (PUBLIC_RESULTS; src/public/public-periods.ts). */
+  publicResults: PublicationSetting;
   /** The operator's own content (SITE_DIR); see src/site/site-folder.ts. */
   siteDir: string;
   /** Shipped prompt audio that seeds siteDir/audio; '' when AUDIO_DIR is set explicitly (then used as is). */
@@ -269,6 +272,13 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
     problems.push(`REPORT_MIN_CALLERS=${values.REPORT_MIN_CALLERS} is below ${MIN_CALLERS_FLOOR}: no published figure may rest on fewer than ${MIN_CALLERS_FLOOR} callers`);
   }
 
+  let publicResults: PublicationSetting = { publish: 'off' };
+  try {
+    publicResults = parsePublicationSetting(values.PUBLIC_RESULTS ?? 'off');
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+
   const mediaHosts = (values.CARRIER_MEDIA_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
   for (const h of mediaHosts) {
     if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?$/.test(h)) problems.push(`CARRIER_MEDIA_HOSTS entry ${JSON.stringify(h)} is not a host name (host, host:port or *.example.org)`);
@@ -357,6 +367,7 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
     reportFreshSeconds: Number(values.REPORT_FRESH_SECONDS),
     hotlineNumber: (values.HOTLINE_NUMBER ?? '').trim(),
     publicRequestsPerMinute: Number(values.PUBLIC_REQUESTS_PER_MINUTE),
+    publicResults,
     siteDir,
     shippedAudioDir: explicit('AUDIO_DIR') ? '' : resolve(values.AUDIO_DIR),
     sitePromptCatalogFile: explicit('PROMPT_CATALOG_FILE') ? '' : path.join(siteDir, 'prompts', 'catalog.json'),

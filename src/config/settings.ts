@@ -84,6 +84,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     doc: 'the number citizens call, as printed on the public pages and noticeboard posters (e.g. 1280); empty: the posters say it is missing' },
   { name: 'PUBLIC_REQUESTS_PER_MINUTE', type: 'integer', default: '120',
     doc: 'requests to the public dashboard and open data one client address may make per minute (counted in the database, over every instance); more get 429' },
+  { name: 'PUBLIC_RESULTS', type: 'string', default: 'off',
+    doc: 'which periods\' results citizens see (the public pages, open data, results by phone): off (none), all, or a date like 2026-01-01 (the quarters and years starting on or after it)' },
   { name: 'TRUST_PROXY', type: 'string', default: 'off',
     doc: 'which reverse proxy in front may name the client in X-Forwarded-For: off, a hop count (1 = one proxy), or its addresses/CIDRs (comma-separated; loopback, linklocal, uniquelocal)' },
   { name: 'HTTP_MAX_CONNECTIONS', type: 'integer', default: '1000',

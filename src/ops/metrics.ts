@@ -49,7 +49,7 @@ const RECORDING_OUTCOMES: Record<WorkOutcome | 'error', true> = {
 };
 const PLACE_RESULTS: Record<PlaceResult, true> = { placed: true, unsure: true, 'not-placed': true, refused: true, 'carrier-problem': true };
 export type ReportKind = ReportJob['job']['kind'];
-const REPORT_KINDS: Record<ReportKind, true> = { 'table-and-summary': true, 'table-and-communes': true, report: true, 'jaap-results': true };
+const REPORT_KINDS: Record<ReportKind, true> = { 'table-and-summary': true, 'table-and-communes': true, report: true, 'jaap-results': true, 'public-year': true };
 
 /** Carriers give up on a webhook after 15 s; TURN_DEADLINE_MS answers error.system at 10 s. */
 const TURN_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15];

@@ -71,6 +71,32 @@ export interface PublicAreaSnapshot {
   /** The areas one level down that have a snapshot in this period (codes). */
   children: string[];
   builtAt: Date;
+  /**
+   * A completed scorecard round's period only (kind 'round'): its meeting's and providers'
+   * results, public meeting outcomes with no caller data. Such a snapshot has no caller figures
+   * (`services` is empty): see src/public/public-periods.ts.
+   */
+  round?: PublicRoundResults;
+}
+
+/** A completed scorecard round's published results (src/rounds/scorecard-round.ts). */
+export interface PublicRoundResults {
+  roundId: string;
+  service: string;
+  facilityId?: string;
+  year: number;
+  /** The meeting day (Cambodian), when recorded. */
+  heldOn?: string;
+  /** Per indicator: participants per point of the 1-5 scale at the meeting, and the providers' own. */
+  indicators: {
+    key: string;
+    /** For an indicator the meeting proposed in its own words. */
+    name?: string;
+    meeting: [number, number, number, number, number] | null;
+    selfAssessment: [number, number, number, number, number] | null;
+    /** Suggested actions the interface meeting made priorities. */
+    priorityActions: string[];
+  }[];
 }
 
 export const snapshotId = (periodId: string, level: PublicLevel, code: string) => `${periodId}/${level}/${code}`;
@@ -130,6 +156,13 @@ export class PublicResults {
     if (added.length) await this.snapshots.insertMany([...added]);
     const stale = [...stored].filter((id) => !keep.has(id));
     if (stale.length) await this.snapshots.deleteMany({ _id: { $in: stale } });
+  }
+
+  /** Removes a period and its area snapshots (the publication setting no longer publishes it). */
+  async removePeriod(periodId: string): Promise<void> {
+    // The period first: a reader that lists periods then no longer reaches its areas.
+    await this.periodsCollection.deleteOne({ _id: periodId });
+    await this.snapshots.deleteMany({ periodId });
   }
 
   /** Every stored period, newest first (quarters and years by start, rounds among them). */

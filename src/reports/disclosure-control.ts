@@ -53,8 +53,10 @@ import { Period } from './period';
  *
  * Period comparisons are only made between periods that do not overlap (scorecard-report.ts),
  * so no difference between two shown figures in one report is a set of ratings of its own.
- * Separate requests over overlapping periods can still be subtracted (the product asks for
- * "any period"): see the README's limits.
+ * Separate staff requests over overlapping periods can still be subtracted (the product asks for
+ * "any period"): see the README's limits. What citizens see is published for fixed quarters and
+ * years only, with a rule across a year and its quarters on top (src/public/period-suppression.ts,
+ * which uses cellOf, withholdForAnotherPeriod and applyRuleAgain below).
  */
 
 export type Level = 'facility' | 'commune' | 'district' | 'province' | 'country';
@@ -305,7 +307,75 @@ export class FigureGrid {
 
     for (let slot = 0; slot < slots; slot++) if (callers[slot] > 0) this.status[slot] = callers[slot] < minCallers ? TOO_FEW : SHOWN;
     const sets = this.additiveSets(gazetteer, pairService, pairIndicator, ALL_I);
-    this.suppressComplements(sets, { published, few, fewStart, callerCount: columns.callers.size });
+    this.suppression = { sets, cells: { published, few, fewStart, callerCount: columns.callers.size } };
+    this.callerNames = columns.callers.names;
+    this.suppressComplements(sets, this.suppression.cells);
+  }
+
+  /** The additive sets and cell facts, kept so that rules across periods can withhold more and run the rule again. */
+  private readonly suppression: { sets: { total: number[]; start: number[]; parts: number[] }; cells: { published: Uint8Array; few: Int32Array; fewStart: Int32Array; callerCount: number } };
+  private readonly callerNames: string[];
+
+  /**
+   * A cell's number in this grid (for rules across periods, src/public/snapshot-builder.ts), or
+   * -1 when it has no ratings. Numbers differ between grids: match cells by their names.
+   */
+  cellOf(level: Level, code: string, service: string, indicator: string = ALL_INDICATORS, group: string = ALL_CALLERS): number {
+    const area = this.areas.index.get(`${level}\t${level === 'country' ? COUNTRY_CODE : code}`);
+    const s = this.services.index.get(service);
+    const i = this.indicators.index.get(indicator);
+    const g = GROUP_INDEX.get(group);
+    if (area === undefined || s === undefined || i === undefined || g === undefined) return -1;
+    const pair = this.pairOf[s * this.indicators.names.length + i];
+    if (pair < 0) return -1;
+    const slot = this.slotOf(area, pair, g);
+    return this.callers[slot] > 0 ? slot : -1;
+  }
+
+  /** Distinct callers of a cell (0 for -1). */
+  callersOf(cell: number): number {
+    return cell < 0 ? 0 : this.callers[cell];
+  }
+
+  /** Answers of a cell (0 for -1). */
+  answersOf(cell: number): number {
+    if (cell < 0) return 0;
+    let sum = 0;
+    for (let k = cell * SCALE_POINTS; k < (cell + 1) * SCALE_POINTS; k++) sum += this.counts[k];
+    return sum;
+  }
+
+  /** Whether the cell's figure is withheld ("too-few" or "protects-another"). */
+  isWithheld(cell: number): boolean {
+    return cell >= 0 && this.status[cell] !== SHOWN;
+  }
+
+  /** Whether the cell is withheld only to protect another (so it must not be worked out). */
+  protectsAnother(cell: number): boolean {
+    return cell >= 0 && this.status[cell] === PROTECTS_ANOTHER;
+  }
+
+  /** The callers' ids of a cell with fewer than minCallers callers (null when it has more). */
+  fewCallers(cell: number): string[] | null {
+    if (cell < 0) return [];
+    if (this.callers[cell] >= this.minCallers) return null;
+    const { few, fewStart } = this.suppression.cells;
+    return Array.from(few.subarray(fewStart[cell], fewStart[cell + 1]), (k) => this.callerNames[k]);
+  }
+
+  /**
+   * Withholds a shown cell to protect a figure of another period; call applyRuleAgain after the
+   * last one (this grid's own sets change when a cell is withheld). True when it was shown.
+   */
+  withholdForAnotherPeriod(cell: number): boolean {
+    if (cell < 0 || this.status[cell] !== SHOWN) return false;
+    this.status[cell] = PROTECTS_ANOTHER;
+    return true;
+  }
+
+  /** Applies this grid's rule again after cells were withheld from outside, until nothing changes. */
+  applyRuleAgain(): void {
+    this.suppressComplements(this.suppression.sets, this.suppression.cells);
   }
 
   private slotOf(area: number, pair: number, group: number): number {

@@ -81,6 +81,27 @@ export function scopeFilter(period: Period, area: Area = {}): Filter {
   return filter;
 }
 
+/**
+ * Reads a rating document's values of `dims` as every count reads them (a missing answer as
+ * unstated), or null for a score off the scale (left out of every count). The array returned
+ * is reused for the next document.
+ */
+export function documentReader(dims: readonly Dimension[]): (doc: Rating) => string[] | null {
+  const paths = dims.map((d) => FIELD[d].split('.'));
+  const values: string[] = new Array(dims.length);
+  return (doc) => {
+    const score = Number(doc.score);
+    if (!Number.isInteger(score) || score < 1 || score > SCALE_POINTS) return null;
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i];
+      let v: unknown = (doc as unknown as Record<string, unknown>)[p[0]];
+      for (let k = 1; k < p.length && v !== undefined && v !== null; k++) v = (v as Record<string, unknown>)[p[k]];
+      values[i] = v === undefined || v === null || v === '' ? (DEFAULT_VALUE[dims[i]] ?? '') : String(v);
+    }
+    return values;
+  };
+}
+
 /** One period and area, counted by any grouping. */
 export class RatingScope {
   readonly filter: Filter;
@@ -149,19 +170,11 @@ export class RatingScope {
   }
 
   private async forEachDocument(dims: Dimension[], visit: (callerId: string, values: string[], score: number) => void): Promise<void> {
-    const paths = dims.map((d) => FIELD[d].split('.'));
-    const values: string[] = new Array(dims.length);
+    const read = documentReader(dims);
     // No projection: NeDB copies each document either way, and projecting took longer than that.
     await this.ratings.forEach(this.filter, {}, (doc) => {
-      const score = Number(doc.score);
-      if (!Number.isInteger(score) || score < 1 || score > SCALE_POINTS) return;
-      for (let i = 0; i < paths.length; i++) {
-        const p = paths[i];
-        let v: unknown = (doc as unknown as Record<string, unknown>)[p[0]];
-        for (let k = 1; k < p.length && v !== undefined && v !== null; k++) v = (v as Record<string, unknown>)[p[k]];
-        values[i] = v === undefined || v === null || v === '' ? (DEFAULT_VALUE[dims[i]] ?? '') : String(v);
-      }
-      visit(String(doc.callerId), values, score);
+      const values = read(doc);
+      if (values) visit(String(doc.callerId), values, Number(doc.score));
     });
   }
 

@@ -7,6 +7,9 @@
  */
 import { loadGazetteer } from '../gazetteer/gazetteer';
 import { AreaFilter } from '../jaap/jaap-register';
+import { PublicationSetting } from '../public/public-periods';
+import { PublicResults } from '../public/public-results';
+import { SnapshotBuilder, StoredFigures } from '../public/snapshot-builder';
 import { countJaapResults } from '../jaap/jaap-results-count';
 import { Area } from '../reports/rating-counts';
 import { Period } from '../reports/period';
@@ -30,7 +33,9 @@ export interface ReportJob {
     | { kind: 'table-and-communes'; period: Period; area: Area; baseline?: Period }
     | { kind: 'report'; request: ReportRequest }
     /** The JAAP result indicator (src/jaap/jaap-results.ts) for JAAPs agreed in [from, to), as of a Cambodian day. */
-    | { kind: 'jaap-results'; period: { from: string; to: string }; asOfDay: string; area?: AreaFilter };
+    | { kind: 'jaap-results'; period: { from: string; to: string }; asOfDay: string; area?: AreaFilter }
+    /** A year's published results (src/public/snapshot-builder.ts computeYear), as of `now`; the parent stores them. */
+    | { kind: 'public-year'; year: number; setting: PublicationSetting; now: Date; stored: [string, StoredFigures][] };
 }
 
 async function run(input: ReportJob): Promise<unknown> {
@@ -40,6 +45,11 @@ async function run(input: ReportJob): Promise<unknown> {
     : new EmbeddedStore(input.source.dataDir, { snapshot: true });
   try {
     const deps = { store, scorecard: loadScorecard(input.scorecardFile), gazetteer: loadGazetteer(input.gazetteerDir), minCallers: input.minCallers, facilities: input.facilities };
+    if (input.job.kind === 'public-year') {
+      const { year, setting, now, stored } = input.job;
+      const builder = new SnapshotBuilder({ ...deps, publicResults: new PublicResults(store), setting, now: () => now });
+      return await builder.computeYear(year, new Map(stored));
+    }
     if (input.job.kind === 'jaap-results') return await countJaapResults(store, deps.gazetteer, input.job);
     if (input.job.kind === 'report') return await runReport(deps, input.job.request);
     if (input.job.kind === 'table-and-communes') return await tableAndCommuneRows(deps, input.job.period, input.job.area, input.job.baseline);
