@@ -34,7 +34,7 @@ describe(`results and promises by phone (${ENGINE} store)`, () => {
     counts = await h.rt.publicResults.checkCounts([doneItem]);
     expect(counts.get(doneItem)).toEqual({ yes: 0, partly: 0, no: 5 });
     expect(itemFlagged(counts.get(doneItem))).toBe(true);
-    const stored = await h.store.collection<{ callerKey: string }>('jaap_item_checks').find({ itemId: doneItem });
+    const stored = await h.store.collection<{ _id: string; callerKey: string }>('jaap_item_checks').find({ itemId: doneItem });
     expect(stored.every((c) => /^[0-9a-f]{16,}$/i.test(c.callerKey) && !c.callerKey.includes('85512666'))).toBe(true);
   });
 

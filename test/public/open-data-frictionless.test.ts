@@ -30,7 +30,7 @@ maybe(`the open data package (${ENGINE} store)`, () => {
 
   it('validates under frictionless validate, keys included', async () => {
     const dir = tempDir('open-data-');
-    const descriptor = await (await fetch(`${h.url}/public/data/datapackage.json`)).json();
+    const descriptor = (await (await fetch(`${h.url}/public/data/datapackage.json`)).json()) as { resources: { path: string }[] };
     fs.writeFileSync(path.join(dir, 'datapackage.json'), JSON.stringify(descriptor));
     for (const r of descriptor.resources) {
       const res = await fetch(`${h.url}/public/data/${r.path}`);
