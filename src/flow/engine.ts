@@ -600,7 +600,7 @@ class Turn {
         return true;
       case 'promise-news':
         if (digits === '9' && this.vars.promiseNews) {
-          this.effects.push({ type: 'stop-promise-alerts', communeCode: this.vars.promiseNews.communeCode });
+          this.effects.push({ type: 'stop-promise-alerts', newsCallId: this.vars.promiseNews.newsCallId, communeCode: this.vars.promiseNews.communeCode });
           this.play(n.stoppedPrompt);
         } else {
           this.play(this.def.prompts.goodbye);

@@ -230,10 +230,12 @@ export type Effect =
   /** The caller wants to be called when this commune's JAAP promises change. */
   | { type: 'subscribe-promise-alerts'; communeCode: string }
   /** The caller pressed "stop these calls" in a promise news call: the sign-up and its number go. */
-  | { type: 'stop-promise-alerts'; communeCode: string };
+  | { type: 'stop-promise-alerts'; newsCallId: string; communeCode: string };
 
 /** What a promise news call tells: the commune and each changed item's service and latest status. */
 export interface PromiseNews {
+  /** The queued call this is (the outbound entry): a stop ends the sign-up it was placed for. */
+  newsCallId: string;
   communeCode: string;
   items: { service: string; status: string }[];
 }

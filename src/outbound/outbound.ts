@@ -29,12 +29,12 @@ export interface Outbound {
   alerts: PromiseAlerts;
   /** A caller asked to be called when the commune's promises change (src/calls/call-turns.ts PromiseAlertSink). */
   subscribe(o: { callerId: string; party: string | undefined; communeCode: string; language: string }): Promise<string>;
-  /** The caller pressed "stop these calls": the sign-up and its number are gone, and a news call still waiting too. */
-  stop(o: { callerId: string; communeCode: string }): Promise<void>;
+  /** The caller pressed "stop these calls" in news call `newsCallId`: its sign-up and number are gone, and a news call still waiting too. */
+  stop(o: { newsCallId: string }): Promise<void>;
   /** The communes the caller is signed up for (they are not asked again). */
   communesOf(callerId: string): Promise<string[]>;
   /** What a promise news call tells: its commune and each changed item's latest status, in order of change; null when it is gone. */
-  newsFor(entryId: string): Promise<{ communeCode: string; items: PromiseNewsItem[] } | null>;
+  newsFor(entryId: string): Promise<{ newsCallId: string; communeCode: string; items: PromiseNewsItem[] } | null>;
   /** A JAAP item's status changed: every caller signed up for its commune is owed a news call. Returns how many calls were queued or added to. */
   itemStatusChanged(item: Pick<JaapItem, '_id' | 'communeCode' | 'service' | 'status'>, at: Date): Promise<number>;
 }
@@ -104,9 +104,12 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
       if (number === 'not-allowed') return 'number-not-allowed';
       return alerts.subscribe({ callerId, number, communeCode, language });
     },
-    async stop({ callerId, communeCode }) {
-      await alerts.stop(callerId, communeCode);
-      await queue.endNews(callerId, communeCode);
+    async stop({ newsCallId }) {
+      // By the entry, not the call's caller id: the carrier may post the number called in another form than the caller's From.
+      const entry = await queue.find(newsCallId);
+      if (entry?.kind !== 'promise-news' || !entry.communeCode) return;
+      await alerts.stop(entry.callerId, entry.communeCode);
+      await queue.endNews(entry.callerId, entry.communeCode);
     },
     communesOf: (callerId) => alerts.communesOf(callerId),
     async newsFor(entryId) {
@@ -115,7 +118,7 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
       // Each item once, with its latest status, in the order items first changed.
       const latest = new Map<string, PromiseNewsItem>();
       for (const item of entry.news ?? []) latest.set(item.itemId, { ...latest.get(item.itemId), ...item });
-      return { communeCode: entry.communeCode, items: [...latest.values()] };
+      return { newsCallId: entry._id, communeCode: entry.communeCode, items: [...latest.values()] };
     },
     async itemStatusChanged(item, at) {
       let n = 0;

@@ -716,7 +716,7 @@ describe('I4C in pieces of about 20 s (issue 22, item 8)', () => {
 describe('promise news (issue 26)', () => {
   // A rating of 120101's health centre, then the four questions about the caller.
   const rated = ['2', '120101', '1', '2', '1', '4', '5', '3', '4', '2', '5', '1', '2', '2', '1'];
-  const news = { communeCode: '120101', items: [{ service: 'health', status: 'done' }, { service: 'school', status: 'ongoing' }] };
+  const news = { newsCallId: 'entry-1', communeCode: '120101', items: [{ service: 'health', status: 'done' }, { service: 'school', status: 'ongoing' }] };
   const toSent = ['3', '120101', '1', '2', recording('RE0000000001', '4821'), '1'];
 
   it('after a rating, 1 at the offer signs the caller up for that commune and the call goes on to rate.thanks', () => {
@@ -765,7 +765,7 @@ describe('promise news (issue 26)', () => {
   it('in a news call 9 stops the news for that commune and ends the call; * repeats; silence or another key ends it with goodbye', () => {
     const caller = { caller: { ...KM, callback: true, promiseNews: news } };
     const stop = call(['9'], caller);
-    expect(last(stop).effects).toEqual([{ type: 'stop-promise-alerts', communeCode: '120101' }]);
+    expect(last(stop).effects).toEqual([{ type: 'stop-promise-alerts', newsCallId: 'entry-1', communeCode: '120101' }]);
     expect(last(stop).heard).toEqual(['jaap.alerts.stopped']);
     expect(last(stop).end).toEqual({ type: 'hangup' });
     expect(last(call(['*'], caller)).heard).toEqual(call([], caller)[0].heard.slice(1));
@@ -778,7 +778,7 @@ describe('promise news (issue 26)', () => {
   });
 
   it('a news call with nothing left to tell (withdrawn meanwhile) says goodbye and ends', () => {
-    const [t] = call([], { caller: { ...KM, callback: true, promiseNews: { communeCode: '120101', items: [] } } });
+    const [t] = call([], { caller: { ...KM, callback: true, promiseNews: { newsCallId: 'entry-1', communeCode: '120101', items: [] } } });
     expect(t.heard).toEqual(['jaap.alerts.intro', 'goodbye']);
     expect(t.end).toEqual({ type: 'hangup' });
   });
