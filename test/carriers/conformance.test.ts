@@ -1,5 +1,6 @@
 import { recordingDownloadWorkerFor } from '../../src/messages/recording-download-worker';
 import { SOMLENG_KEEPS_RECORDINGS } from '../../src/telephony/carrier-profile';
+import { callerIdFor } from '../../src/store/callers';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { acts, CallerAct, CarrierCall, CarrierModel, slowKeys, wav } from './carrier-model';
@@ -145,6 +146,20 @@ describe.each([
     const r = await call(acts('1,2,120101,1,2,1,4,5,hangup'));
     expect((await h.rt.ratings.forCall(r.callSid)).map((x) => x.score)).toEqual([4, 5]);
     expect(await h.rt.calls.findStatus(r.callSid)).toMatchObject({ status: 'completed' });
+  });
+
+  it('a promise news call the hotline places: the changed item by service and status, then 9 ends the sign-up and erases its number', async () => {
+    const citizen = '+85512000777';
+    const callerId = callerIdFor(citizen, h.config.callerHashSecret);
+    expect(await h.rt.outbound.subscribe({ callerId, party: citizen, communeCode: '120101', language: 'km' })).toBe('subscribed');
+    expect(await h.rt.outbound.itemStatusChanged({ _id: '120101-2026-A1', communeCode: '120101', service: 'health', status: 'done' }, new Date())).toBe(1);
+    const [entry] = await h.rt.outbound.queue.collection.find({ kind: 'promise-news' });
+    const placed = { url: `/voice/incoming?news=${entry._id}`, hotlineNumber: '+85523000000' };
+    const r = await new CarrierCall(model, h, acts('9'), { from: citizen, placed, retryEveryRequest: true }).run();
+    expect(r.inconsistentRetries).toEqual([]);
+    expect(r.heard).toEqual(['jaap.alerts.intro', 'jaap.alerts.service.health', 'jaap.alerts.status.done', 'jaap.alerts.stop.press', 'jaap.alerts.stopped']);
+    expect(r.endedBy).toBe('hotline');
+    expect(await h.rt.outbound.alerts.collection.countDocuments({})).toBe(0);
   });
 
   it('every webhook delivered twice (rating and voice message): the same answers, one rating per indicator, one message', async () => {
