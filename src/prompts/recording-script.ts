@@ -20,6 +20,7 @@ export const FLOW_PARTS = [
   { id: 'rate', title: 'Rating a service', en: 'Rating a service', km: 'ការវាយតម្លៃសេវា' },
   { id: 'who', title: 'Questions about the caller', en: 'Questions about the caller', km: 'សំណួរអំពីអ្នកហៅ' },
   { id: 'message', title: 'Voice message', en: 'Voice message', km: 'សារជាសំឡេង' },
+  { id: 'news', title: 'Promise news', en: 'Promise news', km: 'ព័ត៌មានអំពីការសន្យា' },
   { id: 'numbers', title: 'Numbers', en: 'Numbers', km: 'លេខ' },
   { id: 'errors', title: 'Errors and goodbye', en: 'Errors and goodbye', km: 'កំហុស និងការលាគ្នា' },
 ] as const;
@@ -39,6 +40,7 @@ export function partOf(promptId: string): FlowPart {
   if (/^(rate|indicator|scale)\./.test(promptId)) return 'rate';
   if (promptId.startsWith('ask.')) return 'who';
   if (promptId.startsWith('message.')) return 'message';
+  if (promptId.startsWith('jaap.alerts.')) return 'news';
   if (promptId.startsWith('digit.')) return 'numbers';
   return 'errors';
 }
