@@ -39,7 +39,8 @@ export interface PromiseAlertSink {
   subscribe(o: { callerId: string; party: string | undefined; communeCode: string; language: string }): Promise<string>;
   stop(o: { newsCallId: string }): Promise<void>;
   communesOf(callerId: string): Promise<string[]>;
-  newsFor(newsCallId: string): Promise<PromiseNews | null>;
+  /** What the news call tells, and the language to tell it in. */
+  newsFor(newsCallId: string): Promise<(PromiseNews & { language?: string }) | null>;
 }
 
 export interface CallTurnsDeps {
@@ -89,7 +90,9 @@ export class CallTurns {
       alerts && !opts.withheld ? alerts.communesOf(callerId) : Promise.resolve([]),
       alerts && opts.newsCallId ? alerts.newsFor(opts.newsCallId) : Promise.resolve(null),
     ]);
-    const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
+    // A news call speaks the language of the call that signed up (the number may reach us in another form, under another hash).
+    const chosen = news?.language ?? caller.language;
+    const known = chosen && this.deps.context.languages.some((l) => l.code === chosen) ? chosen : undefined;
     // A rating that broke off in the last day is offered to be continued (a resume-offer node).
     const unfinished = await this.unfinishedRating(caller, at);
     // Answers about the caller hold for the reporting year they were given in.
@@ -102,7 +105,7 @@ export class CallTurns {
         // Without promise news in this app, nothing is offered, as to a number that cannot be called.
         ...(opts.withheld || !alerts ? { withheld: true } : {}), ...(alertCommunes.length ? { alertCommunes } : {}),
         // A news call whose entry is gone (stopped, blocked) still opens as one, with nothing to tell.
-        ...(opts.newsCallId ? { promiseNews: news ?? { newsCallId: opts.newsCallId, communeCode: '', items: [] } } : {}),
+        ...(opts.newsCallId ? { promiseNews: news ? { newsCallId: news.newsCallId, communeCode: news.communeCode, items: news.items.map(({ service, status }) => ({ service, status })) } : { newsCallId: opts.newsCallId, communeCode: '', items: [] } } : {}),
       },
     };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);

@@ -34,7 +34,7 @@ export interface Outbound {
   /** The communes the caller is signed up for (they are not asked again). */
   communesOf(callerId: string): Promise<string[]>;
   /** What a promise news call tells: its commune and each changed item's latest status, in order of change; null when it is gone. */
-  newsFor(entryId: string): Promise<{ newsCallId: string; communeCode: string; items: PromiseNewsItem[] } | null>;
+  newsFor(entryId: string): Promise<{ newsCallId: string; communeCode: string; language?: string; items: PromiseNewsItem[] } | null>;
   /** A JAAP item's status changed: every caller signed up for its commune is owed a news call. Returns how many calls were queued or added to. */
   itemStatusChanged(item: Pick<JaapItem, '_id' | 'communeCode' | 'service' | 'status'>, at: Date): Promise<number>;
 }
@@ -118,7 +118,7 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
       // Each item once, with its latest status, in the order items first changed.
       const latest = new Map<string, PromiseNewsItem>();
       for (const item of entry.news ?? []) latest.set(item.itemId, { ...latest.get(item.itemId), ...item });
-      return { newsCallId: entry._id, communeCode: entry.communeCode, items: [...latest.values()] };
+      return { newsCallId: entry._id, communeCode: entry.communeCode, ...(entry.language ? { language: entry.language } : {}), items: [...latest.values()] };
     },
     async itemStatusChanged(item, at) {
       let n = 0;
