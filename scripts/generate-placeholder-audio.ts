@@ -22,7 +22,7 @@ import { loadCatalog } from '../src/prompts/catalog';
 
 /** The first prompt a caller hears in a call the line answers or places. */
 function opensACall(id: string): boolean {
-  return id === 'welcome' || id.startsWith('welcome.') || id === 'answer.intro';
+  return id === 'welcome' || id.startsWith('welcome.') || id === 'answer.intro' || id === 'jaap.alerts.intro';
 }
 
 async function main() {

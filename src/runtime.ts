@@ -173,7 +173,7 @@ export async function buildRuntime(config: AppConfig, opts: { logger?: Logger; s
   };
   const groups = new Map(languages.languages.map((l) => [l.code, l.group]));
   const turns = new CallTurns({
-    flow, context, callers, calls, ratings, messages, places, providers, logger, answerCalls: outbound, metrics,
+    flow, context, callers, calls, ratings, messages, places, providers, logger, answerCalls: outbound, promiseAlerts: outbound, metrics,
     results: new PublishedResultsLine(publicResults, new JaapRegister(store)),
     languageGroup: (code) => groups.get(code) ?? 'other',
   });

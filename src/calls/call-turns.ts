@@ -1,6 +1,6 @@
 import { DefinitionError } from '../errors';
 import { providerPinEntry, step } from '../flow/engine';
-import { CommuneResults, FlowContext, FlowDefinition, FlowInput, FlowState, ProviderSignIn, StepResult, UnfinishedRating } from '../flow/types';
+import { CommuneResults, FlowContext, FlowDefinition, FlowInput, FlowState, PromiseNews, ProviderSignIn, StepResult, UnfinishedRating } from '../flow/types';
 import { Logger } from '../logging/logger';
 import type { HotlineMetrics } from '../ops/metrics';
 import { cambodianDay } from '../outbound/cambodia-time';
@@ -35,6 +35,15 @@ export interface AnswerCallSink {
   optIn(o: { messageId: string; callerId: string; party: string | undefined; language: string }): Promise<string>;
 }
 
+/** Promise news (src/outbound/promise-alerts.ts): sign-ups, and what a news call tells; `party` is the number as the carrier posted it. */
+export interface PromiseAlertSink {
+  subscribe(o: { callerId: string; party: string | undefined; communeCode: string; language: string }): Promise<string>;
+  stop(o: { newsCallId: string }): Promise<void>;
+  communesOf(callerId: string): Promise<string[]>;
+  /** What the news call tells, and the language to tell it in. */
+  newsFor(newsCallId: string): Promise<(PromiseNews & { language?: string }) | null>;
+}
+
 export interface CallTurnsDeps {
   flow: FlowDefinition;
   context: Omit<FlowContext, 'caller'>;
@@ -46,6 +55,8 @@ export interface CallTurnsDeps {
   /** Places callers said instead of a code, for staff to confirm. */
   places: PlacesToConfirmRepository;
   answerCalls?: AnswerCallSink;
+  /** Promise news sign-ups and calls; without it nobody is offered them. */
+  promiseAlerts?: PromiseAlertSink;
   /** Service providers' self-assessment (PIN check, answers); without it a PIN is always refused. */
   providers?: ProviderLine;
   /** Published results and JAAP promises (main-menu key 4) and citizens' checks; without it a commune has none. */
@@ -67,13 +78,24 @@ export class CallTurns {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** The carrier's first request for a call; `callback`: a call the hotline placed (it opens with its own words). */
-  async start(callSid: string, callerId: string, opts: { callback?: boolean } = {}): Promise<LastTurn> {
+  /**
+   * The carrier's first request for a call; `callback`: a call the hotline placed (it opens with its
+   * own words); `newsCallId`: a promise news call (its queue entry); `withheld`: the caller's number is withheld.
+   */
+  async start(callSid: string, callerId: string, opts: { callback?: boolean; withheld?: boolean; newsCallId?: string } = {}): Promise<LastTurn> {
     // No read of the call first: nearly every incoming webhook is a new call, and a retried one
     // finds the call already created below (and only moves the caller's lastCallAt).
     const at = this.now();
-    const caller = await this.deps.callers.recordCall(callerId, at);
-    const known = caller.language && this.deps.context.languages.some((l) => l.code === caller.language) ? caller.language : undefined;
+    const alerts = this.deps.promiseAlerts;
+    // Read alongside the caller: the communes they get promise news of (not offered again), and a news call's news.
+    const [caller, alertCommunes, news] = await Promise.all([
+      this.deps.callers.recordCall(callerId, at),
+      alerts && !opts.withheld ? alerts.communesOf(callerId) : Promise.resolve([]),
+      alerts && opts.newsCallId ? alerts.newsFor(opts.newsCallId) : Promise.resolve(null),
+    ]);
+    // A news call speaks the language of the call that signed up (the number may reach us in another form, under another hash).
+    const chosen = news?.language ?? caller.language;
+    const known = chosen && this.deps.context.languages.some((l) => l.code === chosen) ? chosen : undefined;
     // A rating that broke off in the last day is offered to be continued (a resume-offer node).
     const unfinished = await this.unfinishedRating(caller, at);
     // Answers about the caller hold for the reporting year they were given in.
@@ -83,6 +105,10 @@ export class CallTurns {
       caller: {
         language: known, lastCommune: caller.lastCommune, ...(unfinished ? { unfinishedRating: unfinished } : {}),
         ...(demographics ? { demographics } : {}), ...(opts.callback ? { callback: true } : {}),
+        // Without promise news in this app, nothing is offered, as to a number that cannot be called.
+        ...(opts.withheld || !alerts ? { withheld: true } : {}), ...(alertCommunes.length ? { alertCommunes } : {}),
+        // A news call whose entry is gone (stopped, blocked) still opens as one, with nothing to tell.
+        ...(opts.newsCallId ? { promiseNews: news ? { newsCallId: news.newsCallId, communeCode: news.communeCode, items: news.items.map(({ service, status }) => ({ service, status })) } : { newsCallId: opts.newsCallId, communeCode: '', items: [] } } : {}),
       },
     };
     const result = step(this.deps.flow, null, { type: 'start' }, ctx);
@@ -265,6 +291,17 @@ export class CallTurns {
           this.deps.logger.info({ callSid, messageId: e.messageId, outcome }, 'answer call requested');
           break;
         }
+        case 'subscribe-promise-alerts': {
+          const outcome = this.deps.promiseAlerts
+            ? await this.deps.promiseAlerts.subscribe({ callerId: call.callerId, party, communeCode: e.communeCode, language: state.language })
+            : 'off';
+          this.deps.logger.info({ callSid, communeCode: e.communeCode, outcome }, 'promise news sign-up');
+          break;
+        }
+        case 'stop-promise-alerts':
+          await this.deps.promiseAlerts?.stop({ newsCallId: e.newsCallId });
+          this.deps.logger.info({ callSid, communeCode: e.communeCode }, 'promise news stopped by the caller; sign-up and number erased');
+          break;
         case 'save-self-assessment':
           if (this.deps.providers) await this.deps.providers.answer({ roundIds: e.roundIds, callerId: call.callerId, callSid, indicatorId: e.indicatorId, score: e.score, at });
           break;

@@ -109,7 +109,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'OUTBOUND_DAILY_BUDGET', type: 'integer', default: '300', doc: 'most outbound calls placed per Cambodian day (retries count); 0 stops calling' },
   { name: 'OUTBOUND_MAX_ATTEMPTS', type: 'integer', default: '3', doc: 'calls per callback (busy, no answer, failed are retried) before it is abandoned' },
   { name: 'OUTBOUND_RETRY_BASE_SECONDS', type: 'integer', default: '600', doc: 'wait before the second call of a callback; doubles each time, at most six hours' },
-  { name: 'CALLBACK_DAILY_LIMIT_PER_NUMBER', type: 'integer', default: '2', doc: 'most missed-call callbacks one number gets per Cambodian day' },
+  { name: 'CALLBACK_DAILY_LIMIT_PER_NUMBER', type: 'integer', default: '2', doc: 'most missed-call callbacks one number gets per Cambodian day (and, apart, most promise news calls; more news waits for the next day)' },
   { name: 'CALLBACK_WEEKLY_CALLS_PER_NUMBER', type: 'integer', default: '8',
     doc: 'most missed-call callback calls (retries count) one number gets in any 7 days; a new ring beyond it is not queued' },
   { name: 'CALLBACK_QUEUE_MAX_PER_HOUR', type: 'integer', default: '60',

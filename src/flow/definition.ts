@@ -27,6 +27,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
       knownCaller: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
       newCaller: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
       callback: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
+      promiseNews: { type: 'object', required: ['prompts', 'next'], additionalProperties: false, properties: { prompts, next: target } },
     },
   },
   say: { required: ['prompts', 'next'], properties: { prompts, readBack: { enum: ['lastCommune', 'pendingCommune', 'referenceNumber', 'facility'] }, next: target } },
@@ -122,6 +123,11 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
     required: [...RESULTS_PROMPTS],
     properties: Object.fromEntries(RESULTS_PROMPTS.map((f) => [f, str])),
   },
+  'alert-offer': { required: ['prompt', 'yesPrompt', 'next'], properties: { prompt: str, yesPrompt: str, next: target } },
+  'promise-news': {
+    required: ['servicePrompt', 'statusPrompt', 'stopPrompt', 'stoppedPrompt'],
+    properties: { servicePrompt: str, statusPrompt: str, stopPrompt: str, stoppedPrompt: str },
+  },
   'facility-choice': { required: ['prompt', 'morePrompt', 'next'], properties: { prompt: str, morePrompt: str, next: target } },
   'place-record': {
     required: ['prompt', 'savedPrompt', 'maxLengthSeconds', 'next'],
@@ -193,10 +199,10 @@ export interface FlowCheckContext {
 /** Every node a node can lead to. */
 export function successors(n: FlowNode): string[] {
   switch (n.type) {
-    case 'start': return [n.knownCaller.next, n.newCaller.next, ...(n.callback ? [n.callback.next] : [])];
+    case 'start': return [n.knownCaller.next, n.newCaller.next, ...(n.callback ? [n.callback.next] : []), ...(n.promiseNews ? [n.promiseNews.next] : [])];
     case 'branch': return [n.then, n.else];
     case 'question': return n.skipTo ? [n.next, n.skipTo] : [n.next];
-    case 'hangup': return [];
+    case 'hangup': case 'promise-news': return [];
     case 'menu': case 'info-pieces': return Object.values(n.options).map((o) => o.next);
     case 'commune-code': return n.dontKnow ? [n.next, n.browse, n.dontKnow] : [n.next, n.browse];
     case 'resume-offer': return [n.next, n.rateNode];
@@ -255,7 +261,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
   for (const optional of [def.prompts.silenceGoodbye, def.prompts.toMainMenu]) if (optional) templates.push(optional);
   for (const n of Object.values(def.nodes)) {
     switch (n.type) {
-      case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts, ...(n.callback?.prompts ?? [])); break;
+      case 'start': templates.push(...n.knownCaller.prompts, ...n.newCaller.prompts, ...(n.callback?.prompts ?? []), ...(n.promiseNews?.prompts ?? [])); break;
       case 'say': case 'hangup': templates.push(...n.prompts); break;
       case 'menu': templates.push(n.prompt, ...(n.readBackAgain ? [n.readBackAgain] : []), ...(n.closingPrompt ? [n.closingPrompt] : [])); break;
       case 'language-menu': templates.push(n.prompt, n.optionPrompt, ...(n.morePrompt ? [n.morePrompt] : [])); break;
@@ -270,6 +276,8 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       case 'area-list': templates.push(n.prompt, n.morePrompt, n.notListedPrompt); break;
       case 'facility-choice': templates.push(n.prompt, n.morePrompt); break;
       case 'resume-offer': templates.push(n.prompt, n.pressPrompt); break;
+      case 'alert-offer': templates.push(n.prompt, n.yesPrompt); break;
+      case 'promise-news': templates.push(n.servicePrompt, n.statusPrompt, n.stopPrompt, n.stoppedPrompt); break;
       case 'provider-pin': templates.push(n.introPrompt, n.numberPrompt, n.pinPrompt, n.acceptedPrompt, n.wrongPrompt, n.lockedPrompt, n.noRoundPrompt); break;
       case 'info-pieces': {
         templates.push(n.morePrompt, n.closingPrompt);

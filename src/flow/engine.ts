@@ -12,7 +12,7 @@ import {
 
 const MAX_HOPS = 64;
 
-type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' | 'provider-pin' | 'results' }>;
+type Interactive = Extract<FlowNode, { type: 'menu' | 'language-menu' | 'commune-code' | 'place-list' | 'rate-indicators' | 'question' | 'record' | 'place-record' | 'resume-offer' | 'area-list' | 'facility-choice' | 'info-pieces' | 'provider-pin' | 'results' | 'alert-offer' | 'promise-news' }>;
 
 /** Names read in one menu of a programme list: short enough to remember which key was which. */
 const NAMES_PER_MENU = 4;
@@ -142,7 +142,8 @@ class Turn {
       this.state.node = id;
       switch (n.type) {
         case 'start': {
-          const branch = this.ctx.caller.callback && n.callback ? n.callback : this.ctx.caller.language ? n.knownCaller : n.newCaller;
+          const branch = this.ctx.caller.promiseNews && n.promiseNews ? n.promiseNews
+            : this.ctx.caller.callback && n.callback ? n.callback : this.ctx.caller.language ? n.knownCaller : n.newCaller;
           for (const p of branch.prompts) this.play(p);
           id = branch.next;
           continue;
@@ -214,6 +215,26 @@ class Turn {
           delete this.vars.providerNumber;
           delete this.vars.selfAssessment;
           this.play(n.introPrompt);
+          this.ask(n);
+          return;
+        case 'alert-offer': {
+          const commune = this.vars.communeCode;
+          if (!commune || this.vars.numberWithheld || this.vars.alertCommunes?.includes(commune)) {
+            id = n.next;
+            continue;
+          }
+          // Offered once per call and commune: a caller who said no is not asked again after the next rating.
+          this.vars.alertCommunes = [...(this.vars.alertCommunes ?? []), commune];
+          this.ask(n);
+          return;
+        }
+        case 'promise-news':
+          if (!this.vars.promiseNews?.items.length) {
+            // The news call was withdrawn meanwhile (the caller stopped, staff blocked): nothing to tell.
+            this.play(this.def.prompts.goodbye);
+            this.hangUp();
+            return;
+          }
           this.ask(n);
           return;
         case 'resume-offer':
@@ -347,6 +368,18 @@ class Turn {
           this.play(n.pinPrompt);
           this.gather(n.pinDigits, this.def.settings.codeTimeoutSeconds, '#');
         }
+        return;
+      case 'alert-offer':
+        this.play(n.prompt);
+        this.gather(1);
+        return;
+      case 'promise-news':
+        for (const item of this.vars.promiseNews?.items ?? []) {
+          this.play(n.servicePrompt, { service: item.service });
+          this.play(n.statusPrompt, { status: item.status });
+        }
+        this.play(n.stopPrompt);
+        this.gather(1);
         return;
       case 'resume-offer': {
         const r = this.vars.resumable!;
@@ -569,6 +602,23 @@ class Turn {
         return this.answerProviderPin(n, digits);
       case 'results':
         return this.answerResults(n, digits);
+      case 'alert-offer':
+        // 1 signs up; any other key is "no" (never an invalid key: this is an offer, not a question).
+        if (digits === '1' && this.vars.communeCode) {
+          this.effects.push({ type: 'subscribe-promise-alerts', communeCode: this.vars.communeCode });
+          this.play(n.yesPrompt);
+        }
+        this.goTo(n.next);
+        return true;
+      case 'promise-news':
+        if (digits === '9' && this.vars.promiseNews) {
+          this.effects.push({ type: 'stop-promise-alerts', newsCallId: this.vars.promiseNews.newsCallId, communeCode: this.vars.promiseNews.communeCode });
+          this.play(n.stoppedPrompt);
+        } else {
+          this.play(this.def.prompts.goodbye);
+        }
+        this.hangUp();
+        return true;
       case 'record':
       case 'place-record':
         return false;
@@ -807,6 +857,9 @@ export function initialState(ctx: FlowContext): FlowState {
       ...(ctx.caller.lastCommune ? { introPlayed: true } : {}),
       // Answered (or skipped) this reporting year: stamped on this call's ratings, not asked again.
       ...(ctx.caller.demographics ? { demographics: ctx.caller.demographics, demographicsAsked: true } : {}),
+      ...(ctx.caller.alertCommunes?.length ? { alertCommunes: ctx.caller.alertCommunes } : {}),
+      ...(ctx.caller.withheld ? { numberWithheld: true } : {}),
+      ...(ctx.caller.promiseNews ? { promiseNews: ctx.caller.promiseNews } : {}),
     },
     ended: false,
   };
@@ -842,7 +895,7 @@ function entryIsShort(ctx: FlowContext, entry: KeyEntry, keys: string): boolean 
 }
 
 function isInteractive(n: FlowNode): n is Interactive {
-  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces', 'provider-pin', 'results'].includes(n.type);
+  return ['menu', 'language-menu', 'commune-code', 'place-list', 'rate-indicators', 'question', 'record', 'place-record', 'resume-offer', 'area-list', 'facility-choice', 'info-pieces', 'provider-pin', 'results', 'alert-offer', 'promise-news'].includes(n.type);
 }
 
 /**
@@ -915,8 +968,14 @@ export function step(def: FlowDefinition, state: FlowState | null, input: FlowIn
     if (!turn.answer(current, choice.key)) return invalid(turn, current);
     return finish(turn);
   }
+  if (input.type === 'silence' && current.type === 'alert-offer') {
+    // Silence is "no" to the offer: the call goes on, and it is not counted as a silence.
+    turn.state.silences = 0;
+    turn.answer(current, '');
+    return finish(turn);
+  }
   const resultsHeard = current.type === 'results' && (turn.vars.resultsItem ?? -1) < 0;
-  if (input.type === 'silence' && ((current.type === 'menu' && current.silenceEnds) || current.type === 'info-pieces' || resultsHeard)) {
+  if (input.type === 'silence' && ((current.type === 'menu' && current.silenceEnds) || current.type === 'info-pieces' || resultsHeard || current.type === 'promise-news')) {
     // After content the caller has heard: end politely rather than replay it.
     turn.play(def.prompts.goodbye);
     turn.hangUp();

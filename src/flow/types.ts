@@ -23,6 +23,8 @@ export type FlowNode =
     type: 'start'; knownCaller: { prompts: PromptTemplate[]; next: string }; newCaller: { prompts: PromptTemplate[]; next: string };
     /** A call the hotline placed (a callback): its own opening ("calling you back, free"), whoever the caller is. */
     callback?: { prompts: PromptTemplate[]; next: string };
+    /** A promise news call the hotline placed (src/outbound/promise-alerts.ts): its own opening, then a promise-news node. */
+    promiseNews?: { prompts: PromptTemplate[]; next: string };
   }
   | { type: 'say'; prompts: PromptTemplate[]; readBack?: ReadBack; next: string }
   | { type: 'branch'; condition: ConditionName; then: string; else: string }
@@ -130,6 +132,19 @@ export type FlowNode =
     indicatorPrompt: PromptTemplate; byPrompt: PromptTemplate; monthPrompt: PromptTemplate; statusPrompt: PromptTemplate; statusValuePrompt: PromptTemplate;
     checkPrompt: PromptTemplate; checkThanksPrompt: PromptTemplate; afterPrompt: PromptTemplate;
   }
+  /**
+   * "Press 1 to be called when your commune's promises change": 1 signs the caller up for the
+   * call's commune (a subscribe-promise-alerts effect, then `yesPrompt`); silence or any other key
+   * is no. Asks nothing (straight to `next`) without a commune code, from a withheld number, or
+   * when the caller is signed up for that commune already.
+   */
+  | { type: 'alert-offer'; prompt: PromptTemplate; yesPrompt: PromptTemplate; next: string }
+  /**
+   * The news of a promise news call: each changed item's `servicePrompt` ({service}) and
+   * `statusPrompt` ({status}), then `stopPrompt`. 9 stops the news (a stop-promise-alerts effect,
+   * `stoppedPrompt`, the call ends); * repeats; silence or another key ends the call (goodbye).
+   */
+  | { type: 'promise-news'; servicePrompt: PromptTemplate; statusPrompt: PromptTemplate; stopPrompt: PromptTemplate; stoppedPrompt: PromptTemplate }
   | {
     type: 'provider-pin'; introPrompt: PromptTemplate; numberPrompt: PromptTemplate; pinPrompt: PromptTemplate; acceptedPrompt: PromptTemplate;
     wrongPrompt: PromptTemplate; lockedPrompt: PromptTemplate; noRoundPrompt: PromptTemplate; numberDigits: number; pinDigits: number; next: string; exit: string;
@@ -227,7 +242,19 @@ export type Effect =
   /** A citizen's answer to "was it done?" for a JAAP item marked done (once per caller per item). */
   | { type: 'check-jaap-item'; itemId: string; communeCode: string; answer: 'yes' | 'partly' | 'no' }
   /** The caller wants to be called back with the answer to the message they just sent. */
-  | { type: 'request-answer-call'; messageId: string };
+  | { type: 'request-answer-call'; messageId: string }
+  /** The caller wants to be called when this commune's JAAP promises change. */
+  | { type: 'subscribe-promise-alerts'; communeCode: string }
+  /** The caller pressed "stop these calls" in a promise news call: the sign-up and its number go. */
+  | { type: 'stop-promise-alerts'; newsCallId: string; communeCode: string };
+
+/** What a promise news call tells: the commune and each changed item's service and latest status. */
+export interface PromiseNews {
+  /** The queued call this is (the outbound entry): a stop ends the sign-up it was placed for. */
+  newsCallId: string;
+  communeCode: string;
+  items: { service: string; status: string }[];
+}
 
 /** A rating the caller had not finished: the next indicator to ask. */
 export interface UnfinishedRating {
@@ -278,6 +305,12 @@ export interface FlowVars {
   resultsItem?: number;
   /** JAAP items the caller checked in this call (not asked again when the results are heard again). */
   checkedItems?: string[];
+  /** Communes the caller is signed up for promise news of, or was offered it for in this call (not offered again). */
+  alertCommunes?: string[];
+  /** The caller's number is withheld: nothing that needs it (promise news) is offered. */
+  numberWithheld?: boolean;
+  /** A promise news call: what it tells. */
+  promiseNews?: PromiseNews;
 }
 
 export interface FlowState {
@@ -304,6 +337,12 @@ export interface FlowContext {
     demographics?: Demographics;
     /** A call the hotline placed (a callback), not one the caller made. */
     callback?: boolean;
+    /** The caller's number is withheld. */
+    withheld?: boolean;
+    /** Communes the caller is signed up for promise news of. */
+    alertCommunes?: string[];
+    /** A promise news call the hotline placed, and what it tells. */
+    promiseNews?: PromiseNews;
   };
   isCommune(code: string): boolean;
   places(level: 'province' | 'district' | 'commune', parentCode?: string): readonly string[];

@@ -16,8 +16,24 @@ import { CallingHours } from './outbound-settings';
  * names (attemptId), and only forwards (statusRank), so duplicated and out-of-order callbacks
  * change nothing.
  */
-/** missed-call: call back a caller who rang. message-answer: tell a caller the answer to their voice message. */
-export type CallbackKind = 'missed-call' | 'message-answer';
+/**
+ * missed-call: call back a caller who rang. message-answer: tell a caller the answer to their voice
+ * message. promise-news: tell a caller who signed up that their commune's JAAP items changed
+ * (src/outbound/promise-alerts.ts).
+ */
+export type CallbackKind = 'missed-call' | 'message-answer' | 'promise-news';
+export const CALLBACK_KINDS: readonly CallbackKind[] = ['missed-call', 'message-answer', 'promise-news'];
+
+/** One JAAP item's change, as a promise news call tells it (its latest status wins). */
+export interface PromiseNewsItem {
+  itemId: string;
+  service: string;
+  status: string;
+  at: Date;
+}
+
+/** A promise news call waits this long before it is placed, so changes made in one sitting make one call. */
+export const NEWS_GATHER_MINUTES = 30;
 
 /**
  * queued: waiting for its first call. retry: waiting after busy / no answer / failed.
@@ -67,7 +83,7 @@ export interface CallbackEntry {
    * (OUTBOUND_MAX_WAIT_HOURS of calling time from the ring, or from the answer staff chose).
    */
   waitUntil?: Date;
-  outcome?: 'answered' | 'no-answer' | 'busy' | 'failed' | 'refused' | 'number-not-allowed' | 'expired' | 'purged';
+  outcome?: 'answered' | 'no-answer' | 'busy' | 'failed' | 'refused' | 'number-not-allowed' | 'expired' | 'purged' | 'stopped';
   history: CallbackEvent[];
   /** message-answer: the voice message (RecordingSid), the caller's language, the answer staff chose. */
   messageId?: string;
@@ -78,6 +94,9 @@ export interface CallbackEntry {
   /** A reviewer's recorded answer waiting for their confirmation (store file id); it becomes answerFileId when confirmed. */
   draftAnswerFileId?: string;
   answeredBy?: string;
+  /** promise-news: the commune, and the items changed since the call was queued (in order; an item may come twice). */
+  communeCode?: string;
+  news?: PromiseNewsItem[];
   createdAt: Date;
   updatedAt: Date;
   endedAt?: Date;
@@ -335,6 +354,45 @@ export class CallbackQueue {
 
   awaitingAnswers(): Promise<CallbackEntry[]> {
     return this.collection.find({ kind: 'message-answer', state: 'awaiting-answer' }, { sort: { createdAt: 1 }, limit: 200, projection: { sealedNumber: 0 } });
+  }
+
+  /**
+   * A JAAP item of the commune changed: the caller signed up for its news is owed one call. A news
+   * call still waiting for the commune takes the item in (changes in one sitting make one call);
+   * otherwise one is queued, due after NEWS_GATHER_MINUTES, or the next Cambodian day when the
+   * caller had `dailyLimit` news calls today. A change while the call is already under way joins
+   * it too (heard if the call is not answered yet).
+   */
+  async queueNews(r: { callerId: string; number: string; communeCode: string; language: string; item: PromiseNewsItem; dailyLimit: number }): Promise<'queued' | 'added' | 'blocked'> {
+    const at = this.now();
+    if (await this.blocks.findOne({ _id: r.callerId })) return 'blocked';
+    const activeKey = `promise-news:${r.callerId}:${r.communeCode}`;
+    const add = { $push: { news: r.item }, $set: { updatedAt: at } };
+    if ((await this.collection.updateOne({ activeKey, state: { $in: WAITING } }, add)).matched === 1) return 'added';
+    const today = await this.collection.countDocuments({ callerId: r.callerId, kind: 'promise-news', createdAt: { $gte: startOfCambodianDay(at) } });
+    const due = today >= r.dailyLimit
+      ? new Date(startOfCambodianDay(at).getTime() + 86_400_000)
+      : new Date(at.getTime() + NEWS_GATHER_MINUTES * 60_000);
+    const _id = randomUUID();
+    const waitUntil = this.waitUntilFrom(due);
+    try {
+      await this.collection.insertOne({
+        _id, kind: 'promise-news', callerId: r.callerId, activeKey, sealedNumber: this.cipher.encrypt(r.number, _id), state: 'queued', attempts: 0, statusRank: 0,
+        nextAttemptAt: due, ...(waitUntil ? { waitUntil } : {}), history: [], communeCode: r.communeCode, language: r.language, news: [r.item], createdAt: at, updatedAt: at,
+      });
+      return 'queued';
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+    // Another change queued it first, or its call is under way: the item joins that call.
+    await this.collection.updateOne({ activeKey }, add);
+    return 'added';
+  }
+
+  /** The caller stopped the commune's news: a news call still waiting is dropped, its number erased. */
+  async endNews(callerId: string, communeCode: string): Promise<boolean> {
+    const entry = await this.collection.findOne({ activeKey: `promise-news:${callerId}:${communeCode}`, state: { $in: WAITING } });
+    return entry ? this.end(entry, 'abandoned', 'stopped', { status: 'stopped', detail: 'the caller stopped promise news' }, WAITING) : false;
   }
 
   /** Whether anything is waiting and due (cheap check before taking a line, a pace slot and budget). */

@@ -144,9 +144,12 @@ export class CallbackWorker {
   private urls(entry: CallbackEntry) {
     return {
       // A missed call's callback is the hotline's own flow; a message's answer is played by /voice/answer.
+      // Promise news runs the flow from its own opening (the start node's promiseNews branch).
       url: entry.kind === 'message-answer'
         ? `${this.o.publicBaseUrl}/voice/answer?e=${encodeURIComponent(entry._id)}`
-        : `${this.o.publicBaseUrl}/voice/incoming`,
+        : entry.kind === 'promise-news'
+          ? `${this.o.publicBaseUrl}/voice/incoming?news=${encodeURIComponent(entry._id)}`
+          : `${this.o.publicBaseUrl}/voice/incoming`,
       statusCallback: `${this.o.publicBaseUrl}/voice/outbound/status?e=${encodeURIComponent(entry._id)}&a=${encodeURIComponent(entry.attemptId ?? '')}`,
     };
   }

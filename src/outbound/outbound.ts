@@ -6,7 +6,9 @@ import { MessagesRepository } from '../messages/messages';
 import { AuditLog } from '../staff/audit-log';
 import { Store } from '../store/store';
 import { recordAnswerOutcome } from './answer-outcome';
-import { CallbackQueue, RequestOutcome } from './callback-queue';
+import { CallbackQueue, PromiseNewsItem, RequestOutcome } from './callback-queue';
+import { PromiseAlerts } from './promise-alerts';
+import type { JaapItem } from '../jaap/jaap';
 import { CallbackWorker, CallbackWorkerOptions, PlaceResult } from './callback-worker';
 import { TwilioCarrierCalls } from './carrier-calls';
 import { NumberCipher } from './number-cipher';
@@ -23,6 +25,18 @@ export interface Outbound {
   missedCall(from: string | undefined, ringSid?: string): Promise<MissedCallOutcome>;
   /** A caller asked to hear the answer to their message (src/calls/call-turns.ts AnswerCallSink). */
   optIn(o: { messageId: string; callerId: string; party: string | undefined; language: string }): Promise<string>;
+  /** Promise news sign-ups (their sealed numbers). */
+  alerts: PromiseAlerts;
+  /** A caller asked to be called when the commune's promises change (src/calls/call-turns.ts PromiseAlertSink). */
+  subscribe(o: { callerId: string; party: string | undefined; communeCode: string; language: string }): Promise<string>;
+  /** The caller pressed "stop these calls" in news call `newsCallId`: its sign-up and number are gone, and a news call still waiting too. */
+  stop(o: { newsCallId: string }): Promise<void>;
+  /** The communes the caller is signed up for (they are not asked again). */
+  communesOf(callerId: string): Promise<string[]>;
+  /** What a promise news call tells: its commune and each changed item's latest status, in order of change; null when it is gone. */
+  newsFor(entryId: string): Promise<{ newsCallId: string; communeCode: string; language?: string; items: PromiseNewsItem[] } | null>;
+  /** A JAAP item's status changed: every caller signed up for its commune is owed a news call. Returns how many calls were queued or added to. */
+  itemStatusChanged(item: Pick<JaapItem, '_id' | 'communeCode' | 'service' | 'status'>, at: Date): Promise<number>;
 }
 
 export type MissedCallOutcome = RequestOutcome | 'no-number' | 'number-not-allowed';
@@ -60,6 +74,7 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
     maxAttempts: o.maxAttempts, retryBaseSeconds: o.retryBaseSeconds, maxWaitHours: o.maxWaitHours, callingHours: o.callingHours,
     weeklyCallsPerNumber: o.weeklyCallsPerNumber,
   }, now);
+  const alerts = new PromiseAlerts(store, new NumberCipher(o.numberKey), now);
   const limits = new OutboundLimits(store, { maxConcurrent: o.maxConcurrent, maxPerMinute: o.maxPerMinute, dailyBudget: o.dailyBudget }, now);
   return {
     queue,
@@ -81,6 +96,42 @@ export function buildOutbound(store: Store, config: Pick<AppConfig, 'outbound' |
       if (number === null) return 'no-number';
       if (number === 'not-allowed') return 'number-not-allowed';
       return queue.requestAnswer({ messageId, callerId, number, language });
+    },
+    alerts,
+    async subscribe({ callerId, party, communeCode, language }) {
+      const number = callableNumber(party, o.allowedPrefixes);
+      if (number === null || number === o.fromNumber) return 'no-number';
+      if (number === 'not-allowed') return 'number-not-allowed';
+      return alerts.subscribe({ callerId, number, communeCode, language });
+    },
+    async stop({ newsCallId }) {
+      // By the entry, not the call's caller id: the carrier may post the number called in another form than the caller's From.
+      const entry = await queue.find(newsCallId);
+      if (entry?.kind !== 'promise-news' || !entry.communeCode) return;
+      await alerts.stop(entry.callerId, entry.communeCode);
+      await queue.endNews(entry.callerId, entry.communeCode);
+    },
+    communesOf: (callerId) => alerts.communesOf(callerId),
+    async newsFor(entryId) {
+      const entry = await queue.find(entryId);
+      if (!entry || entry.kind !== 'promise-news' || !entry.communeCode) return null;
+      // Each item once, with its latest status, in the order items first changed.
+      const latest = new Map<string, PromiseNewsItem>();
+      for (const item of entry.news ?? []) latest.set(item.itemId, { ...latest.get(item.itemId), ...item });
+      return { newsCallId: entry._id, communeCode: entry.communeCode, ...(entry.language ? { language: entry.language } : {}), items: [...latest.values()] };
+    },
+    async itemStatusChanged(item, at) {
+      let n = 0;
+      for (const alert of await alerts.subscribersOf(item.communeCode)) {
+        const number = alerts.numberOf(alert);
+        if (!number) continue; // sealed under an older CALLBACK_NUMBER_KEY: nobody to call
+        const outcome = await queue.queueNews({
+          callerId: alert.callerId, number, communeCode: item.communeCode, language: alert.language, dailyLimit: o.dailyLimitPerNumber,
+          item: { itemId: item._id, service: item.service, status: item.status, at },
+        });
+        if (outcome !== 'blocked') n += 1;
+      }
+      return n;
     },
   };
 }

@@ -21,6 +21,7 @@ export const FLOW_PARTS = [
   { id: 'who', title: 'Questions about the caller', en: 'Questions about the caller', km: 'សំណួរអំពីអ្នកហៅ' },
   { id: 'message', title: 'Voice message', en: 'Voice message', km: 'សារជាសំឡេង' },
   { id: 'results', title: 'Results and promises', en: 'Results and promises', km: 'លទ្ធផល និងការសន្យា' },
+  { id: 'news', title: 'Promise news', en: 'Promise news', km: 'ព័ត៌មានអំពីការសន្យា' },
   { id: 'numbers', title: 'Numbers', en: 'Numbers', km: 'លេខ' },
   { id: 'errors', title: 'Errors and goodbye', en: 'Errors and goodbye', km: 'កំហុស និងការលាគ្នា' },
 ] as const;
@@ -40,6 +41,7 @@ export function partOf(promptId: string): FlowPart {
   if (/^(rate|indicator|scale)\./.test(promptId)) return 'rate';
   if (promptId.startsWith('ask.')) return 'who';
   if (promptId.startsWith('message.')) return 'message';
+  if (promptId.startsWith('jaap.alerts.')) return 'news';
   if (/^(results|jaap)\./.test(promptId)) return 'results';
   // Number words and months are read one word each, evenly: recorded together.
   if (/^(digit|number|month)\./.test(promptId)) return 'numbers';

@@ -349,12 +349,21 @@ ${canEdit ? html`<h2 class="no-print">${t('jaap.add-item')}</h2>
       const at = new Date();
       const upload = uploadedFile(photoField);
       const photo = upload ? await storeEvidencePhoto(rt.store.files, id, upload.data, at) : undefined;
+      let changed: JaapItem;
       try {
-        await register.setStatus(id, body.from as ItemStatus, { status: body.status as ItemStatus, at, by: staff.username, ...(note ? { note } : {}), ...(photo ? { photo } : {}) });
+        changed = await register.setStatus(id, body.from as ItemStatus, { status: body.status as ItemStatus, at, by: staff.username, ...(note ? { note } : {}), ...(photo ? { photo } : {}) });
       } catch (err) {
         // Changed meanwhile (or gone): the photo belongs to no change.
         if (photo) await rt.store.files.remove(photo.fileId);
         throw err;
+      }
+      try {
+        // Callers signed up for the commune's promise news are owed a call (one per sitting: src/outbound/callback-queue.ts queueNews).
+        const calls = await rt.outbound.itemStatusChanged(changed, at);
+        if (calls) rt.logger.info({ item: id, calls }, 'promise news queued for the callers signed up for the commune');
+      } catch (err) {
+        // The change stands; only its news is lost, and the log says so.
+        rt.logger.error({ item: id, err: (err as Error).message }, 'promise news for a JAAP status change could not be queued; the status change is saved');
       }
       await deps.audit.record({ username: staff.username, action: 'jaap-item-status', detail: { item: id, from: body.from, to: body.status, ...(photo ? { photoBytes: photo.bytes } : {}) } });
       res.redirect(303, `${BASE}/${plan._id}#${id}`);

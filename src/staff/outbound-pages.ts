@@ -105,7 +105,7 @@ ${scrollBox(t('outbound.queue-title'), html`<table class="outbound-queue">
 <tbody>
 ${recent.map((e) => html`<tr>
   <td>${cambodiaDateTime(e.createdAt, t)}</td><td>${callbackKindWord(e.kind, t)}</td>
-  <td>${e.kind === 'message-answer' && e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}#answer-call">${t('common.number', { ref: messageOf.get(e.messageId)?.referenceNumber || '—' })}</a>` : ''}</td><td><code class="caller-id">${e.callerId}</code></td>
+  <td>${e.kind === 'message-answer' && e.messageId ? html`<a href="/staff/messages/${encodeURIComponent(e.messageId)}#answer-call">${t('common.number', { ref: messageOf.get(e.messageId)?.referenceNumber || '—' })}</a>` : e.kind === 'promise-news' && e.communeCode ? html`<span class="place">${placeName(e.communeCode, t)}</span>` : ''}</td><td><code class="caller-id">${e.callerId}</code></td>
   <td>${callbackStateWord(e.state, t)}</td><td>${e.attempts}</td><td>${e.lastStatus ? html`<code>${e.lastStatus}</code>` : ''}${e.lastError ? html` <span class="error">${callbackErrorWord(e.lastError, t)}</span>${technicalDetail(e.lastError, t)}` : ''}</td>
   <td>${e.nextAttemptAt && (e.state === 'queued' || e.state === 'retry') ? cambodiaDateTime(e.nextAttemptAt, t) : ''}</td><td>${e.outcome ? callbackOutcomeWord(e.outcome, t) : ''}</td>
 </tr>`)}

@@ -29,6 +29,7 @@ const OUTCOME_WORDS: Record<NonNullable<CallbackEntry['outcome']>, Word> = {
   'number-not-allowed': (t) => t('outbound.outcome-number-not-allowed'),
   expired: (t) => t('outbound.outcome-expired'),
   purged: (t) => t('outbound.outcome-purged'),
+  stopped: (t) => t('outbound.outcome-stopped'),
 };
 
 /** What the carrier's refusal means and what the operator must do, in the reader's language. */
@@ -50,6 +51,7 @@ const CAP_WORDS: Record<NonNullable<QueueHour['lastRefusedBy']>, Word> = {
 const KIND_WORDS: Record<CallbackKind, Word> = {
   'missed-call': (t) => t('outbound.kind-missed-call'),
   'message-answer': (t) => t('outbound.kind-message-answer'),
+  'promise-news': (t) => t('outbound.kind-promise-news'),
 };
 
 const own = <T extends object>(o: T, k: string): k is Extract<keyof T, string> => Object.prototype.hasOwnProperty.call(o, k);

@@ -69,5 +69,9 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbound_callbacks', keys: { kind: 1, state: 1 } },
   // The review desk: a message's answer call, and "mine" (the messages one staff member works on).
   { collection: 'outbound_callbacks', keys: { messageId: 1 } },
+  // Promise news sign-ups: a commune's subscribers at a status change; deleted (number and all) when they expire.
+  { collection: 'promise_alerts', keys: { communeCode: 1, expiresAt: 1 } },
+  { collection: 'promise_alerts', keys: { callerId: 1 } },
+  { collection: 'promise_alerts', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'messages', keys: { 'review.owner': 1, createdAt: 1 } },
 ];

@@ -142,6 +142,13 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
   /** The citizen's number: From on their call, To on a call the hotline placed (a callback). */
   const partyOf = (req: Request) => (param(req, 'Direction') === 'outbound-api' ? param(req, 'To') : param(req, 'From'));
 
+  /** How the call opens: a callback, a promise news call (`?news=<entry>` on a call the hotline placed), a withheld number. */
+  const startOptions = (req: Request) => {
+    const callback = isCallback(req);
+    const news = typeof req.query.news === 'string' && /^[0-9a-f-]{36}$/.test(req.query.news) ? req.query.news : undefined;
+    return { callback, withheld: isWithheldCaller(partyOf(req)), ...(callback && news ? { newsCallId: news } : {}) };
+  };
+
   router.post('/incoming', async (req, res) => {
     const callSid = param(req, 'CallSid');
     if (!callSid || !CALL_SID.test(callSid)) {
@@ -150,7 +157,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
     }
     const answered = turnTimer('incoming', callSid);
     try {
-      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), { callback: isCallback(req) }))));
+      reply(res, render(await withinDeadline(deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), startOptions(req)))));
       answered('answered');
     } catch (err) {
       failSafely(req, res, err, callSid);
@@ -181,7 +188,7 @@ export function voiceRoutes(deps: VoiceRoutesDeps): Router {
           const silent = await deps.recordingIsSilent(input.recordingUrl);
           if (silent) input = { ...input, silent: true };
         }
-        return (await deps.turns.resume(callSid, turn, input, partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), { callback: isCallback(req) });
+        return (await deps.turns.resume(callSid, turn, input, partyOf(req))) ?? deps.turns.start(callSid, callerIdOf(callSid, partyOf(req)), startOptions(req));
       })());
       reply(res, render(last));
       answered('answered');

@@ -47,9 +47,11 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
         createdAt: new Date(base + i * DAY),
       }));
     }
-    // Outbound calls: a caller waiting for an answer, a callback queued, a blocked caller (long ids on a phone).
+    // Outbound calls: a caller waiting for an answer, a callback queued, a promise news call, a blocked caller (long ids on a phone).
     await h.rt.outbound.optIn({ messageId: messages[4]._id, callerId: 'c'.repeat(64), party: '+85512777000', language: 'km' });
     await h.rt.outbound.missedCall('+85512777001');
+    await h.rt.outbound.subscribe({ callerId: 'd'.repeat(64), party: '+85512777002', communeCode: '120101', language: 'km' });
+    await h.rt.outbound.itemStatusChanged({ _id: '120101-2026-A1', communeCode: '120101', service: 'health', status: 'done' }, new Date());
     await h.rt.outbound.queue.block('b'.repeat(64), 'admin1');
     // A JAAP with an overdue item and a done one, written in Khmer as a commune would.
     // A provider PIN set, so the PIN page lists one (its PIN is never on that page).

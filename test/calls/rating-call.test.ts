@@ -76,7 +76,8 @@ describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
     expect(await h.rt.callers.find(callerId)).toMatchObject({ demographics: kept, demographicsYear: Number(new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 4)) });
     const again = await h.call(parseScript('2,1,3,1,5,5,5,5,5,hangup'), { from });
     expect(ids(again)).not.toContain('ask.gender');
-    expect(ids(again)).toContain('rate.thanks');
+    // The end of the rating: the promise-news offer (then rate.thanks).
+    expect(ids(again)).toContain('jaap.alerts.offer');
     const ratings = await h.rt.ratings.forCall(again.callSid);
     expect(ratings).toHaveLength(5);
     for (const r of ratings) expect(r.demographics).toEqual(kept);
@@ -89,7 +90,8 @@ describe(`a citizen rates a public service by phone (${ENGINE} store)`, () => {
   it('0 at the questions about the caller skips them, and they are not asked again that year', async () => {
     const from = '+85512999005';
     const t = await h.call(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,0,hangup'), { from });
-    expect(ids(t)[ids(t).length - 1]).toBe('rate.thanks');
+    // Past the questions: the promise-news offer, before rate.thanks.
+    expect(ids(t)[ids(t).length - 1]).toBe('jaap.alerts.offer');
     const again = await h.call(parseScript('2,1,3,1,5,5,5,5,5,hangup'), { from });
     expect(ids(again)).not.toContain('ask.gender');
   });

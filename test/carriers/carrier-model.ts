@@ -140,7 +140,8 @@ export class CarrierCall {
     private readonly model: CarrierModel,
     private readonly hotline: { url: string },
     private readonly script: CallerAct[],
-    private readonly opts: { from?: string; retryEveryRequest?: boolean } = {},
+    /** `placed`: a call the hotline placed through the Calls API, answered by the citizen `from`; the platform fetches `url` first. */
+    private readonly opts: { from?: string; retryEveryRequest?: boolean; placed?: { url: string; hotlineNumber: string } } = {},
   ) {
     this.callSid = model.newCallSid();
     this.result = { callSid: this.callSid, heard: [], exchanges: [], posted: [], recordings: [], inconsistentRetries: [], endedBy: 'caller' };
@@ -174,20 +175,39 @@ export class CarrierCall {
     return this.script.shift() ?? { do: 'hangup' };
   }
 
+  /**
+   * The call's parameters with its CallStatus. On a call the hotline placed, From is the hotline
+   * and To the citizen, and Direction is outbound-api: Twilio, "outbound-api for calls initiated
+   * via the REST API" (docs twilio.com/docs/voice/twiml#request-parameters, Direction); Somleng
+   * posts the same names to the call's Url as for an inbound call (somleng-switch
+   * components/app/app/call_controllers/call_controller.rb, request_twiml), from the metadata the
+   * switch gives an outbound call: direction "outbound-api", to the citizen, from the caller id
+   * (somleng-switch's DrbEndpoint#initiate_outbound_call! spec, drb_endpoint_spec.rb).
+   */
+  private paramsWith(callStatus: string): Record<string, string> {
+    const params = this.model.callParams(this.call, callStatus);
+    const placed = this.opts.placed;
+    if (!placed) return params;
+    const citizen = this.call.from;
+    return { ...params, From: placed.hotlineNumber, To: citizen, ...('Caller' in params ? { Caller: placed.hotlineNumber, Called: citizen } : {}), Direction: 'outbound-api' };
+  }
+
   async run(): Promise<CallResult> {
-    let answer = await this.post('/voice/incoming', this.model.callParams(this.call, 'ringing'));
+    // A placed call is fetched once the citizen answers: in-progress.
+    let answer = await this.post(this.opts.placed?.url ?? '/voice/incoming', this.paramsWith(this.opts.placed ? 'in-progress' : 'ringing'));
     for (let hops = 0; hops < 500; hops++) {
       const next = await this.execute(answer.body);
       if (!next) break;
       answer = next;
     }
-    await this.post('/voice/status', this.model.endStatus(this.call, this.seconds));
+    // A placed call's status goes to its own StatusCallback (the outbound queue's), not the voice status URL.
+    if (!this.opts.placed) await this.post('/voice/status', this.model.endStatus(this.call, this.seconds));
     return this.result;
   }
 
   /** Every request after the first: CallStatus in-progress (the first, to the voice URL, says ringing). */
   private params() {
-    return this.model.callParams(this.call, 'in-progress');
+    return this.paramsWith('in-progress');
   }
 
   /** Runs one TwiML document; returns the next answer, or null when the call ended. */

@@ -1,5 +1,6 @@
 import { recordingDownloadWorkerFor } from '../../src/messages/recording-download-worker';
 import { SOMLENG_KEEPS_RECORDINGS } from '../../src/telephony/carrier-profile';
+import { callerIdFor } from '../../src/store/callers';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { publishCommune } from '../support/published-commune';
@@ -165,9 +166,23 @@ describe.each([
     expect(again.heard.at(-1)).toBe('results.after');
   });
 
+  it('a promise news call the hotline places: the changed item by service and status, then 9 ends the sign-up and erases its number', async () => {
+    const citizen = '+85512000777';
+    const callerId = callerIdFor(citizen, h.config.callerHashSecret);
+    expect(await h.rt.outbound.subscribe({ callerId, party: citizen, communeCode: '120101', language: 'km' })).toBe('subscribed');
+    expect(await h.rt.outbound.itemStatusChanged({ _id: '120101-2026-A1', communeCode: '120101', service: 'health', status: 'done' }, new Date())).toBe(1);
+    const [entry] = await h.rt.outbound.queue.collection.find({ kind: 'promise-news' });
+    const placed = { url: `/voice/incoming?news=${entry._id}`, hotlineNumber: '+85523000000' };
+    const r = await new CarrierCall(model, h, acts('9'), { from: citizen, placed, retryEveryRequest: true }).run();
+    expect(r.inconsistentRetries).toEqual([]);
+    expect(r.heard).toEqual(['jaap.alerts.intro', 'jaap.alerts.service.health', 'jaap.alerts.status.done', 'jaap.alerts.stop.press', 'jaap.alerts.stopped']);
+    expect(r.endedBy).toBe('hotline');
+    expect(await h.rt.outbound.alerts.collection.countDocuments({})).toBe(0);
+  });
+
   it('every webhook delivered twice (rating and voice message): the same answers, one rating per indicator, one message', async () => {
-    // 0 at the first question about the caller skips them; 1 at rate.thanks records a message about this service.
-    const r = await call(acts('1,2,120101,1,2,1,4,5,3,4,2,5,0,1,record:7,1,hangup'), { retryEveryRequest: true });
+    // 0 at the first question about the caller skips them; 2 declines promise news; 1 at rate.thanks records a message about this service.
+    const r = await call(acts('1,2,120101,1,2,1,4,5,3,4,2,5,0,2,1,record:7,1,hangup'), { retryEveryRequest: true });
     expect(r.inconsistentRetries).toEqual([]);
     expect(r.exchanges.every((e) => e.status < 300)).toBe(true);
     expect(await h.rt.ratings.forCall(r.callSid)).toHaveLength(6);

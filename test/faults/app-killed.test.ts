@@ -57,7 +57,7 @@ describe(`the app is killed mid-call and restarted (${ENGINE} store)`, () => {
 
     // The caller presses the next key: the call goes on where it was.
     expect(await caller.press('3', pendingAction)).toContain('indicator.health.cleanliness');
-    const end = await caller.pressAll(['4', '2', '5', '1', '2', '2', '3']);
+    const end = await caller.pressAll(['4', '2', '5', '1', '2', '2', '3', '2']);
     expect(end).toContain('rate.thanks');
     expect(caller.sim.transcript.errors).toEqual([]);
 

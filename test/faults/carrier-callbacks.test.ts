@@ -132,7 +132,7 @@ describe(`the carrier retries and reorders its requests (${ENGINE} store)`, () =
       await original(url, params);
       return original(url, params);
     };
-    const t = await sim.run(parseScript('1,2,120101,1,3,1,4,4,3,2,5,1,1,3,3,0,hangup'));
+    const t = await sim.run(parseScript('1,2,120101,1,3,1,4,4,3,2,5,1,1,3,3,2,0,hangup'));
     expect(t.errors).toEqual([]);
     expect(ids(t)).toContain('rate.thanks');
     const ratings = await h.rt.ratings.forCall(t.callSid);

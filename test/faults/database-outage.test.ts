@@ -15,7 +15,8 @@ import { mongoCompatibleBinary, MongoCompatibleServer, StepCaller } from './faul
 
 jest.setTimeout(120_000);
 
-const FULL_RATING = '1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,0,hangup';
+// ... the four questions about the caller, 2: no promise news, 0: the main menu.
+const FULL_RATING = '1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,2,0,hangup';
 
 /** Starts a call and gives two ratings (health centre: staff-attitude 4, waiting-time 5); returns the caller waiting for the third. */
 async function callerWithTwoRatings(h: TestHotline, from: string): Promise<StepCaller> {

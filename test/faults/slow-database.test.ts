@@ -63,7 +63,7 @@ async function stalledTurnIsAnsweredInTime(h: TestHotline, stall: () => Promise<
 
     // Once the database answers again, calls go through.
     const sim = new CallSimulator({ serverUrl: hooks.url, publicBaseUrl: hooks.url, authToken: TEST_AUTH_TOKEN, from: '+85512003002' });
-    const after = await sim.run(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,0,hangup'));
+    const after = await sim.run(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,2,0,hangup'));
     expect(after.errors).toEqual([]);
     expect(ids(after)).toContain('rate.thanks');
     expect(await h.rt.ratings.forCall(caller.callSid)).toEqual(expect.arrayContaining([expect.objectContaining({ indicatorId: 'staff-attitude', score: 4 })]));

@@ -429,7 +429,8 @@ describe('who: demographics once per call', () => {
     expect(t[n + 3].heard).toEqual(['ask.idpoor']);
     // The last answer ends the questions: done, so the caller is not asked again this reporting year.
     expect(t[n + 4].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59', disability: 'no', idPoor: 'yes' }, done: true }]);
-    expect(t[n + 4].heard).toEqual(['rate.thanks']);
+    // Then the promise-news offer (the call has a commune), before rate.thanks.
+    expect(t[n + 4].heard).toEqual(['jaap.alerts.offer']);
   });
 
   it('a second service rated in the same call skips the questions and the intro', () => {
@@ -442,7 +443,7 @@ describe('who: demographics once per call', () => {
 
   it('a caller who skips the questions with 0 hears rate.thanks and is not asked them again in that call', () => {
     const t = call([...rateHealth, '0', '0', '2', '1', '1', '1', '5', '5', '5', '5', '5'], KNOWN);
-    expect(t[rateHealth.length + 1].heard).toEqual(['rate.thanks']);
+    expect(t[rateHealth.length + 1].heard).toEqual(['jaap.alerts.offer']);
     expect(t[rateHealth.length + 1].effects).toEqual([{ type: 'set-demographics', demographics: {}, done: true }]);
     expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
     expect(t.flatMap((x) => x.heard).filter((p) => p === 'ask.gender')).toHaveLength(1);
@@ -450,7 +451,8 @@ describe('who: demographics once per call', () => {
 });
 
 describe('voice message', () => {
-  const toMessage = ['2', '120101', '1', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '3', '1'];
+  // ... the questions about the caller, 2: no promise news, 1: leave a message.
+  const toMessage = ['2', '120101', '1', '1', '1', '5', '5', '5', '5', '5', '3', '4', '3', '3', '2', '1'];
 
   it('after rating, 1 records a message about this service: record, confirm, send, reference number twice, then the answer-call offer; * repeats them', () => {
     const t = call([...toMessage, recording('RE0000000001', '4821'), '1'], KNOWN);
@@ -650,7 +652,7 @@ describe('ask once (issue 22)', () => {
   it('a caller who answered this reporting year is not asked again, and their answers are on the call', () => {
     const known = { gender: 'woman', ageGroup: '60-plus', disability: 'no', idPoor: 'yes' };
     const t = call(['2', '120101', '1', '2', '1', '4', '5', '3', '4', '2', '5'], { caller: { language: 'km', demographics: known } });
-    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
+    expect(last(t).heard).toEqual(['scale.5', 'jaap.alerts.offer']);
     expect(last(t).state.vars.demographics).toEqual(known);
   });
 });
@@ -708,5 +710,76 @@ describe('I4C in pieces of about 20 s (issue 22, item 8)', () => {
     const t = call(['1', '2', '2', '1', 'silence'], KNOWN);
     expect(last(t).heard).toEqual(['goodbye']);
     expect(last(t).end).toEqual({ type: 'hangup' });
+  });
+});
+
+describe('promise news (issue 26)', () => {
+  // A rating of 120101's health centre, then the four questions about the caller.
+  const rated = ['2', '120101', '1', '2', '1', '4', '5', '3', '4', '2', '5', '1', '2', '2', '1'];
+  const news = { newsCallId: 'entry-1', communeCode: '120101', items: [{ service: 'health', status: 'done' }, { service: 'school', status: 'ongoing' }] };
+  const toSent = ['3', '120101', '1', '2', recording('RE0000000001', '4821'), '1'];
+
+  it('after a rating, 1 at the offer signs the caller up for that commune and the call goes on to rate.thanks', () => {
+    const t = call([...rated, '1'], KNOWN);
+    expect(t[t.length - 2].heard).toEqual(['jaap.alerts.offer']);
+    expect(t[t.length - 2].end).toEqual(MENU);
+    expect(last(t).effects).toEqual([{ type: 'subscribe-promise-alerts', communeCode: '120101' }]);
+    expect(last(t).heard).toEqual(['jaap.alerts.offer.yes', 'rate.thanks']);
+  });
+
+  it('silence or another key at the offer is no: nothing kept, no silence counted, rate.thanks', () => {
+    for (const answer of ['silence', '2']) {
+      const t = call([...rated, answer], KNOWN);
+      expect(last(t).effects).toEqual([]);
+      expect(last(t).heard).toEqual(['rate.thanks']);
+      expect(last(t).state.silences).toBe(0);
+    }
+  });
+
+  it('a withheld number, or a caller signed up for the commune already is not offered it', () => {
+    expect(last(call(rated, { caller: { ...KM, withheld: true } })).heard).toEqual(['rate.thanks']);
+    expect(last(call(rated, { caller: { ...KM, alertCommunes: ['120101'] } })).heard).toEqual(['rate.thanks']);
+    // Signed up for another commune only: offered for this one.
+    expect(last(call(rated, { caller: { ...KM, alertCommunes: ['120102'] } })).heard).toEqual(['jaap.alerts.offer']);
+  });
+
+  it('after a voice message and the answer-call offer, the message path offers it too, once per call', () => {
+    const t = call([...toSent, '2', '1'], KNOWN);
+    expect(t[t.length - 2].heard).toEqual(['jaap.alerts.offer']);
+    expect(last(t).effects).toEqual([{ type: 'subscribe-promise-alerts', communeCode: '120101' }]);
+    expect(last(t).heard).toEqual(['jaap.alerts.offer.yes', 'message.reference.again', ...digitsOf('4821'), 'message.saved.after']);
+    // Declined after a rating: not offered again after the message that follows in the same call.
+    const declined = call([...rated, '2', '1', recording('RE0000000002', '4821'), '1', '2'], KNOWN);
+    expect(last(declined).heard).toEqual(['message.reference.again', ...digitsOf('4821'), 'message.saved.after']);
+  });
+
+  it('a news call opens with its own words and tells each changed item by service and status, then how to stop', () => {
+    const [t] = call([], { caller: { ...KM, callback: true, promiseNews: news } });
+    expect(t.heard).toEqual([
+      'jaap.alerts.intro', 'jaap.alerts.service.health', 'jaap.alerts.status.done', 'jaap.alerts.service.school', 'jaap.alerts.status.ongoing', 'jaap.alerts.stop.press',
+    ]);
+    expect(t.end).toEqual(MENU);
+    expect(t.state.node).toBe('jaap.alerts.news');
+  });
+
+  it('in a news call 9 stops the news for that commune and ends the call; * repeats; silence or another key ends it with goodbye', () => {
+    const caller = { caller: { ...KM, callback: true, promiseNews: news } };
+    const stop = call(['9'], caller);
+    expect(last(stop).effects).toEqual([{ type: 'stop-promise-alerts', newsCallId: 'entry-1', communeCode: '120101' }]);
+    expect(last(stop).heard).toEqual(['jaap.alerts.stopped']);
+    expect(last(stop).end).toEqual({ type: 'hangup' });
+    expect(last(call(['*'], caller)).heard).toEqual(call([], caller)[0].heard.slice(1));
+    for (const other of ['silence', '5']) {
+      const t = call([other], caller);
+      expect(last(t).effects).toEqual([]);
+      expect(last(t).heard).toEqual(['goodbye']);
+      expect(last(t).end).toEqual({ type: 'hangup' });
+    }
+  });
+
+  it('a news call with nothing left to tell (withdrawn meanwhile) says goodbye and ends', () => {
+    const [t] = call([], { caller: { ...KM, callback: true, promiseNews: { newsCallId: 'entry-1', communeCode: '120101', items: [] } } });
+    expect(t.heard).toEqual(['jaap.alerts.intro', 'goodbye']);
+    expect(t.end).toEqual({ type: 'hangup' });
   });
 });

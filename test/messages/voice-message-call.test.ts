@@ -82,7 +82,7 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
   });
 
   it('when the caller just rated a service, the message step uses that commune and service without asking again', async () => {
-    const t = await h.call(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,1,record:12,1,hangup'));
+    const t = await h.call(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,2,1,record:12,1,hangup'));
     expect(t.errors).toEqual([]);
     const heard = ids(t);
     const afterThanks = heard.slice(heard.indexOf('rate.thanks'));
