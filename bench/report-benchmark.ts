@@ -9,7 +9,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../src/config/config';
 import { loadGazetteer } from '../src/gazetteer/gazetteer';
 import { itemId, JaapItem, jaapId, twelveMonthsAfter } from '../src/jaap/jaap';
@@ -25,6 +24,7 @@ import { EmbeddedStore } from '../src/store/embedded-store';
 import { INDEXES } from '../src/store/indexes';
 import { MongoStore } from '../src/store/mongo-store';
 import { Rating } from '../src/store/ratings';
+import { mulberry32, seedRatings } from './rating-seed';
 import { ensureRepeatRatingsMarked, REPEAT_MARKS_MIGRATION } from '../src/store/repeat-ratings';
 import { Store } from '../src/store/store';
 
@@ -68,17 +68,6 @@ function parseArgs(argv: string[]) {
     else throw new Error(`${a} needs a value`);
   }
   return o;
-}
-
-/** Small deterministic PRNG so runs seed the same data. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function memoryKb(field: 'VmHWM' | 'VmRSS'): number {
@@ -165,80 +154,7 @@ async function main() {
     const seedStart = process.hrtime.bigint();
     if (existing !== total) {
       if (existing) await ratings.deleteMany({});
-      const random = mulberry32(20250101);
-      const yearStart = Date.parse('2024-12-31T17:00:00Z');
-      const yearMs = 365 * 24 * 3600_000;
-      const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
-      const callers = Math.max(1, Math.floor(total / 12)); // about two calls per caller over the year
-      const bar = new SingleBar({ format: 'seeding {bar} {percentage}% | {value}/{total} ratings | {eta_formatted} left' }, Presets.shades_classic);
-      bar.start(total, 0);
-      const BATCH = 5000;
-      let batch: Rating[] = [];
-      // The last call's ratings wait here until the next call is known: if it is the same caller
-      // rating again, they get its time as supersededAt, as the hotline's save would have set.
-      let held: Rating[] = [];
-      const ratedKeys = new Set<string>();
-      let made = 0;
-      let call = 0;
-      let last: { callerId: string; commune: (typeof communes)[number]; service: (typeof scorecard.services)[number]; at: number } | null = null;
-      while (made < total) {
-        call++;
-        // One call in ten is a caller rating the same commune and service again, 1 hour to 30 days
-        // later (counted once by the report).
-        const again: boolean = last !== null && random() < 0.1;
-        const callerId: string = again ? last!.callerId : `bench-caller-${Math.floor(random() * callers).toString(36)}`;
-        let commune: (typeof communes)[number] = again ? last!.commune : pick(communes);
-        const service: (typeof scorecard.services)[number] = again ? last!.service : pick(scorecard.services);
-        // Only the repeats above rate a key again: a chance repeat would have been marked by the
-        // hotline but not by this seeder (its earlier ratings are already written).
-        while (!again && ratedKeys.has(`${callerId}|${commune.code}|${service.id}`)) commune = pick(communes);
-        ratedKeys.add(`${callerId}|${commune.code}|${service.id}`);
-        const at: number = again ? last!.at + 3600_000 + Math.floor(random() * 30 * 24 * 3600_000) : yearStart + Math.floor(random() * yearMs);
-        last = { callerId, commune, service, at };
-        const callSid = `CAbench${call.toString(36)}`;
-        const indigenous = random() < 0.08;
-        const demographics = {
-          gender: pick(['woman', 'woman', 'man', 'man', 'unstated']),
-          ageGroup: pick(['under-25', '25-59', '25-59', '60-plus', 'unstated']),
-          disability: pick(['yes', 'no', 'no', 'no', 'no', 'no', 'no', 'unstated']),
-        };
-        const lineage = gazetteer.lineage(commune.code);
-        const current: Rating[] = [];
-        for (const ind of service.indicators) {
-          if (made >= total) break;
-          current.push({
-            _id: `${callSid}:${commune.code}:${service.id}:${ind.id}`,
-            callSid,
-            callerId,
-            communeCode: commune.code,
-            districtCode: lineage.districtCode,
-            provinceCode: lineage.provinceCode,
-            service: service.id,
-            indicatorId: ind.id,
-            score: 1 + Math.floor(random() * 5),
-            language: indigenous ? 'cmo' : 'km',
-            languageGroup: indigenous ? 'indigenous' : 'khmer',
-            demographics,
-            ratedAt: new Date(at + ind.id.length * 10_000),
-          });
-          made++;
-        }
-        if (again && !unmarked) {
-          for (const r of current) {
-            const replaced = held.find((h) => h.indicatorId === r.indicatorId);
-            if (replaced) replaced.supersededAt = r.ratedAt;
-          }
-        }
-        batch.push(...held);
-        held = current;
-        if (made >= total) batch.push(...held);
-        if (batch.length >= BATCH || made >= total) {
-          await ratings.insertMany(batch);
-          bar.update(made);
-          batch = [];
-        }
-      }
-      bar.stop();
+      const made = await seedRatings(store, { gazetteer, scorecard, total, unmarked });
       const seedS = Number(process.hrtime.bigint() - seedStart) / 1e9;
       console.log(`seeded ${made.toLocaleString('en')} ratings in ${seedS.toFixed(1)} s (${Math.round(made / seedS).toLocaleString('en')}/s), peak memory while seeding ${mb(memoryKb('VmHWM'))}`);
       // Marked by the seeder: the upgrade has nothing left to do. --unmarked: it marks them all.
