@@ -180,13 +180,16 @@ export class PublicResults {
     return this.snapshots.find({ periodId, level }, { sort: { code: 1 } });
   }
 
-  /** Records a citizen's check; a second answer from the same caller replaces the first. */
+  /**
+   * Records a citizen's check, once per caller per item: the first answer stands (a retried
+   * webhook, or the same caller later, changes nothing), so the order of answers is fixed and
+   * what the public saw once stays part of what it sees later (checksOf).
+   */
   async recordCheck(check: Omit<JaapItemCheck, '_id'>): Promise<void> {
-    const _id = `${check.itemId}/${check.callerKey}`;
     try {
-      await this.checks.updateOne({ _id }, { $set: { ...check } }, { upsert: true });
+      await this.checks.insertOne({ _id: `${check.itemId}/${check.callerKey}`, ...check });
     } catch (err) {
-      // Two turns of one caller racing on the upsert: the other write holds an answer of theirs.
+      // The caller answered before (or a retried webhook): that first answer stands.
       if (!(err instanceof DuplicateKeyError)) throw err;
     }
   }
@@ -221,14 +224,34 @@ export class PublicResults {
     return this.checkCounts([...perItem].filter(([, n]) => n >= ITEM_FLAG_NO_CALLERS).map(([id]) => id).sort());
   }
 
-  /** Citizens' checks per item as the public may see them (withheld under 5 callers). */
+  /**
+   * Citizens' checks per item as the public may see them: the first answers in steps of
+   * MIN_CALLERS_FLOOR (5, 10, 15 ...; fewer than 5: withheld). Counts that grew by one caller at a
+   * time could be subtracted from the counts seen the day before, giving that caller's answer;
+   * in steps of 5, two versions differ by 5 callers at least.
+   */
   async checksOf(itemIds: readonly string[]): Promise<Map<string, ItemChecks>> {
-    const counts = await this.checkCounts(itemIds);
-    return new Map(itemIds.map((id) => [id, publicChecks(counts.get(id))]));
+    const out = new Map<string, ItemChecks>(itemIds.map((id) => [id, publicChecks(undefined)]));
+    if (!itemIds.length) return out;
+    const rows = await this.checks.find({ itemId: { $in: [...itemIds] } }, { projection: { itemId: 1, answer: 1, at: 1 } });
+    const byItem = new Map<string, JaapItemCheck[]>();
+    for (const r of rows) {
+      let list = byItem.get(r.itemId);
+      if (!list) byItem.set(r.itemId, (list = []));
+      list.push(r);
+    }
+    for (const [id, list] of byItem) {
+      list.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime() || (a._id < b._id ? -1 : 1));
+      const counted = list.length < MIN_CALLERS_FLOOR ? list : list.slice(0, list.length - (list.length % MIN_CALLERS_FLOOR));
+      const counts = { yes: 0, partly: 0, no: 0 };
+      for (const r of counted) counts[r.answer]++;
+      out.set(id, publicChecks(counts));
+    }
+    return out;
   }
 }
 
-/** Counts as the public may see them: every caller answers once, so callers = yes + partly + no. */
+/** Counts as the public may see them: every caller answers once, so callers = yes + partly + no (checksOf passes them in steps of 5). */
 export function publicChecks(c: Record<ItemCheckAnswer, number> | undefined): ItemChecks {
   const callers = c ? c.yes + c.partly + c.no : 0;
   if (callers === 0) return { status: 'none', callers: null, yes: null, partly: null, no: null };

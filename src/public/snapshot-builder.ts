@@ -89,7 +89,8 @@ export class SnapshotBuilder {
     for (const p of await this.deps.publicResults.periods()) {
       if (p.kind === 'round') continue; // publishRounds keeps those
       const fixed = fixedPeriod(p.id);
-      if (fixed && isPublished(fixed, this.deps.setting)) continue;
+      // Only ended periods are published (see buildYear): one stored while running is taken down.
+      if (fixed && isPublished(fixed, this.deps.setting) && p.final) continue;
       await this.deps.publicResults.removePeriod(p.id);
       removed.push(p.id);
     }
@@ -104,7 +105,7 @@ export class SnapshotBuilder {
     return publishRounds({ rounds, publicResults, gazetteer, facilities, setting, now: this.now() });
   }
 
-  /** The year's periods to build now: published and started. */
+  /** The year's periods to count now: published and started (running ones too: the rule across periods needs them). */
   periodsToBuild(year: number): FixedPeriod[] {
     const now = this.now();
     return [yearPeriod(year), ...quartersOf(year)].filter((p) => isPublished(p, this.deps.setting) && hasStarted(p, now));
@@ -134,8 +135,9 @@ export class SnapshotBuilder {
     await this.removeUnpublished();
     const stored = new Map((await this.deps.publicResults.periods()).map((p) => [p.id, p.final]));
     const built: BuiltYear[] = [];
+    const now = this.now();
     for (const y of await this.years()) {
-      const due = this.periodsToBuild(y).some((p) => stored.get(p.id) !== true);
+      const due = this.periodsToBuild(y).some((p) => hasEnded(p, now) && stored.get(p.id) !== true);
       if (due) built.push(await this.buildYear(y));
     }
     await this.publishRounds();
@@ -163,13 +165,18 @@ export class SnapshotBuilder {
     }
     const composed = await (this.deps.compute ?? ((y, s) => this.computeYear(y, s)))(year, stored);
     const builtAt = new Date(composed.builtAt);
+    const ids: string[] = [];
     for (const [periodId, snapshots] of composed.periods) {
       const p = fixedPeriod(periodId)!;
+      // A running period is counted (its year's rule needs it) but not published: figures refreshed
+      // while a period runs could be subtracted from one another, day by day, and a day's
+      // difference can be one caller's answers. A period is published once, when it has ended.
+      if (!hasEnded(p, builtAt)) continue;
+      ids.push(p.id);
       // Areas first: a reader finds a new period only once its areas are there.
       await this.deps.publicResults.saveAreas(p.id, snapshots);
       await this.deps.publicResults.savePeriod({ id: p.id, kind: p.kind, from: p.from, to: p.to, final: hasEnded(p, builtAt), builtAt });
     }
-    const ids = composed.periods.map(([id]) => id);
     this.deps.logger?.info({ year, periods: ids, withheldAcrossPeriods: composed.withheldAcrossPeriods }, 'published results built');
     return { year, periods: ids, withheldAcrossPeriods: composed.withheldAcrossPeriods };
   }

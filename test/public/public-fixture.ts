@@ -54,7 +54,7 @@ export async function jaapFixture(register: JaapRegister, results: PublicResults
   ]);
   const answers = ['yes', 'yes', 'yes', 'partly', 'no', 'no'] as const;
   for (const [k, answer] of answers.entries()) {
-    await results.recordCheck({ itemId: '120101-2025-B1', communeCode: '120101', callerKey: `caller-${k}`, answer, at: new Date(), callSid: `CA${k}` });
+    await results.recordCheck({ itemId: '120101-2025-B1', communeCode: '120101', callerKey: `caller-${k}`, answer, at: new Date(Date.UTC(2025, 6, 1, 3, k)), callSid: `CA${k}` });
   }
   for (const k of [0, 1]) await results.recordCheck({ itemId: '120101-2025-B2', communeCode: '120101', callerKey: `caller-${k}`, answer: 'yes', at: new Date(), callSid: `CB${k}` });
 }

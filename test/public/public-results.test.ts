@@ -29,15 +29,26 @@ describe(`PublicResults, the published snapshots and citizens' checks (${ENGINE}
     expect(await results.area('2026-Q1', 'commune', '010101')).toBeNull();
   });
 
-  it('keeps one check per caller per item (a second answer replaces the first) and shows counts only from 5 callers', async () => {
-    const check = (callerKey: string, answer: 'yes' | 'partly' | 'no') => results.recordCheck({ itemId: 'item-1', communeCode: '010101', callerKey, answer, at, callSid: `CA-${callerKey}` });
+  it('keeps one check per caller per item (the first answer stands) and shows counts only from 5 callers, in steps of 5', async () => {
+    let minute = 0;
+    const check = (callerKey: string, answer: 'yes' | 'partly' | 'no') =>
+      results.recordCheck({ itemId: 'item-1', communeCode: '010101', callerKey, answer, at: new Date(at.getTime() + 60_000 * minute++), callSid: `CA-${callerKey}` });
     for (const k of ['k1', 'k2', 'k3', 'k4']) await check(k, 'no');
     await check('k1', 'yes');
     expect(await results.hasChecked('item-1', 'k1')).toBe(true);
-    expect((await results.checkCounts(['item-1'])).get('item-1')).toEqual({ yes: 1, partly: 0, no: 3 });
+    expect((await results.checkCounts(['item-1'])).get('item-1')).toEqual({ yes: 0, partly: 0, no: 4 });
     expect((await results.checksOf(['item-1'])).get('item-1')).toMatchObject({ status: 'too-few', callers: null });
     await check('k5', 'partly');
-    expect((await results.checksOf(['item-1'])).get('item-1')).toEqual({ status: 'shown', callers: 5, yes: 1, partly: 1, no: 3 });
+    const five = { status: 'shown', callers: 5, yes: 0, partly: 1, no: 4 };
+    expect((await results.checksOf(['item-1'])).get('item-1')).toEqual(five);
+    // A sixth caller changes nothing the public sees (the difference would be that caller's answer) until the tenth.
+    for (const k of ['k6', 'k7', 'k8', 'k9']) {
+      await check(k, 'yes');
+      expect((await results.checksOf(['item-1'])).get('item-1')).toEqual(five);
+    }
+    await check('k10', 'yes');
+    expect((await results.checksOf(['item-1'])).get('item-1')).toEqual({ status: 'shown', callers: 10, yes: 5, partly: 1, no: 4 });
+    expect((await results.checkCounts(['item-1'])).get('item-1')).toEqual({ yes: 5, partly: 1, no: 4 });
   });
 });
 

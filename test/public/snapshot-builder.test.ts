@@ -171,11 +171,17 @@ describe(`building and storing published results (${ENGINE} store)`, () => {
     expect(await store.collection('public_snapshots').countDocuments({})).toBe(0);
   });
 
-  it('builds a year again only while one of its published periods runs or is not yet stored final', async () => {
+  it('publishes a period only once it has ended: the running quarter is never stored, and a year is built again only when one of its periods ends', async () => {
     const builder = builderWith({ publish: 'from', from: '2026-01-01' });
-    // 2027 has begun (its first quarter runs): it is built every day; 2026 has ended and is final.
-    expect((await builder.buildDue()).map((b) => b.year)).toEqual([2026, 2027]);
-    expect((await builder.buildDue()).map((b) => b.year)).toEqual([2027]);
+    // 2027 has begun (its first quarter runs): counted, never stored; 2026 has ended and is built final once.
+    expect((await builder.buildDue()).map((b) => [b.year, b.periods])).toEqual([[2026, ['2026', '2026-Q1', '2026-Q2', '2026-Q3', '2026-Q4']]]);
+    expect((await builder.buildDue()).map((b) => b.year)).toEqual([]);
+    const results = new PublicResults(store);
+    expect((await results.periods()).map((p) => [p.id, p.final]).filter(([id]) => String(id).startsWith('2027'))).toEqual([]);
+    // Once 2027's first quarter has ended, it is published (and 2027 as a year still is not).
+    const inQ2 = builderWith({ publish: 'from', from: '2026-01-01' }, new Date('2027-04-02T03:00:00Z'));
+    expect((await inQ2.buildDue()).map((b) => [b.year, b.periods])).toEqual([[2027, ['2027-Q1']]]);
+    expect((await results.periods()).filter((p) => p.id.startsWith('2027')).map((p) => [p.id, p.final])).toEqual([['2027-Q1', true]]);
   });
 
   it('is built by one instance a day: a second instance finds today claimed and builds nothing', async () => {
