@@ -35,7 +35,7 @@ const PLACES_LICENCE = { name: 'MIT', title: 'MIT License (pumi project, copyrig
 export const RESOURCES: CsvResource[] = [
   {
     name: 'periods', title: 'Published periods',
-    description: 'The fixed public periods (calendar quarters and years, Cambodian calendar days, `to` exclusive; completed scorecard rounds). A period that is not final is still running and its figures are refreshed daily.',
+    description: 'The fixed public periods (calendar quarters and years, Cambodian calendar days, `to` exclusive; completed scorecard rounds). A period is published once it has ended (final); a running period is never published, so no two versions of it can be subtracted.',
     schema: {
       fields: [
         { name: 'id', type: 'string', constraints: { required: true, unique: true } },
