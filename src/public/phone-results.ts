@@ -34,9 +34,11 @@ export class PublishedResultsLine implements ResultsLine {
   constructor(private readonly results: PublicResults, private readonly jaaps: JaapRegister) {}
 
   async communeResults(communeCode: string, callerId: string): Promise<CommuneResults> {
-    // The newest published period that has the commune (periods() is newest first).
+    // The newest published quarter or year that has the commune (periods() is newest first); a
+    // round's period carries its meeting's results, not callers' figures.
     let services: SpokenServiceResult[] | null = null;
     for (const period of await this.results.periods()) {
+      if (period.kind === 'round') continue;
       const area = await this.results.area(period.id, 'commune', communeCode);
       if (area) {
         services = area.services.map(spokenService);

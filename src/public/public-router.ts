@@ -107,11 +107,15 @@ export function publicRouter(rt: Runtime): Router {
     next();
   });
 
-  /** The published periods and the one asked for (the newest by default); an unknown one is a 404. */
+  /**
+   * The published periods and the one asked for; an unknown one is a 404. By default the newest
+   * quarter or year: a completed round (dated on its meeting day, so often the newest) has its
+   * meeting's results for one commune only, not callers' figures for every place.
+   */
   const choosePeriod = async (req: Request): Promise<{ periods: PublicPeriod[]; period: PublicPeriod | null }> => {
     const periods = await rt.publicResults.periods();
     const asked = (req.query as Record<string, unknown>).period as string | undefined;
-    if (asked === undefined) return { periods, period: periods[0] ?? null };
+    if (asked === undefined) return { periods, period: periods.find((p) => p.kind !== 'round') ?? periods[0] ?? null };
     const period = periods.find((p) => p.id === asked);
     if (!period) throw new PublicHttpError(404);
     return { periods, period };

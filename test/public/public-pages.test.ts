@@ -1,4 +1,6 @@
 import { JaapRegister } from '../../src/jaap/jaap-register';
+import { PublishedResultsLine } from '../../src/public/phone-results';
+import { snapshotId } from '../../src/public/public-results';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { jaapFixture, publishFixture } from './public-fixture';
@@ -117,6 +119,22 @@ describe(`the public results pages (${ENGINE} store)`, () => {
     expect(items).toContain('120101-2025-B1,120101-2025,120101,2025,2025-03-10,2026-03-10,B,1,បិទផ្សាយតម្លៃសេវាផ្លូវការ,health,,,2025-04,2025-06,done,2025-06-01,shown,5,3,1,1');
     expect(items).toContain('120101-2025-B2,120101-2025,120101,2025,2025-03-10,2026-03-10,B,2,សម្អាតបង្គន់ជារៀងរាល់សប្តាហ៍,school,,,,,done,2025-06-01,too-few,,,,');
     expect(items).not.toContain('Secret Proposer');
+  });
+  it('a completed round published after the newest quarter is not the default period: pages and the phone stay on callers\' figures', async () => {
+    await h.rt.publicResults.savePeriod({ id: 'round-120101-health-2026', kind: 'round', from: '2026-05-10', to: '2026-05-11', final: true, builtAt: new Date('2026-05-11T00:00:00Z') });
+    await h.rt.publicResults.saveAreas('round-120101-health-2026', [{
+      _id: snapshotId('round-120101-health-2026', 'commune', '120101'), periodId: 'round-120101-health-2026', level: 'commune', code: '120101',
+      name: { km: 'ទន្លេបាសាក់', latin: 'Tonle Basak' }, parents: [], services: [], children: [], builtAt: new Date('2026-05-11T00:00:00Z'),
+    }]);
+    try {
+      for (const path of ['/public?lang=en', '/public/commune/120101?lang=en']) {
+        expect(await (await fetch(`${h.url}${path}`)).text()).toContain('7 of 10 callers satisfied');
+      }
+      const spoken = await new PublishedResultsLine(h.rt.publicResults, new JaapRegister(h.store)).communeResults('120101', 'caller-x');
+      expect(spoken.services?.find((s) => s.service === 'health')).toMatchObject({ status: 'shown', tenths: 7 });
+    } finally {
+      await h.rt.publicResults.removePeriod('round-120101-health-2026');
+    }
   });
 });
 
