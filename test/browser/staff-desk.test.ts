@@ -507,7 +507,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
   const halves = [PAGES.slice(0, Math.ceil(PAGES.length / 2)), PAGES.slice(Math.ceil(PAGES.length / 2))];
   for (const [half, pages] of halves.entries()) for (const lang of ['en', 'km'] as const) {
     const widths = sweepWidths(lang);
-    test(`axe finds no violations on any staff page (part ${half + 1} of 2), ${lang === 'km' ? 'in Khmer at 360 px and on a desktop' : 'in English at 360 px'}`, async () => {
+    test(lang === 'km' ? `axe finds no violations on any staff page (part ${half + 1} of 2), in Khmer at 360 px and on a desktop` : `no staff page scrolls sideways in English at 360 px (part ${half + 1} of 2)`, async () => {
       const found: Record<string, unknown> = {};
       const untranslated: Record<string, string[]> = {};
       for (const width of widths) {
@@ -526,8 +526,12 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
             const english = await latinWords(page);
             if (english.length) untranslated[p.name] = english;
           }
-          const violations = await axeViolations(page);
-          if (violations.length) found[`${p.name} @${width}`] = violations;
+          // axe checks the pages' structure (names, roles, contrast), the same in both languages:
+          // in Khmer at both widths; the English visit checks the words' fit (overflow) only.
+          if (lang === 'km') {
+            const violations = await axeViolations(page);
+            if (violations.length) found[`${p.name} @${width}`] = violations;
+          }
           // Nothing makes the whole page scroll sideways on a phone.
           if (width === 360) expect({ page: p.name, overflow: await pageOverflow(page) }).toEqual({ page: p.name, overflow: 0 });
           await screenshot(page, `desk-${lang}-${width}-${p.name}-${ENGINE}`);
