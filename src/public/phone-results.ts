@@ -36,15 +36,9 @@ export class PublishedResultsLine implements ResultsLine {
   async communeResults(communeCode: string, callerId: string): Promise<CommuneResults> {
     // The newest published quarter or year that has the commune (periods() is newest first); a
     // round's period carries its meeting's results, not callers' figures.
-    let services: SpokenServiceResult[] | null = null;
-    for (const period of await this.results.periods()) {
-      if (period.kind === 'round') continue;
-      const area = await this.results.area(period.id, 'commune', communeCode);
-      if (area) {
-        services = area.services.map(spokenService);
-        break;
-      }
-    }
+    const periods = (await this.results.periods()).filter((p) => p.kind !== 'round').map((p) => p.id);
+    const area = await this.results.firstAreaIn(periods, 'commune', communeCode);
+    const services: SpokenServiceResult[] | null = area ? area.services.map(spokenService) : null;
     const [newest] = await this.jaaps.plansOf(communeCode);
     let promises: SpokenPromise[] | null = null;
     if (newest) {

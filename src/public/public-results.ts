@@ -175,6 +175,15 @@ export class PublicResults {
     return this.snapshots.findOne({ _id: snapshotId(periodId, level, code) });
   }
 
+  /** The area's snapshot in the first of `periodIds` that has one (one read, whatever the number of periods). */
+  async firstAreaIn(periodIds: readonly string[], level: PublicLevel, code: string): Promise<PublicAreaSnapshot | null> {
+    if (!periodIds.length) return null;
+    const found = await this.snapshots.find({ _id: { $in: periodIds.map((id) => snapshotId(id, level, code)) } });
+    const byPeriod = new Map(found.map((a) => [a.periodId, a]));
+    for (const id of periodIds) if (byPeriod.has(id)) return byPeriod.get(id)!;
+    return null;
+  }
+
   /** All areas of one level in a period (e.g. every commune of 2026-Q1), by code. */
   areasOf(periodId: string, level: PublicLevel): Promise<PublicAreaSnapshot[]> {
     return this.snapshots.find({ periodId, level }, { sort: { code: 1 } });
