@@ -124,6 +124,8 @@ const RATING: Rule[] = [
   [/^ask\.age$/, '3'],
   [/^ask\.disability$/, '2'],
   [/^ask\.idpoor$/, '1'],
+  // The promise-news offer: she presses nothing, which is "no" (and not counted as a silence).
+  [/^jaap\.alerts\.offer$/, 'silence'],
 ];
 
 export const JOURNEYS: Journey[] = [
