@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import Ajv from 'ajv';
+import { lazyAjv, type LazyValidator } from '../schema-validation';
 import { SETTINGS, SettingSpec } from './settings';
 import { ConfigError } from '../errors';
 import { mongodbUriProblem } from './mongodb-uri';
@@ -105,6 +105,17 @@ export function parseEnvFile(text: string): Record<string, string> {
   }
   return out;
 }
+
+// Compiled once per kind of setting, not on every loadConfig (tests and tools load settings thousands of times).
+const settingValidators = new Map<string, LazyValidator>();
+function validatorFor(spec: SettingSpec): LazyValidator {
+  const schema = schemaFor(spec);
+  const key = JSON.stringify(schema);
+  let validate = settingValidators.get(key);
+  if (!validate) settingValidators.set(key, (validate = settingsAjv.compile(schema)));
+  return validate;
+}
+const settingsAjv = lazyAjv({ allErrors: true });
 
 function schemaFor(spec: SettingSpec): object {
   switch (spec.type) {
@@ -257,12 +268,11 @@ export function loadConfig(env?: RawEnv, opts: { cwd?: string; envFile?: string 
 
   const values: Record<string, string> = {};
   const problems: string[] = [];
-  const ajv = new Ajv({ allErrors: true });
   for (const spec of SETTINGS) {
     const raw = source[spec.name];
     const value = raw === undefined || raw === '' ? spec.default : raw.trim();
     if (value === undefined) continue; // a secret without a value: handled below
-    if (!ajv.validate(schemaFor(spec), value)) problems.push(explain(spec, value));
+    if (!validatorFor(spec)(value)) problems.push(explain(spec, value));
     values[spec.name] = value;
   }
   const port = Number(values.PORT);

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { ConfigError } from '../errors';
 
 export interface LanguageOption {
@@ -15,7 +15,7 @@ export interface LanguageConfig {
   languages: LanguageOption[];
 }
 
-const validate = new Ajv({ allErrors: true }).compile({
+const validate = lazyAjv({ allErrors: true }).compile({
   type: 'object',
   required: ['default', 'languages'],
   additionalProperties: false,

@@ -1,5 +1,4 @@
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { lazyAjv } from '../schema-validation';
 
 /**
  * The rules of the Flow Results specification 1.0.0-rc1 (github:FLOIP/flow-results,
@@ -114,8 +113,7 @@ export const ROW_SCHEMA = {
 };
 
 // strict: the draft-07 tuple form (items: [...], additionalItems) is meant here.
-const ajv = new Ajv({ allErrors: true, strictTuples: false, allowUnionTypes: true });
-addFormats(ajv);
+const ajv = lazyAjv({ allErrors: true, strictTuples: false, allowUnionTypes: true, withFormats: true });
 const validateDescriptor = ajv.compile(DESCRIPTOR_SCHEMA);
 const validateRow = ajv.compile(ROW_SCHEMA);
 

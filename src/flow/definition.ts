@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { DefinitionError } from '../errors';
 import { ITEM_STATUSES } from '../jaap/jaap';
 import { fragmentsNeeded, NUMBER_COMPOSITIONS } from '../prompts/number-words';
@@ -184,7 +184,7 @@ const flowFileSchema = {
   },
 };
 
-const ajv = new Ajv({ allErrors: true });
+const ajv = lazyAjv({ allErrors: true });
 const validateShape = ajv.compile(flowFileSchema);
 
 /** What the graph check needs to know about the rest of the app. */

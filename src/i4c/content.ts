@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { DefinitionError } from '../errors';
 import { PromptCatalog } from '../prompts/catalog';
 
@@ -27,7 +27,7 @@ export interface I4cContentFile {
 // Spoken text has no numerals: voice talent and text-to-speech read "five thousand riel", not "5000".
 const sentence = { type: 'string', minLength: 2, maxLength: 200, pattern: '^[^0-9\u17E0-\u17E9]*$' };
 
-const validate = new Ajv({ allErrors: true }).compile({
+const validate = lazyAjv({ allErrors: true }).compile({
   type: 'object',
   required: ['service', 'language', 'status', 'sources', 'topics'],
   additionalProperties: false,

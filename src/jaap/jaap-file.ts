@@ -5,7 +5,8 @@
  * problem is listed by row and column; the same file imported again changes nothing.
  */
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+// Types only here: exceljs takes a third of a second to load, so it is loaded when a workbook is read or written.
+import type ExcelJS from 'exceljs';
 import { csvDocument } from '../exports/csv';
 import { Scorecard } from '../scorecard/scorecard';
 import { translator } from '../staff/i18n/i18n';
@@ -82,7 +83,7 @@ function tooLarge(): JaapFileRead {
 /** The first worksheet of an Excel workbook (.xlsx) as rows of cell texts. */
 export async function readJaapWorkbook(data: Buffer, plan: Jaap, card: Scorecard, deadline: string): Promise<JaapFileRead> {
   if (data.length > JAAP_FILE_MAX_BYTES) return tooLarge();
-  const book = new ExcelJS.Workbook();
+  const book = new (await import('exceljs')).default.Workbook();
   try {
     await book.xlsx.load(data as unknown as ArrayBuffer);
   } catch (err) {
@@ -103,7 +104,7 @@ export async function readJaapWorkbook(data: Buffer, plan: Jaap, card: Scorecard
 
 /** An Excel workbook of the plan's items, headers in the language asked (bold, frozen). */
 export async function jaapWorkbook(items: readonly JaapItem[], card: Scorecard, lang: 'en' | 'km'): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const book = new (await import('exceljs')).default.Workbook();
   const sheet = book.addWorksheet('JAAP');
   sheet.addRow(JAAP_COLUMNS.map((c) => jaapHeader(c, lang))).font = { bold: true };
   sheet.views = [{ state: 'frozen', ySplit: 1 }];

@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+// Types only: the whole twilio client takes a fifth of a second to load, so it loads with the first outbound call.
+import type { Twilio } from 'twilio';
 
 /**
  * The carrier's Calls resource (Twilio's REST API; Somleng implements the same under
@@ -66,21 +67,29 @@ export function carrierCallErrorOf(err: unknown): CarrierCallError {
   return new CarrierCallError(typeof status === 'number' ? `the carrier answered HTTP ${status}` : `no answer from the carrier: ${message}`, 'unknown', status);
 }
 
-export class TwilioCarrierCalls implements CarrierCalls {
-  private readonly calls;
+type CallsResource = ReturnType<Twilio['api']['v2010']['accounts']>['calls'];
 
-  constructor(opts: { carrierApiUrl: string; accountSid: string; authToken: string; timeoutMs?: number }) {
-    // The client insists on an "AC" account SID; Somleng's are UUIDs. Its Basic auth user is
-    // `username`, and the account in the path is the one passed to accounts(): both are ours.
-    const client = twilio('AC00000000000000000000000000000000', opts.authToken, { timeout: opts.timeoutMs ?? 15_000, autoRetry: false });
-    client.username = opts.accountSid;
-    client.api.baseUrl = opts.carrierApiUrl.replace(/\/+$/, '');
-    this.calls = client.api.v2010.accounts(opts.accountSid).calls;
+export class TwilioCarrierCalls implements CarrierCalls {
+  private resource?: Promise<CallsResource>;
+
+  constructor(private readonly opts: { carrierApiUrl: string; accountSid: string; authToken: string; timeoutMs?: number }) {}
+
+  private calls(): Promise<CallsResource> {
+    this.resource ??= import('twilio').then(({ default: twilio }) => {
+      const { opts } = this;
+      // The client insists on an "AC" account SID; Somleng's are UUIDs. Its Basic auth user is
+      // `username`, and the account in the path is the one passed to accounts(): both are ours.
+      const client = twilio('AC00000000000000000000000000000000', opts.authToken, { timeout: opts.timeoutMs ?? 15_000, autoRetry: false });
+      client.username = opts.accountSid;
+      client.api.baseUrl = opts.carrierApiUrl.replace(/\/+$/, '');
+      return client.api.v2010.accounts(opts.accountSid).calls;
+    });
+    return this.resource;
   }
 
   async create(req: CreateCallRequest): Promise<CarrierCall> {
     try {
-      const c = await this.calls.create({
+      const c = await (await this.calls()).create({
         to: req.to, from: req.from, url: req.url, method: 'POST',
         statusCallback: req.statusCallback, statusCallbackMethod: 'POST',
         // Twilio sends only "completed" unless asked; Somleng sends only the final status anyway.
@@ -94,7 +103,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
 
   async fetch(sid: string): Promise<CarrierCall | null> {
     try {
-      const c = await this.calls(sid).fetch();
+      const c = await (await this.calls())(sid).fetch();
       return { sid: c.sid, status: c.status, to: c.to, dateCreated: c.dateCreated };
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
@@ -111,7 +120,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
     const found: CarrierCall[] = [];
     let complete = false;
     try {
-      let page = await this.calls.page({ to, pageSize: 100 });
+      let page = await (await this.calls()).page({ to, pageSize: 100 });
       for (let n = 1; ; n++) {
         for (const c of page.instances) {
           if (c.to === to && (!c.dateCreated || c.dateCreated.getTime() >= createdAfter.getTime())) {
@@ -136,7 +145,7 @@ export class TwilioCarrierCalls implements CarrierCalls {
   /** Twilio: "Update a Call resource" with Status=canceled; Somleng: phone_calls#update, app/workflows/update_phone_call.rb `end_call`. */
   async cancel(sid: string): Promise<void> {
     try {
-      await this.calls(sid).update({ status: 'canceled' });
+      await (await this.calls())(sid).update({ status: 'canceled' });
     } catch (err) {
       throw carrierCallErrorOf(err);
     }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { DefinitionError } from '../errors';
 
 /** Every prompt id the flow can play, with its reference text per language (en is the reference). */
@@ -28,7 +28,7 @@ export interface PromptCatalog {
   prompts: Record<string, PromptEntry>;
 }
 
-const validate = new Ajv({ allErrors: true }).compile({
+const validate = lazyAjv({ allErrors: true }).compile({
   type: 'object',
   required: ['prompts'],
   additionalProperties: false,

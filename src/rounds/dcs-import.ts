@@ -23,7 +23,8 @@
  * the same file again changes nothing: a result whose words and counts are unchanged keeps its
  * entry time, a round already there keeps its state and history.
  */
-import ExcelJS from 'exceljs';
+// Types only here: exceljs takes a third of a second to load, so it is loaded when a workbook is read or written.
+import type ExcelJS from 'exceljs';
 import { Gazetteer, Place } from '../gazetteer/gazetteer';
 import { Scorecard } from '../scorecard/scorecard';
 import { Facility } from '../site/programme-areas';
@@ -226,7 +227,7 @@ function listOf(text: string): string[] {
 /** Reads a workbook: the report's sheet (`scorecard_report`, else the first). */
 export async function readDcsReport(data: Buffer, ctx: DcsImportContext): Promise<DcsReportRead> {
   if (data.length > DCS_FILE_MAX_BYTES) return { rows: [], skipped: [], problems: [problemOf(0, 'file', 'file-too-large', { mb: DCS_FILE_MAX_BYTES / 1_000_000 })] };
-  const book = new ExcelJS.Workbook();
+  const book = new (await import('exceljs')).default.Workbook();
   try {
     await book.xlsx.load(data as unknown as ArrayBuffer);
   } catch (err) {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { ConfigError } from '../errors';
 
 export interface Indicator {
@@ -54,7 +54,7 @@ const schema = {
     },
   },
 };
-const validate = new Ajv({ allErrors: true }).compile(schema);
+const validate = lazyAjv({ allErrors: true }).compile(schema);
 
 export function parseScorecard(raw: unknown, source = 'scorecard'): Scorecard {
   if (!validate(raw)) {

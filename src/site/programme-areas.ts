@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { ConfigError } from '../errors';
 import { Gazetteer } from '../gazetteer/gazetteer';
 
@@ -62,7 +62,7 @@ const schema = {
     },
   },
 };
-const validate = new Ajv({ allErrors: true }).compile(schema);
+const validate = lazyAjv({ allErrors: true }).compile(schema);
 
 export const facilityPromptId = (id: string) => `facility.${id}`;
 

@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Response } from 'express';
 import { AccountAdmin } from '../auth/account-admin';
 import { STAFF_ROLES, StaffRole } from '../auth/roles';
@@ -11,7 +11,7 @@ import { csrfField, scrollBox, sendPage } from './layout';
 import { cambodiaDateTime, isoInstant } from './page-dates';
 import { StaffPages } from './staff-router';
 
-const ajv = new Ajv({ allErrors: true });
+const ajv = lazyAjv({ allErrors: true });
 const validateRole = ajv.compile({
   type: 'object', required: ['role'], additionalProperties: false,
   properties: { role: { enum: [...STAFF_ROLES] }, _csrf: { type: 'string' } },

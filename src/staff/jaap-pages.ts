@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, NotFoundError } from '../errors';
@@ -37,7 +37,7 @@ const ITEM_ID = /^[0-9]{6}-[0-9]{4}-[AB][0-9]{1,3}$/;
 const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const MONTH = '^([0-9]{4}-[0-9]{2})?$';
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: false });
+const ajv = lazyAjv({ allErrors: true, coerceTypes: false });
 const text = (max: number) => ({ type: 'string', maxLength: max });
 const validatePlanBody = ajv.compile({
   type: 'object',

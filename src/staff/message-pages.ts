@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Request, Response } from 'express';
@@ -37,7 +37,7 @@ const RECORDED = 'recorded';
 /** The list's query keys a message page carries back (`back`). */
 const LIST_KEYS = ['province', 'district', 'commune', 'service', 'state', 'mine', 'from', 'to', 'sort', 'page'];
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: false });
+const ajv = lazyAjv({ allErrors: true, coerceTypes: false });
 const date = { type: 'string', maxLength: 10 };
 const validateListQuery = ajv.compile({
   type: 'object',

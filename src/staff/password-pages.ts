@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Request, Response } from 'express';
 import { AccountAdmin } from '../auth/account-admin';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords';
@@ -10,7 +10,7 @@ import { tr } from './i18n/i18n';
 import { csrfField, sendPage } from './layout';
 import { StaffPages } from './staff-router';
 
-const validatePasswordForm = new Ajv({ allErrors: true }).compile({
+const validatePasswordForm = lazyAjv({ allErrors: true }).compile({
   type: 'object',
   required: ['current', 'password', 'repeat'],
   additionalProperties: false,

@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Request, Response } from 'express';
 import { SESSION_ABSOLUTE_MS } from '../auth/sessions';
 import { requireRole, staffLocals } from '../auth/staff-auth';
@@ -24,7 +24,7 @@ const PER_PAGE = 20;
 const PLACE_ID = /^[A-Za-z0-9-]{10,64}$/;
 const BASE = '/staff/places-to-confirm';
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: false });
+const ajv = lazyAjv({ allErrors: true, coerceTypes: false });
 /** The commune from the pickers, or typed as its six-digit code (a browser without scripts). */
 const validateConfirmBody = ajv.compile({
   type: 'object',

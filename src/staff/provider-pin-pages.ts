@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
@@ -19,7 +19,7 @@ import { StaffPages } from './staff-router';
 
 const BASE = '/staff/provider-pins';
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: false });
+const ajv = lazyAjv({ allErrors: true, coerceTypes: false });
 const validateBody = ajv.compile({
   type: 'object',
   additionalProperties: false,

@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { type Request, type RequestHandler, type Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError } from '../errors';
@@ -21,7 +21,7 @@ export const ROUND_IMPORT_PATH = '/rounds/import';
 const PAGE = `/staff${ROUND_IMPORT_PATH}`;
 const FIELD = 'report';
 
-const validateFields = new Ajv({ allErrors: true }).compile({
+const validateFields = lazyAjv({ allErrors: true }).compile({
   type: 'object',
   required: ['_csrf'],
   additionalProperties: false,

@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Request, Response } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
@@ -39,7 +39,7 @@ const COUNT = '^([0-9]{1,6})?$';
 const MAX_LINES = 30;
 const MAX_LINE = 500;
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: false });
+const ajv = lazyAjv({ allErrors: true, coerceTypes: false });
 const text = (max: number) => ({ type: 'string', maxLength: max });
 const validateRoundBody = ajv.compile({
   type: 'object',

@@ -32,7 +32,7 @@ import { errorFields } from '../logging/error-cause';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { Runtime } from '../runtime';
 import { verifyPassword, decoyHash } from '../auth/passwords';
@@ -93,7 +93,7 @@ export type StaffPages = (router: Router, deps: StaffDeps) => void;
 const PAGE_MODULES: StaffPages[] = [messagePages, reportPages, roundImportPages, roundPages, jaapPages, providerPinPages, outboundPages, tryTheLinePages, studioPages, auditPages, accountPages, findPages, placePages, passwordPages];
 
 const SIGN_IN_COOKIE = 'staff_sign_in';
-const validateSignIn = new Ajv({ allErrors: true }).compile({
+const validateSignIn = lazyAjv({ allErrors: true }).compile<{ _csrf: string; username: string; password: string; next?: string }>({
   type: 'object',
   required: ['_csrf', 'username', 'password'],
   additionalProperties: false,
@@ -104,7 +104,7 @@ const validateSignIn = new Ajv({ allErrors: true }).compile({
     next: { type: 'string', maxLength: 300 },
   },
 });
-const validateLanguage = new Ajv().compile({
+const validateLanguage = lazyAjv().compile({
   type: 'object',
   required: ['lang'],
   additionalProperties: false,

@@ -15,7 +15,7 @@
  * TRY_THE_LINE_NUMBER (country code 0 does not exist, so it is never a real caller).
  */
 import * as crypto from 'node:crypto';
-import Ajv from 'ajv';
+import { lazyAjv } from '../schema-validation';
 import { Request } from 'express';
 import { requireRole, staffLocals } from '../auth/staff-auth';
 import { BadRequestError, NotFoundError } from '../errors';
@@ -67,7 +67,7 @@ interface TestCall {
   expiresAt: Date;
 }
 
-const ajv = new Ajv({ allErrors: true });
+const ajv = lazyAjv({ allErrors: true });
 const validateStart = ajv.compile({
   type: 'object',
   properties: { firstTime: { type: 'boolean' } },

@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+// The one part of twilio used here: the whole package takes a fifth of a second to load.
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { TurnOutput } from '../flow/types';
 
 /**
@@ -17,7 +18,7 @@ export interface RenderUrls {
 export type PromptUrl = (promptId: string, language?: string) => string | null;
 
 export function renderTwiml(output: TurnOutput, promptUrl: PromptUrl, urls: RenderUrls): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   const urlsOf = output.prompts.map((p) => promptUrl(p.id, p.language)).filter((u): u is string => u !== null);
   const end = output.end;
   switch (end.type) {
@@ -58,7 +59,7 @@ export function renderTwiml(output: TurnOutput, promptUrl: PromptUrl, urls: Rend
 
 /** The reply when anything fails: error.system in the caller's language, then hang up. */
 export function renderSystemError(promptUrl: PromptUrl, language: string, promptId = 'error.system'): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   const url = promptUrl(promptId, language);
   if (url) response.play(url);
   response.hangup();
@@ -67,7 +68,7 @@ export function renderSystemError(promptUrl: PromptUrl, language: string, prompt
 
 /** Declines a call without answering it, so the caller is not charged (missed-call callbacks). */
 export function renderReject(reason: 'busy' | 'rejected'): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   response.reject({ reason });
   return response.toString();
 }

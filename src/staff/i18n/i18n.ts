@@ -7,7 +7,7 @@
  * Each staff member chooses a language (POST /staff/language); it is kept with their account
  * (staff_preferences) and in a cookie, so the sign-in page and every later page use it.
  */
-import Ajv from 'ajv';
+import { lazyAjv } from '../../schema-validation';
 import { Request, Response } from 'express';
 import { DefinitionError } from '../../errors';
 import catalogJson from './messages.json';
@@ -32,7 +32,7 @@ export interface StaffCatalog {
 
 export type Translate = ((key: string, vars?: Record<string, string | number>) => string) & { lang: StaffLanguage };
 
-const validate = new Ajv({ allErrors: true }).compile({
+const validate = lazyAjv({ allErrors: true }).compile({
   type: 'object',
   required: ['messages'],
   additionalProperties: false,
