@@ -241,7 +241,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       const c = await rateAll('CA-who');
       expect(heard(c.last)).toEqual(['scale.4', 'ask.gender']);
       await c.answer('1', '2', '3', '2');
-      expect(heard(c.last)).toEqual(['rate.thanks']);
+      expect(heard(c.last)).toEqual(['rate.thanks', 'rate.after']);
       const who = { gender: 'woman', ageGroup: '25-59', disability: 'unstated', idPoor: 'no' };
       for (const r of await ratingsOf('CA-who')) expect(r.demographics).toEqual(who);
       expect(await h.callers.find('caller-1')).toMatchObject({ demographics: who, demographicsYear: 2030 });
@@ -250,7 +250,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       const again = call('CA-who-2', 'caller-1');
       await again.start();
       await again.answer('2', '1', '2', '1', ...HEALTH.map(() => '5'));
-      expect(heard(again.last)).toEqual(['scale.5', 'rate.thanks']);
+      expect(heard(again.last)).toEqual(['scale.5', 'rate.thanks', 'rate.after']);
       for (const r of await ratingsOf('CA-who-2')) expect(r.demographics).toEqual(who);
     });
 
@@ -269,7 +269,7 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       expect(reportingYear(new Date('2030-12-31T17:00:00.000Z'))).toBe(2031);
       clock = Date.parse('2030-12-31T16:00:00.000Z');
       const same = await rateAll('CA-y1');
-      expect(heard(same.last)).toEqual(['scale.4', 'rate.thanks']);
+      expect(heard(same.last)).toEqual(['scale.4', 'rate.thanks', 'rate.after']);
       for (const r of await ratingsOf('CA-y1')) expect(r.demographics).toEqual({ gender: 'man' });
       clock = Date.parse('2030-12-31T17:00:00.000Z');
       const next = await rateAll('CA-y2', 'caller-2');

@@ -181,7 +181,7 @@ describe.each([
   });
 
   it('every webhook delivered twice (rating and voice message): the same answers, one rating per indicator, one message', async () => {
-    // 0 at the first question about the caller skips them; 2 declines promise news; 1 at rate.thanks records a message about this service.
+    // 0 at the first question about the caller skips them; 2 declines promise news; 1 at rate.after records a message about this service.
     const r = await call(acts('1,2,120101,1,2,1,4,5,3,4,2,5,0,2,1,record:7,1,hangup'), { retryEveryRequest: true });
     expect(r.inconsistentRetries).toEqual([]);
     expect(r.exchanges.every((e) => e.status < 300)).toBe(true);

@@ -101,7 +101,7 @@ describe('flow definition', () => {
 
   it('key 0 on a menu is refused: it is reserved for the main menu', () => {
     const flow = shipped();
-    (nodeOf(flow, 'rate.thanks').options as Record<string, unknown>)['0'] = { next: 'main' };
+    (nodeOf(flow, 'rate.after').options as Record<string, unknown>)['0'] = { next: 'main' };
     expect(refusal(flow)).toMatch(/\/nodes\/\d+\/options must match pattern.*\(key "0"\)/);
   });
 
@@ -113,8 +113,8 @@ describe('flow definition', () => {
 
   it('a prompt missing from the catalog is refused naming the prompt', () => {
     const flow = shipped();
-    nodeOf(flow, 'rate.thanks').prompt = 'rate.thanks.loudly';
-    expect(refusal(flow)).toMatch(/prompt rate\.thanks\.loudly is not in the prompt catalog/);
+    nodeOf(flow, 'rate.after').prompt = 'rate.after.loudly';
+    expect(refusal(flow)).toMatch(/prompt rate\.after\.loudly is not in the prompt catalog/);
   });
 
   it('a second read-back needs a read-back; a list\'s code-entry way out needs both its prompt and its target', () => {

@@ -429,23 +429,23 @@ describe('who: demographics once per call', () => {
     expect(t[n + 3].heard).toEqual(['ask.idpoor']);
     // The last answer ends the questions: done, so the caller is not asked again this reporting year.
     expect(t[n + 4].effects).toEqual([{ type: 'set-demographics', demographics: { gender: 'woman', ageGroup: '25-59', disability: 'no', idPoor: 'yes' }, done: true }]);
-    // Then the promise-news offer (the call has a commune), before rate.thanks.
-    expect(t[n + 4].heard).toEqual(['jaap.alerts.offer']);
+    // Then the thanks (the rating is saved), and the promise-news offer (the call has a commune).
+    expect(t[n + 4].heard).toEqual(['rate.thanks', 'jaap.alerts.offer']);
   });
 
   it('a second service rated in the same call skips the questions and the intro', () => {
     const t = call([...rateHealth, '3', '4', '3', '3', '0', '2', '1', '3', '1', '5', '5', '5', '5', '5'], KNOWN);
     expect(t[t.length - 9].heard).toEqual(['rate.commune.last', ...digitsOf('120101')]);
     expect(t[t.length - 6].heard).toEqual([`indicator.school.${services.school[0]}`, 'rate.scale.short']);
-    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
+    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks', 'rate.after']);
     expect(last(t).state.vars.demographics).toEqual({ gender: 'unstated', ageGroup: 'unstated', disability: 'unstated', idPoor: 'unstated' });
   });
 
   it('a caller who skips the questions with 0 hears rate.thanks and is not asked them again in that call', () => {
     const t = call([...rateHealth, '0', '0', '2', '1', '1', '1', '5', '5', '5', '5', '5'], KNOWN);
-    expect(t[rateHealth.length + 1].heard).toEqual(['jaap.alerts.offer']);
+    expect(t[rateHealth.length + 1].heard).toEqual(['rate.thanks', 'jaap.alerts.offer']);
     expect(t[rateHealth.length + 1].effects).toEqual([{ type: 'set-demographics', demographics: {}, done: true }]);
-    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks']);
+    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks', 'rate.after']);
     expect(t.flatMap((x) => x.heard).filter((p) => p === 'ask.gender')).toHaveLength(1);
   });
 });
@@ -652,7 +652,7 @@ describe('ask once (issue 22)', () => {
   it('a caller who answered this reporting year is not asked again, and their answers are on the call', () => {
     const known = { gender: 'woman', ageGroup: '60-plus', disability: 'no', idPoor: 'yes' };
     const t = call(['2', '120101', '1', '2', '1', '4', '5', '3', '4', '2', '5'], { caller: { language: 'km', demographics: known } });
-    expect(last(t).heard).toEqual(['scale.5', 'jaap.alerts.offer']);
+    expect(last(t).heard).toEqual(['scale.5', 'rate.thanks', 'jaap.alerts.offer']);
     expect(last(t).state.vars.demographics).toEqual(known);
   });
 });
@@ -719,28 +719,28 @@ describe('promise news (issue 26)', () => {
   const news = { newsCallId: 'entry-1', communeCode: '120101', items: [{ service: 'health', status: 'done' }, { service: 'school', status: 'ongoing' }] };
   const toSent = ['3', '120101', '1', '2', recording('RE0000000001', '4821'), '1'];
 
-  it('after a rating, 1 at the offer signs the caller up for that commune and the call goes on to rate.thanks', () => {
+  it('after a rating, the caller hears it is saved, then 1 at the offer signs her up for that commune and the call goes on to rate.after', () => {
     const t = call([...rated, '1'], KNOWN);
-    expect(t[t.length - 2].heard).toEqual(['jaap.alerts.offer']);
+    expect(t[t.length - 2].heard).toEqual(['rate.thanks', 'jaap.alerts.offer']);
     expect(t[t.length - 2].end).toEqual(MENU);
     expect(last(t).effects).toEqual([{ type: 'subscribe-promise-alerts', communeCode: '120101' }]);
-    expect(last(t).heard).toEqual(['jaap.alerts.offer.yes', 'rate.thanks']);
+    expect(last(t).heard).toEqual(['jaap.alerts.offer.yes', 'rate.after']);
   });
 
-  it('silence or another key at the offer is no: nothing kept, no silence counted, rate.thanks', () => {
+  it('silence or another key at the offer is no: nothing kept, no silence counted, rate.after', () => {
     for (const answer of ['silence', '2']) {
       const t = call([...rated, answer], KNOWN);
       expect(last(t).effects).toEqual([]);
-      expect(last(t).heard).toEqual(['rate.thanks']);
+      expect(last(t).heard).toEqual(['rate.after']);
       expect(last(t).state.silences).toBe(0);
     }
   });
 
   it('a withheld number, or a caller signed up for the commune already is not offered it', () => {
-    expect(last(call(rated, { caller: { ...KM, withheld: true } })).heard).toEqual(['rate.thanks']);
-    expect(last(call(rated, { caller: { ...KM, alertCommunes: ['120101'] } })).heard).toEqual(['rate.thanks']);
+    expect(last(call(rated, { caller: { ...KM, withheld: true } })).heard).toEqual(['rate.thanks', 'rate.after']);
+    expect(last(call(rated, { caller: { ...KM, alertCommunes: ['120101'] } })).heard).toEqual(['rate.thanks', 'rate.after']);
     // Signed up for another commune only: offered for this one.
-    expect(last(call(rated, { caller: { ...KM, alertCommunes: ['120102'] } })).heard).toEqual(['jaap.alerts.offer']);
+    expect(last(call(rated, { caller: { ...KM, alertCommunes: ['120102'] } })).heard).toEqual(['rate.thanks', 'jaap.alerts.offer']);
   });
 
   it('after a voice message and the answer-call offer, the message path offers it too, once per call', () => {

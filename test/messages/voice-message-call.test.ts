@@ -85,7 +85,7 @@ describe(`a caller leaves a voice message (${ENGINE} store)`, () => {
     const t = await h.call(parseScript('1,2,120101,1,2,1,4,5,3,4,2,5,1,2,2,3,2,1,record:12,1,hangup'));
     expect(t.errors).toEqual([]);
     const heard = ids(t);
-    const afterThanks = heard.slice(heard.indexOf('rate.thanks'));
+    const afterThanks = heard.slice(heard.indexOf('rate.after'));
     expect(afterThanks.filter((id) => id.startsWith('rate.commune.enter'))).toEqual([]);
     expect(afterThanks).not.toContain('rate.service.menu');
     expect(afterThanks[1]).toBe('message.intro');
