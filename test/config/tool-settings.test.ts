@@ -12,7 +12,8 @@ import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
  * service user (src/config/tool-settings.ts).
  */
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// node with tsx's loader, as `npm run <tool>` runs it, in one process (node_modules/.bin/tsx starts a second node for each run).
+const TSX_NODE = [process.execPath, '--import', 'tsx'] as const;
 jest.setTimeout(240_000);
 
 describe('the store a tool names', () => {
@@ -41,7 +42,7 @@ describe(`the tools with the service's settings file (${ENGINE} store)`, () => {
   ].join('\n'));
   // The tools run bare (no DATA_DIR, no MONGODB_URI in their environment), from the code folder.
   const run = (script: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}) =>
-    spawnSync(TSX, [`scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', input: opts.input ?? '', timeout: 120_000, env: { PATH: process.env.PATH ?? '', ...opts.env } });
+    spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), `scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', input: opts.input ?? '', timeout: 120_000, env: { PATH: process.env.PATH ?? '', ...opts.env } });
   const store = ENGINE === 'mongodb' ? `MongoDB [^;]+, database ${db}` : `the embedded store in ${path.join(dataDir, 'store')}`;
   const firstLine = (tool: string) => new RegExp(`^npm run ${tool}: ${store}; data folder ${dataDir} \\(settings ${envFile}\\)\\n`);
 
@@ -122,7 +123,7 @@ describe('npm run simulate with the service\'s settings file', () => {
     fs.writeFileSync(envFile, `NODE_ENV=test\nDATA_DIR=${tempDir()}\nPORT=${h.config.port}\nPUBLIC_BASE_URL=${publicUrl}\nTWILIO_AUTH_TOKEN=${TEST_AUTH_TOKEN}\n`);
     const simulate = (args: string[], env: Record<string, string> = {}) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
       // Asynchronous: the hotline it calls runs in this process.
-      const child = spawn(TSX, ['scripts/simulate.ts', '--keys', '1,1,2,2,hangup', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+      const child = spawn(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/simulate.ts', '--keys', '1,1,2,2,hangup', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c) => { stdout += String(c); });
@@ -158,11 +159,11 @@ if (!asRoot) console.warn('ownership test skipped: it needs root (a tool run wit
     const out = path.join(tempDir('owner-backups-'), 'b.gz');
     const env = { PATH: process.env.PATH ?? '' };
     const opts = { cwd: ROOT, encoding: 'utf8' as const, timeout: 120_000, env };
-    const added = spawnSync(TSX, ['scripts/staff.ts', 'add', 'dara', '--role', 'viewer', '--env-file', envFile], { ...opts, input: 'a piped password 1\n' });
+    const added = spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/staff.ts', 'add', 'dara', '--role', 'viewer', '--env-file', envFile], { ...opts, input: 'a piped password 1\n' });
     expect(added.status).toBe(0);
-    const coverage = spawnSync(TSX, ['scripts/prompts.ts', 'coverage', '--env-file', envFile], opts);
+    const coverage = spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/prompts.ts', 'coverage', '--env-file', envFile], opts);
     expect(coverage.status).toBe(0);
-    const backup = spawnSync(TSX, ['scripts/backup.ts', '--out', out, '--env-file', envFile], opts);
+    const backup = spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/backup.ts', '--out', out, '--env-file', envFile], opts);
     expect(backup.status).toBe(0);
 
     const rootOwned: string[] = [];

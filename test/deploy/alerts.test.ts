@@ -14,7 +14,8 @@ import { tempDir } from '../support/engine';
 const ROOT = path.resolve(__dirname, '../..');
 const DEPLOY = path.join(ROOT, 'deploy');
 const read = (f: string) => fs.readFileSync(path.join(DEPLOY, f), 'utf8');
-const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+// node with tsx's loader, as `npm run <tool>` runs it, in one process (node_modules/.bin/tsx starts a second node for each run).
+const TSX_NODE = [process.execPath, '--import', 'tsx'] as const;
 const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
 /** The [Unit] section of a unit file. */
@@ -77,7 +78,7 @@ describe('the alert path, run for real', () => {
 
   /** `npm run doctor -- --alert` as hotline-doctor.service runs it. */
   function doctorAlert(dataDir: string) {
-    return spawnSync(tsx, ['scripts/doctor.ts', '--alert'], {
+    return spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/doctor.ts', '--alert'], {
       cwd: ROOT, encoding: 'utf8', timeout: 45_000,
       env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent', BACKUP_MAX_AGE_HOURS: '26' },
     });

@@ -26,7 +26,7 @@ async function startServer(env: Record<string, string> = {}): Promise<{ url: str
   });
   const url = `http://127.0.0.1:${port}`;
   const db = `test_slow_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_BASE_URL: url,

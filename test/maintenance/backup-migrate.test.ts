@@ -118,19 +118,18 @@ describe(`backup and restore (${ENGINE})`, () => {
   });
 
   it('npm run backup and npm run restore, as an operator runs them', async () => {
-    const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
     const from = await newStore();
     const to = await newStore();
     try {
       await seed(from.store);
       const file = path.join(tempDir('backups-'), 'cli.gz');
       const env = (loc: typeof from.location) => ({ PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: loc.dataDir, MONGODB_URI: loc.mongodbUri, MONGODB_DB: loc.mongodbDb });
-      const backup = spawnSync(tsx, ['scripts/backup.ts', '--out', file], { cwd: ROOT, env: env(from.location), encoding: 'utf8', timeout: 60_000 });
+      const backup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', '--out', file], { cwd: ROOT, env: env(from.location), encoding: 'utf8', timeout: 60_000 });
       expect(backup.stderr).toMatch(/backup: .*cli\.gz: \d+ document\(s\) in \d+ collection\(s\), 3 recording\(s\)/);
       expect(backup.status).toBe(0);
       expect(JSON.parse(fs.readFileSync(path.join(from.location.dataDir, 'last-backup.json'), 'utf8'))).toMatchObject({ file, engine: ENGINE, store: storeLabel(from.location) });
       if (to.store.engine === 'embedded') await to.store.close(); // the restore command owns the embedded store while it runs
-      const restore = spawnSync(tsx, ['scripts/restore.ts', file], { cwd: ROOT, env: env(to.location), encoding: 'utf8', timeout: 60_000 });
+      const restore = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/restore.ts', file], { cwd: ROOT, env: env(to.location), encoding: 'utf8', timeout: 60_000 });
       expect(restore.stderr).toMatch(/restore: \d+ document\(s\) .* 3 recording\(s\)/);
       expect(restore.status).toBe(0);
       const check = ENGINE === 'embedded' ? new EmbeddedStore(to.location.dataDir) : to.store;
@@ -197,8 +196,7 @@ if (!runMigration) console.warn('migration test skipped on this pass: it runs on
     const from = await newStore('embedded');
     const other = await newStore('mongodb');
     const fresh = await newStore('mongodb');
-    const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-    const migrate = (db: string) => spawnSync(tsx, ['scripts/migrate.ts', '--to', MONGODB_URI, '--db', db], {
+    const migrate = (db: string) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts', '--to', MONGODB_URI, '--db', db], {
       cwd: ROOT, encoding: 'utf8', timeout: 90_000,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: from.location.dataDir, MONGODB_URI: '' },
     });

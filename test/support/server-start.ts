@@ -22,7 +22,7 @@ export function whileServerListens<T>(
   env: Record<string, string>, whileListening: (out: () => string) => Promise<T>,
 ): Promise<{ code: number | null; out: string; result?: T; error?: unknown }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: tempDir(), HOST: '127.0.0.1', ...env },
     });
     let out = '';
