@@ -121,7 +121,7 @@ const nodeSchemas: Record<FlowNode['type'], object> = {
   },
   results: {
     required: [...RESULTS_PROMPTS],
-    properties: Object.fromEntries(RESULTS_PROMPTS.map((f) => [f, str])),
+    properties: { ...Object.fromEntries(RESULTS_PROMPTS.map((f) => [f, str])), districtPrompt: str },
   },
   'alert-offer': { required: ['prompt', 'yesPrompt', 'next'], properties: { prompt: str, yesPrompt: str, next: target } },
   'promise-news': {
@@ -294,7 +294,7 @@ export function promptsOf(def: FlowDefinition, check: FlowCheckContext): Set<str
       }
       case 'results':
         // The item's own recording (jaap.item.<id>) is played only where it exists, like a place name.
-        templates.push(...RESULTS_PROMPTS.filter((f) => f !== 'itemPrompt').map((f) => n[f]));
+        templates.push(...RESULTS_PROMPTS.filter((f) => f !== 'itemPrompt').map((f) => n[f]), ...(n.districtPrompt ? [n.districtPrompt] : []));
         break;
       case 'branch': break;
     }

@@ -2,7 +2,7 @@ import { DefinitionError } from '../errors';
 import { numberPromptIds } from '../prompts/number-words';
 import {
   CommuneResults, ConditionName, Effect, FlowContext, FlowDefinition, FlowInput, FlowNode, FlowState, FlowVars, PromptRef,
-  PromptTemplate, ReadBack, StepResult, TurnEnd,
+  PromptTemplate, ReadBack, SpokenShare, StepResult, TurnEnd,
 } from './types';
 
 /**
@@ -648,12 +648,15 @@ class Turn {
       this.playPlace(results.communeCode);
       for (const s of results.services) {
         this.play(n.servicePrompt, { service: s.service });
-        if (s.status !== 'shown') this.play(s.status === 'too-few' ? n.tooFewPrompt : n.noRatingsPrompt);
-        else if (s.underOne) this.play(n.underOnePrompt);
-        else if (s.overNine) this.play(n.overNinePrompt);
+        if (s.status === 'shown') this.speakShare(n, s);
+        else if (s.status === 'no-ratings') this.play(n.noRatingsPrompt);
         else {
-          this.playNumber(n.numberPrompt, s.tenths);
-          this.play(n.satisfiedPrompt);
+          this.play(n.tooFewPrompt);
+          // The wider view the public page suggests: the whole district, where it has enough callers.
+          if (s.district && n.districtPrompt) {
+            this.play(n.districtPrompt);
+            this.speakShare(n, s.district);
+          }
         }
       }
     }
@@ -665,6 +668,16 @@ class Turn {
     }
     this.play(n.promisesPrompt);
     this.speakPromises(n, results, 0);
+  }
+
+  /** "7 of every 10 callers were satisfied", or fewer than 1 / more than 9 of every 10. */
+  speakShare(n: Extract<FlowNode, { type: 'results' }>, share: SpokenShare) {
+    if (share.underOne) this.play(n.underOnePrompt);
+    else if (share.overNine) this.play(n.overNinePrompt);
+    else {
+      this.playNumber(n.numberPrompt, share.tenths);
+      this.play(n.satisfiedPrompt);
+    }
   }
 
   /** The promises from index `from` on, stopping at the first to ask about ("was it done?"), else at the end. */

@@ -131,6 +131,8 @@ export type FlowNode =
     promisesPrompt: PromptTemplate; noPromisesPrompt: PromptTemplate; promisedPrompt: PromptTemplate; itemPrompt: PromptTemplate; aboutPrompt: PromptTemplate;
     indicatorPrompt: PromptTemplate; byPrompt: PromptTemplate; monthPrompt: PromptTemplate; statusPrompt: PromptTemplate; statusValuePrompt: PromptTemplate;
     checkPrompt: PromptTemplate; checkThanksPrompt: PromptTemplate; afterPrompt: PromptTemplate;
+    /** Before the district's figure where the commune's is withheld ("In the whole district,"); without it, the district is not spoken. */
+    districtPrompt?: PromptTemplate;
   }
   /**
    * "Press 1 to be called when your commune's promises change": 1 signs the caller up for the
@@ -376,9 +378,14 @@ export interface FlowContext {
 }
 
 /** One service's published figure as spoken: only figures disclosure control let through carry a number. */
+/** A share satisfied as spoken: tenths, or "fewer than 1" / "more than 9" in ten. */
+export interface SpokenShare { tenths: number; underOne: boolean; overNine: boolean }
+
 export type SpokenServiceResult =
-  | { service: string; status: 'shown'; tenths: number; underOne: boolean; overNine: boolean }
-  | { service: string; status: 'too-few' | 'no-ratings' };
+  | ({ service: string; status: 'shown' } & SpokenShare)
+  /** `district`: the same service's published figure for the whole district in the same period, the wider view to offer instead. */
+  | { service: string; status: 'too-few'; district?: SpokenShare }
+  | { service: string; status: 'no-ratings' };
 
 /** One JAAP item as spoken (public commitments: no caller data but `askCheck`). */
 export interface SpokenPromise {

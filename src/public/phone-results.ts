@@ -4,10 +4,10 @@
  * caller's "was it done?" goes. Read by src/calls/call-turns.ts before a turn, as the providers'
  * PIN check is: the engine stays pure.
  */
-import type { CommuneResults, SpokenPromise, SpokenServiceResult } from '../flow/types';
+import type { CommuneResults, SpokenPromise, SpokenServiceResult, SpokenShare } from '../flow/types';
 import type { JaapItem } from '../jaap/jaap';
 import type { JaapRegister } from '../jaap/jaap-register';
-import type { ItemCheckAnswer, PublicResults, PublicServiceFigure } from './public-results';
+import type { ItemCheckAnswer, PublicAreaSnapshot, PublicResults, PublicServiceFigure } from './public-results';
 
 /** What a call's results node needs from the store (src/calls/call-turns.ts). */
 export interface ResultsLine {
@@ -17,12 +17,22 @@ export interface ResultsLine {
   recordCheck(c: { itemId: string; communeCode: string; callerId: string; answer: ItemCheckAnswer; callSid: string; at: Date }): Promise<void>;
 }
 
-/** A published figure as spoken: a number only where disclosure control showed one. */
-export function spokenService(f: PublicServiceFigure): SpokenServiceResult {
-  if (f.status === 'shown' && f.outOfTen) return { service: f.service, status: 'shown', tenths: f.outOfTen.tenths, underOne: f.outOfTen.underOne, overNine: f.outOfTen.overNine };
+function shareOf(f: PublicServiceFigure | undefined): SpokenShare | null {
+  return f?.status === 'shown' && f.outOfTen ? { tenths: f.outOfTen.tenths, underOne: f.outOfTen.underOne, overNine: f.outOfTen.overNine } : null;
+}
+
+/**
+ * A published figure as spoken: a number only where disclosure control showed one. Where the
+ * commune's is withheld, the same service's published figure for the whole district (`district`,
+ * the same period's snapshot) is the wider view offered instead, as on the public page.
+ */
+export function spokenService(f: PublicServiceFigure, district?: PublicAreaSnapshot | null): SpokenServiceResult {
+  const share = shareOf(f);
+  if (share) return { service: f.service, status: 'shown', ...share };
   if (f.status === 'no-ratings') return { service: f.service, status: 'no-ratings' };
-  // Withheld (too few, or it would reveal another), or shown without a share: nothing numeric is said.
-  return { service: f.service, status: 'too-few' };
+  // Withheld (too few, or it would reveal another), or shown without a share: nothing numeric is said of the commune.
+  const wider = shareOf(district?.services.find((d) => d.service === f.service));
+  return { service: f.service, status: 'too-few', ...(wider ? { district: wider } : {}) };
 }
 
 /** The month an item is to be done by: its end month where the meeting wrote one, else its 12-month deadline's. */
@@ -38,7 +48,12 @@ export class PublishedResultsLine implements ResultsLine {
     // round's period carries its meeting's results, not callers' figures.
     const periods = (await this.results.periods()).filter((p) => p.kind !== 'round').map((p) => p.id);
     const area = await this.results.firstAreaIn(periods, 'commune', communeCode);
-    const services: SpokenServiceResult[] | null = area ? area.services.map(spokenService) : null;
+    // The district's snapshot of the same period, read only when a figure is withheld.
+    const districtCode = area?.parents.find((p) => p.level === 'district')?.code;
+    const district = area && districtCode && area.services.some((f) => !shareOf(f) && f.status !== 'no-ratings')
+      ? await this.results.firstAreaIn([area.periodId], 'district', districtCode)
+      : null;
+    const services: SpokenServiceResult[] | null = area ? area.services.map((f) => spokenService(f, district)) : null;
     const [newest] = await this.jaaps.plansOf(communeCode);
     let promises: SpokenPromise[] | null = null;
     if (newest) {

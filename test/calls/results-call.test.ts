@@ -55,6 +55,33 @@ describe(`results and promises by phone (${ENGINE} store)`, () => {
     expect(spokenService({ ...serviceFigure('school', null), status: 'protects-another' })).toEqual({ service: 'school', status: 'too-few' });
   });
 
+  it('a withheld figure offers the whole district\'s of the same period, by phone as on the public page, and only a figure the district published', async () => {
+    const periodId = '2026-Q1';
+    const communeOf = (code: string) => ({
+      _id: snapshotId(periodId, 'commune', code), periodId, level: 'commune' as const, code, name: { km: 'ឃុំ', latin: 'Commune' },
+      parents: [{ level: 'province' as const, code: '12' }, { level: 'district' as const, code: '1201' }],
+      services: [serviceFigure('commune', 0.7), serviceFigure('health', null), serviceFigure('school', null)], children: [], builtAt: new Date(),
+    });
+    await h.rt.publicResults.saveAreas(periodId, [communeOf('120111'), {
+      _id: snapshotId(periodId, 'district', '1201'), periodId, level: 'district', code: '1201', name: { km: 'ស្រុក', latin: 'District' },
+      parents: [{ level: 'province', code: '12' }], services: [serviceFigure('commune', 0.8), serviceFigure('health', 0.6), serviceFigure('school', null)], children: ['120111'], builtAt: new Date(),
+    }]);
+    const line = new PublishedResultsLine(h.rt.publicResults, new JaapRegister(h.store));
+    expect((await line.communeResults('120111', 'b'.repeat(64))).services).toEqual([
+      { service: 'commune', status: 'shown', tenths: 7, underOne: false, overNine: false },
+      { service: 'health', status: 'too-few', district: { tenths: 6, underOne: false, overNine: false } },
+      // The district withheld the school too: nothing numeric, of either.
+      { service: 'school', status: 'too-few' },
+    ]);
+    const t = await h.call(parseScript('1,4,120111,1,hangup'), { from: '+85512666200' });
+    expect(t.errors).toEqual([]);
+    const heard = ids(t);
+    expect(heard.slice(heard.indexOf('results.service.health'), heard.indexOf('jaap.none'))).toEqual([
+      'results.service.health', 'results.too.few', 'results.district', 'number.5', 'number.1', 'results.satisfied',
+      'results.service.school', 'results.too.few',
+    ]);
+  });
+
   it('a commune with ratings but no published snapshot hears that there are no published results, not a figure from ratings', async () => {
     const rate = await h.call(parseScript('1,2,120109,1,2,1,5,5,hangup'), { from: '+85512666100' });
     expect(rate.errors).toEqual([]);

@@ -74,6 +74,19 @@ const KHMER_RESULTS = [
 ];
 
 describe('results and promises by phone (key 4)', () => {
+  it('a withheld figure is followed by the whole district\'s, where the district has one (the wider view), and by nothing more where it has none', () => {
+    const withDistrict: CommuneResults = { ...RESULTS, services: [{ service: 'health', status: 'too-few', district: { tenths: 6, underOne: false, overNine: false } }], promises: [] };
+    const [heard] = call(['4', '1'], { lastCommune: COMMUNE, results: withDistrict }).slice(1);
+    expect(heard.heard.slice(heard.heard.indexOf('results.service.health'), heard.heard.indexOf('jaap.none'))).toEqual([
+      'results.service.health', 'results.too.few', 'results.district', 'number.5', 'number.1', 'results.satisfied',
+    ]);
+    const underOne: CommuneResults = { ...withDistrict, services: [{ service: 'health', status: 'too-few', district: { tenths: 0, underOne: true, overNine: false } }] };
+    expect(call(['4', '1'], { lastCommune: COMMUNE, results: underOne })[1].heard).toContain('results.satisfied.under.one');
+    const noDistrict: CommuneResults = { ...withDistrict, services: [{ service: 'health', status: 'too-few' }] };
+    const plain = call(['4', '1'], { lastCommune: COMMUNE, results: noDistrict })[1].heard;
+    expect(plain.slice(plain.indexOf('results.service.health'), plain.indexOf('jaap.none'))).toEqual(['results.service.health', 'results.too.few']);
+  });
+
   it('a caller with a last commune is offered it by name first; 1 hears each service out of 10 in Khmer number words, then the promises up to "was it done?"', () => {
     const [offer, heard] = call(['4', '1'], { lastCommune: COMMUNE });
     expect(offer.heard).toEqual(['results.commune.last', 'digit.0', 'digit.1', 'digit.0', 'digit.2', 'digit.0', 'digit.1']);
