@@ -74,7 +74,7 @@ describe(`report pages in Chromium (${ENGINE} store)`, () => {
   ];
 
   for (const lang of ['en', 'km'] as const) {
-    test(`every report page is axe-clean and never scrolls sideways, ${lang === 'km' ? 'at 360 px and 1280 px, in Khmer' : 'at 360 px, in English'}`, async () => {
+    test(lang === 'km' ? 'every report page is axe-clean and never scrolls sideways, at 360 px and 1280 px, in Khmer' : 'no report page scrolls sideways at 360 px in English', async () => {
       const found: Record<string, string[]> = {};
       const untranslated: Record<string, string[]> = {};
       const overflow: Record<string, number> = {};
@@ -86,9 +86,11 @@ describe(`report pages in Chromium (${ENGINE} store)`, () => {
           // Everything folded away opened, so that axe and the width check see it too.
           await page.evaluate(() => (globalThis as any).document.querySelectorAll('details').forEach((d: any) => { d.open = true; }));
           overflow[`${p.name} @${width}`] = await pageOverflow(page);
-          const violations = await axeViolations(page);
-          if (violations.length) found[`${p.name} @${width}`] = violations.map((v) => `${v.id}: ${v.nodes.join(' | ')}`);
+          // axe checks the pages' structure (names, roles, contrast), the same in both languages, as
+          // on the staff desk sweep: in Khmer at both widths; the English visit checks the words' fit.
           if (lang === 'km') {
+            const violations = await axeViolations(page);
+            if (violations.length) found[`${p.name} @${width}`] = violations.map((v) => `${v.id}: ${v.nodes.join(' | ')}`);
             const english = await latinWords(page, /^(viewer1|CSV)$/);
             if (english.length) untranslated[p.name] = english;
           }
