@@ -71,6 +71,8 @@ Options:
   --db NAME           database on it (default bench_public_<time>; dropped at the end)
   --help              this text
 
+BENCH_KEEP_WORKDIR=1 keeps the work folder (the servers' logs and data) and prints where it is.
+
 Exit status: 0 every target met, 1 a target missed, 2 bad options, 3 the run failed (a server
 did not start, the store failed).`;
 
@@ -315,7 +317,9 @@ async function main(): Promise<number> {
         process.stderr.write(`could not drop the benchmark database ${o.db}: ${(err as Error).message}\n`);
       }
     }
-    fs.rmSync(workDir, { recursive: true, force: true });
+    // BENCH_KEEP_WORKDIR=1 keeps the servers' logs and data to look at afterwards.
+    if (process.env.BENCH_KEEP_WORKDIR === '1') console.log(`work folder kept: ${workDir}`);
+    else fs.rmSync(workDir, { recursive: true, force: true });
   }
   console.log(missed.length ? `\nTargets missed:\n  - ${missed.join('\n  - ')}` : '\nAll targets met.');
   return missed.length ? 1 : 0;

@@ -156,10 +156,12 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
    */
   private firstByIndex(filter: Filter, keys: [string, number][], wanted: number, order: (a: { doc: T; values: unknown[] }, b: { doc: T; values: unknown[] }) => number, rowOf: (doc: T) => { doc: T; values: unknown[] }) {
     const [field, direction] = keys[0];
-    const ds = this.ds as unknown as { indexes: Record<string, { getAll(): T[] }>; ttlIndexes: Record<string, unknown> };
+    const ds = this.ds as unknown as { indexes: Record<string, { getAll(): T[]; sparse?: boolean }>; ttlIndexes: Record<string, unknown>; getAllData(): T[] };
     const index = ds.indexes[field];
     if (!index || field === '_id' || field.includes('.') || keys[keys.length - 1][0] !== '_id' || Object.keys(ds.ttlIndexes).length) return null;
-    const all = index.getAll(); // every document, by the key, ascending
+    const all = index.getAll(); // by the key, ascending: every document, unless the index is sparse
+    // A sparse index leaves out documents without the field: then only the general path is exact.
+    if (index.sparse && all.length !== ds.getAllData().length) return null;
     const out: { doc: T; values: unknown[] }[] = [];
     let group: { doc: T; values: unknown[] }[] = [];
     let groupKey: unknown;
@@ -348,6 +350,7 @@ export class EmbeddedStore implements Store {
       await ds.ensureIndexAsync({
         fieldName: fields.length === 1 ? fields[0] : fields,
         unique: spec.unique ?? false,
+        ...(spec.sparseOnEmbedded && fields.length === 1 ? { sparse: true } : {}),
         ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
       });
     }

@@ -25,8 +25,9 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'ratings', keys: { callSid: 1 } },
   // Places callers said (no code): the ratings waiting for staff, counted apart per period, and moved on confirmation.
   { collection: 'ratings', keys: { placeToConfirm: 1, ratedAt: 1 } },
-  { collection: 'ratings', keys: { spokenPlaceId: 1 } },
-  { collection: 'messages', keys: { spokenPlaceId: 1 } },
+  // Sparse on the embedded store: almost every rating and message has a code, not a said place (IndexSpec).
+  { collection: 'ratings', keys: { spokenPlaceId: 1 }, sparseOnEmbedded: true },
+  { collection: 'messages', keys: { spokenPlaceId: 1 }, sparseOnEmbedded: true },
   { collection: 'places_to_confirm', keys: { state: 1, createdAt: 1 } },
   // Saving a rating reads the caller's other ratings of the same key (src/store/repeat-ratings.ts).
   { collection: 'ratings', keys: { callerId: 1, communeCode: 1, service: 1, indicatorId: 1 } },
@@ -68,7 +69,7 @@ export const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbound_queue_hours', keys: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'outbound_callbacks', keys: { kind: 1, state: 1 } },
   // The review desk: a message's answer call, and "mine" (the messages one staff member works on).
-  { collection: 'outbound_callbacks', keys: { messageId: 1 } },
+  { collection: 'outbound_callbacks', keys: { messageId: 1 }, sparseOnEmbedded: true },
   // Promise news sign-ups: a commune's subscribers at a status change; deleted (number and all) when they expire.
   { collection: 'promise_alerts', keys: { communeCode: 1, expiresAt: 1 } },
   { collection: 'promise_alerts', keys: { callerId: 1 } },
