@@ -70,6 +70,11 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
     }
   }
 
+  /** Resolves once the collection's file is read (and its stored index definitions with it). */
+  loaded(): Promise<void> {
+    return this.ready;
+  }
+
   private static async loadSnapshot(ds: Datastore<any>, file: string) {
     let raw = '';
     try {
@@ -346,11 +351,19 @@ export class EmbeddedStore implements Store {
   async ensureIndexes(specs: readonly IndexSpec[]) {
     for (const spec of specs) {
       const fields = Object.keys(spec.keys);
-      const ds = this.datastore(spec.collection).ds;
+      const collection = this.datastore(spec.collection);
+      await collection.loaded();
+      const ds = collection.ds;
+      const sparse = Boolean(spec.sparseOnEmbedded && fields.length === 1);
+      // NeDB keeps an index's options from the datafile, and ensureIndex leaves an existing one
+      // alone: a store made before an index became sparse has it made again.
+      const name = fields.slice().sort().join(',');
+      const existing = (ds as unknown as { indexes: Record<string, { sparse?: boolean }> }).indexes[name];
+      if (existing && Boolean(existing.sparse) !== sparse) await ds.removeIndexAsync(name);
       await ds.ensureIndexAsync({
         fieldName: fields.length === 1 ? fields[0] : fields,
         unique: spec.unique ?? false,
-        ...(spec.sparseOnEmbedded && fields.length === 1 ? { sparse: true } : {}),
+        ...(sparse ? { sparse: true } : {}),
         ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
       });
     }

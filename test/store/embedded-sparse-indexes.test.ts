@@ -57,6 +57,24 @@ describe('sparse indexes on the embedded store', () => {
     expect(await page(sparse)).toEqual(await page(dense));
   });
 
+  it('a store made before the index was sparse has it made again when it opens, without losing a document', async () => {
+    const dir = tempDir();
+    const before = new EmbeddedStore(dir);
+    await before.ensureIndexes([{ collection: 'upgraded', keys: { spokenPlaceId: 1 } }]);
+    await before.collection<Doc>('upgraded').insertMany(docs());
+    await before.close();
+    const after = new EmbeddedStore(dir);
+    try {
+      await after.ensureIndexes([{ collection: 'upgraded', keys: { spokenPlaceId: 1 }, sparseOnEmbedded: true }]);
+      const index = (after.collection('upgraded') as unknown as { ds: { indexes: Record<string, { getAll(): unknown[]; sparse: boolean }> } }).ds.indexes.spokenPlaceId;
+      expect({ sparse: index.sparse, indexed: index.getAll().length }).toEqual({ sparse: true, indexed: 3 });
+      expect((await after.collection<Doc>('upgraded').find({ spokenPlaceId: 'place-1' }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['p1', 'p3']);
+      expect(await after.collection<Doc>('upgraded').countDocuments({})).toBe(503);
+    } finally {
+      await after.close();
+    }
+  });
+
   it('is asked for where most documents lack the field, and never on a date (NeDB drops Date keys from sparse indexes)', () => {
     const sparse = INDEXES.filter((s) => s.sparseOnEmbedded).map((s) => `${s.collection}.${Object.keys(s.keys).join(',')}`);
     expect(sparse).toEqual(expect.arrayContaining(['ratings.spokenPlaceId', 'messages.spokenPlaceId']));
