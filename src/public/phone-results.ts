@@ -51,7 +51,7 @@ export class PublishedResultsLine implements ResultsLine {
     // The district's snapshot of the same period, read only when a figure is withheld.
     const districtCode = area?.parents.find((p) => p.level === 'district')?.code;
     const district = area && districtCode && area.services.some((f) => !shareOf(f) && f.status !== 'no-ratings')
-      ? await this.results.firstAreaIn([area.periodId], 'district', districtCode)
+      ? await this.results.area(area.periodId, 'district', districtCode)
       : null;
     const services: SpokenServiceResult[] | null = area ? area.services.map((f) => spokenService(f, district)) : null;
     const [newest] = await this.jaaps.plansOf(communeCode);
