@@ -52,9 +52,17 @@ export class AuditLog {
     return this.store.collection<AuditEntry>('staff_audit');
   }
 
+  private static lastIdTime = 0;
+  private static sameTimeSequence = 0;
+
   private static newId(at: Date): string {
-    // Time first so ids sort like entries; random tail so two entries in one millisecond differ.
-    return `${at.getTime().toString(36).padStart(9, '0')}-${crypto.randomBytes(6).toString('hex')}`;
+    // Time first so ids sort like entries; then a sequence, so two entries this process makes in
+    // one millisecond keep their order (an account added, then its role changed); a random tail
+    // so two instances' entries never collide.
+    const time = at.getTime();
+    AuditLog.sameTimeSequence = time === AuditLog.lastIdTime ? AuditLog.sameTimeSequence + 1 : 0;
+    AuditLog.lastIdTime = time;
+    return `${time.toString(36).padStart(9, '0')}-${AuditLog.sameTimeSequence.toString(36).padStart(3, '0')}${crypto.randomBytes(6).toString('hex')}`;
   }
 
   async record(entry: Omit<AuditEntry, '_id' | 'at'>): Promise<void> {

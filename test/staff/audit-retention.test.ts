@@ -15,6 +15,14 @@ describe(`audit log retention and merging (${ENGINE} store)`, () => {
     await closeTestStore(store);
   });
 
+  it('entries made in one millisecond list in the order they were made (newest first on the page)', async () => {
+    const log = new AuditLog(store, () => new Date('2026-11-30T12:00:00.123Z'));
+    const actions: AuditEntry['action'][] = ['add-account', 'change-role', 'reset-password', 'disable-account', 'enable-account', 'unlock-account'];
+    for (const action of actions) await log.record({ username: 'admin', action });
+    const page = await log.page({}, 1, 50);
+    expect(page.entries.map((e) => e.action)).toEqual([...actions].reverse());
+  });
+
   it('deletes entries older than the retention rule and keeps the rest', async () => {
     const now = new Date('2026-11-30T12:00:00Z');
     const at = (daysAgo: number) => () => new Date(now.getTime() - daysAgo * DAY);
