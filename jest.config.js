@@ -2,6 +2,9 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
+  // The children the tests start run compiled JavaScript (test/support/node-entry.ts).
+  globalSetup: '<rootDir>/test/support/compile-children.ts',
+  globalTeardown: '<rootDir>/test/support/remove-compiled-children.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/per-file-teardown.ts', '<rootDir>/test/support/fast-password-hashing.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 30000,

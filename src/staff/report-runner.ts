@@ -149,12 +149,10 @@ export class ReportRunner {
  * on Linux a nice value belongs to each thread, and a worker thread shares the process's garbage
  * collector threads, which kept competing with the webhooks at normal priority. Started through
  * `nice -n 19` where it exists, so every thread of the child, from its first, yields the CPU to
- * callers. Under tsx or jest the child loads its TypeScript through tsx.
+ * callers. Which file it runs: workerEntry below.
  */
 export function runReportProcess(data: ReportJob): Promise<unknown> {
-  const ts = __filename.endsWith('.ts');
-  const file = path.join(__dirname, `report-worker${ts ? '.ts' : '.js'}`);
-  const nodeArgs = ts ? ['--require', require.resolve('tsx/cjs')] : [];
+  const { file, nodeArgs } = workerEntry();
   const viaNice = fs.existsSync(NICE);
   return new Promise((resolve, reject) => {
     const child = fork(file, [], {
@@ -191,4 +189,18 @@ export function runReportProcess(data: ReportJob): Promise<unknown> {
 }
 
 const NICE = '/usr/bin/nice';
+
+/**
+ * The worker beside this file: compiled (dist/, `npm start`), or TypeScript through tsx (tsx,
+ * jest). Under jest, the copy the test run compiled (TEST_COMPILED_DIR, made by
+ * test/support/compile-children.ts), which starts in half the CPU of tsx; the suite starts
+ * a report process for nearly every report page it opens.
+ */
+function workerEntry(): { file: string; nodeArgs: string[] } {
+  if (!__filename.endsWith('.ts')) return { file: path.join(__dirname, 'report-worker.js'), nodeArgs: [] };
+  const compiledDir = process.env.TEST_COMPILED_DIR;
+  const compiled = compiledDir && path.join(compiledDir, 'src', 'staff', 'report-worker.js');
+  if (compiled && fs.existsSync(compiled)) return { file: compiled, nodeArgs: [] };
+  return { file: path.join(__dirname, 'report-worker.ts'), nodeArgs: ['--require', require.resolve('tsx/cjs')] };
+}
 const RUNNERS = new WeakMap<Runtime, ReportRunner>();

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { nodeEntry } from '../support/node-entry';
 
 /**
  * Issue 21, item 1: runFfmpeg SIGKILLed ffmpeg at its time-out while `stdin.end(input)` was still
@@ -8,7 +9,7 @@ import * as path from 'node:path';
  * (test/audio/ffmpeg-failure-child.ts), so a crash is seen as that process's exit, not this runner's.
  */
 function runCase(kind: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'ffmpeg-failure-child.ts'), kind], {
+  const r = spawnSync(process.execPath, [...nodeEntry(path.join(__dirname, 'ffmpeg-failure-child.ts')), kind], {
     cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

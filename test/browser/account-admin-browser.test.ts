@@ -4,7 +4,7 @@ import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount } from '../staff/staff-support';
-import { axeViolations, launchChromium, pageOverflow, screenshot, signInByKeyboard, smallTapTargets, tabTo, sweepWidths } from './browser-support';
+import { axeViolations, DESKTOP, launchChromium, pageOverflow, screenshot, signInByKeyboard, smallTapTargets, tabTo, sweepWidths } from './browser-support';
 
 /**
  * Accounts on the web, in Chromium, keyboard only: an admin creates an account and reads its
@@ -113,6 +113,11 @@ describe(`accounts and passwords on the web in Chromium (${ENGINE} store)`, () =
         };
         await page.goto(`${h.url}/staff/accounts`);
         await check('accounts');
+        // On a desktop, the list only (visitsAt in browser-support.ts: the forms are laid out alike).
+        if (width === DESKTOP) {
+          await context.close();
+          continue;
+        }
         // A refused new account: the error, tied to its field.
         await page.fill('form.new-account input[name=username]', 'viewer1');
         await Promise.all([page.waitForLoadState('load'), page.click('form.new-account button')]);

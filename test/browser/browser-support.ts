@@ -128,5 +128,21 @@ export function smallTapTargets(page: Page, scope = 'body', min = 44): Promise<s
  * the slowest tests in CI.
  */
 export function sweepWidths(lang: 'en' | 'km', phone = 360): number[] {
-  return lang === 'km' ? [phone, 1280] : [phone];
+  return lang === 'km' ? [phone, DESKTOP] : [phone];
+}
+
+export const DESKTOP = 1280;
+
+/**
+ * Whether a sweep visits this page at this width. On a desktop, only the pages a sweep marks
+ * `desktop`: those whose desktop layout differs most from the phone's. axe reads the same DOM at
+ * both widths; the width changes only what is displayed and where. The stylesheets' phone rules
+ * (staff.css, `@media (max-width: 40em)`; public.css has none) hide on a phone only the header's
+ * signed-in name and report tables' exact figures, and otherwise lay out the menu, the filter,
+ * message and round grids and the bulk form differently. For everything else the phone is the
+ * stricter case (a region that scrolls, words that overflow). Every page at both widths was
+ * half of the slowest browser tests' time in CI.
+ */
+export function visitsAt(width: number, page: { desktop?: boolean }): boolean {
+  return width !== DESKTOP || page.desktop === true;
 }

@@ -5,7 +5,7 @@ import { AuditEntry } from '../../src/staff/audit-log';
 import { ENGINE } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { addAccount, seedMessage, toneWav } from '../staff/staff-support';
-import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo, sweepWidths } from './browser-support';
+import { axeViolations, latinWords, launchChromium, pageOverflow, screenshot, signInByKeyboard, tabTo, sweepWidths, visitsAt } from './browser-support';
 
 /**
  * A reviewer's shift at the desk in Chromium: 20 voice messages worked keyboard-only, in Khmer,
@@ -266,11 +266,11 @@ describe(`a reviewer's shift at the desk (${ENGINE} store)`, () => {
       for (const width of sweepWidths(lang)) {
         const { context, page } = await phone(lang, width, 800);
         await signInByKeyboard(page, h.url, 'admin1');
-        /** Each page, reached as a reviewer reaches it (some are the answer to a form). */
-        const visits: [string, () => Promise<unknown>][] = [
-          ['queue', () => page.goto(`${h.url}/staff/messages`)],
+        /** Each page, reached as a reviewer reaches it (some are the answer to a form); `desktop` as visitsAt. */
+        const visits: [string, () => Promise<unknown>, { desktop?: boolean }?][] = [
+          ['queue', () => page.goto(`${h.url}/staff/messages`), { desktop: true }],
           ['queue-filter-open', async () => { await page.goto(`${h.url}/staff/messages?province=12`); await page.click('details.filter-box summary'); }],
-          ['message', () => page.goto(`${h.url}/staff/messages/${answered._id}`)],
+          ['message', () => page.goto(`${h.url}/staff/messages/${answered._id}`), { desktop: true }],
           ['message-keys-open', async () => { await page.goto(`${h.url}/staff/messages/${seeded[25]._id}`); await page.click('details.keys summary'); }],
           ['dismiss-confirm', async () => {
             await page.goto(`${h.url}/staff/messages/${answered._id}`);
@@ -292,7 +292,8 @@ describe(`a reviewer's shift at the desk (${ENGINE} store)`, () => {
           ['answer-confirm', () => page.goto(`${h.url}/staff/messages/${answered._id}/answer-call?answer=answer.standard.forwarded`)],
           ['outbound', () => page.goto(`${h.url}/staff/outbound`)],
         ];
-        for (const [name, visit] of visits) {
+        for (const [name, visit, marks] of visits) {
+          if (!visitsAt(width, marks ?? {})) continue;
           await visit();
           const key = `${name} ${lang} @${width}`;
           const v = await axeViolations(page);

@@ -13,7 +13,7 @@ import { planItem } from '../support/jaap-items';
 import { CountersRepository } from '../../src/store/counters';
 import { RoundRegister } from '../../src/rounds/round-register';
 import { proposedIndicatorKey, resultId, RoundResult } from '../../src/rounds/scorecard-round';
-import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo, sweepWidths } from './browser-support';
+import { axeViolations, latinWords, launchChromium, OUTPUT_DIR, pageOverflow, screenshot, signInByKeyboard, tabTo, sweepWidths, visitsAt } from './browser-support';
 
 /**
  * The review desk in Chromium: keyboard only, on a 360 px phone and a desktop, in English and
@@ -464,12 +464,12 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     }
   });
 
-  /** Every staff page, by a role that may see it. */
-  const PAGES: { name: string; path: () => string; user: string }[] = [
+  /** Every staff page, by a role that may see it; `desktop`: visited on a desktop too (visitsAt). */
+  const PAGES: { name: string; path: () => string; user: string; desktop?: boolean }[] = [
     { name: 'sign-in', path: () => '/staff/sign-in', user: '' },
-    { name: 'messages', path: () => '/staff/messages', user: 'admin1' },
+    { name: 'messages', path: () => '/staff/messages', user: 'admin1', desktop: true },
     { name: 'messages-filtered', path: () => '/staff/messages?province=12&district=1201&state=open&sort=oldest', user: 'admin1' },
-    { name: 'message', path: () => `/staff/messages/${messages[3]._id}`, user: 'admin1' },
+    { name: 'message', path: () => `/staff/messages/${messages[3]._id}`, user: 'admin1', desktop: true },
     { name: 'message-viewer', path: () => `/staff/messages/${messages[0]._id}`, user: 'viewer1' },
     { name: 'bad-dates', path: () => '/staff/messages?from=2026-02-31&to=2026-01-01', user: 'admin1' },
     { name: 'past-the-end', path: () => '/staff/messages?state=all&page=9', user: 'admin1' },
@@ -479,8 +479,8 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'message-answer-call', path: () => `/staff/messages/${messages[4]._id}`, user: 'admin1' },
     { name: 'answer-call-confirm', path: () => `/staff/messages/${messages[4]._id}/answer-call?answer=answer.standard.resolved`, user: 'admin1' },
     { name: 'find', path: () => '/staff/find?ref=123', user: 'admin1' },
-    { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1' },
-    { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1' },
+    { name: 'reports', path: () => '/staff/reports?from=2026-01-01&to=2026-04-01&province=01', user: 'admin1', desktop: true },
+    { name: 'commune-report', path: () => '/staff/reports/commune/010201?from=2026-01-01&to=2026-04-01', user: 'admin1', desktop: true },
     { name: 'jaap', path: () => '/staff/jaap?commune=120101', user: 'admin1' },
     { name: 'jaap-plan', path: () => '/staff/jaap/120101-2025', user: 'admin1' },
     { name: 'jaap-results', path: () => '/staff/jaap/results?year=2025', user: 'admin1' },
@@ -488,7 +488,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'jaap-letter', path: () => '/staff/jaap/010201-2025/letter', user: 'viewer1' },
     { name: 'provider-pins', path: () => '/staff/provider-pins', user: 'admin1' },
     { name: 'rounds', path: () => '/staff/rounds', user: 'admin1' },
-    { name: 'round', path: () => `/staff/rounds/${ROUND}`, user: 'admin1' },
+    { name: 'round', path: () => `/staff/rounds/${ROUND}`, user: 'admin1', desktop: true },
     { name: 'round-viewer', path: () => `/staff/rounds/${ROUND}?channel=meeting&indicator=staff-attitude`, user: 'viewer1' },
     { name: 'meeting-pack', path: () => `/staff/rounds/${ROUND}/meeting-pack`, user: 'admin1' },
     { name: 'try-the-line', path: () => '/staff/try-the-line', user: 'admin1' },
@@ -496,7 +496,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
     { name: 'studio', path: () => '/staff/studio', user: 'admin1' },
     { name: 'studio-language', path: () => '/staff/studio/km', user: 'admin1' },
     { name: 'audit', path: () => '/staff/audit', user: 'admin1' },
-    { name: 'audit-filtered', path: () => '/staff/audit?ref=300004&from=2026-01-01&to=2030-01-01', user: 'admin1' },
+    { name: 'audit-filtered', path: () => '/staff/audit?ref=300004&from=2026-01-01&to=2030-01-01', user: 'admin1', desktop: true },
     { name: 'accounts', path: () => '/staff/accounts', user: 'admin1' },
     { name: 'confirm-disable', path: () => '/staff/accounts/viewer1/disable', user: 'admin1' },
     { name: 'forbidden', path: () => '/staff/accounts', user: 'viewer1' },
@@ -512,7 +512,7 @@ describe(`the staff review desk in Chromium (${ENGINE} store)`, () => {
       const untranslated: Record<string, string[]> = {};
       for (const width of widths) {
         const contexts = new Map<string, { context: BrowserContext; page: Page }>();
-        for (const p of pages) {
+        for (const p of pages.filter((x) => visitsAt(width, x))) {
           let entry = contexts.get(p.user);
           if (!entry) {
             entry = await newPage(width, lang === 'km' ? 'km' : undefined);

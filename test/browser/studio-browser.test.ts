@@ -10,7 +10,7 @@ import { ENGINE, tempDir } from '../support/engine';
 import { startHotline, TestHotline } from '../support/hotline';
 import { ROOT, runPromptsCli } from '../prompts/prompts-cli';
 import { addAccount } from '../staff/staff-support';
-import { axeViolations, pageOverflow, screenshot, signInByKeyboard, smallTapTargets, tabTo, sweepWidths } from './browser-support';
+import { axeViolations, pageOverflow, screenshot, signInByKeyboard, smallTapTargets, tabTo, sweepWidths, visitsAt } from './browser-support';
 
 /**
  * The recording studio in Chromium with a fake microphone: Chromium's fake capture device plays
@@ -213,15 +213,16 @@ describe(`recording studio in Chromium (${ENGINE} store)`, () => {
     expect(response!.status()).toBe(403);
   });
 
-  const PAGES = [
+  /** `desktop`: visited on a desktop too (visitsAt). */
+  const PAGES: { name: string; path: string; script?: boolean; desktop?: boolean }[] = [
     { name: 'overview', path: '/staff/studio' },
-    { name: 'list', path: '/staff/studio/km' },
+    { name: 'list', path: '/staff/studio/km', desktop: true },
     { name: 'list-needed', path: '/staff/studio/cmo?missing=1&part=info' },
     { name: 'names', path: '/staff/studio/km?part=names' },
     { name: 'provinces', path: '/staff/studio/km?part=places' },
     { name: 'province', path: '/staff/studio/km?part=places&province=01' },
     { name: 'prompt-main-menu', path: '/staff/studio/km/prompt/main.menu', script: true },
-    { name: 'prompt-longest', path: '/staff/studio/km/prompt/info.privacy', script: true },
+    { name: 'prompt-longest', path: '/staff/studio/km/prompt/info.privacy', script: true, desktop: true },
     { name: 'prompt-fallback', path: '/staff/studio/cmo/prompt/welcome', script: true },
     { name: 'prompt-name', path: '/staff/studio/km/prompt/place.0801', script: true },
   ];
@@ -230,7 +231,7 @@ describe(`recording studio in Chromium (${ENGINE} store)`, () => {
       const problems: Record<string, unknown> = {};
       for (const width of sweepWidths(lang)) {
         const page = await signIn('studio-admin', { width, ...(lang === 'km' ? { lang } : {}) });
-        for (const p of PAGES) {
+        for (const p of PAGES.filter((x) => visitsAt(width, x))) {
           await page.goto(`${h.url}${p.path}`);
           expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe(lang);
           const key = `${p.name} @${width}`;

@@ -5,6 +5,7 @@ import { describeStore, takeEnvFileArg } from '../../src/config/tool-settings';
 import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE, tempDir, testDbName } from '../support/engine';
 import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
+import { nodeEntry } from '../support/node-entry';
 
 /**
  * The command-line tools read the service's settings file (--env-file or HOTLINE_ENV_FILE), say
@@ -13,7 +14,6 @@ import { startHotline, TEST_AUTH_TOKEN, TestHotline } from '../support/hotline';
  */
 const ROOT = path.resolve(__dirname, '../..');
 // node with tsx's loader, as `npm run <tool>` runs it, in one process (node_modules/.bin/tsx starts a second node for each run).
-const TSX_NODE = [process.execPath, '--import', 'tsx'] as const;
 jest.setTimeout(240_000);
 
 describe('the store a tool names', () => {
@@ -42,7 +42,7 @@ describe(`the tools with the service's settings file (${ENGINE} store)`, () => {
   ].join('\n'));
   // The tools run bare (no DATA_DIR, no MONGODB_URI in their environment), from the code folder.
   const run = (script: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}) =>
-    spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), `scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', input: opts.input ?? '', timeout: 120_000, env: { PATH: process.env.PATH ?? '', ...opts.env } });
+    spawnSync(process.execPath, [...nodeEntry(`scripts/${script}.ts`), ...args], { cwd: ROOT, encoding: 'utf8', input: opts.input ?? '', timeout: 120_000, env: { PATH: process.env.PATH ?? '', ...opts.env } });
   const store = ENGINE === 'mongodb' ? `MongoDB [^;]+, database ${db}` : `the embedded store in ${path.join(dataDir, 'store')}`;
   const firstLine = (tool: string) => new RegExp(`^npm run ${tool}: ${store}; data folder ${dataDir} \\(settings ${envFile}\\)\\n`);
 
@@ -123,7 +123,7 @@ describe('npm run simulate with the service\'s settings file', () => {
     fs.writeFileSync(envFile, `NODE_ENV=test\nDATA_DIR=${tempDir()}\nPORT=${h.config.port}\nPUBLIC_BASE_URL=${publicUrl}\nTWILIO_AUTH_TOKEN=${TEST_AUTH_TOKEN}\n`);
     const simulate = (args: string[], env: Record<string, string> = {}) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
       // Asynchronous: the hotline it calls runs in this process.
-      const child = spawn(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/simulate.ts', '--keys', '1,1,2,2,hangup', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+      const child = spawn(process.execPath, [...nodeEntry('scripts/simulate.ts'), '--keys', '1,1,2,2,hangup', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c) => { stdout += String(c); });
@@ -159,11 +159,11 @@ if (!asRoot) console.warn('ownership test skipped: it needs root (a tool run wit
     const out = path.join(tempDir('owner-backups-'), 'b.gz');
     const env = { PATH: process.env.PATH ?? '' };
     const opts = { cwd: ROOT, encoding: 'utf8' as const, timeout: 120_000, env };
-    const added = spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/staff.ts', 'add', 'dara', '--role', 'viewer', '--env-file', envFile], { ...opts, input: 'a piped password 1\n' });
+    const added = spawnSync(process.execPath, [...nodeEntry('scripts/staff.ts'), 'add', 'dara', '--role', 'viewer', '--env-file', envFile], { ...opts, input: 'a piped password 1\n' });
     expect(added.status).toBe(0);
-    const coverage = spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/prompts.ts', 'coverage', '--env-file', envFile], opts);
+    const coverage = spawnSync(process.execPath, [...nodeEntry('scripts/prompts.ts'), 'coverage', '--env-file', envFile], opts);
     expect(coverage.status).toBe(0);
-    const backup = spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), 'scripts/backup.ts', '--out', out, '--env-file', envFile], opts);
+    const backup = spawnSync(process.execPath, [...nodeEntry('scripts/backup.ts'), '--out', out, '--env-file', envFile], opts);
     expect(backup.status).toBe(0);
 
     const rootOwned: string[] = [];

@@ -9,9 +9,10 @@ import { ENGINE, tempDir } from '../support/engine';
 import { planItem } from '../support/jaap-items';
 import { storeForCommand } from '../support/report-command';
 import { storeRatings } from '../reports/rating-fixture';
+import { nodeEntry } from '../support/node-entry';
 
 const root = path.join(__dirname, '..', '..');
-const runExport = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'export.ts'), ...args], {
+const runExport = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, [...nodeEntry('scripts/export.ts'), ...args], {
   cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60000,
 });
 

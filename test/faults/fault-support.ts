@@ -7,6 +7,7 @@ import { CallSimulator, parseTwiml, promptOf } from '../../src/simulator/call-si
 import { processAlive } from '../../src/process-alive';
 import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE } from '../support/engine';
+import { nodeEntry } from '../support/node-entry';
 
 /**
  * What the fault tests need beyond test/support: the hotline as a child process (so it can be
@@ -44,7 +45,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/** The hotline (src/server.ts through tsx) as its own process, restartable with the same settings and port. */
+/** The hotline (src/server.ts, test/support/node-entry.ts) as its own process, restartable with the same settings and port. */
 export class HotlineProcess {
   private child: ChildProcess | null = null;
   readonly output: string[] = [];
@@ -76,7 +77,7 @@ export class HotlineProcess {
       MONGODB_URI: '',
       ...this.extraEnv,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/server.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeEntry('src/server.ts'), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (b) => this.output.push(String(b)));
     child.stderr!.on('data', (b) => this.output.push(String(b)));
     this.child = child;

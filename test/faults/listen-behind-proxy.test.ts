@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { freePort, HotlineProcess, REPO_ROOT } from './fault-support';
 import { tempDir } from '../support/engine';
+import { nodeEntry } from '../support/node-entry';
 
 jest.setTimeout(90_000);
 
@@ -27,7 +28,7 @@ describe('the server behind a trusted proxy', () => {
   });
 
   it('TRUST_PROXY=1 with HOST=0.0.0.0 does not start (exit 78), saying what to do', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/server.ts')], {
+    const r = spawnSync(process.execPath, nodeEntry('src/server.ts'), {
       cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000,
       env: { PATH: process.env.PATH, NODE_ENV: 'test', HOST: '0.0.0.0', TRUST_PROXY: '1', PORT: '1', DATA_DIR: tempDir(), LOG_LEVEL: 'silent' },
     });

@@ -6,6 +6,7 @@ import { CallSimulator, parseScript } from '../../src/simulator/call-simulator';
 import { MongoStore } from '../../src/store/mongo-store';
 import { ENGINE, tempDir } from '../support/engine';
 import { ids } from '../support/hotline';
+import { nodeEntry } from '../support/node-entry';
 
 jest.setTimeout(60_000);
 
@@ -26,7 +27,7 @@ async function startServer(env: Record<string, string> = {}): Promise<{ url: str
   });
   const url = `http://127.0.0.1:${port}`;
   const db = `test_slow_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, nodeEntry('src/server.ts'), {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_BASE_URL: url,

@@ -8,6 +8,7 @@ import { loadScorecard } from '../../src/scorecard/scorecard';
 import { ENGINE, tempDir } from '../support/engine';
 import { sharedTestStore } from '../support/shared-store';
 import { storeForCommand } from '../support/report-command';
+import { nodeEntry } from '../support/node-entry';
 
 const root = path.join(__dirname, '..', '..');
 const card = loadScorecard(path.join(root, 'config', 'scorecard.json'));
@@ -107,7 +108,7 @@ describe(`npm run jaap (${ENGINE} store)`, () => {
     opened = await storeForCommand(path.join(dir, 'data'), `test_jaap_cmd_${process.pid}_${Date.now()}`, async () => undefined);
   });
   afterAll(async () => opened.close());
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'jaap.ts'), ...args], { cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) => spawnSync(process.execPath, [...nodeEntry('scripts/jaap.ts'), ...args], { cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
 
   it('makes the plan and imports a file, refuses a bad one with every problem, and exports it again with Khmer headers', () => {
     const good = path.join(dir, 'good.csv');

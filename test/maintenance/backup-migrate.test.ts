@@ -15,6 +15,7 @@ import { storeRatings } from '../reports/rating-fixture';
 import { ENGINE, tempDir } from '../support/engine';
 import { wavOf } from '../support/fake-carrier';
 import { storeLabel } from '../../src/doctor/backup-record';
+import { nodeEntry } from '../support/node-entry';
 
 const ROOT = path.resolve(__dirname, '../..');
 const defs = { scorecard: loadScorecard(path.join(ROOT, 'config/scorecard.json')), gazetteer: loadGazetteer(path.join(ROOT, 'data/gazetteer')) };
@@ -124,12 +125,12 @@ describe(`backup and restore (${ENGINE})`, () => {
       await seed(from.store);
       const file = path.join(tempDir('backups-'), 'cli.gz');
       const env = (loc: typeof from.location) => ({ PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: loc.dataDir, MONGODB_URI: loc.mongodbUri, MONGODB_DB: loc.mongodbDb });
-      const backup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', '--out', file], { cwd: ROOT, env: env(from.location), encoding: 'utf8', timeout: 60_000 });
+      const backup = spawnSync(process.execPath, [...nodeEntry('scripts/backup.ts'), '--out', file], { cwd: ROOT, env: env(from.location), encoding: 'utf8', timeout: 60_000 });
       expect(backup.stderr).toMatch(/backup: .*cli\.gz: \d+ document\(s\) in \d+ collection\(s\), 3 recording\(s\)/);
       expect(backup.status).toBe(0);
       expect(JSON.parse(fs.readFileSync(path.join(from.location.dataDir, 'last-backup.json'), 'utf8'))).toMatchObject({ file, engine: ENGINE, store: storeLabel(from.location) });
       if (to.store.engine === 'embedded') await to.store.close(); // the restore command owns the embedded store while it runs
-      const restore = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/restore.ts', file], { cwd: ROOT, env: env(to.location), encoding: 'utf8', timeout: 60_000 });
+      const restore = spawnSync(process.execPath, [...nodeEntry('scripts/restore.ts'), file], { cwd: ROOT, env: env(to.location), encoding: 'utf8', timeout: 60_000 });
       expect(restore.stderr).toMatch(/restore: \d+ document\(s\) .* 3 recording\(s\)/);
       expect(restore.status).toBe(0);
       const check = ENGINE === 'embedded' ? new EmbeddedStore(to.location.dataDir) : to.store;
@@ -196,7 +197,7 @@ if (!runMigration) console.warn('migration test skipped on this pass: it runs on
     const from = await newStore('embedded');
     const other = await newStore('mongodb');
     const fresh = await newStore('mongodb');
-    const migrate = (db: string) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts', '--to', MONGODB_URI, '--db', db], {
+    const migrate = (db: string) => spawnSync(process.execPath, [...nodeEntry('scripts/migrate.ts'), '--to', MONGODB_URI, '--db', db], {
       cwd: ROOT, encoding: 'utf8', timeout: 90_000,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: from.location.dataDir, MONGODB_URI: '' },
     });

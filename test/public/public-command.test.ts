@@ -5,6 +5,7 @@ import { MongoStore } from '../../src/store/mongo-store';
 import { rating, storeRatings } from '../reports/rating-fixture';
 import { ENGINE, tempDir } from '../support/engine';
 import { storeForCommand } from '../support/report-command';
+import { nodeEntry } from '../support/node-entry';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -16,7 +17,7 @@ describe(`npm run public -- build (${ENGINE} store)`, () => {
       storeRatings(store, Array.from({ length: 6 }, (_, k) => rating(`p${k}`, '010101', 'staff-attitude', 4, '2025-02-01T03:00:00Z'))));
   });
   afterAll(async () => opened.close());
-  const run = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'public.ts'), ...args], {
+  const run = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, [...nodeEntry('scripts/public.ts'), ...args], {
     cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000,
   });
 

@@ -17,6 +17,7 @@ import { ENGINE, tempDir } from '../support/engine';
 import { storeForCommand } from '../support/report-command';
 import { dcsReport as report, ReportRow } from '../support/dcs-report';
 import { sharedTestStore } from '../support/shared-store';
+import { nodeEntry } from '../support/node-entry';
 
 const root = path.join(__dirname, '..', '..');
 const gazetteer = loadGazetteer(path.join(root, 'data', 'gazetteer'));
@@ -184,7 +185,7 @@ describe(`npm run rounds -- import (${ENGINE} store)`, () => {
     opened = await storeForCommand(path.join(dir, 'data'), `test_rounds_cmd_${process.pid}_${Date.now()}`, async () => undefined);
   });
   afterAll(async () => opened.close());
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'rounds.ts'), ...args], { cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) => spawnSync(process.execPath, [...nodeEntry('scripts/rounds.ts'), ...args], { cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
 
   it('imports a report, says what it did, and refuses a bad one with every problem and nothing written', async () => {
     const good = path.join(dir, 'report.xlsx');

@@ -5,9 +5,9 @@ import { EmbeddedStore } from '../../src/store/embedded-store';
 import { MongoStore } from '../../src/store/mongo-store';
 import { Store } from '../../src/store/store';
 import { ENGINE, tempDir } from '../support/engine';
+import { nodeEntry } from '../support/node-entry';
 
 // node with tsx's loader, as `npm run <tool>` runs it, in one process (node_modules/.bin/tsx starts a second node for each run).
-const TSX_NODE = [process.execPath, '--import', 'tsx'] as const;
 // Each command starts tsx (a few seconds on a busy two-core machine).
 jest.setTimeout(180_000);
 
@@ -19,7 +19,7 @@ describe(`npm run staff -- block-number (${ENGINE} store)`, () => {
     SESSION_SECRET: 'cli-session-secret', CALLER_HASH_SECRET: 'cli-caller-secret', TWILIO_AUTH_TOKEN: 'cli-token', LOG_LEVEL: 'silent',
   };
   const run = (args: string[], input = '') =>
-    spawnSync(TSX_NODE[0], [...TSX_NODE.slice(1), path.join('scripts', 'staff.ts'), ...args], { env, input, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
+    spawnSync(process.execPath, [...nodeEntry('scripts/staff.ts'), ...args], { env, input, encoding: 'utf8', cwd: process.cwd(), timeout: 60_000 });
   const open = async (): Promise<Store> => (ENGINE === 'mongodb' ? MongoStore.connect(process.env.MONGODB_URI!, db) : new EmbeddedStore(dataDir));
 
   afterAll(async () => {

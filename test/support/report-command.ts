@@ -4,11 +4,12 @@ import { EmbeddedStore } from '../../src/store/embedded-store';
 import { MongoStore } from '../../src/store/mongo-store';
 import { Store } from '../../src/store/store';
 import { ENGINE } from './engine';
+import { nodeEntry } from './node-entry';
 
 const root = path.join(__dirname, '..', '..');
 
 /** Runs `npm run report` (scripts/report.ts) as its own process with these settings. */
-export const runReportCommand = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'report.ts'), ...args], {
+export const runReportCommand = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, [...nodeEntry('scripts/report.ts'), ...args], {
   cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60000,
 });
 

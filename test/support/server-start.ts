@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { tempDir } from './engine';
+import { nodeEntry } from './node-entry';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,7 +23,7 @@ export function whileServerListens<T>(
   env: Record<string, string>, whileListening: (out: () => string) => Promise<T>,
 ): Promise<{ code: number | null; out: string; result?: T; error?: unknown }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, nodeEntry('src/server.ts'), {
       cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: tempDir(), HOST: '127.0.0.1', ...env },
     });
     let out = '';
