@@ -87,8 +87,7 @@ export class RatingsRepository {
     await this.collection.updateEachById(ratedKeys.map((key) => ({ _id: `${callSid}:${key}`, update: { $set: { demographics } } })));
   }
 
-  /** In the order given; ratings given in one second (a test's fixed clock) by id, the same on every engine. */
   forCall(callSid: string): Promise<Rating[]> {
-    return this.collection.find({ callSid }, { sort: { ratedAt: 1, _id: 1 } });
+    return this.collection.find({ callSid }, { sort: { ratedAt: 1 } });
   }
 }

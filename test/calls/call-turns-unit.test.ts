@@ -291,7 +291,10 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       await c.answer('2', '120101', '1', '2', '1');
       clock += 5000;
       await c.answer('5', '9');
-      const [first, second] = await ratingsOf('CA-rate');
+      // Both given at the same instant of this test's clock: found by indicator, not by order.
+      const ratings = await ratingsOf('CA-rate');
+      const [first, second] = HEALTH.slice(0, 2).map((id) => ratings.find((r) => r.indicatorId === id));
+      expect(ratings).toHaveLength(2);
       expect(first).toEqual({
         _id: `CA-rate:120101:health:${HEALTH[0]}`, callSid: 'CA-rate', callerId: 'caller-1', communeCode: '120101', districtCode: '1201', provinceCode: '12',
         service: 'health', indicatorId: HEALTH[0], score: 5, language: 'cmo', languageGroup: 'indigenous', demographics: {}, ratedAt: new Date(T0 + 10_000),

@@ -119,7 +119,9 @@ describe(`effects only from the copy that wins (${ENGINE} store)`, () => {
           language: caller?.language, lastCommune: caller?.lastCommune, demographics: caller?.demographics,
           unfinished: caller?.unfinishedRating && { service: caller.unfinishedRating.service, indicatorIndex: caller.unfinishedRating.indicatorIndex },
         },
-        ratings: ratings.map((r) => ({ indicator: r.indicatorId, score: r.score, demographics: r.demographics, language: r.language })),
+        // By indicator: two ratings given in one millisecond have no order of their own.
+        ratings: ratings.map((r) => ({ indicator: r.indicatorId, score: r.score, demographics: r.demographics, language: r.language }))
+          .sort((x, y) => x.indicator.localeCompare(y.indicator)),
         messages: messages.map((m) => ({ choice: m.callerChoice, service: m.service, communeCode: m.communeCode })),
         callbacks: callbacks.map((c) => ({ kind: c.kind, state: c.state })),
       };
