@@ -266,6 +266,14 @@ describe(`outbound limits on the store (${ENGINE} store)`, () => {
       expect((await limits.setCarrierProblem(balance, 60)).since).toEqual(new Date(T0 + 4_200_000));
     });
 
+    it('a placed call clears the problem and nothing else: staff\'s pause, by whom and when, stays', async () => {
+      const limits = limitsWith();
+      await limits.setPaused(true, 'dara');
+      await limits.setCarrierProblem(balance, 600);
+      expect(await limits.clearCarrierProblem()).toBe(true);
+      expect(await limits.controlState()).toEqual({ _id: 'control', paused: true, changedBy: 'dara', changedAt: new Date(T0) });
+    });
+
     it('staff resuming retries the carrier at once; pausing does not', async () => {
       const limits = limitsWith();
       await limits.setCarrierProblem(balance, 3600);
