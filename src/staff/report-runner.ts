@@ -203,4 +203,5 @@ function workerEntry(): { file: string; nodeArgs: string[] } {
   if (compiled && fs.existsSync(compiled)) return { file: compiled, nodeArgs: [] };
   return { file: path.join(__dirname, 'report-worker.ts'), nodeArgs: ['--require', require.resolve('tsx/cjs')] };
 }
+
 const RUNNERS = new WeakMap<Runtime, ReportRunner>();
