@@ -1,7 +1,7 @@
 import { CallTurns, reportingYear } from '../../src/calls/call-turns';
 import { FlowInput, FlowState } from '../../src/flow/types';
 import { CallsRepository, LastTurn } from '../../src/store/calls';
-import { Rating, RatingsRepository } from '../../src/store/ratings';
+import { Rating, RatingsRepository, TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
 import { ENGINE } from '../support/engine';
 import { sharedTestStore } from '../support/shared-store';
@@ -114,6 +114,17 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       const first = await call('CA-gone', 'caller-1', withoutBunong.turns).start();
       expect(heard(first)).toEqual(['welcome', 'keys.intro', 'language.menu', 'language.option.km', 'language.option.tpu']);
       expect(first.language).toBe('km');
+    });
+
+    it('each call is counted once where it is created, as incoming or a callback; a retry and a staff test call are not counted', async () => {
+      const started: string[] = [];
+      const counted = new CallTurns({ ...h.deps, metrics: { callStarted: (direction) => { started.push(direction); } } });
+      await call('CA-count-in', 'caller-1', counted).start();
+      await call('CA-count-in', 'caller-1', counted).start(); // the carrier retried the incoming webhook
+      await call('CA-count-back', 'caller-2', counted).start({ callback: true });
+      await call(`${TEST_CALL_SID_PREFIX}-count`, 'caller-3', counted).start();
+      expect(started).toEqual(['incoming', 'callback']);
+      expect(await store.collection('calls').countDocuments({})).toBe(3);
     });
 
     it('a call the hotline placed opens with its own words', async () => {
