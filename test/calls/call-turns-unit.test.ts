@@ -1,4 +1,4 @@
-import { CallTurns, reportingYear } from '../../src/calls/call-turns';
+import { CallTurns, PromiseAlertSink, reportingYear } from '../../src/calls/call-turns';
 import { FlowInput, FlowState } from '../../src/flow/types';
 import { CallsRepository, LastTurn } from '../../src/store/calls';
 import { Rating, RatingsRepository, TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
@@ -37,7 +37,7 @@ class Call {
   turn = 1;
   last: LastTurn | null = null;
   constructor(readonly turns: CallTurns, readonly callSid: string, readonly callerId: string) {}
-  async start(opts?: { callback?: boolean }) {
+  async start(opts?: { callback?: boolean; withheld?: boolean }) {
     this.last = await this.turns.start(this.callSid, this.callerId, opts);
     this.turn = this.last.turn;
     return this.last;
@@ -125,6 +125,35 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       await call(`${TEST_CALL_SID_PREFIX}-count`, 'caller-3', counted).start();
       expect(started).toEqual(['incoming', 'callback']);
       expect(await store.collection('calls').countDocuments({})).toBe(3);
+    });
+
+    it('promise news is offered after a rating, except on a withheld number or for a commune the caller already hears about; 1 signs up', async () => {
+      const signedUp: unknown[] = [];
+      let communes: string[] = [];
+      const alerts: PromiseAlertSink = {
+        subscribe: async (o) => { signedUp.push(o); return 'subscribed'; },
+        stop: async () => undefined,
+        communesOf: async () => communes,
+        newsFor: async () => null,
+      };
+      const turns = new CallTurns({ ...h.deps, promiseAlerts: alerts });
+      /** A whole health rating in commune 120101, then the questions about the caller skipped; what the caller hears after the thanks. */
+      const rate = async (c: Call, opts?: { withheld?: boolean }) => {
+        await c.start(opts);
+        await c.answer(...TO_FIRST_HEALTH_RATING, ...HEALTH.map(() => '4'));
+        for (let i = 0; i < 8 && !heard(c.last)!.includes('rate.thanks'); i++) await c.answer('0');
+        expect(heard(c.last)).toContain('rate.thanks');
+        return heard(c.last)!;
+      };
+      const offered = call('CA-offer', 'caller-1', turns);
+      expect(await rate(offered)).toContain('jaap.alerts.offer');
+      await offered.answer('1');
+      expect(heard(offered.last)).toContain('jaap.alerts.offer.yes');
+      expect(signedUp).toEqual([{ callerId: 'caller-1', party: PARTY, communeCode: '120101', language: 'km' }]);
+      expect(await rate(call('CA-withheld', 'caller-2', turns), { withheld: true })).not.toContain('jaap.alerts.offer');
+      communes = ['120101'];
+      expect(await rate(call('CA-known', 'caller-3', turns))).not.toContain('jaap.alerts.offer');
+      expect(signedUp).toHaveLength(1);
     });
 
     it('a call the hotline placed opens with its own words', async () => {
