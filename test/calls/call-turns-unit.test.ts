@@ -3,6 +3,7 @@ import { FlowInput, FlowState } from '../../src/flow/types';
 import { CallsRepository, LastTurn } from '../../src/store/calls';
 import { Rating, RatingsRepository, TEST_CALL_SID_PREFIX } from '../../src/store/ratings';
 import { Store } from '../../src/store/store';
+import { ResultsLine } from '../../src/public/phone-results';
 import { ENGINE } from '../support/engine';
 import { sharedTestStore } from '../support/shared-store';
 import { Harness, harness, heard, SERVICES } from './call-turns-harness';
@@ -154,6 +155,24 @@ describe(`call turns on the shipped flow (${ENGINE} store)`, () => {
       communes = ['120101'];
       expect(await rate(call('CA-known', 'caller-3', turns))).not.toContain('jaap.alerts.offer');
       expect(signedUp).toHaveLength(1);
+    });
+
+    it('published results are read only on the results path (key 4), for the commune chosen, and a commune without any is said so', async () => {
+      const read: string[] = [];
+      const results: ResultsLine = {
+        communeResults: async (communeCode) => { read.push(communeCode); return { communeCode, services: null, promises: null }; },
+        recordCheck: async () => undefined,
+      };
+      const turns = new CallTurns({ ...h.deps, results });
+      const rating = call('CA-rating', 'caller-1', turns);
+      await rating.start();
+      await rating.answer(...TO_FIRST_HEALTH_RATING, '4');
+      expect(read).toEqual([]);
+      const asking = call('CA-results', 'caller-2', turns);
+      await asking.start();
+      await asking.answer('1', '4', '120101', '1');
+      expect(new Set(read)).toEqual(new Set(['120101']));
+      expect(heard(asking.last)).toContain('results.none');
     });
 
     it('a call the hotline placed opens with its own words', async () => {
