@@ -39,13 +39,16 @@ function removeStaleBuilds(): void {
   if (!fs.existsSync(BUILDS)) return;
   for (const name of fs.readdirSync(BUILDS)) {
     const pid = Number(name);
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = Number.isInteger(pid) && pid !== process.pid;
-    } catch {
-      alive = false;
-    }
-    if (!alive) fs.rmSync(path.join(BUILDS, name), { recursive: true, force: true });
+    const otherRunGoingOn = Number.isInteger(pid) && pid !== process.pid && isRunning(pid);
+    if (!otherRunGoingOn) fs.rmSync(path.join(BUILDS, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
